@@ -1,0 +1,26 @@
+//! Types the shells exchange about the daemon itself (not about sessions or agents).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// What `GET /api/health` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonHealth {
+    pub version: String,
+    pub pid: u32,
+    /// The daemon's `BATON_HOME`.
+    pub home: String,
+    /// RFC 3339.
+    pub started_at: String,
+    /// Active sessions.
+    pub sessions: u32,
+}
+
+/// Where a client reaches the daemon: its base URL and bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DaemonConnection {
+    pub url: String,
+    pub token: String,
+}

@@ -1,0 +1,101 @@
+//! The engine's error: one enum per module, gathered here, each with a stable [`ErrorCode`] so
+//! clients switch on the code and never on the message. Messages say what to do.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{git::GitError, session::SessionError, store::StoreError};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Stable, machine-readable error codes shared by the engine, the API and the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidInput,
+    PathNotFound,
+    NotAGitRepo,
+    BareRepo,
+    DuplicateName,
+    DatabaseTooNew,
+    DatabaseCorrupt,
+    DatabaseUnreadable,
+    Unauthorized,
+    DaemonRunning,
+    DaemonUnreachable,
+    Io,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The snake_case name, as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::InvalidInput => "invalid_input",
+            Self::PathNotFound => "path_not_found",
+            Self::NotAGitRepo => "not_a_git_repo",
+            Self::BareRepo => "bare_repo",
+            Self::DuplicateName => "duplicate_name",
+            Self::DatabaseTooNew => "database_too_new",
+            Self::DatabaseCorrupt => "database_corrupt",
+            Self::DatabaseUnreadable => "database_unreadable",
+            Self::Unauthorized => "unauthorized",
+            Self::DaemonRunning => "daemon_running",
+            Self::DaemonUnreachable => "daemon_unreachable",
+            Self::Io => "io",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// What every client receives for a failed call: `{code, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Store(e) => e.code(),
+            Self::Session(e) => e.code(),
+            Self::Git(e) => e.code(),
+        }
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError::new(self.code(), self.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(StoreError::from(e))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        e.to_api()
+    }
+}

@@ -1,0 +1,41 @@
+//! The engine's event bus: every change a client may want to see live is an [`EngineEvent`],
+//! broadcast to subscribers (the daemon's server-sent events, tests). Slow subscribers lag and
+//! are told so; they never slow the engine.
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use ts_rs::TS;
+
+use crate::session::Session;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    SessionCreated { session: Session },
+    SessionUpdated { session: Session },
+}
+
+/// How many events a subscriber may fall behind before it is told it lagged.
+const CAPACITY: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<EngineEvent>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self { tx: broadcast::channel(CAPACITY).0 }
+    }
+}
+
+impl EventBus {
+    pub fn publish(&self, event: EngineEvent) {
+        // No subscriber is not an error: the store already has the change.
+        let _no_subscribers = self.tx.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,22 @@
+//! Baton's engine. It owns the store, the sessions and the event bus; the shells (daemon HTTP
+//! API, CLI, desktop app) hold one [`Engine`] and call its methods. Nothing here knows of Tauri
+//! or HTTP, so every shell gets the same behaviour and the same errors.
+
+pub mod api;
+pub mod bindings;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod git;
+pub mod home;
+pub mod ids;
+pub mod session;
+pub mod store;
+pub mod time;
+
+pub use engine::Engine;
+pub use error::{ApiError, Error, ErrorCode, Result};
+pub use home::BatonHome;
+
+/// The version of this build, shown by every shell and written to the daemon file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,196 @@
+//! Sessions: one repository plus its orchestration. Create (the path must be a git working
+//! tree), list, get by id or name, rename, archive and unarchive.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{ErrorCode, Result};
+use crate::git::RepoInfo;
+use crate::{ids, time};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: String,
+    pub name: String,
+    /// The root of the repository's working tree.
+    pub repo: String,
+    /// The branch checked out when the session was made (the default merge target).
+    pub base_branch: Option<String>,
+    pub state: SessionState,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    Active,
+    Archived,
+}
+
+impl SessionState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+/// A request to make a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionCreate {
+    /// A path inside a git working tree.
+    pub repo: String,
+    /// Defaults to the repository's folder name (made unique).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A change to a session; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub archived: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no session has the id or name {0:?}; `baton session list --all` shows them")]
+    NotFound(String),
+    #[error("a session named {0:?} already exists; choose another name")]
+    DuplicateName(String),
+    #[error("invalid session name {0:?}: {1}")]
+    InvalidName(String, &'static str),
+}
+
+impl SessionError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::DuplicateName(_) => ErrorCode::DuplicateName,
+            Self::InvalidName(..) => ErrorCode::InvalidInput,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, name, repo, base_branch, state, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+    let state: String = row.get(4)?;
+    Ok(Session {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        repo: row.get(2)?,
+        base_branch: row.get(3)?,
+        state: if state == "archived" { SessionState::Archived } else { SessionState::Active },
+        created_at: time::ms_to_rfc3339(row.get(5)?),
+        updated_at: time::ms_to_rfc3339(row.get(6)?),
+    })
+}
+
+/// Names are shown in lists and typed in commands: one line, not blank, not too long.
+fn name_check(name: &str) -> Result<String, SessionError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(SessionError::InvalidName(name.into(), "it is empty"));
+    }
+    if trimmed.chars().count() > 100 {
+        return Err(SessionError::InvalidName(name.into(), "it is longer than 100 characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(SessionError::InvalidName(name.into(), "it contains control characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn name_taken(conn: &Connection, name: &str, except_id: Option<&str>) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sessions WHERE name = ?1 AND id IS NOT ?2)",
+        params![name, except_id],
+        |r| r.get(0),
+    )
+}
+
+/// The repository's folder name, with `-2`, `-3`... when taken.
+fn name_default(conn: &Connection, repo_root: &Path) -> Result<String> {
+    let base = repo_root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "session".into());
+    let base = name_check(&base).unwrap_or_else(|_| "session".into());
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while name_taken(conn, &candidate, None)? {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
+
+pub(crate) fn session_insert(conn: &Connection, repo: &RepoInfo, name: Option<&str>) -> Result<Session> {
+    let name = match name {
+        Some(n) => {
+            let n = name_check(n)?;
+            if name_taken(conn, &n, None)? {
+                return Err(SessionError::DuplicateName(n).into());
+            }
+            n
+        }
+        None => name_default(conn, &repo.root)?,
+    };
+    let id = ids::new_id("ses");
+    let now = time::now_ms();
+    conn.execute(
+        "INSERT INTO sessions (id, name, repo, base_branch, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5)",
+        params![id, name, repo.root.to_string_lossy(), repo.branch, now],
+    )?;
+    session_get(conn, &id)
+}
+
+pub(crate) fn session_list(conn: &Connection) -> Result<Vec<Session>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions ORDER BY created_at DESC, id"))?;
+    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// By id first, then by exact name.
+pub(crate) fn session_get(conn: &Connection, id_or_name: &str) -> Result<Session> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM sessions WHERE id = ?1 UNION ALL SELECT {COLUMNS} FROM sessions WHERE name = ?1 LIMIT 1"
+    ))?;
+    stmt.query_row([id_or_name], from_row)
+        .optional()?
+        .ok_or_else(|| SessionError::NotFound(id_or_name.into()).into())
+}
+
+pub(crate) fn session_update(conn: &Connection, id_or_name: &str, update: &SessionUpdate) -> Result<Session> {
+    let session = session_get(conn, id_or_name)?;
+    let now = time::now_ms();
+    if let Some(name) = &update.name {
+        let name = name_check(name)?;
+        if name_taken(conn, &name, Some(&session.id))? {
+            return Err(SessionError::DuplicateName(name).into());
+        }
+        conn.execute("UPDATE sessions SET name = ?2, updated_at = ?3 WHERE id = ?1", params![session.id, name, now])?;
+    }
+    if let Some(archived) = update.archived {
+        let state = if archived { SessionState::Archived } else { SessionState::Active };
+        conn.execute(
+            "UPDATE sessions SET state = ?2, archived_at = CASE WHEN ?2 = 'archived' THEN ?3 END, updated_at = ?3 WHERE id = ?1",
+            params![session.id, state.as_str(), now],
+        )?;
+    }
+    session_get(conn, &session.id)
+}
+
+pub(crate) fn session_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM sessions WHERE state = 'active'", [], |r| r.get(0))?)
+}

@@ -1,0 +1,36 @@
+//! Schema migrations, embedded from `migrations/NNNN_name.sql`. `PRAGMA user_version` holds
+//! the applied version; pending migrations run in one transaction, so a failure leaves the
+//! database exactly as it was.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// `(version, name, sql)`, in order. A test checks this list against the folder.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_init", include_str!("../../../../migrations/0001_init.sql"))];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+pub(super) fn apply(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| super::classify(path, e))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_owned(), found, known: SCHEMA_VERSION });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // `unchecked_transaction` because we only hold `&Connection`; nothing else uses it yet.
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(|e| super::classify(path, e))?;
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
+        tx.execute_batch(sql)
+            .map_err(|e| StoreError::Migration { version, name, detail: e.to_string() })?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
