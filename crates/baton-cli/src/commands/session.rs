@@ -1,0 +1,108 @@
+use baton_core::BatonHome;
+use baton_core::session::{Session, SessionCreate, SessionState, SessionUpdate};
+use baton_daemon::DaemonError;
+use clap::Subcommand;
+
+use crate::output;
+
+#[derive(Subcommand)]
+pub enum SessionCommand {
+    /// Make a session for a git repository and print its id
+    New {
+        /// A folder inside a git working tree
+        #[arg(long, value_name = "PATH")]
+        repo: String,
+        /// A name for the session [default: the repository's folder name]
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sessions, newest first
+    List {
+        /// Include archived sessions
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one session, by id or name
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a session a new name
+    Rename { id: String, name: String },
+    /// Archive a session (hidden from lists; nothing is deleted)
+    Archive { id: String },
+    /// Bring an archived session back
+    Unarchive { id: String },
+}
+
+pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
+    let client = super::client(home)?;
+    match cmd {
+        SessionCommand::New { repo, name, json } => {
+            // Relative paths are relative to where the user typed the command, not to the daemon.
+            let repo = std::path::absolute(&repo).map(|p| p.to_string_lossy().into_owned()).unwrap_or(repo);
+            let session = client.session_create(&SessionCreate { repo, name })?;
+            if json {
+                output::json(&session);
+            } else {
+                println!("{}", session.id);
+            }
+        }
+        SessionCommand::List { all, json } => {
+            let sessions: Vec<Session> =
+                client.session_list()?.into_iter().filter(|s| all || s.state == SessionState::Active).collect();
+            if json {
+                output::json(&sessions);
+            } else if sessions.is_empty() {
+                println!("no sessions yet; make one with `baton session new --repo PATH`");
+            } else {
+                let rows: Vec<Vec<String>> = sessions
+                    .iter()
+                    .map(|s| {
+                        vec![s.id.clone(), s.name.clone(), state_name(s.state).into(), output::time_short(&s.created_at), s.repo.clone()]
+                    })
+                    .collect();
+                output::table(&["ID", "NAME", "STATE", "CREATED (UTC)", "REPOSITORY"], &rows);
+            }
+        }
+        SessionCommand::Show { id, json } => {
+            let s = client.session_get(&id)?;
+            if json {
+                output::json(&s);
+            } else {
+                println!("id:          {}", s.id);
+                println!("name:        {}", s.name);
+                println!("state:       {}", state_name(s.state));
+                println!("repository:  {}", s.repo);
+                println!("base branch: {}", s.base_branch.as_deref().unwrap_or("(detached HEAD)"));
+                println!("created:     {}", s.created_at);
+                println!("updated:     {}", s.updated_at);
+            }
+        }
+        SessionCommand::Rename { id, name } => {
+            let s = client.session_update(&id, &SessionUpdate { name: Some(name), archived: None })?;
+            println!("renamed {} to {:?}", s.id, s.name);
+        }
+        SessionCommand::Archive { id } => {
+            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(true) })?;
+            println!("archived {} ({})", s.id, s.name);
+        }
+        SessionCommand::Unarchive { id } => {
+            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(false) })?;
+            println!("unarchived {} ({})", s.id, s.name);
+        }
+    }
+    Ok(())
+}
+
+fn state_name(state: SessionState) -> &'static str {
+    match state {
+        SessionState::Active => "active",
+        SessionState::Archived => "archived",
+    }
+}

@@ -1,0 +1,248 @@
+//! How every shell reaches the daemon of a `BATON_HOME`: find it through the daemon file,
+//! start it when none runs, and call its HTTP API. Errors the daemon answers with come back as
+//! [`DaemonError::Api`] with their code intact.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use baton_core::api::DaemonHealth;
+use baton_core::session::{Session, SessionCreate, SessionUpdate};
+use baton_core::{ApiError, BatonHome, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::DaemonError;
+use crate::daemon_file::{DaemonInfo, daemon_file_read, pid_alive};
+
+/// How long a started daemon may take to answer before we give up on it.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct DaemonClient {
+    home: PathBuf,
+    info: DaemonInfo,
+    agent: ureq::Agent,
+}
+
+impl DaemonClient {
+    fn new(home: &BatonHome, info: DaemonInfo, timeout: Duration) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .build()
+            .into();
+        Self { home: home.root().to_owned(), info, agent }
+    }
+
+    pub fn info(&self) -> &DaemonInfo {
+        &self.info
+    }
+
+    pub fn health(&self) -> Result<DaemonHealth, DaemonError> {
+        self.call("GET", "/api/health", None::<&()>)
+    }
+
+    pub fn session_list(&self) -> Result<Vec<Session>, DaemonError> {
+        self.call("GET", "/api/sessions", None::<&()>)
+    }
+
+    pub fn session_create(&self, req: &SessionCreate) -> Result<Session, DaemonError> {
+        self.call("POST", "/api/sessions", Some(req))
+    }
+
+    pub fn session_get(&self, id_or_name: &str) -> Result<Session, DaemonError> {
+        self.call("GET", &format!("/api/sessions/{}", path_segment(id_or_name)), None::<&()>)
+    }
+
+    pub fn session_update(&self, id_or_name: &str, update: &SessionUpdate) -> Result<Session, DaemonError> {
+        self.call("PATCH", &format!("/api/sessions/{}", path_segment(id_or_name)), Some(update))
+    }
+
+    /// Asks the daemon to stop, without waiting for it.
+    pub fn daemon_stop_request(&self) -> Result<(), DaemonError> {
+        match self.call::<serde_json::Value, ()>("POST", "/api/daemon/stop", None) {
+            // The daemon may close the connection as it stops.
+            Ok(_) | Err(DaemonError::Unreachable { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Asks the daemon to stop and waits (up to `timeout`) until its process has gone.
+    pub fn daemon_stop(&self, timeout: Duration) -> Result<(), DaemonError> {
+        self.daemon_stop_request()?;
+        let deadline = Instant::now() + timeout;
+        while pid_alive(self.info.pid) {
+            if Instant::now() > deadline {
+                return Err(DaemonError::StartFailed(format!(
+                    "the daemon (pid {}) did not stop within {}s; it may be finishing work, or end it with `kill {}`",
+                    self.info.pid,
+                    timeout.as_secs(),
+                    self.info.pid
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    fn call<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: Option<&B>) -> Result<T, DaemonError> {
+        let url = format!("{}{path}", self.info.url());
+        let auth = format!("Bearer {}", self.info.token);
+        let unreachable = |e: ureq::Error| DaemonError::Unreachable { home: self.home.clone(), detail: e.to_string() };
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
+            ("POST", Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
+            ("POST", None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
+            ("PATCH", Some(b)) => self.agent.patch(&url).header("Authorization", &auth).send_json(b),
+            _ => return Err(DaemonError::Api(ApiError::new(ErrorCode::Internal, format!("unsupported call {method} {path}")))),
+        }
+        .map_err(unreachable)?;
+        let status = response.status();
+        let text = response.into_body().read_to_string().map_err(unreachable)?;
+        if status.is_success() {
+            let text = if text.is_empty() { "null" } else { &text };
+            serde_json::from_str(text).map_err(|e| {
+                DaemonError::Api(ApiError::new(ErrorCode::Internal, format!("unexpected answer from the daemon to {path}: {e}")))
+            })
+        } else {
+            Err(DaemonError::Api(serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| {
+                ApiError::new(ErrorCode::Internal, format!("the daemon answered {status} to {path}: {text}"))
+            })))
+        }
+    }
+}
+
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The running daemon of `home`, if any. A daemon file whose process is gone (or that no
+/// daemon holds the lock for) is stale: it is removed and `None` is returned.
+pub fn daemon_find(home: &BatonHome) -> Result<Option<DaemonClient>, DaemonError> {
+    let file = home.daemon_file();
+    let Some(info) = daemon_file_read(&file) else {
+        return Ok(None);
+    };
+    if !pid_alive(info.pid) || !lock_held(home) {
+        tracing::info!(pid = info.pid, "removing a stale daemon file");
+        let _ = std::fs::remove_file(&file);
+        return Ok(None);
+    }
+    let client = DaemonClient::new(home, info, Duration::from_secs(30));
+    match client.health() {
+        Ok(_) => Ok(Some(client)),
+        Err(DaemonError::Unreachable { detail, .. }) => {
+            Err(DaemonError::Unreachable { home: home.root().to_owned(), detail: format!("pid {} holds the lock: {detail}", client.info.pid) })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether some process holds the home's daemon lock.
+fn lock_held(home: &BatonHome) -> bool {
+    let Ok(file) = File::options().write(true).open(home.daemon_lock()) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// The running daemon of `home`, started with `baton_bin` if none runs.
+pub fn daemon_ensure(home: &BatonHome, baton_bin: &Path) -> Result<DaemonClient, DaemonError> {
+    match daemon_find(home)? {
+        Some(client) => Ok(client),
+        None => daemon_start(home, baton_bin),
+    }
+}
+
+/// Starts `baton_bin daemon --foreground` for `home` in its own process group (so a Ctrl-C in
+/// the terminal that started it does not stop it), with its output in the daemon log, and waits
+/// until it answers.
+pub fn daemon_start(home: &BatonHome, baton_bin: &Path) -> Result<DaemonClient, DaemonError> {
+    home.ensure().map_err(DaemonError::io(format!("cannot create {}", home.root().display())))?;
+    let log_path = home.daemon_log();
+    let log = File::options()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(DaemonError::io(format!("cannot open {}", log_path.display())))?;
+    let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
+    let log_err = log.try_clone().map_err(DaemonError::io("cannot duplicate the log handle"))?;
+    let mut child = Command::new(baton_bin)
+        .arg("daemon")
+        .arg("--foreground")
+        .arg("--home")
+        .arg(home.root())
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| DaemonError::StartFailed(format!("cannot run {}: {e}", baton_bin.display())))?;
+
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Some(client) = daemon_find(home).ok().flatten() {
+            // Reap the child when it ends, so a long-lived client (the desktop app) leaves no zombie.
+            std::thread::spawn(move || child.wait());
+            return Ok(client);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            // Another client may have started one at the same moment: use it.
+            if let Some(client) = daemon_find(home)? {
+                return Ok(client);
+            }
+            return Err(DaemonError::StartFailed(format!(
+                "it exited ({status}): {}",
+                log_tail(&log_path, log_start).unwrap_or_else(|| format!("see {}", log_path.display()))
+            )));
+        }
+        if Instant::now() > deadline {
+            return Err(DaemonError::StartFailed(format!(
+                "it did not answer within {}s; see {}",
+                START_TIMEOUT.as_secs(),
+                log_path.display()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// The last meaningful line the daemon wrote to its log since `from`.
+fn log_tail(path: &Path, from: u64) -> Option<String> {
+    let mut file = File::open(path).ok()?;
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    text.lines().rev().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_owned())
+}
+
+/// The `baton` binary a shell should start the daemon with: `$BATON_BIN`, else `baton` next to
+/// the running executable, else `baton` on PATH.
+pub fn baton_bin_find() -> PathBuf {
+    if let Some(bin) = std::env::var_os("BATON_BIN").filter(|v| !v.is_empty()) {
+        return PathBuf::from(bin);
+    }
+    if let Some(sibling) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("baton"))) {
+        if sibling.is_file() {
+            return sibling;
+        }
+    }
+    PathBuf::from("baton")
+}

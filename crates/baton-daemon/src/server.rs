@@ -1,0 +1,210 @@
+//! The HTTP API: thin handlers over [`Engine`] methods, a token check on every request, CORS so
+//! the desktop webview and a browser can call it, and server-sent events carrying batches of
+//! [`EngineEvent`]s.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use baton_core::api::DaemonHealth;
+use baton_core::events::EngineEvent;
+use baton_core::session::{SessionCreate, SessionUpdate};
+use baton_core::{ApiError, Engine, ErrorCode};
+use futures_util::Stream;
+use serde::de::DeserializeOwned;
+use tokio::sync::{broadcast, watch};
+
+pub(crate) struct ServerState {
+    pub engine: Arc<Engine>,
+    pub token: String,
+    pub pid: u32,
+    pub started_at: String,
+    /// Set to true to stop the server (and end every event stream).
+    pub shutdown: watch::Sender<bool>,
+}
+
+type Shared = Arc<ServerState>;
+
+pub(crate) fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/sessions", get(session_list).post(session_create))
+        .route("/api/sessions/{id}", get(session_get).patch(session_update))
+        .route("/api/events", get(events))
+        .route("/api/daemon/stop", post(daemon_stop))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}
+
+/// An [`ApiError`] as an HTTP response with the status its code implies.
+struct Failure(ApiError);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status = match self.0.code {
+            ErrorCode::NotFound | ErrorCode::PathNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::InvalidInput | ErrorCode::NotAGitRepo | ErrorCode::BareRepo => StatusCode::BAD_REQUEST,
+            ErrorCode::DuplicateName | ErrorCode::DaemonRunning => StatusCode::CONFLICT,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::DaemonUnreachable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::DatabaseTooNew
+            | ErrorCode::DatabaseCorrupt
+            | ErrorCode::DatabaseUnreadable
+            | ErrorCode::Io
+            | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(self.0)).into_response()
+    }
+}
+
+impl From<baton_core::Error> for Failure {
+    fn from(e: baton_core::Error) -> Self {
+        Self(e.to_api())
+    }
+}
+
+type Answer<T> = Result<Json<T>, Failure>;
+
+/// Runs a blocking engine call off the async runtime.
+async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce(&Engine) -> baton_core::Result<T> + Send + 'static,
+{
+    let engine = state.engine.clone();
+    match tokio::task::spawn_blocking(move || f(&engine)).await {
+        Ok(result) => result.map_err(Failure::from),
+        Err(e) => Err(Failure(ApiError::new(ErrorCode::Internal, format!("engine task failed: {e}")))),
+    }
+}
+
+/// Bodies are parsed here rather than by axum's extractor so a bad body gets our `{code, message}`.
+fn body_parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
+    serde_json::from_slice(body)
+        .map_err(|e| Failure(ApiError::new(ErrorCode::InvalidInput, format!("the request body is not valid: {e}"))))
+}
+
+/// Token check and CORS. Preflight requests carry no credentials, so they pass; everything else
+/// needs `Authorization: Bearer TOKEN` (or `?token=TOKEN`, for `EventSource`, which cannot set headers).
+async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else if token_matches(&state.token, request.headers(), request.uri().query()) {
+        next.run(request).await
+    } else {
+        Failure(ApiError::new(
+            ErrorCode::Unauthorized,
+            "missing or wrong token: read it from daemon.json in BATON_HOME and send `Authorization: Bearer TOKEN`",
+        ))
+        .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"));
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    response
+}
+
+fn token_matches(token: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let from_query = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
+    from_header.or(from_query).is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn not_found() -> Failure {
+    Failure(ApiError::new(ErrorCode::NotFound, "no such API route"))
+}
+
+async fn health(State(state): State<Shared>) -> Answer<DaemonHealth> {
+    let sessions = blocking(&state, |e| e.session_count()).await?;
+    Ok(Json(DaemonHealth {
+        version: baton_core::VERSION.into(),
+        pid: state.pid,
+        home: state.engine.home().root().to_string_lossy().into_owned(),
+        started_at: state.started_at.clone(),
+        sessions: u32::try_from(sessions).unwrap_or(u32::MAX),
+    }))
+}
+
+async fn session_list(State(state): State<Shared>) -> Answer<Vec<baton_core::session::Session>> {
+    Ok(Json(blocking(&state, |e| e.session_list()).await?))
+}
+
+async fn session_create(State(state): State<Shared>, body: Bytes) -> Result<Response, Failure> {
+    let req: SessionCreate = body_parse(&body)?;
+    let session = blocking(&state, move |e| e.session_create(&req)).await?;
+    Ok((StatusCode::CREATED, Json(session)).into_response())
+}
+
+async fn session_get(State(state): State<Shared>, Path(id): Path<String>) -> Answer<baton_core::session::Session> {
+    Ok(Json(blocking(&state, move |e| e.session_get(&id)).await?))
+}
+
+async fn session_update(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer<baton_core::session::Session> {
+    let update: SessionUpdate = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.session_update(&id, &update)).await?))
+}
+
+async fn daemon_stop(State(state): State<Shared>) -> StatusCode {
+    tracing::info!("stop requested over the API");
+    let _ = state.shutdown.send(true);
+    StatusCode::ACCEPTED
+}
+
+/// The most events sent in one SSE message. Whatever has queued up while a message was being
+/// sent goes out together, so a busy engine sends fewer, larger messages and a quiet one adds
+/// no delay.
+const BATCH_MAX: usize = 512;
+
+async fn events(State(state): State<Shared>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = state.engine.events().subscribe();
+    let shutdown = state.shutdown.subscribe();
+    let stream = futures_util::stream::unfold((rx, shutdown), |(mut rx, mut shutdown)| async move {
+        let event = loop {
+            tokio::select! {
+                _ = shutdown.wait_for(|stop| *stop) => return None,
+                received = rx.recv() => match received {
+                    Ok(first) => break batch_event(&mut rx, first),
+                    // The client missed events: tell it to reload its state.
+                    Err(broadcast::error::RecvError::Lagged(n)) => break Event::default().event("resync").data(n.to_string()),
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
+        };
+        Some((Ok(event), (rx, shutdown)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn batch_event(rx: &mut broadcast::Receiver<EngineEvent>, first: EngineEvent) -> Event {
+    let mut batch = vec![first];
+    while batch.len() < BATCH_MAX {
+        match rx.try_recv() {
+            Ok(event) => batch.push(event),
+            Err(_) => break,
+        }
+    }
+    let data = serde_json::to_string(&batch).unwrap_or_else(|_| "[]".into());
+    Event::default().event("batch").data(data)
+}
