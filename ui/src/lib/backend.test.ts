@@ -262,6 +262,21 @@ describe("HttpBackend events", () => {
     expect(FakeEventSource.instances[0]!.readyState).toBe(FakeEventSource.CLOSED);
   });
 
+  it("reports a resync from the daemon as a reconnect, so views reload", () => {
+    const backend = new HttpBackend(CONN);
+    const statuses: boolean[] = [];
+    backend.subscribe(
+      () => {},
+      (c) => statuses.push(c),
+    );
+    FakeEventSource.instances[0]!.open();
+
+    FakeEventSource.instances[0]!.send("resync", "12");
+
+    expect(statuses).toEqual([true, false, true]);
+    expect(FakeEventSource.instances).toHaveLength(1);
+  });
+
   it("reopens a stream the browser closed for good", () => {
     const backend = new HttpBackend(CONN);
     const statuses: boolean[] = [];

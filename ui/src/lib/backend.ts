@@ -25,7 +25,9 @@ export interface Backend {
   /**
    * Receive engine events in batches. `onStatus(true)` is reported once the stream is live and
    * again after every reconnect (events sent while disconnected are lost, so a view should
-   * reload what it shows then); `onStatus(false)` when the stream drops. Returns unsubscribe.
+   * reload what it shows then); `onStatus(false)` when the stream drops. When the daemon says
+   * this client fell behind and events were dropped (`resync`), subscribers see `false` then
+   * `true` at once, so the same reload happens. Returns unsubscribe.
    */
   subscribe(
     onBatch: (events: EngineEvent[]) => void,
@@ -185,6 +187,12 @@ export class HttpBackend implements Backend {
         return;
       }
       for (const s of [...this.subscribers]) s.onBatch(events);
+    });
+    // The daemon dropped events for this stream because it fell behind: reload, as after a reconnect.
+    source.addEventListener("resync", () => {
+      if (!this.connected) return;
+      this.setConnected(false);
+      this.setConnected(true);
     });
   }
 
@@ -511,14 +519,14 @@ export async function connectBackend(search: string = window.location.search): P
       throw new BackendError(
         "invalid_input",
         `"${daemon}" in ?daemon= is not an http:// address. Use the address \`baton daemon\` ` +
-          "prints, e.g. ?daemon=http://127.0.0.1:4321&token=...",
+          "prints, e.g. `?daemon=http://127.0.0.1:4321&token=...`",
       );
     }
     if (!token) {
       throw new BackendError(
         "unauthorized",
-        "The page address has ?daemon= but no &token=. Add the token `baton daemon` prints, " +
-          "e.g. ?daemon=http://127.0.0.1:4321&token=...",
+        "The page address has `?daemon=` but no `&token=`. Add the token `baton daemon` prints, " +
+          "e.g. `?daemon=http://127.0.0.1:4321&token=...`",
       );
     }
     return new HttpBackend({ url: daemon, token });
@@ -529,7 +537,7 @@ export async function connectBackend(search: string = window.location.search): P
   throw new BackendError(
     "daemon_unreachable",
     "This page does not know where the Baton daemon is. Start it with `baton daemon`, then open " +
-      "this page with the address and token it prints: ?daemon=http://127.0.0.1:PORT&token=TOKEN " +
-      "(or add ?fake=1 to try the UI with an in-memory engine).",
+      "this page with the address and token it prints: `?daemon=http://127.0.0.1:PORT&token=TOKEN` " +
+      "(or add `?fake=1` to try the UI with an in-memory engine).",
   );
 }

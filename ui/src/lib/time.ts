@@ -6,9 +6,16 @@ export function parseTimestamp(rfc3339: string): number {
   return Date.parse(rfc3339.replace(/(\.\d{3})\d+/, "$1"));
 }
 
-/** Local date and time, e.g. "21 Nov 2026, 20:05"; the text itself when it cannot be read. */
-export function formatLocalDateTime(rfc3339: string): string {
+/**
+ * Local date and time as two parts ("Nov 21, 2026" and "7:12 PM" in en-US), so a narrow
+ * column can break between them; `null` when the text cannot be read.
+ */
+export function localDateTimeParts(rfc3339: string): { date: string; time: string } | null {
   const t = parseTimestamp(rfc3339);
-  if (Number.isNaN(t)) return rfc3339;
-  return new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(t)) return null;
+  const at = new Date(t);
+  return {
+    date: at.toLocaleDateString(undefined, { dateStyle: "medium" }),
+    time: at.toLocaleTimeString(undefined, { timeStyle: "short" }),
+  };
 }

@@ -1,0 +1,64 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary `BATON_HOME`; its daemon (if one was started) is stopped on drop.
+pub struct Home {
+    pub tmp: tempfile::TempDir,
+    pub home: PathBuf,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("baton home");
+        Self { tmp, home }
+    }
+
+    pub fn baton(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(args)
+            .env("BATON_HOME", &self.home)
+            .current_dir(self.tmp.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.baton(args);
+        assert!(out.status.success(), "baton {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and expects exit code 1 with one line on stderr; returns that line.
+    pub fn err(&self, args: &[&str]) -> String {
+        let out = self.baton(args);
+        assert_eq!(out.status.code(), Some(1), "baton {args:?}: {:?}", out);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr:?}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        stderr
+    }
+
+    pub fn repo(&self, name: &str) -> PathBuf {
+        let dir = self.tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        git(&dir, &["init", "-q", "-b", "main"]);
+        dir
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = self.baton(&["daemon", "stop"]);
+    }
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "git {args:?}");
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

@@ -1,0 +1,78 @@
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use baton_core::BatonHome;
+use baton_daemon::DaemonError;
+use baton_daemon::client::{DaemonClient, daemon_find};
+use baton_daemon::run::{RunOptions, daemon_run};
+
+/// A daemon running on a thread of the test process, stopped when dropped.
+pub struct TestDaemon {
+    pub tmp: tempfile::TempDir,
+    pub home: BatonHome,
+    pub client: DaemonClient,
+    thread: Option<JoinHandle<Result<(), DaemonError>>>,
+}
+
+impl TestDaemon {
+    pub fn start() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = BatonHome::at(tmp.path().join("home"));
+        let thread = {
+            let home = home.clone();
+            std::thread::spawn(move || daemon_run(home, RunOptions::default()))
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            if let Some(c) = daemon_find(&home).unwrap() {
+                break c;
+            }
+            assert!(!thread.is_finished(), "daemon thread ended early");
+            assert!(Instant::now() < deadline, "daemon did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Self { tmp, home, client, thread: Some(thread) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.client.info().url())
+    }
+
+    pub fn token(&self) -> &str {
+        &self.client.info().token
+    }
+
+    /// Stops the daemon and returns what `daemon_run` returned.
+    pub fn stop(mut self) -> Result<(), DaemonError> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> Result<(), DaemonError> {
+        let Some(thread) = self.thread.take() else { return Ok(()) };
+        self.client.daemon_stop_request().unwrap();
+        thread.join().expect("daemon thread panicked")
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        if self.thread.is_some() && !std::thread::panicking() {
+            let _ = self.stop_inner();
+        }
+    }
+}
+
+pub fn repo_new(parent: &Path, name: &str) -> PathBuf {
+    let dir = parent.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new("git").arg("-C").arg(&dir).args(["init", "-q", "-b", "main"]).output().unwrap();
+    assert!(out.status.success());
+    dir
+}
+
+/// A plain HTTP agent that reports statuses instead of failing on them.
+pub fn http() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(10))).build().into()
+}

@@ -1,0 +1,60 @@
+//! Baton's desktop shell. Thin on purpose: the UI talks to the daemon's HTTP API itself; this
+//! process only finds or starts the daemon (`daemon_connect`), and owns what is native: the
+//! window, the tray and the folder dialog.
+
+mod tray;
+
+use baton_core::api::DaemonConnection;
+use baton_core::{ApiError, BatonHome, ErrorCode};
+use baton_daemon::client::{baton_bin_find, daemon_ensure};
+
+struct Shell {
+    home: BatonHome,
+}
+
+/// Finds the daemon of this app's `BATON_HOME`, starting it if none runs, and tells the UI how
+/// to reach it.
+#[tauri::command]
+async fn daemon_connect(shell: tauri::State<'_, Shell>) -> Result<DaemonConnection, ApiError> {
+    let home = shell.home.clone();
+    let client = tauri::async_runtime::spawn_blocking(move || daemon_ensure(&home, &baton_bin_find()))
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| e.to_api())?;
+    let info = client.info();
+    Ok(DaemonConnection { url: info.url(), token: info.token.clone() })
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "error: no display (neither DISPLAY nor WAYLAND_DISPLAY is set); on a machine without one, run \
+             `xvfb-run -a {}` (Debian package xvfb)",
+            std::env::args().next().unwrap_or_else(|| "baton-desktop".into())
+        );
+        std::process::exit(2);
+    }
+    let home = match BatonHome::resolve(None) {
+        Ok(home) => home,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(Shell { home: home.clone() })
+        .invoke_handler(tauri::generate_handler![daemon_connect])
+        .setup(move |app| {
+            tray::tray_install(app.handle(), home);
+            Ok(())
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("error: the Baton window could not run: {e}");
+        std::process::exit(1);
+    }
+}

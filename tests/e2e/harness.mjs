@@ -1,0 +1,115 @@
+// Starts what an end-to-end test needs, for real: a private BATON_HOME, git repositories,
+// the `baton` CLI, tauri-driver (which starts WebKitWebDriver and the desktop app) and a
+// WebDriver session. Everything started here is stopped by `stop()`, by PID.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { remote } from "webdriverio";
+
+export const root = path.resolve(import.meta.dirname, "../..");
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+export const bin = {
+  baton: path.join(targetDir, "debug", "baton"),
+  desktop: path.join(targetDir, "debug", "baton-desktop"),
+};
+export const shotsDir = path.join(targetDir, "e2e");
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function portWait(port, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port} after ${ms} ms`);
+}
+
+export class Harness {
+  constructor() {
+    this.tmp = mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
+    this.home = path.join(this.tmp, "home");
+    this.env = { ...process.env, BATON_HOME: this.home, BATON_BIN: bin.baton };
+  }
+
+  /** Runs the real CLI; returns stdout, throws with stderr on failure. */
+  baton(...args) {
+    return execFileSync(bin.baton, args, { env: this.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  }
+
+  /** A new git repository (one commit on main) in the test folder. */
+  repo(name) {
+    const dir = path.join(this.tmp, name);
+    mkdirSync(dir, { recursive: true });
+    const git = (...args) => execFileSync("git", ["-C", dir, ...args], { stdio: "ignore" });
+    git("init", "-q", "-b", "main");
+    git("-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-q", "--allow-empty", "-m", "init");
+    return dir;
+  }
+
+  folder(name) {
+    const dir = path.join(this.tmp, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  async start() {
+    const port = await freePort();
+    const nativePort = await freePort();
+    this.driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+      env: this.env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    this.driver.on("error", (e) => {
+      console.error(`cannot start tauri-driver (install it with \`cargo install tauri-driver --locked\`): ${e.message}`);
+    });
+    await portWait(port, 20_000);
+    this.browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      logLevel: "warn",
+      connectionRetryTimeout: 60_000,
+      capabilities: { "tauri:options": { application: bin.desktop } },
+    });
+    return this.browser;
+  }
+
+  async stop() {
+    try {
+      await this.browser?.deleteSession();
+    } catch {
+      // The app may already be gone; the driver is stopped below either way.
+    }
+    // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
+    if (this.driver && this.driver.exitCode === null) {
+      const exited = new Promise((r) => this.driver.once("exit", r));
+      this.driver.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    try {
+      this.baton("daemon", "stop");
+    } catch {
+      // No daemon was started.
+    }
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests against the debug build (make build) in a private X server, so they
+# work the same on a desktop and on a machine with no display.
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p ../../target/e2e
+exec xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- \
+  node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
