@@ -60,6 +60,8 @@ test-ui: setup-npm
 	cd ui && npm run check && npm test
 
 test-rust:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo nextest run --workspace --no-fail-fast
 
 test-e2e: build setup-driver

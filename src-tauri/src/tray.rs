@@ -68,3 +68,40 @@ fn status_line(home: &BatonHome) -> String {
         Err(e) => format!("Baton: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use baton_core::BatonHome;
+    use baton_daemon::client::daemon_find;
+    use baton_daemon::run::{RunOptions, daemon_run};
+
+    use super::status_line;
+
+    #[test]
+    fn the_tooltip_follows_the_daemon() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let home = BatonHome::at(tmp.path().join("home"));
+        assert_eq!(status_line(&home), "Baton: daemon not running");
+
+        let thread = {
+            let home = home.clone();
+            std::thread::spawn(move || daemon_run(home, RunOptions::default()))
+        };
+        let client = loop {
+            if let Ok(Some(client)) = daemon_find(&home) {
+                break client;
+            }
+            assert!(!thread.is_finished(), "the daemon ended early");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(
+            status_line(&home),
+            format!("Baton: daemon running (pid {}), 0 active sessions", std::process::id())
+        );
+        client.daemon_stop_request().expect("stop");
+        thread.join().expect("join").expect("daemon ran");
+        assert_eq!(status_line(&home), "Baton: daemon not running");
+    }
+}

@@ -63,3 +63,24 @@ test("a session made with the CLI while the app runs appears live", async () => 
   h.baton("session", "new", "--repo", h.repo("live-repo"), "--name", "live-from-cli");
   await row("live-from-cli").waitForExist({ timeout: 15_000 });
 });
+
+test("when the daemon stops, the app starts it again and carries on", async () => {
+  const status = browser.$('[data-testid="daemon-status"]');
+  const before = JSON.parse(h.baton("daemon", "status", "--json")).daemon.health.pid;
+  h.baton("daemon", "stop");
+  await browser.waitUntil(async () => (await status.getAttribute("data-state")) !== "connected", {
+    timeout: 15_000,
+    timeoutMsg: "the app did not notice the daemon stopped",
+  });
+  await browser.waitUntil(async () => (await status.getAttribute("data-state")) === "connected", {
+    timeout: 45_000,
+    timeoutMsg: "the app did not reconnect",
+  });
+  const after = JSON.parse(h.baton("daemon", "status", "--json"));
+  assert.equal(after.running, true);
+  assert.notEqual(after.daemon.health.pid, before, "a new daemon runs");
+  // The list came back from the new daemon, and live events flow again.
+  await row("from-cli").waitForExist({ timeout: 15_000 });
+  h.baton("session", "new", "--repo", h.repo("after-restart"), "--name", "after-restart");
+  await row("after-restart").waitForExist({ timeout: 15_000 });
+});

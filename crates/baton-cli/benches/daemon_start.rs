@@ -5,6 +5,7 @@
 //!   `GET /api/health` (what `daemon_find` does: read daemon.json, check the lock, call).
 //! - `cli cold`: a whole `baton session list` when no daemon runs (the CLI starts the daemon in
 //!   the background, waits for it, and lists), the first thing a user does.
+//!
 //! Results go to stdout; docs/perf.md records them.
 
 use std::path::Path;

@@ -166,9 +166,7 @@ pub(crate) fn session_get(conn: &Connection, id_or_name: &str) -> Result<Session
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM sessions WHERE id = ?1 UNION ALL SELECT {COLUMNS} FROM sessions WHERE name = ?1 LIMIT 1"
     ))?;
-    stmt.query_row([id_or_name], from_row)
-        .optional()?
-        .ok_or_else(|| SessionError::NotFound(id_or_name.into()).into())
+    stmt.query_row([id_or_name], from_row).optional()?.ok_or_else(|| SessionError::NotFound(id_or_name.into()).into())
 }
 
 pub(crate) fn session_update(conn: &Connection, id_or_name: &str, update: &SessionUpdate) -> Result<Session> {

@@ -29,11 +29,8 @@ pub struct DaemonClient {
 
 impl DaemonClient {
     fn new(home: &BatonHome, info: DaemonInfo, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .build()
-            .into();
+        let agent =
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(timeout)).build().into();
         Self { home: home.root().to_owned(), info, agent }
     }
 
@@ -88,7 +85,12 @@ impl DaemonClient {
         Ok(())
     }
 
-    fn call<T: DeserializeOwned, B: Serialize>(&self, method: &str, path: &str, body: Option<&B>) -> Result<T, DaemonError> {
+    fn call<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, DaemonError> {
         let url = format!("{}{path}", self.info.url());
         let auth = format!("Bearer {}", self.info.token);
         let unreachable = |e: ureq::Error| DaemonError::Unreachable { home: self.home.clone(), detail: e.to_string() };
@@ -97,7 +99,12 @@ impl DaemonClient {
             ("POST", Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
             ("POST", None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
             ("PATCH", Some(b)) => self.agent.patch(&url).header("Authorization", &auth).send_json(b),
-            _ => return Err(DaemonError::Api(ApiError::new(ErrorCode::Internal, format!("unsupported call {method} {path}")))),
+            _ => {
+                return Err(DaemonError::Api(ApiError::new(
+                    ErrorCode::Internal,
+                    format!("unsupported call {method} {path}"),
+                )));
+            }
         }
         .map_err(unreachable)?;
         let status = response.status();
@@ -105,7 +112,10 @@ impl DaemonClient {
         if status.is_success() {
             let text = if text.is_empty() { "null" } else { &text };
             serde_json::from_str(text).map_err(|e| {
-                DaemonError::Api(ApiError::new(ErrorCode::Internal, format!("unexpected answer from the daemon to {path}: {e}")))
+                DaemonError::Api(ApiError::new(
+                    ErrorCode::Internal,
+                    format!("unexpected answer from the daemon to {path}: {e}"),
+                ))
             })
         } else {
             Err(DaemonError::Api(serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| {
@@ -142,9 +152,10 @@ pub fn daemon_find(home: &BatonHome) -> Result<Option<DaemonClient>, DaemonError
     let client = DaemonClient::new(home, info, Duration::from_secs(30));
     match client.health() {
         Ok(_) => Ok(Some(client)),
-        Err(DaemonError::Unreachable { detail, .. }) => {
-            Err(DaemonError::Unreachable { home: home.root().to_owned(), detail: format!("pid {} holds the lock: {detail}", client.info.pid) })
-        }
+        Err(DaemonError::Unreachable { detail, .. }) => Err(DaemonError::Unreachable {
+            home: home.root().to_owned(),
+            detail: format!("pid {} holds the lock: {detail}", client.info.pid),
+        }),
         Err(e) => Err(e),
     }
 }
@@ -239,10 +250,10 @@ pub fn baton_bin_find() -> PathBuf {
     if let Some(bin) = std::env::var_os("BATON_BIN").filter(|v| !v.is_empty()) {
         return PathBuf::from(bin);
     }
-    if let Some(sibling) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("baton"))) {
-        if sibling.is_file() {
-            return sibling;
-        }
+    if let Some(sibling) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("baton")))
+        && sibling.is_file()
+    {
+        return sibling;
     }
     PathBuf::from("baton")
 }

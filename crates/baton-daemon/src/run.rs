@@ -61,9 +61,8 @@ pub fn daemon_run(home: BatonHome, options: RunOptions) -> Result<(), DaemonErro
 
 async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Result<(), DaemonError> {
     let addr = SocketAddr::from(([127, 0, 0, 1], options.port));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(DaemonError::io(format!("cannot listen on {addr}")))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(DaemonError::io(format!("cannot listen on {addr}")))?;
     let port = listener.local_addr().map_err(DaemonError::io("cannot read the bound address"))?.port();
     let pid = std::process::id();
     let info = DaemonInfo {

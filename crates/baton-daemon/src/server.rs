@@ -116,10 +116,8 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
 }
 
 fn token_matches(token: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
-    let from_header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let from_header =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let from_query = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
     from_header.or(from_query).is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
 }
@@ -181,16 +179,14 @@ async fn events(State(state): State<Shared>) -> Sse<impl Stream<Item = Result<Ev
     let rx = state.engine.events().subscribe();
     let shutdown = state.shutdown.subscribe();
     let stream = futures_util::stream::unfold((rx, shutdown), |(mut rx, mut shutdown)| async move {
-        let event = loop {
-            tokio::select! {
-                _ = shutdown.wait_for(|stop| *stop) => return None,
-                received = rx.recv() => match received {
-                    Ok(first) => break batch_event(&mut rx, first),
-                    // The client missed events: tell it to reload its state.
-                    Err(broadcast::error::RecvError::Lagged(n)) => break Event::default().event("resync").data(n.to_string()),
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                },
-            }
+        let event = tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => return None,
+            received = rx.recv() => match received {
+                Ok(first) => batch_event(&mut rx, first),
+                // The client missed events: tell it to reload its state.
+                Err(broadcast::error::RecvError::Lagged(n)) => Event::default().event("resync").data(n.to_string()),
+                Err(broadcast::error::RecvError::Closed) => return None,
+            },
         };
         Some((Ok(event), (rx, shutdown)))
     });

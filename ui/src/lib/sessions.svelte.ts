@@ -9,6 +9,8 @@ import { parseTimestamp } from "./time";
 
 export class SessionStore {
   private byId = $state<Record<string, Session>>({});
+  /** After `beginReplace`: ids heard of since, which the next `merge` keeps. */
+  private sinceReplace: Set<string> | null = null;
 
   /** Newest first; ties (same createdAt) broken by id so the order is stable. */
   readonly all: Session[] = $derived(
@@ -22,14 +24,32 @@ export class SessionStore {
   }
 
   upsert(session: Session): void {
+    this.sinceReplace?.add(session.id);
     const known = this.byId[session.id];
     if (known && time(known.updatedAt) > time(session.updatedAt)) return;
     this.byId[session.id] = session;
   }
 
-  /** Merge a full list. The daemon never deletes sessions, so nothing known is dropped. */
+  /**
+   * Merge a full list. The daemon never deletes sessions, so nothing known is dropped; except
+   * after `beginReplace`, when rows this list lacks go (unless heard of since).
+   */
   merge(sessions: Session[]): void {
+    const keep = this.sinceReplace;
+    if (keep) {
+      this.sinceReplace = null;
+      this.byId = Object.fromEntries(Object.entries(this.byId).filter(([id]) => keep.has(id)));
+    }
     for (const s of sessions) this.upsert(s);
+  }
+
+  /**
+   * The list now comes from another daemon (it restarted, maybe on another home): the next
+   * `merge` replaces. Until then the rows stay shown, and what arrives meanwhile (events from the
+   * new daemon) is kept, since its list may have been read before those changes.
+   */
+  beginReplace(): void {
+    this.sinceReplace = new Set();
   }
 
   apply(events: EngineEvent[]): void {

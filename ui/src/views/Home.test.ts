@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
 import { FakeBackend, type FakeBackendOptions } from "../lib/backend";
 import Home from "./Home.svelte";
@@ -230,5 +230,39 @@ describe("Home", () => {
     backend.setConnected(true);
     await waitFor(() => expect(rowNames()).toContain("missed"));
     expect(rows()).toHaveLength(4);
+  });
+
+  it("replaces the list when given another backend, keeping its events and the form's input", async () => {
+    const first = new FakeBackend({ sessions: SEED });
+    const { rerender } = render(Home, { backend: first });
+    await waitFor(() => expect(rowNames()).toEqual(["newest", "middle", "oldest"]));
+    const repo = await type("new-session-repo", "/src/typed");
+
+    // The restarted daemon reads its list before a change whose event arrives first.
+    const second = new FakeBackend({
+      sessions: [session("r-1", "restarted", "2026-12-01T09:00:00Z")],
+      eventTiming: "before-reply",
+    });
+    const listedEarly = await second.sessionList();
+    let sendList!: () => void;
+    vi.spyOn(second, "sessionList").mockReturnValueOnce(
+      new Promise((resolve) => (sendList = () => resolve(listedEarly))),
+    );
+    await rerender({ backend: second });
+    await second.sessionCreate({ repo: "/src/during", name: "during" });
+    await waitFor(() => expect(rowNames()).toContain("during"));
+    // Until the new list comes, the old rows stay shown.
+    expect(rowNames()).toContain("oldest");
+
+    sendList();
+    await waitFor(() => expect(rowNames()).not.toContain("oldest"));
+    expect(rowNames().sort()).toEqual(["during", "restarted"]);
+    expect(repo.value).toBe("/src/typed");
+    expect(screen.getByTestId("new-session-repo")).toBe(repo);
+
+    // The old backend is no longer listened to.
+    await first.sessionCreate({ repo: "/src/stale", name: "stale" });
+    await settle();
+    expect(rowNames()).not.toContain("stale");
   });
 });

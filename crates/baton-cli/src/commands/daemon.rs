@@ -43,9 +43,7 @@ pub fn run(home: &BatonHome, args: DaemonArgs) -> Result<(), DaemonError> {
 
 fn foreground(home: &BatonHome, port: u16) -> Result<(), DaemonError> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -55,7 +53,8 @@ fn foreground(home: &BatonHome, port: u16) -> Result<(), DaemonError> {
 fn background(home: &BatonHome) -> Result<(), DaemonError> {
     // Refuse exactly as a second foreground daemon would, naming the one that runs.
     drop(home_lock(home)?);
-    let bin = std::env::current_exe().map_err(|e| DaemonError::StartFailed(format!("cannot find this program: {e}")))?;
+    let bin =
+        std::env::current_exe().map_err(|e| DaemonError::StartFailed(format!("cannot find this program: {e}")))?;
     let client = daemon_start(home, &bin)?;
     let info = client.info();
     println!(

@@ -64,7 +64,13 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 let rows: Vec<Vec<String>> = sessions
                     .iter()
                     .map(|s| {
-                        vec![s.id.clone(), s.name.clone(), state_name(s.state).into(), output::time_short(&s.created_at), s.repo.clone()]
+                        vec![
+                            s.id.clone(),
+                            s.name.clone(),
+                            state_name(s.state).into(),
+                            output::time_short(&s.created_at),
+                            s.repo.clone(),
+                        ]
                     })
                     .collect();
                 output::table(&["ID", "NAME", "STATE", "CREATED (UTC)", "REPOSITORY"], &rows);

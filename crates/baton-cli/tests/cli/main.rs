@@ -1,5 +1,7 @@
 //! The real `baton` binary, run as a user would, each test with its own `BATON_HOME`.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 mod daemon;
 mod session;
 mod support;

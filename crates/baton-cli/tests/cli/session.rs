@@ -56,7 +56,9 @@ fn bad_input_gets_one_clear_line() {
     assert!(h.err(&["session", "new", "--repo", "/does/not/exist"]).contains("does not exist"));
     let repo = h.repo("r");
     h.ok(&["session", "new", "--repo", s(&repo), "--name", "x"]);
-    assert!(h.err(&["session", "new", "--repo", s(&repo), "--name", "x"]).contains("already exists; choose another name"));
+    assert!(
+        h.err(&["session", "new", "--repo", s(&repo), "--name", "x"]).contains("already exists; choose another name")
+    );
     assert!(h.err(&["session", "show", "nope"]).contains("no session has the id or name"));
     assert!(h.err(&["session", "rename", "x", " "]).contains("it is empty"));
     // Nothing half-made: still exactly one session.

@@ -15,9 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_init", include_str!("..
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 pub(super) fn apply(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| super::classify(path, e))?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| super::classify(path, e))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { path: path.to_owned(), found, known: SCHEMA_VERSION });
     }
@@ -25,10 +23,10 @@ pub(super) fn apply(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         return Ok(());
     }
     // `unchecked_transaction` because we only hold `&Connection`; nothing else uses it yet.
-    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(|e| super::classify(path, e))?;
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+        .map_err(|e| super::classify(path, e))?;
     for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > found) {
-        tx.execute_batch(sql)
-            .map_err(|e| StoreError::Migration { version, name, detail: e.to_string() })?;
+        tx.execute_batch(sql).map_err(|e| StoreError::Migration { version, name, detail: e.to_string() })?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -89,7 +89,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     use rusqlite::ffi::ErrorCode as C;
     match e.sqlite_error_code() {
-        Some(C::NotADatabase | C::DatabaseCorrupt) => StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() },
+        Some(C::NotADatabase | C::DatabaseCorrupt) => {
+            StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() }
+        }
         Some(C::CannotOpen | C::PermissionDenied | C::ReadOnly | C::SystemIoFailure | C::DiskFull) => {
             StoreError::Unreadable { path: path.to_owned(), detail: e.to_string() }
         }

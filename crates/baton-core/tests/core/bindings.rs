@@ -6,7 +6,12 @@ fn read_dir_ts(dir: &Path) -> BTreeMap<String, String> {
         .map(|rd| {
             rd.filter_map(|e| e.ok())
                 .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(e.path()).unwrap_or_default()))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(e.path()).unwrap_or_default(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()

@@ -1,5 +1,7 @@
 //! Integration tests of the engine against real git repositories and real SQLite files.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 mod bindings;
 mod sessions;
 mod store;

@@ -9,7 +9,11 @@ fn engine() -> (tempfile::TempDir, Engine) {
     (tmp, engine)
 }
 
-fn create(engine: &Engine, repo: &std::path::Path, name: Option<&str>) -> baton_core::Result<baton_core::session::Session> {
+fn create(
+    engine: &Engine,
+    repo: &std::path::Path,
+    name: Option<&str>,
+) -> baton_core::Result<baton_core::session::Session> {
     engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into_owned(), name: name.map(Into::into) })
 }
 

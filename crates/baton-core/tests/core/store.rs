@@ -14,12 +14,22 @@ fn new_database_gets_the_whole_schema() {
     let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
     assert_eq!(fk, 1);
     for table in [
-        "sessions", "agents", "tasks", "task_deps", "artifacts", "artifacts_fts", "events", "objectives", "decisions",
-        "insights", "health_samples", "alerts", "monitor_cycles",
+        "sessions",
+        "agents",
+        "tasks",
+        "task_deps",
+        "artifacts",
+        "artifacts_fts",
+        "events",
+        "objectives",
+        "decisions",
+        "insights",
+        "health_samples",
+        "alerts",
+        "monitor_cycles",
     ] {
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0))
-            .unwrap();
+        let n: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [table], |r| r.get(0)).unwrap();
         assert_eq!(n, 1, "table {table} exists");
     }
 }
@@ -72,8 +82,7 @@ fn database_from_a_newer_baton_is_refused_untouched() {
     let path = tmp.path().join("baton.db");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!("CREATE TABLE future (x); PRAGMA user_version = {};", SCHEMA_VERSION + 7))
-            .unwrap();
+        conn.execute_batch(&format!("CREATE TABLE future (x); PRAGMA user_version = {};", SCHEMA_VERSION + 7)).unwrap();
     }
     let err = Store::open(&path).err().expect("refused");
     assert_eq!(err.code(), ErrorCode::DatabaseTooNew);
@@ -82,9 +91,8 @@ fn database_from_a_newer_baton_is_refused_untouched() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v, SCHEMA_VERSION + 7, "version untouched");
-    let sessions: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sessions'", [], |r| r.get(0))
-        .unwrap();
+    let sessions: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sessions'", [], |r| r.get(0)).unwrap();
     assert_eq!(sessions, 0, "no migration ran");
 }
 
@@ -123,9 +131,8 @@ fn a_failing_migration_changes_nothing() {
     let err = Store::open(&path).err().expect("migration fails");
     assert!(err.to_string().contains("nothing was changed"), "{err}");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let n: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sessions'", [], |r| r.get(0))
-        .unwrap();
+    let n: i64 =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'sessions'", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0, "sessions table rolled back");
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v, 0);

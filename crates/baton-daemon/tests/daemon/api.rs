@@ -21,11 +21,8 @@ fn requests_without_the_right_token_get_401() {
     let wrong_query = agent.get(&d.url("/api/health?token=nope")).call().unwrap();
     assert_eq!(wrong_query.status(), 401);
 
-    let right = agent
-        .get(&d.url("/api/sessions"))
-        .header("Authorization", &format!("Bearer {}", d.token()))
-        .call()
-        .unwrap();
+    let right =
+        agent.get(&d.url("/api/sessions")).header("Authorization", &format!("Bearer {}", d.token())).call().unwrap();
     assert_eq!(right.status(), 200);
     let by_query = agent.get(&d.url(&format!("/api/health?token={}", d.token()))).call().unwrap();
     assert_eq!(by_query.status(), 200);

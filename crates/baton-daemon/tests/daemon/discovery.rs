@@ -48,7 +48,8 @@ fn a_stale_daemon_file_is_replaced_not_obeyed() {
     let tmp = tempfile::tempdir().unwrap();
     let home = BatonHome::at(tmp.path().join("home"));
     home.ensure().unwrap();
-    let stale = DaemonInfo { port: 1, pid: dead_pid(), version: "0.0.1".into(), token: "old".into(), started_at: "x".into() };
+    let stale =
+        DaemonInfo { port: 1, pid: dead_pid(), version: "0.0.1".into(), token: "old".into(), started_at: "x".into() };
     daemon_file_write(&home.daemon_file(), &stale).unwrap();
 
     assert!(daemon_find(&home).unwrap().is_none(), "a dead pid is not a daemon");
@@ -77,7 +78,8 @@ fn a_live_pid_that_holds_no_lock_is_stale_too() {
     let tmp = tempfile::tempdir().unwrap();
     let home = BatonHome::at(tmp.path().join("home"));
     home.ensure().unwrap();
-    let info = DaemonInfo { port: 1, pid: std::process::id(), version: "x".into(), token: "t".into(), started_at: "x".into() };
+    let info =
+        DaemonInfo { port: 1, pid: std::process::id(), version: "x".into(), token: "t".into(), started_at: "x".into() };
     daemon_file_write(&home.daemon_file(), &info).unwrap();
     assert!(daemon_find(&home).unwrap().is_none());
 }
@@ -100,8 +102,5 @@ fn a_newer_database_stops_the_daemon_with_a_clear_error() {
 /// (so the test needs no SQLite of its own) and then bumping the version.
 fn newer_db_write(path: &std::path::Path) {
     let store = baton_core::store::Store::open(path).unwrap();
-    store
-        .conn()
-        .pragma_update(None, "user_version", baton_core::store::SCHEMA_VERSION + 1)
-        .unwrap();
+    store.conn().pragma_update(None, "user_version", baton_core::store::SCHEMA_VERSION + 1).unwrap();
 }

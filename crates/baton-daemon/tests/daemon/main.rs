@@ -1,5 +1,7 @@
 //! The daemon in this process (a thread) with a temporary home, called over real HTTP.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
 mod api;
 mod discovery;
 mod support;

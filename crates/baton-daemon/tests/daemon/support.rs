@@ -74,5 +74,9 @@ pub fn repo_new(parent: &Path, name: &str) -> PathBuf {
 
 /// A plain HTTP agent that reports statuses instead of failing on them.
 pub fn http() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(10))).build().into()
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
 }
