@@ -71,6 +71,7 @@ test-e2e: build setup-driver
 bindings:
 	BATON_UPDATE_BINDINGS=1 cargo test -p baton-core --test core bindings
 
-bench:
+bench: setup ui
+	cargo build --release -p baton-cli -p baton-desktop
 	cargo bench -p baton-cli --bench daemon_start
 	tests/perf/idle-memory.sh
