@@ -25,7 +25,24 @@ async fn daemon_connect(shell: tauri::State<'_, Shell>) -> Result<DaemonConnecti
     Ok(DaemonConnection { url: info.url(), token: info.token.clone() })
 }
 
+/// Without a GPU, WebKit's accelerated compositing runs on Mesa's software renderer, which maps
+/// LLVM into the page process and costs ~80 MiB for nothing a list-and-text UI needs (see
+/// docs/perf.md). Turn it off there, unless the user chose otherwise.
+fn webkit_compositing_configure() {
+    let has_gpu = std::fs::read_dir("/dev/dri")
+        .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+        .unwrap_or(false);
+    if !has_gpu && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // SAFETY: called first thing in main, before any other thread exists to read the environment.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        }
+    }
+}
+
 fn main() {
+    webkit_compositing_configure();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "info".into()))
         .init();
