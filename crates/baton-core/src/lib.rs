@@ -2,6 +2,7 @@
 //! API, CLI, desktop app) hold one [`Engine`] and call its methods. Nothing here knows of Tauri
 //! or HTTP, so every shell gets the same behaviour and the same errors.
 
+pub mod agent;
 pub mod api;
 pub mod bindings;
 pub mod engine;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 mod bindings;
+mod protocols;
 mod sessions;
 mod store;
 mod support;

@@ -1,0 +1,94 @@
+//! One normalised model of what an agent does, whatever CLI runs it. Every adapter turns its
+//! CLI's lines into these; the UI, the coordinator and the store only ever see these.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Something an agent did or said. A line no adapter understands becomes [`AgentEvent::Raw`]:
+/// never dropped, never a panic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AgentEvent {
+    /// The CLI's own session began (or resumed): its id is what `resume` needs.
+    SessionStarted {
+        cli_session_id: String,
+        model: Option<String>,
+        cwd: Option<String>,
+        #[serde(default)]
+        tools: Vec<String>,
+    },
+    /// Text from the assistant. `delta`: a piece of a message streamed in parts (join with the
+    /// previous delta); otherwise a whole message.
+    Text { text: String, delta: bool },
+    /// A message the user (or Baton on the user's behalf) sent, as the CLI echoed it.
+    UserText { text: String },
+    ToolCall { id: String, name: String, input: serde_json::Value },
+    ToolResult { id: String, output: String, is_error: bool },
+    /// A file the agent created, changed or deleted (`change`: add, update, delete).
+    FileChange { path: String, change: String },
+    /// A shell command the agent ran (or started: `exit_code` is then absent).
+    Command {
+        id: String,
+        command: String,
+        output: Option<String>,
+        #[ts(type = "number | null")]
+        exit_code: Option<i64>,
+        status: CommandStatus,
+    },
+    /// A tool call the CLI refused for lack of permission; the agent needs the user.
+    PermissionDenied {
+        tool: String,
+        tool_use_id: Option<String>,
+        input: serde_json::Value,
+    },
+    /// Tokens (and cost, when the CLI reports it) of a turn: a total for the turn, not a delta.
+    Usage {
+        #[ts(type = "number")]
+        input_tokens: u64,
+        #[ts(type = "number")]
+        output_tokens: u64,
+        #[ts(type = "number")]
+        cache_read_tokens: u64,
+        #[ts(type = "number")]
+        cache_write_tokens: u64,
+        /// As reported by the CLI; `None` when it reports none (Baton then estimates).
+        cost_usd: Option<f64>,
+    },
+    /// The end of a turn. `subtype` is the CLI's own word for how it ended, e.g. `success`,
+    /// `error_max_turns`.
+    TurnCompleted {
+        result: Option<String>,
+        is_error: bool,
+        subtype: Option<String>,
+        #[ts(type = "number | null")]
+        duration_ms: Option<u64>,
+    },
+    /// The CLI retries a failed model request.
+    Retry {
+        #[ts(type = "number")]
+        attempt: u64,
+        #[ts(type = "number | null")]
+        max_retries: Option<u64>,
+        error: Option<String>,
+    },
+    Error { message: String },
+    /// A line the agent wrote to stderr.
+    Stderr { line: String },
+    /// A stdout line no adapter understood, kept as it was.
+    Raw { line: String },
+    /// The process ended: with `code`, or killed by `signal`.
+    Exited {
+        #[ts(type = "number | null")]
+        code: Option<i64>,
+        #[ts(type = "number | null")]
+        signal: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandStatus {
+    Started,
+    Completed,
+    Failed,
+}

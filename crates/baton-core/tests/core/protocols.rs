@@ -1,0 +1,1 @@
+//! Parser tests over every recorded transcript (being written).
