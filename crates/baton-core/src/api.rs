@@ -24,3 +24,20 @@ pub struct DaemonConnection {
     pub url: String,
     pub token: String,
 }
+
+/// `POST /api/agents/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentMessage {
+    pub text: String,
+}
+
+/// `POST /api/agents/{id}/approve` and `/deny` (`always` is ignored by deny).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentApprove {
+    pub tool: String,
+    /// Allow the tool for every agent of the session from now on.
+    #[serde(default)]
+    pub always: bool,
+}

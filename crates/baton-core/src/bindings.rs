@@ -6,7 +6,11 @@ use std::path::Path;
 
 use ts_rs::{Config, ExportError, TS};
 
-use crate::api::{DaemonConnection, DaemonHealth};
+use crate::agent::event::CommandStatus;
+use crate::agent::protocol::CliKind;
+use crate::agent::record::TokenUsage;
+use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, PermissionRequest};
+use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::session::{Session, SessionCreate, SessionState, SessionUpdate};
@@ -23,5 +27,16 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     SessionState::export_all(&cfg)?;
     SessionCreate::export_all(&cfg)?;
     SessionUpdate::export_all(&cfg)?;
+    Agent::export_all(&cfg)?;
+    AgentState::export_all(&cfg)?;
+    AgentSpawn::export_all(&cfg)?;
+    AgentEvent::export_all(&cfg)?;
+    AgentEventRecord::export_all(&cfg)?;
+    AgentMessage::export_all(&cfg)?;
+    AgentApprove::export_all(&cfg)?;
+    CliKind::export_all(&cfg)?;
+    CommandStatus::export_all(&cfg)?;
+    PermissionRequest::export_all(&cfg)?;
+    TokenUsage::export_all(&cfg)?;
     Ok(())
 }

@@ -1,64 +1,132 @@
 //! The one engine handle. Each method is one user-visible operation; shells call these and
-//! nothing below them. Methods are synchronous (SQLite and git are blocking): async shells call
-//! them from a blocking thread.
+//! nothing below them. Methods are synchronous (SQLite, git and process starts block): async
+//! shells call them from a blocking thread. Agents' supervisors run on the tokio runtime the
+//! engine was opened in.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::agent::index::IndexWriter;
+use crate::agent::supervisor::{AgentRuntime, Live};
 use crate::error::Result;
 use crate::events::{EngineEvent, EventBus};
 use crate::session::{self, Session, SessionCreate, SessionUpdate};
 use crate::store::Store;
 use crate::{BatonHome, git};
 
+/// A cheap handle: clones share one engine.
+#[derive(Clone)]
 pub struct Engine {
-    home: BatonHome,
-    store: Store,
-    events: EventBus,
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// An agent known to this daemon: its runtime (log, decoder, counter) and its live process.
+pub(crate) struct Slot {
+    pub runtime: Arc<tokio::sync::Mutex<AgentRuntime>>,
+    pub live: Option<Live>,
+}
+
+pub(crate) struct Inner {
+    pub home: BatonHome,
+    pub store: Store,
+    pub events: EventBus,
+    pub index: IndexWriter,
+    pub agents: Mutex<HashMap<String, Slot>>,
+    /// Where agents' supervisors run; `None` when the engine was opened outside a runtime.
+    pub runtime: Option<tokio::runtime::Handle>,
+    /// The daemon's API address, given to agents in `BATON_API`.
+    pub api_url: Mutex<Option<String>>,
+}
+
+impl Inner {
+    pub fn agents(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
+        self.agents.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Publishes the agent's current record to clients.
+    pub fn agent_publish(&self, id: &str) {
+        match crate::agent::record::agent_get(&self.store.conn(), id) {
+            Ok(agent) => self.events.publish(EngineEvent::AgentUpdated { agent: Box::new(agent) }),
+            Err(e) => tracing::warn!(agent = %id, "cannot publish the agent: {e}"),
+        }
+    }
+
+    pub fn agent_live_remove(&self, id: &str) {
+        if let Some(slot) = self.agents().get_mut(id) {
+            slot.live = None;
+        }
+    }
 }
 
 impl Engine {
-    /// Opens the engine for `home`, creating its folders and database as needed.
+    /// Opens the engine for `home`, creating its folders and database as needed. Call it inside
+    /// a tokio runtime to run agents.
     pub fn open(home: BatonHome) -> Result<Self> {
         home.ensure().map_err(|e| crate::store::StoreError::Unreadable {
             path: home.root().to_owned(),
             detail: e.to_string(),
         })?;
         let store = Store::open(&home.db_path())?;
-        Ok(Self { home, store, events: EventBus::default() })
+        let index = IndexWriter::start(&home.db_path())?;
+        let engine = Self {
+            inner: Arc::new(Inner {
+                home,
+                store,
+                events: EventBus::default(),
+                index,
+                agents: Mutex::new(HashMap::new()),
+                runtime: tokio::runtime::Handle::try_current().ok(),
+                api_url: Mutex::new(None),
+            }),
+        };
+        engine.agents_reconcile()?;
+        Ok(engine)
     }
 
     pub fn home(&self) -> &BatonHome {
-        &self.home
+        &self.inner.home
     }
 
     pub fn events(&self) -> &EventBus {
-        &self.events
+        &self.inner.events
+    }
+
+    /// Writes what is queued for the index and closes its connection. Call it last, after the
+    /// agents have stopped.
+    pub fn close(&self) {
+        self.inner.index.close();
+    }
+
+    /// Tells the engine where its API listens, so agents can call back (`BATON_API`).
+    pub fn api_url_set(&self, url: &str) {
+        *self.inner.api_url.lock().unwrap_or_else(|p| p.into_inner()) = Some(url.to_owned());
     }
 
     pub fn session_create(&self, req: &SessionCreate) -> Result<Session> {
         let repo = git::repo_inspect(Path::new(req.repo.trim()))?;
-        let session = session::session_insert(&self.store.conn(), &repo, req.name.as_deref())?;
-        self.events.publish(EngineEvent::SessionCreated { session: session.clone() });
+        let session = session::session_insert(&self.inner.store.conn(), &repo, req.name.as_deref())?;
+        self.inner.events.publish(EngineEvent::SessionCreated { session: session.clone() });
         Ok(session)
     }
 
     /// Every session, newest first, archived ones included.
     pub fn session_list(&self) -> Result<Vec<Session>> {
-        session::session_list(&self.store.conn())
+        session::session_list(&self.inner.store.conn())
     }
 
     pub fn session_get(&self, id_or_name: &str) -> Result<Session> {
-        session::session_get(&self.store.conn(), id_or_name)
+        session::session_get(&self.inner.store.conn(), id_or_name)
     }
 
     pub fn session_update(&self, id_or_name: &str, update: &SessionUpdate) -> Result<Session> {
-        let session = session::session_update(&self.store.conn(), id_or_name, update)?;
-        self.events.publish(EngineEvent::SessionUpdated { session: session.clone() });
+        let session = session::session_update(&self.inner.store.conn(), id_or_name, update)?;
+        self.inner.events.publish(EngineEvent::SessionUpdated { session: session.clone() });
         Ok(session)
     }
 
     /// Active sessions.
     pub fn session_count(&self) -> Result<i64> {
-        session::session_count(&self.store.conn())
+        session::session_count(&self.inner.store.conn())
     }
 }

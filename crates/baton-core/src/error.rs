@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::agent::record::AgentError;
+use crate::settings::SettingsError;
 use crate::{git::GitError, session::SessionError, store::StoreError};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -24,6 +26,9 @@ pub enum ErrorCode {
     Unauthorized,
     DaemonRunning,
     DaemonUnreachable,
+    CliMissing,
+    SpawnFailed,
+    InvalidSettings,
     Io,
     Internal,
 }
@@ -44,6 +49,9 @@ impl ErrorCode {
             Self::Unauthorized => "unauthorized",
             Self::DaemonRunning => "daemon_running",
             Self::DaemonUnreachable => "daemon_unreachable",
+            Self::CliMissing => "cli_missing",
+            Self::SpawnFailed => "spawn_failed",
+            Self::InvalidSettings => "invalid_settings",
             Self::Io => "io",
             Self::Internal => "internal",
         }
@@ -72,6 +80,10 @@ pub enum Error {
     Session(#[from] SessionError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error(transparent)]
+    Agent(#[from] AgentError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 impl Error {
@@ -80,6 +92,8 @@ impl Error {
             Self::Store(e) => e.code(),
             Self::Session(e) => e.code(),
             Self::Git(e) => e.code(),
+            Self::Agent(e) => e.code(),
+            Self::Settings(e) => e.code(),
         }
     }
 

@@ -6,13 +6,26 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
+use crate::agent::{Agent, AgentEventRecord};
 use crate::session::Session;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
-    SessionCreated { session: Session },
-    SessionUpdated { session: Session },
+    SessionCreated {
+        session: Session,
+    },
+    SessionUpdated {
+        session: Session,
+    },
+    /// An agent's record changed (state, cost, pending permissions...).
+    AgentUpdated {
+        agent: Box<Agent>,
+    },
+    /// Something an agent did.
+    AgentEvent {
+        record: AgentEventRecord,
+    },
 }
 
 /// How many events a subscriber may fall behind before it is told it lagged.

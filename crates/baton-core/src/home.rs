@@ -53,6 +53,10 @@ impl BatonHome {
     pub fn daemon_lock(&self) -> PathBuf {
         self.root.join("daemon.lock")
     }
+    /// Where the agent CLIs are and how to run them (see `settings.rs`).
+    pub fn settings_file(&self) -> PathBuf {
+        self.root.join("settings.json")
+    }
     pub fn daemon_log(&self) -> PathBuf {
         self.logs_dir().join("daemon.log")
     }

@@ -11,7 +11,9 @@ pub mod events;
 pub mod git;
 pub mod home;
 pub mod ids;
+pub mod pricing;
 pub mod session;
+pub mod settings;
 pub mod store;
 pub mod time;
 

@@ -189,6 +189,34 @@ pub(crate) fn session_update(conn: &Connection, id_or_name: &str, update: &Sessi
     session_get(conn, &session.id)
 }
 
+/// Tools the session's policy allows every agent (`settings.allowTools`).
+pub(crate) fn session_allow_tools(conn: &Connection, id: &str) -> Result<Vec<String>> {
+    let settings: String = conn.query_row("SELECT settings FROM sessions WHERE id = ?1", [id], |r| r.get(0))?;
+    let value: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
+    Ok(value["allowTools"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
+        .unwrap_or_default())
+}
+
+pub(crate) fn session_allow_tool_add(conn: &Connection, id: &str, tool: &str) -> Result<()> {
+    let mut tools = session_allow_tools(conn, id)?;
+    if !tools.iter().any(|t| t == tool) {
+        tools.push(tool.to_owned());
+    }
+    let settings: String = conn.query_row("SELECT settings FROM sessions WHERE id = ?1", [id], |r| r.get(0))?;
+    let mut value: serde_json::Value = serde_json::from_str(&settings).unwrap_or_else(|_| serde_json::json!({}));
+    if !value.is_object() {
+        value = serde_json::json!({});
+    }
+    value["allowTools"] = serde_json::json!(tools);
+    conn.execute(
+        "UPDATE sessions SET settings = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, value.to_string(), time::now_ms()],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn session_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM sessions WHERE state = 'active'", [], |r| r.get(0))?)
 }

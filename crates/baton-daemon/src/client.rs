@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use baton_core::api::DaemonHealth;
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn};
+use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth};
+use baton_core::events::EngineEvent;
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::{ApiError, BatonHome, ErrorCode};
 use serde::Serialize;
@@ -56,6 +58,66 @@ impl DaemonClient {
 
     pub fn session_update(&self, id_or_name: &str, update: &SessionUpdate) -> Result<Session, DaemonError> {
         self.call("PATCH", &format!("/api/sessions/{}", path_segment(id_or_name)), Some(update))
+    }
+
+    pub fn agent_spawn(&self, req: &AgentSpawn) -> Result<Agent, DaemonError> {
+        self.call("POST", "/api/agents", Some(req))
+    }
+
+    /// Agents of one session (id or name), or all.
+    pub fn agent_list(&self, session: Option<&str>) -> Result<Vec<Agent>, DaemonError> {
+        match session {
+            Some(s) => self.call("GET", &format!("/api/agents?session={}", path_segment(s)), None::<&()>),
+            None => self.call("GET", "/api/agents", None::<&()>),
+        }
+    }
+
+    pub fn agent_get(&self, id: &str) -> Result<Agent, DaemonError> {
+        self.call("GET", &format!("/api/agents/{}", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_events(&self, id: &str, after: u64, limit: usize) -> Result<Vec<AgentEventRecord>, DaemonError> {
+        self.call("GET", &format!("/api/agents/{}/events?after={after}&limit={limit}", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_send(&self, id: &str, text: &str) -> Result<Agent, DaemonError> {
+        let body = AgentMessage { text: text.to_owned() };
+        self.call("POST", &format!("/api/agents/{}/messages", path_segment(id)), Some(&body))
+    }
+
+    pub fn agent_approve(&self, id: &str, tool: &str, always: bool) -> Result<Agent, DaemonError> {
+        let body = AgentApprove { tool: tool.to_owned(), always };
+        self.call("POST", &format!("/api/agents/{}/approve", path_segment(id)), Some(&body))
+    }
+
+    pub fn agent_deny(&self, id: &str, tool: &str) -> Result<Agent, DaemonError> {
+        let body = AgentApprove { tool: tool.to_owned(), always: false };
+        self.call("POST", &format!("/api/agents/{}/deny", path_segment(id)), Some(&body))
+    }
+
+    pub fn agent_stop(&self, id: &str) -> Result<Agent, DaemonError> {
+        self.call("POST", &format!("/api/agents/{}/stop", path_segment(id)), None::<&()>)
+    }
+
+    /// The daemon's event stream: calls `on_batch` for every batch until it returns false or
+    /// the stream ends.
+    pub fn events_follow(&self, mut on_batch: impl FnMut(Vec<EngineEvent>) -> bool) -> Result<(), DaemonError> {
+        use std::io::BufRead;
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let url = format!("{}/api/events?token={}", self.info.url(), self.info.token);
+        let unreachable = |e: String| DaemonError::Unreachable { home: self.home.clone(), detail: e };
+        let response = agent.get(&url).call().map_err(|e| unreachable(e.to_string()))?;
+        let reader = std::io::BufReader::new(response.into_body().into_reader());
+        for line in reader.lines() {
+            let line = line.map_err(|e| unreachable(e.to_string()))?;
+            if let Some(data) = line.strip_prefix("data: ")
+                && let Ok(batch) = serde_json::from_str::<Vec<EngineEvent>>(data)
+                && !on_batch(batch)
+            {
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// Asks the daemon to stop, without waiting for it.

@@ -12,6 +12,9 @@ use crate::DaemonError;
 use crate::daemon_file::{DaemonInfo, daemon_file_read, daemon_file_remove_if_ours, daemon_file_write};
 use crate::server::{ServerState, router};
 
+/// How long running agents get to stop when the daemon stops (each gets SIGINT, SIGTERM, SIGKILL).
+const AGENTS_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(12);
+
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Port to bind on 127.0.0.1; 0 (the default) picks a free one.
@@ -47,13 +50,17 @@ pub fn home_lock(home: &BatonHome) -> Result<HomeLock, DaemonError> {
 /// Runs the daemon until SIGINT, SIGTERM or `POST /api/daemon/stop`. Blocks the calling thread.
 pub fn daemon_run(home: BatonHome, options: RunOptions) -> Result<(), DaemonError> {
     let lock = home_lock(&home)?;
-    let engine = Arc::new(Engine::open(home.clone())?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .thread_name("baton-daemon")
         .build()
         .map_err(DaemonError::io("cannot start the async runtime"))?;
+    // Opened inside the runtime: agents' supervisors run on it.
+    let engine = {
+        let _enter = runtime.enter();
+        Arc::new(Engine::open(home.clone())?)
+    };
     let result = runtime.block_on(serve(home.clone(), engine, options));
     drop(lock);
     result
@@ -73,8 +80,9 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
         started_at: time::ms_to_rfc3339(time::now_ms()),
     };
     let (shutdown, mut stop) = watch::channel(false);
+    engine.api_url_set(&info.url());
     let state = Arc::new(ServerState {
-        engine,
+        engine: engine.clone(),
         token: info.token.clone(),
         pid,
         started_at: info.started_at.clone(),
@@ -91,6 +99,9 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
             let _ = stop.wait_for(|stop| *stop).await;
         })
         .await;
+    // Agents are stopped cleanly (their records say so) before the daemon goes.
+    engine.agents_shutdown(AGENTS_STOP_WAIT).await;
+    engine.close();
     daemon_file_remove_if_ours(&file, pid);
     tracing::info!("daemon stopped");
     served.map_err(DaemonError::io("the HTTP server failed"))

@@ -7,14 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use baton_core::api::DaemonHealth;
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn};
+use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth};
 use baton_core::events::EngineEvent;
 use baton_core::session::{SessionCreate, SessionUpdate};
 use baton_core::{ApiError, Engine, ErrorCode};
@@ -38,6 +39,13 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/health", get(health))
         .route("/api/sessions", get(session_list).post(session_create))
         .route("/api/sessions/{id}", get(session_get).patch(session_update))
+        .route("/api/agents", get(agent_list).post(agent_spawn))
+        .route("/api/agents/{id}", get(agent_get))
+        .route("/api/agents/{id}/events", get(agent_events))
+        .route("/api/agents/{id}/messages", post(agent_send))
+        .route("/api/agents/{id}/approve", post(agent_approve))
+        .route("/api/agents/{id}/deny", post(agent_deny))
+        .route("/api/agents/{id}/stop", post(agent_stop))
         .route("/api/events", get(events))
         .route("/api/daemon/stop", post(daemon_stop))
         .fallback(not_found)
@@ -52,7 +60,11 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let status = match self.0.code {
             ErrorCode::NotFound | ErrorCode::PathNotFound => StatusCode::NOT_FOUND,
-            ErrorCode::InvalidInput | ErrorCode::NotAGitRepo | ErrorCode::BareRepo => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidInput
+            | ErrorCode::NotAGitRepo
+            | ErrorCode::BareRepo
+            | ErrorCode::CliMissing
+            | ErrorCode::InvalidSettings => StatusCode::BAD_REQUEST,
             ErrorCode::DuplicateName | ErrorCode::DaemonRunning => StatusCode::CONFLICT,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::DaemonUnreachable => StatusCode::SERVICE_UNAVAILABLE,
@@ -60,6 +72,7 @@ impl IntoResponse for Failure {
             | ErrorCode::DatabaseCorrupt
             | ErrorCode::DatabaseUnreadable
             | ErrorCode::Io
+            | ErrorCode::SpawnFailed
             | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(self.0)).into_response()
@@ -162,6 +175,60 @@ async fn session_update(
 ) -> Answer<baton_core::session::Session> {
     let update: SessionUpdate = body_parse(&body)?;
     Ok(Json(blocking(&state, move |e| e.session_update(&id, &update)).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct AgentListQuery {
+    session: Option<String>,
+}
+
+async fn agent_list(State(state): State<Shared>, Query(q): Query<AgentListQuery>) -> Answer<Vec<Agent>> {
+    Ok(Json(blocking(&state, move |e| e.agent_list(q.session.as_deref())).await?))
+}
+
+async fn agent_spawn(State(state): State<Shared>, body: Bytes) -> Result<Response, Failure> {
+    let req: AgentSpawn = body_parse(&body)?;
+    let agent = blocking(&state, move |e| e.agent_spawn(&req)).await?;
+    Ok((StatusCode::CREATED, Json(agent)).into_response())
+}
+
+async fn agent_get(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Agent> {
+    Ok(Json(blocking(&state, move |e| e.agent_get(&id)).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct EventsQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
+}
+
+async fn agent_events(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<EventsQuery>,
+) -> Answer<Vec<AgentEventRecord>> {
+    let limit = q.limit.unwrap_or(10_000).min(100_000);
+    Ok(Json(blocking(&state, move |e| e.agent_events(&id, q.after, limit)).await?))
+}
+
+async fn agent_send(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Agent> {
+    let msg: AgentMessage = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.agent_send(&id, &msg.text)).await?))
+}
+
+async fn agent_approve(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Agent> {
+    let req: AgentApprove = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.agent_approve(&id, &req.tool, req.always)).await?))
+}
+
+async fn agent_deny(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Agent> {
+    let req: AgentApprove = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.agent_deny(&id, &req.tool)).await?))
+}
+
+async fn agent_stop(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Agent> {
+    Ok(Json(blocking(&state, move |e| e.agent_stop(&id)).await?))
 }
 
 async fn daemon_stop(State(state): State<Shared>) -> StatusCode {

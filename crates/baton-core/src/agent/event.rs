@@ -19,13 +19,29 @@ pub enum AgentEvent {
     },
     /// Text from the assistant. `delta`: a piece of a message streamed in parts (join with the
     /// previous delta); otherwise a whole message.
-    Text { text: String, delta: bool },
+    Text {
+        text: String,
+        delta: bool,
+    },
     /// A message the user (or Baton on the user's behalf) sent, as the CLI echoed it.
-    UserText { text: String },
-    ToolCall { id: String, name: String, input: serde_json::Value },
-    ToolResult { id: String, output: String, is_error: bool },
+    UserText {
+        text: String,
+    },
+    ToolCall {
+        id: String,
+        name: String,
+        input: serde_json::Value,
+    },
+    ToolResult {
+        id: String,
+        output: String,
+        is_error: bool,
+    },
     /// A file the agent created, changed or deleted (`change`: add, update, delete).
-    FileChange { path: String, change: String },
+    FileChange {
+        path: String,
+        change: String,
+    },
     /// A shell command the agent ran (or started: `exit_code` is then absent).
     Command {
         id: String,
@@ -71,11 +87,17 @@ pub enum AgentEvent {
         max_retries: Option<u64>,
         error: Option<String>,
     },
-    Error { message: String },
+    Error {
+        message: String,
+    },
     /// A line the agent wrote to stderr.
-    Stderr { line: String },
+    Stderr {
+        line: String,
+    },
     /// A stdout line no adapter understood, kept as it was.
-    Raw { line: String },
+    Raw {
+        line: String,
+    },
     /// The process ended: with `code`, or killed by `signal`.
     Exited {
         #[ts(type = "number | null")]
@@ -91,4 +113,27 @@ pub enum CommandStatus {
     Started,
     Completed,
     Failed,
+}
+
+impl AgentEvent {
+    /// The event's kind, as in its JSON `kind` field (the event index stores it).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::SessionStarted { .. } => "session_started",
+            Self::Text { .. } => "text",
+            Self::UserText { .. } => "user_text",
+            Self::ToolCall { .. } => "tool_call",
+            Self::ToolResult { .. } => "tool_result",
+            Self::FileChange { .. } => "file_change",
+            Self::Command { .. } => "command",
+            Self::PermissionDenied { .. } => "permission_denied",
+            Self::Usage { .. } => "usage",
+            Self::TurnCompleted { .. } => "turn_completed",
+            Self::Retry { .. } => "retry",
+            Self::Error { .. } => "error",
+            Self::Stderr { .. } => "stderr",
+            Self::Raw { .. } => "raw",
+            Self::Exited { .. } => "exited",
+        }
+    }
 }

@@ -1,5 +1,14 @@
-//! Agents: one CLI process (or a series of them, one per turn, for CLIs that resume) working on
-//! a session's task, its normalised events, and its record in the store.
+//! Agents: one CLI process (or a series of them, one per turn, for CLIs that resume) working in
+//! a session, its normalised events, its log and its record in the store.
 
 pub mod event;
+pub(crate) mod index;
+pub mod log;
+mod ops;
 pub mod protocol;
+pub mod record;
+pub(crate) mod supervisor;
+
+pub use event::AgentEvent;
+pub use log::AgentEventRecord;
+pub use record::{Agent, AgentSpawn, AgentState, PermissionRequest};

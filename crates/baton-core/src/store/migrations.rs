@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// `(version, name, sql)`, in order. A test checks this list against the folder.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_init", include_str!("../../../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_init", include_str!("../../../../migrations/0001_init.sql")),
+    (2, "0002_agents_live", include_str!("../../../../migrations/0002_agents_live.sql")),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

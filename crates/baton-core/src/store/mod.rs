@@ -64,6 +64,14 @@ impl Store {
         Ok(Self { path: path.to_owned(), conn: Mutex::new(conn) })
     }
 
+    /// Another connection to an already opened database (for a writer thread of its own).
+    pub fn connect(path: &Path) -> Result<Connection, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+        configure(&conn).map_err(|e| classify(path, e))?;
+        Ok(conn)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -1,0 +1,241 @@
+//! An agent's JSONL log: every line the agent printed (stdout and stderr), every message Baton
+//! sent it, and Baton's notes on its processes, each with a timestamp, appended BEFORE anything
+//! is parsed. The log is the record: [`EventDecoder`] turns it into the same events, in the same
+//! order, whether it reads a live line or replays the file, so the index can always be rebuilt.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::event::AgentEvent;
+use super::protocol::{CliKind, LineParser};
+
+/// Lines longer than this are cut (with a marker) before they are logged or parsed.
+pub const LINE_MAX: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+    /// Baton's own notes on the agent (process started, message sent, exited).
+    Baton,
+}
+
+/// One line of the log file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Milliseconds since the epoch.
+    pub ts: i64,
+    pub stream: Stream,
+    pub line: String,
+}
+
+/// What Baton notes in an agent's log (as the `line` of a `baton` entry, in JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum Note {
+    /// A process of the agent started: the parser starts afresh.
+    ProcessStarted {
+        pid: u32,
+        program: String,
+        args: Vec<String>,
+    },
+    /// A message the user sent (on stdin or as a relaunch prompt).
+    UserMessage {
+        text: String,
+    },
+    Exited {
+        code: Option<i64>,
+        signal: Option<i64>,
+    },
+    /// Something went wrong around the agent (could not start, log trouble...).
+    Error {
+        message: String,
+    },
+}
+
+/// An event with its place in the agent's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentEventRecord {
+    pub agent_id: String,
+    /// 1, 2, 3... per agent, in log order.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Milliseconds since the epoch.
+    #[ts(type = "number")]
+    pub ts: i64,
+    pub event: AgentEvent,
+}
+
+/// Cuts a line longer than [`LINE_MAX`] (at a character boundary) and says so at its end.
+pub fn line_bound(line: String, dropped_bytes: usize) -> String {
+    if dropped_bytes == 0 && line.len() <= LINE_MAX {
+        return line;
+    }
+    let mut cut = line.len().min(LINE_MAX);
+    while !line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let total = line.len() + dropped_bytes;
+    let mut out = line;
+    out.truncate(cut);
+    out.push_str(&format!(" …[baton: line cut at {cut} of {total} bytes]"));
+    out
+}
+
+pub struct LogWriter {
+    file: File,
+    offset: u64,
+}
+
+impl LogWriter {
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let file = File::options().create(true).append(true).open(path)?;
+        let offset = file.metadata()?.len();
+        Ok(Self { file, offset })
+    }
+
+    /// Appends one entry with a single write, so a crash leaves whole lines. Returns the
+    /// entry's byte offset and length in the file.
+    pub fn append(&mut self, entry: &LogEntry) -> std::io::Result<(u64, u64)> {
+        let mut bytes = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        self.file.write_all(&bytes)?;
+        let at = self.offset;
+        self.offset += bytes.len() as u64;
+        Ok((at, bytes.len() as u64))
+    }
+}
+
+/// Turns log entries into events. Holds the current process's parser.
+pub struct EventDecoder {
+    cli: CliKind,
+    parser: Box<dyn LineParser>,
+    /// The last message Baton sent: a CLI that echoes it (Gemini) must not show it twice.
+    last_user_message: Option<String>,
+}
+
+impl EventDecoder {
+    pub fn new(cli: CliKind) -> Self {
+        Self { cli, parser: cli.protocol().parser(), last_user_message: None }
+    }
+
+    pub fn decode(&mut self, entry: &LogEntry) -> Vec<AgentEvent> {
+        match entry.stream {
+            Stream::Stdout => {
+                let mut events = self.parser.parse(&entry.line);
+                if let Some(sent) = &self.last_user_message {
+                    events.retain(|e| !matches!(e, AgentEvent::UserText { text } if text.trim() == sent.trim()));
+                }
+                events
+            }
+            Stream::Stderr => vec![AgentEvent::Stderr { line: entry.line.clone() }],
+            Stream::Baton => match serde_json::from_str::<Note>(&entry.line) {
+                Ok(Note::ProcessStarted { .. }) => {
+                    self.parser = self.cli.protocol().parser();
+                    self.last_user_message = None;
+                    Vec::new()
+                }
+                Ok(Note::UserMessage { text }) => {
+                    self.last_user_message = Some(text.clone());
+                    vec![AgentEvent::UserText { text }]
+                }
+                Ok(Note::Exited { code, signal }) => vec![AgentEvent::Exited { code, signal }],
+                Ok(Note::Error { message }) => vec![AgentEvent::Error { message }],
+                Err(_) => vec![AgentEvent::Raw { line: entry.line.clone() }],
+            },
+        }
+    }
+}
+
+/// Replays an agent's log into its events, from `after` (exclusive) on, at most `limit` of them.
+/// A missing log is an empty history; a line that is not a log entry becomes a raw event.
+pub fn log_replay(
+    agent_id: &str,
+    cli: CliKind,
+    path: &Path,
+    after: u64,
+    limit: usize,
+) -> std::io::Result<Vec<AgentEventRecord>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut decoder = EventDecoder::new(cli);
+    let mut seq = 0u64;
+    let mut out = Vec::new();
+    for line in BufReader::new(file).split(b'\n') {
+        let line = line?;
+        let (ts, events) = match serde_json::from_slice::<LogEntry>(&line) {
+            Ok(entry) => (entry.ts, decoder.decode(&entry)),
+            // Only a crash mid-write could leave this; keep what is there.
+            Err(_) => (0, vec![AgentEvent::Raw { line: String::from_utf8_lossy(&line).into_owned() }]),
+        };
+        for event in events {
+            seq += 1;
+            if seq > after {
+                out.push(AgentEventRecord { agent_id: agent_id.to_owned(), seq, ts, event });
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_with_a_marker_at_a_char_boundary() {
+        let line = "é".repeat(LINE_MAX); // 2 bytes each: twice the bound
+        let cut = line_bound(line, 0);
+        assert!(cut.len() < LINE_MAX + 100);
+        assert!(cut.ends_with(&format!("of {} bytes]", 2 * LINE_MAX)), "{}", &cut[cut.len() - 60..]);
+        assert_eq!(line_bound("short".into(), 0), "short");
+        assert!(line_bound("short".into(), 10).contains("of 15 bytes"));
+    }
+
+    #[test]
+    fn replay_gives_the_events_the_live_decoder_gave() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.jsonl");
+        let mut log = LogWriter::open(&path).unwrap();
+        let mut live = EventDecoder::new(CliKind::Command);
+        let entries = [
+            LogEntry {
+                ts: 1,
+                stream: Stream::Baton,
+                line: serde_json::to_string(&Note::ProcessStarted { pid: 1, program: "p".into(), args: vec![] })
+                    .unwrap(),
+            },
+            LogEntry { ts: 2, stream: Stream::Stdout, line: "hello".into() },
+            LogEntry { ts: 3, stream: Stream::Stderr, line: "oops".into() },
+            LogEntry {
+                ts: 4,
+                stream: Stream::Baton,
+                line: serde_json::to_string(&Note::Exited { code: Some(0), signal: None }).unwrap(),
+            },
+        ];
+        let mut live_events = Vec::new();
+        for e in &entries {
+            log.append(e).unwrap();
+            live_events.extend(live.decode(e));
+        }
+        let replayed: Vec<AgentEvent> =
+            log_replay("a", CliKind::Command, &path, 0, usize::MAX).unwrap().into_iter().map(|r| r.event).collect();
+        assert_eq!(replayed, live_events);
+        assert_eq!(replayed.len(), 3);
+        let tail = log_replay("a", CliKind::Command, &path, 2, usize::MAX).unwrap();
+        assert_eq!(tail.len(), 1);
+        assert_eq!(tail[0].seq, 3);
+    }
+}

@@ -1,0 +1,421 @@
+//! The engine's agent operations: spawn, list, events, send, approve, deny, stop.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::log::{AgentEventRecord, Note, log_replay};
+use super::protocol::{CliKind, FollowUp, LaunchSpec};
+use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
+use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
+use crate::engine::{Engine, Slot};
+use crate::error::Result;
+use crate::session::SessionState;
+use crate::settings::{Settings, program_find};
+
+/// How long an agent's process may take to end when Baton needs it gone (to relaunch it).
+const END_WAIT: Duration = Duration::from_secs(15);
+
+impl Engine {
+    /// Starts an agent: records it, then starts its CLI in its directory. Returns at once; the
+    /// agent works on in the daemon.
+    pub fn agent_spawn(&self, req: &AgentSpawn) -> Result<Agent> {
+        let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
+        let session = self.session_get(&req.session)?;
+        if session.state == SessionState::Archived {
+            return Err(AgentError::Invalid(format!("session {} is archived; unarchive it first", session.name)).into());
+        }
+        if req.cli == CliKind::Command && req.program.is_empty() {
+            return Err(AgentError::Invalid("a command agent needs a program: `-- PROGRAM ARGS...`".into()).into());
+        }
+        if req.cli != CliKind::Command && req.prompt.trim().is_empty() {
+            return Err(AgentError::Invalid("the prompt is empty; say what the agent should do".into()).into());
+        }
+        let cwd = PathBuf::from(req.cwd.clone().unwrap_or_else(|| session.repo.clone()));
+        if !cwd.is_dir() {
+            return Err(AgentError::Invalid(format!(
+                "{} is not a folder; the agent needs one to work in",
+                cwd.display()
+            ))
+            .into());
+        }
+        // Found before anything is recorded: a missing CLI leaves no failed agent behind.
+        let settings = self.settings()?;
+        let program = program_resolve(&settings, req.cli, &req.program)?;
+        let name = match &req.name {
+            Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+            _ => self.agent_name_default(&session.id, req.cli)?,
+        };
+        let agent = record::agent_insert(
+            &self.inner.store.conn(),
+            &AgentNew {
+                session_id: &session.id,
+                name: &name,
+                cli: req.cli,
+                model: req.model.as_deref(),
+                cwd: &cwd.to_string_lossy(),
+                command: &req.program,
+                prompt: &req.prompt,
+                allowed_tools: &req.allow_tools,
+                log_dir: &self.inner.home.logs_dir(),
+            },
+        )?;
+        self.inner.agent_publish(&agent.id);
+        self.process_launch(&handle, &agent, &settings, program, &req.prompt, None, &[])?;
+        self.agent_get(&agent.id)
+    }
+
+    pub fn agent_get(&self, id_or_name: &str) -> Result<Agent> {
+        record::agent_get(&self.inner.store.conn(), id_or_name)
+    }
+
+    /// Agents of one session (id or name), or of all sessions.
+    pub fn agent_list(&self, session: Option<&str>) -> Result<Vec<Agent>> {
+        let session_id = match session {
+            Some(s) => Some(self.session_get(s)?.id),
+            None => None,
+        };
+        record::agent_list(&self.inner.store.conn(), session_id.as_deref())
+    }
+
+    /// The agent's events after `after` (its log, replayed), at most `limit`.
+    pub fn agent_events(&self, id_or_name: &str, after: u64, limit: usize) -> Result<Vec<AgentEventRecord>> {
+        let agent = self.agent_get(id_or_name)?;
+        log_replay(&agent.id, agent.cli, Path::new(&agent.log_path), after, limit)
+            .map_err(|e| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() }.into())
+    }
+
+    /// Sends a message: on stdin to a CLI that reads its conversation there, else by resuming
+    /// the CLI's own session in a new process.
+    pub fn agent_send(&self, id_or_name: &str, text: &str) -> Result<Agent> {
+        let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
+        let agent = self.agent_get(id_or_name)?;
+        if text.trim().is_empty() {
+            return Err(AgentError::Invalid("the message is empty".into()).into());
+        }
+        let protocol = agent.cli.protocol();
+        let control = self.inner.agents().get(&agent.id).and_then(|s| s.live.as_ref().map(|l| l.control.clone()));
+        if let Some(control) = control {
+            if protocol.follow_up() == FollowUp::Stdin {
+                // Running before the message goes: whoever waits for the turn's end from now
+                // on cannot see the previous turn's "waiting".
+                record::agent_state_set(&self.inner.store.conn(), &agent.id, AgentState::Running, agent.pid, None)?;
+                let line = protocol.stdin_message(text);
+                if control.send(Control::Stdin { text: text.to_owned(), line }).is_ok() {
+                    self.inner.agent_publish(&agent.id);
+                    return self.agent_get(&agent.id);
+                }
+            } else {
+                return Err(AgentError::NotListening {
+                    agent: agent.name,
+                    state: agent.state.as_str(),
+                    why: "it is working on a turn; wait for it (`baton wait AGENT`), then send",
+                }
+                .into());
+            }
+        }
+        if agent.state == AgentState::NeedsInput {
+            return Err(AgentError::NotListening {
+                agent: agent.name,
+                state: agent.state.as_str(),
+                why: "a tool is waiting for approval; `baton approve` or `baton deny` it first",
+            }
+            .into());
+        }
+        self.agent_resume(&handle, &agent, text, &[])
+    }
+
+    /// Approves a denied tool and resumes the agent's session with it allowed. `always`: for
+    /// every agent of the session from now on; otherwise for this resumption only.
+    pub fn agent_approve(&self, id_or_name: &str, tool: &str, always: bool) -> Result<Agent> {
+        let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
+        let agent = self.agent_get(id_or_name)?;
+        self.pending_check(&agent, tool)?;
+        let conn = self.inner.store.conn();
+        record::permission_decide(&conn, &agent.id, tool, true)?;
+        if always {
+            crate::session::session_allow_tool_add(&conn, &agent.session_id, tool)?;
+        }
+        drop(conn);
+        self.process_end(&agent.id);
+        let agent = self.agent_get(&agent.id)?;
+        let message = format!("The user approved the {tool} tool. Continue with your task.");
+        self.agent_resume(&handle, &agent, &message, &[tool.to_owned()])
+    }
+
+    /// Denies a pending tool; the agent waits for a message.
+    pub fn agent_deny(&self, id_or_name: &str, tool: &str) -> Result<Agent> {
+        let agent = self.agent_get(id_or_name)?;
+        self.pending_check(&agent, tool)?;
+        let conn = self.inner.store.conn();
+        record::permission_decide(&conn, &agent.id, tool, false)?;
+        let still_pending = !record::permission_pending(&conn, &agent.id)?.is_empty();
+        if agent.state == AgentState::NeedsInput && !still_pending {
+            record::agent_state_set(&conn, &agent.id, AgentState::Waiting, agent.pid, agent.exit_code)?;
+        }
+        drop(conn);
+        self.inner.agent_publish(&agent.id);
+        self.agent_get(&agent.id)
+    }
+
+    /// Stops the agent's process (SIGINT, SIGTERM, SIGKILL to its group) and waits for it.
+    pub fn agent_stop(&self, id_or_name: &str) -> Result<Agent> {
+        let agent = self.agent_get(id_or_name)?;
+        let live = self
+            .inner
+            .agents()
+            .get(&agent.id)
+            .and_then(|s| s.live.as_ref().map(|l| (l.control.clone(), l.done.clone())));
+        match live {
+            Some((control, done)) => {
+                let _ = control.send(Control::Stop);
+                self.done_wait(done, END_WAIT);
+            }
+            None if agent.state != AgentState::Stopped => {
+                record::agent_state_set(
+                    &self.inner.store.conn(),
+                    &agent.id,
+                    AgentState::Stopped,
+                    None,
+                    agent.exit_code,
+                )?;
+                self.inner.agent_publish(&agent.id);
+            }
+            None => {}
+        }
+        self.agent_get(&agent.id)
+    }
+
+    /// Stops every running agent (the daemon is stopping) and waits for them, up to `timeout`.
+    pub async fn agents_shutdown(&self, timeout: Duration) {
+        let waits: Vec<_> = self
+            .inner
+            .agents()
+            .values()
+            .filter_map(|s| s.live.as_ref())
+            .map(|live| {
+                let _ = live.control.send(Control::Stop);
+                let mut done = live.done.clone();
+                async move {
+                    let _ = done.wait_for(|d| *d).await;
+                }
+            })
+            .collect();
+        let _ = tokio::time::timeout(timeout, futures_join(waits)).await;
+    }
+
+    /// After a daemon restart: agents whose process was running are gone with it. They are
+    /// stopped (not failed): a message resumes their CLI's own session.
+    pub(crate) fn agents_reconcile(&self) -> Result<()> {
+        let conn = self.inner.store.conn();
+        for id in record::agents_orphaned(&conn)? {
+            record::agent_state_set(&conn, &id, AgentState::Stopped, None, None)?;
+        }
+        Ok(())
+    }
+
+    fn settings(&self) -> Result<Settings> {
+        Ok(Settings::load(&self.inner.home.settings_file())?)
+    }
+
+    fn agent_name_default(&self, session_id: &str, cli: CliKind) -> Result<String> {
+        let conn = self.inner.store.conn();
+        let mut n = 1;
+        loop {
+            let name = format!("{}-{n}", cli.as_str());
+            let taken: bool = conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM agents WHERE session_id = ?1 AND name = ?2)",
+                rusqlite::params![session_id, name],
+                |r| r.get(0),
+            )?;
+            if !taken {
+                return Ok(name);
+            }
+            n += 1;
+        }
+    }
+
+    fn pending_check(&self, agent: &Agent, tool: &str) -> Result<()> {
+        if agent.pending.iter().any(|p| p.tool == tool) {
+            return Ok(());
+        }
+        let pending = if agent.pending.is_empty() {
+            String::from(" (nothing is pending)")
+        } else {
+            format!(" (pending: {})", agent.pending.iter().map(|p| p.tool.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        Err(AgentError::NothingPending { agent: agent.name.clone(), tool: tool.to_owned(), pending }.into())
+    }
+
+    /// Continues the CLI's own session in a new process with `message`.
+    fn agent_resume(
+        &self,
+        handle: &tokio::runtime::Handle,
+        agent: &Agent,
+        message: &str,
+        extra_tools: &[String],
+    ) -> Result<Agent> {
+        if agent.cli == CliKind::Command {
+            return Err(AgentError::NotListening {
+                agent: agent.name.clone(),
+                state: agent.state.as_str(),
+                why: "its program has ended; spawn a new agent",
+            }
+            .into());
+        }
+        let Some(session_id) = agent.cli_session_id.clone() else {
+            return Err(AgentError::NotListening {
+                agent: agent.name.clone(),
+                state: agent.state.as_str(),
+                why: "its CLI never reported a session to resume",
+            }
+            .into());
+        };
+        let settings = self.settings()?;
+        let program = program_resolve(&settings, agent.cli, &agent.command)?;
+        self.process_launch(handle, agent, &settings, program, message, Some(&session_id), extra_tools)?;
+        self.agent_get(&agent.id)
+    }
+
+    /// Builds the command line for one process of `agent` and starts it.
+    #[allow(clippy::too_many_arguments)]
+    fn process_launch(
+        &self,
+        handle: &tokio::runtime::Handle,
+        agent: &Agent,
+        settings: &Settings,
+        program: PathBuf,
+        prompt: &str,
+        resume: Option<&str>,
+        extra_tools: &[String],
+    ) -> Result<()> {
+        let runtime = self.runtime_slot(agent)?;
+        let protocol = agent.cli.protocol();
+        let mut allowed = agent.allowed_tools.clone();
+        allowed.extend(crate::session::session_allow_tools(&self.inner.store.conn(), &agent.session_id)?);
+        allowed.extend(extra_tools.iter().cloned());
+        allowed.dedup();
+        let cwd = PathBuf::from(&agent.cwd);
+        let cli_settings = settings.clis.for_cli(agent.cli);
+        let (args, stdin_lines, stdin_open) = if agent.cli == CliKind::Command {
+            let lines = if prompt.is_empty() { vec![] } else { vec![protocol.stdin_message(prompt)] };
+            (agent.command.iter().skip(1).cloned().collect(), lines, true)
+        } else {
+            let launch = protocol.launch(&LaunchSpec {
+                prompt,
+                model: agent.model.as_deref(),
+                allowed_tools: &allowed,
+                resume,
+                cwd: &cwd,
+            });
+            let mut args = cli_settings.map(|s| s.args.clone()).unwrap_or_default();
+            args.extend(launch.args);
+            (args, launch.stdin_lines, launch.stdin_open)
+        };
+        let mut env: Vec<(String, String)> =
+            cli_settings.map(|s| s.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+        env.push(("BATON_SESSION".into(), agent.session_id.clone()));
+        env.push(("BATON_AGENT".into(), agent.id.clone()));
+        if let Some(url) = self.inner.api_url.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            env.push(("BATON_API".into(), url));
+        }
+        let plan = ProcessPlan {
+            program: program.clone(),
+            args,
+            env,
+            cwd,
+            stdin_lines,
+            stdin_open,
+            follow_up: protocol.follow_up(),
+            first_message: (!prompt.is_empty()).then(|| prompt.to_owned()),
+        };
+        match process_start(&self.inner, handle, runtime.clone(), plan) {
+            Ok(live) => {
+                if let Some(slot) = self.inner.agents().get_mut(&agent.id) {
+                    slot.live = Some(live);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let message = format!("cannot start {}: {e}", program.display());
+                if let Ok(mut rt) = runtime.try_lock() {
+                    rt.note(&self.inner, &Note::Error { message: message.clone() });
+                }
+                record::agent_state_set(&self.inner.store.conn(), &agent.id, AgentState::Failed, None, None)?;
+                self.inner.agent_publish(&agent.id);
+                Err(AgentError::Spawn { program: program.display().to_string(), detail: e.to_string() }.into())
+            }
+        }
+    }
+
+    /// The agent's runtime, opened (continuing its log's event count) if this daemon has none yet.
+    fn runtime_slot(&self, agent: &Agent) -> Result<Arc<tokio::sync::Mutex<AgentRuntime>>> {
+        if let Some(slot) = self.inner.agents().get(&agent.id) {
+            return Ok(slot.runtime.clone());
+        }
+        let log = Path::new(&agent.log_path);
+        let log_err = |e: std::io::Error| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() };
+        let seq = log_replay(&agent.id, agent.cli, log, 0, usize::MAX).map_err(log_err)?.len() as u64;
+        let runtime = AgentRuntime::open(&agent.id, agent.cli, agent.model.clone(), log, seq).map_err(log_err)?;
+        let runtime = Arc::new(tokio::sync::Mutex::new(runtime));
+        self.inner.agents().insert(agent.id.clone(), Slot { runtime: runtime.clone(), live: None });
+        Ok(runtime)
+    }
+
+    /// Ends the agent's live process, if any: closes its stdin (a CLI reading its conversation
+    /// there finishes its turn and exits), then stops it if it does not exit in time.
+    fn process_end(&self, id: &str) {
+        let live =
+            self.inner.agents().get(id).and_then(|s| s.live.as_ref().map(|l| (l.control.clone(), l.done.clone())));
+        if let Some((control, done)) = live {
+            let _ = control.send(Control::CloseStdin);
+            if !self.done_wait(done.clone(), Duration::from_secs(5)) {
+                let _ = control.send(Control::Stop);
+                self.done_wait(done, END_WAIT);
+            }
+        }
+    }
+
+    /// Waits (blocking this thread) until a process's supervisor is done; false on timeout.
+    fn done_wait(&self, mut done: tokio::sync::watch::Receiver<bool>, timeout: Duration) -> bool {
+        let Some(handle) = self.inner.runtime.clone() else { return false };
+        handle.block_on(async move { tokio::time::timeout(timeout, done.wait_for(|d| *d)).await.is_ok() })
+    }
+}
+
+async fn futures_join(waits: Vec<impl std::future::Future<Output = ()>>) {
+    for wait in waits {
+        wait.await;
+    }
+}
+
+/// The program for an agent: the `command` agent's own program, or the CLI from the settings
+/// or PATH. A missing one is an error naming the setting and the npm package.
+fn program_resolve(settings: &Settings, cli: CliKind, program: &[String]) -> Result<PathBuf> {
+    if cli == CliKind::Command {
+        let name = program.first().map(PathBuf::from).unwrap_or_default();
+        return program_find(&name).ok_or_else(|| {
+            AgentError::CliMissing(format!(
+                "cannot find the program {}: check the name, or give its full path",
+                name.display()
+            ))
+            .into()
+        });
+    }
+    let (default_name, package) = cli.default_binary().unwrap_or(("", ""));
+    let configured = settings.clis.for_cli(cli).and_then(|s| s.binary.clone());
+    let wanted = configured.clone().unwrap_or_else(|| PathBuf::from(default_name));
+    program_find(&wanted).ok_or_else(|| {
+        let cli = cli.as_str();
+        let message = match configured {
+            Some(path) => format!(
+                "the {cli} CLI set in settings.json (clis.{cli}.binary = {}) does not exist or is not executable; fix the setting, or install it with `npm install -g {package}`",
+                path.display()
+            ),
+            None => format!(
+                "the {cli} CLI is not on PATH; install it with `npm install -g {package}`, or set clis.{cli}.binary in settings.json in BATON_HOME"
+            ),
+        };
+        AgentError::CliMissing(message).into()
+    })
+}

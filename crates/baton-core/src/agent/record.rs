@@ -1,0 +1,414 @@
+//! An agent's record in the store: what it is (CLI, model, directory, first prompt), where it
+//! stands (state, pid, the CLI's own session id), what it cost, and the permission requests it
+//! is waiting on. Written before the process starts, so a restarted daemon knows every agent.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::protocol::CliKind;
+use crate::error::{ErrorCode, Result};
+use crate::{ids, time};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    pub id: String,
+    pub session_id: String,
+    pub name: String,
+    pub cli: CliKind,
+    pub model: Option<String>,
+    pub state: AgentState,
+    /// The directory the agent works in.
+    pub cwd: String,
+    /// For `command` agents: the program and its arguments.
+    pub command: Vec<String>,
+    /// The first prompt.
+    pub prompt: String,
+    /// The CLI's own session id (what resuming needs).
+    pub cli_session_id: Option<String>,
+    pub pid: Option<u32>,
+    #[ts(type = "number | null")]
+    pub exit_code: Option<i64>,
+    /// Tools allowed beyond the CLI's defaults (approved by the user or the session policy).
+    pub allowed_tools: Vec<String>,
+    /// Turns completed.
+    pub turns: u32,
+    pub usage: TokenUsage,
+    pub cost_usd: f64,
+    /// True when the cost is Baton's estimate from tokens (the CLI reports none).
+    pub cost_is_estimate: bool,
+    /// The agent's JSONL log: the record of everything it printed.
+    pub log_path: String,
+    /// RFC 3339.
+    pub last_event_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Permission requests waiting for the user.
+    pub pending: Vec<PermissionRequest>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUsage {
+    #[ts(type = "number")]
+    pub input: u64,
+    #[ts(type = "number")]
+    pub output: u64,
+    #[ts(type = "number")]
+    pub cache_read: u64,
+    #[ts(type = "number")]
+    pub cache_write: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentState {
+    /// Recorded; the process is being started.
+    Starting,
+    /// Working on a turn.
+    Running,
+    /// The turn is done; ready for a message.
+    Waiting,
+    /// A tool was denied: the user must approve or deny it.
+    NeedsInput,
+    /// The process ended by itself, successfully.
+    Exited,
+    /// The process or its turn failed.
+    Failed,
+    /// Stopped by the user or by the daemon stopping.
+    Stopped,
+}
+
+impl AgentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Waiting => "waiting",
+            Self::NeedsInput => "needs_input",
+            Self::Exited => "exited",
+            Self::Failed => "failed",
+            Self::Stopped => "stopped",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "starting" => Self::Starting,
+            "running" => Self::Running,
+            "waiting" => Self::Waiting,
+            "needs_input" => Self::NeedsInput,
+            "exited" => Self::Exited,
+            "failed" => Self::Failed,
+            _ => Self::Stopped,
+        }
+    }
+
+    /// Whether a process may be working for this agent.
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Starting | Self::Running)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionRequest {
+    pub id: String,
+    pub tool: String,
+    pub tool_use_id: Option<String>,
+    /// The tool's input, as the agent asked for it.
+    #[ts(type = "unknown")]
+    pub input: serde_json::Value,
+    pub created_at: String,
+}
+
+/// A request to start an agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSpawn {
+    /// Session id or name.
+    pub session: String,
+    pub cli: CliKind,
+    pub prompt: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Tools to allow from the start.
+    #[serde(default)]
+    pub allow_tools: Vec<String>,
+    /// For `command` agents: the program and its arguments.
+    #[serde(default)]
+    pub program: Vec<String>,
+    /// The directory to work in [default: the session's repository].
+    #[serde(default)]
+    pub cwd: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("no agent has the id or name {0:?}; `baton list` shows them")]
+    NotFound(String),
+    #[error("an agent named {0:?} already exists in this session; choose another name")]
+    DuplicateName(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    CliMissing(String),
+    #[error("cannot start {program}: {detail}")]
+    Spawn { program: String, detail: String },
+    #[error("agent {agent} has no pending permission request for {tool:?}{pending}")]
+    NothingPending { agent: String, tool: String, pending: String },
+    #[error("agent {agent} is {state} and cannot take a message: {why}")]
+    NotListening { agent: String, state: &'static str, why: &'static str },
+    #[error("cannot write the agent's log {path}: {detail}")]
+    Log { path: String, detail: String },
+    #[error("the daemon has no runtime for agents; this is a bug in the shell that opened the engine")]
+    NoRuntime,
+}
+
+impl AgentError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::DuplicateName(_) => ErrorCode::DuplicateName,
+            Self::Invalid(_) | Self::NothingPending { .. } | Self::NotListening { .. } => ErrorCode::InvalidInput,
+            Self::CliMissing(_) => ErrorCode::CliMissing,
+            Self::Spawn { .. } => ErrorCode::SpawnFailed,
+            Self::Log { .. } => ErrorCode::Io,
+            Self::NoRuntime => ErrorCode::Internal,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, prompt, cli_session_id, pid, exit_code, \
+     allowed_tools, turns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, \
+     cost_is_estimate, log_path, last_event_at, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
+    let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
+        let text: String = row.get(i)?;
+        Ok(serde_json::from_str(&text).unwrap_or_default())
+    };
+    let cli: String = row.get(3)?;
+    let state: String = row.get(5)?;
+    let tokens = |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, i64>(i)?.max(0) as u64) };
+    Ok(Agent {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        name: row.get(2)?,
+        cli: CliKind::parse(&cli).unwrap_or(CliKind::Command),
+        model: row.get(4)?,
+        state: AgentState::parse(&state),
+        cwd: row.get(6)?,
+        command: json_list(7)?,
+        prompt: row.get(8)?,
+        cli_session_id: row.get(9)?,
+        pid: row.get::<_, Option<i64>>(10)?.and_then(|p| u32::try_from(p).ok()),
+        exit_code: row.get(11)?,
+        allowed_tools: json_list(12)?,
+        turns: row.get::<_, i64>(13)?.clamp(0, u32::MAX as i64) as u32,
+        usage: TokenUsage {
+            input: tokens(14)?,
+            output: tokens(15)?,
+            cache_read: tokens(16)?,
+            cache_write: tokens(17)?,
+        },
+        cost_usd: row.get(18)?,
+        cost_is_estimate: row.get(19)?,
+        log_path: row.get(20)?,
+        last_event_at: row.get::<_, Option<i64>>(21)?.map(time::ms_to_rfc3339),
+        created_at: time::ms_to_rfc3339(row.get(22)?),
+        updated_at: time::ms_to_rfc3339(row.get(23)?),
+        pending: Vec::new(),
+    })
+}
+
+/// What is known of an agent before its process starts.
+pub(crate) struct AgentNew<'a> {
+    pub session_id: &'a str,
+    pub name: &'a str,
+    pub cli: CliKind,
+    pub model: Option<&'a str>,
+    pub cwd: &'a str,
+    pub command: &'a [String],
+    pub prompt: &'a str,
+    pub allowed_tools: &'a [String],
+    pub log_dir: &'a std::path::Path,
+}
+
+pub(crate) fn agent_insert(conn: &Connection, new: &AgentNew<'_>) -> Result<Agent> {
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM agents WHERE session_id = ?1 AND name = ?2)",
+        params![new.session_id, new.name],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(AgentError::DuplicateName(new.name.into()).into());
+    }
+    let id = ids::new_id("agt");
+    let log_path = new.log_dir.join(format!("{id}.jsonl"));
+    let now = time::now_ms();
+    conn.execute(
+        "INSERT INTO agents (id, session_id, name, cli, model, state, cwd, command, prompt, allowed_tools, log_path, \
+         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'starting', ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        params![
+            id,
+            new.session_id,
+            new.name,
+            new.cli.as_str(),
+            new.model,
+            new.cwd,
+            serde_json::to_string(new.command).unwrap_or_else(|_| "[]".into()),
+            new.prompt,
+            serde_json::to_string(new.allowed_tools).unwrap_or_else(|_| "[]".into()),
+            log_path.to_string_lossy(),
+            now
+        ],
+    )?;
+    agent_get(conn, &id)
+}
+
+/// By id, or by name (unique within a session; the newest wins across sessions).
+pub(crate) fn agent_get(conn: &Connection, id_or_name: &str) -> Result<Agent> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM agents WHERE id = ?1 UNION ALL \
+         SELECT * FROM (SELECT {COLUMNS} FROM agents WHERE name = ?1 ORDER BY created_at DESC) LIMIT 1"
+    ))?;
+    let mut agent =
+        stmt.query_row([id_or_name], from_row).optional()?.ok_or_else(|| AgentError::NotFound(id_or_name.into()))?;
+    agent.pending = permission_pending(conn, &agent.id)?;
+    Ok(agent)
+}
+
+pub(crate) fn agent_list(conn: &Connection, session_id: Option<&str>) -> Result<Vec<Agent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM agents WHERE ?1 IS NULL OR session_id = ?1 ORDER BY created_at, id"
+    ))?;
+    let mut agents = stmt.query_map([session_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    for agent in &mut agents {
+        agent.pending = permission_pending(conn, &agent.id)?;
+    }
+    Ok(agents)
+}
+
+pub(crate) fn agent_state_set(
+    conn: &Connection,
+    id: &str,
+    state: AgentState,
+    pid: Option<u32>,
+    exit_code: Option<i64>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET state = ?2, pid = ?3, exit_code = ?4, updated_at = ?5, \
+         ended_at = CASE WHEN ?2 IN ('exited', 'failed', 'stopped') THEN ?5 END WHERE id = ?1",
+        params![id, state.as_str(), pid, exit_code, time::now_ms()],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn agent_cli_session_set(
+    conn: &Connection,
+    id: &str,
+    cli_session_id: &str,
+    model: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET cli_session_id = ?2, model = COALESCE(model, ?3), updated_at = ?4 WHERE id = ?1",
+        params![id, cli_session_id, model, time::now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Adds one turn's tokens and cost.
+pub(crate) fn agent_usage_add(
+    conn: &Connection,
+    id: &str,
+    usage: &TokenUsage,
+    cost: f64,
+    estimate: bool,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET input_tokens = input_tokens + ?2, output_tokens = output_tokens + ?3, \
+         cache_read_tokens = cache_read_tokens + ?4, cache_write_tokens = cache_write_tokens + ?5, \
+         cost_usd = cost_usd + ?6, cost_is_estimate = cost_is_estimate OR ?7, updated_at = ?8 WHERE id = ?1",
+        params![
+            id,
+            usage.input as i64,
+            usage.output as i64,
+            usage.cache_read as i64,
+            usage.cache_write as i64,
+            cost,
+            estimate,
+            time::now_ms()
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn agent_turn_count(conn: &Connection, id: &str, last_event_ms: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET turns = turns + 1, last_event_at = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, last_event_ms],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn permission_insert(
+    conn: &Connection,
+    agent_id: &str,
+    tool: &str,
+    tool_use_id: Option<&str>,
+    input: &serde_json::Value,
+) -> Result<()> {
+    // One pending request per tool call: the same denial reported twice is one request.
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM permission_requests WHERE agent_id = ?1 AND state = 'pending' \
+         AND tool = ?2 AND tool_use_id IS ?3)",
+        params![agent_id, tool, tool_use_id],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        conn.execute(
+            "INSERT INTO permission_requests (id, agent_id, tool, tool_use_id, input, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![ids::new_id("prm"), agent_id, tool, tool_use_id, input.to_string(), time::now_ms()],
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn permission_pending(conn: &Connection, agent_id: &str) -> Result<Vec<PermissionRequest>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, tool, tool_use_id, input, created_at FROM permission_requests \
+         WHERE agent_id = ?1 AND state = 'pending' ORDER BY created_at, id",
+    )?;
+    let rows = stmt
+        .query_map([agent_id], |r| {
+            let input: String = r.get(3)?;
+            Ok(PermissionRequest {
+                id: r.get(0)?,
+                tool: r.get(1)?,
+                tool_use_id: r.get(2)?,
+                input: serde_json::from_str(&input).unwrap_or(serde_json::Value::Null),
+                created_at: time::ms_to_rfc3339(r.get(4)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Marks every pending request for `tool` approved or denied; returns how many there were.
+pub(crate) fn permission_decide(conn: &Connection, agent_id: &str, tool: &str, approved: bool) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE permission_requests SET state = ?3, decided_at = ?4 WHERE agent_id = ?1 AND tool = ?2 AND state = 'pending'",
+        params![agent_id, tool, if approved { "approved" } else { "denied" }, time::now_ms()],
+    )?)
+}
+
+/// Agents a previous daemon left in an active state: their processes are gone.
+pub(crate) fn agents_orphaned(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM agents WHERE state IN ('starting', 'running')")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(ids)
+}

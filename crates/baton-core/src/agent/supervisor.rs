@@ -1,0 +1,406 @@
+//! One supervisor task per agent process. It owns the child (spawned without a shell, in its
+//! own process group), reads stdout and stderr line by line (bounded), appends each line to the
+//! agent's log BEFORE parsing it, turns it into events, applies them (state, cost, permission
+//! requests), publishes them, and queues them for the index. It `select!`s over output, control
+//! messages (a message for stdin, close stdin, stop) and the child's exit. Stop is SIGINT, then
+//! SIGTERM, then SIGKILL to the whole group.
+
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin};
+use tokio::sync::{Mutex, mpsc, watch};
+use tokio::time::Instant;
+
+use super::event::AgentEvent;
+use super::index::IndexRow;
+use super::log::{EventDecoder, LINE_MAX, LogEntry, LogWriter, Note, Stream, line_bound};
+use super::protocol::{CliKind, FollowUp};
+use super::record::{self, AgentState, TokenUsage};
+use crate::engine::Inner;
+use crate::events::EngineEvent;
+use crate::time;
+
+/// How long each stop signal gets before the next, harder one.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long output may still arrive after the process exited (a grandchild may hold the pipe).
+const DRAIN_GRACE: Duration = Duration::from_secs(2);
+
+pub(crate) enum Control {
+    /// A user message, written to stdin as this line.
+    Stdin {
+        text: String,
+        line: String,
+    },
+    /// Close stdin: a CLI reading its conversation from stdin then finishes and exits.
+    CloseStdin,
+    Stop,
+}
+
+/// What lives across an agent's processes: its log, its decoder and its event counter.
+pub(crate) struct AgentRuntime {
+    pub agent_id: String,
+    pub cli: CliKind,
+    pub model: Option<String>,
+    log: LogWriter,
+    decoder: EventDecoder,
+    seq: u64,
+    /// A permission was denied during the current turn.
+    turn_denied: bool,
+    stop_requested: bool,
+}
+
+impl AgentRuntime {
+    /// `seq` continues from the events already in the log (after a daemon restart).
+    pub fn open(
+        agent_id: &str,
+        cli: CliKind,
+        model: Option<String>,
+        log_path: &std::path::Path,
+        seq: u64,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            agent_id: agent_id.to_owned(),
+            cli,
+            model,
+            log: LogWriter::open(log_path)?,
+            decoder: EventDecoder::new(cli),
+            seq,
+            turn_denied: false,
+            stop_requested: false,
+        })
+    }
+
+    /// Logs one entry, then decodes, applies and publishes its events.
+    pub fn record(&mut self, inner: &Inner, stream: Stream, line: String) {
+        let entry = LogEntry { ts: time::now_ms(), stream, line };
+        let (offset, len) = match self.log.append(&entry) {
+            Ok(at) => at,
+            Err(e) => {
+                // The event still reaches clients; only the record failed (disk full?).
+                tracing::error!(agent = %self.agent_id, "cannot append to the agent's log: {e}");
+                (0, 0)
+            }
+        };
+        for event in self.decoder.decode(&entry) {
+            self.seq += 1;
+            self.apply(inner, &event);
+            inner.index.push(IndexRow {
+                agent_id: self.agent_id.clone(),
+                seq: self.seq,
+                ts: entry.ts,
+                kind: event.kind(),
+                log_offset: offset,
+                log_len: len,
+            });
+            inner.events.publish(EngineEvent::AgentEvent {
+                record: super::log::AgentEventRecord {
+                    agent_id: self.agent_id.clone(),
+                    seq: self.seq,
+                    ts: entry.ts,
+                    event,
+                },
+            });
+        }
+    }
+
+    pub fn note(&mut self, inner: &Inner, note: &Note) {
+        let line = serde_json::to_string(note).unwrap_or_default();
+        self.record(inner, Stream::Baton, line);
+    }
+
+    /// What an event changes in the agent's record.
+    fn apply(&mut self, inner: &Inner, event: &AgentEvent) {
+        let conn = inner.store.conn();
+        let id = self.agent_id.as_str();
+        let result = match event {
+            AgentEvent::SessionStarted { cli_session_id, model, .. } => {
+                if self.model.is_none() {
+                    self.model.clone_from(model);
+                }
+                record::agent_cli_session_set(&conn, id, cli_session_id, model.as_deref())
+            }
+            AgentEvent::PermissionDenied { tool, tool_use_id, input } => {
+                self.turn_denied = true;
+                record::permission_insert(&conn, id, tool, tool_use_id.as_deref(), input)
+            }
+            AgentEvent::Usage { input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd } => {
+                let usage = TokenUsage {
+                    input: *input_tokens,
+                    output: *output_tokens,
+                    cache_read: *cache_read_tokens,
+                    cache_write: *cache_write_tokens,
+                };
+                let (cost, estimate) = match cost_usd {
+                    Some(c) => (*c, false),
+                    None => {
+                        (crate::pricing::cost_estimate(self.cli, self.model.as_deref(), &usage).unwrap_or(0.0), true)
+                    }
+                };
+                record::agent_usage_add(&conn, id, &usage, cost, estimate)
+            }
+            AgentEvent::TurnCompleted { .. } => {
+                let state = if self.turn_denied { AgentState::NeedsInput } else { AgentState::Waiting };
+                self.turn_denied = false;
+                record::agent_turn_count(&conn, id, time::now_ms()).and_then(|()| state_set(&conn, id, state))
+            }
+            _ => return,
+        };
+        drop(conn);
+        if let Err(e) = result {
+            tracing::error!(agent = %id, "cannot record {}: {e}", event.kind());
+        }
+        inner.agent_publish(id);
+    }
+}
+
+fn state_set(conn: &rusqlite::Connection, id: &str, state: AgentState) -> crate::Result<()> {
+    let pid = conn.query_row("SELECT pid FROM agents WHERE id = ?1", [id], |r| r.get::<_, Option<i64>>(0))?;
+    record::agent_state_set(conn, id, state, pid.and_then(|p| u32::try_from(p).ok()), None)
+}
+
+/// The running process of an agent, as the engine sees it.
+pub(crate) struct Live {
+    pub control: mpsc::UnboundedSender<Control>,
+    /// Becomes true when the process has ended and its final state is recorded.
+    pub done: watch::Receiver<bool>,
+}
+
+/// Everything needed to start one process of an agent.
+pub(crate) struct ProcessPlan {
+    pub program: std::path::PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub cwd: std::path::PathBuf,
+    pub stdin_lines: Vec<String>,
+    pub stdin_open: bool,
+    pub follow_up: FollowUp,
+    /// The message this process is started with, noted in the log so the lane shows it.
+    pub first_message: Option<String>,
+}
+
+/// Starts the process (synchronously, so a failure to start is reported to the caller) and its
+/// supervisor task.
+pub(crate) fn process_start(
+    inner: &Arc<Inner>,
+    handle: &tokio::runtime::Handle,
+    runtime: Arc<Mutex<AgentRuntime>>,
+    plan: ProcessPlan,
+) -> std::io::Result<Live> {
+    let _enter = handle.enter();
+    let mut command = tokio::process::Command::new(&plan.program);
+    command
+        .args(&plan.args)
+        .current_dir(&plan.cwd)
+        .envs(plan.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(false);
+    let child = command.spawn()?;
+    let pid = child.id().unwrap_or(0);
+    {
+        // Nothing else holds the runtime yet: the task below starts after this.
+        let mut rt = runtime.try_lock().map_err(|_| std::io::Error::other("agent runtime busy"))?;
+        rt.stop_requested = false;
+        rt.turn_denied = false;
+        let program = plan.program.to_string_lossy().into_owned();
+        rt.note(inner, &Note::ProcessStarted { pid, program, args: plan.args.clone() });
+        if let Some(text) = &plan.first_message {
+            rt.note(inner, &Note::UserMessage { text: text.clone() });
+        }
+        let agent_id = rt.agent_id.clone();
+        let conn = inner.store.conn();
+        if let Err(e) = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None) {
+            tracing::error!(agent = %agent_id, "cannot record the start: {e}");
+        }
+        drop(conn);
+        inner.agent_publish(&agent_id);
+    }
+    let (control, control_rx) = mpsc::unbounded_channel();
+    let (done_tx, done) = watch::channel(false);
+    handle.spawn(supervise(inner.clone(), runtime, child, plan, control_rx, done_tx));
+    Ok(Live { control, done })
+}
+
+async fn supervise(
+    inner: Arc<Inner>,
+    runtime: Arc<Mutex<AgentRuntime>>,
+    mut child: Child,
+    plan: ProcessPlan,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    done: watch::Sender<bool>,
+) {
+    let pid = child.id();
+    let mut stdin = child.stdin.take();
+    for line in &plan.stdin_lines {
+        stdin_write(&mut stdin, line).await;
+    }
+    if !plan.stdin_open {
+        stdin = None;
+    }
+    let mut out = LineReader::new(child.stdout.take());
+    let mut err = LineReader::new(child.stderr.take());
+    let mut exit: Option<std::io::Result<ExitStatus>> = None;
+    let mut stop_stage = 0u8;
+    let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
+    let mut stop_at = far;
+    let mut drain_until = far;
+    let mut control_open = true;
+
+    loop {
+        if exit.is_some() && out.done && err.done {
+            break;
+        }
+        tokio::select! {
+            line = out.next(), if !out.done => if let Some(line) = line {
+                runtime.lock().await.record(&inner, Stream::Stdout, line);
+            },
+            line = err.next(), if !err.done => if let Some(line) = line {
+                runtime.lock().await.record(&inner, Stream::Stderr, line);
+            },
+            message = control.recv(), if control_open => match message {
+                Some(Control::Stdin { text, line }) => {
+                    runtime.lock().await.note(&inner, &Note::UserMessage { text });
+                    stdin_write(&mut stdin, &line).await;
+                }
+                Some(Control::CloseStdin) => stdin = None,
+                Some(Control::Stop) => {
+                    runtime.lock().await.stop_requested = true;
+                    if exit.is_none() && stop_stage == 0 {
+                        stop_stage = 1;
+                        group_signal(pid, rustix::process::Signal::INT);
+                        stop_at = Instant::now() + STOP_GRACE;
+                    }
+                }
+                None => control_open = false,
+            },
+            status = child.wait(), if exit.is_none() => {
+                exit = Some(status);
+                drain_until = Instant::now() + DRAIN_GRACE;
+            },
+            _ = tokio::time::sleep_until(stop_at), if stop_stage > 0 && exit.is_none() => {
+                let signal = if stop_stage == 1 { rustix::process::Signal::TERM } else { rustix::process::Signal::KILL };
+                stop_stage += 1;
+                group_signal(pid, signal);
+                stop_at = Instant::now() + STOP_GRACE;
+            },
+            _ = tokio::time::sleep_until(drain_until), if exit.is_some() => break,
+        }
+    }
+    drop(stdin);
+
+    let mut rt = runtime.lock().await;
+    if rt.stop_requested {
+        // Whatever the agent left running in its group goes with it.
+        group_signal(pid, rustix::process::Signal::KILL);
+    }
+    let (code, signal) = match &exit {
+        Some(Ok(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            (status.code().map(i64::from), status.signal().map(i64::from))
+        }
+        _ => (None, None),
+    };
+    rt.note(&inner, &Note::Exited { code, signal });
+    let id = rt.agent_id.clone();
+    let conn = inner.store.conn();
+    let pending = record::permission_pending(&conn, &id).map(|p| !p.is_empty()).unwrap_or(false);
+    let state = if rt.stop_requested {
+        AgentState::Stopped
+    } else if pending {
+        AgentState::NeedsInput
+    } else if code == Some(0) && plan.follow_up == FollowUp::Relaunch {
+        AgentState::Waiting
+    } else if code == Some(0) {
+        AgentState::Exited
+    } else {
+        AgentState::Failed
+    };
+    if let Err(e) = record::agent_state_set(&conn, &id, state, None, code) {
+        tracing::error!(agent = %id, "cannot record the exit: {e}");
+    }
+    drop(conn);
+    drop(rt);
+    inner.agent_live_remove(&id);
+    inner.agent_publish(&id);
+    let _ = done.send(true);
+}
+
+async fn stdin_write(stdin: &mut Option<ChildStdin>, line: &str) {
+    if let Some(pipe) = stdin {
+        let mut bytes = line.as_bytes().to_vec();
+        bytes.push(b'\n');
+        if pipe.write_all(&bytes).await.is_err() || pipe.flush().await.is_err() {
+            // The agent closed its stdin (it is exiting): nothing more can be sent.
+            *stdin = None;
+        }
+    }
+}
+
+fn group_signal(pid: Option<u32>, signal: rustix::process::Signal) {
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()).and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(pid, signal);
+    }
+}
+
+/// Reads lines of at most [`LINE_MAX`] bytes (longer ones are cut with a marker), decoding
+/// invalid UTF-8 lossily. Cancel-safe: a partial line is kept across `select!` iterations.
+struct LineReader<R> {
+    inner: Option<BufReader<R>>,
+    buf: Vec<u8>,
+    dropped: usize,
+    done: bool,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> LineReader<R> {
+    fn new(reader: Option<R>) -> Self {
+        let done = reader.is_none();
+        Self { inner: reader.map(|r| BufReader::with_capacity(64 * 1024, r)), buf: Vec::new(), dropped: 0, done }
+    }
+
+    async fn next(&mut self) -> Option<String> {
+        let Some(reader) = self.inner.as_mut() else {
+            self.done = true;
+            return None;
+        };
+        loop {
+            let available = match reader.fill_buf().await {
+                Ok(bytes) => bytes,
+                Err(_) => &[],
+            };
+            if available.is_empty() {
+                self.done = true;
+                if self.buf.is_empty() && self.dropped == 0 {
+                    return None;
+                }
+                return Some(self.take());
+            }
+            let (chunk, found) = match available.iter().position(|b| *b == b'\n') {
+                Some(i) => (&available[..i], Some(i + 1)),
+                None => (available, None),
+            };
+            let room = LINE_MAX.saturating_sub(self.buf.len());
+            let keep = chunk.len().min(room);
+            self.buf.extend_from_slice(&chunk[..keep]);
+            self.dropped += chunk.len() - keep;
+            let used = found.unwrap_or(chunk.len());
+            reader.consume(used);
+            if found.is_some() {
+                return Some(self.take());
+            }
+        }
+    }
+
+    fn take(&mut self) -> String {
+        let mut bytes = std::mem::take(&mut self.buf);
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+        let dropped = std::mem::take(&mut self.dropped);
+        line_bound(String::from_utf8_lossy(&bytes).into_owned(), dropped)
+    }
+}

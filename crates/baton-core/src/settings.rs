@@ -1,0 +1,137 @@
+//! `$BATON_HOME/settings.json`: where each agent CLI is and how to run it (binary, extra
+//! arguments, extra environment). Read at every spawn, so an edit applies to the next agent.
+//! Unknown fields are errors that name the file, line and field: a typo never silently does
+//! nothing.
+//!
+//! ```json
+//! { "clis": { "claude": { "binary": "/opt/claude/bin/claude", "args": [], "env": { "K": "V" } } } }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::ErrorCode;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub clis: CliSettingsMap,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CliSettingsMap {
+    #[serde(default)]
+    pub claude: CliSettings,
+    #[serde(default)]
+    pub codex: CliSettings,
+    #[serde(default)]
+    pub gemini: CliSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CliSettings {
+    /// The program: a path, or a name looked up on PATH.
+    pub binary: Option<PathBuf>,
+    /// Arguments put before the ones Baton passes.
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{path}, line {line}, column {column}: {message}; fix the file or move it aside", path = .path.display())]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("cannot read {path}: {detail}", path = .path.display())]
+    Unreadable { path: PathBuf, detail: String },
+}
+
+impl SettingsError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid { .. } => ErrorCode::InvalidSettings,
+            Self::Unreadable { .. } => ErrorCode::Io,
+        }
+    }
+}
+
+impl CliSettingsMap {
+    pub fn for_cli(&self, cli: crate::agent::protocol::CliKind) -> Option<&CliSettings> {
+        use crate::agent::protocol::CliKind;
+        match cli {
+            CliKind::Claude => Some(&self.claude),
+            CliKind::Codex => Some(&self.codex),
+            CliKind::Gemini => Some(&self.gemini),
+            CliKind::Command => None,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings at `path`; no file means the defaults.
+    pub fn load(path: &Path) -> Result<Self, SettingsError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(SettingsError::Unreadable { path: path.to_owned(), detail: e.to_string() }),
+        };
+        serde_json::from_str(&text).map_err(|e| SettingsError::Invalid {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        })
+    }
+}
+
+/// `name` as a path: itself if it has a slash, else the first match on PATH.
+pub fn program_find(name: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if name.components().count() > 1 {
+        return executable(name).then(|| name.to_owned());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| executable(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_names_file_line_and_field() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("settings.json");
+        std::fs::write(&path, "{\n  \"clis\": {\n    \"claude\": { \"binray\": \"/x\" }\n  }\n}\n").unwrap();
+        let err = Settings::load(&path).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("settings.json, line 3"), "{msg}");
+        assert!(msg.contains("unknown field `binray`"), "{msg}");
+        assert_eq!(err.code(), ErrorCode::InvalidSettings);
+    }
+
+    #[test]
+    fn no_file_is_the_defaults_and_a_good_file_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("settings.json");
+        assert!(Settings::load(&path).unwrap().clis.claude.binary.is_none());
+        std::fs::write(&path, r#"{"clis":{"codex":{"binary":"/bin/true","args":["-c","x"],"env":{"A":"b"}}}}"#)
+            .unwrap();
+        let s = Settings::load(&path).unwrap();
+        assert_eq!(s.clis.codex.args, vec!["-c", "x"]);
+        assert_eq!(s.clis.codex.env["A"], "b");
+    }
+
+    #[test]
+    fn programs_are_found_on_path() {
+        assert!(program_find(Path::new("git")).is_some());
+        assert!(program_find(Path::new("surely-no-such-program-here")).is_none());
+        assert!(program_find(Path::new("/bin/sh")).is_some());
+    }
+}
