@@ -93,6 +93,27 @@ export class Harness {
     return this.browser;
   }
 
+  /**
+   * Saves a screenshot of the window under target/e2e/. WebKitWebDriver can stall on a
+   * screenshot when the machine is busy, so each try is bounded and retried.
+   */
+  async screenshot(name, { tries = 3, timeoutMs = 20_000 } = {}) {
+    mkdirSync(shotsDir, { recursive: true });
+    let lastError;
+    for (let i = 0; i < tries; i++) {
+      try {
+        await Promise.race([
+          this.browser.saveScreenshot(path.join(shotsDir, name)),
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`screenshot took over ${timeoutMs} ms`)), timeoutMs)),
+        ]);
+        return;
+      } catch (e) {
+        lastError = e;
+      }
+    }
+    throw new Error(`cannot save the screenshot ${name}: ${lastError?.message}`);
+  }
+
   async stop() {
     try {
       await this.browser?.deleteSession();

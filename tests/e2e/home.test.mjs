@@ -2,9 +2,7 @@
 // the app reaches the CLI (one daemon, one database), and bad input is shown inline.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { Harness, shotsDir } from "./harness.mjs";
+import { Harness } from "./harness.mjs";
 
 const h = new Harness();
 let browser;
@@ -42,8 +40,7 @@ test("a session made in the app is listed, and the CLI sees it", async () => {
   assert.ok(made, "the CLI lists the session made in the app");
   assert.equal(made.repo, repo);
 
-  mkdirSync(shotsDir, { recursive: true });
-  await browser.saveScreenshot(path.join(shotsDir, "home.png"));
+  await h.screenshot("home.png");
 });
 
 test("a folder that is not a git repository is refused inline", async () => {
@@ -56,7 +53,7 @@ test("a folder that is not a git repository is refused inline", async () => {
   assert.match(await error.getText(), /not a git repository/);
   assert.equal(await input.getValue(), plain, "the input is kept so it can be corrected");
   assert.equal(await browser.$$('[data-testid="session-row"]').length, 2, "nothing was added");
-  await browser.saveScreenshot(path.join(shotsDir, "home-error.png"));
+  await h.screenshot("home-error.png");
 });
 
 test("a session made with the CLI while the app runs appears live", async () => {
