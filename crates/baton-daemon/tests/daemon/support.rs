@@ -20,6 +20,11 @@ impl TestDaemon {
     pub fn start() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let home = BatonHome::at(tmp.path().join("home"));
+        Self::start_in(tmp, home)
+    }
+
+    /// A daemon over an existing home (a restart).
+    pub fn start_in(tmp: tempfile::TempDir, home: BatonHome) -> Self {
         let thread = {
             let home = home.clone();
             std::thread::spawn(move || daemon_run(home, RunOptions::default()))
@@ -47,6 +52,13 @@ impl TestDaemon {
     /// Stops the daemon and returns what `daemon_run` returned.
     pub fn stop(mut self) -> Result<(), DaemonError> {
         self.stop_inner()
+    }
+
+    /// Stops the daemon and keeps its folder, for a restart with [`TestDaemon::start_in`].
+    pub fn stop_keep(mut self) -> tempfile::TempDir {
+        self.stop_inner().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.tmp, tmp)
     }
 
     fn stop_inner(&mut self) -> Result<(), DaemonError> {

@@ -1,0 +1,262 @@
+//! Agents through the daemon, with `command` agents (plain programs) standing in for the CLIs:
+//! the supervisor, logs, stdin, stop escalation and bad programs. The real CLIs are tested in
+//! `real_clis.rs`.
+
+use std::time::{Duration, Instant};
+
+use baton_core::ErrorCode;
+use baton_core::agent::protocol::CliKind;
+use baton_core::agent::{Agent, AgentEvent, AgentSpawn, AgentState};
+use baton_core::session::SessionCreate;
+
+use crate::support::{TestDaemon, repo_new};
+
+fn session(d: &TestDaemon) -> String {
+    let repo = repo_new(d.tmp.path(), "repo");
+    d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) }).unwrap().id
+}
+
+fn spawn(d: &TestDaemon, session: &str, script: &str) -> Agent {
+    d.client
+        .agent_spawn(&AgentSpawn {
+            session: session.into(),
+            cli: CliKind::Command,
+            prompt: String::new(),
+            name: None,
+            model: None,
+            allow_tools: vec![],
+            program: vec!["bash".into(), "-c".into(), script.into()],
+            cwd: None,
+        })
+        .unwrap()
+}
+
+/// Polls the agent until `done` holds (or fails after `secs`).
+fn until(d: &TestDaemon, id: &str, secs: u64, done: impl Fn(&Agent) -> bool) -> Agent {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let a = d.client.agent_get(id).unwrap();
+        if done(&a) {
+            return a;
+        }
+        assert!(Instant::now() < deadline, "agent never got there; last: {:?}", a.state);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn ended(a: &Agent) -> bool {
+    !a.state.is_active()
+}
+
+fn texts(d: &TestDaemon, id: &str) -> Vec<String> {
+    d.client
+        .agent_events(id, 0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            AgentEvent::Text { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Processes of the group `pgid` that are still alive (zombies, already dead and waiting for
+/// their new parent to reap them, do not count).
+fn group_alive(pgid: u32) -> Vec<u32> {
+    let mut alive = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // Fields after the command's closing parenthesis: state, ppid, pgrp, ...
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z" {
+            alive.push(pid);
+        }
+    }
+    alive
+}
+
+/// Whether every process of the group has gone (within a second: SIGKILL is not instant).
+fn group_gone(pgid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        if group_alive(pgid).is_empty() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_command_agent_streams_its_lines_logs_them_and_ends_with_its_exit_code() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "echo one; echo two >&2; printf '\\033[31mred\\033[0m\\n'; exit 3");
+    assert_eq!(a.cwd, std::fs::canonicalize(d.tmp.path().join("repo")).unwrap().to_string_lossy());
+    let a = until(&d, &a.id, 10, ended);
+    assert_eq!(a.state, AgentState::Failed);
+    assert_eq!(a.exit_code, Some(3));
+    let events: Vec<AgentEvent> = d.client.agent_events(&a.id, 0, 1000).unwrap().into_iter().map(|r| r.event).collect();
+    assert!(events.contains(&AgentEvent::Text { text: "one".into(), delta: false }));
+    assert!(events.contains(&AgentEvent::Stderr { line: "two".into() }));
+    assert!(events.contains(&AgentEvent::Text { text: "\u{1b}[31mred\u{1b}[0m".into(), delta: false }), "ANSI kept");
+    assert_eq!(events.last(), Some(&AgentEvent::Exited { code: Some(3), signal: None }));
+
+    // The log holds every raw line with a timestamp.
+    let log = std::fs::read_to_string(&a.log_path).unwrap();
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.iter().any(|l| l["stream"] == "stdout" && l["line"] == "one"));
+    assert!(lines.iter().any(|l| l["stream"] == "stderr" && l["line"] == "two"));
+    assert!(lines.iter().all(|l| l["ts"].as_i64().is_some_and(|t| t > 0)));
+    // Events are numbered 1, 2, 3... in log order.
+    let seqs: Vec<u64> = d.client.agent_events(&a.id, 0, 1000).unwrap().iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(d.client.agent_events(&a.id, 2, 1000).unwrap()[0].seq, 3);
+}
+
+#[test]
+fn messages_go_to_stdin_and_the_agent_env_names_its_session() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a =
+        spawn(&d, &s, "echo \"session=$BATON_SESSION agent=$BATON_AGENT\"; while read l; do echo \"got: $l\"; done");
+    until(&d, &a.id, 10, |_| texts(&d, &a.id).len() == 1);
+    assert_eq!(texts(&d, &a.id)[0], format!("session={s} agent={}", a.id));
+    d.client.agent_send(&a.id, "hello there").unwrap();
+    until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"got: hello there".to_string()));
+    let events = d.client.agent_events(&a.id, 0, 1000).unwrap();
+    assert!(events.iter().any(|r| r.event == AgentEvent::UserText { text: "hello there".into() }));
+    let a = d.client.agent_stop(&a.id).unwrap();
+    assert_eq!(a.state, AgentState::Stopped);
+}
+
+#[test]
+fn abort_kills_the_whole_process_group() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "sleep 300 & sleep 300 & echo started; wait");
+    let a = until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"started".to_string()));
+    let pid = a.pid.expect("a running agent has a pid");
+    assert!(!group_gone(pid));
+    let a = d.client.agent_stop(&a.id).unwrap();
+    assert_eq!(a.state, AgentState::Stopped);
+    assert!(group_gone(pid), "no process of the agent's group is left");
+}
+
+#[test]
+fn an_agent_that_ignores_sigint_and_sigterm_is_killed() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "trap '' INT TERM; echo ready; while true; do sleep 0.1; done");
+    let a = until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"ready".to_string()));
+    let pid = a.pid.unwrap();
+    let a = d.client.agent_stop(&a.id).unwrap();
+    assert_eq!(a.state, AgentState::Stopped);
+    assert!(group_gone(pid));
+    let events = d.client.agent_events(&a.id, 0, 1000).unwrap();
+    assert!(events.iter().any(|r| matches!(r.event, AgentEvent::Exited { signal: Some(9), .. })), "ended by SIGKILL");
+}
+
+#[test]
+fn a_20_mib_line_is_cut_with_a_marker_and_what_follows_still_arrives() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "head -c 20971520 /dev/zero | tr '\\0' a; echo; echo after");
+    let a = until(&d, &a.id, 60, ended);
+    assert_eq!(a.state, AgentState::Exited);
+    let texts = texts(&d, &a.id);
+    assert_eq!(texts.len(), 2, "the long line and `after`");
+    assert!(texts[0].len() < 9 * 1024 * 1024);
+    assert!(texts[0].ends_with("of 20971520 bytes]"), "{}", &texts[0][texts[0].len() - 60..]);
+    assert_eq!(texts[1], "after");
+}
+
+#[test]
+fn binary_garbage_and_silence_do_not_break_anything() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let garbage = spawn(&d, &s, "head -c 65536 /dev/urandom; echo; echo done");
+    let silent = spawn(&d, &s, "sleep 300");
+    let garbage = until(&d, &garbage.id, 20, ended);
+    assert_eq!(garbage.state, AgentState::Exited);
+    assert_eq!(texts(&d, &garbage.id).last().map(String::as_str), Some("done"));
+    // The silent one is still running, and the daemon still answers.
+    assert_eq!(d.client.agent_get(&silent.id).unwrap().state, AgentState::Running);
+    d.client.health().unwrap();
+    assert_eq!(d.client.agent_stop(&silent.id).unwrap().state, AgentState::Stopped);
+}
+
+#[test]
+fn a_program_that_exits_at_once_fails_and_cannot_take_messages() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "exit 1");
+    let a = until(&d, &a.id, 10, ended);
+    assert_eq!(a.state, AgentState::Failed);
+    let err = d.client.agent_send(&a.id, "hello").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("cannot take a message"), "{err}");
+    let err = d.client.agent_approve(&a.id, "Bash", false).unwrap_err();
+    assert!(err.to_string().contains("no pending permission request for \"Bash\" (nothing is pending)"), "{err}");
+    let err = d.client.agent_get("agt_nope").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}
+
+#[test]
+fn missing_programs_and_clis_are_clear_errors_and_leave_no_agent() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let mut req = AgentSpawn {
+        session: s.clone(),
+        cli: CliKind::Command,
+        prompt: String::new(),
+        name: None,
+        model: None,
+        allow_tools: vec![],
+        program: vec!["no-such-program-anywhere".into()],
+        cwd: None,
+    };
+    let err = d.client.agent_spawn(&req).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CliMissing);
+
+    // A CLI set to a path that does not exist: the error names the setting and the package.
+    std::fs::write(d.home.settings_file(), r#"{"clis":{"claude":{"binary":"/nowhere/claude"}}}"#).unwrap();
+    req.cli = CliKind::Claude;
+    req.prompt = "hello".into();
+    req.program = vec![];
+    let err = d.client.agent_spawn(&req).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CliMissing);
+    let msg = err.to_string();
+    assert!(msg.contains("clis.claude.binary") && msg.contains("@anthropic-ai/claude-code"), "{msg}");
+
+    // A typo in the settings names the file, line and field.
+    std::fs::write(d.home.settings_file(), "{\"clis\": {\"claude\": {\"bin\": \"x\"}}}").unwrap();
+    let err = d.client.agent_spawn(&req).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidSettings);
+    assert!(
+        err.to_string().contains("settings.json, line 1") && err.to_string().contains("unknown field `bin`"),
+        "{err}"
+    );
+
+    assert!(d.client.agent_list(Some(&s)).unwrap().is_empty());
+}
+
+#[test]
+fn stopping_the_daemon_stops_its_agents_and_a_new_daemon_knows_them() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "echo up; sleep 300");
+    let a = until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"up".to_string()));
+    let pid = a.pid.unwrap();
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    assert!(group_gone(pid), "the daemon stopped its agent");
+    let d2 = TestDaemon::start_in(tmp, home);
+    let again = d2.client.agent_get(&a.id).unwrap();
+    assert_eq!(again.state, AgentState::Stopped);
+    assert_eq!(texts(&d2, &a.id), vec!["up".to_string()], "the history survives");
+}
