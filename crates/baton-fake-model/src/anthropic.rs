@@ -2,13 +2,18 @@
 //! with the SSE sequence message_start, ping, content_block_start / content_block_delta /
 //! content_block_stop per block, message_delta (stop_reason and output usage), message_stop.
 //!
-//! What Claude Code 2.1.197 sends (seen by the tests): a `HEAD /` probe first, then per model turn
-//! one streamed request with `model` (`claude-opus-4-8` for the default `claude-opus-4-8[1m]`,
-//! the 1M context goes in the `anthropic-beta` header), `system`, `tools` (about 25), `messages`
-//! (which may hold `role:"system"` entries), `thinking`, `output_config`, `context_management`,
-//! `metadata` and `max_tokens`. The key comes in `x-api-key`. Tool results come back as
-//! `{"type":"tool_result","tool_use_id", "content", "is_error"?}` blocks in the next user message.
-//! The client prices the turn from the usage numbers alone, so they must be non-zero.
+//! What Claude Code 2.1.197 sends (seen by the tests): a `HEAD /` probe without a key first,
+//! then per model turn one `POST /v1/messages?beta=true`, the key in `x-api-key`, headers
+//! `anthropic-version: 2023-06-01`, a long `anthropic-beta` (claude-code-20250219,
+//! context-1m-2025-08-07, interleaved-thinking, context-management, prompt-caching, ...),
+//! `x-claude-code-session-id`. The body: `model` (`claude-opus-4-8` for the default
+//! `claude-opus-4-8[1m]`, the 1M context being a beta header), `stream:true`, `max_tokens:64000`,
+//! `system`, `tools` (about 25: Agent, Bash, Edit, Read, Write, WebFetch, ...; the init line of
+//! its output calls Agent "Task"), `messages` (context reminders first), `thinking:{type:"adaptive"}`,
+//! `output_config:{effort:"high"}`, `context_management:{edits:[{type:"clear_thinking_20251015"}]}`,
+//! `metadata.user_id` (a JSON string with device and session ids). Tool results come back in the
+//! next user message as `{"type":"tool_result","tool_use_id","content","is_error"?,"cache_control"}`.
+//! The client prices a turn from the usage numbers alone, so they must not be zero.
 
 use serde_json::{Value, json};
 

@@ -108,12 +108,17 @@ const FOREIGN_ENV: &[&str] = &[
 pub fn cli_setup(cli: AgentCli, fake_url: &str, key: &str, home: &Path) -> CliSetup {
     let fake_url = fake_url.trim_end_matches('/');
     let home_str = home.display().to_string();
+    // A private TMPDIR too: Claude keeps per-session folders in `$TMPDIR/claude-<uid>/` and
+    // Gemini writes `gemini-client-error-*.json` reports to it.
+    let tmp = home.join("tmp");
+    mkdir(&tmp);
+    let tmp_str = tmp.display().to_string();
     let set = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     let (env, args) = match cli {
         AgentCli::Claude => {
-            mkdir(home);
             let env = set(&[
                 ("HOME", &home_str),
+                ("TMPDIR", &tmp_str),
                 ("ANTHROPIC_BASE_URL", fake_url),
                 ("ANTHROPIC_API_KEY", key),
                 // No update checks, telemetry, error reports or other side traffic.
@@ -126,16 +131,15 @@ pub fn cli_setup(cli: AgentCli, fake_url: &str, key: &str, home: &Path) -> CliSe
             (env, Vec::new())
         }
         AgentCli::Codex => {
-            // CODEX_HOME must not lie inside TMPDIR: Codex refuses to place its sandbox helper
-            // there and every command then fails with `bwrap: execvp codex-linux-sandbox`.
+            // CODEX_HOME must exist (else "Error finding codex home") and must not lie inside
+            // TMPDIR: Codex refuses to place its sandbox helper there and every command then
+            // fails with `bwrap: execvp codex-linux-sandbox`.
             let codex_home = home.join(".codex");
-            let tmp = home.join("tmp");
             mkdir(&codex_home);
-            mkdir(&tmp);
             let env = set(&[
                 ("HOME", &home_str),
                 ("CODEX_HOME", &codex_home.display().to_string()),
-                ("TMPDIR", &tmp.display().to_string()),
+                ("TMPDIR", &tmp_str),
                 ("LOCAL_API_KEY", key),
             ]);
             // OPENAI_BASE_URL is ignored by Codex 0.169 and `wire_api="chat"` is gone: a
@@ -167,6 +171,7 @@ pub fn cli_setup(cli: AgentCli, fake_url: &str, key: &str, home: &Path) -> CliSe
             }
             let env = set(&[
                 ("HOME", &home_str),
+                ("TMPDIR", &tmp_str),
                 ("GOOGLE_GEMINI_BASE_URL", fake_url),
                 ("GEMINI_API_KEY", key),
                 ("GEMINI_CLI_TRUST_WORKSPACE", "true"),

@@ -3,10 +3,15 @@
 //! (`candidates[0].content.parts` with `text` or `functionCall {name, args}`), the last one
 //! carrying `finishReason:"STOP"` and the full `usageMetadata`.
 //!
-//! What Gemini CLI 0.61.0 sends (seen by the tests): `contents` (the whole history: `role:"user"`
-//! and `role:"model"` turns; tool results come back as `functionResponse {id, name, response}`
-//! parts of a user turn), `systemInstruction`, `tools[0].functionDeclarations`, `generationConfig`.
-//! The key comes in `x-goog-api-key`.
+//! What Gemini CLI 0.61.0 sends (seen by the tests, with `-m`): only
+//! `POST /v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse`, the key in
+//! `x-goog-api-key`, with `contents` (the whole history; our function calls come back with an
+//! `id` the CLI gave them and `thoughtSignature:"skip_thought_signature_validator"`, their
+//! results as `functionResponse {id, name, response:{output}}` parts of a user turn),
+//! `systemInstruction`, `tools[0].functionDeclarations` and `generationConfig` (temperature,
+//! topP, topK, `thinkingConfig {includeThoughts, thinkingBudget}`). In `auto_edit` mode the tools
+//! are update_topic, list_directory, read_file, grep_search, glob, replace, write_file, web_fetch,
+//! google_web_search, enter_plan_mode, invoke_agent: no run_shell_command.
 
 use serde_json::{Value, json};
 

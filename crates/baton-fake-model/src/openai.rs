@@ -4,11 +4,18 @@
 //! (with usage). Codex acts on `response.output_item.done` items and `response.completed`; the
 //! deltas are there because the real API sends them.
 //!
-//! What Codex 0.169.0 sends (seen by the tests): `model`, `instructions`, `input` (the whole
-//! history every time: `message` items, `function_call` / `function_call_output {call_id,
-//! output}` pairs, `custom_tool_call` / `custom_tool_call_output`), `tools`, `tool_choice:"auto"`,
-//! `parallel_tool_calls`, `reasoning`, `store:false`, `stream:true`, `include`,
-//! `prompt_cache_key`. The key comes in `Authorization: Bearer`.
+//! What Codex 0.169.0 sends (seen by the tests): only `POST /v1/responses`, the key in
+//! `Authorization: Bearer`, with `model`, `input`, `tools`, `tool_choice:"auto"`,
+//! `parallel_tool_calls:true`, `reasoning:{effort:"medium"}`, `text:{verbosity:"low"}`,
+//! `store:false`, `stream:true`, `include:["reasoning.encrypted_content"]`, `prompt_cache_key`,
+//! `client_metadata`, and no `instructions`: the system prompt travels as `role:"developer"`
+//! messages at the head of `input`, followed by an `<environment_context>` user message (cwd,
+//! writable roots: in workspace-write `.git` is read-only) and the prompt. `input` is the whole
+//! history every time: our `message` items, `function_call` / `function_call_output {call_id,
+//! output}` pairs (the output a text block: "Chunk ID ... Process exited with code N ... Output:"),
+//! `custom_tool_call` / `custom_tool_call_output`. Tools offered: `exec_command`, `write_stdin`,
+//! `request_user_input`, `apply_patch` (type `custom`, freeform), `view_image`, `get_goal`,
+//! `create_goal`, `update_goal`, `tool_search`, `web_search`.
 
 use serde_json::{Value, json};
 

@@ -93,6 +93,14 @@ impl Engine {
         if text.trim().is_empty() {
             return Err(AgentError::Invalid("the message is empty".into()).into());
         }
+        if agent.state == AgentState::NeedsInput {
+            return Err(AgentError::NotListening {
+                agent: agent.name,
+                state: agent.state.as_str(),
+                why: "a tool is waiting for approval; `baton approve` or `baton deny` it first",
+            }
+            .into());
+        }
         let protocol = agent.cli.protocol();
         let control = self.inner.agents().get(&agent.id).and_then(|s| s.live.as_ref().map(|l| l.control.clone()));
         if let Some(control) = control {
@@ -105,22 +113,17 @@ impl Engine {
                     self.inner.agent_publish(&agent.id);
                     return self.agent_get(&agent.id);
                 }
-            } else {
+            } else if agent.state.is_active() {
                 return Err(AgentError::NotListening {
                     agent: agent.name,
                     state: agent.state.as_str(),
                     why: "it is working on a turn; wait for it (`baton wait AGENT`), then send",
                 }
                 .into());
+            } else {
+                // The turn is over and the process is finishing: let it, then resume.
+                self.process_end(&agent.id);
             }
-        }
-        if agent.state == AgentState::NeedsInput {
-            return Err(AgentError::NotListening {
-                agent: agent.name,
-                state: agent.state.as_str(),
-                why: "a tool is waiting for approval; `baton approve` or `baton deny` it first",
-            }
-            .into());
         }
         self.agent_resume(&handle, &agent, text, &[])
     }

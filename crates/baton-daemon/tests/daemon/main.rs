@@ -5,4 +5,5 @@
 mod agents;
 mod api;
 mod discovery;
+mod real_clis;
 mod support;

@@ -111,10 +111,21 @@ fn codex_sandbox_refuses_writes_outside_the_writable_roots() {
     assert!(done.status.success(), "{}", done.transcript());
     assert!(ws.repo.join("inside.txt").exists());
     assert!(!ws.repo.join(".git/outside.txt").exists());
-    let command = items(&done, "command_execution");
-    assert_eq!(command[0]["status"], "failed", "{}", done.transcript());
-    assert_eq!(command[0]["exit_code"], 1);
-    assert!(command[0]["aggregated_output"].as_str().unwrap().contains("Read-only file system"));
+    // The refusal reaches the model as the command's output...
+    let sent = turns(&fake);
+    assert_eq!(sent.len(), 2);
+    let input = sent[1].body["input"].as_array().unwrap();
+    let output = input.iter().find(|i| i["type"] == "function_call_output").unwrap()["output"].as_str().unwrap();
+    assert!(output.contains("Process exited with code 1") && output.contains("Read-only file system"), "{output}");
+    // ...but the --json stream may show no command_execution item for it at all (openai/codex
+    // issue #47433: an early sandbox denial skips the item; seen missing on an idle machine and
+    // present under load). When the item is there, it says failed.
+    for command in items(&done, "command_execution") {
+        assert_eq!(command["status"], "failed", "{}", done.transcript());
+        assert_eq!(command["exit_code"], 1);
+        assert!(command["aggregated_output"].as_str().unwrap().contains("Read-only file system"));
+    }
+    assert_eq!(items(&done, "agent_message")[0]["text"], "Tried.");
 }
 
 #[test]

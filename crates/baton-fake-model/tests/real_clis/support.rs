@@ -123,6 +123,12 @@ impl Run {
         }
     }
 
+    /// Moves the deadline (the default is [`TIMEOUT`] from the start).
+    pub fn deadline_in(mut self, timeout: Duration) -> Run {
+        self.deadline = Instant::now() + timeout;
+        self
+    }
+
     /// Writes one line to the CLI's stdin.
     pub fn send_line(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin was not piped or is closed");
@@ -149,7 +155,7 @@ impl Run {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.kill();
-                    panic!("{}: no {what} within {TIMEOUT:?} (killed)\n{}", self.name, self.so_far());
+                    panic!("{}: no {what} by the deadline (killed)\n{}", self.name, self.so_far());
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let _ = self.child.wait();
@@ -168,7 +174,7 @@ impl Run {
             }
             if Instant::now() >= self.deadline {
                 self.kill();
-                panic!("{}: did not exit within {TIMEOUT:?} (killed)\n{}", self.name, self.so_far());
+                panic!("{}: did not exit by the deadline (killed)\n{}", self.name, self.so_far());
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -207,4 +213,26 @@ impl Drop for Run {
 /// Runs a CLI with stdin closed to its end.
 pub fn run(name: &str, command: Command) -> Finished {
     Run::start(name, command, false).finish()
+}
+
+#[test]
+fn a_hung_cli_is_killed_with_its_process_group_at_the_deadline() {
+    // A "CLI" that prints one line, then hangs with a helper process holding stdout open.
+    let mut command = Command::new("sh");
+    command.args(["-c", "echo started; sleep 60 & wait"]);
+    let started = Instant::now();
+    let mut cli = Run::start("hung", command, false).deadline_in(Duration::from_secs(1));
+    let failure = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cli.wait_for("result", |_| false)));
+    let message = *failure.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("no result by the deadline (killed)") && message.contains("started"), "{message}");
+    // The helper died with the group: stdout reached its end.
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        match cli.lines.recv_timeout(end.saturating_duration_since(Instant::now())) {
+            Ok(_) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => panic!("the helper process outlived the kill"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
 }

@@ -1,0 +1,260 @@
+//! The real agent CLIs (pinned, installed in tests/agent-clis) run through the daemon against
+//! the project's fake model server: files really written, events, cost and state right,
+//! follow-ups, permission recovery, resume after a daemon restart, abort of the whole group.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use baton_core::agent::protocol::CliKind;
+use baton_core::agent::{Agent, AgentEvent, AgentSpawn, AgentState};
+use baton_core::session::SessionCreate;
+use baton_fake_model::{AgentCli, FakeModel, Scenario, Step, cli_bin, cli_setup};
+use serde_json::json;
+
+use crate::support::{TestDaemon, repo_new};
+
+const KEY: &str = "baton-test-key";
+
+/// Points the daemon's settings for `cli` at the installed CLI and the fake server.
+fn settings_write(d: &TestDaemon, cli: AgentCli, fake: &FakeModel) {
+    let setup = cli_setup(cli, &fake.url(), KEY, &d.tmp.path().join(format!("{}-home", cli.name())));
+    let env: serde_json::Map<String, serde_json::Value> =
+        setup.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let settings = json!({ "clis": { cli.name(): { "binary": cli_bin(cli), "args": setup.args, "env": env } } });
+    std::fs::write(d.home.settings_file(), settings.to_string()).unwrap();
+}
+
+fn session(d: &TestDaemon) -> (String, std::path::PathBuf) {
+    let repo = repo_new(d.tmp.path(), "repo");
+    let id = d
+        .client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) })
+        .unwrap()
+        .id;
+    (id, repo.canonicalize().unwrap())
+}
+
+fn spawn(d: &TestDaemon, session: &str, cli: CliKind, prompt: &str) -> Agent {
+    d.client
+        .agent_spawn(&AgentSpawn {
+            session: session.into(),
+            cli,
+            prompt: prompt.into(),
+            name: None,
+            model: None,
+            allow_tools: vec![],
+            program: vec![],
+            cwd: None,
+        })
+        .unwrap()
+}
+
+fn until(d: &TestDaemon, id: &str, what: &str, done: impl Fn(&Agent) -> bool) -> Agent {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let a = d.client.agent_get(id).unwrap();
+        if done(&a) {
+            return a;
+        }
+        if Instant::now() > deadline {
+            let events = d.client.agent_events(id, 0, 1000).unwrap();
+            panic!("agent never {what}; state {:?}; events: {events:#?}", a.state);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn turn_done(turns: u32) -> impl Fn(&Agent) -> bool {
+    move |a: &Agent| a.turns >= turns && !a.state.is_active()
+}
+
+fn events(d: &TestDaemon, id: &str) -> Vec<AgentEvent> {
+    d.client.agent_events(id, 0, 10_000).unwrap().into_iter().map(|r| r.event).collect()
+}
+
+fn write_step(tool: &str, path: &Path, content: &str) -> Step {
+    let input = match tool {
+        "Write" | "write_file" => json!({"file_path": path, "content": content}),
+        _ => unreachable!(),
+    };
+    Step::tool_call(tool, input).with_text("I'll create the file.")
+}
+
+#[test]
+fn claude_writes_answers_a_follow_up_and_reports_cost() {
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            write_step("Write", &repo.join("hello.txt"), "hello from claude\n"),
+            Step::text("Created hello.txt."),
+            Step::text("Second answer."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "create hello.txt");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    assert_eq!(a.state, AgentState::Waiting, "claude keeps its stdin open for follow-ups");
+    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from claude\n");
+    assert!(a.cost_usd > 0.0 && !a.cost_is_estimate, "claude reports its cost: {a:?}");
+    assert!(a.usage.input > 0);
+    let session_id = a.cli_session_id.clone().expect("claude reports its session");
+    let ev = events(&d, &a.id);
+    assert!(ev.contains(&AgentEvent::UserText { text: "create hello.txt".into() }));
+    assert!(ev.iter().any(|e| matches!(e, AgentEvent::ToolCall { name, .. } if name == "Write")));
+    assert!(ev.iter().any(|e| matches!(e, AgentEvent::FileChange { path, .. } if path.ends_with("hello.txt"))));
+    assert!(ev.iter().any(|e| matches!(e, AgentEvent::TurnCompleted { is_error: false, .. })));
+
+    // A follow-up on stdin, in the same process and session.
+    let pid = a.pid;
+    d.client.agent_send(&a.id, "and now?").unwrap();
+    let a = until(&d, &a.id, "finished the second turn", turn_done(2));
+    assert_eq!(a.state, AgentState::Waiting);
+    assert_eq!(a.pid, pid, "the same process took the follow-up");
+    assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()));
+    assert!(events(&d, &a.id).contains(&AgentEvent::Text { text: "Second answer.".into(), delta: false }));
+}
+
+#[test]
+fn claude_denied_bash_is_approved_then_runs() {
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    // Not a plain file command: acceptEdits lets Claude run `touch` and the like unasked.
+    let command = "python3 -c \"open('approved.txt', 'w').write('ok')\"";
+    let touch = Step::tool_call("Bash", json!({"command": command, "description": "make a file"}));
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([touch.clone(), Step::text("I was not allowed to run it."), touch, Step::text("Ran it.")]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "make approved.txt with the shell");
+    let a = until(&d, &a.id, "asked for permission", |a| a.state == AgentState::NeedsInput);
+    assert_eq!(a.pending.len(), 1, "{:?}", a.pending);
+    assert_eq!(a.pending[0].tool, "Bash");
+    assert_eq!(a.pending[0].input["command"], command);
+    assert!(!repo.join("approved.txt").exists());
+    let err = d.client.agent_send(&a.id, "hello").unwrap_err();
+    assert!(err.to_string().contains("approve"), "{err}");
+
+    let a = d.client.agent_approve(&a.id, "Bash", false).unwrap();
+    assert!(a.pending.is_empty());
+    let a = until(&d, &a.id, "ran the approved tool", |a| a.turns >= 2 && !a.state.is_active());
+    assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
+    assert!(repo.join("approved.txt").exists(), "the approved command ran");
+}
+
+#[test]
+fn claude_resumes_its_session_after_a_daemon_restart() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake =
+        FakeModel::start([(KEY.to_owned(), Scenario::new([Step::text("First."), Step::text("After the restart.")]))]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "hello");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    let session_id = a.cli_session_id.clone().unwrap();
+
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    assert_eq!(d.client.agent_get(&a.id).unwrap().state, AgentState::Stopped);
+    d.client.agent_send(&a.id, "are you still there?").unwrap();
+    let a = until(&d, &a.id, "answered after the restart", turn_done(2));
+    assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
+    let texts: Vec<AgentEvent> = events(&d, &a.id);
+    assert!(texts.contains(&AgentEvent::Text { text: "First.".into(), delta: false }), "history kept");
+    assert!(texts.contains(&AgentEvent::Text { text: "After the restart.".into(), delta: false }));
+    // The resumed request carried the earlier conversation.
+    let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap();
+    assert!(last.body.to_string().contains("First."), "history resent on resume");
+}
+
+#[test]
+fn claude_abort_mid_turn_kills_its_process_group() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(KEY.to_owned(), Scenario::new([Step::text("slow").with_delay_ms(60_000)]))]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "take your time");
+    let a = until(&d, &a.id, "started its session", |a| a.cli_session_id.is_some());
+    let pid = a.pid.unwrap();
+    let a = d.client.agent_stop(&a.id).unwrap();
+    assert_eq!(a.state, AgentState::Stopped);
+    let pgid = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while rustix::process::test_kill_process_group(pgid).is_ok() && !zombies_only(pid) {
+        assert!(Instant::now() < deadline, "processes of the agent's group are left");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn zombies_only(pgid: u32) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().all(|e| {
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let rest = stat.rfind(')').map(|i| &stat[i + 2..]).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        !(f.len() > 2 && f[2] == pgid.to_string() && f[0] != "Z")
+    })
+}
+
+#[test]
+fn codex_runs_a_command_and_resumes_for_a_follow_up() {
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::tool_call("exec_command", json!({"cmd": "printf 'hello from codex\\n' > hello.txt"}))
+                .with_text("Creating it."),
+            Step::text("Created hello.txt."),
+            Step::text("Still here."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Codex, &fake);
+    let a = spawn(&d, &s, CliKind::Codex, "create hello.txt");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
+    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from codex\n");
+    assert!(a.cost_is_estimate && a.cost_usd > 0.0, "codex cost is estimated from tokens: {a:?}");
+    let thread = a.cli_session_id.clone().expect("thread id");
+
+    d.client.agent_send(&a.id, "again").unwrap();
+    let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
+    assert_eq!(a.state, AgentState::Waiting);
+    assert_eq!(a.cli_session_id.as_deref(), Some(thread.as_str()));
+    assert!(events(&d, &a.id).contains(&AgentEvent::Text { text: "Still here.".into(), delta: false }));
+}
+
+#[test]
+fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            write_step("write_file", &repo.join("hello.txt"), "hello from gemini\n"),
+            Step::text("Created hello.txt."),
+            Step::text("Still here."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Gemini, &fake);
+    let a = spawn(&d, &s, CliKind::Gemini, "create hello.txt");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
+    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from gemini\n");
+    assert!(a.cost_is_estimate && a.cost_usd > 0.0, "{a:?}");
+    let ev = events(&d, &a.id);
+    assert_eq!(
+        ev.iter().filter(|e| matches!(e, AgentEvent::UserText { .. })).count(),
+        1,
+        "the prompt is shown once: {ev:?}"
+    );
+
+    d.client.agent_send(&a.id, "again").unwrap();
+    let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
+    assert_eq!(a.state, AgentState::Waiting);
+    assert!(
+        events(&d, &a.id).iter().any(|e| matches!(e, AgentEvent::Text { text, .. } if text.contains("Still here")))
+    );
+}
