@@ -258,3 +258,25 @@ fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
         events(&d, &a.id).iter().any(|e| matches!(e, AgentEvent::Text { text, .. } if text.contains("Still here")))
     );
 }
+
+#[test]
+fn gemini_unregistered_shell_is_approved_then_runs() {
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    let shell = Step::tool_call("run_shell_command", json!({"command": "touch approved.txt"}));
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([shell.clone(), Step::text("I cannot run shell commands."), shell, Step::text("Ran it.")]),
+    )]);
+    settings_write(&d, AgentCli::Gemini, &fake);
+    let a = spawn(&d, &s, CliKind::Gemini, "make approved.txt with the shell");
+    let a = until(&d, &a.id, "asked for permission", |a| a.state == AgentState::NeedsInput);
+    assert_eq!(a.pending.len(), 1, "{:?}", a.pending);
+    assert_eq!(a.pending[0].tool, "run_shell_command");
+    assert!(!repo.join("approved.txt").exists());
+
+    d.client.agent_approve(&a.id, "run_shell_command", true).unwrap();
+    let a = until(&d, &a.id, "ran the approved tool", |a| a.turns >= 2 && !a.state.is_active());
+    assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
+    assert!(repo.join("approved.txt").exists(), "the approved command ran: {:?}", events(&d, &a.id));
+}

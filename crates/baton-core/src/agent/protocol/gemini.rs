@@ -34,6 +34,11 @@ impl Protocol for Gemini {
         if let Some(id) = spec.resume {
             args.extend(["--resume".into(), id.into()]);
         }
+        // Deprecated in favour of the policy engine but still honoured by 0.61: a tool the user
+        // approved runs without confirmation (auto_edit leaves the shell out otherwise).
+        if !spec.allowed_tools.is_empty() {
+            args.push(format!("--allowed-tools={}", spec.allowed_tools.join(",")));
+        }
         Launch { args, stdin_lines: Vec::new(), stdin_open: false }
     }
 

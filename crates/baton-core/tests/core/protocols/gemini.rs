@@ -179,7 +179,8 @@ fn gemini_launch_resume_with_model_and_a_dash_prompt() {
             "-m",
             "gemini-2.5-pro",
             "--resume",
-            "s-1"
+            "s-1",
+            "--allowed-tools=write_file"
         ]
     );
 }
