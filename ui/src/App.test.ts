@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import type { Session } from "./bindings/Session";
 import { BackendError, FakeBackend, type Backend } from "./lib/backend";
+import { router } from "./lib/route.svelte";
 
 function session(id: string, name: string): Session {
   const at = "2026-11-01T09:00:00Z";
@@ -37,6 +38,46 @@ function deferred<T>() {
 }
 
 describe("App", () => {
+  afterEach(() => {
+    router.go({ view: "home" });
+  });
+
+  it("opens a session from its name, and Back returns to the list", async () => {
+    const backend = new FakeBackend({ sessions: [session("s-1", "alpha"), session("s-2", "beta")] });
+    render(App, { connect: async () => backend });
+    await waitFor(() => expect(rowNames().sort()).toEqual(["alpha", "beta"]));
+
+    const open = screen
+      .getAllByTestId("session-open")
+      .find((a) => a.textContent === "beta") as HTMLAnchorElement;
+    expect(open.getAttribute("href")).toBe("#/session/s-2");
+    await fireEvent.click(open);
+
+    const view = await screen.findByTestId("session-view");
+    expect(window.location.hash).toBe("#/session/s-2");
+    await waitFor(() => expect(screen.getByTestId("session-name").textContent).toBe("beta"));
+    expect(screen.queryByTestId("session-list")).toBeNull();
+    expect(view.dataset.sessionId).toBe("s-2");
+
+    await fireEvent.click(screen.getByTestId("back-home"));
+    await screen.findByTestId("session-list");
+    expect(window.location.hash).toBe("#/");
+    expect(screen.queryByTestId("session-view")).toBeNull();
+    expect(rowNames()).toHaveLength(2);
+  });
+
+  it("shows the session the address names at start, and follows the browser's Back", async () => {
+    window.location.hash = "#/session/s-1";
+    await new Promise((r) => setTimeout(r, 0));
+    render(App, { connect: async () => new FakeBackend({ sessions: [session("s-1", "alpha")] }) });
+
+    await waitFor(() => expect(screen.getByTestId("session-name").textContent).toBe("alpha"));
+
+    window.location.hash = "#/";
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+    await screen.findByTestId("session-list");
+  });
+
   it("shows the daemon's status and version above the sessions", async () => {
     const backend = new FakeBackend({ version: "1.2.3" });
     render(App, { connect: async () => backend });

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Agent } from "../bindings/Agent";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { Session } from "../bindings/Session";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
@@ -154,6 +156,108 @@ describe("HttpBackend requests", () => {
     const err = await caught(new HttpBackend(CONN).health());
 
     expect(err.code).toBe("internal");
+  });
+
+  describe("agents", () => {
+    const agent = { id: "ag/1", name: "architect" } as unknown as Agent;
+
+    async function call(
+      run: (b: HttpBackend) => Promise<unknown>,
+      status = 200,
+    ): Promise<{ url: string; method: string | undefined; body: unknown; headers: Record<string, string> }> {
+      fetchMock.mockImplementation(async () => jsonResponse(status, agent));
+      await run(new HttpBackend(CONN));
+      const { url, init, headers } = lastCall();
+      return {
+        url: url.replace("http://127.0.0.1:4321", ""),
+        method: init.method,
+        body: init.body === undefined ? undefined : JSON.parse(init.body as string),
+        headers,
+      };
+    }
+
+    it("spawns with the whole request as the body (201)", async () => {
+      const req = {
+        session: "payments",
+        cli: "command" as const,
+        prompt: "",
+        name: null,
+        model: null,
+        allowTools: [],
+        program: ["npm", "test"],
+        cwd: null,
+      };
+      const sent = await call((b) => b.agentSpawn(req), 201);
+      expect(sent.url).toBe("/api/agents");
+      expect(sent.method).toBe("POST");
+      expect(sent.body).toEqual(req);
+      expect(sent.headers.Authorization).toBe("Bearer s3cret");
+      expect(sent.headers["Content-Type"]).toBe("application/json");
+    });
+
+    it("lists the agents of a session, or of all", async () => {
+      expect(await call((b) => b.agentList("my session"))).toMatchObject({
+        url: "/api/agents?session=my%20session",
+        method: "GET",
+        body: undefined,
+      });
+      expect(await call((b) => b.agentList())).toMatchObject({ url: "/api/agents", method: "GET" });
+    });
+
+    it("gets one agent, its id encoded", async () => {
+      expect(await call((b) => b.agentGet("ag/1"))).toMatchObject({ url: "/api/agents/ag%2F1", method: "GET" });
+    });
+
+    it("reads the history after a seq, with the default page or a given limit", async () => {
+      const records: AgentEventRecord[] = [
+        { agentId: "a", seq: 5, ts: 1, event: { kind: "text", text: "hi", delta: false } },
+      ];
+      // A Response body can be read once: a new one for each call.
+      fetchMock.mockImplementation(async () => jsonResponse(200, records));
+      await expect(new HttpBackend(CONN).agentEvents("a", 4)).resolves.toEqual(records);
+      expect(lastCall().url).toBe("http://127.0.0.1:4321/api/agents/a/events?after=4&limit=10000");
+      expect(lastCall().init.method).toBe("GET");
+
+      await new HttpBackend(CONN).agentEvents("a", 0, 500);
+      expect(lastCall().url).toBe("http://127.0.0.1:4321/api/agents/a/events?after=0&limit=500");
+    });
+
+    it("sends a message", async () => {
+      expect(await call((b) => b.agentSend("a", "go on"))).toEqual(
+        expect.objectContaining({ url: "/api/agents/a/messages", method: "POST", body: { text: "go on" } }),
+      );
+    });
+
+    it("approves once or always, and denies with always false", async () => {
+      expect(await call((b) => b.agentApprove("a", "Bash", false))).toMatchObject({
+        url: "/api/agents/a/approve",
+        method: "POST",
+        body: { tool: "Bash", always: false },
+      });
+      expect((await call((b) => b.agentApprove("a", "Bash", true))).body).toEqual({ tool: "Bash", always: true });
+      expect(await call((b) => b.agentDeny("a", "WebFetch"))).toMatchObject({
+        url: "/api/agents/a/deny",
+        method: "POST",
+        body: { tool: "WebFetch", always: false },
+      });
+    });
+
+    it("stops with an empty POST", async () => {
+      expect(await call((b) => b.agentStop("a"))).toMatchObject({
+        url: "/api/agents/a/stop",
+        method: "POST",
+        body: undefined,
+      });
+    });
+
+    it("passes on the new error codes with their message", async () => {
+      fetchMock.mockResolvedValue(
+        jsonResponse(400, { code: "cli_missing", message: "`codex` is not installed. Run `npm i -g @openai/codex`." }),
+      );
+      const err = await caught(new HttpBackend(CONN).agentGet("a"));
+      expect(err.code).toBe("cli_missing");
+      expect(err.message).toContain("npm i -g");
+    });
   });
 });
 
@@ -363,7 +467,12 @@ describe("connectBackend in a browser", () => {
   it("uses the fake only when asked", async () => {
     expect(await connectBackend("?fake=1")).toBeInstanceOf(FakeBackend);
     const demo = await connectBackend("?fake=demo");
-    expect((await demo.sessionList()).length).toBeGreaterThan(0);
+    (demo as FakeBackend).agentScriptsStop();
+    const sessions = await demo.sessionList();
+    expect(sessions.length).toBeGreaterThan(0);
+    const agents = await demo.agentList(sessions[0]!.id);
+    expect(agents.map((a) => a.state).sort()).toEqual(["needs_input", "running", "running"]);
+    expect(agents.find((a) => a.cli === "command")).toBeTruthy();
   });
 
   it("explains how to open the page when it knows no daemon", async () => {
@@ -431,5 +540,179 @@ describe("connectBackend inside Tauri", () => {
 
     expect(err.code).toBe("daemon_unreachable");
     expect(err.message).toContain("spawn failed");
+  });
+});
+
+describe("FakeBackend agents", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const SESSION = session({ id: "s-1", name: "pay" });
+
+  function spawnRequest(overrides: Partial<Parameters<FakeBackend["agentSpawn"]>[0]> = {}) {
+    return {
+      session: "pay",
+      cli: "claude" as const,
+      prompt: "Make the client retry with backoff",
+      name: null,
+      model: null,
+      allowTools: [],
+      program: [],
+      cwd: null,
+      ...overrides,
+    };
+  }
+
+  /** A fake whose agents take 10 ms a step, and everything it sends. */
+  function fake() {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ sessions: [SESSION], agentStepMs: 10 });
+    const seen: EngineEvent[] = [];
+    backend.subscribe((events) => seen.push(...events));
+    const records = (agentId: string) =>
+      seen.flatMap((e) => (e.type === "agent_event" && e.record.agentId === agentId ? [e.record] : []));
+    const updates = (agentId: string) =>
+      seen.flatMap((e) => (e.type === "agent_updated" && e.agent.id === agentId ? [e.agent] : []));
+    return { backend, seen, records, updates };
+  }
+
+  it("spawns an agent that works a turn, live, and keeps its history", async () => {
+    const { backend, records, updates } = fake();
+    const agent = await backend.agentSpawn(spawnRequest());
+    expect(agent).toMatchObject({ name: "claude-1", state: "starting", sessionId: "s-1", cli: "claude" });
+
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    const live = records(agent.id);
+    expect(live.map((r) => r.seq)).toEqual(live.map((_, i) => i + 1));
+    const kinds = live.map((r) => r.event.kind);
+    expect(kinds[0]).toBe("user_text");
+    expect(kinds).toContain("session_started");
+    expect(kinds).toContain("tool_call");
+    expect(kinds).toContain("file_change");
+    expect(kinds.at(-1)).toBe("turn_completed");
+    expect(live.some((r) => r.event.kind === "text" && r.event.delta)).toBe(true);
+    expect(updates(agent.id)[0]!.state).toBe("starting");
+    const now = await backend.agentGet(agent.id);
+    expect(now).toMatchObject({ state: "waiting", turns: 1, costIsEstimate: false });
+    expect(now.costUsd).toBeGreaterThan(0);
+    expect(now.usage.input).toBeGreaterThan(0);
+
+    expect(await backend.agentEvents(agent.id)).toEqual(live);
+    expect(await backend.agentEvents(agent.id, 3, 2)).toEqual(live.slice(3, 5));
+    expect((await backend.agentList("pay")).map((a) => a.id)).toEqual([agent.id]);
+    expect(await backend.agentList("s-1")).toHaveLength(1);
+  });
+
+  it("answers a message with the message, text and the end of the turn", async () => {
+    const { backend, records } = fake();
+    const agent = await backend.agentSpawn(spawnRequest());
+    await vi.advanceTimersByTimeAsync(1_000);
+    const before = records(agent.id).length;
+
+    const sent = await backend.agentSend(agent.id, "Now document it");
+    expect(sent.state).toBe("running");
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    const turn = records(agent.id).slice(before);
+    expect(turn[0]!.event).toEqual({ kind: "user_text", text: "Now document it" });
+    expect(turn.some((r) => r.event.kind === "text")).toBe(true);
+    expect(turn.at(-1)!.event.kind).toBe("turn_completed");
+    expect((await backend.agentGet(agent.id)).turns).toBe(2);
+  });
+
+  it("needs input when denied Bash; approve resumes the turn, deny leaves it waiting", async () => {
+    const { backend, records } = fake();
+    const a = await backend.agentSpawn(spawnRequest({ prompt: "Run the tests", name: "a" }));
+    const b = await backend.agentSpawn(spawnRequest({ prompt: "Run the tests", name: "b" }));
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    for (const id of [a.id, b.id]) {
+      const agent = await backend.agentGet(id);
+      expect(agent.state).toBe("needs_input");
+      expect(agent.pending).toEqual([expect.objectContaining({ tool: "Bash", input: expect.objectContaining({ command: "npm test" }) })]);
+      expect(records(id).some((r) => r.event.kind === "permission_denied")).toBe(true);
+      expect((await caught(backend.agentSend(id, "hello"))).message).toContain("approve");
+    }
+    expect((await caught(backend.agentApprove(a.id, "WebFetch", false))).message).toContain("pending: Bash");
+
+    const approved = await backend.agentApprove(a.id, "Bash", false);
+    expect(approved).toMatchObject({ state: "running", pending: [] });
+    expect(approved.allowedTools).toContain("Bash");
+    await vi.advanceTimersByTimeAsync(1_000);
+    const after = records(a.id).map((r) => r.event);
+    expect(after).toContainEqual(expect.objectContaining({ kind: "command", command: "npm test", exit_code: 0 }));
+    expect((await backend.agentGet(a.id)).state).toBe("waiting");
+
+    const denied = await backend.agentDeny(b.id, "Bash");
+    expect(denied).toMatchObject({ state: "waiting", pending: [] });
+  });
+
+  it("approving for the session allows the tool to the session's other agents", async () => {
+    const { backend } = fake();
+    const a = await backend.agentSpawn(spawnRequest({ prompt: "Run the tests", name: "a" }));
+    const other = await backend.agentSpawn(spawnRequest({ prompt: "Read the docs", name: "other" }));
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    await backend.agentApprove(a.id, "Bash", true);
+    expect((await backend.agentGet(other.id)).allowedTools).toContain("Bash");
+  });
+
+  it("runs a command as a terminal: coloured lines, then its exit", async () => {
+    const { backend, records } = fake();
+    const ok = await backend.agentSpawn(spawnRequest({ cli: "command", prompt: "", program: ["npm", "test"] }));
+    const bad = await backend.agentSpawn(spawnRequest({ cli: "command", prompt: "", program: ["false"], name: "bad" }));
+    const watch = await backend.agentSpawn(
+      spawnRequest({ cli: "command", prompt: "", program: ["npm", "test", "--", "--watch"], name: "watch" }),
+    );
+    await vi.advanceTimersByTimeAsync(2_000);
+
+    expect(ok.name).toBe("command-1");
+    const texts = records(ok.id).filter((r) => r.event.kind === "text");
+    expect(texts.some((r) => r.event.kind === "text" && r.event.text.includes("\x1b[32m"))).toBe(true);
+    expect(records(ok.id).at(-1)!.event).toEqual({ kind: "exited", code: 0, signal: null });
+    expect((await backend.agentGet(ok.id)).state).toBe("exited");
+    expect((await backend.agentGet(bad.id)).state).toBe("failed");
+    expect((await caught(backend.agentSend(ok.id, "q"))).message).toContain("spawn a new agent");
+
+    expect((await backend.agentGet(watch.id)).state).toBe("running");
+    await backend.agentSend(watch.id, "a");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(records(watch.id).slice(-2).map((r) => r.event)).toEqual([
+      { kind: "user_text", text: "a" },
+      { kind: "text", text: "received: a", delta: false },
+    ]);
+  });
+
+  it("stops an agent: its script ends and it exits by signal", async () => {
+    const { backend, records } = fake();
+    const agent = await backend.agentSpawn(spawnRequest());
+    await vi.advanceTimersByTimeAsync(25);
+
+    const stopped = await backend.agentStop(agent.id);
+    await vi.advanceTimersByTimeAsync(0);
+    const count = records(agent.id).length;
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    expect(stopped.state).toBe("stopped");
+    expect(records(agent.id)).toHaveLength(count);
+    expect(records(agent.id).at(-1)!.event).toEqual({ kind: "exited", code: null, signal: 2 });
+    expect((await backend.agentGet(agent.id)).state).toBe("stopped");
+  });
+
+  it("validates spawns like the daemon", async () => {
+    const { backend } = fake();
+    expect((await caught(backend.agentSpawn(spawnRequest({ prompt: " " })))).code).toBe("invalid_input");
+    expect((await caught(backend.agentSpawn(spawnRequest({ cli: "command", program: [] })))).code).toBe(
+      "invalid_input",
+    );
+    expect(
+      (await caught(backend.agentSpawn(spawnRequest({ cli: "command", program: ["not-installed-tool"] })))).code,
+    ).toBe("cli_missing");
+    expect((await caught(backend.agentSpawn(spawnRequest({ session: "nope" })))).code).toBe("not_found");
+    await backend.agentSpawn(spawnRequest({ name: "dup" }));
+    expect((await caught(backend.agentSpawn(spawnRequest({ name: "dup" })))).code).toBe("duplicate_name");
+    expect((await caught(backend.agentGet("nobody"))).code).toBe("not_found");
   });
 });

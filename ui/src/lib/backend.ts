@@ -6,6 +6,11 @@
 // machine-readable `code`; views switch on the code and show the daemon's message to the user.
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
+import type { Agent } from "../bindings/Agent";
+import type { AgentEvent } from "../bindings/AgentEvent";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
+import type { AgentSpawn } from "../bindings/AgentSpawn";
+import type { AgentState } from "../bindings/AgentState";
 import type { ApiError } from "../bindings/ApiError";
 import type { DaemonConnection } from "../bindings/DaemonConnection";
 import type { DaemonHealth } from "../bindings/DaemonHealth";
@@ -14,6 +19,13 @@ import type { ErrorCode } from "../bindings/ErrorCode";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import {
+  demoAgents,
+  fakeApprovedTurn,
+  fakeCommandRun,
+  fakeTurn,
+  type FakeStep,
+} from "./fakeAgents";
 
 export interface Backend {
   health(): Promise<DaemonHealth>;
@@ -22,6 +34,18 @@ export interface Backend {
   sessionCreate(req: SessionCreate): Promise<Session>;
   sessionGet(idOrName: string): Promise<Session>;
   sessionUpdate(id: string, update: SessionUpdate): Promise<Session>;
+  /** Starts an agent; it works on in the daemon, its progress arrives as events. */
+  agentSpawn(req: AgentSpawn): Promise<Agent>;
+  /** The agents of one session (id or name), or of every session. */
+  agentList(session?: string): Promise<Agent[]>;
+  agentGet(id: string): Promise<Agent>;
+  /** The agent's history after `after` (seq, exclusive), oldest first, at most `limit`. */
+  agentEvents(id: string, after?: number, limit?: number): Promise<AgentEventRecord[]>;
+  agentSend(id: string, text: string): Promise<Agent>;
+  /** `always`: allow the tool for every agent of the session from now on. */
+  agentApprove(id: string, tool: string, always: boolean): Promise<Agent>;
+  agentDeny(id: string, tool: string): Promise<Agent>;
+  agentStop(id: string): Promise<Agent>;
   /**
    * Receive engine events in batches. `onStatus(true)` is reported once the stream is live and
    * again after every reconnect (events sent while disconnected are lost, so a view should
@@ -49,6 +73,9 @@ const ERROR_CODES = [
   "unauthorized",
   "daemon_running",
   "daemon_unreachable",
+  "cli_missing",
+  "spawn_failed",
+  "invalid_settings",
   "io",
   "internal",
 ] as const satisfies readonly ErrorCode[];
@@ -99,6 +126,13 @@ export function daemonUnreachable(url: string): BackendError {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
+/** The daemon's default page of history (its maximum is 100,000). */
+export const AGENT_EVENTS_LIMIT = 10_000;
+
+function agentPath(id: string, action?: string): string {
+  return `/api/agents/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
+}
+
 /** Delay before reopening an event stream the browser gave up on (it retries the rest itself). */
 const EVENT_STREAM_REOPEN_MS = 3000;
 
@@ -138,6 +172,39 @@ export class HttpBackend implements Backend {
 
   sessionUpdate(id: string, update: SessionUpdate): Promise<Session> {
     return this.request("PATCH", `/api/sessions/${encodeURIComponent(id)}`, update);
+  }
+
+  agentSpawn(req: AgentSpawn): Promise<Agent> {
+    return this.request("POST", "/api/agents", req);
+  }
+
+  agentList(session?: string): Promise<Agent[]> {
+    const query = session === undefined ? "" : `?session=${encodeURIComponent(session)}`;
+    return this.request("GET", `/api/agents${query}`);
+  }
+
+  agentGet(id: string): Promise<Agent> {
+    return this.request("GET", agentPath(id));
+  }
+
+  agentEvents(id: string, after = 0, limit = AGENT_EVENTS_LIMIT): Promise<AgentEventRecord[]> {
+    return this.request("GET", `${agentPath(id, "events")}?after=${after}&limit=${limit}`);
+  }
+
+  agentSend(id: string, text: string): Promise<Agent> {
+    return this.request("POST", agentPath(id, "messages"), { text });
+  }
+
+  agentApprove(id: string, tool: string, always: boolean): Promise<Agent> {
+    return this.request("POST", agentPath(id, "approve"), { tool, always });
+  }
+
+  agentDeny(id: string, tool: string): Promise<Agent> {
+    return this.request("POST", agentPath(id, "deny"), { tool, always: false });
+  }
+
+  agentStop(id: string): Promise<Agent> {
+    return this.request("POST", agentPath(id, "stop"));
   }
 
   /** One EventSource is shared by all subscribers; it closes with the last one. */
@@ -274,6 +341,15 @@ export type FakeBackendOptions = {
   /** Clock for createdAt/updatedAt; the fake keeps timestamps strictly increasing. */
   now?: () => Date;
   version?: string;
+  /** Agents the fake starts with (copied), and their histories by agent id. */
+  agents?: Agent[];
+  agentEvents?: Record<string, AgentEvent[]>;
+  /**
+   * Delay between the steps of a simulated agent (spawn, reply, approved tool...). Agents work
+   * as scripted in `fakeAgents.ts`: a prompt that asks to run the tests (or mentions bash) is
+   * denied the Bash tool unless it is in `allowTools`, and the agent then needs input.
+   */
+  agentStepMs?: number;
 };
 
 /**
@@ -287,6 +363,11 @@ export class FakeBackend implements Backend {
   private readonly now: () => Date;
   private readonly version: string;
   private readonly startedAt: string;
+  private readonly agents = new Map<string, Agent>();
+  private readonly histories = new Map<string, AgentEventRecord[]>();
+  /** The timer of each agent's script in progress. */
+  private readonly scripts = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly agentStepMs: number;
   private connected = true;
   private lastTime = 0;
   private nextId = 1;
@@ -299,7 +380,17 @@ export class FakeBackend implements Backend {
     this.eventTiming = options.eventTiming ?? "after-reply";
     this.now = options.now ?? (() => new Date());
     this.version = options.version ?? "0.0.0-fake";
+    this.agentStepMs = options.agentStepMs ?? 300;
     this.startedAt = this.timestamp();
+    for (const a of options.agents ?? []) {
+      this.agents.set(a.id, agentCopy(a));
+      const ts = Date.parse(a.createdAt) || 0;
+      const events = options.agentEvents?.[a.id] ?? [];
+      this.histories.set(
+        a.id,
+        events.map((event, i) => ({ agentId: a.id, seq: i + 1, ts: ts + i * 10, event })),
+      );
+    }
   }
 
   async health(): Promise<DaemonHealth> {
@@ -370,6 +461,249 @@ export class FakeBackend implements Backend {
     return this.reply({ ...next }, { type: "session_updated", session: { ...next } });
   }
 
+  async agentSpawn(req: AgentSpawn): Promise<Agent> {
+    const session = this.find(req.session);
+    if (session.state === "archived") {
+      throw new BackendError("invalid_input", `session ${session.name} is archived; unarchive it first`);
+    }
+    if (req.cli === "command" && req.program.length === 0) {
+      throw new BackendError("invalid_input", "a command agent needs a program: `-- PROGRAM ARGS...`");
+    }
+    if (req.cli !== "command" && req.prompt.trim() === "") {
+      throw new BackendError("invalid_input", "the prompt is empty; say what the agent should do");
+    }
+    const program = req.cli === "command" ? req.program[0]! : req.cli;
+    if (program.includes("not-installed")) {
+      throw new BackendError(
+        "cli_missing",
+        `\`${program}\` is not installed or not on PATH. Install it, or set its path in Baton's settings file.`,
+      );
+    }
+    const agents = [...this.agents.values()].filter((a) => a.sessionId === session.id);
+    let name = req.name?.trim() || "";
+    if (name === "") {
+      for (let n = 1; ; n++) {
+        if (!agents.some((a) => a.name === `${req.cli}-${n}`)) {
+          name = `${req.cli}-${n}`;
+          break;
+        }
+      }
+    } else if (agents.some((a) => a.name === name)) {
+      throw new BackendError(
+        "duplicate_name",
+        `An agent named "${name}" already exists in session ${session.name}. Choose another name.`,
+      );
+    }
+    const at = this.timestamp();
+    const agent: Agent = {
+      id: `fake-agent-${String(this.nextId++).padStart(4, "0")}`,
+      sessionId: session.id,
+      name,
+      cli: req.cli,
+      model: req.model?.trim() || null,
+      state: "starting",
+      cwd: req.cwd ?? session.repo,
+      command: [...req.program],
+      prompt: req.prompt,
+      cliSessionId: null,
+      pid: 40_000 + this.nextId,
+      exitCode: null,
+      allowedTools: [...req.allowTools],
+      turns: 0,
+      usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      costUsd: 0,
+      costIsEstimate: false,
+      logPath: `(in memory)/${name}.jsonl`,
+      lastEventAt: null,
+      createdAt: at,
+      updatedAt: at,
+      pending: [],
+    };
+    this.agents.set(agent.id, agent);
+    this.histories.set(agent.id, []);
+    if (req.cli === "command") {
+      const steps = fakeCommandRun(req.program);
+      if (req.prompt !== "") steps.splice(1, 0, { events: [{ kind: "user_text", text: req.prompt }] });
+      this.agentPlay(agent.id, steps);
+    } else {
+      this.agentPlay(agent.id, [
+        { state: "running", events: [{ kind: "user_text", text: req.prompt }] },
+        {
+          events: [
+            {
+              kind: "session_started",
+              cli_session_id: `${agent.id}-cli-session`,
+              model: agent.model ?? defaultModel(req.cli),
+              cwd: agent.cwd,
+              tools: ["Read", "Edit", "Write", "Grep", "Glob"],
+            },
+          ],
+        },
+        ...fakeTurn(req.cli, req.prompt, agent.allowedTools.includes("Bash")),
+      ]);
+    }
+    return this.reply(agentCopy(agent), [{ type: "agent_updated", agent: agentCopy(agent) }]);
+  }
+
+  async agentList(session?: string): Promise<Agent[]> {
+    const sessionId = session === undefined ? null : this.find(session).id;
+    return [...this.agents.values()]
+      .filter((a) => sessionId === null || a.sessionId === sessionId)
+      .map(agentCopy);
+  }
+
+  async agentGet(id: string): Promise<Agent> {
+    return agentCopy(this.findAgent(id));
+  }
+
+  async agentEvents(id: string, after = 0, limit = AGENT_EVENTS_LIMIT): Promise<AgentEventRecord[]> {
+    const history = this.histories.get(this.findAgent(id).id) ?? [];
+    // Seqs are 1, 2, 3...: the record after `after` is at index `after`.
+    return history.slice(after, after + Math.min(Math.max(limit, 1), 100_000));
+  }
+
+  async agentSend(id: string, text: string): Promise<Agent> {
+    const agent = this.findAgent(id);
+    if (text.trim() === "") throw new BackendError("invalid_input", "the message is empty");
+    const live = agent.state === "starting" || agent.state === "running" || agent.state === "waiting";
+    if (agent.cli === "command") {
+      if (!live) throw notListening(agent, "its program has ended; spawn a new agent");
+      const next = this.agentChange(agent.id, { state: "running" }, [
+        { kind: "user_text", text },
+        { kind: "text", text: `received: ${text}`, delta: false },
+      ]);
+      return this.reply(next.agent, next.events);
+    }
+    if (agent.state === "needs_input") {
+      throw notListening(agent, "a tool is waiting for approval; `baton approve` or `baton deny` it first");
+    }
+    if (agent.cli !== "claude" && (agent.state === "running" || agent.state === "starting")) {
+      throw notListening(agent, "it is working on a turn; wait for it (`baton wait AGENT`), then send");
+    }
+    const next = this.agentChange(agent.id, { state: "running" }, [{ kind: "user_text", text }]);
+    this.agentPlay(agent.id, fakeTurn(agent.cli, text, agent.allowedTools.includes("Bash")));
+    return this.reply(next.agent, next.events);
+  }
+
+  async agentApprove(id: string, tool: string, always: boolean): Promise<Agent> {
+    const agent = this.findAgent(id);
+    this.pendingCheck(agent, tool);
+    const allowedTools = agent.allowedTools.includes(tool) ? agent.allowedTools : [...agent.allowedTools, tool];
+    const message = `The user approved the ${tool} tool. Continue with your task.`;
+    const next = this.agentChange(
+      agent.id,
+      { state: "running", pending: agent.pending.filter((p) => p.tool !== tool), allowedTools },
+      [{ kind: "user_text", text: message }],
+    );
+    if (always) {
+      // The daemon keeps this as the session's policy; here, the session's other agents get it.
+      for (const other of this.agents.values()) {
+        if (other.sessionId === agent.sessionId && !other.allowedTools.includes(tool)) {
+          this.agents.set(other.id, { ...other, allowedTools: [...other.allowedTools, tool] });
+        }
+      }
+    }
+    this.agentPlay(agent.id, fakeApprovedTurn(agent.cli, tool));
+    return this.reply(next.agent, next.events);
+  }
+
+  async agentDeny(id: string, tool: string): Promise<Agent> {
+    const agent = this.findAgent(id);
+    this.pendingCheck(agent, tool);
+    const pending = agent.pending.filter((p) => p.tool !== tool);
+    const state = agent.state === "needs_input" && pending.length === 0 ? "waiting" : agent.state;
+    const next = this.agentChange(agent.id, { state, pending }, []);
+    return this.reply(next.agent, next.events);
+  }
+
+  async agentStop(id: string): Promise<Agent> {
+    const agent = this.findAgent(id);
+    if (agent.state === "stopped") return agentCopy(agent);
+    this.scriptCancel(agent.id);
+    const alive = agent.state !== "exited" && agent.state !== "failed";
+    const next = this.agentChange(
+      agent.id,
+      { state: "stopped", pid: null },
+      alive ? [{ kind: "exited", code: null, signal: 2 }] : [],
+    );
+    return this.reply(next.agent, next.events);
+  }
+
+  /**
+   * Test and demo hook: the agent goes through `steps`, one every `stepMs`, as a live agent
+   * would (each step's events and state reach subscribers as they happen).
+   */
+  agentPlay(agentId: string, steps: FakeStep[], stepMs = this.agentStepMs): void {
+    this.scriptCancel(agentId);
+    let i = 0;
+    const next = () => {
+      const step = steps[i++];
+      if (!step || !this.agents.has(agentId)) {
+        this.scripts.delete(agentId);
+        return;
+      }
+      const changed = this.agentChange(agentId, step.state ? { state: step.state } : {}, step.events ?? []);
+      this.emit(changed.events);
+      this.scripts.set(agentId, setTimeout(next, stepMs));
+    };
+    this.scripts.set(agentId, setTimeout(next, stepMs));
+  }
+
+  /** Test hook: stop every script (the fake's timers), e.g. before a test ends. */
+  agentScriptsStop(): void {
+    for (const id of [...this.scripts.keys()]) this.scriptCancel(id);
+  }
+
+  private scriptCancel(agentId: string): void {
+    const timer = this.scripts.get(agentId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.scripts.delete(agentId);
+  }
+
+  /**
+   * Records `events` in the agent's history and applies what they imply (usage and cost, turns,
+   * permission requests, the state after a turn or an exit), like the daemon's supervisor.
+   * Returns the agent and the engine events to send; the caller decides when.
+   */
+  private agentChange(
+    agentId: string,
+    change: Partial<Agent>,
+    events: AgentEvent[],
+  ): { agent: Agent; events: EngineEvent[] } {
+    const current = this.agents.get(agentId)!;
+    const agent: Agent = { ...current, ...change };
+    const history = this.histories.get(agentId)!;
+    const out: EngineEvent[] = [];
+    const ts = this.now().getTime();
+    for (const event of events) {
+      const record: AgentEventRecord = { agentId, seq: history.length + 1, ts, event };
+      history.push(record);
+      out.push({ type: "agent_event", record });
+      agentEventApply(agent, event);
+    }
+    const at = this.timestamp();
+    agent.updatedAt = at;
+    if (events.length > 0) agent.lastEventAt = at;
+    this.agents.set(agentId, agent);
+    out.push({ type: "agent_updated", agent: agentCopy(agent) });
+    return { agent: agentCopy(agent), events: out };
+  }
+
+  private findAgent(idOrName: string): Agent {
+    const byId = this.agents.get(idOrName);
+    if (byId) return byId;
+    for (const a of this.agents.values()) if (a.name === idOrName) return a;
+    throw new BackendError("not_found", `There is no agent with id or name "${idOrName}".`);
+  }
+
+  private pendingCheck(agent: Agent, tool: string): void {
+    if (agent.pending.some((p) => p.tool === tool)) return;
+    const pending = agent.pending.length === 0
+      ? " (nothing is pending)"
+      : ` (pending: ${agent.pending.map((p) => p.tool).join(", ")})`;
+    throw new BackendError("invalid_input", `agent ${agent.name} has no pending request for ${tool}${pending}`);
+  }
+
   subscribe(
     onBatch: (events: EngineEvent[]) => void,
     onStatus?: (connected: boolean) => void,
@@ -389,17 +723,18 @@ export class FakeBackend implements Backend {
     for (const s of [...this.subscribers]) s.onStatus?.(connected);
   }
 
-  private async reply(result: Session, event: EngineEvent): Promise<Session> {
+  private async reply<T>(result: T, events: EngineEvent | EngineEvent[]): Promise<T> {
+    const batch = Array.isArray(events) ? events : [events];
     if (this.eventTiming === "before-reply") {
-      this.emit([event]);
+      this.emit(batch);
     } else {
-      setTimeout(() => this.emit([event]), 0);
+      setTimeout(() => this.emit(batch), 0);
     }
     return result;
   }
 
   private emit(events: EngineEvent[]): void {
-    if (!this.connected) return;
+    if (!this.connected || events.length === 0) return;
     for (const s of [...this.subscribers]) s.onBatch(events);
   }
 
@@ -436,6 +771,80 @@ export class FakeBackend implements Backend {
 
 function notFound(idOrName: string): BackendError {
   return new BackendError("not_found", `There is no session with id or name "${idOrName}".`);
+}
+
+function notListening(agent: Agent, why: string): BackendError {
+  return new BackendError(
+    "invalid_input",
+    `agent ${agent.name} cannot take a message now (${agent.state}): ${why}`,
+  );
+}
+
+function agentCopy(agent: Agent): Agent {
+  return {
+    ...agent,
+    command: [...agent.command],
+    allowedTools: [...agent.allowedTools],
+    usage: { ...agent.usage },
+    pending: agent.pending.map((p) => ({ ...p })),
+  };
+}
+
+function defaultModel(cli: Agent["cli"]): string | null {
+  return cli === "claude" ? "claude-sonnet-4-5" : cli === "codex" ? "gpt-5-codex" : cli === "gemini" ? "gemini-2.5-pro" : null;
+}
+
+/** What an event changes in its agent's record (in place on a fresh copy). */
+function agentEventApply(agent: Agent, event: AgentEvent): void {
+  switch (event.kind) {
+    case "session_started":
+      agent.cliSessionId = event.cli_session_id;
+      agent.model ??= event.model;
+      break;
+    case "usage": {
+      agent.usage = {
+        input: agent.usage.input + event.input_tokens,
+        output: agent.usage.output + event.output_tokens,
+        cacheRead: agent.usage.cacheRead + event.cache_read_tokens,
+        cacheWrite: agent.usage.cacheWrite + event.cache_write_tokens,
+      };
+      // Without a reported cost Baton estimates from tokens (here at $2/$8 per million).
+      const estimate = (event.input_tokens * 2 + event.output_tokens * 8) / 1e6;
+      agent.costUsd += event.cost_usd ?? estimate;
+      if (event.cost_usd === null) agent.costIsEstimate = true;
+      break;
+    }
+    case "permission_denied":
+      agent.pending = [
+        ...agent.pending,
+        {
+          id: `perm-${agent.id}-${agent.pending.length + 1}`,
+          tool: event.tool,
+          toolUseId: event.tool_use_id,
+          input: event.input,
+          createdAt: new Date().toISOString(),
+        },
+      ];
+      break;
+    case "turn_completed":
+      agent.turns += 1;
+      if (agent.cli === "claude") agent.state = turnEndState(agent);
+      break;
+    case "exited": {
+      agent.exitCode = event.code;
+      agent.pid = null;
+      if (agent.state === "stopped") break;
+      if (agent.cli === "command") agent.state = event.code === 0 ? "exited" : "failed";
+      else agent.state = event.code === 0 ? turnEndState(agent) : "failed";
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function turnEndState(agent: Agent): AgentState {
+  return agent.pending.length > 0 ? "needs_input" : "waiting";
 }
 
 function repoBaseName(repo: string): string {
@@ -475,6 +884,15 @@ export function demoSessions(now: Date = new Date()): Session[] {
       updatedAt: at(1),
     },
   ];
+}
+
+/** The fake of `?fake=demo`: sample sessions, agents of every kind, one of them at work. */
+export function demoBackend(now: Date = new Date()): FakeBackend {
+  const sessions = demoSessions(now);
+  const demo = demoAgents(sessions, now);
+  const backend = new FakeBackend({ sessions, agents: demo.agents, agentEvents: demo.events });
+  backend.agentPlay(demo.live.agentId, demo.live.steps, 1_200);
+  return backend;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -531,9 +949,8 @@ export async function connectBackend(search: string = window.location.search): P
     }
     return new HttpBackend({ url: daemon, token });
   }
-  if (fake === "1" || fake === "demo") {
-    return new FakeBackend({ sessions: fake === "demo" ? demoSessions() : [] });
-  }
+  if (fake === "demo") return demoBackend();
+  if (fake === "1") return new FakeBackend();
   throw new BackendError(
     "daemon_unreachable",
     "This page does not know where the Baton daemon is. Start it with `baton daemon`, then open " +

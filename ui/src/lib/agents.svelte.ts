@@ -1,0 +1,144 @@
+// The agents of one session and each agent's events, merged from the daemon's list, replies to
+// this window's calls and the event stream, in whatever order they arrive.
+//
+// Events are many (a lane may hold 100,000): they live in plain arrays (`EventRows`) and each
+// feed has one reactive `version` that is bumped once per batch, so Svelte tracks a number, not
+// every event object.
+
+import type { Agent } from "../bindings/Agent";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
+import type { EngineEvent } from "../bindings/EngineEvent";
+import { AGENT_EVENTS_LIMIT, BackendError, type Backend } from "./backend";
+import { EventRows } from "./eventRows";
+import { parseTimestamp } from "./time";
+
+/** One agent's history: loaded once from the daemon, then kept up from the stream. */
+export class AgentFeed {
+  readonly events = new EventRows();
+  /** Bumped whenever `events.rows` changed. */
+  version = $state(0);
+  /** True until the first page of the history is in. */
+  loading = $state(true);
+  error = $state.raw<BackendError | null>(null);
+
+  private readonly backend: Backend;
+  private readonly pageSize: number;
+  private fetching = false;
+  /** Live records that came while the history was being fetched. */
+  private held: AgentEventRecord[] = [];
+  private closed = false;
+
+  constructor(backend: Backend, readonly agentId: string, pageSize = AGENT_EVENTS_LIMIT) {
+    this.backend = backend;
+    this.pageSize = pageSize;
+  }
+
+  /** Live records for this agent. A missing seq means records were lost: fetch from there. */
+  receive(records: readonly AgentEventRecord[]): void {
+    if (this.closed || records.length === 0) return;
+    if (this.fetching) {
+      this.held.push(...records);
+      return;
+    }
+    const complete = this.events.append(records);
+    this.version++;
+    if (!complete) void this.catchUp();
+  }
+
+  /** Reads the history after the last seq shown, page by page, then what came meanwhile. */
+  async catchUp(): Promise<void> {
+    if (this.fetching || this.closed) return;
+    this.fetching = true;
+    try {
+      for (;;) {
+        const page = await this.backend.agentEvents(this.agentId, this.events.lastSeq, this.pageSize);
+        if (this.closed) return;
+        this.events.append(page, true);
+        this.version++;
+        this.loading = false;
+        if (page.length >= this.pageSize) continue;
+        const held = this.held.sort((a, b) => a.seq - b.seq);
+        this.held = [];
+        const complete = this.events.append(held);
+        if (held.length > 0) this.version++;
+        if (complete) break;
+      }
+      this.error = null;
+    } catch (err) {
+      if (!this.closed) this.error = BackendError.from(err);
+      this.loading = false;
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export class SessionAgents {
+  /** Oldest first: a lane keeps its place as others are added. */
+  agents = $state.raw<Agent[]>([]);
+  private readonly byId = new Map<string, Agent>();
+  private readonly feeds = new Map<string, AgentFeed>();
+  private readonly backend: Backend;
+
+  constructor(backend: Backend, readonly sessionId: string) {
+    this.backend = backend;
+  }
+
+  feed(agentId: string): AgentFeed | undefined {
+    return this.feeds.get(agentId);
+  }
+
+  /** The newer `updatedAt` wins, so a stale reply never undoes an event. */
+  upsert(agent: Agent): void {
+    if (agent.sessionId !== this.sessionId) return;
+    const known = this.byId.get(agent.id);
+    if (known && time(known.updatedAt) > time(agent.updatedAt)) return;
+    this.byId.set(agent.id, agent);
+    if (!this.feeds.has(agent.id)) {
+      const feed = new AgentFeed(this.backend, agent.id);
+      this.feeds.set(agent.id, feed);
+      void feed.catchUp();
+    }
+    this.agents = [...this.byId.values()].sort(
+      (a, b) => time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  }
+
+  /** Reads the list again, and each history from where it stopped (after a reconnect). */
+  async load(): Promise<void> {
+    const agents = await this.backend.agentList(this.sessionId);
+    for (const agent of agents) this.upsert(agent);
+    for (const feed of this.feeds.values()) void feed.catchUp();
+  }
+
+  apply(events: readonly EngineEvent[]): void {
+    // Records grouped per agent, so a batch of a thousand bumps each lane once.
+    const records = new Map<string, AgentEventRecord[]>();
+    for (const event of events) {
+      if (event.type === "agent_updated") {
+        this.upsert(event.agent);
+      } else if (event.type === "agent_event") {
+        // An agent not (yet) known here is another session's, or its `agent_updated` is on its
+        // way; its feed then reads the history, these records included.
+        if (!this.feeds.has(event.record.agentId)) continue;
+        const list = records.get(event.record.agentId);
+        if (list) list.push(event.record);
+        else records.set(event.record.agentId, [event.record]);
+      }
+    }
+    for (const [agentId, list] of records) this.feeds.get(agentId)?.receive(list);
+  }
+
+  close(): void {
+    for (const feed of this.feeds.values()) feed.close();
+  }
+}
+
+function time(rfc3339: string): number {
+  const t = parseTimestamp(rfc3339);
+  return Number.isNaN(t) ? 0 : t;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import type { AgentEvent } from "../bindings/AgentEvent";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
+import { EventRows } from "./eventRows";
+
+function records(events: AgentEvent[], from = 1): AgentEventRecord[] {
+  return events.map((event, i) => ({ agentId: "a", seq: from + i, ts: 1000 + i, event }));
+}
+
+const delta = (text: string): AgentEvent => ({ kind: "text", text, delta: true });
+const whole = (text: string): AgentEvent => ({ kind: "text", text, delta: false });
+
+describe("EventRows", () => {
+  it("joins consecutive deltas into one message keyed by its first seq", () => {
+    const rows = new EventRows();
+    rows.append(records([{ kind: "user_text", text: "hi" }, delta("Hel"), delta("lo, "), delta("world")]));
+
+    expect(rows.rows).toHaveLength(2);
+    expect(rows.rows[1]).toEqual({ key: 2, ts: 1001, event: { kind: "text", text: "Hello, world", delta: true } });
+  });
+
+  it("replaces the joined row with a new object, so a keyed list sees the change", () => {
+    const rows = new EventRows();
+    rows.append(records([delta("a")]));
+    const first = rows.rows[0];
+    rows.append(records([delta("b")], 2));
+    expect(rows.rows[0]).not.toBe(first);
+    expect(rows.rows[0]!.event).toEqual({ kind: "text", text: "ab", delta: true });
+  });
+
+  it("starts a new message after anything else, and keeps whole texts apart", () => {
+    const rows = new EventRows();
+    rows.append(
+      records([
+        delta("one"),
+        { kind: "tool_call", id: "t", name: "Read", input: {} },
+        delta("two"),
+        whole("three"),
+        whole("four"),
+      ]),
+    );
+    expect(rows.rows.map((r) => (r.event.kind === "text" ? r.event.text : r.event.kind))).toEqual([
+      "one",
+      "tool_call",
+      "two",
+      "three",
+      "four",
+    ]);
+  });
+
+  it("does not show a message twice when it arrives whole after its pieces", () => {
+    const rows = new EventRows();
+    rows.append(records([delta("I'll "), delta("look."), { kind: "raw", line: "{}" }, whole("I'll look.")]));
+    expect(rows.rows.map((r) => r.event)).toEqual([whole("I'll look."), { kind: "raw", line: "{}" }]);
+    expect(rows.rows[0]!.key).toBe(1);
+  });
+
+  it("skips seqs already seen and stops at a gap", () => {
+    const rows = new EventRows();
+    expect(rows.append(records([whole("1"), whole("2")]))).toBe(true);
+    expect(rows.append(records([whole("2"), whole("3")], 2))).toBe(true);
+    expect(rows.rows.map((r) => r.key)).toEqual([1, 2, 3]);
+
+    expect(rows.append(records([whole("5")], 5))).toBe(false);
+    expect(rows.lastSeq).toBe(3);
+    expect(rows.rows).toHaveLength(3);
+
+    expect(rows.append(records([whole("7")], 7), true)).toBe(true);
+    expect(rows.lastSeq).toBe(7);
+  });
+
+  it("shows a command once: its end updates the row where it started", () => {
+    const rows = new EventRows();
+    const started: AgentEvent = { kind: "command", id: "c1", command: "make", output: null, exit_code: null, status: "started" };
+    const ended: AgentEvent = { kind: "command", id: "c1", command: "make", output: "ok", exit_code: 0, status: "completed" };
+    rows.append(records([started, whole("meanwhile"), ended, { ...ended, id: "c2" }]));
+
+    expect(rows.rows.map((r) => [r.key, r.event])).toEqual([
+      [1, ended],
+      [2, whole("meanwhile")],
+      [4, { ...ended, id: "c2" }],
+    ]);
+  });
+
+  it("clears in place", () => {
+    const rows = new EventRows();
+    const array = rows.rows;
+    rows.append(records([whole("x")]));
+    rows.clear();
+    expect(rows.rows).toBe(array);
+    expect(array).toHaveLength(0);
+    expect(rows.lastSeq).toBe(0);
+  });
+});

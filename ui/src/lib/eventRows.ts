@@ -1,0 +1,95 @@
+// An agent's history as the rows a lane shows. Records arrive in seq order from two places (the
+// history endpoint and the live stream) that overlap; rows are built incrementally, so appending
+// a few records to 100,000 costs a few records. Kept outside Svelte's reactivity on purpose: the
+// owner bumps a version counter instead of making each event a reactive proxy.
+
+import type { AgentEvent } from "../bindings/AgentEvent";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
+
+export type EventRow = {
+  /** The seq of the row's first record: stable while the row grows, so it keys the row. */
+  key: number;
+  ts: number;
+  /** For streamed text, the pieces joined into one `text` event (still `delta: true`). */
+  event: AgentEvent;
+};
+
+/** What stops a streamed message: the turn moved on. Raw lines and stderr do not. */
+const ENDS_STREAM = new Set<AgentEvent["kind"]>([
+  "user_text",
+  "tool_call",
+  "tool_result",
+  "file_change",
+  "command",
+  "permission_denied",
+  "turn_completed",
+  "error",
+  "exited",
+]);
+
+export class EventRows {
+  /** Mutated in place (never replaced), so a list holding it always sees the current rows. */
+  readonly rows: EventRow[] = [];
+  lastSeq = 0;
+  /** The row of the message being streamed (`delta` pieces), while the turn has not moved on. */
+  private streamed: number | null = null;
+  /** Rows of commands reported started, by command id: their end updates them in place. */
+  private running = new Map<string, number>();
+
+  /**
+   * Appends records in seq order. Seqs already seen are skipped (the history and the stream
+   * overlap). A record after a missing seq is not applied: returns false, and the caller
+   * fetches the history from `lastSeq`. `gapsAllowed` for pages of the history itself.
+   */
+  append(records: readonly AgentEventRecord[], gapsAllowed = false): boolean {
+    for (const record of records) {
+      if (record.seq <= this.lastSeq) continue;
+      if (!gapsAllowed && record.seq !== this.lastSeq + 1) return false;
+      this.lastSeq = record.seq;
+      this.add(record);
+    }
+    return true;
+  }
+
+  /** Forget everything (the agent's history is read again from the start). */
+  clear(): void {
+    this.rows.length = 0;
+    this.lastSeq = 0;
+    this.streamed = null;
+    this.running.clear();
+  }
+
+  private add(record: AgentEventRecord): void {
+    const event = record.event;
+    const last = this.rows.length - 1;
+    if (event.kind === "text") {
+      const open = this.streamed === null ? undefined : this.rows[this.streamed];
+      if (event.delta && open && this.streamed === last && open.event.kind === "text") {
+        // Consecutive pieces of one message: one row, replaced so the list sees it changed.
+        this.rows[last] = { ...open, event: { kind: "text", text: open.event.text + event.text, delta: true } };
+        return;
+      }
+      if (!event.delta && open && open.event.kind === "text" && open.event.text.trim() === event.text.trim()) {
+        // The whole message after its pieces (Claude with partial messages): not twice.
+        this.rows[this.streamed!] = { ...open, event };
+        this.streamed = null;
+        return;
+      }
+      this.rows.push({ key: record.seq, ts: record.ts, event });
+      this.streamed = event.delta ? this.rows.length - 1 : null;
+      return;
+    }
+    if (ENDS_STREAM.has(event.kind)) this.streamed = null;
+    if (event.kind === "command") {
+      // One row per command, as a terminal shows it: "running…", then its exit code.
+      const at = this.running.get(event.id);
+      if (at !== undefined && event.status !== "started") {
+        this.running.delete(event.id);
+        this.rows[at] = { ...this.rows[at]!, event };
+        return;
+      }
+      if (event.status === "started") this.running.set(event.id, this.rows.length);
+    }
+    this.rows.push({ key: record.seq, ts: record.ts, event });
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import type { Agent } from "../bindings/Agent";
+import { firstLine, formatCost, formatCount, formatDuration, toolSummary, totalCost } from "./format";
+
+describe("format", () => {
+  it("summarises a tool input by its most telling field, else compact JSON", () => {
+    expect(toolSummary({ command: "npm test", description: "Run" })).toBe("npm test");
+    expect(toolSummary({ file_path: "src/a.ts", content: "x" })).toBe("src/a.ts");
+    expect(toolSummary({ pattern: "retry\\(", path: "src" })).toBe("retry\\(");
+    expect(toolSummary({ todos: [1, 2] })).toBe('{"todos":[1,2]}');
+    expect(toolSummary({ command: "a\nb" })).toBe("a ⏎ b");
+    expect(toolSummary({ command: "x".repeat(300) })).toHaveLength(160);
+  });
+
+  it("takes the first non-empty line and says whether more follows", () => {
+    expect(firstLine("\n  \nfirst\nsecond")).toEqual({ line: "first", more: true });
+    expect(firstLine("only\n\n")).toEqual({ line: "only", more: false });
+    expect(firstLine("")).toEqual({ line: "", more: false });
+  });
+
+  it("formats costs, estimates and totals", () => {
+    expect(formatCost(0.4213)).toBe("$0.42");
+    expect(formatCost(0.004, true)).toBe("~<$0.01");
+    expect(formatCost(0)).toBe("$0.00");
+    const agents = [
+      { costUsd: 0.5, costIsEstimate: false },
+      { costUsd: 0.25, costIsEstimate: true },
+    ] as Agent[];
+    expect(totalCost(agents)).toEqual({ usd: 0.75, estimate: true });
+    expect(totalCost(agents.slice(0, 1))).toEqual({ usd: 0.5, estimate: false });
+  });
+
+  it("shortens counts and durations", () => {
+    expect([950, 12_345, 1_000, 999_999, 4_100_000].map(formatCount)).toEqual(["950", "12.3k", "1k", "1M", "4.1M"]);
+    expect([850, 12_400, 60_000, 185_000].map(formatDuration)).toEqual(["850 ms", "12.4 s", "1 min", "3 min 5 s"]);
+  });
+});

@@ -1,0 +1,279 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
+import type { Agent } from "../bindings/Agent";
+import type { AgentEvent } from "../bindings/AgentEvent";
+import { AgentFeed } from "../lib/agents.svelte";
+import { FakeBackend } from "../lib/backend";
+import AgentLane from "./AgentLane.svelte";
+import { EVERY_KIND, agent, session } from "./fixtures";
+
+const E = "\x1b";
+
+async function renderLane(a: Agent, events: AgentEvent[] = []) {
+  const backend = new FakeBackend({ sessions: [session("s1", "pay")], agents: [a], agentEvents: { [a.id]: events } });
+  const feed = new AgentFeed(backend, a.id);
+  await feed.catchUp();
+  const onAgent = vi.fn<(agent: Agent) => void>();
+  const result = render(AgentLane, { backend, agent: a, feed, onAgent });
+  return { backend, feed, onAgent, ...result };
+}
+
+function rowOf(kind: string, index = 0): HTMLElement {
+  const rows = screen.getAllByTestId("event-row").filter((r) => r.dataset.kind === kind);
+  const row = rows[index];
+  if (!row) throw new Error(`no ${kind} row #${index}`);
+  return row;
+}
+
+describe("AgentLane", () => {
+  it("shows the agent's name, CLI, model, state, cost and tokens", async () => {
+    await renderLane(agent("a1", "s1", { name: "architect", state: "running", costUsd: 0.4213, usage: { input: 48_000, output: 7_000, cacheRead: 0, cacheWrite: 0 } }));
+
+    const lane = screen.getByTestId("agent-lane");
+    expect(lane.dataset).toMatchObject({ agentId: "a1", agentName: "architect", state: "running" });
+    expect(within(lane).getByRole("heading").textContent).toBe("architect");
+    expect(lane.textContent).toContain("claude · claude-sonnet-4-5");
+    expect(screen.getByTestId("agent-state").textContent).toBe("running");
+    expect(screen.getByTestId("agent-state").classList).toContain("state-running");
+    expect(screen.getByTestId("agent-cost").textContent).toContain("$0.42");
+    expect(screen.getByTestId("agent-cost").textContent).toContain("55k tokens");
+  });
+
+  it("marks an estimated cost with ~", async () => {
+    await renderLane(agent("a1", "s1", { cli: "codex", costUsd: 1.5, costIsEstimate: true }));
+    expect(screen.getByTestId("agent-cost").textContent).toContain("~$1.50");
+  });
+
+  it("renders every kind of event readably", async () => {
+    await renderLane(agent("a1", "s1"), EVERY_KIND);
+
+    const kinds = screen.getAllByTestId("event-row").map((r) => r.dataset.kind);
+    // The three deltas are one message.
+    expect(kinds).toEqual([
+      "session_started",
+      "user_text",
+      "text",
+      "tool_call",
+      "tool_result",
+      "file_change",
+      "command",
+      "command",
+      "permission_denied",
+      "usage",
+      "retry",
+      "error",
+      "stderr",
+      "raw",
+      "turn_completed",
+      "exited",
+    ]);
+    expect(rowOf("session_started").textContent).toContain("Session started · claude-sonnet-4-5 · 2 tools");
+    expect(rowOf("user_text").querySelector(".user-text")!.textContent).toContain("You");
+    expect(rowOf("user_text").textContent).toContain("Fix the retry bug");
+    expect(rowOf("text").textContent!.trim()).toBe("Let me look at the client.");
+    expect(rowOf("tool_call").textContent).toContain("Read");
+    expect(rowOf("tool_call").textContent).toContain("src/client.ts");
+    expect(rowOf("tool_result").textContent).toContain("line one of the file");
+    expect(rowOf("tool_result").textContent).not.toContain("line two");
+    expect(rowOf("file_change").querySelector("svg.file-icon")).toBeTruthy();
+    expect(rowOf("file_change").textContent).toContain("src/client.ts");
+    expect(rowOf("file_change").textContent).toContain("update");
+    expect(rowOf("command").textContent).toContain("$ npm test");
+    expect(rowOf("command").querySelector(".exit")!.textContent).toBe("exit 0");
+    expect(rowOf("command").querySelector(".exit")!.classList).toContain("ok");
+    expect(rowOf("command", 1).querySelector(".exit")!.classList).toContain("bad");
+    expect(rowOf("permission_denied").querySelector(".denied")!.textContent).toContain("Permission denied: Bash rm -rf build");
+    expect(rowOf("usage").textContent).toContain("tokens 1.2k in · 300 out · 5k cached · $0.05");
+    expect(rowOf("retry").textContent).toContain("Retrying (attempt 2/10): overloaded");
+    expect(rowOf("error").querySelector(".is-error")!.textContent).toContain("The API returned 500");
+    expect(rowOf("stderr").querySelector(".stderr")!.textContent).toBe("warning: deprecated flag");
+    expect(rowOf("raw").querySelector(".raw.mono")!.textContent).toBe('{"type":"mystery"}');
+    expect(rowOf("turn_completed").textContent).toContain("Turn completed · 12.4 s");
+    expect(rowOf("exited").textContent).toContain("Exited with code 0");
+  });
+
+  it("expands a tool call to its JSON and a tool result to its whole output", async () => {
+    await renderLane(agent("a1", "s1"), EVERY_KIND);
+
+    expect(screen.queryByTestId("event-detail")).toBeNull();
+    await fireEvent.click(within(rowOf("tool_call")).getByTestId("event-toggle"));
+    const json = within(rowOf("tool_call")).getByTestId("event-detail").textContent!;
+    expect(JSON.parse(json)).toEqual({ file_path: "src/client.ts", limit: 40 });
+
+    await fireEvent.click(within(rowOf("tool_result")).getByTestId("event-toggle"));
+    expect(within(rowOf("tool_result")).getByTestId("event-detail").textContent).toBe(
+      "line one of the file\nline two\nline three",
+    );
+    await fireEvent.click(within(rowOf("tool_result")).getByTestId("event-toggle"));
+    expect(within(rowOf("tool_result")).queryByTestId("event-detail")).toBeNull();
+  });
+
+  it("shows a failed tool result and a stopped process as errors", async () => {
+    await renderLane(agent("a1", "s1"), [
+      { kind: "tool_result", id: "t", output: "denied", is_error: true },
+      { kind: "turn_completed", result: null, is_error: true, subtype: "error_max_turns", duration_ms: null },
+      { kind: "exited", code: null, signal: 15 },
+    ]);
+    expect(rowOf("tool_result").querySelector(".is-error")).toBeTruthy();
+    expect(rowOf("turn_completed").textContent).toContain("Turn ended: error_max_turns");
+    expect(rowOf("exited").textContent).toContain("Stopped by signal 15");
+  });
+
+  it("joins streamed text live as it arrives", async () => {
+    const { feed } = await renderLane(agent("a1", "s1", { state: "running" }), [{ kind: "user_text", text: "hi" }]);
+
+    feed.receive([
+      { agentId: "a1", seq: 2, ts: 2, event: { kind: "text", text: "Hel", delta: true } },
+      { agentId: "a1", seq: 3, ts: 3, event: { kind: "text", text: "lo", delta: true } },
+    ]);
+    await waitFor(() => expect(rowOf("text").textContent!.trim()).toBe("Hello"));
+    feed.receive([{ agentId: "a1", seq: 4, ts: 4, event: { kind: "text", text: " there", delta: true } }]);
+    await waitFor(() => expect(rowOf("text").textContent!.trim()).toBe("Hello there"));
+    expect(screen.getAllByTestId("event-row")).toHaveLength(2);
+  });
+
+  it("shows a command agent as a terminal with ANSI colours", async () => {
+    await renderLane(
+      agent("t1", "s1", { cli: "command", model: null, command: ["npm", "test"], state: "running", costUsd: 0, usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 } }),
+      [
+        { kind: "text", text: `${E}[1;32m✓${E}[0m passes ${E}[90m(3ms)${E}[0m`, delta: false },
+        { kind: "text", text: `${E}[31mFAIL${E}[39m ${E}[2Kclient`, delta: false },
+        { kind: "user_text", text: "q" },
+      ],
+    );
+
+    const terminal = screen.getByTestId("agent-terminal");
+    expect(terminal.classList).toContain("terminal");
+    const lines = terminal.querySelectorAll(".term-line");
+    expect(lines[0]!.textContent).toBe("✓ passes (3ms)");
+    expect(lines[0]!.querySelector(".ansi-fg-2.ansi-bold")!.textContent).toBe("✓");
+    expect(lines[0]!.querySelector(".ansi-fg-8")!.textContent).toBe("(3ms)");
+    expect(lines[1]!.querySelector(".ansi-fg-1")!.textContent).toBe("FAIL");
+    expect(lines[1]!.textContent).toBe("FAIL client");
+    expect(lines[2]!.textContent).toContain("q");
+    expect(screen.getByTestId("agent-lane").textContent).toContain("npm test");
+  });
+
+  for (const [button, always] of [
+    ["permission-approve", false],
+    ["permission-approve-always", true],
+  ] as const) {
+    it(`${button} approves the pending tool with always=${always}`, async () => {
+      const a = agent("a1", "s1", {
+        state: "needs_input",
+        pending: [{ id: "p1", tool: "Bash", toolUseId: "t9", input: { command: "npm test" }, createdAt: "2026-11-01T10:00:00Z" }],
+      });
+      const { backend, onAgent } = await renderLane(a);
+      const approve = vi.spyOn(backend, "agentApprove");
+
+      const request = screen.getByTestId("permission-request");
+      expect(request.textContent).toContain("Bash");
+      expect(request.textContent).toContain("npm test");
+      await fireEvent.click(screen.getByTestId(button));
+
+      expect(approve).toHaveBeenCalledWith("a1", "Bash", always);
+      await waitFor(() => expect(onAgent).toHaveBeenCalled());
+      expect(onAgent.mock.calls[0]![0]).toMatchObject({ id: "a1", state: "running", pending: [] });
+      backend.agentScriptsStop();
+    });
+  }
+
+  it("denies the pending tool", async () => {
+    const a = agent("a1", "s1", {
+      state: "needs_input",
+      pending: [{ id: "p1", tool: "WebFetch", toolUseId: null, input: { url: "https://x" }, createdAt: "2026-11-01T10:00:00Z" }],
+    });
+    const { backend, onAgent } = await renderLane(a);
+    const deny = vi.spyOn(backend, "agentDeny");
+
+    await fireEvent.click(screen.getByTestId("permission-deny"));
+
+    expect(deny).toHaveBeenCalledWith("a1", "WebFetch");
+    await waitFor(() => expect(onAgent.mock.calls[0]![0]).toMatchObject({ state: "waiting", pending: [] }));
+  });
+
+  it("shows the full input of a request on demand, and the daemon's error in place", async () => {
+    const a = agent("a1", "s1", {
+      state: "needs_input",
+      pending: [{ id: "p1", tool: "Bash", toolUseId: null, input: { command: "make", timeout: 60 }, createdAt: "2026-11-01T10:00:00Z" }],
+    });
+    const { backend } = await renderLane(a);
+    vi.spyOn(backend, "agentApprove").mockRejectedValue({ code: "cli_missing", message: "`claude` is not installed." });
+
+    await fireEvent.click(screen.getByTestId("permission-input"));
+    expect(screen.getByTestId("permission-request").textContent).toContain('"timeout": 60');
+    await fireEvent.click(screen.getByTestId("permission-approve"));
+    const alert = await within(screen.getByTestId("permission-request")).findByRole("alert");
+    expect(alert.textContent).toBe("claude is not installed.");
+    expect(alert.querySelector("code")!.textContent).toBe("claude");
+  });
+
+  it("sends a message with the button or Enter, and clears the box", async () => {
+    const { backend, onAgent } = await renderLane(agent("a1", "s1", { state: "waiting" }));
+    const send = vi.spyOn(backend, "agentSend");
+    const box = screen.getByTestId("agent-message") as HTMLTextAreaElement;
+    const button = screen.getByTestId("agent-send") as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+
+    await fireEvent.input(box, { target: { value: "  Now the docs  " } });
+    expect(button.disabled).toBe(false);
+    await fireEvent.click(button);
+    expect(send).toHaveBeenCalledWith("a1", "Now the docs");
+    await waitFor(() => expect(box.value).toBe(""));
+    expect(onAgent.mock.calls[0]![0].state).toBe("running");
+
+    await fireEvent.input(box, { target: { value: "line one" } });
+    await fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
+    expect(send).toHaveBeenCalledTimes(1);
+    await fireEvent.keyDown(box, { key: "Enter" });
+    expect(send).toHaveBeenLastCalledWith("a1", "line one");
+    backend.agentScriptsStop();
+  });
+
+  it("shows why a message was refused", async () => {
+    const { backend } = await renderLane(agent("a1", "s1", { state: "running", cli: "codex" }));
+    await fireEvent.input(screen.getByTestId("agent-message"), { target: { value: "hurry" } });
+    await fireEvent.click(screen.getByTestId("agent-send"));
+    const error = await screen.findByTestId("agent-lane-error");
+    expect(error.textContent).toContain("working on a turn");
+    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).value).toBe("hurry");
+    backend.agentScriptsStop();
+  });
+
+  it("disables the message box with a hint while a tool waits for approval", async () => {
+    await renderLane(
+      agent("a1", "s1", {
+        state: "needs_input",
+        pending: [{ id: "p1", tool: "Bash", toolUseId: null, input: {}, createdAt: "2026-11-01T10:00:00Z" }],
+      }),
+    );
+    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(true);
+    expect((screen.getByTestId("agent-send") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("agent-send-hint").textContent).toMatch(/approve or deny first/i);
+  });
+
+  for (const state of ["exited", "failed", "stopped"] as const) {
+    it(`disables the input of a command agent in state ${state}, and has no Stop`, async () => {
+      await renderLane(agent("t1", "s1", { cli: "command", command: ["make"], state }));
+      expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(true);
+      expect(screen.getByTestId("agent-send-hint").textContent).toContain("The program has ended");
+      expect(screen.queryByTestId("agent-stop")).toBeNull();
+    });
+  }
+
+  it("lets a stopped CLI agent take a message (it resumes)", async () => {
+    await renderLane(agent("a1", "s1", { state: "stopped" }));
+    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(false);
+    expect(screen.queryByTestId("agent-send-hint")).toBeNull();
+  });
+
+  it("stops a running agent", async () => {
+    const { backend, onAgent } = await renderLane(agent("a1", "s1", { state: "running" }));
+    const stop = vi.spyOn(backend, "agentStop");
+
+    await fireEvent.click(screen.getByTestId("agent-stop"));
+
+    expect(stop).toHaveBeenCalledWith("a1");
+    await waitFor(() => expect(onAgent.mock.calls[0]![0].state).toBe("stopped"));
+  });
+});

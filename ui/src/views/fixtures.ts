@@ -1,0 +1,59 @@
+// Agents and histories for view tests, built by code.
+import type { Agent } from "../bindings/Agent";
+import type { AgentEvent } from "../bindings/AgentEvent";
+import type { Session } from "../bindings/Session";
+
+export function session(id: string, name: string, overrides: Partial<Session> = {}): Session {
+  const at = "2026-11-01T09:00:00Z";
+  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", createdAt: at, updatedAt: at, ...overrides };
+}
+
+export function agent(id: string, sessionId: string, overrides: Partial<Agent> = {}): Agent {
+  return {
+    id,
+    sessionId,
+    name: id,
+    cli: "claude",
+    model: "claude-sonnet-4-5",
+    state: "waiting",
+    cwd: "/src",
+    command: [],
+    prompt: "do it",
+    cliSessionId: "cli-1",
+    pid: 100,
+    exitCode: null,
+    allowedTools: [],
+    turns: 1,
+    usage: { input: 1_200, output: 300, cacheRead: 0, cacheWrite: 0 },
+    costUsd: 0.05,
+    costIsEstimate: false,
+    logPath: "/logs/x.jsonl",
+    lastEventAt: null,
+    createdAt: "2026-11-01T10:00:00Z",
+    updatedAt: "2026-11-01T10:00:00Z",
+    pending: [],
+    ...overrides,
+  };
+}
+
+/** One of every kind of event, in a plausible order. */
+export const EVERY_KIND: AgentEvent[] = [
+  { kind: "session_started", cli_session_id: "cli-1", model: "claude-sonnet-4-5", cwd: "/src", tools: ["Read", "Bash"] },
+  { kind: "user_text", text: "Fix the retry bug" },
+  { kind: "text", text: "Let me ", delta: true },
+  { kind: "text", text: "look at ", delta: true },
+  { kind: "text", text: "the client.", delta: true },
+  { kind: "tool_call", id: "t1", name: "Read", input: { file_path: "src/client.ts", limit: 40 } },
+  { kind: "tool_result", id: "t1", output: "line one of the file\nline two\nline three", is_error: false },
+  { kind: "file_change", path: "src/client.ts", change: "update" },
+  { kind: "command", id: "c1", command: "npm test", output: "12 passed", exit_code: 0, status: "completed" },
+  { kind: "command", id: "c2", command: "npm run lint", output: "2 errors", exit_code: 2, status: "failed" },
+  { kind: "permission_denied", tool: "Bash", tool_use_id: "t2", input: { command: "rm -rf build" } },
+  { kind: "usage", input_tokens: 1_200, output_tokens: 300, cache_read_tokens: 5_000, cache_write_tokens: 0, cost_usd: 0.05 },
+  { kind: "retry", attempt: 2, max_retries: 10, error: "overloaded" },
+  { kind: "error", message: "The API returned 500" },
+  { kind: "stderr", line: "warning: deprecated flag" },
+  { kind: "raw", line: '{"type":"mystery"}' },
+  { kind: "turn_completed", result: "done", is_error: false, subtype: "success", duration_ms: 12_400 },
+  { kind: "exited", code: 0, signal: null },
+];
