@@ -13,6 +13,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
 export const bin = {
   baton: path.join(targetDir, "debug", "baton"),
   desktop: path.join(targetDir, "debug", "baton-desktop"),
+  fakeModel: path.join(targetDir, "debug", "baton-fake-model"),
+  claude: path.join(root, "tests", "agent-clis", "node_modules", ".bin", "claude"),
 };
 export const shotsDir = path.join(targetDir, "e2e");
 
@@ -48,7 +50,14 @@ export class Harness {
   constructor() {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
     this.home = path.join(this.tmp, "home");
-    this.env = { ...process.env, BATON_HOME: this.home, BATON_BIN: bin.baton };
+    this.env = {
+      ...process.env,
+      BATON_HOME: this.home,
+      BATON_BIN: bin.baton,
+      // The app turns WebKit's compositing off on machines without a GPU (to save memory), and
+      // with it off WebKitWebDriver stalls on every screenshot after the first. Tests keep it on.
+      WEBKIT_DISABLE_COMPOSITING_MODE: "0",
+    };
   }
 
   /** Runs the real CLI; returns stdout, throws with stderr on failure. */

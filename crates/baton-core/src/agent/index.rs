@@ -83,11 +83,22 @@ impl IndexWriter {
 }
 
 fn write(conn: &rusqlite::Connection, batch: &[IndexRow]) -> rusqlite::Result<()> {
+    // Plain INSERT: OR REPLACE makes SQLite keep a statement journal for every row. A row can
+    // only exist already if a crash left the log and the index out of step: then replace.
+    match write_with(conn, batch, "INSERT") {
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            write_with(conn, batch, "INSERT OR REPLACE")
+        }
+        other => other,
+    }
+}
+
+fn write_with(conn: &rusqlite::Connection, batch: &[IndexRow], verb: &str) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
     {
-        let mut insert = tx.prepare_cached(
-            "INSERT OR REPLACE INTO events (agent_id, seq, ts, kind, log_offset, log_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
+        let mut insert = tx.prepare_cached(&format!(
+            "{verb} INTO events (agent_id, seq, ts, kind, log_offset, log_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        ))?;
         let mut last =
             tx.prepare_cached("UPDATE agents SET last_event_at = max(coalesce(last_event_at, 0), ?2) WHERE id = ?1")?;
         let mut latest: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();

@@ -1,0 +1,127 @@
+// The session view of the real desktop app: one lane per agent, live. A plain program and the
+// real Claude Code CLI (against the project's fake model server) run as agents; the lane shows
+// what they do, takes messages, and agents started from the app's form reach the CLI.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Harness, bin } from "./harness.mjs";
+
+const h = new Harness();
+let browser;
+let repo;
+let fake;
+
+const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
+
+/** Starts the fake model server binary with one default scenario; resolves its URL. */
+function fakeModelStart(steps) {
+  const file = path.join(h.tmp, "scenario.json");
+  writeFileSync(file, JSON.stringify({ steps }));
+  const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.on("error", reject);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve({ child, url: m[1] });
+    });
+  });
+}
+
+before(async () => {
+  repo = h.repo("lanes-repo");
+  h.baton("session", "new", "--repo", repo, "--name", "lanes");
+  const script = 'echo hello from the agent; printf "\\033[32mgreen\\033[0m\\n"; while read l; do echo "echo: $l"; done';
+  h.baton("agent", "spawn", "--session", "lanes", "--cli", "command", "--name", "echoer", "--", "bash", "-c", script);
+
+  // Claude Code (installed by `make setup-npm`) talks to the fake model server.
+  fake = await fakeModelStart([
+    { text: "I'll create the file.", tool_call: { name: "Write", input: { file_path: path.join(repo, "from-claude.txt"), content: "written by claude\n" } } },
+    { text: "Created from-claude.txt." },
+  ]);
+  const claudeHome = path.join(h.tmp, "claude-home");
+  mkdirSync(path.join(claudeHome, "tmp"), { recursive: true });
+  writeFileSync(
+    path.join(h.home, "settings.json"),
+    JSON.stringify({
+      clis: {
+        claude: {
+          binary: bin.claude,
+          env: {
+            HOME: claudeHome,
+            TMPDIR: path.join(claudeHome, "tmp"),
+            ANTHROPIC_BASE_URL: fake.url,
+            ANTHROPIC_API_KEY: "e2e-key",
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+            DISABLE_TELEMETRY: "1",
+            DISABLE_AUTOUPDATER: "1",
+            CLAUDE_CODE_MAX_RETRIES: "1",
+          },
+        },
+      },
+    }),
+  );
+  browser = await h.start();
+});
+
+after(async () => {
+  await h.stop();
+  fake?.child.kill("SIGTERM");
+});
+
+test("opening a session shows a lane per agent, live, with the program's colours", async () => {
+  const open = browser.$('[data-testid="session-row"][data-session-name="lanes"] [data-testid="session-open"]');
+  await open.waitForClickable({ timeout: 30_000 });
+  await open.click();
+  await browser.$('[data-testid="session-view"]').waitForDisplayed({ timeout: 15_000 });
+  await lane("echoer").waitForExist({ timeout: 15_000 });
+  const terminal = lane("echoer").$('[data-testid="agent-terminal"]');
+  await browser.waitUntil(async () => (await terminal.getText()).includes("hello from the agent"), { timeout: 15_000 });
+  const green = await terminal.$("span*=green");
+  assert.ok(await green.isExisting(), "the ANSI-coloured line is rendered as a span");
+  assert.notEqual(await green.getCSSProperty("color").then((c) => c.value), undefined);
+});
+
+test("a message typed in the lane reaches the agent, and the CLI's log has it", async () => {
+  await lane("echoer").$('[data-testid="agent-message"]').setValue("ping");
+  await lane("echoer").$('[data-testid="agent-send"]').click();
+  const terminal = lane("echoer").$('[data-testid="agent-terminal"]');
+  await browser.waitUntil(async () => (await terminal.getText()).includes("echo: ping"), {
+    timeout: 15_000,
+    timeoutMsg: "the lane never showed the agent's answer",
+  });
+  const logs = h.baton("logs", "echoer");
+  assert.match(logs, /> ping/);
+  assert.match(logs, /echo: ping/);
+});
+
+test("the real Claude Code, started from the app's form, writes a file and shows its work", async () => {
+  await browser.$('[data-testid="agent-cli"]').selectByAttribute("value", "claude");
+  await browser.$('[data-testid="agent-name"]').setValue("writer");
+  await browser.$('[data-testid="agent-prompt"]').setValue("create from-claude.txt");
+  await browser.$('[data-testid="agent-spawn"]').click();
+  await lane("writer").waitForExist({ timeout: 15_000 });
+  await browser.waitUntil(async () => (await lane("writer").getAttribute("data-state")) === "waiting", {
+    timeout: 60_000,
+    timeoutMsg: "claude did not finish its turn",
+  });
+  const text = await lane("writer").getText();
+  assert.match(text, /Write/);
+  assert.match(text, /Created from-claude\.txt\./);
+  assert.equal(readFileSync(path.join(repo, "from-claude.txt"), "utf8"), "written by claude\n");
+  const listed = JSON.parse(h.baton("list", "--session", "lanes", "--json"));
+  const writer = listed.find((a) => a.name === "writer");
+  assert.equal(writer.cli, "claude");
+  assert.ok(writer.costUsd > 0, "claude's cost is recorded");
+  await h.screenshot("lanes.png");
+});
+
+test("stopping an agent from its lane stops it", async () => {
+  await lane("echoer").$('[data-testid="agent-stop"]').click();
+  await browser.waitUntil(async () => (await lane("echoer").getAttribute("data-state")) === "stopped", { timeout: 20_000 });
+  assert.equal(JSON.parse(h.baton("status", "echoer", "--json")).state, "stopped");
+  assert.ok(existsSync(path.join(repo, "from-claude.txt")));
+});
