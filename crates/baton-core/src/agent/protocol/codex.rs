@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{CliKind, FollowUp, Launch, LaunchSpec, LineParser, Protocol};
+use super::{CliKind, Launch, LaunchSpec, LineParser, Protocol};
 use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Codex;
@@ -31,15 +31,6 @@ impl Protocol for Codex {
         // `--` so that a prompt is never read as a flag ("-v ...") or a subcommand ("review").
         args.extend(["--".into(), spec.prompt.into()]);
         Launch { args, stdin_lines: Vec::new(), stdin_open: false }
-    }
-
-    fn follow_up(&self) -> FollowUp {
-        FollowUp::Relaunch
-    }
-
-    /// Never written to stdin (follow-ups relaunch); the text itself, for completeness.
-    fn stdin_message(&self, text: &str) -> String {
-        text.to_owned()
     }
 
     fn parser(&self) -> Box<dyn LineParser> {

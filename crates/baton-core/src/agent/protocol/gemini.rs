@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{CliKind, FollowUp, Launch, LaunchSpec, LineParser, Protocol};
+use super::{CliKind, Launch, LaunchSpec, LineParser, Protocol};
 use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Gemini;
@@ -40,15 +40,6 @@ impl Protocol for Gemini {
             args.push(format!("--allowed-tools={}", spec.allowed_tools.join(",")));
         }
         Launch { args, stdin_lines: Vec::new(), stdin_open: false }
-    }
-
-    fn follow_up(&self) -> FollowUp {
-        FollowUp::Relaunch
-    }
-
-    /// Never written to stdin (follow-ups relaunch); the text itself, for completeness.
-    fn stdin_message(&self, text: &str) -> String {
-        text.to_owned()
     }
 
     fn parser(&self) -> Box<dyn LineParser> {

@@ -100,9 +100,15 @@ pub trait Protocol: Send + Sync {
     fn cli(&self) -> CliKind;
     /// Arguments and stdin for one run. Never a shell string.
     fn launch(&self, spec: &LaunchSpec<'_>) -> Launch;
-    fn follow_up(&self) -> FollowUp;
-    /// The stdin line that carries `text` as a user message (for [`FollowUp::Stdin`]).
-    fn stdin_message(&self, text: &str) -> String;
+    /// How follow-ups reach the CLI; most CLIs take one prompt per run and resume.
+    fn follow_up(&self) -> FollowUp {
+        FollowUp::Relaunch
+    }
+    /// The stdin line that carries `text` as a user message (for [`FollowUp::Stdin`]); without
+    /// a trailing newline (the supervisor adds it). CLIs that relaunch never use it.
+    fn stdin_message(&self, text: &str) -> String {
+        text.to_owned()
+    }
     /// A new parser for one process's stdout (parsers may keep state between lines).
     fn parser(&self) -> Box<dyn LineParser>;
 }
