@@ -297,7 +297,8 @@ impl Engine {
         let mut allowed = agent.allowed_tools.clone();
         allowed.extend(crate::session::session_allow_tools(&self.inner.store.conn(), &agent.session_id)?);
         allowed.extend(extra_tools.iter().cloned());
-        allowed.dedup();
+        let mut seen = std::collections::HashSet::new();
+        allowed.retain(|tool| seen.insert(tool.clone()));
         let cwd = PathBuf::from(&agent.cwd);
         let cli_settings = settings.clis.for_cli(agent.cli);
         let (args, stdin_lines, stdin_open) = if agent.cli == CliKind::Command {

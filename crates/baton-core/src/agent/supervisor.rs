@@ -113,6 +113,16 @@ impl AgentRuntime {
 
     /// What an event changes in the agent's record.
     fn apply(&mut self, inner: &Inner, event: &AgentEvent) {
+        // Most events (text, tool calls...) change nothing in the record: don't take the store.
+        if !matches!(
+            event,
+            AgentEvent::SessionStarted { .. }
+                | AgentEvent::PermissionDenied { .. }
+                | AgentEvent::Usage { .. }
+                | AgentEvent::TurnCompleted { .. }
+        ) {
+            return;
+        }
         let conn = inner.store.conn();
         let id = self.agent_id.as_str();
         let result = match event {
