@@ -280,3 +280,41 @@ fn gemini_unregistered_shell_is_approved_then_runs() {
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
     assert!(repo.join("approved.txt").exists(), "the approved command ran: {:?}", events(&d, &a.id));
 }
+
+/// Codex and Gemini relaunch for every turn: after a daemon restart a message resumes the same
+/// CLI session, with its history.
+fn resumes_after_restart(cli: AgentCli, kind: CliKind) {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake =
+        FakeModel::start([(KEY.to_owned(), Scenario::new([Step::text("First."), Step::text("After the restart.")]))]);
+    settings_write(&d, cli, &fake);
+    let a = spawn(&d, &s, kind, "hello");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    let session_id = a.cli_session_id.clone().unwrap();
+
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    d.client.agent_send(&a.id, "still there?").unwrap();
+    let a = until(&d, &a.id, "answered after the restart", turn_done(2));
+    assert_eq!(a.state, AgentState::Waiting);
+    assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
+    assert!(
+        events(&d, &a.id)
+            .iter()
+            .any(|e| matches!(e, AgentEvent::Text { text, .. } if text.contains("After the restart")))
+    );
+    let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap();
+    assert!(last.body.to_string().contains("First."), "history resent on resume");
+}
+
+#[test]
+fn codex_resumes_its_session_after_a_daemon_restart() {
+    resumes_after_restart(AgentCli::Codex, CliKind::Codex);
+}
+
+#[test]
+fn gemini_resumes_its_session_after_a_daemon_restart() {
+    resumes_after_restart(AgentCli::Gemini, CliKind::Gemini);
+}
