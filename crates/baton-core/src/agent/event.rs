@@ -116,6 +116,14 @@ pub enum CommandStatus {
 }
 
 impl AgentEvent {
+    /// Whether the event goes into the SQLite event index. The index holds what one looks
+    /// things up by (tool calls, files, commands, permissions, usage, turns, errors, exits);
+    /// lines of text, stderr and raw output, the bulk of what agents print, are only in the
+    /// log, which is the record anyway. This keeps the database out of the hot path.
+    pub fn is_indexed(&self) -> bool {
+        !matches!(self, Self::Text { .. } | Self::Stderr { .. } | Self::Raw { .. })
+    }
+
     /// The event's kind, as in its JSON `kind` field (the event index stores it).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -87,14 +87,16 @@ impl AgentRuntime {
         for event in self.decoder.decode(&entry) {
             self.seq += 1;
             self.apply(inner, &event);
-            inner.index.push(IndexRow {
-                agent_id: self.agent_id.clone(),
-                seq: self.seq,
-                ts: entry.ts,
-                kind: event.kind(),
-                log_offset: offset,
-                log_len: len,
-            });
+            if event.is_indexed() {
+                inner.index.push(IndexRow {
+                    agent_id: self.agent_id.clone(),
+                    seq: self.seq,
+                    ts: entry.ts,
+                    kind: event.kind(),
+                    log_offset: offset,
+                    log_len: len,
+                });
+            }
             inner.events.publish(EngineEvent::AgentEvent {
                 record: super::log::AgentEventRecord {
                     agent_id: self.agent_id.clone(),
