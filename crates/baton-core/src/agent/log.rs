@@ -103,12 +103,22 @@ impl LogWriter {
     /// Appends one entry with a single write, so a crash leaves whole lines. Returns the
     /// entry's byte offset and length in the file.
     pub fn append(&mut self, entry: &LogEntry) -> std::io::Result<(u64, u64)> {
-        let mut bytes = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
-        bytes.push(b'\n');
+        Ok(self.append_all(std::slice::from_ref(entry))?[0])
+    }
+
+    /// Appends entries with a single write. Returns each entry's offset and length.
+    pub fn append_all(&mut self, entries: &[LogEntry]) -> std::io::Result<Vec<(u64, u64)>> {
+        let mut bytes = Vec::new();
+        let mut places = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let start = bytes.len();
+            serde_json::to_writer(&mut bytes, entry).map_err(std::io::Error::other)?;
+            bytes.push(b'\n');
+            places.push((self.offset + start as u64, (bytes.len() - start) as u64));
+        }
         self.file.write_all(&bytes)?;
-        let at = self.offset;
         self.offset += bytes.len() as u64;
-        Ok((at, bytes.len() as u64))
+        Ok(places)
     }
 }
 

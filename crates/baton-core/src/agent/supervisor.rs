@@ -75,36 +75,46 @@ impl AgentRuntime {
 
     /// Logs one entry, then decodes, applies and publishes its events.
     pub fn record(&mut self, inner: &Inner, stream: Stream, line: String) {
-        let entry = LogEntry { ts: time::now_ms(), stream, line };
-        let (offset, len) = match self.log.append(&entry) {
-            Ok(at) => at,
+        self.record_all(inner, stream, vec![line]);
+    }
+
+    /// Logs lines that arrived together with one write, then decodes, applies and publishes
+    /// their events in order. One write per read rather than per line keeps a chatty agent
+    /// cheap; every line is still in the log before it is parsed.
+    pub fn record_all(&mut self, inner: &Inner, stream: Stream, lines: Vec<String>) {
+        let ts = time::now_ms();
+        let entries: Vec<LogEntry> = lines.into_iter().map(|line| LogEntry { ts, stream, line }).collect();
+        let places = match self.log.append_all(&entries) {
+            Ok(places) => places,
             Err(e) => {
-                // The event still reaches clients; only the record failed (disk full?).
+                // The events still reach clients; only the record failed (disk full?).
                 tracing::error!(agent = %self.agent_id, "cannot append to the agent's log: {e}");
-                (0, 0)
+                vec![(0, 0); entries.len()]
             }
         };
-        for event in self.decoder.decode(&entry) {
-            self.seq += 1;
-            self.apply(inner, &event);
-            if event.is_indexed() {
-                inner.index.push(IndexRow {
-                    agent_id: self.agent_id.clone(),
-                    seq: self.seq,
-                    ts: entry.ts,
-                    kind: event.kind(),
-                    log_offset: offset,
-                    log_len: len,
+        for (entry, (offset, len)) in entries.iter().zip(places) {
+            for event in self.decoder.decode(entry) {
+                self.seq += 1;
+                self.apply(inner, &event);
+                if event.is_indexed() {
+                    inner.index.push(IndexRow {
+                        agent_id: self.agent_id.clone(),
+                        seq: self.seq,
+                        ts: entry.ts,
+                        kind: event.kind(),
+                        log_offset: offset,
+                        log_len: len,
+                    });
+                }
+                inner.events.publish(EngineEvent::AgentEvent {
+                    record: super::log::AgentEventRecord {
+                        agent_id: self.agent_id.clone(),
+                        seq: self.seq,
+                        ts: entry.ts,
+                        event,
+                    },
                 });
             }
-            inner.events.publish(EngineEvent::AgentEvent {
-                record: super::log::AgentEventRecord {
-                    agent_id: self.agent_id.clone(),
-                    seq: self.seq,
-                    ts: entry.ts,
-                    event,
-                },
-            });
         }
     }
 
@@ -269,10 +279,12 @@ async fn supervise(
         }
         tokio::select! {
             line = out.next(), if !out.done => if let Some(line) = line {
-                runtime.lock().await.record(&inner, Stream::Stdout, line);
+                let lines = out.with_buffered(line);
+                runtime.lock().await.record_all(&inner, Stream::Stdout, lines);
             },
             line = err.next(), if !err.done => if let Some(line) = line {
-                runtime.lock().await.record(&inner, Stream::Stderr, line);
+                let lines = err.with_buffered(line);
+                runtime.lock().await.record_all(&inner, Stream::Stderr, lines);
             },
             message = control.recv(), if control_open => match message {
                 Some(Control::Stdin { text, line }) => {
@@ -405,6 +417,29 @@ impl<R: tokio::io::AsyncRead + Unpin> LineReader<R> {
                 return Some(self.take());
             }
         }
+    }
+
+    /// `first` and the whole lines already read into the buffer (no waiting, no I/O), so lines
+    /// that arrived together are handled together.
+    fn with_buffered(&mut self, first: String) -> Vec<String> {
+        let mut lines = vec![first];
+        // A partial line in hand stays for `next`, which finishes it.
+        if !self.buf.is_empty() || self.dropped != 0 {
+            return lines;
+        }
+        let Some(reader) = self.inner.as_mut() else { return lines };
+        while lines.len() < 4096 {
+            let buffered = reader.buffer();
+            // Long lines go through `next`, which cuts them.
+            let Some(end) = buffered.iter().take(LINE_MAX + 1).position(|b| *b == b'\n') else { break };
+            let mut bytes = &buffered[..end];
+            if bytes.last() == Some(&b'\r') {
+                bytes = &bytes[..end - 1];
+            }
+            lines.push(String::from_utf8_lossy(bytes).into_owned());
+            std::pin::Pin::new(&mut *reader).consume(end + 1);
+        }
+        lines
     }
 
     fn take(&mut self) -> String {
