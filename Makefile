@@ -76,4 +76,6 @@ bindings:
 bench: setup ui
 	cargo build --release -p baton-cli -p baton-desktop
 	cargo bench -p baton-cli --bench daemon_start
+	cargo bench -p baton-cli --bench agent_load
+	cargo bench -p baton-core --bench parse_throughput
 	tests/perf/idle-memory.sh
