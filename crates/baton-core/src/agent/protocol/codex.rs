@@ -18,10 +18,12 @@ impl Protocol for Codex {
 
     /// `workspace-write`: the default `read-only` sandbox makes writes fail silently.
     /// `--skip-git-repo-check`: a session's folder need not be a git repository.
-    /// Codex has no flag for extra allowed tools, so `allowed_tools` is not used.
+    /// Codex has no flag for single tools; the one "tool" the user can approve is
+    /// [`FULL_ACCESS`], the sandbox mode that lets commands write outside the workspace.
     fn launch(&self, spec: &LaunchSpec<'_>) -> Launch {
+        let sandbox = if spec.allowed_tools.iter().any(|t| t == FULL_ACCESS) { FULL_ACCESS } else { "workspace-write" };
         let mut args: Vec<String> =
-            ["exec", "--json", "--sandbox", "workspace-write", "--skip-git-repo-check"].map(String::from).into();
+            ["exec", "--json", "--sandbox", sandbox, "--skip-git-repo-check"].map(String::from).into();
         if let Some(model) = spec.model.filter(|m| !m.is_empty()) {
             args.extend(["-m".into(), model.into()]);
         }
@@ -97,7 +99,7 @@ impl CodexParser {
                 self.last_message = Some(text.to_owned());
                 vec![AgentEvent::Text { text: text.to_owned(), delta: false }]
             }
-            Some("command_execution") => command(item).into_iter().collect(),
+            Some("command_execution") => command(item).into_iter().chain(sandbox_refusal(item)).collect(),
             // A failed patch changed nothing: no FileChange, the line stays Raw.
             Some("file_change") if str_at(item, "status") == Some("completed") => item
                 .get("changes")
@@ -160,6 +162,25 @@ fn item_started(item: &Value) -> Vec<AgentEvent> {
         }
         _ => Vec::new(),
     }
+}
+
+/// What the user approves to let Codex's commands write outside the workspace: the sandbox
+/// mode of that name, for the resumed run.
+pub const FULL_ACCESS: &str = "danger-full-access";
+
+/// A command the workspace-write sandbox stopped (it failed writing to a read-only file
+/// system) is a permission denial, so the user can approve full access. Codex reports no
+/// denials itself, and sometimes no item at all for a refused command (a known Codex bug):
+/// what it does report is caught here.
+fn sandbox_refusal(item: &Value) -> Option<AgentEvent> {
+    let failed = item.get("exit_code").and_then(Value::as_i64).is_some_and(|c| c != 0);
+    let output = str_at(item, "aggregated_output")?;
+    let refused = ["Read-only file system", "Operation not permitted"].iter().any(|m| output.contains(m));
+    (failed && refused && str_at(item, "status") != Some("in_progress")).then(|| AgentEvent::PermissionDenied {
+        tool: FULL_ACCESS.to_owned(),
+        tool_use_id: str_at(item, "id").map(str::to_owned),
+        input: serde_json::json!({ "command": str_at(item, "command"), "output": output }),
+    })
 }
 
 fn command(item: &Value) -> Option<AgentEvent> {

@@ -194,3 +194,35 @@ fn codex_launch_resume_with_model() {
     expected.extend(["-m", "gpt-5.5", "resume", "th-1", "--", "review"]);
     assert_eq!(launch.args, expected);
 }
+
+#[test]
+fn codex_sandbox_refusal_is_a_permission_denial_for_full_access() {
+    let line = r#"{"type":"item.completed","item":{"id":"item_3","type":"command_execution","command":"/bin/bash -lc 'touch /etc/x'","aggregated_output":"touch: cannot touch '/etc/x': Read-only file system\n","exit_code":1,"status":"failed"}}"#;
+    let events = CliKind::Codex.protocol().parser().parse(line);
+    assert!(
+        matches!(events[0], AgentEvent::Command { status: CommandStatus::Failed, exit_code: Some(1), .. }),
+        "{events:?}"
+    );
+    match &events[1] {
+        AgentEvent::PermissionDenied { tool, tool_use_id, input } => {
+            assert_eq!(tool, "danger-full-access");
+            assert_eq!(tool_use_id.as_deref(), Some("item_3"));
+            assert_eq!(input["command"], "/bin/bash -lc 'touch /etc/x'");
+        }
+        other => panic!("expected a permission denial, got {other:?}"),
+    }
+    // A command that fails for another reason is no denial.
+    let plain = r#"{"type":"item.completed","item":{"id":"item_4","type":"command_execution","command":"false","aggregated_output":"","exit_code":1,"status":"failed"}}"#;
+    let events = CliKind::Codex.protocol().parser().parse(plain);
+    assert!(!events.iter().any(|e| matches!(e, AgentEvent::PermissionDenied { .. })), "{events:?}");
+}
+
+#[test]
+fn codex_approved_full_access_changes_the_sandbox() {
+    let tools = ["danger-full-access".to_owned()];
+    let spec =
+        LaunchSpec { prompt: "go on", model: None, allowed_tools: &tools, resume: Some("t-1"), cwd: Path::new("/r") };
+    let args = CliKind::Codex.protocol().launch(&spec).args;
+    let at = args.iter().position(|a| a == "--sandbox").unwrap();
+    assert_eq!(args[at + 1], "danger-full-access");
+}
