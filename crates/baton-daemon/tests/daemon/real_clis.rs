@@ -318,3 +318,29 @@ fn codex_resumes_its_session_after_a_daemon_restart() {
 fn gemini_resumes_its_session_after_a_daemon_restart() {
     resumes_after_restart(AgentCli::Gemini, CliKind::Gemini);
 }
+
+#[test]
+fn codex_sandbox_refusal_is_approved_then_runs() {
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    // Outside every root the sandbox lets Codex write (the workspace, /tmp, $TMPDIR).
+    let outside = std::path::PathBuf::from(format!("/var/tmp/baton-codex-sandbox-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&outside);
+    // Slow enough that Codex reports the refused command (it drops fast ones, a known bug).
+    let command = format!("sleep 1; echo hi > {}", outside.display());
+    let write = Step::tool_call("exec_command", json!({ "cmd": command }));
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([write.clone(), Step::text("The sandbox stopped me."), write, Step::text("Done.")]),
+    )]);
+    settings_write(&d, AgentCli::Codex, &fake);
+    let a = spawn(&d, &s, CliKind::Codex, "write outside.txt next to the repository");
+    let a = until(&d, &a.id, "asked for permission", |a| a.state == AgentState::NeedsInput);
+    assert_eq!(a.pending[0].tool, "danger-full-access", "{:?}", a.pending);
+    assert!(!outside.exists());
+    d.client.agent_approve(&a.id, "danger-full-access", false).unwrap();
+    let a = until(&d, &a.id, "ran with full access", |a| a.turns >= 2 && !a.state.is_active());
+    assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
+    assert!(outside.exists(), "the approved command wrote outside the workspace");
+    std::fs::remove_file(&outside).unwrap();
+}
