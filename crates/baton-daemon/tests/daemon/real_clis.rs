@@ -322,7 +322,7 @@ fn gemini_resumes_its_session_after_a_daemon_restart() {
 #[test]
 fn codex_sandbox_refusal_is_approved_then_runs() {
     let d = TestDaemon::start();
-    let (s, repo) = session(&d);
+    let (s, _repo) = session(&d);
     // Outside every root the sandbox lets Codex write (the workspace, /tmp, $TMPDIR).
     let outside = std::path::PathBuf::from(format!("/var/tmp/baton-codex-sandbox-{}.txt", std::process::id()));
     let _ = std::fs::remove_file(&outside);
