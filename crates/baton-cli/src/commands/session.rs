@@ -88,6 +88,13 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 println!("base branch: {}", s.base_branch.as_deref().unwrap_or("(detached HEAD)"));
                 println!("created:     {}", s.created_at);
                 println!("updated:     {}", s.updated_at);
+                let agents = client.agent_list(Some(&s.id))?;
+                let cost: f64 = agents.iter().map(|a| a.cost_usd).sum();
+                let estimate = if agents.iter().any(|a| a.cost_is_estimate) { "~" } else { "" };
+                let (tokens_in, tokens_out) =
+                    agents.iter().fold((0, 0), |(i, o), a| (i + a.usage.input, o + a.usage.output));
+                println!("agents:      {}", agents.len());
+                println!("cost:        {estimate}${cost:.4} ({tokens_in} tokens in, {tokens_out} out)");
             }
         }
         SessionCommand::Rename { id, name } => {

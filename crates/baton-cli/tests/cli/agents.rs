@@ -53,6 +53,9 @@ fn spawn_wait_logs_status_send_and_abort_a_command_agent() {
     let list = h.ok(&["list", "--session", "work"]);
     assert!(list.contains("echo") && list.contains("exited"), "{list}");
 
+    let shown = h.ok(&["session", "show", "work"]);
+    assert!(shown.contains("agents:      1") && shown.contains("cost:        $0.0000"), "{shown}");
+
     let line = h.err(&["send", "echo", "again"]);
     assert!(line.contains("cannot take a message"), "{line}");
 }
