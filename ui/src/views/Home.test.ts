@@ -65,7 +65,8 @@ describe("Home", () => {
     expect(cells[0]!.textContent).toContain("middle");
     expect(cells[1]!.textContent).toContain("/src/middle");
     expect(cells[2]!.textContent).toContain("active");
-    const time = cells[3]!.querySelector("time")!;
+    expect(cells[3]!.textContent).toContain("none");
+    const time = cells[4]!.querySelector("time")!;
     expect(time.getAttribute("datetime")).toBe("2026-11-10T09:00:00.123456789Z");
     expect(time.textContent).toContain("2026");
     expect(rowOf("middle").dataset.sessionId).toBe("s-mid");
@@ -264,5 +265,27 @@ describe("Home", () => {
     await first.sessionCreate({ repo: "/src/stale", name: "stale" });
     await settle();
     expect(rowNames()).not.toContain("stale");
+  });
+
+  it("shows each session's agents, who needs the user, and their cost, live", async () => {
+    const backend = await renderHome({ sessions: SEED });
+    const name = rowNames()[0]!;
+    expect(within(rowOf(name)).getByTestId("session-agents").textContent).toContain("none");
+    await backend.agentSpawn({
+      session: name,
+      cli: "command",
+      prompt: "",
+      name: null,
+      model: null,
+      allowTools: [],
+      program: ["npm", "test"],
+      cwd: null,
+    });
+    await settle();
+    await waitFor(() => expect(within(rowOf(name)).getByTestId("session-agents").textContent).toMatch(/^\s*1/));
+    const others = rowNames().slice(1);
+    for (const other of others) {
+      expect(within(rowOf(other!)).getByTestId("session-agents").textContent).toContain("none");
+    }
   });
 });
