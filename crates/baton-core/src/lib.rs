@@ -16,6 +16,7 @@ pub mod session;
 pub mod settings;
 pub mod store;
 pub mod time;
+pub mod worktree;
 
 pub use engine::Engine;
 pub use error::{ApiError, Error, ErrorCode, Result};

@@ -8,3 +8,4 @@ mod protocols;
 mod sessions;
 mod store;
 mod support;
+mod worktrees;
