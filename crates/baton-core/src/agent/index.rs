@@ -86,6 +86,7 @@ fn write(conn: &rusqlite::Connection, batch: &[IndexRow]) -> rusqlite::Result<()
     // Plain INSERT: OR REPLACE makes SQLite keep a statement journal for every row. A row can
     // only exist already if a crash left the log and the index out of step: then replace.
     match write_with(conn, batch, "INSERT") {
+        // A repaired index (see `agents_reconcile`) re-sends rows that may be there already.
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
             write_with(conn, batch, "INSERT OR REPLACE")
         }

@@ -163,8 +163,46 @@ impl EventDecoder {
     }
 }
 
+/// One event of a replayed log, with the place of its line in the file.
+pub struct Replayed {
+    pub seq: u64,
+    pub ts: i64,
+    pub log_offset: u64,
+    pub log_len: u64,
+    pub event: AgentEvent,
+}
+
+/// Walks an agent's log from the start, decoding it exactly as the live path did, and gives
+/// each event to `visit` until it returns false. A missing log is an empty history; a line that
+/// is not a log entry (only a crash mid-write could leave one) becomes a raw event.
+pub fn log_walk(cli: CliKind, path: &Path, mut visit: impl FnMut(Replayed) -> bool) -> std::io::Result<()> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut decoder = EventDecoder::new(cli);
+    let mut seq = 0u64;
+    let mut offset = 0u64;
+    for line in BufReader::new(file).split(b'\n') {
+        let line = line?;
+        let len = line.len() as u64 + 1;
+        let (ts, events) = match serde_json::from_slice::<LogEntry>(&line) {
+            Ok(entry) => (entry.ts, decoder.decode(&entry)),
+            Err(_) => (0, vec![AgentEvent::Raw { line: String::from_utf8_lossy(&line).into_owned() }]),
+        };
+        for event in events {
+            seq += 1;
+            if !visit(Replayed { seq, ts, log_offset: offset, log_len: len, event }) {
+                return Ok(());
+            }
+        }
+        offset += len;
+    }
+    Ok(())
+}
+
 /// Replays an agent's log into its events, from `after` (exclusive) on, at most `limit` of them.
-/// A missing log is an empty history; a line that is not a log entry becomes a raw event.
 pub fn log_replay(
     agent_id: &str,
     cli: CliKind,
@@ -172,31 +210,13 @@ pub fn log_replay(
     after: u64,
     limit: usize,
 ) -> std::io::Result<Vec<AgentEventRecord>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut decoder = EventDecoder::new(cli);
-    let mut seq = 0u64;
     let mut out = Vec::new();
-    for line in BufReader::new(file).split(b'\n') {
-        let line = line?;
-        let (ts, events) = match serde_json::from_slice::<LogEntry>(&line) {
-            Ok(entry) => (entry.ts, decoder.decode(&entry)),
-            // Only a crash mid-write could leave this; keep what is there.
-            Err(_) => (0, vec![AgentEvent::Raw { line: String::from_utf8_lossy(&line).into_owned() }]),
-        };
-        for event in events {
-            seq += 1;
-            if seq > after {
-                out.push(AgentEventRecord { agent_id: agent_id.to_owned(), seq, ts, event });
-                if out.len() >= limit {
-                    return Ok(out);
-                }
-            }
+    log_walk(cli, path, |r| {
+        if r.seq > after {
+            out.push(AgentEventRecord { agent_id: agent_id.to_owned(), seq: r.seq, ts: r.ts, event: r.event });
         }
-    }
+        out.len() < limit
+    })?;
     Ok(out)
 }
 

@@ -208,11 +208,30 @@ impl Engine {
     }
 
     /// After a daemon restart: agents whose process was running are gone with it. They are
-    /// stopped (not failed): a message resumes their CLI's own session.
+    /// stopped (not failed): a message resumes their CLI's own session. A daemon that was
+    /// killed may not have written its last batch of the event index: it is filled in from
+    /// their logs, which had every line before it was parsed.
     pub(crate) fn agents_reconcile(&self) -> Result<()> {
-        let conn = self.inner.store.conn();
-        for id in record::agents_orphaned(&conn)? {
-            record::agent_state_set(&conn, &id, AgentState::Stopped, None, None)?;
+        let orphaned = record::agents_orphaned(&self.inner.store.conn())?;
+        for id in orphaned {
+            let agent = self.agent_get(&id)?;
+            let queued = super::log::log_walk(agent.cli, Path::new(&agent.log_path), |r| {
+                if r.event.is_indexed() {
+                    self.inner.index.push(super::index::IndexRow {
+                        agent_id: agent.id.clone(),
+                        seq: r.seq,
+                        ts: r.ts,
+                        kind: r.event.kind(),
+                        log_offset: r.log_offset,
+                        log_len: r.log_len,
+                    });
+                }
+                true
+            });
+            if let Err(e) = queued {
+                tracing::warn!(agent = %agent.id, "cannot read the agent's log to repair its index: {e}");
+            }
+            record::agent_state_set(&self.inner.store.conn(), &id, AgentState::Stopped, None, None)?;
         }
         Ok(())
     }

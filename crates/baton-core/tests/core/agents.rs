@@ -56,3 +56,48 @@ fn the_event_index_holds_what_is_looked_up_and_text_stays_in_the_log() {
     let line = std::str::from_utf8(&log[*offset as usize..(*offset + *len) as usize]).unwrap();
     assert!(line.contains("\\\"note\\\":\\\"exited\\\""), "{line}");
 }
+
+#[test]
+fn a_restart_after_a_crash_repairs_the_index_from_the_log_and_stops_orphans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = BatonHome::at(tmp.path().join("home"));
+    let repo = repo_new(tmp.path(), "r");
+    let session = {
+        let engine = Engine::open(home.clone()).unwrap();
+        engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None }).unwrap()
+    };
+    // What a daemon killed mid-run leaves: an agent recorded as running, its log complete,
+    // and none of its index rows written yet.
+    let log = home.logs_dir().join("agt_crashed.jsonl");
+    let note =
+        |n: serde_json::Value| serde_json::json!({"ts": 5, "stream": "baton", "line": n.to_string()}).to_string();
+    let lines = [
+        note(serde_json::json!({"note": "process_started", "pid": 1, "program": "p", "args": []})),
+        serde_json::json!({"ts": 6, "stream": "stdout", "line": "working"}).to_string(),
+        note(serde_json::json!({"note": "error", "message": "boom"})),
+        note(serde_json::json!({"note": "exited", "code": 1, "signal": null})),
+    ];
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    {
+        let conn = rusqlite::Connection::open(home.db_path()).unwrap();
+        conn.execute(
+            "INSERT INTO agents (id, session_id, name, cli, state, cwd, log_path, created_at, updated_at) \
+             VALUES ('agt_crashed', ?1, 'crashed', 'command', 'running', '/', ?2, 1, 1)",
+            rusqlite::params![session.id, log.to_string_lossy()],
+        )
+        .unwrap();
+    }
+
+    let engine = Engine::open(home.clone()).unwrap();
+    assert_eq!(engine.agent_get("agt_crashed").unwrap().state, AgentState::Stopped, "stopped, not failed");
+    engine.close();
+    let conn = rusqlite::Connection::open(home.db_path()).unwrap();
+    let rows: Vec<(i64, String)> = conn
+        .prepare("SELECT seq, kind FROM events WHERE agent_id = 'agt_crashed' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows, vec![(2, "error".to_string()), (3, "exited".to_string())]);
+}
