@@ -2,7 +2,7 @@
 // the `baton` CLI, tauri-driver (which starts WebKitWebDriver and the desktop app) and a
 // WebDriver session. Everything started here is stopped by `stop()`, by PID.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -46,6 +46,22 @@ async function portWait(port, ms) {
   throw new Error(`nothing listens on port ${port} after ${ms} ms`);
 }
 
+/** Desktop app processes running with this BATON_HOME. */
+function appPids(home) {
+  const pids = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readlinkSync(`/proc/${entry}/exe`).endsWith("/baton-desktop")) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      if (env.includes(`BATON_HOME=${home}`)) pids.push(Number(entry));
+    } catch {
+      // The process ended, or is not ours to read.
+    }
+  }
+  return pids;
+}
+
 export class Harness {
   constructor() {
     this.tmp = mkdtempSync(path.join(os.tmpdir(), "baton-e2e-"));
@@ -84,10 +100,15 @@ export class Harness {
   async start() {
     const port = await freePort();
     const nativePort = await freePort();
+    // The driver's output (and the app's, which inherits it) goes to a file: an inherited pipe
+    // held by a straggler would keep the test runner waiting for its end forever.
+    mkdirSync(shotsDir, { recursive: true });
+    const log = openSync(path.join(shotsDir, "tauri-driver.log"), "a");
     this.driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
       env: this.env,
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", log, log],
     });
+    closeSync(log);
     this.driver.on("error", (e) => {
       console.error(`cannot start tauri-driver (install it with \`cargo install tauri-driver --locked\`): ${e.message}`);
     });
@@ -134,6 +155,15 @@ export class Harness {
       const exited = new Promise((r) => this.driver.once("exit", r));
       this.driver.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    // WebKitWebDriver normally ends the app with the session; end any that outlived it (found
+    // by this test's own BATON_HOME, so nothing else is touched).
+    for (const pid of appPids(this.home)) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
     }
     try {
       this.baton("daemon", "stop");

@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p ../../target/e2e
-exec xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- \
+# Bounded: a process that outlives its test must fail the run, not hang it.
+exec timeout --kill-after=10 900 xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- \
   node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
