@@ -33,31 +33,6 @@ pub enum ErrorCode {
     Internal,
 }
 
-impl ErrorCode {
-    /// The snake_case name, as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotFound => "not_found",
-            Self::InvalidInput => "invalid_input",
-            Self::PathNotFound => "path_not_found",
-            Self::NotAGitRepo => "not_a_git_repo",
-            Self::BareRepo => "bare_repo",
-            Self::DuplicateName => "duplicate_name",
-            Self::DatabaseTooNew => "database_too_new",
-            Self::DatabaseCorrupt => "database_corrupt",
-            Self::DatabaseUnreadable => "database_unreadable",
-            Self::Unauthorized => "unauthorized",
-            Self::DaemonRunning => "daemon_running",
-            Self::DaemonUnreachable => "daemon_unreachable",
-            Self::CliMissing => "cli_missing",
-            Self::SpawnFailed => "spawn_failed",
-            Self::InvalidSettings => "invalid_settings",
-            Self::Io => "io",
-            Self::Internal => "internal",
-        }
-    }
-}
-
 /// What every client receives for a failed call: `{code, message}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{message}")]

@@ -100,13 +100,8 @@ impl LogWriter {
         Ok(Self { file, offset })
     }
 
-    /// Appends one entry with a single write, so a crash leaves whole lines. Returns the
-    /// entry's byte offset and length in the file.
-    pub fn append(&mut self, entry: &LogEntry) -> std::io::Result<(u64, u64)> {
-        Ok(self.append_all(std::slice::from_ref(entry))?[0])
-    }
-
-    /// Appends entries with a single write. Returns each entry's offset and length.
+    /// Appends entries with a single write, so a crash leaves whole lines. Returns each entry's
+    /// byte offset and length in the file.
     pub fn append_all(&mut self, entries: &[LogEntry]) -> std::io::Result<Vec<(u64, u64)>> {
         let mut bytes = Vec::new();
         let mut places = Vec::with_capacity(entries.len());
@@ -257,7 +252,7 @@ mod tests {
         ];
         let mut live_events = Vec::new();
         for e in &entries {
-            log.append(e).unwrap();
+            log.append_all(std::slice::from_ref(e)).unwrap();
             live_events.extend(live.decode(e));
         }
         let replayed: Vec<AgentEvent> =

@@ -9,7 +9,7 @@ use baton_core::agent::protocol::CliKind;
 use baton_core::agent::{Agent, AgentEvent, AgentSpawn, AgentState};
 use baton_core::session::SessionCreate;
 
-use crate::support::{TestDaemon, repo_new};
+use crate::support::{TestDaemon, group_gone, repo_new};
 
 fn session(d: &TestDaemon) -> String {
     let repo = repo_new(d.tmp.path(), "repo");
@@ -58,37 +58,6 @@ fn texts(d: &TestDaemon, id: &str) -> Vec<String> {
             _ => None,
         })
         .collect()
-}
-
-/// Processes of the group `pgid` that are still alive (zombies, already dead and waiting for
-/// their new parent to reap them, do not count).
-fn group_alive(pgid: u32) -> Vec<u32> {
-    let mut alive = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        // Fields after the command's closing parenthesis: state, ppid, pgrp, ...
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { continue };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z" {
-            alive.push(pid);
-        }
-    }
-    alive
-}
-
-/// Whether every process of the group has gone (within a second: SIGKILL is not instant).
-fn group_gone(pgid: u32) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(1);
-    loop {
-        if group_alive(pgid).is_empty() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

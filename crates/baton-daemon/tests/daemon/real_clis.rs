@@ -11,7 +11,7 @@ use baton_core::session::SessionCreate;
 use baton_fake_model::{AgentCli, FakeModel, Scenario, Step, cli_bin, cli_setup};
 use serde_json::json;
 
-use crate::support::{TestDaemon, repo_new};
+use crate::support::{TestDaemon, group_gone, repo_new};
 
 const KEY: &str = "baton-test-key";
 
@@ -181,21 +181,7 @@ fn claude_abort_mid_turn_kills_its_process_group() {
     let pid = a.pid.unwrap();
     let a = d.client.agent_stop(&a.id).unwrap();
     assert_eq!(a.state, AgentState::Stopped);
-    let pgid = rustix::process::Pid::from_raw(pid as i32).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while rustix::process::test_kill_process_group(pgid).is_ok() && !zombies_only(pid) {
-        assert!(Instant::now() < deadline, "processes of the agent's group are left");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn zombies_only(pgid: u32) -> bool {
-    std::fs::read_dir("/proc").unwrap().flatten().all(|e| {
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let rest = stat.rfind(')').map(|i| &stat[i + 2..]).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        !(f.len() > 2 && f[2] == pgid.to_string() && f[0] != "Z")
-    })
+    assert!(group_gone(pid), "processes of the agent's group are left");
 }
 
 #[test]

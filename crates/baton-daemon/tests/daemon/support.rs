@@ -92,3 +92,34 @@ pub fn http() -> ureq::Agent {
         .build()
         .into()
 }
+
+/// Processes of the group `pgid` that are still alive (zombies, already dead and waiting for
+/// their new parent to reap them, do not count).
+pub fn group_alive(pgid: u32) -> Vec<u32> {
+    let mut alive = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // Fields after the command's closing parenthesis: state, ppid, pgrp, ...
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z" {
+            alive.push(pid);
+        }
+    }
+    alive
+}
+
+/// Whether every process of the group has gone (within two seconds: SIGKILL is not instant).
+pub fn group_gone(pgid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        if group_alive(pgid).is_empty() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
