@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::agent::changes::ChangeWatch;
 use crate::agent::index::IndexWriter;
 use crate::agent::supervisor::{AgentRuntime, Live};
 use crate::error::Result;
@@ -37,6 +38,8 @@ pub(crate) struct Inner {
     pub runtime: Option<tokio::runtime::Handle>,
     /// The daemon's API address, given to agents in `BATON_API`.
     pub api_url: Mutex<Option<String>>,
+    /// Live changed files of agents' worktrees; `None` outside a runtime.
+    pub changes: Option<ChangeWatch>,
 }
 
 impl Inner {
@@ -69,18 +72,23 @@ impl Engine {
         })?;
         let store = Store::open(&home.db_path())?;
         let index = IndexWriter::start(&home.db_path())?;
+        let events = EventBus::default();
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let changes = runtime.as_ref().map(|h| ChangeWatch::start(h, events.clone()));
         let engine = Self {
             inner: Arc::new(Inner {
                 home,
                 store,
-                events: EventBus::default(),
+                events,
                 index,
                 agents: Mutex::new(HashMap::new()),
-                runtime: tokio::runtime::Handle::try_current().ok(),
+                runtime,
                 api_url: Mutex::new(None),
+                changes,
             }),
         };
         engine.agents_reconcile()?;
+        engine.worktrees_watch()?;
         Ok(engine)
     }
 

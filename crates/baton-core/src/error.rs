@@ -6,6 +6,7 @@ use ts_rs::TS;
 
 use crate::agent::record::AgentError;
 use crate::settings::SettingsError;
+use crate::worktree::WorktreeError;
 use crate::{git::GitError, session::SessionError, store::StoreError};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -29,6 +30,12 @@ pub enum ErrorCode {
     CliMissing,
     SpawnFailed,
     InvalidSettings,
+    /// A merge would conflict; the message lists the files.
+    MergeConflict,
+    /// The merge target is checked out with uncommitted changes.
+    DirtyCheckout,
+    /// The agent is working; wait for it or stop it first.
+    AgentBusy,
     Io,
     Internal,
 }
@@ -59,6 +66,8 @@ pub enum Error {
     Agent(#[from] AgentError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Worktree(#[from] WorktreeError),
 }
 
 impl Error {
@@ -69,6 +78,7 @@ impl Error {
             Self::Git(e) => e.code(),
             Self::Agent(e) => e.code(),
             Self::Settings(e) => e.code(),
+            Self::Worktree(e) => e.code(),
         }
     }
 

@@ -8,6 +8,7 @@ use ts_rs::TS;
 
 use crate::agent::{Agent, AgentEventRecord};
 use crate::session::Session;
+use crate::worktree::ChangedFile;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -25,6 +26,15 @@ pub enum EngineEvent {
     /// Something an agent did.
     AgentEvent {
         record: AgentEventRecord,
+    },
+    /// The agent and its record were removed.
+    AgentRemoved {
+        agent_id: String,
+    },
+    /// The live list of files changed in an agent's worktree.
+    AgentChanges {
+        agent_id: String,
+        files: Vec<ChangedFile>,
     },
 }
 

@@ -21,6 +21,7 @@ pub struct Session {
     /// The branch checked out when the session was made (the default merge target).
     pub base_branch: Option<String>,
     pub state: SessionState,
+    pub settings: SessionSettings,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -43,6 +44,22 @@ impl SessionState {
     }
 }
 
+/// A session's own settings (the `settings` column, JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSettings {
+    /// Tools every agent of the session may use.
+    #[serde(default)]
+    pub allow_tools: Vec<String>,
+    /// Agents' branch names: `{session}` and `{agent}` are replaced [default:
+    /// `baton/{session}/{agent}`].
+    #[serde(default)]
+    pub branch_pattern: Option<String>,
+    /// A shell command run in each new worktree before its agent starts (e.g. `npm ci`).
+    #[serde(default)]
+    pub setup_command: Option<String>,
+}
+
 /// A request to make a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -62,6 +79,12 @@ pub struct SessionUpdate {
     pub name: Option<String>,
     #[serde(default)]
     pub archived: Option<bool>,
+    /// An empty text clears it.
+    #[serde(default)]
+    pub branch_pattern: Option<String>,
+    /// An empty text clears it.
+    #[serde(default)]
+    pub setup_command: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +107,7 @@ impl SessionError {
     }
 }
 
-const COLUMNS: &str = "id, name, repo, base_branch, state, created_at, updated_at";
+const COLUMNS: &str = "id, name, repo, base_branch, state, created_at, updated_at, settings";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     let state: String = row.get(4)?;
@@ -96,6 +119,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         state: if state == "archived" { SessionState::Archived } else { SessionState::Active },
         created_at: time::ms_to_rfc3339(row.get(5)?),
         updated_at: time::ms_to_rfc3339(row.get(6)?),
+        settings: serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default(),
     })
 }
 
@@ -186,34 +210,36 @@ pub(crate) fn session_update(conn: &Connection, id_or_name: &str, update: &Sessi
             params![session.id, state.as_str(), now],
         )?;
     }
+    if update.branch_pattern.is_some() || update.setup_command.is_some() {
+        let mut settings = session.settings.clone();
+        let clean = |v: &String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        if let Some(pattern) = &update.branch_pattern {
+            settings.branch_pattern = clean(pattern);
+        }
+        if let Some(command) = &update.setup_command {
+            settings.setup_command = clean(command);
+        }
+        settings_write(conn, &session.id, &settings)?;
+    }
     session_get(conn, &session.id)
 }
 
 /// Tools the session's policy allows every agent (`settings.allowTools`).
 pub(crate) fn session_allow_tools(conn: &Connection, id: &str) -> Result<Vec<String>> {
-    let settings: String = conn.query_row("SELECT settings FROM sessions WHERE id = ?1", [id], |r| r.get(0))?;
-    let value: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
-    Ok(value["allowTools"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
-        .unwrap_or_default())
+    Ok(session_get(conn, id)?.settings.allow_tools)
 }
 
 pub(crate) fn session_allow_tool_add(conn: &Connection, id: &str, tool: &str) -> Result<()> {
-    let mut tools = session_allow_tools(conn, id)?;
-    if !tools.iter().any(|t| t == tool) {
-        tools.push(tool.to_owned());
+    let mut settings = session_get(conn, id)?.settings;
+    if !settings.allow_tools.iter().any(|t| t == tool) {
+        settings.allow_tools.push(tool.to_owned());
     }
-    let settings: String = conn.query_row("SELECT settings FROM sessions WHERE id = ?1", [id], |r| r.get(0))?;
-    let mut value: serde_json::Value = serde_json::from_str(&settings).unwrap_or_else(|_| serde_json::json!({}));
-    if !value.is_object() {
-        value = serde_json::json!({});
-    }
-    value["allowTools"] = serde_json::json!(tools);
-    conn.execute(
-        "UPDATE sessions SET settings = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, value.to_string(), time::now_ms()],
-    )?;
+    settings_write(conn, id, &settings)
+}
+
+fn settings_write(conn: &Connection, id: &str, settings: &SessionSettings) -> Result<()> {
+    let json = serde_json::to_string(settings).unwrap_or_else(|_| "{}".into());
+    conn.execute("UPDATE sessions SET settings = ?2, updated_at = ?3 WHERE id = ?1", params![id, json, time::now_ms()])?;
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! nothing.
 //!
 //! ```json
-//! { "clis": { "claude": { "binary": "/opt/claude/bin/claude", "args": [], "env": { "K": "V" } } } }
+//! { "clis": { "claude": { "binary": "/opt/claude/bin/claude", "args": [], "env": { "K": "V" } } },
+//!   "worktrees": { "retentionDays": 7, "archivedRetentionDays": 1 } }
 //! ```
 
 use std::collections::BTreeMap;
@@ -19,6 +20,33 @@ use crate::error::ErrorCode;
 pub struct Settings {
     #[serde(default)]
     pub clis: CliSettingsMap,
+    #[serde(default)]
+    pub worktrees: WorktreeSettings,
+}
+
+/// How long finished agents' worktrees are kept before garbage collection removes them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorktreeSettings {
+    #[serde(default = "retention_default")]
+    pub retention_days: f64,
+    /// For agents of archived sessions: sooner.
+    #[serde(default = "archived_retention_default")]
+    pub archived_retention_days: f64,
+}
+
+impl Default for WorktreeSettings {
+    fn default() -> Self {
+        Self { retention_days: retention_default(), archived_retention_days: archived_retention_default() }
+    }
+}
+
+fn retention_default() -> f64 {
+    7.0
+}
+
+fn archived_retention_default() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -12,3 +12,8 @@ pub fn ms_to_rfc3339(ms: i64) -> String {
         Err(_) => String::from("invalid-time"),
     }
 }
+
+/// An RFC 3339 time back to milliseconds since the epoch.
+pub fn rfc3339_to_ms(text: &str) -> Option<i64> {
+    text.parse::<jiff::Timestamp>().ok().map(|t| t.as_millisecond())
+}

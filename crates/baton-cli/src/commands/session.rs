@@ -98,15 +98,15 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
             }
         }
         SessionCommand::Rename { id, name } => {
-            let s = client.session_update(&id, &SessionUpdate { name: Some(name), archived: None })?;
+            let s = client.session_update(&id, &SessionUpdate { name: Some(name), archived: None, ..Default::default() })?;
             println!("renamed {} to {:?}", s.id, s.name);
         }
         SessionCommand::Archive { id } => {
-            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(true) })?;
+            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(true), ..Default::default() })?;
             println!("archived {} ({})", s.id, s.name);
         }
         SessionCommand::Unarchive { id } => {
-            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(false) })?;
+            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(false), ..Default::default() })?;
             println!("unarchived {} ({})", s.id, s.name);
         }
     }

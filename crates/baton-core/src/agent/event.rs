@@ -98,6 +98,16 @@ pub enum AgentEvent {
     Raw {
         line: String,
     },
+    /// What Baton did for the agent (its worktree was made, a setup command's output...).
+    Notice {
+        message: String,
+    },
+    /// The agent's worktree was saved as checkpoint `n` (restorable).
+    Checkpoint {
+        n: u32,
+        commit: String,
+        message: String,
+    },
     /// The process ended: with `code`, or killed by `signal`.
     Exited {
         #[ts(type = "number | null")]
@@ -142,6 +152,8 @@ impl AgentEvent {
             Self::Stderr { .. } => "stderr",
             Self::Raw { .. } => "raw",
             Self::Exited { .. } => "exited",
+            Self::Notice { .. } => "notice",
+            Self::Checkpoint { .. } => "checkpoint",
         }
     }
 }

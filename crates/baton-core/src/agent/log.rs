@@ -56,6 +56,16 @@ pub enum Note {
     Error {
         message: String,
     },
+    /// What Baton did for the agent: its worktree, a setup command's output.
+    Notice {
+        message: String,
+    },
+    /// The worktree's state was saved as a checkpoint.
+    Checkpoint {
+        n: u32,
+        commit: String,
+        message: String,
+    },
 }
 
 /// An event with its place in the agent's history.
@@ -152,6 +162,8 @@ impl EventDecoder {
                 }
                 Ok(Note::Exited { code, signal }) => vec![AgentEvent::Exited { code, signal }],
                 Ok(Note::Error { message }) => vec![AgentEvent::Error { message }],
+                Ok(Note::Notice { message }) => vec![AgentEvent::Notice { message }],
+                Ok(Note::Checkpoint { n, commit, message }) => vec![AgentEvent::Checkpoint { n, commit, message }],
                 Err(_) => vec![AgentEvent::Raw { line: entry.line.clone() }],
             },
         }

@@ -1,14 +1,17 @@
 //! Agents: one CLI process (or a series of them, one per turn, for CLIs that resume) working in
 //! a session, its normalised events, its log and its record in the store.
 
+pub(crate) mod changes;
 pub mod event;
 pub(crate) mod index;
 pub mod log;
 mod ops;
 pub mod protocol;
 pub mod record;
+mod work;
 pub(crate) mod supervisor;
 
 pub use event::AgentEvent;
 pub use log::AgentEventRecord;
-pub use record::{Agent, AgentSpawn, AgentState, PermissionRequest};
+pub use record::{Agent, AgentSpawn, AgentState, AgentWorktree, PermissionRequest};
+pub use work::{GcEntry, GcReport};

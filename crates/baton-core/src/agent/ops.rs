@@ -31,7 +31,8 @@ impl Engine {
         if req.cli != CliKind::Command && req.prompt.trim().is_empty() {
             return Err(AgentError::Invalid("the prompt is empty; say what the agent should do".into()).into());
         }
-        let cwd = PathBuf::from(req.cwd.clone().unwrap_or_else(|| session.repo.clone()));
+        let given_cwd = req.cwd.as_ref().filter(|c| !c.trim().is_empty()).map(PathBuf::from);
+        let cwd = given_cwd.clone().unwrap_or_else(|| PathBuf::from(&session.repo));
         if !cwd.is_dir() {
             return Err(AgentError::Invalid(format!(
                 "{} is not a folder; the agent needs one to work in",
@@ -46,7 +47,17 @@ impl Engine {
             Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
             _ => self.agent_name_default(&session.id, req.cli)?,
         };
-        let agent = record::agent_insert(
+        if record::agent_name_taken(&self.inner.store.conn(), &session.id, &name)? {
+            return Err(AgentError::DuplicateName(name).into());
+        }
+        // Its own worktree unless it was given a folder; made before the record, so a failure
+        // leaves no agent behind.
+        let worktree = match given_cwd {
+            Some(_) => None,
+            None => Some(self.worktree_make(&session, &name)?),
+        };
+        let cwd = worktree.as_ref().map_or(cwd, |w| PathBuf::from(&w.path));
+        let inserted = record::agent_insert(
             &self.inner.store.conn(),
             &AgentNew {
                 session_id: &session.id,
@@ -59,8 +70,48 @@ impl Engine {
                 allowed_tools: &req.allow_tools,
                 log_dir: &self.inner.home.logs_dir(),
             },
-        )?;
+        )
+        .and_then(|agent| match &worktree {
+            Some(wt) => record::agent_worktree_set(&self.inner.store.conn(), &agent.id, wt).map(|()| agent),
+            None => Ok(agent),
+        });
+        let agent = match inserted {
+            Ok(agent) => self.agent_get(&agent.id)?,
+            Err(e) => {
+                if let Some(wt) = &worktree {
+                    let repo = Path::new(&session.repo);
+                    let _ = crate::worktree::worktree_remove(repo, Path::new(&wt.path), true);
+                    let _ = crate::worktree::gc::branch_delete(repo, &wt.branch);
+                }
+                return Err(e);
+            }
+        };
         self.inner.agent_publish(&agent.id);
+        if let Some(wt) = &worktree {
+            self.runtime_slot(&agent)?;
+            self.worktree_notes(&agent, wt);
+            if let Some(command) = session.settings.setup_command.clone() {
+                // Setup may take minutes (`npm ci`): the agent is `starting` meanwhile.
+                let engine = self.clone();
+                let prompt = req.prompt.clone();
+                let launch_handle = handle.clone();
+                let id = agent.id.clone();
+                handle.spawn_blocking(move || match engine.setup_run(&agent, &command) {
+                    // A failure to start is recorded and noted by `process_launch` itself.
+                    Ok(()) => {
+                        let _ = engine.process_launch(&launch_handle, &agent, &settings, program, &prompt, None, &[]);
+                    }
+                    Err(message) => {
+                        engine.note_blocking(&agent.id, &Note::Error { message });
+                        let conn = engine.inner.store.conn();
+                        let _ = record::agent_state_set(&conn, &agent.id, AgentState::Failed, None, None);
+                        drop(conn);
+                        engine.inner.agent_publish(&agent.id);
+                    }
+                });
+                return self.agent_get(&id);
+            }
+        }
         self.process_launch(&handle, &agent, &settings, program, &req.prompt, None, &[])?;
         self.agent_get(&agent.id)
     }
@@ -236,7 +287,7 @@ impl Engine {
         Ok(())
     }
 
-    fn settings(&self) -> Result<Settings> {
+    pub(crate) fn settings(&self) -> Result<Settings> {
         Ok(Settings::load(&self.inner.home.settings_file())?)
     }
 
@@ -295,6 +346,7 @@ impl Engine {
         };
         let settings = self.settings()?;
         let program = program_resolve(&settings, agent.cli, &agent.command)?;
+        self.worktree_ensure(agent)?;
         self.process_launch(handle, agent, &settings, program, message, Some(&session_id), extra_tools)?;
         self.agent_get(&agent.id)
     }
@@ -372,7 +424,7 @@ impl Engine {
     }
 
     /// The agent's runtime, opened (continuing its log's event count) if this daemon has none yet.
-    fn runtime_slot(&self, agent: &Agent) -> Result<Arc<tokio::sync::Mutex<AgentRuntime>>> {
+    pub(crate) fn runtime_slot(&self, agent: &Agent) -> Result<Arc<tokio::sync::Mutex<AgentRuntime>>> {
         if let Some(slot) = self.inner.agents().get(&agent.id) {
             return Ok(slot.runtime.clone());
         }

@@ -46,6 +46,30 @@ pub struct Agent {
     pub updated_at: String,
     /// Permission requests waiting for the user.
     pub pending: Vec<PermissionRequest>,
+    /// The agent's own worktree and branch; `None` when it works in a folder it was given.
+    pub worktree: Option<AgentWorktree>,
+}
+
+/// Where an agent works in git: its worktree, its branch, what the branch started from, and its
+/// last merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentWorktree {
+    pub path: String,
+    pub branch: String,
+    /// The ref the branch was made from (the default merge target).
+    pub base_ref: String,
+    /// The commit `base_ref` pointed to then.
+    pub base_commit: String,
+    pub merged_into: Option<String>,
+    /// The branch's tip when it was last merged.
+    pub merged_tip: Option<String>,
+    /// RFC 3339.
+    pub merged_at: Option<String>,
+    /// When the worktree folder was removed (the branch may remain). RFC 3339.
+    pub removed_at: Option<String>,
+    /// When the branch was deleted, its work merged. RFC 3339.
+    pub branch_deleted_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -166,6 +190,8 @@ pub enum AgentError {
     Log { path: String, detail: String },
     #[error("the daemon has no runtime for agents; this is a bug in the shell that opened the engine")]
     NoRuntime,
+    #[error("agent {agent} is {state}; {what}")]
+    Busy { agent: String, state: &'static str, what: &'static str },
 }
 
 impl AgentError {
@@ -178,13 +204,15 @@ impl AgentError {
             Self::Spawn { .. } => ErrorCode::SpawnFailed,
             Self::Log { .. } => ErrorCode::Io,
             Self::NoRuntime => ErrorCode::Internal,
+            Self::Busy { .. } => ErrorCode::AgentBusy,
         }
     }
 }
 
 const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, prompt, cli_session_id, pid, exit_code, \
      allowed_tools, turns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, \
-     cost_is_estimate, log_path, last_event_at, created_at, updated_at";
+     cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
+     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -222,6 +250,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         created_at: time::ms_to_rfc3339(row.get(22)?),
         updated_at: time::ms_to_rfc3339(row.get(23)?),
         pending: Vec::new(),
+        worktree: match (row.get::<_, Option<String>>(24)?, row.get::<_, Option<String>>(25)?) {
+            (Some(path), Some(branch)) => Some(AgentWorktree {
+                path,
+                branch,
+                base_ref: row.get::<_, Option<String>>(26)?.unwrap_or_default(),
+                base_commit: row.get::<_, Option<String>>(27)?.unwrap_or_default(),
+                merged_into: row.get(28)?,
+                merged_tip: row.get(29)?,
+                merged_at: row.get::<_, Option<i64>>(30)?.map(time::ms_to_rfc3339),
+                removed_at: row.get::<_, Option<i64>>(31)?.map(time::ms_to_rfc3339),
+                branch_deleted_at: row.get::<_, Option<i64>>(32)?.map(time::ms_to_rfc3339),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -238,13 +280,59 @@ pub(crate) struct AgentNew<'a> {
     pub log_dir: &'a std::path::Path,
 }
 
-pub(crate) fn agent_insert(conn: &Connection, new: &AgentNew<'_>) -> Result<Agent> {
-    let taken: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM agents WHERE session_id = ?1 AND name = ?2)",
-        params![new.session_id, new.name],
-        |r| r.get(0),
+/// Records the worktree made for an agent (after its record, before its process).
+pub(crate) fn agent_worktree_set(conn: &Connection, id: &str, wt: &crate::worktree::Worktree) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET worktree_path = ?2, cwd = ?2, branch = ?3, base_ref = ?4, base_commit = ?5, updated_at = ?6 \
+         WHERE id = ?1",
+        params![id, wt.path, wt.branch, wt.base_ref, wt.base_commit, time::now_ms()],
     )?;
-    if taken {
+    Ok(())
+}
+
+/// Records a merge of the agent's branch (its tip then), so garbage collection knows a squashed
+/// branch was merged.
+pub(crate) fn agent_merged_set(conn: &Connection, id: &str, into: &str, tip: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET merged_into = ?2, merged_tip = ?3, merged_at = ?4, updated_at = ?4 WHERE id = ?1",
+        params![id, into, tip, time::now_ms()],
+    )?;
+    Ok(())
+}
+
+/// The agent's worktree folder is gone (removed, or collected); its branch stays.
+pub(crate) fn agent_worktree_removed(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("UPDATE agents SET worktree_removed_at = ?2 WHERE id = ?1", params![id, time::now_ms()])?;
+    Ok(())
+}
+
+/// The agent's worktree is back (made again from its branch).
+pub(crate) fn agent_worktree_restored(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("UPDATE agents SET worktree_removed_at = NULL WHERE id = ?1", params![id])?;
+    Ok(())
+}
+
+/// The agent's branch was deleted (its work was merged).
+pub(crate) fn agent_branch_deleted(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("UPDATE agents SET branch_deleted_at = ?2 WHERE id = ?1", params![id, time::now_ms()])?;
+    Ok(())
+}
+
+pub(crate) fn agent_delete(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM agents WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub(crate) fn agent_name_taken(conn: &Connection, session_id: &str, name: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM agents WHERE session_id = ?1 AND name = ?2)",
+        params![session_id, name],
+        |r| r.get(0),
+    )?)
+}
+
+pub(crate) fn agent_insert(conn: &Connection, new: &AgentNew<'_>) -> Result<Agent> {
+    if agent_name_taken(conn, new.session_id, new.name)? {
         return Err(AgentError::DuplicateName(new.name.into()).into());
     }
     let id = ids::new_id("agt");

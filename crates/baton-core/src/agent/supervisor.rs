@@ -49,6 +49,8 @@ pub(crate) struct AgentRuntime {
     seq: u64,
     /// A permission was denied during the current turn.
     turn_denied: bool,
+    /// A turn ended since the supervisor last looked: time for a checkpoint.
+    turn_ended: bool,
     stop_requested: bool,
 }
 
@@ -69,6 +71,7 @@ impl AgentRuntime {
             decoder: EventDecoder::new(cli),
             seq,
             turn_denied: false,
+            turn_ended: false,
             stop_requested: false,
         })
     }
@@ -166,6 +169,7 @@ impl AgentRuntime {
             AgentEvent::TurnCompleted { .. } => {
                 let state = if self.turn_denied { AgentState::NeedsInput } else { AgentState::Waiting };
                 self.turn_denied = false;
+                self.turn_ended = true;
                 record::agent_turn_count(&conn, id, time::now_ms()).and_then(|()| state_set(&conn, id, state))
             }
             _ => return,
@@ -280,7 +284,11 @@ async fn supervise(
         tokio::select! {
             line = out.next(), if !out.done => if let Some(line) = line {
                 let lines = out.with_buffered(line);
-                runtime.lock().await.record_all(&inner, Stream::Stdout, lines);
+                let mut rt = runtime.lock().await;
+                rt.record_all(&inner, Stream::Stdout, lines);
+                if std::mem::take(&mut rt.turn_ended) {
+                    super::work::checkpoint_schedule(inner.clone(), rt.agent_id.clone());
+                }
             },
             line = err.next(), if !err.done => if let Some(line) = line {
                 let lines = err.with_buffered(line);
@@ -351,6 +359,8 @@ async fn supervise(
     drop(rt);
     inner.agent_live_remove(&id);
     inner.agent_publish(&id);
+    // What the process left in the worktree (a turn it never finished, files it wrote on exit).
+    super::work::checkpoint_schedule(inner.clone(), id);
     let _ = done.send(true);
 }
 
@@ -365,7 +375,7 @@ async fn stdin_write(stdin: &mut Option<ChildStdin>, line: &str) {
     }
 }
 
-fn group_signal(pid: Option<u32>, signal: rustix::process::Signal) {
+pub(crate) fn group_signal(pid: Option<u32>, signal: rustix::process::Signal) {
     if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()).and_then(rustix::process::Pid::from_raw) {
         let _ = rustix::process::kill_process_group(pid, signal);
     }

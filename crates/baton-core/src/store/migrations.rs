@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_init", include_str!("../../../../migrations/0001_init.sql")),
     (2, "0002_agents_live", include_str!("../../../../migrations/0002_agents_live.sql")),
     (3, "0003_events_index_lean", include_str!("../../../../migrations/0003_events_index_lean.sql")),
+    (4, "0004_agent_worktrees", include_str!("../../../../migrations/0004_agent_worktrees.sql")),
 ];
 
 /// The schema version this build writes.

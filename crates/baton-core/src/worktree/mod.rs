@@ -2,6 +2,9 @@
 //! each other or with the user. Owns the per-repository write lock, branch naming, creating and
 //! removing worktrees, and listing a worktree's changes.
 //!
+//! Submodules: [`snapshot`] (the state of a worktree as a tree; checkpoints), [`diff`], [`merge`]
+//! and [`gc`].
+//!
 //! Everything here is synchronous and runs the `git` command line (like `git.rs`): callers run it
 //! off the async runtime (`spawn_blocking`). Branches are never deleted here (house style 7: never
 //! delete a branch that may hold unmerged work).
@@ -16,6 +19,11 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::ErrorCode;
+
+pub mod diff;
+pub mod gc;
+pub mod merge;
+pub mod snapshot;
 
 /// The default for [`branch_name`]'s pattern.
 pub const BRANCH_PATTERN_DEFAULT: &str = "baton/{session}/{agent}";
@@ -47,12 +55,20 @@ pub enum WorktreeError {
     GitMissing(String),
     #[error("git {args} failed in {dir}: {stderr}")]
     GitFailed { args: String, dir: PathBuf, stderr: String },
+    #[error("merging into {into} would conflict in {files}; ask the agent to rebase on {into}, or resolve by hand", files = .files.join(", "))]
+    Conflicts { into: String, files: Vec<String> },
+    #[error("{into} is checked out in {checkout} with uncommitted changes ({files}); commit or stash them first", checkout = .checkout.display(), files = .files.join(", "))]
+    TargetDirty { into: String, checkout: PathBuf, files: Vec<String> },
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl WorktreeError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidInput(_) | Self::Dirty { .. } => ErrorCode::InvalidInput,
+            Self::InvalidInput(_) | Self::Dirty { .. } | Self::Refused(_) => ErrorCode::InvalidInput,
+            Self::Conflicts { .. } => ErrorCode::MergeConflict,
+            Self::TargetDirty { .. } => ErrorCode::DirtyCheckout,
             Self::NotARepo(_) => ErrorCode::NotAGitRepo,
             Self::BaseRefMissing { .. } | Self::NotAWorktree(_) => ErrorCode::NotFound,
             Self::NoFreeName(_) => ErrorCode::DuplicateName,
@@ -119,7 +135,7 @@ pub fn repo_write_lock(repo_root: &Path) -> RepoWriteGuard {
 /// Turns any text (an agent's or a session's name) into one valid git ref component, so users can
 /// name agents freely: lowercase, invalid characters to `-`, no `..`, no leading or trailing `-`
 /// or `.`, no trailing `.lock`, never empty.
-fn ref_component_sanitise(value: &str) -> String {
+pub(crate) fn ref_component_sanitise(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars().flat_map(char::to_lowercase) {
         let c = if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' };
@@ -226,6 +242,12 @@ pub fn worktree_create(spec: &WorktreeSpec) -> Result<Worktree, WorktreeError> {
     let base = git(repo, ["rev-parse", "--verify", "--quiet", &format!("{}^{{commit}}", spec.base_ref)])?;
     let base_commit = String::from_utf8_lossy(&base.stdout).trim().to_owned();
     if !base.status.success() || base_commit.is_empty() {
+        if commit_of(repo, "HEAD")?.is_none() {
+            return Err(WorktreeError::InvalidInput(format!(
+                "{} has no commits yet, so there is nothing to branch from; make a first commit (e.g. `git commit --allow-empty -m init`)",
+                repo.display()
+            )));
+        }
         return Err(WorktreeError::BaseRefMissing { base_ref: spec.base_ref.clone(), repo: repo.to_owned() });
     }
 
@@ -474,6 +496,25 @@ pub fn worktree_remove(repo_root: &Path, path: &Path, force: bool) -> Result<(),
     Ok(())
 }
 
+/// Makes an agent's worktree again at `path` from its branch, after its folder was deleted by
+/// hand (what was uncommitted in it is gone; the branch's commits are not).
+pub fn worktree_repair(repo_root: &Path, path: &Path, branch: &str) -> Result<(), WorktreeError> {
+    let _guard = repo_write_lock(repo_root);
+    if path.exists() {
+        return Ok(());
+    }
+    if !branch_exists(repo_root, branch)? {
+        return Err(WorktreeError::Refused(format!(
+            "the worktree {} was deleted and its branch {branch} is gone too; spawn a new agent",
+            path.display()
+        )));
+    }
+    git_ok(repo_root, ["worktree", "prune"])?;
+    let args: [&OsStr; 4] = ["worktree".as_ref(), "add".as_ref(), path.as_os_str(), branch.as_ref()];
+    git_ok(repo_root, args)?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Changes
 
@@ -523,7 +564,7 @@ fn status_parse(out: &[u8]) -> Vec<ChangedFile> {
 // ---------------------------------------------------------------------------------------------
 // Running git
 
-fn git_command(dir: Option<&Path>) -> Command {
+pub(crate) fn git_command(dir: Option<&Path>) -> Command {
     let mut cmd = Command::new("git");
     if let Some(dir) = dir {
         cmd.arg("-C").arg(dir);
@@ -533,7 +574,7 @@ fn git_command(dir: Option<&Path>) -> Command {
     cmd
 }
 
-fn git<I, S>(dir: &Path, args: I) -> Result<Output, WorktreeError>
+pub(crate) fn git<I, S>(dir: &Path, args: I) -> Result<Output, WorktreeError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -542,13 +583,24 @@ where
 }
 
 /// Runs git and returns its stdout, or its stderr as the error.
-fn git_ok<I, S>(dir: &Path, args: I) -> Result<Vec<u8>, WorktreeError>
+pub(crate) fn git_ok<I, S>(dir: &Path, args: I) -> Result<Vec<u8>, WorktreeError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    git_env_ok(dir, args, &[])
+}
+
+/// [`git_ok`] with extra environment (a temporary index, a commit's author).
+pub(crate) fn git_env_ok<I, S>(dir: &Path, args: I, env: &[(&str, &OsStr)]) -> Result<Vec<u8>, WorktreeError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
     let args: Vec<S> = args.into_iter().collect();
-    let out = git(dir, &args)?;
+    let mut cmd = git_command(Some(dir));
+    cmd.args(&args).envs(env.iter().map(|(k, v)| (k, v)));
+    let out = cmd.output().map_err(|e| WorktreeError::GitMissing(e.to_string()))?;
     if !out.status.success() {
         return Err(WorktreeError::GitFailed {
             args: args.iter().map(|a| a.as_ref().to_string_lossy()).collect::<Vec<_>>().join(" "),
@@ -557,6 +609,38 @@ where
         });
     }
     Ok(out.stdout)
+}
+
+/// [`git_ok`]'s output as one trimmed line (an object id, a ref).
+pub(crate) fn git_line<I, S>(dir: &Path, args: I) -> Result<String, WorktreeError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    Ok(String::from_utf8_lossy(&git_ok(dir, args)?).trim().to_owned())
+}
+
+/// The commit `rev` names, or `None` when it names none.
+pub(crate) fn commit_of(dir: &Path, rev: &str) -> Result<Option<String>, WorktreeError> {
+    let out = git(dir, ["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
+    let oid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    Ok((out.status.success() && !oid.is_empty()).then_some(oid))
+}
+
+/// Author and committer for the commits Baton makes, when the repository has no identity of its
+/// own configured (a commit would fail otherwise). A configured identity is kept.
+pub(crate) fn identity_env(dir: &Path) -> Vec<(&'static str, &'static OsStr)> {
+    let configured = git(dir, ["config", "user.email"]).is_ok_and(|o| o.status.success());
+    if configured {
+        return Vec::new();
+    }
+    let (name, email): (&OsStr, &OsStr) = ("Baton".as_ref(), "baton@localhost".as_ref());
+    vec![
+        ("GIT_AUTHOR_NAME", name),
+        ("GIT_AUTHOR_EMAIL", email),
+        ("GIT_COMMITTER_NAME", name),
+        ("GIT_COMMITTER_EMAIL", email),
+    ]
 }
 
 #[cfg(test)]

@@ -1,0 +1,474 @@
+//! What agents produce, in git: the worktree made for each agent at spawn (and its setup
+//! command), checkpoints after each turn, changes, diff, merge, restore, removal and garbage
+//! collection. Git work blocks: these run on the caller's thread (the daemon calls the engine
+//! from blocking threads) or on `spawn_blocking`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::log::Note;
+use super::record::{self, Agent, AgentError, AgentState};
+use super::supervisor::group_signal;
+use crate::engine::{Engine, Inner};
+use crate::error::Result;
+use crate::session::{Session, SessionState};
+use crate::worktree::diff::{WorktreeDiff, tree_diff, worktree_diff};
+use crate::worktree::merge::{MergeReport, MergeRequest, MergeSpec, merge};
+use crate::worktree::snapshot::{Checkpoint, RestoreReport, checkpoint_list, checkpoint_restore, checkpoint_save};
+use crate::worktree::{self, BRANCH_PATTERN_DEFAULT, ChangedFile, Worktree, WorktreeError, WorktreeSpec, gc};
+use crate::{time, worktree::ref_component_sanitise};
+
+/// What garbage collection did (or, dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GcReport {
+    pub dry_run: bool,
+    /// Worktrees removed.
+    pub removed: Vec<GcEntry>,
+    /// Worktrees and branches kept, and why.
+    pub kept: Vec<GcEntry>,
+    pub branches_deleted: Vec<String>,
+    /// Bytes used by Baton's worktrees before and after.
+    #[ts(type = "number")]
+    pub disk_bytes_before: u64,
+    #[ts(type = "number")]
+    pub disk_bytes_after: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GcEntry {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub path: String,
+    pub branch: String,
+    pub reason: String,
+}
+
+impl Engine {
+    /// Makes the worktree an agent named `name` will work in, on a new branch from the session's
+    /// base branch (its HEAD's commit when the session was made on a detached HEAD).
+    pub(crate) fn worktree_make(&self, session: &Session, name: &str) -> Result<Worktree> {
+        let repo = PathBuf::from(&session.repo);
+        let pattern = session.settings.branch_pattern.as_deref().unwrap_or(BRANCH_PATTERN_DEFAULT);
+        let spec = WorktreeSpec {
+            repo_name: repo.file_name().map_or_else(|| "repo".into(), |n| ref_component_sanitise(&n.to_string_lossy())),
+            repo_root: repo,
+            worktrees_dir: self.inner.home.worktrees_dir(),
+            name: ref_component_sanitise(name),
+            branch: worktree::branch_name(pattern, &session.name, name),
+            base_ref: session.base_branch.clone().unwrap_or_else(|| "HEAD".into()),
+        };
+        Ok(worktree::worktree_create(&spec)?)
+    }
+
+    /// Tells the lane where the agent works, and anything git had to say about it.
+    pub(crate) fn worktree_notes(&self, agent: &Agent, wt: &Worktree) {
+        let short = &wt.base_commit[..wt.base_commit.len().min(8)];
+        let mut lines = vec![format!("working in {} on branch {} (from {} at {short})", wt.path, wt.branch, wt.base_ref)];
+        lines.extend(wt.notes.iter().cloned());
+        for message in lines {
+            self.note_blocking(&agent.id, &Note::Notice { message });
+        }
+        if let Some(changes) = &self.inner.changes {
+            changes.watch(&agent.id, Path::new(&wt.path));
+        }
+    }
+
+    /// Runs the session's setup command in the agent's new worktree, its output going to the
+    /// lane. `Err` carries the message for the lane when it failed.
+    pub(crate) fn setup_run(&self, agent: &Agent, command: &str) -> std::result::Result<(), String> {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        self.note_blocking(&agent.id, &Note::Notice { message: format!("setup: {command}") });
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec 2>&1; {command}"))
+            .current_dir(&agent.cwd)
+            .env("BATON_SESSION", &agent.session_id)
+            .env("BATON_AGENT", &agent.id)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run the setup command: {e}"))?;
+        if let Some(out) = child.stdout.take() {
+            for line in std::io::BufReader::new(out).lines().map_while(std::result::Result::ok) {
+                self.note_blocking(&agent.id, &Note::Notice { message: line });
+            }
+        }
+        let status = child.wait().map_err(|e| format!("the setup command failed: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the setup command `{command}` failed ({status}); the agent was not started. Fix the session's setup command, then spawn again"
+            ))
+        }
+    }
+
+    /// Notes something in the agent's log from a blocking thread.
+    pub(crate) fn note_blocking(&self, id: &str, note: &Note) {
+        let runtime = self.inner.agents().get(id).map(|s| s.runtime.clone());
+        if let Some(runtime) = runtime {
+            runtime.blocking_lock().note(&self.inner, note);
+        }
+    }
+
+    /// Starts watching every existing worktree of a live agent's session (after a restart).
+    pub(crate) fn worktrees_watch(&self) -> Result<()> {
+        let Some(changes) = &self.inner.changes else { return Ok(()) };
+        for agent in record::agent_list(&self.inner.store.conn(), None)? {
+            if let Some(wt) = agent.worktree.filter(|w| w.removed_at.is_none() && Path::new(&w.path).is_dir()) {
+                changes.watch(&agent.id, Path::new(&wt.path));
+            }
+        }
+        Ok(())
+    }
+
+    /// The agent's changed files now (uncommitted and untracked).
+    pub fn agent_changes(&self, id_or_name: &str) -> Result<Vec<ChangedFile>> {
+        let agent = self.agent_get(id_or_name)?;
+        let (_, wt) = self.worktree_of(&agent)?;
+        if !Path::new(&wt.path).is_dir() {
+            return Ok(Vec::new());
+        }
+        Ok(worktree::worktree_changes(Path::new(&wt.path))?)
+    }
+
+    /// The agent's work (commits and uncommitted changes) against where its branch left its base.
+    pub fn agent_diff(&self, id_or_name: &str, with_patch: bool) -> Result<WorktreeDiff> {
+        let agent = self.agent_get(id_or_name)?;
+        let (session, wt) = self.worktree_of(&agent)?;
+        let repo = Path::new(&session.repo);
+        let base = wt.merged_into.clone().or(session.base_branch.clone()).unwrap_or_else(|| wt.base_ref.clone());
+        if Path::new(&wt.path).is_dir() {
+            return Ok(worktree_diff(repo, Path::new(&wt.path), &base, &wt.base_commit, with_patch)?);
+        }
+        // The worktree is gone: its branch holds the work.
+        let branch = format!("refs/heads/{}", wt.branch);
+        let from = crate::worktree::commit_of(repo, &base)?.unwrap_or_else(|| wt.base_commit.clone());
+        let from = crate::worktree::git_line(repo, ["merge-base", &from, &branch]).unwrap_or(from);
+        let mut diff = tree_diff(repo, &from, &branch, with_patch)?;
+        diff.base = base;
+        Ok(diff)
+    }
+
+    pub fn agent_checkpoints(&self, id_or_name: &str) -> Result<Vec<Checkpoint>> {
+        let agent = self.agent_get(id_or_name)?;
+        let (session, _) = self.worktree_of(&agent)?;
+        Ok(checkpoint_list(Path::new(&session.repo), &agent.id)?)
+    }
+
+    /// Brings back checkpoint `n` in the agent's worktree. A running agent is paused (SIGSTOP to
+    /// its process group) meanwhile, so it writes nothing half-way through.
+    pub fn agent_restore(&self, id_or_name: &str, n: u32) -> Result<RestoreReport> {
+        let agent = self.agent_get(id_or_name)?;
+        let (session, wt) = self.worktree_live(&agent)?;
+        let pid = agent.pid.filter(|_| agent.state.is_active() || agent.state == AgentState::Waiting);
+        group_signal(pid, rustix::process::Signal::STOP);
+        let result = checkpoint_restore(Path::new(&session.repo), Path::new(&wt.path), &agent.id, &wt.base_commit, n);
+        group_signal(pid, rustix::process::Signal::CONT);
+        let report = result?;
+        if let Some(saved) = &report.saved {
+            self.note_checkpoint(&agent.id, saved);
+        }
+        self.note_blocking(
+            &agent.id,
+            &Note::Notice { message: format!("restored checkpoint {n} ({})", report.restored.message) },
+        );
+        if let Some(changes) = &self.inner.changes {
+            changes.refresh(&agent.id);
+        }
+        Ok(report)
+    }
+
+    /// Merges the agent's work into `req.into` (default: the session's base branch). Refused
+    /// while the agent is working; a dry run says what would happen.
+    pub fn agent_merge(&self, id_or_name: &str, req: &MergeRequest) -> Result<MergeReport> {
+        let agent = self.agent_get(id_or_name)?;
+        let (session, wt) = self.worktree_of(&agent)?;
+        if wt.branch_deleted_at.is_some() {
+            return Err(AgentError::Invalid(format!(
+                "agent {}'s branch {} was merged and deleted; there is nothing left to merge",
+                agent.name, wt.branch
+            ))
+            .into());
+        }
+        let into = req
+            .into
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .or(session.base_branch.clone())
+            .ok_or_else(|| {
+                AgentError::Invalid(
+                    "the session has no base branch (its repository was on a detached HEAD); say which branch to merge into (--into BRANCH)".into(),
+                )
+            })?;
+        let busy = agent.state.is_active();
+        if busy && !req.dry_run {
+            return Err(AgentError::Busy {
+                agent: agent.name.clone(),
+                state: agent.state.as_str(),
+                what: "wait for its turn to end (`baton wait AGENT`) or stop it, then merge",
+            }
+            .into());
+        }
+        let title = agent.prompt.lines().next().unwrap_or_default().chars().take(72).collect::<String>();
+        let work_message = format!(
+            "{}: work left uncommitted\n\nCommitted by Baton to merge it (agent {}, task: {title}).",
+            agent.name, agent.id
+        );
+        let message = format!(
+            "{}: {title}\n\nMerged by Baton from branch {} of agent {} ({}).",
+            agent.name,
+            wt.branch,
+            agent.id,
+            req.strategy.as_str()
+        );
+        let path = PathBuf::from(&wt.path);
+        let spec = MergeSpec {
+            repo: Path::new(&session.repo),
+            worktree: wt.removed_at.is_none().then_some(path.as_path()),
+            branch: &wt.branch,
+            into: &into,
+            strategy: req.strategy,
+            dry_run: req.dry_run || busy,
+            work_message: &work_message,
+            message: &message,
+        };
+        let mut report = merge(&spec)?;
+        if busy {
+            report.ok = false;
+            report.refusal.get_or_insert_with(|| {
+                format!("agent {} is {}; wait for its turn to end or stop it, then merge", agent.name, agent.state.as_str())
+            });
+        }
+        if !report.dry_run && report.ok {
+            if let Some(tip) = &report.merged_tip {
+                record::agent_merged_set(&self.inner.store.conn(), &agent.id, &into, tip)?;
+            }
+            self.inner.agent_publish(&agent.id);
+            if let Some(changes) = &self.inner.changes {
+                changes.refresh(&agent.id);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Removes an agent: stops it, removes its worktree (refused when it holds uncommitted work,
+    /// unless `force`) and its record and log. Its branch stays: it may hold unmerged work.
+    pub fn agent_remove(&self, id_or_name: &str, force: bool) -> Result<Agent> {
+        let agent = self.agent_get(id_or_name)?;
+        if let Some(wt) = agent.worktree.as_ref().filter(|w| w.removed_at.is_none()) {
+            let session = self.session_get(&agent.session_id)?;
+            let path = Path::new(&wt.path);
+            if !force && path.is_dir() {
+                let changed = worktree::worktree_changes(path)?;
+                if !changed.is_empty() {
+                    return Err(WorktreeError::Dirty { path: path.to_owned(), count: changed.len() }.into());
+                }
+            }
+            self.agent_stop(&agent.id)?;
+            worktree::worktree_remove(Path::new(&session.repo), path, force)?;
+        } else {
+            self.agent_stop(&agent.id)?;
+        }
+        if let Some(changes) = &self.inner.changes {
+            changes.unwatch(&agent.id);
+        }
+        record::agent_delete(&self.inner.store.conn(), &agent.id)?;
+        self.inner.agents().remove(&agent.id);
+        let _ = std::fs::remove_file(&agent.log_path);
+        self.inner.events.publish(crate::events::EngineEvent::AgentRemoved { agent_id: agent.id.clone() });
+        Ok(agent)
+    }
+
+    /// Removes finished agents' worktrees older than the retention (sooner for archived
+    /// sessions), deletes their branches once merged, and prunes stale worktree records. Never
+    /// removes a worktree with uncommitted work nor deletes a branch with unmerged commits: those
+    /// are kept, with the reason.
+    pub fn worktrees_gc(&self, dry_run: bool) -> Result<GcReport> {
+        let retention = self.settings()?.worktrees;
+        let dir = self.inner.home.worktrees_dir();
+        let mut report = GcReport { dry_run, disk_bytes_before: gc::dir_size(&dir), ..GcReport::default() };
+        let mut repos = std::collections::BTreeSet::new();
+        let now = time::now_ms();
+        for agent in record::agent_list(&self.inner.store.conn(), None)? {
+            let Some(wt) = agent.worktree.clone() else { continue };
+            if wt.branch_deleted_at.is_some() || agent.state.is_active() || self.is_live(&agent.id) {
+                continue;
+            }
+            let session = self.session_get(&agent.session_id)?;
+            let repo = PathBuf::from(&session.repo);
+            repos.insert(repo.clone());
+            let days = if session.state == SessionState::Archived {
+                retention.archived_retention_days
+            } else {
+                retention.retention_days
+            };
+            let age_days = (now - time::rfc3339_to_ms(&agent.updated_at).unwrap_or(now)) as f64 / 86_400_000.0;
+            if age_days < days {
+                continue;
+            }
+            let entry = |reason: String| GcEntry {
+                agent_id: agent.id.clone(),
+                agent_name: agent.name.clone(),
+                path: wt.path.clone(),
+                branch: wt.branch.clone(),
+                reason,
+            };
+            let path = Path::new(&wt.path);
+            let mut worktree_gone = wt.removed_at.is_some();
+            if !worktree_gone {
+                if !path.is_dir() {
+                    report.removed.push(entry("its folder was already deleted; the stale record is pruned".into()));
+                    worktree_gone = true;
+                } else {
+                    let changed = worktree::worktree_changes(path)?;
+                    if changed.is_empty() {
+                        report.removed.push(entry(format!("finished {age_days:.0} days ago")));
+                        if !dry_run {
+                            worktree::worktree_remove(&repo, path, false)?;
+                        }
+                        worktree_gone = true;
+                    } else {
+                        report.kept.push(entry(format!(
+                            "{} uncommitted file(s) in the worktree; merge them (`baton merge {}`) or remove the agent with --force",
+                            changed.len(),
+                            agent.name
+                        )));
+                    }
+                }
+                if worktree_gone && !dry_run {
+                    record::agent_worktree_removed(&self.inner.store.conn(), &agent.id)?;
+                    if let Some(changes) = &self.inner.changes {
+                        changes.unwatch(&agent.id);
+                    }
+                }
+            }
+            if !worktree_gone {
+                continue;
+            }
+            let into = wt.merged_into.clone().or(session.base_branch.clone()).unwrap_or_else(|| wt.base_ref.clone());
+            let unmerged = gc::branch_unmerged(&repo, &wt.branch, &into, wt.merged_tip.as_deref())?;
+            if unmerged > 0 {
+                report.kept.push(entry(format!(
+                    "branch {} has {unmerged} commit(s) not merged into {into}; merge it (`baton merge {}`) or delete it yourself",
+                    wt.branch, agent.name
+                )));
+                continue;
+            }
+            if !dry_run {
+                // Gone already (deleted by hand) is as good as deleted.
+                if crate::worktree::commit_of(&repo, &format!("refs/heads/{}", wt.branch))?.is_some() {
+                    gc::branch_delete(&repo, &wt.branch)?;
+                }
+                record::agent_branch_deleted(&self.inner.store.conn(), &agent.id)?;
+            }
+            report.branches_deleted.push(wt.branch.clone());
+        }
+        if !dry_run {
+            for repo in &repos {
+                gc::worktrees_prune(repo)?;
+            }
+        }
+        report.disk_bytes_after = gc::dir_size(&dir);
+        Ok(report)
+    }
+
+    /// Bytes used by Baton's worktrees.
+    pub fn worktrees_disk_usage(&self) -> u64 {
+        gc::dir_size(&self.inner.home.worktrees_dir())
+    }
+
+    /// Before a process of the agent starts: a worktree folder deleted by hand is made again
+    /// from the agent's branch, and the lane says so.
+    pub(crate) fn worktree_ensure(&self, agent: &Agent) -> Result<()> {
+        let Some(wt) = &agent.worktree else { return Ok(()) };
+        if Path::new(&wt.path).is_dir() {
+            return Ok(());
+        }
+        let session = self.session_get(&agent.session_id)?;
+        worktree::worktree_repair(Path::new(&session.repo), Path::new(&wt.path), &wt.branch)?;
+        record::agent_worktree_restored(&self.inner.store.conn(), &agent.id)?;
+        self.runtime_slot(agent)?;
+        self.note_blocking(
+            &agent.id,
+            &Note::Notice {
+                message: format!(
+                    "the worktree {} was missing; made it again from branch {} (anything uncommitted in it is gone; checkpoints keep earlier states)",
+                    wt.path, wt.branch
+                ),
+            },
+        );
+        if let Some(changes) = &self.inner.changes {
+            changes.watch(&agent.id, Path::new(&wt.path));
+        }
+        Ok(())
+    }
+
+    fn note_checkpoint(&self, id: &str, c: &Checkpoint) {
+        self.note_blocking(id, &Note::Checkpoint { n: c.n, commit: c.commit.clone(), message: c.message.clone() });
+    }
+
+    fn is_live(&self, id: &str) -> bool {
+        self.inner.agents().get(id).is_some_and(|s| s.live.is_some())
+    }
+
+    /// The agent's session and worktree, or an error saying it has none.
+    fn worktree_of(&self, agent: &Agent) -> Result<(Session, crate::agent::AgentWorktree)> {
+        let Some(wt) = agent.worktree.clone() else {
+            return Err(AgentError::Invalid(format!(
+                "agent {} works in {} (a folder it was given), not in a worktree of its own",
+                agent.name, agent.cwd
+            ))
+            .into());
+        };
+        Ok((self.session_get(&agent.session_id)?, wt))
+    }
+
+    /// [`Self::worktree_of`], for operations that need the folder itself.
+    fn worktree_live(&self, agent: &Agent) -> Result<(Session, crate::agent::AgentWorktree)> {
+        let (session, wt) = self.worktree_of(agent)?;
+        if wt.removed_at.is_some() || !Path::new(&wt.path).is_dir() {
+            return Err(AgentError::Invalid(format!(
+                "agent {}'s worktree {} is gone; its branch {} keeps its commits",
+                agent.name, wt.path, wt.branch
+            ))
+            .into());
+        }
+        Ok((session, wt))
+    }
+}
+
+/// After a turn (or a process) of an agent ended: save its worktree as a checkpoint if it
+/// changed, and refresh its changed files. Runs off the async runtime.
+pub(crate) fn checkpoint_schedule(inner: Arc<Inner>, agent_id: String) {
+    if let Some(changes) = &inner.changes {
+        changes.refresh(&agent_id);
+    }
+    let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+    handle.spawn_blocking(move || {
+        let conn = inner.store.conn();
+        let Ok(agent) = record::agent_get(&conn, &agent_id) else { return };
+        let Some(wt) = agent.worktree.filter(|w| w.removed_at.is_none() && Path::new(&w.path).is_dir()) else {
+            return;
+        };
+        let Ok(session) = crate::session::session_get(&conn, &agent.session_id) else { return };
+        drop(conn);
+        let message = format!("after turn {}", agent.turns);
+        match checkpoint_save(Path::new(&session.repo), Path::new(&wt.path), &agent.id, &wt.base_commit, &message) {
+            Ok(Some(c)) => {
+                let runtime = inner.agents().get(&agent.id).map(|s| s.runtime.clone());
+                if let Some(runtime) = runtime {
+                    runtime.blocking_lock().note(&inner, &Note::Checkpoint { n: c.n, commit: c.commit, message });
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(agent = %agent.id, "cannot save a checkpoint: {e}"),
+        }
+    });
+}
