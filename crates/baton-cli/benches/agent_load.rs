@@ -64,6 +64,8 @@ fn main() {
     let repo = tmp.path().join("repo");
     std::fs::create_dir_all(&repo).expect("mkdir");
     assert!(Command::new("git").args(["init", "-q"]).arg(&repo).status().expect("git").success());
+    let commit = ["-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-q", "--allow-empty", "-m", "init"];
+    assert!(Command::new("git").arg("-C").arg(&repo).args(commit).status().expect("git").success());
 
     let mut daemon = Command::new(bin)
         .args(["daemon", "--foreground", "--home"])

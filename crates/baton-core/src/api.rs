@@ -41,3 +41,21 @@ pub struct AgentApprove {
     #[serde(default)]
     pub always: bool,
 }
+
+/// `POST /api/worktrees/gc`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorktreesGc {
+    /// Say what would be removed; remove nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `GET /api/worktrees`: the disk used by Baton's worktrees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorktreesUsage {
+    pub dir: String,
+    #[ts(type = "number")]
+    pub disk_bytes: u64,
+}

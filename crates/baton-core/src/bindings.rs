@@ -13,7 +13,13 @@ use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, 
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
-use crate::session::{Session, SessionCreate, SessionState, SessionUpdate};
+use crate::agent::{AgentWorktree, GcEntry, GcReport};
+use crate::api::{WorktreesGc, WorktreesUsage};
+use crate::session::{Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
+use crate::worktree::diff::{FileStat, WorktreeDiff};
+use crate::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
+use crate::worktree::snapshot::{Checkpoint, RestoreReport};
+use crate::worktree::{ChangedFile, Worktree};
 
 /// Writes every binding (with its dependencies) into `dir`, one `.ts` file per type.
 pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
@@ -38,5 +44,20 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     CommandStatus::export_all(&cfg)?;
     PermissionRequest::export_all(&cfg)?;
     TokenUsage::export_all(&cfg)?;
+    SessionSettings::export_all(&cfg)?;
+    AgentWorktree::export_all(&cfg)?;
+    Worktree::export_all(&cfg)?;
+    ChangedFile::export_all(&cfg)?;
+    FileStat::export_all(&cfg)?;
+    WorktreeDiff::export_all(&cfg)?;
+    Checkpoint::export_all(&cfg)?;
+    RestoreReport::export_all(&cfg)?;
+    MergeStrategy::export_all(&cfg)?;
+    MergeRequest::export_all(&cfg)?;
+    MergeReport::export_all(&cfg)?;
+    GcReport::export_all(&cfg)?;
+    GcEntry::export_all(&cfg)?;
+    WorktreesGc::export_all(&cfg)?;
+    WorktreesUsage::export_all(&cfg)?;
     Ok(())
 }

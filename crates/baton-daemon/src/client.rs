@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn};
-use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth};
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
+use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
+use baton_core::worktree::ChangedFile;
+use baton_core::worktree::diff::WorktreeDiff;
+use baton_core::worktree::merge::{MergeReport, MergeRequest};
+use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
 use baton_core::events::EngineEvent;
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::{ApiError, BatonHome, ErrorCode};
@@ -99,6 +103,39 @@ impl DaemonClient {
         self.call("POST", &format!("/api/agents/{}/stop", path_segment(id)), None::<&()>)
     }
 
+    /// Removes the agent and its worktree (`force`: even with uncommitted work in it).
+    pub fn agent_remove(&self, id: &str, force: bool) -> Result<Agent, DaemonError> {
+        self.call("DELETE", &format!("/api/agents/{}?force={force}", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_changes(&self, id: &str) -> Result<Vec<ChangedFile>, DaemonError> {
+        self.call("GET", &format!("/api/agents/{}/changes", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_diff(&self, id: &str, patch: bool) -> Result<WorktreeDiff, DaemonError> {
+        self.call("GET", &format!("/api/agents/{}/diff?patch={patch}", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, DaemonError> {
+        self.call("GET", &format!("/api/agents/{}/checkpoints", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_restore(&self, id: &str, n: u32) -> Result<RestoreReport, DaemonError> {
+        self.call("POST", &format!("/api/agents/{}/checkpoints/{n}/restore", path_segment(id)), None::<&()>)
+    }
+
+    pub fn agent_merge(&self, id: &str, req: &MergeRequest) -> Result<MergeReport, DaemonError> {
+        self.call("POST", &format!("/api/agents/{}/merge", path_segment(id)), Some(req))
+    }
+
+    pub fn worktrees_usage(&self) -> Result<WorktreesUsage, DaemonError> {
+        self.call("GET", "/api/worktrees", None::<&()>)
+    }
+
+    pub fn worktrees_gc(&self, dry_run: bool) -> Result<GcReport, DaemonError> {
+        self.call("POST", "/api/worktrees/gc", Some(&WorktreesGc { dry_run }))
+    }
+
     /// The daemon's event stream: calls `on_batch` for every batch until it returns false or
     /// the stream ends.
     pub fn events_follow(&self, mut on_batch: impl FnMut(Vec<EngineEvent>) -> bool) -> Result<(), DaemonError> {
@@ -161,6 +198,7 @@ impl DaemonClient {
             ("POST", Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
             ("POST", None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
             ("PATCH", Some(b)) => self.agent.patch(&url).header("Authorization", &auth).send_json(b),
+            ("DELETE", _) => self.agent.delete(&url).header("Authorization", &auth).call(),
             _ => {
                 return Err(DaemonError::Api(ApiError::new(
                     ErrorCode::Internal,

@@ -14,8 +14,12 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn};
-use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth};
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
+use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
+use baton_core::worktree::ChangedFile;
+use baton_core::worktree::diff::WorktreeDiff;
+use baton_core::worktree::merge::{MergeReport, MergeRequest};
+use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
 use baton_core::events::EngineEvent;
 use baton_core::session::{SessionCreate, SessionUpdate};
 use baton_core::{ApiError, Engine, ErrorCode};
@@ -40,7 +44,14 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/sessions", get(session_list).post(session_create))
         .route("/api/sessions/{id}", get(session_get).patch(session_update))
         .route("/api/agents", get(agent_list).post(agent_spawn))
-        .route("/api/agents/{id}", get(agent_get))
+        .route("/api/agents/{id}", get(agent_get).delete(agent_remove))
+        .route("/api/agents/{id}/changes", get(agent_changes))
+        .route("/api/agents/{id}/diff", get(agent_diff))
+        .route("/api/agents/{id}/checkpoints", get(agent_checkpoints))
+        .route("/api/agents/{id}/checkpoints/{n}/restore", post(agent_restore))
+        .route("/api/agents/{id}/merge", post(agent_merge))
+        .route("/api/worktrees", get(worktrees_usage))
+        .route("/api/worktrees/gc", post(worktrees_gc))
         .route("/api/agents/{id}/events", get(agent_events))
         .route("/api/agents/{id}/messages", post(agent_send))
         .route("/api/agents/{id}/approve", post(agent_approve))
@@ -65,7 +76,11 @@ impl IntoResponse for Failure {
             | ErrorCode::BareRepo
             | ErrorCode::CliMissing
             | ErrorCode::InvalidSettings => StatusCode::BAD_REQUEST,
-            ErrorCode::DuplicateName | ErrorCode::DaemonRunning => StatusCode::CONFLICT,
+            ErrorCode::DuplicateName
+            | ErrorCode::DaemonRunning
+            | ErrorCode::MergeConflict
+            | ErrorCode::DirtyCheckout
+            | ErrorCode::AgentBusy => StatusCode::CONFLICT,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::DaemonUnreachable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::DatabaseTooNew
@@ -229,6 +244,69 @@ async fn agent_deny(State(state): State<Shared>, Path(id): Path<String>, body: B
 
 async fn agent_stop(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Agent> {
     Ok(Json(blocking(&state, move |e| e.agent_stop(&id)).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct RemoveQuery {
+    #[serde(default)]
+    force: bool,
+}
+
+async fn agent_remove(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<RemoveQuery>,
+) -> Answer<Agent> {
+    Ok(Json(blocking(&state, move |e| e.agent_remove(&id, q.force)).await?))
+}
+
+async fn agent_changes(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Vec<ChangedFile>> {
+    Ok(Json(blocking(&state, move |e| e.agent_changes(&id)).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct DiffQuery {
+    /// `false`: files and line counts only.
+    #[serde(default = "yes")]
+    patch: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn agent_diff(State(state): State<Shared>, Path(id): Path<String>, Query(q): Query<DiffQuery>) -> Answer<WorktreeDiff> {
+    Ok(Json(blocking(&state, move |e| e.agent_diff(&id, q.patch)).await?))
+}
+
+async fn agent_checkpoints(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Vec<Checkpoint>> {
+    Ok(Json(blocking(&state, move |e| e.agent_checkpoints(&id)).await?))
+}
+
+async fn agent_restore(State(state): State<Shared>, Path((id, n)): Path<(String, u32)>) -> Answer<RestoreReport> {
+    Ok(Json(blocking(&state, move |e| e.agent_restore(&id, n)).await?))
+}
+
+async fn agent_merge(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<MergeReport> {
+    let req: MergeRequest = if body.is_empty() { MergeRequest::default() } else { body_parse(&body)? };
+    Ok(Json(blocking(&state, move |e| e.agent_merge(&id, &req)).await?))
+}
+
+async fn worktrees_usage(State(state): State<Shared>) -> Answer<WorktreesUsage> {
+    Ok(Json(
+        blocking(&state, |e| {
+            Ok(WorktreesUsage {
+                dir: e.home().worktrees_dir().to_string_lossy().into_owned(),
+                disk_bytes: e.worktrees_disk_usage(),
+            })
+        })
+        .await?,
+    ))
+}
+
+async fn worktrees_gc(State(state): State<Shared>, body: Bytes) -> Answer<GcReport> {
+    let req: WorktreesGc = if body.is_empty() { WorktreesGc::default() } else { body_parse(&body)? };
+    Ok(Json(blocking(&state, move |e| e.worktrees_gc(req.dry_run)).await?))
 }
 
 async fn daemon_stop(State(state): State<Shared>) -> StatusCode {

@@ -10,4 +10,4 @@ export type AgentEvent = { "kind": "session_started", cli_session_id: string, mo
 /**
  * As reported by the CLI; `None` when it reports none (Baton then estimates).
  */
-cost_usd: number | null, } | { "kind": "turn_completed", result: string | null, is_error: boolean, subtype: string | null, duration_ms: number | null, } | { "kind": "retry", attempt: number, max_retries: number | null, error: string | null, } | { "kind": "error", message: string, } | { "kind": "stderr", line: string, } | { "kind": "raw", line: string, } | { "kind": "exited", code: number | null, signal: number | null, };
+cost_usd: number | null, } | { "kind": "turn_completed", result: string | null, is_error: boolean, subtype: string | null, duration_ms: number | null, } | { "kind": "retry", attempt: number, max_retries: number | null, error: string | null, } | { "kind": "error", message: string, } | { "kind": "stderr", line: string, } | { "kind": "raw", line: string, } | { "kind": "notice", message: string, } | { "kind": "checkpoint", n: number, commit: string, message: string, } | { "kind": "exited", code: number | null, signal: number | null, };

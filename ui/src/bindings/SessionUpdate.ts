@@ -3,4 +3,12 @@
 /**
  * A change to a session; absent fields stay as they are.
  */
-export type SessionUpdate = { name: string | null, archived: boolean | null, };
+export type SessionUpdate = { name: string | null, archived: boolean | null, 
+/**
+ * An empty text clears it.
+ */
+branchPattern: string | null, 
+/**
+ * An empty text clears it.
+ */
+setupCommand: string | null, };

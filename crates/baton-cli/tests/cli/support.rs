@@ -44,6 +44,8 @@ impl Home {
         let dir = self.tmp.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         git(&dir, &["init", "-q", "-b", "main"]);
+        // A first commit: agents branch from it.
+        git(&dir, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "init"]);
         dir
     }
 }

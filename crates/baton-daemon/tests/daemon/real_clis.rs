@@ -34,6 +34,12 @@ fn session(d: &TestDaemon) -> (String, std::path::PathBuf) {
     (id, repo.canonicalize().unwrap())
 }
 
+/// Where the agent `name` of [`session`]'s repository works: its own worktree, known before it
+/// starts so the model's scripted tool calls can name files in it.
+fn worktree(d: &TestDaemon, name: &str) -> std::path::PathBuf {
+    d.home.worktrees_dir().join("repo").join(name)
+}
+
 fn spawn(d: &TestDaemon, session: &str, cli: CliKind, prompt: &str) -> Agent {
     d.client
         .agent_spawn(&AgentSpawn {
@@ -84,10 +90,11 @@ fn write_step(tool: &str, path: &Path, content: &str) -> Step {
 fn claude_writes_answers_a_follow_up_and_reports_cost() {
     let d = TestDaemon::start();
     let (s, repo) = session(&d);
+    let work = worktree(&d, "claude-1");
     let fake = FakeModel::start([(
         KEY.to_owned(),
         Scenario::new([
-            write_step("Write", &repo.join("hello.txt"), "hello from claude\n"),
+            write_step("Write", &work.join("hello.txt"), "hello from claude\n"),
             Step::text("Created hello.txt."),
             Step::text("Second answer."),
         ]),
@@ -96,7 +103,9 @@ fn claude_writes_answers_a_follow_up_and_reports_cost() {
     let a = spawn(&d, &s, CliKind::Claude, "create hello.txt");
     let a = until(&d, &a.id, "finished its turn", turn_done(1));
     assert_eq!(a.state, AgentState::Waiting, "claude keeps its stdin open for follow-ups");
-    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from claude\n");
+    assert_eq!(Path::new(&a.cwd), work, "the agent works in its own worktree");
+    assert_eq!(std::fs::read_to_string(work.join("hello.txt")).unwrap(), "hello from claude\n");
+    assert!(!repo.join("hello.txt").exists(), "the user's checkout is untouched");
     assert!(a.cost_usd > 0.0 && !a.cost_is_estimate, "claude reports its cost: {a:?}");
     assert!(a.usage.input > 0);
     let session_id = a.cli_session_id.clone().expect("claude reports its session");
@@ -133,7 +142,8 @@ fn claude_denied_bash_is_approved_then_runs() {
     assert_eq!(a.pending.len(), 1, "{:?}", a.pending);
     assert_eq!(a.pending[0].tool, "Bash");
     assert_eq!(a.pending[0].input["command"], command);
-    assert!(!repo.join("approved.txt").exists());
+    let work = Path::new(&a.cwd).to_owned();
+    assert!(!work.join("approved.txt").exists());
     let err = d.client.agent_send(&a.id, "hello").unwrap_err();
     assert!(err.to_string().contains("approve"), "{err}");
 
@@ -141,7 +151,8 @@ fn claude_denied_bash_is_approved_then_runs() {
     assert!(a.pending.is_empty());
     let a = until(&d, &a.id, "ran the approved tool", |a| a.turns >= 2 && !a.state.is_active());
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
-    assert!(repo.join("approved.txt").exists(), "the approved command ran");
+    assert!(work.join("approved.txt").exists(), "the approved command ran");
+    assert!(!repo.join("approved.txt").exists(), "in the agent's worktree, not the user's checkout");
 }
 
 #[test]
@@ -201,7 +212,8 @@ fn codex_runs_a_command_and_resumes_for_a_follow_up() {
     let a = spawn(&d, &s, CliKind::Codex, "create hello.txt");
     let a = until(&d, &a.id, "finished its turn", turn_done(1));
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
-    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from codex\n");
+    assert_eq!(std::fs::read_to_string(Path::new(&a.cwd).join("hello.txt")).unwrap(), "hello from codex\n");
+    assert!(!repo.join("hello.txt").exists(), "the user's checkout is untouched");
     assert!(a.cost_is_estimate && a.cost_usd > 0.0, "codex cost is estimated from tokens: {a:?}");
     let thread = a.cli_session_id.clone().expect("thread id");
 
@@ -216,10 +228,11 @@ fn codex_runs_a_command_and_resumes_for_a_follow_up() {
 fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
     let d = TestDaemon::start();
     let (s, repo) = session(&d);
+    let work = worktree(&d, "gemini-1");
     let fake = FakeModel::start([(
         KEY.to_owned(),
         Scenario::new([
-            write_step("write_file", &repo.join("hello.txt"), "hello from gemini\n"),
+            write_step("write_file", &work.join("hello.txt"), "hello from gemini\n"),
             Step::text("Created hello.txt."),
             Step::text("Still here."),
         ]),
@@ -228,7 +241,9 @@ fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
     let a = spawn(&d, &s, CliKind::Gemini, "create hello.txt");
     let a = until(&d, &a.id, "finished its turn", turn_done(1));
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
-    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from gemini\n");
+    assert_eq!(Path::new(&a.cwd), work, "the agent works in its own worktree");
+    assert_eq!(std::fs::read_to_string(work.join("hello.txt")).unwrap(), "hello from gemini\n");
+    assert!(!repo.join("hello.txt").exists(), "the user's checkout is untouched");
     assert!(a.cost_is_estimate && a.cost_usd > 0.0, "{a:?}");
     let ev = events(&d, &a.id);
     assert_eq!(
@@ -259,12 +274,14 @@ fn gemini_unregistered_shell_is_approved_then_runs() {
     let a = until(&d, &a.id, "asked for permission", |a| a.state == AgentState::NeedsInput);
     assert_eq!(a.pending.len(), 1, "{:?}", a.pending);
     assert_eq!(a.pending[0].tool, "run_shell_command");
-    assert!(!repo.join("approved.txt").exists());
+    let work = Path::new(&a.cwd).to_owned();
+    assert!(!work.join("approved.txt").exists());
 
     d.client.agent_approve(&a.id, "run_shell_command", true).unwrap();
     let a = until(&d, &a.id, "ran the approved tool", |a| a.turns >= 2 && !a.state.is_active());
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
-    assert!(repo.join("approved.txt").exists(), "the approved command ran: {:?}", events(&d, &a.id));
+    assert!(work.join("approved.txt").exists(), "the approved command ran: {:?}", events(&d, &a.id));
+    assert!(!repo.join("approved.txt").exists(), "in the agent's worktree, not the user's checkout");
 }
 
 /// Codex and Gemini relaunch for every turn: after a daemon restart a message resumes the same

@@ -79,8 +79,13 @@ impl Drop for TestDaemon {
 pub fn repo_new(parent: &Path, name: &str) -> PathBuf {
     let dir = parent.join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new("git").arg("-C").arg(&dir).args(["init", "-q", "-b", "main"]).output().unwrap();
-    assert!(out.status.success());
+    let git = |args: &[&str]| {
+        let out = Command::new("git").arg("-C").arg(&dir).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    // A first commit: agents branch from it.
+    git(&["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "init"]);
     dir
 }
 
