@@ -63,6 +63,7 @@ fn main() {
     };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(Shell { home: home.clone() })
         .invoke_handler(tauri::generate_handler![daemon_connect])
         .setup(move |app| {

@@ -7,7 +7,7 @@ import { router } from "./lib/route.svelte";
 
 function session(id: string, name: string): Session {
   const at = "2026-11-01T09:00:00Z";
-  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", createdAt: at, updatedAt: at };
+  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", settings: { allowTools: [], branchPattern: null, setupCommand: null }, createdAt: at, updatedAt: at };
 }
 
 function rowNames(): (string | undefined)[] {

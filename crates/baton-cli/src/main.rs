@@ -74,12 +74,60 @@ enum Command {
     },
     /// Stop an agent (SIGINT, then SIGTERM, then SIGKILL to its process group)
     Abort { agent: String },
+    /// What an agent changed (commits and uncommitted work) against its base branch
+    Diff {
+        agent: String,
+        /// Files and line counts only
+        #[arg(long)]
+        stat: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge an agent's work into a branch; checks for conflicts first and changes nothing if
+    /// any. Exit code 1 when it cannot merge (also with --dry-run)
+    Merge {
+        agent: String,
+        /// The branch to merge into [default: the session's base branch]
+        #[arg(long)]
+        into: Option<String>,
+        #[arg(long, value_enum, default_value = "squash")]
+        strategy: commands::work::Strategy,
+        /// Only check: list conflicts and what would land, change nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The checkpoints saved of an agent's worktree (one after each turn that changed it)
+    Checkpoints {
+        agent: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bring back a checkpoint in the agent's worktree (the current state is saved first)
+    Restore { agent: String, checkpoint: u32 },
+    /// Remove worktrees of finished agents past their retention, and merged branches; never
+    /// uncommitted work or unmerged branches
+    Gc {
+        /// Say what would be removed, remove nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
 enum AgentCommand {
     /// Start an agent; prints its id and returns while it works
     Spawn(commands::agent::SpawnArgs),
+    /// Remove an agent and its worktree (its branch stays)
+    Rm {
+        agent: String,
+        /// Even when its worktree holds uncommitted work (lost)
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,7 +136,7 @@ fn main() -> ExitCode {
         Ok(home) => home,
         Err(e) => return output::fail(&e.to_string()),
     };
-    use commands::agent;
+    use commands::{agent, work};
     let result = match cli.command {
         Command::Daemon(args) => commands::daemon::run(&home, args).map(|()| 0),
         Command::Session(cmd) => commands::session::run(&home, cmd).map(|()| 0),
@@ -101,6 +149,14 @@ fn main() -> ExitCode {
         Command::Deny { agent, tool } => agent::deny(&home, &agent, &tool).map(|()| 0),
         Command::Wait { agent, timeout } => agent::wait(&home, &agent, timeout),
         Command::Abort { agent } => agent::abort(&home, &agent).map(|()| 0),
+        Command::Agent(AgentCommand::Rm { agent, force }) => work::remove(&home, &agent, force).map(|()| 0),
+        Command::Diff { agent, stat, json } => work::diff(&home, &agent, stat, json).map(|()| 0),
+        Command::Merge { agent, into, strategy, dry_run, json } => {
+            work::merge(&home, &agent, into, strategy, dry_run, json)
+        }
+        Command::Checkpoints { agent, json } => work::checkpoints(&home, &agent, json).map(|()| 0),
+        Command::Restore { agent, checkpoint } => work::restore(&home, &agent, checkpoint).map(|()| 0),
+        Command::Gc { dry_run, json } => work::gc(&home, dry_run, json).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,5 +1,6 @@
-// The agents of one session and each agent's events, merged from the daemon's list, replies to
-// this window's calls and the event stream, in whatever order they arrive.
+// The agents of one session, each agent's events and the files changed in its worktree, merged
+// from the daemon's list, replies to this window's calls and the event stream, in whatever
+// order they arrive.
 //
 // Events are many (a lane may hold 100,000): they live in plain arrays (`EventRows`) and each
 // feed has one reactive `version` that is bumped once per batch, so Svelte tracks a number, not
@@ -7,6 +8,7 @@
 
 import type { Agent } from "../bindings/Agent";
 import type { AgentEventRecord } from "../bindings/AgentEventRecord";
+import type { ChangedFile } from "../bindings/ChangedFile";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import { AGENT_EVENTS_LIMIT, BackendError, type Backend } from "./backend";
 import { EventRows } from "./eventRows";
@@ -77,11 +79,56 @@ export class AgentFeed {
   }
 }
 
+/**
+ * The files changed in one agent's worktree: read once, then replaced by each `agent_changes`
+ * event (the daemon sends the whole list whenever it changes).
+ */
+export class AgentChanges {
+  /** `null` until first known. */
+  files = $state.raw<ChangedFile[] | null>(null);
+  error = $state.raw<BackendError | null>(null);
+
+  private readonly backend: Backend;
+  /** Lists heard from the stream: a read answered after a newer event is stale. */
+  private heard = 0;
+  private closed = false;
+
+  constructor(backend: Backend, readonly agentId: string) {
+    this.backend = backend;
+  }
+
+  receive(files: ChangedFile[]): void {
+    if (this.closed) return;
+    this.heard++;
+    this.files = files;
+    this.error = null;
+  }
+
+  async load(): Promise<void> {
+    const heard = this.heard;
+    try {
+      const files = await this.backend.agentChanges(this.agentId);
+      if (this.closed || this.heard !== heard) return;
+      this.files = files;
+      this.error = null;
+    } catch (err) {
+      if (!this.closed) this.error = BackendError.from(err);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
 export class SessionAgents {
   /** Oldest first: a lane keeps its place as others are added. */
   agents = $state.raw<Agent[]>([]);
   private readonly byId = new Map<string, Agent>();
   private readonly feeds = new Map<string, AgentFeed>();
+  private readonly changeLists = new Map<string, AgentChanges>();
+  /** Agents removed: a late reply or event about one must not bring its lane back. */
+  private readonly removed = new Set<string>();
   private readonly backend: Backend;
 
   constructor(backend: Backend, readonly sessionId: string) {
@@ -92,9 +139,14 @@ export class SessionAgents {
     return this.feeds.get(agentId);
   }
 
+  /** The live changed files of an agent with a worktree of its own. */
+  changes(agentId: string): AgentChanges | undefined {
+    return this.changeLists.get(agentId);
+  }
+
   /** The newer `updatedAt` wins, so a stale reply never undoes an event. */
   upsert(agent: Agent): void {
-    if (agent.sessionId !== this.sessionId) return;
+    if (agent.sessionId !== this.sessionId || this.removed.has(agent.id)) return;
     const known = this.byId.get(agent.id);
     if (known && time(known.updatedAt) > time(agent.updatedAt)) return;
     this.byId.set(agent.id, agent);
@@ -103,16 +155,37 @@ export class SessionAgents {
       this.feeds.set(agent.id, feed);
       void feed.catchUp();
     }
-    this.agents = [...this.byId.values()].sort(
-      (a, b) => time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
+    if (agent.worktree) {
+      let changes = this.changeLists.get(agent.id);
+      if (!changes) {
+        changes = new AgentChanges(this.backend, agent.id);
+        this.changeLists.set(agent.id, changes);
+        if (!agent.worktree.removedAt) void changes.load();
+      }
+      // A removed worktree has no folder, so nothing uncommitted; its branch keeps the work.
+      if (agent.worktree.removedAt && changes.files?.length !== 0) changes.receive([]);
+    }
+    this.sort();
   }
 
-  /** Reads the list again, and each history from where it stopped (after a reconnect). */
+  /** The agent is gone (removed here or by another client): its lane goes too. */
+  remove(agentId: string): void {
+    this.removed.add(agentId);
+    this.feeds.get(agentId)?.close();
+    this.feeds.delete(agentId);
+    this.changeLists.get(agentId)?.close();
+    this.changeLists.delete(agentId);
+    if (this.byId.delete(agentId)) this.sort();
+  }
+
+  /** Reads the list again, and each history and changed-file list (after a reconnect). */
   async load(): Promise<void> {
     const agents = await this.backend.agentList(this.sessionId);
     for (const agent of agents) this.upsert(agent);
     for (const feed of this.feeds.values()) void feed.catchUp();
+    for (const [id, changes] of this.changeLists) {
+      if (!this.byId.get(id)?.worktree?.removedAt) void changes.load();
+    }
   }
 
   apply(events: readonly EngineEvent[]): void {
@@ -121,6 +194,12 @@ export class SessionAgents {
     for (const event of events) {
       if (event.type === "agent_updated") {
         this.upsert(event.agent);
+      } else if (event.type === "agent_removed") {
+        records.delete(event.agent_id);
+        this.remove(event.agent_id);
+      } else if (event.type === "agent_changes") {
+        // An agent not known here: another session's, or its read on arrival will see this.
+        this.changeLists.get(event.agent_id)?.receive(event.files);
       } else if (event.type === "agent_event") {
         // An agent not (yet) known here is another session's, or its `agent_updated` is on its
         // way; its feed then reads the history, these records included.
@@ -135,6 +214,13 @@ export class SessionAgents {
 
   close(): void {
     for (const feed of this.feeds.values()) feed.close();
+    for (const changes of this.changeLists.values()) changes.close();
+  }
+
+  private sort(): void {
+    this.agents = [...this.byId.values()].sort(
+      (a, b) => time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   }
 }
 

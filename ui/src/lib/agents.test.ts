@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
 import type { AgentEventRecord } from "../bindings/AgentEventRecord";
-import { AgentFeed, SessionAgents } from "./agents.svelte";
+import type { AgentWorktree } from "../bindings/AgentWorktree";
+import type { ChangedFile } from "../bindings/ChangedFile";
+import { AgentChanges, AgentFeed, SessionAgents } from "./agents.svelte";
 import { FakeBackend, type Backend } from "./backend";
 
 function rec(seq: number, text = `line ${seq}`, agentId = "a1"): AgentEventRecord {
@@ -127,6 +129,7 @@ describe("SessionAgents", () => {
       createdAt: "2026-11-21T10:00:00Z",
       updatedAt,
       pending: [],
+      worktree: null,
       ...overrides,
     };
   }
@@ -154,5 +157,111 @@ describe("SessionAgents", () => {
     expect(texts(feed)).toEqual(["one", "two"]);
     expect(feed.version).toBe(version + 1);
     expect(store.feed("x1")).toBeUndefined();
+  });
+
+  const WORKTREE: AgentWorktree = {
+    path: "/wt/a1",
+    branch: "baton/s/a1",
+    baseRef: "main",
+    baseCommit: "0".repeat(40),
+    mergedInto: null,
+    mergedTip: null,
+    mergedAt: null,
+    removedAt: null,
+    branchDeletedAt: null,
+  };
+  const modified = (path: string): ChangedFile => ({ path, status: "modified" });
+
+  it("reads an agent's changed files when it arrives, then keeps them from agent_changes events", async () => {
+    const backend = new FakeBackend();
+    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
+    const read = vi.spyOn(backend, "agentChanges").mockResolvedValue([modified("a.ts")]);
+    const store = new SessionAgents(backend, "s1");
+
+    store.apply([
+      { type: "agent_updated", agent: agent("a1", "s1", "2026-11-21T10:00:01Z", { worktree: WORKTREE }) },
+      { type: "agent_updated", agent: agent("a2", "s1", "2026-11-21T10:00:01Z") },
+    ]);
+    await flush();
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(read).toHaveBeenCalledWith("a1");
+    expect(store.changes("a1")!.files).toEqual([modified("a.ts")]);
+    // No worktree of its own: nothing to list.
+    expect(store.changes("a2")).toBeUndefined();
+
+    store.apply([
+      { type: "agent_changes", agent_id: "a1", files: [modified("a.ts"), { path: "b.ts", status: "untracked" }] },
+      { type: "agent_changes", agent_id: "elsewhere", files: [modified("x.ts")] },
+    ]);
+    expect(store.changes("a1")!.files!.map((f) => f.path)).toEqual(["a.ts", "b.ts"]);
+    expect(store.changes("elsewhere")).toBeUndefined();
+  });
+
+  it("drops a read of the changes answered after a newer event", async () => {
+    const answer = deferred<ChangedFile[]>();
+    const backend = { agentChanges: vi.fn(() => answer.promise) } as unknown as Backend;
+    const changes = new AgentChanges(backend, "a1");
+    const loading = changes.load();
+
+    changes.receive([modified("new.ts")]);
+    answer.resolve([modified("old.ts")]);
+    await loading;
+
+    expect(changes.files).toEqual([modified("new.ts")]);
+  });
+
+  it("keeps a failed read's error until the list is known", async () => {
+    const backend = { agentChanges: vi.fn().mockRejectedValueOnce({ code: "io", message: "disk gone" }).mockResolvedValueOnce([]) } as unknown as Backend;
+    const changes = new AgentChanges(backend, "a1");
+
+    await changes.load();
+    expect(changes.error).toMatchObject({ code: "io", message: "disk gone" });
+    expect(changes.files).toBeNull();
+    await changes.load();
+    expect(changes.error).toBeNull();
+    expect(changes.files).toEqual([]);
+  });
+
+  it("shows nothing uncommitted once the worktree folder is removed", async () => {
+    const backend = new FakeBackend();
+    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
+    vi.spyOn(backend, "agentChanges").mockResolvedValue([modified("a.ts")]);
+    const store = new SessionAgents(backend, "s1");
+    store.upsert(agent("a1", "s1", "2026-11-21T10:00:01Z", { worktree: WORKTREE }));
+    await flush();
+    expect(store.changes("a1")!.files).toHaveLength(1);
+
+    store.upsert(agent("a1", "s1", "2026-11-21T10:00:02Z", { worktree: { ...WORKTREE, removedAt: "2026-11-21T10:00:02Z" } }));
+    expect(store.changes("a1")!.files).toEqual([]);
+  });
+
+  it("drops a removed agent with its history and changes, and does not bring it back", async () => {
+    const backend = new FakeBackend();
+    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
+    vi.spyOn(backend, "agentChanges").mockResolvedValue([]);
+    const store = new SessionAgents(backend, "s1");
+    const a1 = agent("a1", "s1", "2026-11-21T10:00:01Z", { worktree: WORKTREE });
+    store.apply([
+      { type: "agent_updated", agent: a1 },
+      { type: "agent_updated", agent: agent("a2", "s1", "2026-11-21T10:00:01Z") },
+    ]);
+    const feed = store.feed("a1")!;
+    await flush();
+
+    store.apply([
+      { type: "agent_event", record: rec(1, "last words") },
+      { type: "agent_removed", agent_id: "a1" },
+    ]);
+    expect(store.agents.map((a) => a.id)).toEqual(["a2"]);
+    expect(store.feed("a1")).toBeUndefined();
+    expect(store.changes("a1")).toBeUndefined();
+    // Its feed is closed: a record that straggles in changes nothing.
+    feed.receive([rec(2, "late")]);
+    expect(texts(feed)).toEqual([]);
+
+    // A late event or reply about it (the stop that came before the removal) is ignored.
+    store.apply([{ type: "agent_updated", agent: { ...a1, updatedAt: "2026-11-21T10:00:09Z", state: "stopped" } }]);
+    store.upsert({ ...a1, updatedAt: "2026-11-21T10:00:09Z" });
+    expect(store.agents.map((a) => a.id)).toEqual(["a2"]);
   });
 });

@@ -5,6 +5,7 @@ import type { EngineEvent } from "../bindings/EngineEvent";
 import type { Session } from "../bindings/Session";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { BackendError, connectBackend, FakeBackend, HttpBackend } from "./backend";
+import { parsePatch } from "./diff";
 
 const CONN = { url: "http://127.0.0.1:4321/", token: "s3cret" };
 
@@ -15,6 +16,7 @@ function session(overrides: Partial<Session> = {}): Session {
     repo: "/src/alpha",
     baseBranch: "main",
     state: "active",
+    settings: { allowTools: [], branchPattern: null, setupCommand: null },
     createdAt: "2026-11-21T10:00:00Z",
     updatedAt: "2026-11-21T10:00:00Z",
     ...overrides,
@@ -103,12 +105,12 @@ describe("HttpBackend requests", () => {
   it("patches a session", async () => {
     fetchMock.mockResolvedValue(jsonResponse(200, session({ state: "archived" })));
 
-    await new HttpBackend(CONN).sessionUpdate("id-1", { name: null, archived: true });
+    await new HttpBackend(CONN).sessionUpdate("id-1", { name: null, archived: true, branchPattern: null, setupCommand: null });
 
     const { url, init } = lastCall();
     expect(url).toBe("http://127.0.0.1:4321/api/sessions/id-1");
     expect(init.method).toBe("PATCH");
-    expect(JSON.parse(init.body as string)).toEqual({ name: null, archived: true });
+    expect(JSON.parse(init.body as string)).toEqual({ name: null, archived: true, branchPattern: null, setupCommand: null });
   });
 
   it("turns an ApiError body into a BackendError with its code and message", async () => {
@@ -249,6 +251,42 @@ describe("HttpBackend requests", () => {
         body: undefined,
       });
     });
+
+    it("removes an agent with DELETE, forced only when asked", async () => {
+      expect(await call((b) => b.agentRemove("ag/1"))).toMatchObject({ url: "/api/agents/ag%2F1?force=false", method: "DELETE", body: undefined });
+      expect((await call((b) => b.agentRemove("a", true))).url).toBe("/api/agents/a?force=true");
+    });
+
+    it("reads changes, the diff with or without its patch, and checkpoints", async () => {
+      expect(await call((b) => b.agentChanges("a"))).toMatchObject({ url: "/api/agents/a/changes", method: "GET" });
+      expect(await call((b) => b.agentDiff("a"))).toMatchObject({ url: "/api/agents/a/diff?patch=true", method: "GET" });
+      expect((await call((b) => b.agentDiff("a", false))).url).toBe("/api/agents/a/diff?patch=false");
+      expect(await call((b) => b.agentCheckpoints("a"))).toMatchObject({ url: "/api/agents/a/checkpoints", method: "GET" });
+    });
+
+    it("restores a checkpoint, and merges with the request as the body", async () => {
+      expect(await call((b) => b.agentRestore("a", 3))).toMatchObject({
+        url: "/api/agents/a/checkpoints/3/restore",
+        method: "POST",
+        body: undefined,
+      });
+      const req = { into: "main", strategy: "squash" as const, dryRun: true };
+      expect(await call((b) => b.agentMerge("a", req))).toMatchObject({ url: "/api/agents/a/merge", method: "POST", body: req });
+    });
+
+    it("reads the worktrees' disk use and collects garbage", async () => {
+      expect(await call((b) => b.worktreesUsage())).toMatchObject({ url: "/api/worktrees", method: "GET" });
+      expect(await call((b) => b.worktreesGc(true))).toMatchObject({ url: "/api/worktrees/gc", method: "POST", body: { dryRun: true } });
+    });
+
+    for (const code of ["merge_conflict", "dirty_checkout", "agent_busy"] as const) {
+      it(`passes on a refused merge's ${code} (409)`, async () => {
+        fetchMock.mockResolvedValue(jsonResponse(409, { code, message: `refused: ${code}` }));
+        const err = await caught(new HttpBackend(CONN).agentMerge("a", { into: null, strategy: "squash", dryRun: false }));
+        expect(err.code).toBe(code);
+        expect(err.message).toBe(`refused: ${code}`);
+      });
+    }
 
     it("passes on the new error codes with their message", async () => {
       fetchMock.mockResolvedValue(
@@ -413,7 +451,7 @@ describe("FakeBackend", () => {
       "duplicate_name",
     );
     expect((await caught(fake.sessionGet("nobody"))).code).toBe("not_found");
-    expect((await caught(fake.sessionUpdate("nobody", { name: "x", archived: null }))).code).toBe(
+    expect((await caught(fake.sessionUpdate("nobody", { name: "x", archived: null, branchPattern: null, setupCommand: null }))).code).toBe(
       "not_found",
     );
     expect(await fake.sessionList()).toHaveLength(1);
@@ -436,9 +474,9 @@ describe("FakeBackend", () => {
     const unsubscribe = fake.subscribe((events) => seen.push(...events));
 
     const created = await fake.sessionCreate({ repo: "/src/one", name: null });
-    const archived = await fake.sessionUpdate(created.id, { name: null, archived: true });
+    const archived = await fake.sessionUpdate(created.id, { name: null, archived: true, branchPattern: null, setupCommand: null });
     unsubscribe();
-    await fake.sessionUpdate(created.id, { name: "renamed", archived: null });
+    await fake.sessionUpdate(created.id, { name: "renamed", archived: null, branchPattern: null, setupCommand: null });
 
     expect(seen).toEqual([
       { type: "session_created", session: created },
@@ -587,11 +625,17 @@ describe("FakeBackend agents", () => {
     const live = records(agent.id);
     expect(live.map((r) => r.seq)).toEqual(live.map((_, i) => i + 1));
     const kinds = live.map((r) => r.event.kind);
-    expect(kinds[0]).toBe("user_text");
+    // As the daemon does: where it works is noted before the prompt, a checkpoint after the turn.
+    expect(live[0]!.event).toEqual({
+      kind: "notice",
+      message: expect.stringMatching(/^working in \/home\/dev\/\.baton\/worktrees\/alpha\/claude-1 on branch baton\/pay\/claude-1 \(from main at [0-9a-f]{8}\)$/),
+    });
+    expect(kinds[1]).toBe("user_text");
     expect(kinds).toContain("session_started");
     expect(kinds).toContain("tool_call");
     expect(kinds).toContain("file_change");
-    expect(kinds.at(-1)).toBe("turn_completed");
+    expect(kinds.at(-2)).toBe("turn_completed");
+    expect(live.at(-1)!.event).toMatchObject({ kind: "checkpoint", n: 1, message: "after turn 1" });
     expect(live.some((r) => r.event.kind === "text" && r.event.delta)).toBe(true);
     expect(updates(agent.id)[0]!.state).toBe("starting");
     const now = await backend.agentGet(agent.id);
@@ -618,7 +662,8 @@ describe("FakeBackend agents", () => {
     const turn = records(agent.id).slice(before);
     expect(turn[0]!.event).toEqual({ kind: "user_text", text: "Now document it" });
     expect(turn.some((r) => r.event.kind === "text")).toBe(true);
-    expect(turn.at(-1)!.event.kind).toBe("turn_completed");
+    expect(turn.at(-2)!.event.kind).toBe("turn_completed");
+    expect(turn.at(-1)!.event).toMatchObject({ kind: "checkpoint", n: 2, message: "after turn 2" });
     expect((await backend.agentGet(agent.id)).turns).toBe(2);
   });
 
@@ -714,5 +759,183 @@ describe("FakeBackend agents", () => {
     await backend.agentSpawn(spawnRequest({ name: "dup" }));
     expect((await caught(backend.agentSpawn(spawnRequest({ name: "dup" })))).code).toBe("duplicate_name");
     expect((await caught(backend.agentGet("nobody"))).code).toBe("not_found");
+  });
+
+  describe("worktrees", () => {
+    /** An agent spawned, its first turn done (it edits src/client.ts), waiting. */
+    async function worked(overrides: Partial<ReturnType<typeof spawnRequest>> = {}) {
+      const f = fake();
+      const agent = await f.backend.agentSpawn(spawnRequest(overrides));
+      await vi.advanceTimersByTimeAsync(1_000);
+      const changes = () =>
+        f.seen.flatMap((e) => (e.type === "agent_changes" && e.agent_id === agent.id ? [e.files] : []));
+      return { ...f, agent, changes };
+    }
+
+    it("gives an agent spawned without a folder its own worktree and branch", async () => {
+      const { backend, agent } = await worked();
+      expect(agent.worktree).toMatchObject({
+        path: "/home/dev/.baton/worktrees/alpha/claude-1",
+        branch: "baton/pay/claude-1",
+        baseRef: "main",
+        mergedInto: null,
+        removedAt: null,
+      });
+      expect(agent.worktree!.baseCommit).toMatch(/^[0-9a-f]{40}$/);
+      expect(agent.cwd).toBe(agent.worktree!.path);
+
+      const given = await backend.agentSpawn(spawnRequest({ name: "given", cwd: "/src/alpha/sub" }));
+      expect(given.worktree).toBeNull();
+      expect(given.cwd).toBe("/src/alpha/sub");
+      const err = await caught(backend.agentChanges(given.id));
+      expect(err.code).toBe("invalid_input");
+      expect(err.message).toContain("not in a worktree of its own");
+    });
+
+    it("reports the files a turn changed, live and on request, with a checkpoint after the turn", async () => {
+      const { backend, agent, records, changes } = await worked();
+      expect(changes().at(-1)).toEqual([{ path: "src/client.ts", status: "modified" }]);
+      expect(await backend.agentChanges(agent.id)).toEqual([{ path: "src/client.ts", status: "modified" }]);
+
+      const checkpoints = await backend.agentCheckpoints(agent.id);
+      expect(checkpoints).toEqual([expect.objectContaining({ n: 1, message: "after turn 1" })]);
+      const marker = records(agent.id).find((r) => r.event.kind === "checkpoint")!.event;
+      expect(marker).toEqual({ kind: "checkpoint", n: 1, commit: checkpoints[0]!.commit, message: "after turn 1" });
+    });
+
+    it("diffs the work against the base with a unified patch the viewer can read", async () => {
+      const { backend, agent } = await worked();
+      const diff = await backend.agentDiff(agent.id);
+      expect(diff).toMatchObject({ base: "main", baseCommit: agent.worktree!.baseCommit, uncommitted: 1, patchTruncated: false });
+      expect(diff.files).toEqual([
+        { path: "src/client.ts", oldPath: null, status: "modified", additions: 1, deletions: 0, binary: false },
+      ]);
+      const [file] = parsePatch(diff.patch!);
+      expect(file!.path).toBe("src/client.ts");
+      const added = file!.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "add"));
+      expect(added.map((l) => l.text)).toEqual(["// changed by claude-1 in turn 1"]);
+      expect((await backend.agentDiff(agent.id, false)).patch).toBeNull();
+    });
+
+    it("restores a checkpoint, saving the state before it as a new one", async () => {
+      const { backend, agent, records, changes } = await worked();
+      await backend.agentSend(agent.id, "Once more");
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect((await backend.agentCheckpoints(agent.id)).map((c) => c.message)).toEqual(["after turn 1", "after turn 2"]);
+      const twoEdits = (await backend.agentDiff(agent.id)).additions;
+      expect(twoEdits).toBe(2);
+
+      const report = await backend.agentRestore(agent.id, 1);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(report.restored).toMatchObject({ n: 1, message: "after turn 1" });
+      // Equal to checkpoint 2, so nothing new to save.
+      expect(report.saved).toBeNull();
+      expect((await backend.agentDiff(agent.id)).additions).toBe(1);
+      expect(records(agent.id).at(-1)!.event).toEqual({ kind: "notice", message: "restored checkpoint 1 (after turn 1)" });
+      expect(changes().at(-1)).toEqual([{ path: "src/client.ts", status: "modified" }]);
+
+      // Back to 2: the restored state differs from the last checkpoint, so it is saved first.
+      const again = await backend.agentRestore(agent.id, 2);
+      expect(again.saved).toMatchObject({ n: 3, message: "before restoring checkpoint 2" });
+      expect((await backend.agentDiff(agent.id)).additions).toBe(2);
+      expect((await caught(backend.agentRestore(agent.id, 9))).message).toContain("no checkpoint 9");
+    });
+
+    it("previews a merge, refuses a real one while the agent works, then merges", async () => {
+      const { backend, agent, changes } = await worked();
+      await backend.agentSend(agent.id, "More");
+      // Running now: a dry run says why not; a real merge is refused.
+      const busy = await backend.agentMerge(agent.id, { into: null, strategy: "squash", dryRun: true });
+      expect(busy).toMatchObject({ ok: false, dryRun: true, into: "main" });
+      expect(busy.refusal).toContain("is running");
+      expect((await caught(backend.agentMerge(agent.id, { into: null, strategy: "squash", dryRun: false }))).code).toBe("agent_busy");
+      await vi.advanceTimersByTimeAsync(1_000);
+
+      const preview = await backend.agentMerge(agent.id, { into: null, strategy: "squash", dryRun: true });
+      expect(preview).toMatchObject({ ok: true, refusal: null, conflicts: [], commits: 1, uncommitted: 1, commit: null, alreadyMerged: false });
+      expect(preview.files.map((f) => [f.path, f.additions])).toEqual([["src/client.ts", 2]]);
+
+      const merged = await backend.agentMerge(agent.id, { into: "main", strategy: "merge", dryRun: false });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(merged).toMatchObject({ ok: true, dryRun: false, commits: 2, checkoutUpdated: "/src/alpha", uncommitted: 1 });
+      expect(merged.commit).toMatch(/^[0-9a-f]{40}$/);
+      const after = await backend.agentGet(agent.id);
+      expect(after.worktree).toMatchObject({ mergedInto: "main", mergedTip: merged.mergedTip });
+      // The uncommitted work was committed for the merge: nothing is left uncommitted.
+      expect(changes().at(-1)).toEqual([]);
+      expect(await backend.agentMerge(agent.id, { into: "main", strategy: "squash", dryRun: true })).toMatchObject({
+        ok: true,
+        alreadyMerged: true,
+      });
+    });
+
+    it("reports conflicts and a dirty checkout in a dry run, and refuses a real merge with their codes", async () => {
+      const { backend, agent } = await worked();
+      backend.branchCommit("main", ["src/client.ts"]);
+      const conflict = await backend.agentMerge(agent.id, { into: null, strategy: "squash", dryRun: true });
+      expect(conflict).toMatchObject({ ok: false, conflicts: ["src/client.ts"] });
+      expect(conflict.refusal).toContain("would conflict in src/client.ts");
+      expect((await caught(backend.agentMerge(agent.id, { into: null, strategy: "rebase", dryRun: false }))).code).toBe("merge_conflict");
+
+      backend.branchCommit("release", []);
+      backend.checkoutDirty("main", ["notes.txt"]);
+      expect((await backend.agentMerge(agent.id, { into: "release", strategy: "squash", dryRun: true })).ok).toBe(true);
+      const dirty = await caught(backend.agentMerge(agent.id, { into: "main", strategy: "squash", dryRun: false }));
+      expect(dirty.code).toBe("dirty_checkout");
+      expect(dirty.message).toContain("notes.txt");
+      expect((await caught(backend.agentMerge(agent.id, { into: "nope", strategy: "squash", dryRun: true }))).message).toContain(
+        'no branch "nope"',
+      );
+    });
+
+    it("removes an agent: refused with uncommitted work unless forced, then gone with an event", async () => {
+      const { backend, agent, seen } = await worked();
+      const refused = await caught(backend.agentRemove(agent.id));
+      expect(refused.code).toBe("invalid_input");
+      expect(refused.message).toContain("uncommitted changes (1 files)");
+
+      const removed = await backend.agentRemove(agent.id, true);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(removed.id).toBe(agent.id);
+      expect(seen.at(-1)).toEqual({ type: "agent_removed", agent_id: agent.id });
+      expect((await caught(backend.agentGet(agent.id))).code).toBe("not_found");
+      expect(await backend.agentList("pay")).toEqual([]);
+    });
+
+    it("collects finished agents' clean worktrees and merged branches", async () => {
+      const { backend, agent } = await worked();
+      await backend.agentStop(agent.id);
+      const dirty = await backend.worktreesGc(true);
+      expect(dirty.kept.map((k) => k.reason)).toEqual([expect.stringContaining("1 uncommitted file(s)")]);
+
+      await backend.agentMerge(agent.id, { into: null, strategy: "squash", dryRun: false });
+      expect(await backend.worktreesUsage()).toEqual({ dir: "/home/dev/.baton/worktrees", diskBytes: 48 * 1024 * 1024 });
+      const preview = await backend.worktreesGc(true);
+      expect(preview).toMatchObject({ dryRun: true, branchesDeleted: ["baton/pay/claude-1"] });
+      expect(preview.removed.map((r) => r.agentName)).toEqual(["claude-1"]);
+      expect((await backend.agentGet(agent.id)).worktree!.removedAt).toBeNull();
+
+      await backend.worktreesGc(false);
+      const after = (await backend.agentGet(agent.id)).worktree!;
+      expect(after.removedAt).not.toBeNull();
+      expect(after.branchDeletedAt).not.toBeNull();
+      expect((await backend.worktreesUsage()).diskBytes).toBe(0);
+      expect((await caught(backend.agentMerge(agent.id, { into: null, strategy: "squash", dryRun: true }))).message).toContain(
+        "merged and deleted",
+      );
+    });
+
+    it("names branches by the session's pattern and runs its setup command first", async () => {
+      const { backend } = fake();
+      await backend.sessionUpdate("s-1", { name: null, archived: null, branchPattern: "agents/{agent}", setupCommand: "npm ci" });
+      const agent = await backend.agentSpawn(spawnRequest({ name: "docs" }));
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(agent.worktree!.branch).toBe("agents/docs");
+      const notices = (await backend.agentEvents(agent.id)).flatMap((r) => (r.event.kind === "notice" ? [r.event.message] : []));
+      expect(notices.slice(0, 2)).toEqual([expect.stringContaining("on branch agents/docs"), "setup: npm ci"]);
+
+      const cleared = await backend.sessionUpdate("s-1", { name: null, archived: null, branchPattern: "", setupCommand: null });
+      expect(cleared.settings).toEqual({ allowTools: [], branchPattern: null, setupCommand: "npm ci" });
+    });
   });
 });

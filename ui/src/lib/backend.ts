@@ -11,14 +11,25 @@ import type { AgentEvent } from "../bindings/AgentEvent";
 import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import type { AgentSpawn } from "../bindings/AgentSpawn";
 import type { AgentState } from "../bindings/AgentState";
+import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { ApiError } from "../bindings/ApiError";
+import type { ChangedFile } from "../bindings/ChangedFile";
+import type { Checkpoint } from "../bindings/Checkpoint";
 import type { DaemonConnection } from "../bindings/DaemonConnection";
 import type { DaemonHealth } from "../bindings/DaemonHealth";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { ErrorCode } from "../bindings/ErrorCode";
+import type { GcEntry } from "../bindings/GcEntry";
+import type { GcReport } from "../bindings/GcReport";
+import type { MergeReport } from "../bindings/MergeReport";
+import type { MergeRequest } from "../bindings/MergeRequest";
+import type { RestoreReport } from "../bindings/RestoreReport";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
+import type { SessionSettings } from "../bindings/SessionSettings";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { WorktreeDiff } from "../bindings/WorktreeDiff";
+import type { WorktreesUsage } from "../bindings/WorktreesUsage";
 import {
   demoAgents,
   fakeApprovedTurn,
@@ -26,6 +37,7 @@ import {
   fakeTurn,
   type FakeStep,
 } from "./fakeAgents";
+import { fakeSha, FakeWorktree, type FakeFile } from "./fakeWorktree";
 
 export interface Backend {
   health(): Promise<DaemonHealth>;
@@ -46,6 +58,29 @@ export interface Backend {
   agentApprove(id: string, tool: string, always: boolean): Promise<Agent>;
   agentDeny(id: string, tool: string): Promise<Agent>;
   agentStop(id: string): Promise<Agent>;
+  /**
+   * Stops the agent and removes it, its worktree and its history (its branch stays). Refused
+   * (`invalid_input`) while the worktree holds uncommitted work, unless `force`.
+   */
+  agentRemove(id: string, force?: boolean): Promise<Agent>;
+  /** The files changed in the agent's worktree now (uncommitted and untracked). */
+  agentChanges(id: string): Promise<ChangedFile[]>;
+  /** The agent's work against its base branch; `patch: false` for the stats only. */
+  agentDiff(id: string, patch?: boolean): Promise<WorktreeDiff>;
+  /** The saved states of the agent's worktree, oldest first. */
+  agentCheckpoints(id: string): Promise<Checkpoint[]>;
+  /** Brings back checkpoint `n`; the state before is saved as a new checkpoint. */
+  agentRestore(id: string, n: number): Promise<RestoreReport>;
+  /**
+   * Merges the agent's work, or (`dryRun`) says what would happen: a dry run reports conflicts
+   * and refusals in the report; a real merge refused answers `merge_conflict`,
+   * `dirty_checkout` or `agent_busy`.
+   */
+  agentMerge(id: string, req: MergeRequest): Promise<MergeReport>;
+  /** Where Baton keeps worktrees and the disk they use. */
+  worktreesUsage(): Promise<WorktreesUsage>;
+  /** Removes finished agents' old worktrees and merged branches (`dryRun`: says which). */
+  worktreesGc(dryRun: boolean): Promise<GcReport>;
   /**
    * Receive engine events in batches. `onStatus(true)` is reported once the stream is live and
    * again after every reconnect (events sent while disconnected are lost, so a view should
@@ -76,6 +111,9 @@ const ERROR_CODES = [
   "cli_missing",
   "spawn_failed",
   "invalid_settings",
+  "merge_conflict",
+  "dirty_checkout",
+  "agent_busy",
   "io",
   "internal",
 ] as const satisfies readonly ErrorCode[];
@@ -205,6 +243,38 @@ export class HttpBackend implements Backend {
 
   agentStop(id: string): Promise<Agent> {
     return this.request("POST", agentPath(id, "stop"));
+  }
+
+  agentRemove(id: string, force = false): Promise<Agent> {
+    return this.request("DELETE", `${agentPath(id)}?force=${force}`);
+  }
+
+  agentChanges(id: string): Promise<ChangedFile[]> {
+    return this.request("GET", agentPath(id, "changes"));
+  }
+
+  agentDiff(id: string, patch = true): Promise<WorktreeDiff> {
+    return this.request("GET", `${agentPath(id, "diff")}?patch=${patch}`);
+  }
+
+  agentCheckpoints(id: string): Promise<Checkpoint[]> {
+    return this.request("GET", agentPath(id, "checkpoints"));
+  }
+
+  agentRestore(id: string, n: number): Promise<RestoreReport> {
+    return this.request("POST", agentPath(id, `checkpoints/${encodeURIComponent(n)}/restore`));
+  }
+
+  agentMerge(id: string, req: MergeRequest): Promise<MergeReport> {
+    return this.request("POST", agentPath(id, "merge"), req);
+  }
+
+  worktreesUsage(): Promise<WorktreesUsage> {
+    return this.request("GET", "/api/worktrees");
+  }
+
+  worktreesGc(dryRun: boolean): Promise<GcReport> {
+    return this.request("POST", "/api/worktrees/gc", { dryRun });
   }
 
   /** One EventSource is shared by all subscribers; it closes with the last one. */
@@ -350,7 +420,16 @@ export type FakeBackendOptions = {
    * denied the Bash tool unless it is in `allowTools`, and the agent then needs input.
    */
   agentStepMs?: number;
+  /** What each agent's worktree holds changed at the start, by agent id. */
+  worktreeFiles?: Record<string, FakeFile[]>;
+  /** Branches that exist besides each session's base branch [default: main, develop]. */
+  branches?: string[];
 };
+
+/** Where the fake says Baton keeps worktrees. */
+const FAKE_WORKTREES_DIR = "/home/dev/.baton/worktrees";
+/** What the fake says one worktree uses on disk. */
+const FAKE_WORKTREE_BYTES = 48 * 1024 * 1024;
 
 /**
  * An engine in memory: validates the way the daemon does for the cases it can check without a
@@ -368,6 +447,13 @@ export class FakeBackend implements Backend {
   /** The timer of each agent's script in progress. */
   private readonly scripts = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly agentStepMs: number;
+  /** Each agent's files, for agents with a worktree of their own. */
+  private readonly worktrees = new Map<string, FakeWorktree>();
+  private readonly branches: Set<string>;
+  /** Paths changed on a branch since the agents started (`branchCommit`): merges there conflict. */
+  private readonly branchChanges = new Map<string, Set<string>>();
+  /** Uncommitted files in the checkout of a branch (`checkoutDirty`): merges there are refused. */
+  private readonly dirtyCheckouts = new Map<string, string[]>();
   private connected = true;
   private lastTime = 0;
   private nextId = 1;
@@ -382,6 +468,7 @@ export class FakeBackend implements Backend {
     this.version = options.version ?? "0.0.0-fake";
     this.agentStepMs = options.agentStepMs ?? 300;
     this.startedAt = this.timestamp();
+    this.branches = new Set(options.branches ?? ["main", "develop"]);
     for (const a of options.agents ?? []) {
       this.agents.set(a.id, agentCopy(a));
       const ts = Date.parse(a.createdAt) || 0;
@@ -390,7 +477,15 @@ export class FakeBackend implements Backend {
         a.id,
         events.map((event, i) => ({ agentId: a.id, seq: i + 1, ts: ts + i * 10, event })),
       );
+      if (a.worktree) {
+        const work = new FakeWorktree(a.worktree.baseCommit, options.worktreeFiles?.[a.id] ?? []);
+        // The checkpoints a history mentions become restorable states of its files.
+        const saved = events.filter((e) => e.kind === "checkpoint");
+        saved.forEach((c, i) => work.checkpointAdd(c, a.updatedAt, (i + 1) / saved.length));
+        this.worktrees.set(a.id, work);
+      }
     }
+    for (const s of this.sessions.values()) if (s.baseBranch) this.branches.add(s.baseBranch);
   }
 
   async health(): Promise<DaemonHealth> {
@@ -432,6 +527,7 @@ export class FakeBackend implements Backend {
       repo,
       baseBranch: "main",
       state: "active",
+      settings: { allowTools: [], branchPattern: null, setupCommand: null },
       createdAt: at,
       updatedAt: at,
     };
@@ -456,6 +552,11 @@ export class FakeBackend implements Backend {
       next.name = name;
     }
     if (update.archived !== null) next.state = update.archived ? "archived" : "active";
+    // An empty text clears a setting; `null` leaves it as it is.
+    const settings: SessionSettings = { ...current.settings };
+    if (update.branchPattern !== null) settings.branchPattern = update.branchPattern.trim() || null;
+    if (update.setupCommand !== null) settings.setupCommand = update.setupCommand.trim() || null;
+    next.settings = settings;
     next.updatedAt = this.timestamp();
     this.sessions.set(id, next);
     return this.reply({ ...next }, { type: "session_updated", session: { ...next } });
@@ -494,6 +595,8 @@ export class FakeBackend implements Backend {
         `An agent named "${name}" already exists in session ${session.name}. Choose another name.`,
       );
     }
+    // Its own worktree unless it was given a folder, as the daemon does.
+    const worktree = req.cwd === null ? worktreeNew(session, name) : null;
     const at = this.timestamp();
     const agent: Agent = {
       id: `fake-agent-${String(this.nextId++).padStart(4, "0")}`,
@@ -502,7 +605,7 @@ export class FakeBackend implements Backend {
       cli: req.cli,
       model: req.model?.trim() || null,
       state: "starting",
-      cwd: req.cwd ?? session.repo,
+      cwd: worktree?.path ?? req.cwd ?? session.repo,
       command: [...req.program],
       prompt: req.prompt,
       cliSessionId: null,
@@ -518,15 +621,32 @@ export class FakeBackend implements Backend {
       createdAt: at,
       updatedAt: at,
       pending: [],
+      worktree,
     };
     this.agents.set(agent.id, agent);
     this.histories.set(agent.id, []);
+    const notices: AgentEvent[] = [];
+    const setup: FakeStep[] = [];
+    if (worktree) {
+      this.worktrees.set(agent.id, new FakeWorktree(worktree.baseCommit));
+      notices.push(notice(
+        `working in ${worktree.path} on branch ${worktree.branch} (from ${worktree.baseRef} at ${worktree.baseCommit.slice(0, 8)})`,
+      ));
+      const command = session.settings.setupCommand;
+      if (command) {
+        setup.push(
+          { events: [notice(`setup: ${command}`)] },
+          { events: [notice("added 214 packages, and audited 215 packages in 3s")] },
+        );
+      }
+    }
     if (req.cli === "command") {
       const steps = fakeCommandRun(req.program);
       if (req.prompt !== "") steps.splice(1, 0, { events: [{ kind: "user_text", text: req.prompt }] });
-      this.agentPlay(agent.id, steps);
+      this.agentPlay(agent.id, [...setup, ...steps]);
     } else {
       this.agentPlay(agent.id, [
+        ...setup,
         { state: "running", events: [{ kind: "user_text", text: req.prompt }] },
         {
           events: [
@@ -542,7 +662,9 @@ export class FakeBackend implements Backend {
         ...fakeTurn(req.cli, req.prompt, agent.allowedTools.includes("Bash")),
       ]);
     }
-    return this.reply(agentCopy(agent), [{ type: "agent_updated", agent: agentCopy(agent) }]);
+    // Where it works is noted in its lane before it starts.
+    const made = this.agentChange(agent.id, {}, notices);
+    return this.reply(made.agent, made.events);
   }
 
   async agentList(session?: string): Promise<Agent[]> {
@@ -629,6 +751,254 @@ export class FakeBackend implements Backend {
     return this.reply(next.agent, next.events);
   }
 
+  async agentRemove(id: string, force = false): Promise<Agent> {
+    const agent = this.findAgent(id);
+    const work = this.worktrees.get(agent.id);
+    const live = agent.worktree !== null && agent.worktree.removedAt === null;
+    if (work && live && !force) {
+      const count = work.changes().length;
+      if (count > 0) {
+        throw new BackendError(
+          "invalid_input",
+          `worktree ${agent.worktree!.path} has uncommitted changes (${count} files); commit or discard them first, or remove it with force`,
+        );
+      }
+    }
+    this.scriptCancel(agent.id);
+    this.agents.delete(agent.id);
+    this.histories.delete(agent.id);
+    this.worktrees.delete(agent.id);
+    const removed = agentCopy(agent);
+    return this.reply(removed, { type: "agent_removed", agent_id: agent.id });
+  }
+
+  async agentChanges(id: string): Promise<ChangedFile[]> {
+    const { agent, work } = this.worktreeOf(id);
+    return agent.worktree!.removedAt ? [] : work.changes();
+  }
+
+  async agentDiff(id: string, patch = true): Promise<WorktreeDiff> {
+    const { agent, work } = this.worktreeOf(id);
+    const wt = agent.worktree!;
+    const session = this.find(agent.sessionId);
+    return {
+      base: wt.mergedInto ?? session.baseBranch ?? wt.baseRef,
+      baseCommit: wt.baseCommit,
+      ...work.diff(patch),
+      patchTruncated: false,
+    };
+  }
+
+  async agentCheckpoints(id: string): Promise<Checkpoint[]> {
+    return this.worktreeOf(id).work.checkpoints();
+  }
+
+  async agentRestore(id: string, n: number): Promise<RestoreReport> {
+    const { agent, work } = this.worktreeLive(id);
+    const report = work.restore(n, this.timestamp());
+    if (!report) {
+      throw new BackendError("invalid_input", `the agent has no checkpoint ${n}; \`baton checkpoints AGENT\` lists them`);
+    }
+    const notes: AgentEvent[] = [];
+    if (report.saved) notes.push({ kind: "checkpoint", n: report.saved.n, commit: report.saved.commit, message: report.saved.message });
+    notes.push(notice(`restored checkpoint ${n} (${report.restored.message})`));
+    const next = this.agentChange(agent.id, {}, notes);
+    return this.reply(report, [...next.events, { type: "agent_changes", agent_id: agent.id, files: work.changes() }]);
+  }
+
+  /** Like the daemon: refusals found by the pre-check are in a dry run's report, errors otherwise. */
+  async agentMerge(id: string, req: MergeRequest): Promise<MergeReport> {
+    const { agent, work } = this.worktreeOf(id);
+    const wt = agent.worktree!;
+    const session = this.find(agent.sessionId);
+    if (wt.branchDeletedAt) {
+      throw new BackendError(
+        "invalid_input",
+        `agent ${agent.name}'s branch ${wt.branch} was merged and deleted; there is nothing left to merge`,
+      );
+    }
+    const into = req.into?.trim() || session.baseBranch;
+    if (!into) {
+      throw new BackendError(
+        "invalid_input",
+        "the session has no base branch (its repository was on a detached HEAD); say which branch to merge into (--into BRANCH)",
+      );
+    }
+    if (!this.branches.has(into)) {
+      throw new BackendError("invalid_input", `there is no branch "${into}" to merge into; \`git branch\` lists them`);
+    }
+    if (into === wt.branch) throw new BackendError("invalid_input", `cannot merge ${into} into itself`);
+    const busy = agent.state === "starting" || agent.state === "running";
+    if (busy && !req.dryRun) {
+      throw new BackendError(
+        "agent_busy",
+        `agent ${agent.name} is ${agent.state}; wait for its turn to end (\`baton wait AGENT\`) or stop it, then merge`,
+      );
+    }
+    const diff = work.diff(false);
+    const checkout = into === session.baseBranch ? session.repo : null;
+    const report: MergeReport = {
+      into,
+      strategy: req.strategy,
+      dryRun: req.dryRun || busy,
+      ok: false,
+      refusal: null,
+      conflicts: [],
+      files: [],
+      commits: 0,
+      commit: null,
+      uncommitted: diff.uncommitted,
+      checkoutUpdated: null,
+      alreadyMerged: false,
+      mergedTip: null,
+    };
+    let refusal: BackendError | null = null;
+    const dirty = this.dirtyCheckouts.get(into) ?? [];
+    if (checkout && dirty.length > 0) {
+      refusal = new BackendError(
+        "dirty_checkout",
+        `${into} is checked out in ${checkout} with uncommitted changes (${dirty.join(", ")}); commit or stash them first`,
+      );
+    }
+    const finish = (): MergeReport => {
+      if (busy) {
+        report.ok = false;
+        report.refusal ??= `agent ${agent.name} is ${agent.state}; wait for its turn to end or stop it, then merge`;
+      }
+      return report;
+    };
+    if (work.alreadyMerged()) {
+      report.alreadyMerged = true;
+      report.ok = refusal === null;
+      report.refusal = refusal?.message ?? null;
+      report.mergedTip = wt.mergedTip ?? wt.baseCommit;
+      return finish();
+    }
+    const changedThere = this.branchChanges.get(into) ?? new Set<string>();
+    report.conflicts = work.mergePaths().filter((p) => changedThere.has(p));
+    if (report.conflicts.length > 0) {
+      refusal ??= new BackendError(
+        "merge_conflict",
+        `merging into ${into} would conflict in ${report.conflicts.join(", ")}; ask the agent to rebase on ${into}, or resolve by hand`,
+      );
+    } else {
+      report.files = diff.files;
+      report.commits = req.strategy === "merge" ? 2 : 1;
+    }
+    if (report.dryRun || refusal) {
+      if (!report.dryRun) throw refusal!;
+      report.ok = refusal === null;
+      report.refusal = refusal?.message ?? null;
+      return finish();
+    }
+
+    const tip = fakeSha(`${wt.branch}:${this.timestamp()}`);
+    work.mergeRecord();
+    report.ok = true;
+    report.commit = fakeSha(`${into}:${tip}`);
+    report.mergedTip = tip;
+    report.checkoutUpdated = checkout;
+    const worktree: AgentWorktree = { ...wt, mergedInto: into, mergedTip: tip, mergedAt: this.timestamp() };
+    const next = this.agentChange(agent.id, { worktree }, []);
+    return this.reply(report, [...next.events, { type: "agent_changes", agent_id: agent.id, files: work.changes() }]);
+  }
+
+  async worktreesUsage(): Promise<WorktreesUsage> {
+    return { dir: FAKE_WORKTREES_DIR, diskBytes: this.worktreesBytes() };
+  }
+
+  /**
+   * The fake has no retention period: every finished agent counts as old. Its worktree goes
+   * when it holds no uncommitted work, its branch when merged.
+   */
+  async worktreesGc(dryRun: boolean): Promise<GcReport> {
+    const report: GcReport = {
+      dryRun,
+      removed: [],
+      kept: [],
+      branchesDeleted: [],
+      diskBytesBefore: this.worktreesBytes(),
+      diskBytesAfter: 0,
+    };
+    const events: EngineEvent[] = [];
+    for (const agent of [...this.agents.values()]) {
+      const wt = agent.worktree;
+      const work = this.worktrees.get(agent.id);
+      const finished = agent.state === "exited" || agent.state === "failed" || agent.state === "stopped";
+      if (!wt || !work || !finished || wt.branchDeletedAt) continue;
+      const entry = (reason: string): GcEntry => ({ agentId: agent.id, agentName: agent.name, path: wt.path, branch: wt.branch, reason });
+      const next: AgentWorktree = { ...wt };
+      if (!wt.removedAt) {
+        const changed = work.changes().length;
+        if (changed > 0) {
+          report.kept.push(entry(
+            `${changed} uncommitted file(s) in the worktree; merge them (\`baton merge ${agent.name}\`) or remove the agent with --force`,
+          ));
+          continue;
+        }
+        report.removed.push(entry("finished"));
+        next.removedAt = this.timestamp();
+      }
+      if (work.alreadyMerged()) {
+        report.branchesDeleted.push(wt.branch);
+        next.branchDeletedAt = this.timestamp();
+      } else {
+        const into = wt.mergedInto ?? this.find(agent.sessionId).baseBranch ?? wt.baseRef;
+        report.kept.push(entry(
+          `branch ${wt.branch} has commits not merged into ${into}; merge it (\`baton merge ${agent.name}\`) or delete it yourself`,
+        ));
+      }
+      if (!dryRun) events.push(...this.agentChange(agent.id, { worktree: next }, []).events);
+    }
+    report.diskBytesAfter = this.worktreesBytes();
+    return this.reply(report, events);
+  }
+
+  /** Test hook: someone committed to `branch`, changing `paths`; merging an agent's work touching them there conflicts. */
+  branchCommit(branch: string, paths: string[]): void {
+    this.branches.add(branch);
+    const changed = this.branchChanges.get(branch) ?? new Set<string>();
+    for (const p of paths) changed.add(p);
+    this.branchChanges.set(branch, changed);
+  }
+
+  /** Test hook: the checkout of `branch` has these uncommitted files (none: clean again). */
+  checkoutDirty(branch: string, files: string[]): void {
+    this.dirtyCheckouts.set(branch, [...files]);
+  }
+
+  private worktreesBytes(): number {
+    let live = 0;
+    for (const a of this.agents.values()) if (a.worktree && !a.worktree.removedAt) live++;
+    return live * FAKE_WORKTREE_BYTES;
+  }
+
+  /** The agent and its files, or the daemon's error for an agent that works in a given folder. */
+  private worktreeOf(idOrName: string): { agent: Agent; work: FakeWorktree } {
+    const agent = this.findAgent(idOrName);
+    const work = this.worktrees.get(agent.id);
+    if (!agent.worktree || !work) {
+      throw new BackendError(
+        "invalid_input",
+        `agent ${agent.name} works in ${agent.cwd} (a folder it was given), not in a worktree of its own`,
+      );
+    }
+    return { agent, work };
+  }
+
+  /** `worktreeOf`, for operations that need the folder itself. */
+  private worktreeLive(idOrName: string): { agent: Agent; work: FakeWorktree } {
+    const found = this.worktreeOf(idOrName);
+    const wt = found.agent.worktree!;
+    if (wt.removedAt) {
+      throw new BackendError(
+        "invalid_input",
+        `agent ${found.agent.name}'s worktree ${wt.path} is gone; its branch ${wt.branch} keeps its commits`,
+      );
+    }
+    return found;
+  }
+
   /**
    * Test and demo hook: the agent goes through `steps`, one every `stepMs`, as a live agent
    * would (each step's events and state reach subscribers as they happen).
@@ -662,7 +1032,8 @@ export class FakeBackend implements Backend {
 
   /**
    * Records `events` in the agent's history and applies what they imply (usage and cost, turns,
-   * permission requests, the state after a turn or an exit), like the daemon's supervisor.
+   * permission requests, the state after a turn or an exit), like the daemon's supervisor; and,
+   * like its worktree watcher, the files the agent changed, with a checkpoint after each turn.
    * Returns the agent and the engine events to send; the caller decides when.
    */
   private agentChange(
@@ -673,19 +1044,31 @@ export class FakeBackend implements Backend {
     const current = this.agents.get(agentId)!;
     const agent: Agent = { ...current, ...change };
     const history = this.histories.get(agentId)!;
+    const work = this.worktrees.get(agentId);
     const out: EngineEvent[] = [];
     const ts = this.now().getTime();
-    for (const event of events) {
+    let filesChanged = false;
+    const queue = [...events];
+    for (let event = queue.shift(); event; event = queue.shift()) {
       const record: AgentEventRecord = { agentId, seq: history.length + 1, ts, event };
       history.push(record);
       out.push({ type: "agent_event", record });
       agentEventApply(agent, event);
+      if (!work || agent.worktree?.removedAt) continue;
+      if (event.kind === "file_change") {
+        work.fileChange(event.path, event.change, `changed by ${agent.name} in turn ${agent.turns + 1}`);
+        filesChanged = true;
+      } else if (event.kind === "turn_completed" || event.kind === "exited") {
+        const saved = work.checkpointSave(`after turn ${agent.turns}`, new Date(ts).toISOString());
+        if (saved) queue.push({ kind: "checkpoint", n: saved.n, commit: saved.commit, message: saved.message });
+      }
     }
     const at = this.timestamp();
     agent.updatedAt = at;
     if (events.length > 0) agent.lastEventAt = at;
     this.agents.set(agentId, agent);
     out.push({ type: "agent_updated", agent: agentCopy(agent) });
+    if (work && filesChanged) out.push({ type: "agent_changes", agent_id: agentId, files: work.changes() });
     return { agent: agentCopy(agent), events: out };
   }
 
@@ -787,6 +1170,28 @@ function agentCopy(agent: Agent): Agent {
     allowedTools: [...agent.allowedTools],
     usage: { ...agent.usage },
     pending: agent.pending.map((p) => ({ ...p })),
+    worktree: agent.worktree ? { ...agent.worktree } : null,
+  };
+}
+
+function notice(message: string): AgentEvent {
+  return { kind: "notice", message };
+}
+
+/** The worktree the daemon would make for agent `name` of `session`. */
+function worktreeNew(session: Session, name: string): AgentWorktree {
+  const pattern = session.settings.branchPattern ?? "baton/{session}/{agent}";
+  const baseRef = session.baseBranch ?? "HEAD";
+  return {
+    path: `${FAKE_WORKTREES_DIR}/${repoBaseName(session.repo)}/${name}`,
+    branch: pattern.replaceAll("{session}", session.name).replaceAll("{agent}", name),
+    baseRef,
+    baseCommit: fakeSha(`${session.repo}@${baseRef}`),
+    mergedInto: null,
+    mergedTip: null,
+    mergedAt: null,
+    removedAt: null,
+    branchDeletedAt: null,
   };
 }
 
@@ -862,6 +1267,7 @@ export function demoSessions(now: Date = new Date()): Session[] {
       repo: "/home/dev/src/payments",
       baseBranch: "main",
       state: "active",
+      settings: { allowTools: [], branchPattern: null, setupCommand: "npm ci" },
       createdAt: at(50),
       updatedAt: at(2),
     },
@@ -871,6 +1277,7 @@ export function demoSessions(now: Date = new Date()): Session[] {
       repo: "/home/dev/src/website",
       baseBranch: "main",
       state: "archived",
+      settings: { allowTools: [], branchPattern: null, setupCommand: null },
       createdAt: at(30),
       updatedAt: at(20),
     },
@@ -880,6 +1287,7 @@ export function demoSessions(now: Date = new Date()): Session[] {
       repo: "/home/dev/src/baton",
       baseBranch: "develop",
       state: "active",
+      settings: { allowTools: [], branchPattern: null, setupCommand: null },
       createdAt: at(1),
       updatedAt: at(1),
     },
@@ -890,7 +1298,12 @@ export function demoSessions(now: Date = new Date()): Session[] {
 export function demoBackend(now: Date = new Date()): FakeBackend {
   const sessions = demoSessions(now);
   const demo = demoAgents(sessions, now);
-  const backend = new FakeBackend({ sessions, agents: demo.agents, agentEvents: demo.events });
+  const backend = new FakeBackend({
+    sessions,
+    agents: demo.agents,
+    agentEvents: demo.events,
+    worktreeFiles: demo.worktreeFiles,
+  });
   backend.agentPlay(demo.live.agentId, demo.live.steps, 1_200);
   return backend;
 }

@@ -55,6 +55,20 @@ describe("EventRows", () => {
     expect(rows.rows[0]!.key).toBe(1);
   });
 
+  it("keeps a message streamed before a notice open, and closes it at a checkpoint", () => {
+    const rows = new EventRows();
+    // A notice (setup output) may fall between the pieces and the whole message: still one message.
+    rows.append(records([delta("I'll "), delta("look."), { kind: "notice", message: "setup: npm ci" }, whole("I'll look.")]));
+    expect(rows.rows.map((r) => r.event.kind)).toEqual(["text", "notice"]);
+
+    // After a checkpoint the turn is over: the same words again are a new message.
+    const after = new EventRows();
+    after.append(
+      records([delta("Done."), { kind: "checkpoint", n: 1, commit: "abc", message: "after turn 1" }, whole("Done.")]),
+    );
+    expect(after.rows.map((r) => r.event.kind)).toEqual(["text", "checkpoint", "text"]);
+  });
+
   it("skips seqs already seen and stops at a gap", () => {
     const rows = new EventRows();
     expect(rows.append(records([whole("1"), whole("2")]))).toBe(true);

@@ -14,8 +14,9 @@ export type EventRow = {
   event: AgentEvent;
 };
 
-/** What stops a streamed message: the turn moved on. Raw lines and stderr do not. */
+/** What stops a streamed message: the turn moved on. Raw lines, stderr and notices do not. */
 const ENDS_STREAM = new Set<AgentEvent["kind"]>([
+  "checkpoint",
   "user_text",
   "tool_call",
   "tool_result",

@@ -5,8 +5,10 @@
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
 import type { AgentState } from "../bindings/AgentState";
+import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { CliKind } from "../bindings/CliKind";
 import type { Session } from "../bindings/Session";
+import { fakeSha, type FakeFile } from "./fakeWorktree";
 
 /** One step of a simulated agent: events recorded together, and/or a new state. */
 export type FakeStep = { events?: AgentEvent[]; state?: AgentState };
@@ -251,13 +253,96 @@ function agent(base: Partial<Agent> & Pick<Agent, "id" | "sessionId" | "name" | 
     createdAt: at,
     updatedAt: at,
     pending: [],
+    worktree: null,
     ...base,
   };
 }
 
+/** The worktree the daemon made for demo agent `name` of `session`. */
+function demoWorktree(session: Session, name: string, merged: Partial<AgentWorktree> = {}): AgentWorktree {
+  const repo = session.repo.split("/").pop() ?? "repo";
+  const baseRef = session.baseBranch ?? "main";
+  return {
+    path: `/home/dev/.baton/worktrees/${repo}/${name}`,
+    branch: `baton/${session.name}/${name}`,
+    baseRef,
+    baseCommit: fakeSha(`${session.repo}@${baseRef}`),
+    mergedInto: null,
+    mergedTip: null,
+    mergedAt: null,
+    removedAt: null,
+    branchDeletedAt: null,
+    ...merged,
+  };
+}
+
+function workingIn(wt: AgentWorktree): AgentEvent {
+  return {
+    kind: "notice",
+    message: `working in ${wt.path} on branch ${wt.branch} (from ${wt.baseRef} at ${wt.baseCommit.slice(0, 8)})`,
+  };
+}
+
+const CLIENT_BEFORE = `import { fetchJson, type Http } from "./http";
+
+export class Client {
+  constructor(private http: Http) {}
+
+  async charge(id: string, cents: number) {
+    return retry(3, () => this.http.post(\`/charges/\${id}\`, { cents }));
+  }
+
+  async refund(id: string) {
+    // retried on every error, 4xx included
+    return retry(3, () => this.http.post(\`/refunds/\${id}\`, {}));
+  }
+}
+`;
+
+const CLIENT_AFTER = `import { fetchJson, type Http } from "./http";
+import { RetryPolicy } from "./retry";
+
+export class Client {
+  constructor(
+    private http: Http,
+    private policy = new RetryPolicy(),
+  ) {}
+
+  async charge(id: string, cents: number) {
+    return this.policy.run(() => this.http.post(\`/charges/\${id}\`, { cents }));
+  }
+
+  async refund(id: string) {
+    return this.policy.run(() => this.http.post(\`/refunds/\${id}\`, {}));
+  }
+}
+`;
+
+const RETRY = `/** Capped exponential backoff with jitter; 4xx answers are final. */
+export class RetryPolicy {
+  constructor(
+    readonly tries = 5,
+    readonly baseMs = 200,
+  ) {}
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (attempt >= this.tries || isClientError(err)) throw err;
+        await sleep(Math.min(this.baseMs * 2 ** attempt, 10_000) * Math.random());
+      }
+    }
+  }
+}
+`;
+
 export type DemoAgents = {
   agents: Agent[];
   events: Record<string, AgentEvent[]>;
+  /** What the agents' worktrees hold changed, by agent id. */
+  worktreeFiles: Record<string, FakeFile[]>;
   /** What the running agent goes on doing, live. */
   live: { agentId: string; steps: FakeStep[] };
 };
@@ -270,6 +355,13 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
   const architectPrompt = "Refactor the payment client's retry logic: exponential backoff, and no retry on 4xx.";
   const reviewerPrompt = "Review the retry refactor and run the tests before you approve it.";
   const bashInput = { command: "npm test -- --coverage", description: "Run the tests with coverage" };
+  const architectTree = demoWorktree(main, "architect");
+  const reviewerTree = demoWorktree(main, "reviewer");
+  const bisectTree = demoWorktree(other, "ci-bisect", {
+    mergedInto: other.baseBranch ?? "main",
+    mergedTip: fakeSha("ci-bisect-tip"),
+    mergedAt: at(45),
+  });
 
   const agents: Agent[] = [
     agent(
@@ -287,6 +379,8 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
         usage: { input: 48_210, output: 6_930, cacheRead: 310_400, cacheWrite: 12_800 },
         costUsd: 0.4213,
         allowedTools: ["Bash"],
+        cwd: architectTree.path,
+        worktree: architectTree,
       },
       at(14),
     ),
@@ -307,6 +401,8 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
         pending: [
           { id: "demo-perm-1", tool: "Bash", toolUseId: "toolu_demo_bash", input: bashInput, createdAt: at(3) },
         ],
+        cwd: reviewerTree.path,
+        worktree: reviewerTree,
       },
       at(9),
     ),
@@ -336,7 +432,8 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
         usage: { input: 2_900_000, output: 310_000, cacheRead: 9_100_000, cacheWrite: 0 },
         costUsd: 6.93,
         costIsEstimate: true,
-        cwd: other.repo,
+        cwd: bisectTree.path,
+        worktree: bisectTree,
       },
       at(50),
     ),
@@ -344,6 +441,9 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
 
   const events: Record<string, AgentEvent[]> = {
     "demo-agent-1": [
+      workingIn(architectTree),
+      { kind: "notice", message: "setup: npm ci" },
+      { kind: "notice", message: "added 214 packages, and audited 215 packages in 3s" },
       { kind: "user_text", text: architectPrompt },
       {
         kind: "session_started",
@@ -394,6 +494,7 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
         subtype: "success",
         duration_ms: 94_300,
       },
+      { kind: "checkpoint", n: 1, commit: fakeSha("demo-architect-checkpoint-1"), message: "after turn 1" },
       { kind: "user_text", text: "Also cover the webhook sender, and keep the old default of 3 tries there." },
       text("Sure. The webhook sender builds its own client; I'll pass it a policy with 3 tries."),
       { kind: "tool_call", id: "t6", name: "Read", input: { file_path: "src/webhooks.ts" } },
@@ -406,6 +507,7 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
       { kind: "stderr", line: "(node:41230) ExperimentalWarning: Fetch is an experimental feature." },
     ],
     "demo-agent-2": [
+      workingIn(reviewerTree),
       { kind: "user_text", text: reviewerPrompt },
       {
         kind: "session_started",
@@ -493,7 +595,24 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
     { events: [{ kind: "tool_call", id: "t9", name: "Read", input: { file_path: "README.md" } }] },
   ];
 
-  return { agents, events, live: { agentId: "demo-agent-1", steps: live } };
+  const worktreeFiles: Record<string, FakeFile[]> = {
+    "demo-agent-1": [
+      { path: "src/retry.ts", before: null, after: RETRY },
+      { path: "src/client.ts", before: CLIENT_BEFORE, after: CLIENT_AFTER },
+      // A binary file: the diff viewer says so rather than showing bytes.
+      { path: "docs/retry-backoff.png", before: null, after: "\x89PNG…", binary: true },
+    ],
+    "demo-agent-4": [
+      {
+        path: "tests/payout.int.ts",
+        before: "it(\"settles once\", async () => {\n  await settle();\n});\n",
+        after: "it(\"settles once\", async () => {\n  await settle();\n  await flushQueue();\n});\n",
+        committed: true,
+      },
+    ],
+  };
+
+  return { agents, events, worktreeFiles, live: { agentId: "demo-agent-1", steps: live } };
 }
 
 /** A long history (a codex agent bisecting for hours), to feel how a lane copes with it. */

@@ -1,10 +1,12 @@
 // What only the desktop shell can do, with what a plain browser does instead.
 //
 // This module and backend.ts are the only ones that import @tauri-apps; views ask here
-// whether a native feature exists (`canPickFolder`) and hide the control when it does not.
+// whether a native feature exists (`canPickFolder`) and hide the control when it does not, or
+// (`openFolder`, `openInEditor`) keep the control and show the message the call fails with.
 
 import { isTauri } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
+import { openPath } from "@tauri-apps/plugin-opener";
 
 /** A native folder chooser exists only inside the desktop app. */
 export function canPickFolder(): boolean {
@@ -16,4 +18,49 @@ export async function pickFolder(): Promise<string | null> {
   if (!canPickFolder()) return null;
   const chosen = await open({ directory: true, multiple: false, title: "Choose a git repository" });
   return typeof chosen === "string" ? chosen : null;
+}
+
+/** Opening folders and editors needs the desktop app: a web page cannot start programs. */
+export function canOpenPaths(): boolean {
+  return isTauri();
+}
+
+/** Shows `path` in the system's file manager. Fails with a message to show the user. */
+export async function openFolder(path: string): Promise<void> {
+  if (!canOpenPaths()) {
+    throw new Error(`Opening a folder needs the Baton desktop app; in a browser, go to \`${path}\` yourself.`);
+  }
+  try {
+    await openPath(path);
+  } catch (err) {
+    throw new Error(`Baton could not open the folder \`${path}\`: ${reason(err)}`);
+  }
+}
+
+/**
+ * The program that opens a folder in an editor: VS Code's `code` command, or on macOS the
+ * application's name (the opener runs `open -a APP` there, which wants a name, not a command).
+ */
+export function editorProgram(userAgent: string = navigator.userAgent): string {
+  return /Mac OS X|Macintosh/.test(userAgent) ? "Visual Studio Code" : "code";
+}
+
+/** Opens `path` (a worktree) in the editor. Fails with a message to show the user. */
+export async function openInEditor(path: string): Promise<void> {
+  if (!canOpenPaths()) {
+    throw new Error(`Opening an editor needs the Baton desktop app; in a browser, open \`${path}\` in your editor yourself.`);
+  }
+  const program = editorProgram();
+  try {
+    await openPath(path, program);
+  } catch (err) {
+    throw new Error(
+      `Baton could not open \`${path}\` with \`${program}\`: ${reason(err)}. Install VS Code and its \`code\` command, or open the folder yourself.`,
+    );
+  }
+}
+
+function reason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/[.\s]+$/, "");
 }

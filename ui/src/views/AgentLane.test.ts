@@ -2,10 +2,11 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
-import { AgentFeed } from "../lib/agents.svelte";
+import { AgentChanges, AgentFeed } from "../lib/agents.svelte";
 import { FakeBackend } from "../lib/backend";
+import type { FakeFile } from "../lib/fakeWorktree";
 import AgentLane from "./AgentLane.svelte";
-import { EVERY_KIND, agent, session } from "./fixtures";
+import { EVERY_KIND, agent, session, worktree } from "./fixtures";
 
 const E = "\x1b";
 
@@ -275,5 +276,189 @@ describe("AgentLane", () => {
 
     expect(stop).toHaveBeenCalledWith("a1");
     await waitFor(() => expect(onAgent.mock.calls[0]![0].state).toBe("stopped"));
+  });
+
+  it("shows a notice as a quiet line", async () => {
+    await renderLane(agent("a1", "s1"), [{ kind: "notice", message: "setup: npm ci" }]);
+    const row = rowOf("notice");
+    expect(row.querySelector(".notice")!.textContent).toContain("setup: npm ci");
+    expect(row.querySelector(".is-error")).toBeNull();
+  });
+
+  it("shows a checkpoint as a marker, without Restore when the agent has no worktree", async () => {
+    await renderLane(agent("a1", "s1"), [{ kind: "checkpoint", n: 3, commit: "c0ffee", message: "after turn 2" }]);
+    expect(within(rowOf("checkpoint")).getByTestId("checkpoint").textContent).toContain("Checkpoint 3 · after turn 2");
+    expect(screen.queryByTestId("checkpoint-restore")).toBeNull();
+  });
+});
+
+describe("AgentLane with a worktree", () => {
+  const FILES: FakeFile[] = [
+    { path: "src/client.ts", before: "a\n", after: "a\nb\n" },
+    { path: "src/retry.ts", before: null, after: "export {};\n" },
+  ];
+  const CHECKPOINTS: AgentEvent[] = [
+    { kind: "notice", message: "working in /home/dev/.baton/worktrees/pay/architect on branch baton/pay/architect" },
+    { kind: "turn_completed", result: "ok", is_error: false, subtype: "success", duration_ms: 1000 },
+    { kind: "checkpoint", n: 1, commit: "1111111111", message: "after turn 1" },
+    { kind: "turn_completed", result: "ok", is_error: false, subtype: "success", duration_ms: 1000 },
+    { kind: "checkpoint", n: 2, commit: "2222222222", message: "after turn 2" },
+  ];
+
+  async function renderWorktreeLane(overrides: Partial<Agent> = {}, events: AgentEvent[] = CHECKPOINTS) {
+    const a = agent("a1", "s1", { name: "architect", worktree: worktree("architect"), ...overrides });
+    const backend = new FakeBackend({
+      sessions: [session("s1", "pay")],
+      agents: [a],
+      agentEvents: { a1: events },
+      worktreeFiles: { a1: FILES },
+    });
+    const feed = new AgentFeed(backend, a.id);
+    await feed.catchUp();
+    const changes = new AgentChanges(backend, a.id);
+    await changes.load();
+    const onAgent = vi.fn<(agent: Agent) => void>();
+    const onRemoved = vi.fn<(agent: Agent) => void>();
+    const result = render(AgentLane, { backend, agent: a, feed, changes, baseBranch: "main", onAgent, onRemoved });
+    return { backend, feed, changes, onAgent, onRemoved, ...result };
+  }
+
+  it("shows its branch, and a Changes tab with the live count", async () => {
+    const { changes } = await renderWorktreeLane();
+    expect(screen.getByTestId("agent-branch").textContent).toContain("baton/pay/architect");
+    expect(screen.getByTestId("tab-events").getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByTestId("tab-changes-count").textContent).toBe("2");
+
+    changes.receive([{ path: "src/client.ts", status: "modified" }]);
+    await waitFor(() => expect(screen.getByTestId("tab-changes-count").textContent).toBe("1"));
+  });
+
+  it("lists the changed files with status badges, live, and the worktree's place", async () => {
+    const { changes } = await renderWorktreeLane();
+    await fireEvent.click(screen.getByTestId("agent-branch"));
+
+    expect(screen.getByTestId("tab-changes").getAttribute("aria-selected")).toBe("true");
+    expect(screen.queryByTestId("agent-events")).toBeNull();
+    expect(screen.getByTestId("worktree-path").textContent).toBe("/home/dev/.baton/worktrees/pay/architect");
+    expect(screen.getByTestId("worktree-branch").textContent).toContain("baton/pay/architect");
+    const rows = () => screen.getAllByTestId("changed-file").map((li) => [li.dataset.path, li.dataset.status, li.querySelector(".file-status")!.textContent]);
+    expect(rows()).toEqual([
+      ["src/client.ts", "modified", "M"],
+      ["src/retry.ts", "untracked", "U"],
+    ]);
+
+    changes.receive([{ path: "README.md", status: "deleted" }]);
+    await waitFor(() => expect(rows()).toEqual([["README.md", "deleted", "D"]]));
+    changes.receive([]);
+    await waitFor(() => expect(screen.getByTestId("changes-empty").textContent).toContain("Nothing uncommitted"));
+
+    await fireEvent.click(screen.getByTestId("tab-events"));
+    expect(screen.getByTestId("agent-events")).toBeTruthy();
+  });
+
+  it("says outside the desktop app that opening the folder needs it, naming the folder", async () => {
+    await renderWorktreeLane();
+    await fireEvent.click(screen.getByTestId("tab-changes"));
+    await fireEvent.click(screen.getByTestId("worktree-open-folder"));
+    const error = await screen.findByTestId("worktree-open-error");
+    expect(error.textContent).toContain("needs the Baton desktop app");
+    expect(error.querySelector("code")!.textContent).toBe("/home/dev/.baton/worktrees/pay/architect");
+  });
+
+  it("tells what is left of a removed worktree, and cannot open it", async () => {
+    await renderWorktreeLane({ worktree: worktree("architect", { removedAt: "2026-11-02T10:00:00Z", mergedInto: "main", mergedTip: "abcdef0123", mergedAt: "2026-11-02T09:00:00Z" }) });
+    await fireEvent.click(screen.getByTestId("tab-changes"));
+    expect(screen.getByTestId("worktree-gone").textContent).toContain("folder was removed");
+    expect(screen.getByTestId("worktree-merged").textContent).toContain("main");
+    expect((screen.getByTestId("worktree-open-folder") as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId("worktree-merge") as HTMLButtonElement).disabled).toBe(false);
+    // No folder: its checkpoints cannot be restored.
+    await fireEvent.click(screen.getByTestId("tab-events"));
+    expect(screen.getAllByTestId("checkpoint")).toHaveLength(2);
+    expect(screen.queryByTestId("checkpoint-restore")).toBeNull();
+  });
+
+  it("restores a checkpoint only after confirmation, and says what was saved", async () => {
+    const { backend } = await renderWorktreeLane();
+    const restore = vi.spyOn(backend, "agentRestore");
+    const first = rowOf("checkpoint", 0);
+    expect(within(first).getByTestId("checkpoint").textContent).toContain("Checkpoint 1 · after turn 1");
+
+    await fireEvent.click(within(first).getByTestId("checkpoint-restore"));
+    expect(within(rowOf("checkpoint", 0)).getByTestId("checkpoint-confirm").textContent).toContain("saved as a new checkpoint first");
+    await fireEvent.click(within(rowOf("checkpoint", 0)).getByTestId("checkpoint-restore-cancel"));
+    expect(restore).not.toHaveBeenCalled();
+    expect(within(rowOf("checkpoint", 0)).queryByTestId("checkpoint-confirm")).toBeNull();
+
+    await fireEvent.click(within(rowOf("checkpoint", 0)).getByTestId("checkpoint-restore"));
+    await fireEvent.click(within(rowOf("checkpoint", 0)).getByTestId("checkpoint-restore-confirm"));
+    expect(restore).toHaveBeenCalledWith("a1", 1);
+    const done = await within(rowOf("checkpoint", 0)).findByTestId("checkpoint-restored");
+    // The worktree equalled checkpoint 2: nothing new to save.
+    expect(done.textContent!.trim()).toBe("Restored checkpoint 1.");
+
+    // Now it differs from the last checkpoint: restoring 2 saves it first, as checkpoint 3.
+    await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore"));
+    await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore-confirm"));
+    expect(restore).toHaveBeenLastCalledWith("a1", 2);
+    const again = await within(rowOf("checkpoint", 1)).findByTestId("checkpoint-restored");
+    expect(again.textContent).toContain("Restored checkpoint 2.");
+    expect(again.textContent).toContain("What was there before is checkpoint 3.");
+  });
+
+  it("shows a failed restore's error in place, and lets the user try again", async () => {
+    const { backend } = await renderWorktreeLane();
+    vi.spyOn(backend, "agentRestore").mockRejectedValueOnce({ code: "io", message: "cannot write `src/client.ts`" });
+
+    await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore"));
+    await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore-confirm"));
+    const error = await within(rowOf("checkpoint", 1)).findByTestId("checkpoint-error");
+    expect(error.getAttribute("role")).toBe("alert");
+    expect(error.querySelector("code")!.textContent).toBe("src/client.ts");
+    expect((within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore-confirm") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("removes the agent after confirmation, offering force when uncommitted work refuses it", async () => {
+    const { backend, onRemoved } = await renderWorktreeLane();
+    const remove = vi.spyOn(backend, "agentRemove");
+
+    await fireEvent.click(screen.getByTestId("agent-remove"));
+    const confirm = screen.getByTestId("remove-confirm");
+    expect(confirm.textContent).toContain("branch baton/pay/architect stays");
+    expect(screen.getByTestId("remove-uncommitted").textContent).toContain("2 uncommitted files");
+    expect(remove).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId("remove-confirm-button"));
+    expect(remove).toHaveBeenLastCalledWith("a1", false);
+    expect((await screen.findByTestId("remove-error")).textContent).toContain("uncommitted changes (2 files)");
+    expect(onRemoved).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId("remove-force"));
+    expect(remove).toHaveBeenLastCalledWith("a1", true);
+    await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(expect.objectContaining({ id: "a1" })));
+  });
+
+  it("cancels a removal", async () => {
+    const { backend } = await renderWorktreeLane();
+    const remove = vi.spyOn(backend, "agentRemove");
+    await fireEvent.click(screen.getByTestId("agent-remove"));
+    await fireEvent.click(screen.getByTestId("remove-cancel"));
+    expect(screen.queryByTestId("remove-confirm")).toBeNull();
+    expect(remove).not.toHaveBeenCalled();
+  });
+
+  it("opens the diff and the merge dialogs from the Changes tab", async () => {
+    await renderWorktreeLane();
+    await fireEvent.click(screen.getByTestId("tab-changes"));
+    await fireEvent.click(screen.getByTestId("worktree-diff"));
+    expect(await screen.findByTestId("diff-dialog")).toBeTruthy();
+    await fireEvent.keyDown(screen.getByTestId("diff-dialog"), { key: "Escape" });
+    expect(screen.queryByTestId("diff-dialog")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("worktree-merge"));
+    const dialog = await screen.findByTestId("merge-dialog");
+    expect((within(dialog).getByTestId("merge-into") as HTMLInputElement).value).toBe("main");
+    await fireEvent.click(within(dialog).getByTestId("modal-close"));
+    expect(screen.queryByTestId("merge-dialog")).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ function session(id: string, name: string, createdAt: string, overrides: Partial
     repo: `/src/${name}`,
     baseBranch: "main",
     state: "active",
+    settings: { allowTools: [], branchPattern: null, setupCommand: null },
     createdAt,
     updatedAt: createdAt,
     ...overrides,
@@ -215,7 +216,7 @@ describe("Home", () => {
     const other = await backend.sessionCreate({ repo: "/src/elsewhere", name: "from-cli" });
     await waitFor(() => expect(rowNames()).toEqual(["from-cli", "newest", "middle", "oldest"]));
 
-    await backend.sessionUpdate(other.id, { name: "from-cli-2", archived: null });
+    await backend.sessionUpdate(other.id, { name: "from-cli-2", archived: null, branchPattern: null, setupCommand: null });
     await waitFor(() => expect(rowNames()[0]).toBe("from-cli-2"));
     expect(rows()).toHaveLength(4);
   });

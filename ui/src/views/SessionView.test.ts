@@ -204,4 +204,36 @@ describe("SessionView", () => {
     await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toContain("late"));
     await waitFor(() => expect(within(lane("architect")).getByText("missed message")).toBeTruthy());
   });
+
+  it("keeps a lane's changed files live from the stream, with a checkpoint after each turn", async () => {
+    const backend = await renderSession();
+    await waitFor(() => expect(lanes()).toHaveLength(2));
+
+    await backend.agentSpawn({ session: "s1", cli: "claude", prompt: "Edit the client", name: "editor", model: null, allowTools: [], program: [], cwd: null });
+    await waitFor(() => expect(lane("editor")).toBeTruthy());
+    expect(within(lane("editor")).getByTestId("agent-branch").textContent).toContain("baton/payments/editor");
+    await waitFor(() => expect(within(lane("editor")).getByTestId("tab-changes-count").textContent).toBe("1"), { timeout: 3_000 });
+    await waitFor(() => expect(within(lane("editor")).getAllByTestId("checkpoint")).toHaveLength(1), { timeout: 3_000 });
+    expect(within(lane("editor")).getByTestId("checkpoint").textContent).toContain("Checkpoint 1 · after turn 1");
+    expect(within(lane("editor")).getAllByTestId("event-row")[0]!.dataset.kind).toBe("notice");
+
+    await fireEvent.click(within(lane("editor")).getByTestId("tab-changes"));
+    expect(within(lane("editor")).getAllByTestId("changed-file").map((f) => f.dataset.path)).toEqual(["src/client.ts"]);
+  });
+
+  it("drops a lane when its agent is removed, here or by another client", async () => {
+    const backend = await renderSession();
+    await waitFor(() => expect(lanes()).toHaveLength(2));
+
+    // From the lane: reviewer has no worktree, so nothing is refused.
+    await fireEvent.click(within(lane("reviewer")).getByTestId("agent-remove"));
+    await fireEvent.click(within(lane("reviewer")).getByTestId("remove-confirm-button"));
+    await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toEqual(["architect"]));
+    expect(screen.getByTestId("session-cost").textContent).toContain("1 agent");
+
+    // By another client (the CLI): the event removes it.
+    await backend.agentRemove("a1");
+    await waitFor(() => expect(lanes()).toHaveLength(0));
+    expect(screen.getByTestId("agents-empty")).toBeTruthy();
+  });
 });

@@ -1,11 +1,22 @@
 // Agents and histories for view tests, built by code.
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
+import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { Session } from "../bindings/Session";
 
 export function session(id: string, name: string, overrides: Partial<Session> = {}): Session {
   const at = "2026-11-01T09:00:00Z";
-  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", createdAt: at, updatedAt: at, ...overrides };
+  return {
+    id,
+    name,
+    repo: `/src/${name}`,
+    baseBranch: "main",
+    state: "active",
+    settings: { allowTools: [], branchPattern: null, setupCommand: null },
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
 }
 
 export function agent(id: string, sessionId: string, overrides: Partial<Agent> = {}): Agent {
@@ -32,6 +43,23 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     createdAt: "2026-11-01T10:00:00Z",
     updatedAt: "2026-11-01T10:00:00Z",
     pending: [],
+    worktree: null,
+    ...overrides,
+  };
+}
+
+/** The worktree the daemon makes for agent `name` of a session named "pay". */
+export function worktree(name: string, overrides: Partial<AgentWorktree> = {}): AgentWorktree {
+  return {
+    path: `/home/dev/.baton/worktrees/pay/${name}`,
+    branch: `baton/pay/${name}`,
+    baseRef: "main",
+    baseCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    mergedInto: null,
+    mergedTip: null,
+    mergedAt: null,
+    removedAt: null,
+    branchDeletedAt: null,
     ...overrides,
   };
 }

@@ -48,7 +48,7 @@ pub struct SpawnArgs {
     /// A tool to allow from the start (repeatable), e.g. Bash
     #[arg(long = "allow-tool", value_name = "TOOL")]
     allow_tools: Vec<String>,
-    /// The folder to work in [default: the session's repository]
+    /// A folder to work in, instead of a new worktree and branch of its own
     #[arg(long)]
     cwd: Option<String>,
     #[arg(long)]
@@ -110,7 +110,8 @@ fn cost(a: &Agent) -> String {
 }
 
 pub fn status(home: &BatonHome, id: &str, json: bool) -> Result<(), DaemonError> {
-    let a = super::client(home)?.agent_get(id)?;
+    let client = super::client(home)?;
+    let a = client.agent_get(id)?;
     if json {
         output::json(&a);
         return Ok(());
@@ -132,6 +133,25 @@ pub fn status(home: &BatonHome, id: &str, json: bool) -> Result<(), DaemonError>
     println!("log:          {}", a.log_path);
     if let Some(code) = a.exit_code {
         println!("exit code:    {code}");
+    }
+    if let Some(wt) = &a.worktree {
+        let gone = wt.removed_at.is_some() || !std::path::Path::new(&wt.path).is_dir();
+        println!("worktree:     {}{}", wt.path, if gone { " (removed)" } else { "" });
+        let short = &wt.base_commit[..wt.base_commit.len().min(8)];
+        let deleted = if wt.branch_deleted_at.is_some() { " (deleted, merged)" } else { "" };
+        println!("branch:       {}{deleted} from {} at {short}", wt.branch, wt.base_ref);
+        if let Some(into) = &wt.merged_into {
+            println!("merged:       into {into} at {}", wt.merged_at.as_deref().unwrap_or("-"));
+        }
+        if !gone {
+            let changes = client.agent_changes(&a.id)?;
+            if changes.is_empty() {
+                println!("changes:      none uncommitted");
+            }
+            for f in changes {
+                println!("changed:      {:<10} {}", f.status, f.path);
+            }
+        }
     }
     if a.pending.is_empty() {
         println!("pending:      nothing");
@@ -227,6 +247,8 @@ fn event_print(record: &AgentEventRecord, json: bool) {
         AgentEvent::Error { message } => format!("[error] {message}"),
         AgentEvent::Stderr { line } => format!("[stderr] {line}"),
         AgentEvent::Raw { line } => line.clone(),
+        AgentEvent::Notice { message } => format!("[baton] {message}"),
+        AgentEvent::Checkpoint { n, message, .. } => format!("[checkpoint {n}] {message}"),
         AgentEvent::Exited { code, signal } => match (code, signal) {
             (Some(c), _) => format!("[exited {c}]"),
             (None, Some(s)) => format!("[killed by signal {s}]"),

@@ -1,6 +1,7 @@
 pub mod agent;
 pub mod daemon;
 pub mod session;
+pub mod work;
 
 use baton_core::BatonHome;
 use baton_daemon::DaemonError;

@@ -38,6 +38,18 @@ pub enum SessionCommand {
     Archive { id: String },
     /// Bring an archived session back
     Unarchive { id: String },
+    /// Change a session's settings
+    Set {
+        id: String,
+        /// Agents' branch names: {session} and {agent} are replaced [default: baton/{session}/{agent}];
+        /// empty for the default
+        #[arg(long)]
+        branch_pattern: Option<String>,
+        /// A shell command run in each new worktree before its agent starts (e.g. `npm ci`);
+        /// empty for none
+        #[arg(long)]
+        setup_command: Option<String>,
+    },
 }
 
 pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
@@ -86,6 +98,12 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 println!("state:       {}", state_name(s.state));
                 println!("repository:  {}", s.repo);
                 println!("base branch: {}", s.base_branch.as_deref().unwrap_or("(detached HEAD)"));
+                if let Some(p) = &s.settings.branch_pattern {
+                    println!("branches:    {p}");
+                }
+                if let Some(c) = &s.settings.setup_command {
+                    println!("setup:       {c}");
+                }
                 println!("created:     {}", s.created_at);
                 println!("updated:     {}", s.updated_at);
                 let agents = client.agent_list(Some(&s.id))?;
@@ -96,6 +114,12 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 println!("agents:      {}", agents.len());
                 println!("cost:        {estimate}${cost:.4} ({tokens_in} tokens in, {tokens_out} out)");
             }
+        }
+        SessionCommand::Set { id, branch_pattern, setup_command } => {
+            let update = SessionUpdate { branch_pattern, setup_command, ..Default::default() };
+            let s = client.session_update(&id, &update)?;
+            println!("branch pattern: {}", s.settings.branch_pattern.as_deref().unwrap_or("baton/{session}/{agent} (default)"));
+            println!("setup command:  {}", s.settings.setup_command.as_deref().unwrap_or("(none)"));
         }
         SessionCommand::Rename { id, name } => {
             let s = client.session_update(&id, &SessionUpdate { name: Some(name), archived: None, ..Default::default() })?;

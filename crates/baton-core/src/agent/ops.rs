@@ -57,24 +57,28 @@ impl Engine {
             None => Some(self.worktree_make(&session, &name)?),
         };
         let cwd = worktree.as_ref().map_or(cwd, |w| PathBuf::from(&w.path));
-        let inserted = record::agent_insert(
-            &self.inner.store.conn(),
-            &AgentNew {
-                session_id: &session.id,
-                name: &name,
-                cli: req.cli,
-                model: req.model.as_deref(),
-                cwd: &cwd.to_string_lossy(),
-                command: &req.program,
-                prompt: &req.prompt,
-                allowed_tools: &req.allow_tools,
-                log_dir: &self.inner.home.logs_dir(),
-            },
-        )
-        .and_then(|agent| match &worktree {
-            Some(wt) => record::agent_worktree_set(&self.inner.store.conn(), &agent.id, wt).map(|()| agent),
-            None => Ok(agent),
-        });
+        let inserted = {
+            // One connection guard for both writes: the store has one connection.
+            let conn = self.inner.store.conn();
+            record::agent_insert(
+                &conn,
+                &AgentNew {
+                    session_id: &session.id,
+                    name: &name,
+                    cli: req.cli,
+                    model: req.model.as_deref(),
+                    cwd: &cwd.to_string_lossy(),
+                    command: &req.program,
+                    prompt: &req.prompt,
+                    allowed_tools: &req.allow_tools,
+                    log_dir: &self.inner.home.logs_dir(),
+                },
+            )
+            .and_then(|agent| match &worktree {
+                Some(wt) => record::agent_worktree_set(&conn, &agent.id, wt).map(|()| agent),
+                None => Ok(agent),
+            })
+        };
         let agent = match inserted {
             Ok(agent) => self.agent_get(&agent.id)?,
             Err(e) => {

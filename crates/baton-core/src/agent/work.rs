@@ -120,7 +120,8 @@ impl Engine {
     /// Starts watching every existing worktree of a live agent's session (after a restart).
     pub(crate) fn worktrees_watch(&self) -> Result<()> {
         let Some(changes) = &self.inner.changes else { return Ok(()) };
-        for agent in record::agent_list(&self.inner.store.conn(), None)? {
+        let agents = record::agent_list(&self.inner.store.conn(), None)?;
+        for agent in agents {
             if let Some(wt) = agent.worktree.filter(|w| w.removed_at.is_none() && Path::new(&w.path).is_dir()) {
                 changes.watch(&agent.id, Path::new(&wt.path));
             }
@@ -296,7 +297,8 @@ impl Engine {
         let mut report = GcReport { dry_run, disk_bytes_before: gc::dir_size(&dir), ..GcReport::default() };
         let mut repos = std::collections::BTreeSet::new();
         let now = time::now_ms();
-        for agent in record::agent_list(&self.inner.store.conn(), None)? {
+        let agents = record::agent_list(&self.inner.store.conn(), None)?;
+        for agent in agents {
             let Some(wt) = agent.worktree.clone() else { continue };
             if wt.branch_deleted_at.is_some() || agent.state.is_active() || self.is_live(&agent.id) {
                 continue;

@@ -156,20 +156,24 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
             refusal.get_or_insert(WorktreeError::Conflicts { into: spec.into.to_owned(), files: conflicts });
         }
         Ok(commit) => {
-            report.files = tree_diff(repo, &into_tip, &commit, false)?.files;
-            report.commits = git_line(repo, ["rev-list", "--count", &format!("{into_tip}..{commit}")])?.parse().unwrap_or(0);
-            if spec.dry_run || refusal.is_some() {
+            // The target already holds all of it (e.g. squashed before): nothing to merge.
+            if tree_of(repo, &commit)? == tree_of(repo, &into_tip)? {
+                report.already_merged = true;
                 report.ok = refusal.is_none();
                 report.refusal = refusal.map(|r| r.to_string());
+                report.merged_tip = Some(branch_tip);
                 return Ok(report);
             }
+            report.files = tree_diff(repo, &into_tip, &commit, false)?.files;
+            report.commits = git_line(repo, ["rev-list", "--count", &format!("{into_tip}..{commit}")])?.parse().unwrap_or(0);
         }
     }
+    if spec.dry_run {
+        report.ok = refusal.is_none();
+        report.refusal = refusal.map(|r| r.to_string());
+        return Ok(report);
+    }
     if let Some(refusal) = refusal {
-        if spec.dry_run {
-            report.refusal = Some(refusal.to_string());
-            return Ok(report);
-        }
         return Err(refusal);
     }
 
@@ -281,6 +285,10 @@ fn commit_tree(
     }
     args.extend(["-m", message]);
     Ok(String::from_utf8_lossy(&git_env_ok(dir, &args, env)?).trim().to_owned())
+}
+
+fn tree_of(repo: &Path, commit: &str) -> Result<String, WorktreeError> {
+    git_line(repo, ["rev-parse", &format!("{commit}^{{tree}}")])
 }
 
 fn is_ancestor(repo: &Path, ancestor: &str, of: &str) -> Result<bool, WorktreeError> {

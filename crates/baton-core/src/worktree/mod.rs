@@ -569,8 +569,9 @@ pub(crate) fn git_command(dir: Option<&Path>) -> Command {
     if let Some(dir) = dir {
         cmd.arg("-C").arg(dir);
     }
-    // The user's locale must not change the output we parse.
-    cmd.env("LC_ALL", "C").env_remove("GIT_DIR").env_remove("GIT_WORK_TREE");
+    // The user's locale must not change the output we parse. No optional locks: a `git status`
+    // of ours must never hold `index.lock` while the agent (or the user) runs `git add`.
+    cmd.env("LC_ALL", "C").env("GIT_OPTIONAL_LOCKS", "0").env_remove("GIT_DIR").env_remove("GIT_WORK_TREE");
     cmd
 }
 

@@ -4,6 +4,7 @@
 
 mod agents;
 mod bindings;
+mod merges;
 mod protocols;
 mod sessions;
 mod store;
