@@ -239,7 +239,10 @@ pub(crate) fn session_allow_tool_add(conn: &Connection, id: &str, tool: &str) ->
 
 fn settings_write(conn: &Connection, id: &str, settings: &SessionSettings) -> Result<()> {
     let json = serde_json::to_string(settings).unwrap_or_else(|_| "{}".into());
-    conn.execute("UPDATE sessions SET settings = ?2, updated_at = ?3 WHERE id = ?1", params![id, json, time::now_ms()])?;
+    conn.execute(
+        "UPDATE sessions SET settings = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, json, time::now_ms()],
+    )?;
     Ok(())
 }
 

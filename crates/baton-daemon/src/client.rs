@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
+use baton_core::events::EngineEvent;
+use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::worktree::ChangedFile;
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest};
 use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
-use baton_core::events::EngineEvent;
-use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::{ApiError, BatonHome, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -16,12 +16,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
+use baton_core::events::EngineEvent;
+use baton_core::session::{SessionCreate, SessionUpdate};
 use baton_core::worktree::ChangedFile;
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest};
 use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
-use baton_core::events::EngineEvent;
-use baton_core::session::{SessionCreate, SessionUpdate};
 use baton_core::{ApiError, Engine, ErrorCode};
 use futures_util::Stream;
 use serde::de::DeserializeOwned;
@@ -275,7 +275,11 @@ fn yes() -> bool {
     true
 }
 
-async fn agent_diff(State(state): State<Shared>, Path(id): Path<String>, Query(q): Query<DiffQuery>) -> Answer<WorktreeDiff> {
+async fn agent_diff(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Answer<WorktreeDiff> {
     Ok(Json(blocking(&state, move |e| e.agent_diff(&id, q.patch)).await?))
 }
 

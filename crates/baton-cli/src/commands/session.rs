@@ -118,19 +118,25 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
         SessionCommand::Set { id, branch_pattern, setup_command } => {
             let update = SessionUpdate { branch_pattern, setup_command, ..Default::default() };
             let s = client.session_update(&id, &update)?;
-            println!("branch pattern: {}", s.settings.branch_pattern.as_deref().unwrap_or("baton/{session}/{agent} (default)"));
+            println!(
+                "branch pattern: {}",
+                s.settings.branch_pattern.as_deref().unwrap_or("baton/{session}/{agent} (default)")
+            );
             println!("setup command:  {}", s.settings.setup_command.as_deref().unwrap_or("(none)"));
         }
         SessionCommand::Rename { id, name } => {
-            let s = client.session_update(&id, &SessionUpdate { name: Some(name), archived: None, ..Default::default() })?;
+            let s = client
+                .session_update(&id, &SessionUpdate { name: Some(name), archived: None, ..Default::default() })?;
             println!("renamed {} to {:?}", s.id, s.name);
         }
         SessionCommand::Archive { id } => {
-            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(true), ..Default::default() })?;
+            let s = client
+                .session_update(&id, &SessionUpdate { name: None, archived: Some(true), ..Default::default() })?;
             println!("archived {} ({})", s.id, s.name);
         }
         SessionCommand::Unarchive { id } => {
-            let s = client.session_update(&id, &SessionUpdate { name: None, archived: Some(false), ..Default::default() })?;
+            let s = client
+                .session_update(&id, &SessionUpdate { name: None, archived: Some(false), ..Default::default() })?;
             println!("unarchived {} ({})", s.id, s.name);
         }
     }

@@ -95,7 +95,12 @@ fn report_print(r: &MergeReport) {
         println!("nothing to merge: {} already has all of it", r.into);
     } else if r.dry_run {
         if r.ok {
-            println!("would merge cleanly into {} ({strategy}): {} commit(s), {} file(s)", r.into, r.commits, r.files.len());
+            println!(
+                "would merge cleanly into {} ({strategy}): {} commit(s), {} file(s)",
+                r.into,
+                r.commits,
+                r.files.len()
+            );
         } else {
             println!("would not merge into {} ({strategy})", r.into);
         }
@@ -130,7 +135,14 @@ pub fn checkpoints(home: &BatonHome, agent: &str, json: bool) -> Result<(), Daem
     } else {
         let rows: Vec<Vec<String>> = list
             .iter()
-            .map(|c| vec![c.n.to_string(), output::time_short(&c.created_at), c.commit[..12.min(c.commit.len())].to_owned(), c.message.clone()])
+            .map(|c| {
+                vec![
+                    c.n.to_string(),
+                    output::time_short(&c.created_at),
+                    c.commit[..12.min(c.commit.len())].to_owned(),
+                    c.message.clone(),
+                ]
+            })
             .collect();
         output::table(&["N", "SAVED (UTC)", "COMMIT", "WHAT"], &rows);
     }
@@ -175,15 +187,15 @@ pub fn gc(home: &BatonHome, dry_run: bool, json: bool) -> Result<(), DaemonError
     if r.removed.is_empty() && r.kept.is_empty() && r.branches_deleted.is_empty() {
         println!("nothing to collect");
     }
-    println!(
-        "worktrees use {} (were {})",
-        size(r.disk_bytes_after),
-        size(r.disk_bytes_before)
-    );
+    println!("worktrees use {} (were {})", size(r.disk_bytes_after), size(r.disk_bytes_before));
     Ok(())
 }
 
 fn size(bytes: u64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
-    if bytes as f64 >= MIB { format!("{:.1} MiB", bytes as f64 / MIB) } else { format!("{:.1} KiB", bytes as f64 / 1024.0) }
+    if bytes as f64 >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB)
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
 }

@@ -25,10 +25,17 @@ const SKIPPED: &[&str] =
     &[".git", "node_modules", "target", "dist", "build", ".venv", "venv", "__pycache__", ".next", ".cache"];
 
 enum Msg {
-    Watch { agent_id: String, root: PathBuf },
-    Unwatch { agent_id: String },
+    Watch {
+        agent_id: String,
+        root: PathBuf,
+    },
+    Unwatch {
+        agent_id: String,
+    },
     /// Read the list now (a turn ended; a client asked).
-    Refresh { agent_id: String },
+    Refresh {
+        agent_id: String,
+    },
     Paths(Vec<PathBuf>),
 }
 

@@ -8,8 +8,8 @@ pub mod log;
 mod ops;
 pub mod protocol;
 pub mod record;
-mod work;
 pub(crate) mod supervisor;
+mod work;
 
 pub use event::AgentEvent;
 pub use log::AgentEventRecord;

@@ -68,7 +68,8 @@ impl Engine {
     /// Tells the lane where the agent works, and anything git had to say about it.
     pub(crate) fn worktree_notes(&self, agent: &Agent, wt: &Worktree) {
         let short = &wt.base_commit[..wt.base_commit.len().min(8)];
-        let mut lines = vec![format!("working in {} on branch {} (from {} at {short})", wt.path, wt.branch, wt.base_ref)];
+        let mut lines =
+            vec![format!("working in {} on branch {} (from {} at {short})", wt.path, wt.branch, wt.base_ref)];
         lines.extend(wt.notes.iter().cloned());
         for message in lines {
             self.note_blocking(&agent.id, &Note::Notice { message });
@@ -244,7 +245,11 @@ impl Engine {
         if busy {
             report.ok = false;
             report.refusal.get_or_insert_with(|| {
-                format!("agent {} is {}; wait for its turn to end or stop it, then merge", agent.name, agent.state.as_str())
+                format!(
+                    "agent {} is {}; wait for its turn to end or stop it, then merge",
+                    agent.name,
+                    agent.state.as_str()
+                )
             });
         }
         if !report.dry_run && report.ok {

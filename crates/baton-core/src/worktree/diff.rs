@@ -57,10 +57,8 @@ pub fn worktree_diff(
     let head = commit_of(worktree, "HEAD")?.ok_or_else(|| WorktreeError::NotAWorktree(worktree.to_owned()))?;
     let base_tip = match commit_of(repo, base)? {
         Some(c) => c,
-        None => commit_of(repo, fallback_base)?.ok_or_else(|| WorktreeError::BaseRefMissing {
-            base_ref: base.to_owned(),
-            repo: repo.to_owned(),
-        })?,
+        None => commit_of(repo, fallback_base)?
+            .ok_or_else(|| WorktreeError::BaseRefMissing { base_ref: base.to_owned(), repo: repo.to_owned() })?,
     };
     // Only what the agent did: from where its branch left the base, not what others merged since.
     let base_commit = git_line(repo, ["merge-base", &base_tip, &head]).unwrap_or(base_tip);

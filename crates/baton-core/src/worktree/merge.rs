@@ -109,10 +109,7 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
         ..MergeReport::default()
     };
     let into_tip = commit_of(repo, &format!("refs/heads/{}", spec.into))?.ok_or_else(|| {
-        WorktreeError::Refused(format!(
-            "there is no branch {:?} to merge into; `git branch` lists them",
-            spec.into
-        ))
+        WorktreeError::Refused(format!("there is no branch {:?} to merge into; `git branch` lists them", spec.into))
     })?;
     let branch_tip = commit_of(repo, &format!("refs/heads/{}", spec.branch))?.ok_or_else(|| {
         WorktreeError::Refused(format!("the agent's branch {:?} no longer exists; nothing to merge", spec.branch))
@@ -138,7 +135,8 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
     if let Some(co) = &checkout {
         let dirty = checkout_dirty(co)?;
         if !dirty.is_empty() {
-            refusal = Some(WorktreeError::TargetDirty { into: spec.into.to_owned(), checkout: co.clone(), files: dirty });
+            refusal =
+                Some(WorktreeError::TargetDirty { into: spec.into.to_owned(), checkout: co.clone(), files: dirty });
         }
     }
     if is_ancestor(repo, &source, &into_tip)? {
@@ -165,7 +163,8 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
                 return Ok(report);
             }
             report.files = tree_diff(repo, &into_tip, &commit, false)?.files;
-            report.commits = git_line(repo, ["rev-list", "--count", &format!("{into_tip}..{commit}")])?.parse().unwrap_or(0);
+            report.commits =
+                git_line(repo, ["rev-list", "--count", &format!("{into_tip}..{commit}")])?.parse().unwrap_or(0);
         }
     }
     if spec.dry_run {
@@ -248,7 +247,12 @@ fn build(spec: &MergeSpec<'_>, into_tip: &str, source: &str) -> Result<Result<St
 }
 
 /// `git merge-tree --write-tree`: the merged tree, or the conflicting files.
-fn merge_tree(repo: &Path, base: Option<&str>, ours: &str, theirs: &str) -> Result<Result<String, Vec<String>>, WorktreeError> {
+fn merge_tree(
+    repo: &Path,
+    base: Option<&str>,
+    ours: &str,
+    theirs: &str,
+) -> Result<Result<String, Vec<String>>, WorktreeError> {
     let mut args = vec!["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z"];
     if let Some(base) = base {
         args.extend(["--merge-base", base]);

@@ -66,7 +66,18 @@ impl TempIndex {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = real.with_file_name(format!("baton-index-{}-{n}", std::process::id()));
         let copied = match std::fs::copy(&real, &path) {
-            Ok(_) => true,
+            // The copy keeps the index's time: git trusts a file's cached stat data only when the
+            // file is older than the index ("racy git"); a copy made now would make an edit of the
+            // same size in the same second as the index look unchanged.
+            Ok(_) => {
+                let mtime = std::fs::metadata(&real).and_then(|m| m.modified());
+                let set = mtime.and_then(|t| std::fs::File::options().write(true).open(&path)?.set_modified(t));
+                if let Err(source) = set {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(WorktreeError::Io { what: format!("copy {}", real.display()), source });
+                }
+                true
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(source) => return Err(WorktreeError::Io { what: format!("copy {}", real.display()), source }),
         };
@@ -152,9 +163,7 @@ pub fn checkpoint_restore(
     n: u32,
 ) -> Result<RestoreReport, WorktreeError> {
     let target = checkpoint_list(repo, agent_id)?.into_iter().find(|c| c.n == n).ok_or_else(|| {
-        WorktreeError::InvalidInput(format!(
-            "the agent has no checkpoint {n}; `baton checkpoints AGENT` lists them"
-        ))
+        WorktreeError::InvalidInput(format!("the agent has no checkpoint {n}; `baton checkpoints AGENT` lists them"))
     })?;
     let saved = checkpoint_save(repo, worktree, agent_id, base_commit, &format!("before restoring checkpoint {n}"))?;
     let _guard = repo_write_lock(repo);
@@ -162,7 +171,10 @@ pub fn checkpoint_restore(
     let target_tree = git_line(repo, ["rev-parse", &format!("{}^{{tree}}", target.commit)])?;
 
     // Files present now and absent from the checkpoint.
-    let gone = git_ok(repo, ["diff-tree", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=D", &current, &target_tree])?;
+    let gone = git_ok(
+        repo,
+        ["diff-tree", "-r", "-z", "--no-renames", "--name-only", "--diff-filter=D", &current, &target_tree],
+    )?;
     for rel in gone.split(|b| *b == 0).filter(|p| !p.is_empty()) {
         let rel = String::from_utf8_lossy(rel).into_owned();
         let file = worktree.join(&rel);

@@ -24,7 +24,8 @@ fn the_event_index_holds_what_is_looked_up_and_text_stays_in_the_log() {
             model: None,
             allow_tools: vec![],
             program: vec!["bash".into(), "-c".into(), "echo one; echo two >&2; exit 0".into()],
-            cwd: None,
+            // A folder of its own choosing: no worktree, so no notices among the events.
+            cwd: Some(repo.to_string_lossy().into()),
         })
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -36,8 +36,9 @@ impl Fixture {
             Engine::open(BatonHome::at(tmp.path().join("home"))).unwrap()
         };
         let repo = repo_new(tmp.path(), name).canonicalize().unwrap();
-        let session =
-            engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) }).unwrap();
+        let session = engine
+            .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) })
+            .unwrap();
         Self { tmp, _runtime: runtime, engine, repo, session }
     }
 
@@ -74,7 +75,12 @@ impl Fixture {
         }
     }
 
-    fn merge(&self, agent: &str, strategy: MergeStrategy, dry_run: bool) -> baton_core::Result<baton_core::worktree::merge::MergeReport> {
+    fn merge(
+        &self,
+        agent: &str,
+        strategy: MergeStrategy,
+        dry_run: bool,
+    ) -> baton_core::Result<baton_core::worktree::merge::MergeReport> {
         self.engine.agent_merge(agent, &MergeRequest { into: None, strategy, dry_run })
     }
 
@@ -227,7 +233,10 @@ fn merging_into_a_branch_not_checked_out_moves_only_that_branch() {
     f.agent("alice", &work("a"));
     let r = f
         .engine
-        .agent_merge("alice", &MergeRequest { into: Some("release".into()), strategy: MergeStrategy::Squash, dry_run: false })
+        .agent_merge(
+            "alice",
+            &MergeRequest { into: Some("release".into()), strategy: MergeStrategy::Squash, dry_run: false },
+        )
         .unwrap();
     assert!(r.ok && r.checkout_updated.is_none(), "{r:?}");
     assert_eq!(out(&f.repo, &["show", "release:a.txt"]), "one");
@@ -289,7 +298,10 @@ fn gc_removes_merged_work_keeps_unmerged_and_never_touches_the_users_branches() 
     git(&f.repo, &["branch", "users-own"]);
     let merged = f.agent("merged", &work("m"));
     assert!(f.merge("merged", MergeStrategy::Squash, false).unwrap().ok);
-    let unmerged = f.agent("unmerged", "printf 'u\\n' > u.txt && git add u.txt && git -c user.name=a -c user.email=a@b commit -qm u");
+    let unmerged = f.agent(
+        "unmerged",
+        "printf 'u\\n' > u.txt && git add u.txt && git -c user.name=a -c user.email=a@b commit -qm u",
+    );
     let dirty = f.agent("dirty", "printf 'wip\\n' > wip.txt");
 
     let dry = f.engine.worktrees_gc(true).unwrap();
@@ -338,7 +350,8 @@ fn a_repository_with_a_space_and_unicode_in_its_path_works() {
 #[test]
 fn the_setup_command_runs_in_the_new_worktree_before_the_agent() {
     let f = Fixture::new();
-    let update = SessionUpdate { setup_command: Some("echo preparing; touch .setup-done".into()), ..Default::default() };
+    let update =
+        SessionUpdate { setup_command: Some("echo preparing; touch .setup-done".into()), ..Default::default() };
     f.engine.session_update(&f.session.id, &update).unwrap();
     let a = f.agent("alice", "test -f .setup-done");
     assert_eq!(a.state, AgentState::Exited, "the setup ran first");
@@ -368,7 +381,9 @@ fn the_branch_pattern_is_a_session_setting_and_a_taken_branch_gets_a_free_name()
     assert_eq!(wt.branch, "agents/alice-2");
     let events = f.engine.agent_events(&a.id, 0, 100).unwrap();
     assert!(
-        events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.contains("agents/alice exists"))),
+        events
+            .iter()
+            .any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.contains("agents/alice exists"))),
         "{events:?}"
     );
 }
@@ -430,7 +445,8 @@ fn bad_repositories_are_refused_with_what_to_do() {
 #[test]
 fn a_worktree_deleted_by_hand_is_reported_and_its_branch_still_diffs() {
     let f = Fixture::new();
-    let a = f.agent("alice", "printf 'x\\n' > x.txt && git add x.txt && git -c user.name=a -c user.email=a@b commit -qm x");
+    let a =
+        f.agent("alice", "printf 'x\\n' > x.txt && git add x.txt && git -c user.name=a -c user.email=a@b commit -qm x");
     assert_eq!(a.state, AgentState::Exited, "{:?}", f.engine.agent_events(&a.id, 0, 100).unwrap());
     f.checkpoints_until(&a.id, 1);
     let path = PathBuf::from(a.worktree.unwrap().path);

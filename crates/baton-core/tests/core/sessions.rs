@@ -113,17 +113,25 @@ fn rename_and_archive() {
     let a = create(&engine, &repo, Some("a")).unwrap();
     create(&engine, &repo, Some("b")).unwrap();
 
-    let renamed = engine.session_update(&a.id, &SessionUpdate { name: Some("c".into()), archived: None, ..Default::default() }).unwrap();
+    let renamed = engine
+        .session_update(&a.id, &SessionUpdate { name: Some("c".into()), archived: None, ..Default::default() })
+        .unwrap();
     assert_eq!(renamed.name, "c");
-    let err = engine.session_update(&a.id, &SessionUpdate { name: Some("b".into()), archived: None, ..Default::default() }).unwrap_err();
+    let err = engine
+        .session_update(&a.id, &SessionUpdate { name: Some("b".into()), archived: None, ..Default::default() })
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::DuplicateName);
-    let err = engine.session_update(&a.id, &SessionUpdate { name: Some("  ".into()), archived: None, ..Default::default() }).unwrap_err();
+    let err = engine
+        .session_update(&a.id, &SessionUpdate { name: Some("  ".into()), archived: None, ..Default::default() })
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 
-    let archived = engine.session_update("c", &SessionUpdate { name: None, archived: Some(true), ..Default::default() }).unwrap();
+    let archived =
+        engine.session_update("c", &SessionUpdate { name: None, archived: Some(true), ..Default::default() }).unwrap();
     assert_eq!(archived.state, SessionState::Archived);
     assert_eq!(engine.session_count().unwrap(), 1);
-    let back = engine.session_update("c", &SessionUpdate { name: None, archived: Some(false), ..Default::default() }).unwrap();
+    let back =
+        engine.session_update("c", &SessionUpdate { name: None, archived: Some(false), ..Default::default() }).unwrap();
     assert_eq!(back.state, SessionState::Active);
 
     let err = engine.session_get("nope").unwrap_err();

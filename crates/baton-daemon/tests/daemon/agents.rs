@@ -2,6 +2,7 @@
 //! the supervisor, logs, stdin, stop escalation and bad programs. The real CLIs are tested in
 //! `real_clis.rs`.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use baton_core::ErrorCode;
@@ -65,7 +66,11 @@ fn a_command_agent_streams_its_lines_logs_them_and_ends_with_its_exit_code() {
     let d = TestDaemon::start();
     let s = session(&d);
     let a = spawn(&d, &s, "echo one; echo two >&2; printf '\\033[31mred\\033[0m\\n'; exit 3");
-    assert_eq!(a.cwd, std::fs::canonicalize(d.tmp.path().join("repo")).unwrap().to_string_lossy());
+    // Its own worktree, on its own branch, not the user's checkout.
+    let wt = a.worktree.clone().unwrap();
+    assert_eq!(a.cwd, wt.path);
+    assert_eq!(Path::new(&wt.path), d.home.worktrees_dir().canonicalize().unwrap().join("repo").join(&a.name));
+    assert_eq!(wt.branch, format!("baton/s/{}", a.name));
     let a = until(&d, &a.id, 10, ended);
     assert_eq!(a.state, AgentState::Failed);
     assert_eq!(a.exit_code, Some(3));

@@ -66,7 +66,10 @@ fn sessions_over_the_api_with_coded_errors() {
     let err = d.client.session_get("missing").unwrap_err();
     assert!(matches!(err, DaemonError::Api(ref e) if e.code == ErrorCode::NotFound), "{err:?}");
 
-    let archived = d.client.session_update(&s.id, &SessionUpdate { name: None, archived: Some(true), ..Default::default() }).unwrap();
+    let archived = d
+        .client
+        .session_update(&s.id, &SessionUpdate { name: None, archived: Some(true), ..Default::default() })
+        .unwrap();
     assert_eq!(archived.state, baton_core::session::SessionState::Archived);
     assert_eq!(d.client.health().unwrap().sessions, 0);
 }
