@@ -27,6 +27,7 @@ use crate::daemon_file::{DaemonInfo, daemon_file_read, pid_alive};
 /// How long a started daemon may take to answer before we give up on it.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
+#[derive(Clone)]
 pub struct DaemonClient {
     home: PathBuf,
     info: DaemonInfo,

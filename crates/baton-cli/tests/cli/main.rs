@@ -6,3 +6,4 @@ mod agents;
 mod daemon;
 mod session;
 mod support;
+mod worktrees;

@@ -7,3 +7,4 @@ mod api;
 mod discovery;
 mod real_clis;
 mod support;
+mod worktrees;

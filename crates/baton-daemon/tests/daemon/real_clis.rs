@@ -123,6 +123,13 @@ fn claude_writes_answers_a_follow_up_and_reports_cost() {
     assert_eq!(a.pid, pid, "the same process took the follow-up");
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()));
     assert!(events(&d, &a.id).contains(&AgentEvent::Text { text: "Second answer.".into(), delta: false }));
+
+    // What it wrote merges back into the user's checkout; the turn left a checkpoint.
+    let checkpoints = d.client.agent_checkpoints(&a.id).unwrap();
+    assert!(!checkpoints.is_empty(), "a checkpoint after the turn that wrote hello.txt");
+    let merged = d.client.agent_merge(&a.id, &Default::default()).unwrap();
+    assert!(merged.ok, "{merged:?}");
+    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).unwrap(), "hello from claude\n");
 }
 
 #[test]
