@@ -13,6 +13,9 @@ let browser;
 let repo;
 let fake;
 
+/** Where the agent `name` of the session's repository works. */
+const worktree = (name) => path.join(h.home, "worktrees", "lanes-repo", name);
+
 const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
 
 /** Starts the fake model server binary with one default scenario; resolves its URL. */
@@ -39,7 +42,8 @@ before(async () => {
 
   // Claude Code (installed by `make setup-npm`) talks to the fake model server.
   fake = await fakeModelStart([
-    { text: "I'll create the file.", tool_call: { name: "Write", input: { file_path: path.join(repo, "from-claude.txt"), content: "written by claude\n" } } },
+    // The agent works in its own worktree, not in the user's checkout.
+    { text: "I'll create the file.", tool_call: { name: "Write", input: { file_path: path.join(worktree("writer"), "from-claude.txt"), content: "written by claude\n" } } },
     { text: "Created from-claude.txt." },
   ]);
   const claudeHome = path.join(h.tmp, "claude-home");
@@ -111,7 +115,8 @@ test("the real Claude Code, started from the app's form, writes a file and shows
   const text = await lane("writer").getText();
   assert.match(text, /Write/);
   assert.match(text, /Created from-claude\.txt\./);
-  assert.equal(readFileSync(path.join(repo, "from-claude.txt"), "utf8"), "written by claude\n");
+  assert.equal(readFileSync(path.join(worktree("writer"), "from-claude.txt"), "utf8"), "written by claude\n");
+  assert.ok(!existsSync(path.join(repo, "from-claude.txt")), "the user's checkout is untouched");
   const listed = JSON.parse(h.baton("list", "--session", "lanes", "--json"));
   const writer = listed.find((a) => a.name === "writer");
   assert.equal(writer.cli, "claude");
@@ -123,5 +128,41 @@ test("stopping an agent from its lane stops it", async () => {
   await lane("echoer").$('[data-testid="agent-stop"]').click();
   await browser.waitUntil(async () => (await lane("echoer").getAttribute("data-state")) === "stopped", { timeout: 20_000 });
   assert.equal(JSON.parse(h.baton("status", "echoer", "--json")).state, "stopped");
-  assert.ok(existsSync(path.join(repo, "from-claude.txt")));
+});
+
+test("the agent's changes are listed live, diffed, checked and merged back into the user's checkout", async () => {
+  await lane("writer").$('[data-testid="tab-changes"]').click();
+  const panel = lane("writer").$('[data-testid="worktree-panel"]');
+  await panel.waitForDisplayed({ timeout: 10_000 });
+  await browser.waitUntil(async () => (await panel.$$('[data-testid="changed-file"]').length) === 1, {
+    timeout: 15_000,
+    timeoutMsg: "the changes panel never listed the written file",
+  });
+  assert.match(await panel.$('[data-testid="changed-file"]').getText(), /from-claude\.txt/);
+  assert.match(await panel.$('[data-testid="worktree-branch"]').getText(), /baton\/lanes\/writer/);
+
+  await panel.$('[data-testid="worktree-diff"]').click();
+  const table = browser.$('[data-testid="diff-table"]');
+  await table.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await table.getText(), /written by claude/);
+  await browser.$('[data-testid="diff-split"]').click();
+  await browser.$('[data-testid="diff-pair"]').waitForExist({ timeout: 5_000 });
+  await h.screenshot("diff.png");
+  await browser.$('[data-testid="modal-close"]').click();
+
+  await panel.$('[data-testid="worktree-merge"]').click();
+  const precheck = browser.$('[data-testid="merge-precheck"]');
+  await precheck.waitForDisplayed({ timeout: 15_000 });
+  const confirm = browser.$('[data-testid="merge-confirm"]');
+  await browser.waitUntil(async () => await confirm.isEnabled(), {
+    timeout: 15_000,
+    timeoutMsg: "the pre-check never allowed the merge",
+  });
+  assert.match(await precheck.getText(), /from-claude\.txt/);
+  assert.ok(!existsSync(path.join(repo, "from-claude.txt")), "the pre-check changes nothing");
+  await h.screenshot("merge.png");
+  await confirm.click();
+  await browser.$('[data-testid="merge-done"]').waitForDisplayed({ timeout: 15_000 });
+  assert.equal(readFileSync(path.join(repo, "from-claude.txt"), "utf8"), "written by claude\n");
+  assert.match(h.baton("status", "writer"), /merged:\s+into main/);
 });
