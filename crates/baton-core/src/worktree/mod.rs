@@ -280,8 +280,10 @@ pub fn worktree_create(spec: &WorktreeSpec) -> Result<Worktree, WorktreeError> {
     let out = git(repo, args)?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        // Git does not always say why a write failed ("unable to write file"): ask the disk.
+        let full = stderr.contains("No space left on device") || disk_nearly_full(&parent);
         create_undo(repo, &path, &branch, &base_commit);
-        if stderr.contains("No space left on device") {
+        if full {
             return Err(WorktreeError::DiskFull { path, stderr });
         }
         return Err(WorktreeError::GitFailed {
@@ -292,12 +294,7 @@ pub fn worktree_create(spec: &WorktreeSpec) -> Result<Worktree, WorktreeError> {
     }
 
     include_copy(repo, &path, &mut notes)?;
-    if repo.join(".gitmodules").exists() {
-        notes.push(
-            "submodules are not initialised in the worktree; run `git submodule update --init` there if needed"
-                .to_owned(),
-        );
-    }
+    submodules_note(&path, &mut notes);
 
     Ok(Worktree {
         path: path.to_string_lossy().into_owned(),
@@ -307,6 +304,35 @@ pub fn worktree_create(spec: &WorktreeSpec) -> Result<Worktree, WorktreeError> {
         branch_renamed_from,
         notes,
     })
+}
+
+/// A new worktree has its submodules' folders but not their contents (initialising them means
+/// fetching, which may be slow or need credentials): say which, and how to initialise them.
+fn submodules_note(worktree: &Path, notes: &mut Vec<String>) {
+    if !worktree.join(".gitmodules").exists() {
+        return;
+    }
+    let paths = git(worktree, ["config", "--file", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$"])
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .map(|(_, p)| p.to_owned())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if paths.is_empty() {
+        return;
+    }
+    notes.push(format!(
+        "submodules not initialised in the worktree: {}; everything else is checked out. Run `git submodule update --init` there if the agent needs them",
+        paths.join(", ")
+    ));
+}
+
+/// Whether the filesystem holding `dir` has less than 1 MiB left for us.
+fn disk_nearly_full(dir: &Path) -> bool {
+    rustix::fs::statvfs(dir).is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) < 1 << 20)
 }
 
 /// `wanted`, or the first of `wanted-2`, `wanted-3`... that `taken` says is free.

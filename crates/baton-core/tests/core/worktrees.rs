@@ -115,12 +115,53 @@ fn worktreeinclude_copies_ignored_files_only() {
 }
 
 #[test]
-fn gitmodules_gets_a_note() {
+fn a_repository_with_a_submodule_gets_a_worktree_and_says_what_is_not_initialised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = repo_new(tmp.path(), "lib");
+    let repo = repo_new(tmp.path(), "repo");
+    git(&repo, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", &lib.to_string_lossy(), "vendor/lib"]);
+    commit(&repo, "add lib");
+    let wt = worktree_create(&spec(&repo, tmp.path(), "sub", "baton/s/sub")).unwrap();
+    let path = Path::new(&wt.path);
+    assert!(path.join("README.md").exists(), "the repository itself is checked out");
+    assert!(path.join("vendor/lib").is_dir() && !path.join("vendor/lib/README.md").exists());
+    let note = wt.notes.iter().find(|n| n.contains("submodules not initialised")).expect("a note");
+    assert!(note.contains("vendor/lib") && note.contains("git submodule update --init"), "{note}");
+}
+
+/// A small filesystem mounted for one test, unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_while_creating_is_a_clear_error_and_leaves_nothing_behind() {
+    if !rustix::process::getuid().is_root() {
+        eprintln!("needs root to mount a small tmpfs; not run");
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let repo = repo_new(tmp.path(), "repo");
-    std::fs::write(repo.join(".gitmodules"), "").unwrap();
-    let wt = worktree_create(&spec(&repo, tmp.path(), "sub", "baton/s/sub")).unwrap();
-    assert!(wt.notes.iter().any(|n| n.contains("git submodule update --init")), "{:?}", wt.notes);
+    std::fs::write(repo.join("big.bin"), vec![7u8; 512 * 1024]).unwrap();
+    git(&repo, &["add", "big.bin"]);
+    commit(&repo, "big");
+    let small = tmp.path().join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=128k", "tmpfs"]).arg(&small).status().unwrap();
+    assert!(mounted.success(), "mount a 128 KiB tmpfs");
+    let _mount = Tmpfs(small.clone());
+    let mut s = spec(&repo, tmp.path(), "full", "baton/s/full");
+    s.worktrees_dir = small.join("worktrees");
+    let err = worktree_create(&s).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Io, "{err}");
+    assert!(err.to_string().contains("disk is full") && err.to_string().contains("free some space"), "{err}");
+    assert!(!small.join("worktrees/repo/full").exists(), "the half-made folder is gone");
+    assert!(!out(&repo, &["branch"]).contains("baton/s/full"), "the new branch is gone");
+    assert!(!out(&repo, &["worktree", "list"]).contains("full"));
 }
 
 #[test]
