@@ -329,3 +329,25 @@ fn failed_add_cleans_up() {
     assert!(!tmp.path().join("worktrees/repo/mia").exists());
     assert!(!out(&repo, &["worktree", "list"]).contains("mia"));
 }
+
+#[test]
+fn a_worktree_deleted_by_hand_is_made_again_from_its_branch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = repo_new(tmp.path(), "repo");
+    let wt = worktree_create(&spec(&repo, tmp.path(), "ivy", "baton/s/ivy")).unwrap();
+    let path = PathBuf::from(&wt.path);
+    std::fs::write(path.join("work.txt"), "kept\n").unwrap();
+    git(&path, &["add", "work.txt"]);
+    commit(&path, "work");
+    std::fs::remove_dir_all(&path).unwrap();
+
+    baton_core::worktree::worktree_repair(&repo, &path, "baton/s/ivy").unwrap();
+    assert_eq!(std::fs::read_to_string(path.join("work.txt")).unwrap(), "kept\n", "the branch's commits are back");
+    assert_eq!(out(&path, &["symbolic-ref", "--short", "HEAD"]), "baton/s/ivy");
+    // Its branch gone too: nothing to make it from, and the error says what to do.
+    std::fs::remove_dir_all(&path).unwrap();
+    git(&repo, &["worktree", "prune"]);
+    git(&repo, &["branch", "-D", "baton/s/ivy"]);
+    let err = baton_core::worktree::worktree_repair(&repo, &path, "baton/s/ivy").unwrap_err();
+    assert!(err.to_string().contains("spawn a new agent"), "{err}");
+}
