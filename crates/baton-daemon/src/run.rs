@@ -94,6 +94,7 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
     tracing::info!(home = %home.root().display(), port, pid, "daemon listening");
 
     tokio::spawn(signals_watch(shutdown));
+    tokio::spawn(worktrees_collect(engine.clone()));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|stop| *stop).await;
@@ -105,6 +106,35 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
     daemon_file_remove_if_ours(&file, pid);
     tracing::info!("daemon stopped");
     served.map_err(DaemonError::io("the HTTP server failed"))
+}
+
+/// How often finished agents' worktrees past their retention are collected.
+const GC_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Collects worktrees on the retention policy, a minute after the start and then hourly, so a
+/// long-running daemon does not fill the disk. What it keeps (uncommitted work, unmerged
+/// branches) it keeps; the log says what it removed.
+async fn worktrees_collect(engine: Arc<Engine>) {
+    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    let mut every = tokio::time::interval(GC_EVERY);
+    loop {
+        every.tick().await;
+        let engine = engine.clone();
+        match tokio::task::spawn_blocking(move || engine.worktrees_gc(false)).await {
+            Ok(Ok(report)) if !report.removed.is_empty() || !report.branches_deleted.is_empty() => {
+                tracing::info!(
+                    removed = report.removed.len(),
+                    kept = report.kept.len(),
+                    branches_deleted = report.branches_deleted.len(),
+                    freed_bytes = report.disk_bytes_before.saturating_sub(report.disk_bytes_after),
+                    "collected finished agents' worktrees"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("cannot collect worktrees: {e}"),
+            Err(e) => tracing::warn!("the worktree collection task failed: {e}"),
+        }
+    }
 }
 
 /// SIGINT and SIGTERM stop the daemon; SIGHUP (the terminal that started it closed) does not.
