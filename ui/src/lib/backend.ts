@@ -38,6 +38,7 @@ import {
   type FakeStep,
 } from "./fakeAgents";
 import { fakeSha, FakeWorktree, type FakeFile } from "./fakeWorktree";
+import { parseTimestamp } from "./time";
 
 export interface Backend {
   health(): Promise<DaemonHealth>;
@@ -936,7 +937,10 @@ export class FakeBackend implements Backend {
           ));
           continue;
         }
-        report.removed.push(entry("finished"));
+        // Worded as the daemon words it.
+        const finishedAt = parseTimestamp(agent.updatedAt);
+        const days = Number.isNaN(finishedAt) ? 0 : Math.max(0, this.now().getTime() - finishedAt) / 86_400_000;
+        report.removed.push(entry(`finished ${days.toFixed(0)} days ago`));
         next.removedAt = this.timestamp();
       }
       if (work.alreadyMerged()) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Agent } from "../bindings/Agent";
-import { firstLine, formatCost, formatCount, formatDuration, toolSummary, totalCost } from "./format";
+import { firstLine, formatBytes, formatCost, formatCount, formatDuration, toolSummary, totalCost } from "./format";
 
 describe("format", () => {
   it("summarises a tool input by its most telling field, else compact JSON", () => {
@@ -33,5 +33,16 @@ describe("format", () => {
   it("shortens counts and durations", () => {
     expect([950, 12_345, 1_000, 999_999, 4_100_000].map(formatCount)).toEqual(["950", "12.3k", "1k", "1M", "4.1M"]);
     expect([850, 12_400, 60_000, 185_000].map(formatDuration)).toEqual(["850 ms", "12.4 s", "1 min", "3 min 5 s"]);
+  });
+
+  it("formats sizes on disk in binary units", () => {
+    expect(formatBytes(0)).toBe("0 B");
+    expect(formatBytes(1023)).toBe("1023 B");
+    expect(formatBytes(1024)).toBe("1 KiB");
+    expect(formatBytes(12.3 * 1024 * 1024)).toBe("12.3 MiB");
+    expect(formatBytes(48 * 1024 * 1024)).toBe("48 MiB");
+    expect(formatBytes(1024 * 1024 - 1)).toBe("1 MiB");
+    expect(formatBytes(3.5 * 1024 ** 3)).toBe("3.5 GiB");
+    expect(formatBytes(2048 * 1024 ** 4)).toBe("2048 TiB");
   });
 });

@@ -1,4 +1,5 @@
-// Short texts for lanes: one-line summaries of tool inputs and outputs, costs, token counts.
+// Short texts for lanes: one-line summaries of tool inputs and outputs, costs, token counts,
+// durations and sizes on disk.
 
 import type { Agent } from "../bindings/Agent";
 import type { JsonValue } from "../bindings/serde_json/JsonValue";
@@ -86,4 +87,19 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
   return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+}
+
+const BYTE_UNITS = ["KiB", "MiB", "GiB", "TiB"];
+
+/** 512 B, 12.3 MiB, 4 GiB: binary units, as `du -h` counts. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.max(0, Math.round(bytes))} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  // Past 1023.95 the one decimal would round to "1024.0": the next unit reads better.
+  while (value >= 1023.95 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${trimZero(value.toFixed(1))} ${BYTE_UNITS[unit]}`;
 }

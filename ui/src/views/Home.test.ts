@@ -289,4 +289,20 @@ describe("Home", () => {
       expect(within(rowOf(other!)).getByTestId("session-agents").textContent).toContain("none");
     }
   });
+
+  it("shows the worktrees' disk use under the list, and its clean-up", async () => {
+    const backend = await renderHome({ sessions: SEED });
+    const gc = vi.spyOn(backend, "worktreesGc");
+
+    await waitFor(() =>
+      expect(screen.getByTestId("worktrees-usage").textContent!.replace(/\s+/g, " ").trim()).toBe(
+        "Worktrees: 0 B in /home/dev/.baton/worktrees",
+      ),
+    );
+    await fireEvent.click(screen.getByTestId("worktrees-cleanup"));
+    expect((await screen.findByTestId("gc-nothing")).textContent).toMatch(
+      /Nothing to clean up now: no finished agent's worktree is old enough to remove\.\s+Baton keeps a finished agent's worktree for 7 days by default/,
+    );
+    expect(gc).toHaveBeenCalledExactlyOnceWith(true);
+  });
 });

@@ -236,4 +236,39 @@ describe("SessionView", () => {
     await waitFor(() => expect(lanes()).toHaveLength(0));
     expect(screen.getByTestId("agents-empty")).toBeTruthy();
   });
+
+  it("edits the session's settings from the header, shows them there, and new agents use them", async () => {
+    const backend = await renderSession("s1", { agents: [] });
+    const update = vi.spyOn(backend, "sessionUpdate");
+    expect(screen.queryByTestId("session-settings-summary")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("session-settings"));
+    await type("settings-branch-pattern", "agents/{agent}");
+    await type("settings-setup-command", "npm ci");
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    expect(update).toHaveBeenCalledWith("s1", { name: null, archived: null, branchPattern: "agents/{agent}", setupCommand: "npm ci" });
+    await waitFor(() => expect(screen.queryByTestId("session-settings-dialog")).toBeNull());
+    expect(screen.getByTestId("session-setup-command").textContent!.replace(/\s+/g, " ").trim()).toBe("setup: npm ci");
+    expect(screen.getByTestId("session-branch-pattern").textContent!.replace(/\s+/g, " ").trim()).toBe("branches: agents/{agent}");
+
+    // The next agent works on a branch named by the pattern, and its lane shows the setup.
+    await backend.agentSpawn({ session: "s1", cli: "claude", prompt: "Write docs", name: "docs", model: null, allowTools: [], program: [], cwd: null });
+    await waitFor(() => expect(lane("docs")).toBeTruthy());
+    expect(within(lane("docs")).getByTestId("agent-branch").textContent).toContain("agents/docs");
+    await waitFor(() => expect(within(lane("docs")).getByText(/setup: npm ci/)).toBeTruthy());
+
+    // Changed by another client: the header follows, and the dialog opens with the new values.
+    await backend.sessionUpdate("s1", { name: null, archived: null, branchPattern: "", setupCommand: "make deps" });
+    await waitFor(() => expect(screen.queryByTestId("session-branch-pattern")).toBeNull());
+    expect(screen.getByTestId("session-setup-command").textContent).toContain("make deps");
+    await fireEvent.click(screen.getByTestId("session-settings"));
+    expect((screen.getByTestId("settings-branch-pattern") as HTMLInputElement).value).toBe("");
+    expect((screen.getByTestId("settings-setup-command") as HTMLInputElement).value).toBe("make deps");
+
+    // Cleared here: nothing is shown any more.
+    await type("settings-setup-command", "");
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    expect(update).toHaveBeenLastCalledWith("s1", { name: null, archived: null, branchPattern: null, setupCommand: "" });
+    await waitFor(() => expect(screen.queryByTestId("session-settings-summary")).toBeNull());
+  });
 });
