@@ -12,7 +12,8 @@
 //! - merge pre-check: `merge` as a squash dry run of an agent that changed 10 files (5 committed
 //!   on its branch, 3 edited and 2 new left uncommitted) while `main` moved on with two commits
 //!   touching other files; then of an agent whose commit conflicts with `main`; then
-//!   `worktree_tree` (the snapshot of the worktree the pre-check starts with) alone.
+//!   `worktree_tree` (the snapshot of the worktree the pre-check starts with) alone, of that
+//!   agent's worktree and of one just made, where nothing has run git yet.
 //!
 //! Measurement only: nothing is asserted about the times, only that each operation did what it
 //! should. Results go to stdout; docs/perf.md records them.
@@ -28,13 +29,16 @@ use baton_core::worktree::{WorktreeSpec, worktree_create};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 /// Timed runs of each operation, after [`WARMUP`] untimed ones.
-const RUNS: usize = 20;
+const RUNS: usize = 30;
 const WARMUP: usize = 2;
 /// The generated layout: `src/mNN/sNN/fNNN.txt`, 20 files a folder, 10 folders a module.
 const FILES_PER_FOLDER: usize = 20;
 const FOLDERS_PER_MODULE: usize = 10;
-/// Identity for the commits the bench makes (a machine may have none configured).
-const IDENTITY: [&str; 4] = ["-c", "user.name=Bench", "-c", "user.email=bench@localhost"];
+/// For the bench's own git commands: an identity for its commits (a machine may have none
+/// configured), and no automatic `gc` started in the background by the first commit of thousands
+/// of loose objects, which would run during the measurements.
+const SETUP_CONFIG: [&str; 8] =
+    ["-c", "user.name=Bench", "-c", "user.email=bench@localhost", "-c", "gc.auto=0", "-c", "maintenance.auto=false"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Create {
@@ -50,7 +54,11 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     // Canonical, so paths compare equal to the ones git records.
     let root = tmp.path().canonicalize().expect("resolve tempdir");
-    println!("{}, {RUNS} runs each after {WARMUP} warm-up runs; times in ms", git_version());
+    println!(
+        "{}, {RUNS} runs each after {WARMUP} warm-up runs; repositories in {} (set TMPDIR to move them); times in ms",
+        git_version(),
+        root.display()
+    );
     for files in SIZES {
         let repo = root.join(format!("repo-{files}"));
         let start = Instant::now();
@@ -79,14 +87,16 @@ fn main() {
             worktree_tree(&agents.clean).expect("worktree_tree");
         });
         row("`worktree_tree` of the agent's worktree alone", &snapshot);
+        let fresh = measure(|| {
+            worktree_tree(&agents.fresh).expect("worktree_tree");
+        });
+        row("`worktree_tree` of a worktree fresh from `git worktree add`", &fresh);
         agents.unchanged_check(&repo);
 
         println!();
-        println!(
-            "overhead of `worktree_create` on `git worktree add` (difference of medians): {:.1} ms, with a `.worktreeinclude` {:.1} ms (target: within 20 ms)",
-            ms(median(&baton)) - ms(median(&raw)),
-            ms(median(&include)) - ms(median(&raw)),
-        );
+        println!("overhead of `worktree_create` on `git worktree add` (target: within 20 ms):");
+        overhead("without `.worktreeinclude`", &baton, &raw);
+        overhead("with a `.worktreeinclude`", &include, &raw);
     }
 }
 
@@ -204,12 +214,16 @@ fn create_once(root: &Path, repo: &Path, kind: Create, run: usize) -> Duration {
 struct Agents {
     clean: PathBuf,
     conflict: PathBuf,
+    /// A worktree just made, in which nothing has run git since (its index is as the checkout
+    /// wrote it, in the same second as the files).
+    fresh: PathBuf,
     /// `main`, the clean agent's branch and the conflicting agent's branch, as set up.
     tips: [String; 3],
 }
 
 const CLEAN_BRANCH: &str = "bench/agent";
 const CONFLICT_BRANCH: &str = "bench/agent-conflict";
+const FRESH_BRANCH: &str = "bench/agent-fresh";
 /// The file both `main` and the conflicting agent change.
 const CONFLICT_FILE: usize = 100;
 
@@ -227,6 +241,10 @@ fn merge_setup(root: &Path, repo: &Path) -> Agents {
     };
     let clean = create("agent", CLEAN_BRANCH);
     let conflict = create("agent-conflict", CONFLICT_BRANCH);
+    // An agent works for longer than a second before it commits. Committing in the same second as
+    // the checkout would leave the worktree's index "racily clean" (its files as new as the index
+    // itself), and every snapshot would hash every file again: the `fresh` row measures that case.
+    std::thread::sleep(Duration::from_millis(1100));
     let edit = |dir: &Path, i: usize, who: &str| {
         std::fs::write(dir.join(file_rel(i)), format!("file {i}, changed by {who}\n")).expect("edit file");
     };
@@ -258,8 +276,9 @@ fn merge_setup(root: &Path, repo: &Path) -> Agents {
         }
         git(repo, ["commit", "-q", "-a", "-m", &format!("main: commit {commit}")]);
     }
+    let fresh = create("agent-fresh", FRESH_BRANCH);
     let tips = ["main", CLEAN_BRANCH, CONFLICT_BRANCH].map(|b| git(repo, ["rev-parse", b]));
-    Agents { clean, conflict, tips }
+    Agents { clean, conflict, fresh, tips }
 }
 
 impl Agents {
@@ -300,13 +319,13 @@ fn precheck_conflict(repo: &Path, agents: &Agents) {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// Runs git in `dir` (with a commit identity) and returns its stdout, trimmed; panics on failure.
+/// Runs git in `dir` (with [`SETUP_CONFIG`]) and returns its stdout, trimmed; panics on failure.
 fn git<I, S>(dir: &Path, args: I) -> String
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let out = Command::new("git").arg("-C").arg(dir).args(IDENTITY).args(args).output().expect("run git");
+    let out = Command::new("git").arg("-C").arg(dir).args(SETUP_CONFIG).args(args).output().expect("run git");
     assert!(out.status.success(), "git failed in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
@@ -343,6 +362,21 @@ fn quantile(samples: &[Duration], p: f64) -> Duration {
 
 fn median(samples: &[Duration]) -> Duration {
     quantile(samples, 0.5)
+}
+
+/// Baton's time minus git's, as the difference of the medians and as the median of the
+/// differences of runs made one after the other (which cancels the machine's slower drifts).
+fn overhead(what: &str, baton: &[Duration], raw: &[Duration]) {
+    let mut paired: Vec<f64> = baton.iter().zip(raw).map(|(b, r)| ms(*b) - ms(*r)).collect();
+    paired.sort_by(f64::total_cmp);
+    let at = |p: f64| paired[((paired.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "  {what}: difference of medians {:.1} ms; run by run: median {:.1} ms, p5 {:.1} ms, p95 {:.1} ms",
+        ms(median(baton)) - ms(median(raw)),
+        at(0.5),
+        at(0.05),
+        at(0.95),
+    );
 }
 
 fn row(what: &str, samples: &[Duration]) {
