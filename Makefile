@@ -78,4 +78,5 @@ bench: setup ui
 	cargo bench -p baton-cli --bench daemon_start
 	cargo bench -p baton-cli --bench agent_load
 	cargo bench -p baton-core --bench parse_throughput
+	TMPDIR=/dev/shm cargo bench -p baton-core --bench worktree_ops
 	tests/perf/idle-memory.sh

@@ -1,14 +1,17 @@
 //! What Baton's worktree operations cost on repositories of 1,000 and 10,000 files, against git
 //! doing the same by hand.
 //!
-//! `cargo bench -p baton-core --bench worktree_ops` (release build). For each size a repository
-//! is generated in a temporary folder (nested folders of small text files, one commit, packed as
-//! a clone would be), then:
+//! `TMPDIR=/dev/shm cargo bench -p baton-core --bench worktree_ops` (release build). The
+//! repositories go in the temporary folder; on tmpfs the times are git's and Baton's, where on a
+//! virtual machine's disk they are mostly the disk's writeback, which varies by seconds (see
+//! docs/perf.md). For each size a repository is generated (nested folders of small text files,
+//! one commit, packed as a clone would be), then:
 //! - creation: `worktree_create` (what Baton does per agent: lock, checks, free branch and folder
 //!   names, `git worktree add -b`, `.worktreeinclude`), with and without a `.worktreeinclude`,
 //!   against a plain `git worktree add -b BRANCH PATH main`. The three take turns, run by run,
-//!   each into a new folder and branch that is removed again, untimed, before the next run. The
-//!   difference of the medians is Baton's overhead; the checkout itself is git's.
+//!   each into a new folder and branch that is removed again, untimed, before the next run.
+//!   Baton's overhead is the difference, as the difference of the medians and run by run; the
+//!   checkout itself is git's.
 //! - merge pre-check: `merge` as a squash dry run of an agent that changed 10 files (5 committed
 //!   on its branch, 3 edited and 2 new left uncommitted) while `main` moved on with two commits
 //!   touching other files; then of an agent whose commit conflicts with `main`; then
@@ -31,7 +34,7 @@ const SIZES: [usize; 2] = [1_000, 10_000];
 /// Timed runs of each operation, after [`WARMUP`] untimed ones.
 const RUNS: usize = 30;
 const WARMUP: usize = 2;
-/// The generated layout: `src/mNN/sNN/fNNN.txt`, 20 files a folder, 10 folders a module.
+/// The generated layout: `src/mNN/sNN/fN.txt`, 20 files a folder, 10 folders a module.
 const FILES_PER_FOLDER: usize = 20;
 const FOLDERS_PER_MODULE: usize = 10;
 /// For the bench's own git commands: an identity for its commits (a machine may have none
