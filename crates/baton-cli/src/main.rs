@@ -30,6 +30,18 @@ enum Command {
     /// Start agents
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Add and list the tasks of a session's graph
+    #[command(subcommand)]
+    Task(commands::task::TaskCommand),
+    /// Complete a task as done or failed; the tasks that depend on it move on
+    Complete {
+        task: String,
+        #[arg(value_enum)]
+        outcome: commands::task::Outcome,
+        /// What came of it
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// List agents
     List {
         /// Only this session's agents (id or name)
@@ -140,6 +152,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Daemon(args) => commands::daemon::run(&home, args).map(|()| 0),
         Command::Session(cmd) => commands::session::run(&home, cmd).map(|()| 0),
+        Command::Task(cmd) => commands::task::run(&home, cmd).map(|()| 0),
+        Command::Complete { task, outcome, note } => commands::task::complete(&home, &task, outcome, note).map(|()| 0),
         Command::Agent(AgentCommand::Spawn(args)) => agent::spawn(&home, args).map(|()| 0),
         Command::List { session, json } => agent::list(&home, session, json).map(|()| 0),
         Command::Status { agent, json } => agent::status(&home, &agent, json).map(|()| 0),

@@ -16,6 +16,7 @@ use crate::api::{WorktreesGc, WorktreesUsage};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::session::{Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
+use crate::task::{DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
 use crate::worktree::diff::{FileStat, WorktreeDiff};
 use crate::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
 use crate::worktree::snapshot::{Checkpoint, RestoreReport};
@@ -59,5 +60,11 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     GcEntry::export_all(&cfg)?;
     WorktreesGc::export_all(&cfg)?;
     WorktreesUsage::export_all(&cfg)?;
+    Task::export_all(&cfg)?;
+    TaskState::export_all(&cfg)?;
+    TaskDep::export_all(&cfg)?;
+    DepKind::export_all(&cfg)?;
+    TaskCreate::export_all(&cfg)?;
+    TaskComplete::export_all(&cfg)?;
     Ok(())
 }

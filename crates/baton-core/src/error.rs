@@ -6,6 +6,7 @@ use ts_rs::TS;
 
 use crate::agent::record::AgentError;
 use crate::settings::SettingsError;
+use crate::task::TaskError;
 use crate::worktree::WorktreeError;
 use crate::{git::GitError, session::SessionError, store::StoreError};
 
@@ -68,6 +69,8 @@ pub enum Error {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Worktree(#[from] WorktreeError),
+    #[error(transparent)]
+    Task(#[from] TaskError),
 }
 
 impl Error {
@@ -79,6 +82,7 @@ impl Error {
             Self::Agent(e) => e.code(),
             Self::Settings(e) => e.code(),
             Self::Worktree(e) => e.code(),
+            Self::Task(e) => e.code(),
         }
     }
 

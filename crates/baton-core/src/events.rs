@@ -8,6 +8,7 @@ use ts_rs::TS;
 
 use crate::agent::{Agent, AgentEventRecord};
 use crate::session::Session;
+use crate::task::Task;
 use crate::worktree::ChangedFile;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -26,6 +27,10 @@ pub enum EngineEvent {
     /// Something an agent did.
     AgentEvent {
         record: AgentEventRecord,
+    },
+    /// A task was added or changed state.
+    TaskUpdated {
+        task: Task,
     },
     /// The agent and its record were removed.
     AgentRemoved {

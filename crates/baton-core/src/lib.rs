@@ -15,6 +15,7 @@ pub mod pricing;
 pub mod session;
 pub mod settings;
 pub mod store;
+pub mod task;
 pub mod time;
 pub mod worktree;
 

@@ -13,6 +13,7 @@ use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
 use baton_core::events::EngineEvent;
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
+use baton_core::task::{Task, TaskComplete, TaskCreate};
 use baton_core::worktree::ChangedFile;
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest};
@@ -127,6 +128,22 @@ impl DaemonClient {
 
     pub fn agent_merge(&self, id: &str, req: &MergeRequest) -> Result<MergeReport, DaemonError> {
         self.call("POST", &format!("/api/agents/{}/merge", path_segment(id)), Some(req))
+    }
+
+    pub fn task_add(&self, req: &TaskCreate) -> Result<Task, DaemonError> {
+        self.call("POST", "/api/tasks", Some(req))
+    }
+
+    pub fn task_list(&self, session: &str) -> Result<Vec<Task>, DaemonError> {
+        self.call("GET", &format!("/api/tasks?session={}", path_segment(session)), None::<&()>)
+    }
+
+    pub fn task_get(&self, id: &str) -> Result<Task, DaemonError> {
+        self.call("GET", &format!("/api/tasks/{}", path_segment(id)), None::<&()>)
+    }
+
+    pub fn task_complete(&self, id: &str, req: &TaskComplete) -> Result<Task, DaemonError> {
+        self.call("POST", &format!("/api/tasks/{}/complete", path_segment(id)), Some(req))
     }
 
     pub fn worktrees_usage(&self) -> Result<WorktreesUsage, DaemonError> {

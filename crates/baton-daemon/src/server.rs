@@ -18,6 +18,7 @@ use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
 use baton_core::events::EngineEvent;
 use baton_core::session::{SessionCreate, SessionUpdate};
+use baton_core::task::{Task, TaskComplete, TaskCreate};
 use baton_core::worktree::ChangedFile;
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest};
@@ -50,6 +51,9 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/agents/{id}/checkpoints", get(agent_checkpoints))
         .route("/api/agents/{id}/checkpoints/{n}/restore", post(agent_restore))
         .route("/api/agents/{id}/merge", post(agent_merge))
+        .route("/api/tasks", get(task_list).post(task_add))
+        .route("/api/tasks/{id}", get(task_get))
+        .route("/api/tasks/{id}/complete", post(task_complete))
         .route("/api/worktrees", get(worktrees_usage))
         .route("/api/worktrees/gc", post(worktrees_gc))
         .route("/api/agents/{id}/events", get(agent_events))
@@ -294,6 +298,29 @@ async fn agent_restore(State(state): State<Shared>, Path((id, n)): Path<(String,
 async fn agent_merge(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<MergeReport> {
     let req: MergeRequest = if body.is_empty() { MergeRequest::default() } else { body_parse(&body)? };
     Ok(Json(blocking(&state, move |e| e.agent_merge(&id, &req)).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct TaskListQuery {
+    session: String,
+}
+
+async fn task_list(State(state): State<Shared>, Query(q): Query<TaskListQuery>) -> Answer<Vec<Task>> {
+    Ok(Json(blocking(&state, move |e| e.task_list(&q.session)).await?))
+}
+
+async fn task_add(State(state): State<Shared>, body: Bytes) -> Answer<Task> {
+    let req: TaskCreate = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.task_add(&req)).await?))
+}
+
+async fn task_get(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Task> {
+    Ok(Json(blocking(&state, move |e| e.task_get(&id)).await?))
+}
+
+async fn task_complete(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Task> {
+    let req: TaskComplete = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.task_complete(&id, &req)).await?))
 }
 
 async fn worktrees_usage(State(state): State<Shared>) -> Answer<WorktreesUsage> {

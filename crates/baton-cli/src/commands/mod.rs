@@ -1,6 +1,7 @@
 pub mod agent;
 pub mod daemon;
 pub mod session;
+pub mod task;
 pub mod work;
 
 use baton_core::BatonHome;

@@ -6,4 +6,5 @@ mod agents;
 mod daemon;
 mod session;
 mod support;
+mod tasks;
 mod worktrees;

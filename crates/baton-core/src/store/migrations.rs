@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "0002_agents_live", include_str!("../../../../migrations/0002_agents_live.sql")),
     (3, "0003_events_index_lean", include_str!("../../../../migrations/0003_events_index_lean.sql")),
     (4, "0004_agent_worktrees", include_str!("../../../../migrations/0004_agent_worktrees.sql")),
+    (5, "0005_tasks_states", include_str!("../../../../migrations/0005_tasks_states.sql")),
 ];
 
 /// The schema version this build writes.

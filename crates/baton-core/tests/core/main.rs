@@ -9,4 +9,5 @@ mod protocols;
 mod sessions;
 mod store;
 mod support;
+mod tasks;
 mod worktrees;

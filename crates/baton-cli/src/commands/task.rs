@@ -1,0 +1,132 @@
+//! Task commands: add tasks to a session's graph, list them, complete them.
+
+use baton_core::BatonHome;
+use baton_core::agent::protocol::CliKind;
+use baton_core::task::{DepKind, Task, TaskComplete, TaskCreate, TaskState};
+use baton_daemon::DaemonError;
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::agent::Cli;
+use crate::output;
+
+#[derive(Subcommand)]
+pub enum TaskCommand {
+    /// Add a task to a session's graph; prints its id
+    Add(AddArgs),
+    /// A session's tasks with their states and dependencies
+    List {
+        #[arg(long)]
+        session: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// The session (id or name)
+    #[arg(long)]
+    session: String,
+    #[arg(long)]
+    title: String,
+    /// What the agent working on it should do
+    #[arg(long)]
+    prompt: String,
+    /// Unique in the session [default: from the title]
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    role: Option<String>,
+    #[arg(long, value_enum)]
+    cli: Option<Cli>,
+    #[arg(long)]
+    model: Option<String>,
+    /// Run after this task succeeds (repeatable: after all of them)
+    #[arg(long = "after", value_name = "TASK")]
+    after: Vec<String>,
+    /// Run only if this task succeeds
+    #[arg(long = "if-succeeded", value_name = "TASK")]
+    if_succeeded: Vec<String>,
+    /// Run only if this task fails
+    #[arg(long = "if-failed", value_name = "TASK")]
+    if_failed: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Outcome {
+    Done,
+    Failed,
+}
+
+pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
+    let client = super::client(home)?;
+    match cmd {
+        TaskCommand::Add(a) => {
+            let task = client.task_add(&TaskCreate {
+                session: a.session,
+                title: a.title,
+                prompt: a.prompt,
+                name: a.name,
+                role: a.role,
+                cli: a.cli.map(CliKind::from),
+                model: a.model,
+                after: a.after,
+                if_succeeded: a.if_succeeded,
+                if_failed: a.if_failed,
+            })?;
+            if a.json {
+                output::json(&task);
+            } else {
+                println!("{}", task.id);
+            }
+        }
+        TaskCommand::List { session, json } => {
+            let tasks = client.task_list(&session)?;
+            if json {
+                output::json(&tasks);
+            } else if tasks.is_empty() {
+                println!("no tasks yet; add one with `baton task add --session {session} --title T --prompt P`");
+            } else {
+                let name_of = |id: &str| tasks.iter().find(|t| t.id == id).map_or(id.to_owned(), |t| t.name.clone());
+                let rows: Vec<Vec<String>> = tasks
+                    .iter()
+                    .map(|t| {
+                        let deps: Vec<String> = t
+                            .deps
+                            .iter()
+                            .map(|d| match d.kind {
+                                DepKind::After => name_of(&d.task_id),
+                                DepKind::IfSucceeded => format!("{} succeeded", name_of(&d.task_id)),
+                                DepKind::IfFailed => format!("{} failed", name_of(&d.task_id)),
+                            })
+                            .collect();
+                        vec![
+                            t.name.clone(),
+                            t.state.as_str().into(),
+                            if deps.is_empty() { "-".into() } else { deps.join(", ") },
+                            detail(t),
+                        ]
+                    })
+                    .collect();
+                output::table(&["TASK", "STATE", "AFTER", "DETAIL"], &rows);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn detail(t: &Task) -> String {
+    t.reason.clone().or_else(|| t.summary.clone()).or_else(|| t.outcome.clone()).unwrap_or_else(|| t.title.clone())
+}
+
+pub fn complete(home: &BatonHome, task: &str, outcome: Outcome, note: Option<String>) -> Result<(), DaemonError> {
+    let state = match outcome {
+        Outcome::Done => TaskState::Done,
+        Outcome::Failed => TaskState::Failed,
+    };
+    let t = super::client(home)?.task_complete(task, &TaskComplete { state, outcome: note })?;
+    println!("{} is {}", t.name, t.state.as_str());
+    Ok(())
+}

@@ -1,0 +1,440 @@
+//! Tasks: units of work in a session's graph, with dependencies of three kinds (after,
+//! if-succeeded, if-failed; several `after` make a converging task). The graph's rules live in
+//! [`graph`]; this module keeps tasks in the store and moves them along as their dependencies
+//! end. Choosing agents for ready tasks is the coordinator's work, not this module's.
+
+pub mod graph;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::agent::protocol::CliKind;
+use crate::engine::Engine;
+use crate::error::{ErrorCode, Result};
+use crate::events::EngineEvent;
+use crate::{ids, time};
+use graph::{GraphError, dep_status, graph_check, pending_next};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// Waiting for its dependencies.
+    Pending,
+    /// Its dependencies hold: it may start.
+    Ready,
+    Running,
+    /// Its work is done and under review.
+    Review,
+    Done,
+    Failed,
+    /// It cannot go on without someone's action (the reason says which).
+    Blocked,
+    /// It will not run (the reason says why).
+    Cancelled,
+}
+
+impl TaskState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Ready => "ready",
+            Self::Running => "running",
+            Self::Review => "review",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Blocked => "blocked",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "ready" => Self::Ready,
+            "running" => Self::Running,
+            "review" => Self::Review,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            "blocked" => Self::Blocked,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Pending,
+        }
+    }
+
+    /// No further change is expected.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Cancelled)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DepKind {
+    /// After it succeeds.
+    After,
+    /// Only if it succeeds (cancelled otherwise).
+    IfSucceeded,
+    /// Only if it fails (cancelled otherwise).
+    IfFailed,
+}
+
+impl DepKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::After => "after",
+            Self::IfSucceeded => "if_succeeded",
+            Self::IfFailed => "if_failed",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "if_succeeded" => Self::IfSucceeded,
+            "if_failed" => Self::IfFailed,
+            _ => Self::After,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDep {
+    /// The task depended on (its id).
+    pub task_id: String,
+    pub kind: DepKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: String,
+    pub session_id: String,
+    /// Unique in the session.
+    pub name: String,
+    pub title: String,
+    pub prompt: String,
+    pub role: Option<String>,
+    pub cli: Option<CliKind>,
+    pub model: Option<String>,
+    pub state: TaskState,
+    pub deps: Vec<TaskDep>,
+    /// The agent working on it.
+    pub agent_id: Option<String>,
+    /// One line, for display.
+    pub summary: Option<String>,
+    /// How it ended, in the words of whoever ended it.
+    pub outcome: Option<String>,
+    /// Why it is blocked or cancelled.
+    pub reason: Option<String>,
+    pub attempts: u32,
+    /// RFC 3339.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A request to add a task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskCreate {
+    /// Session id or name.
+    pub session: String,
+    pub title: String,
+    pub prompt: String,
+    /// Unique in the session [default: from the title].
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub cli: Option<CliKind>,
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Tasks (id or name) it runs after; several make it converge.
+    #[serde(default)]
+    pub after: Vec<String>,
+    #[serde(default)]
+    pub if_succeeded: Vec<String>,
+    #[serde(default)]
+    pub if_failed: Vec<String>,
+}
+
+/// `POST /api/tasks/{id}/complete`: how a task ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskComplete {
+    /// `done` or `failed`.
+    pub state: TaskState,
+    /// What came of it.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("no task has the id or name {0:?} in this session; `baton task list --session S` lists them")]
+    NotFound(String),
+    #[error("a task named {0:?} already exists in this session; choose another name")]
+    DuplicateName(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+impl TaskError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::DuplicateName(_) => ErrorCode::DuplicateName,
+            Self::Invalid(_) | Self::Graph(_) => ErrorCode::InvalidInput,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, session_id, name, title, prompt, role, cli, model, state, agent_id, summary, outcome, \
+     reason, attempts, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
+    Ok(Task {
+        id: row.get(0)?,
+        session_id: row.get(1)?,
+        name: row.get(2)?,
+        title: row.get(3)?,
+        prompt: row.get(4)?,
+        role: row.get(5)?,
+        cli: row.get::<_, Option<String>>(6)?.and_then(|c| CliKind::parse(&c)),
+        model: row.get(7)?,
+        state: TaskState::parse(&row.get::<_, String>(8)?),
+        deps: Vec::new(),
+        agent_id: row.get(9)?,
+        summary: row.get(10)?,
+        outcome: row.get(11)?,
+        reason: row.get(12)?,
+        attempts: row.get::<_, i64>(13)?.clamp(0, u32::MAX as i64) as u32,
+        created_at: time::ms_to_rfc3339(row.get(14)?),
+        updated_at: time::ms_to_rfc3339(row.get(15)?),
+    })
+}
+
+fn deps_load(conn: &Connection, task: &mut Task) -> rusqlite::Result<()> {
+    let mut stmt =
+        conn.prepare_cached("SELECT depends_on, condition FROM task_deps WHERE task_id = ?1 ORDER BY depends_on")?;
+    task.deps = stmt
+        .query_map([&task.id], |r| Ok(TaskDep { task_id: r.get(0)?, kind: DepKind::parse(&r.get::<_, String>(1)?) }))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(())
+}
+
+pub(crate) fn task_list(conn: &Connection, session_id: &str) -> Result<Vec<Task>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tasks WHERE session_id = ?1 ORDER BY created_at, id"))?;
+    let mut tasks = stmt.query_map([session_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    for t in &mut tasks {
+        deps_load(conn, t)?;
+    }
+    Ok(tasks)
+}
+
+/// By id, or by name within `session_id` (any session when `None`, newest first).
+pub(crate) fn task_get(conn: &Connection, session_id: Option<&str>, id_or_name: &str) -> Result<Task> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tasks WHERE id = ?1 UNION ALL \
+         SELECT * FROM (SELECT {COLUMNS} FROM tasks WHERE name = ?1 AND (?2 IS NULL OR session_id = ?2) \
+         ORDER BY created_at DESC) LIMIT 1"
+    ))?;
+    let mut task = stmt
+        .query_row(params![id_or_name, session_id], from_row)
+        .optional()?
+        .ok_or_else(|| TaskError::NotFound(id_or_name.into()))?;
+    deps_load(conn, &mut task)?;
+    Ok(task)
+}
+
+/// A task name from its title: lowercase words joined by `-`, at most 40 characters.
+fn name_from_title(title: &str) -> String {
+    let words: Vec<String> =
+        title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    let mut name = words.join("-");
+    if let Some((cut, _)) = name.char_indices().nth(40) {
+        name.truncate(cut);
+    }
+    let name = name.trim_end_matches('-').to_owned();
+    if name.is_empty() { "task".into() } else { name }
+}
+
+fn state_set(conn: &Connection, id: &str, state: TaskState, reason: Option<&str>) -> Result<()> {
+    let now = time::now_ms();
+    conn.execute(
+        "UPDATE tasks SET state = ?2, reason = ?3, updated_at = ?4, \
+         ended_at = CASE WHEN ?2 IN ('done', 'failed', 'cancelled') THEN ?4 ELSE ended_at END WHERE id = ?1",
+        params![id, state.as_str(), reason, now],
+    )?;
+    Ok(())
+}
+
+impl Engine {
+    /// Adds a task to a session's graph. Its dependencies must be tasks of the session.
+    pub fn task_add(&self, req: &TaskCreate) -> Result<Task> {
+        let session = self.session_get(&req.session)?;
+        if req.title.trim().is_empty() {
+            return Err(TaskError::Invalid("the task has no title; say what it is".into()).into());
+        }
+        if req.prompt.trim().is_empty() {
+            return Err(TaskError::Invalid("the task's prompt is empty; say what the agent should do".into()).into());
+        }
+        let mut conn = self.inner.store.conn();
+        let tx = conn.transaction()?;
+        let name = match req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => n.to_owned(),
+            None => {
+                let base = name_from_title(&req.title);
+                let mut candidate = base.clone();
+                let mut n = 2;
+                while task_get(&tx, Some(&session.id), &candidate).is_ok() {
+                    candidate = format!("{base}-{n}");
+                    n += 1;
+                }
+                candidate
+            }
+        };
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM tasks WHERE session_id = ?1 AND name = ?2)",
+            params![session.id, name],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(TaskError::DuplicateName(name).into());
+        }
+        let mut deps: Vec<(String, DepKind)> = Vec::new();
+        for (list, kind) in [
+            (&req.after, DepKind::After),
+            (&req.if_succeeded, DepKind::IfSucceeded),
+            (&req.if_failed, DepKind::IfFailed),
+        ] {
+            for d in list {
+                let dep = task_get(&tx, Some(&session.id), d)
+                    .map_err(|_| TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: d.clone() }))?;
+                if dep.session_id != session.id {
+                    return Err(
+                        TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: d.clone() }).into()
+                    );
+                }
+                if deps.iter().any(|(id, _)| *id == dep.id) {
+                    return Err(TaskError::Invalid(format!("{d} is named twice among the dependencies")).into());
+                }
+                deps.push((dep.id, kind));
+            }
+        }
+        let id = ids::new_id("tsk");
+        let now = time::now_ms();
+        tx.execute(
+            "INSERT INTO tasks (id, session_id, name, title, prompt, role, cli, model, state, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
+            params![
+                id,
+                session.id,
+                name,
+                req.title.trim(),
+                req.prompt,
+                req.role,
+                req.cli.map(CliKind::as_str),
+                req.model,
+                now
+            ],
+        )?;
+        for (dep, kind) in &deps {
+            tx.execute(
+                "INSERT INTO task_deps (task_id, depends_on, condition) VALUES (?1, ?2, ?3)",
+                params![id, dep, kind.as_str()],
+            )?;
+        }
+        // A new task depends only on tasks that exist: it cannot close a cycle. Checked anyway,
+        // as the one rule every way of adding tasks goes through.
+        let all = task_list(&tx, &session.id)?;
+        let nodes: Vec<(String, Vec<String>)> =
+            all.iter().map(|t| (t.id.clone(), t.deps.iter().map(|d| d.task_id.clone()).collect())).collect();
+        graph_check(&nodes, &[]).map_err(TaskError::Graph)?;
+        tx.commit()?;
+        drop(conn);
+        self.tasks_advance(&session.id)?;
+        self.task_get(&id)
+    }
+
+    pub fn task_get(&self, id_or_name: &str) -> Result<Task> {
+        task_get(&self.inner.store.conn(), None, id_or_name)
+    }
+
+    pub fn task_list(&self, session: &str) -> Result<Vec<Task>> {
+        let session = self.session_get(session)?;
+        task_list(&self.inner.store.conn(), &session.id)
+    }
+
+    /// Ends a task as done or failed, with what came of it; its dependants move on.
+    pub fn task_complete(&self, id_or_name: &str, req: &TaskComplete) -> Result<Task> {
+        let task = self.task_get(id_or_name)?;
+        if !matches!(req.state, TaskState::Done | TaskState::Failed) {
+            return Err(
+                TaskError::Invalid(format!("a task completes as done or failed, not {}", req.state.as_str())).into()
+            );
+        }
+        if task.state.is_final() {
+            return Err(TaskError::Invalid(format!(
+                "task {} is already {}; it cannot complete again",
+                task.name,
+                task.state.as_str()
+            ))
+            .into());
+        }
+        {
+            let conn = self.inner.store.conn();
+            state_set(&conn, &task.id, req.state, None)?;
+            conn.execute("UPDATE tasks SET outcome = ?2 WHERE id = ?1", params![task.id, req.outcome])?;
+        }
+        self.task_publish(&task.id);
+        self.tasks_advance(&task.session_id)?;
+        self.task_get(&task.id)
+    }
+
+    /// Moves pending tasks of the session whose dependencies decided: ready, or cancelled with
+    /// the reason (which may cancel their own dependants in turn). Returns the tasks changed.
+    pub fn tasks_advance(&self, session_id: &str) -> Result<Vec<Task>> {
+        let mut changed: Vec<String> = Vec::new();
+        loop {
+            let conn = self.inner.store.conn();
+            let tasks = task_list(&conn, session_id)?;
+            let mut moved = false;
+            for t in tasks.iter().filter(|t| t.state == TaskState::Pending) {
+                let statuses: Vec<_> = t
+                    .deps
+                    .iter()
+                    .filter_map(|d| {
+                        let dep = tasks.iter().find(|x| x.id == d.task_id)?;
+                        Some(dep_status(d.kind, &dep.name, dep.state))
+                    })
+                    .collect();
+                if let Some((state, reason)) = pending_next(&statuses) {
+                    state_set(&conn, &t.id, state, reason.as_deref())?;
+                    changed.push(t.id.clone());
+                    moved = true;
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        let conn = self.inner.store.conn();
+        let tasks = changed.iter().map(|id| task_get(&conn, None, id)).collect::<Result<Vec<_>>>()?;
+        drop(conn);
+        for t in &tasks {
+            self.inner.events.publish(EngineEvent::TaskUpdated { task: t.clone() });
+        }
+        Ok(tasks)
+    }
+
+    fn task_publish(&self, id: &str) {
+        match self.task_get(id) {
+            Ok(task) => self.inner.events.publish(EngineEvent::TaskUpdated { task }),
+            Err(e) => tracing::warn!(task = %id, "cannot publish the task: {e}"),
+        }
+    }
+}

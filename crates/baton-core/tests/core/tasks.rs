@@ -1,0 +1,143 @@
+//! The task graph through the engine: dependencies of each kind, converging tasks, conditional
+//! branches cancelled with the reason, refusals that say what to do.
+
+use baton_core::error::ErrorCode;
+use baton_core::session::SessionCreate;
+use baton_core::task::{DepKind, TaskComplete, TaskCreate, TaskState};
+use baton_core::{BatonHome, Engine};
+
+use crate::support::repo_new;
+
+fn engine() -> (tempfile::TempDir, Engine) {
+    let tmp = tempfile::tempdir().unwrap();
+    let engine = Engine::open(BatonHome::at(tmp.path().join("home"))).unwrap();
+    let repo = repo_new(tmp.path(), "repo");
+    engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) }).unwrap();
+    (tmp, engine)
+}
+
+fn add(
+    e: &Engine,
+    name: &str,
+    after: &[&str],
+    if_succeeded: &[&str],
+    if_failed: &[&str],
+) -> baton_core::Result<baton_core::task::Task> {
+    let list = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect();
+    e.task_add(&TaskCreate {
+        session: "s".into(),
+        title: format!("Task {name}"),
+        prompt: format!("do {name}"),
+        name: Some(name.into()),
+        after: list(after),
+        if_succeeded: list(if_succeeded),
+        if_failed: list(if_failed),
+        ..TaskCreate::default()
+    })
+}
+
+fn state(e: &Engine, name: &str) -> TaskState {
+    e.task_get(name).unwrap().state
+}
+
+fn complete(e: &Engine, name: &str, state: TaskState) {
+    e.task_complete(name, &TaskComplete { state, outcome: Some(format!("{name} ended")) }).unwrap();
+}
+
+#[test]
+fn serial_and_converging_tasks_wait_for_all_they_depend_on() {
+    let (_tmp, e) = engine();
+    add(&e, "a", &[], &[], &[]).unwrap();
+    add(&e, "b", &[], &[], &[]).unwrap();
+    let c = add(&e, "c", &["a", "b"], &[], &[]).unwrap();
+    assert_eq!(c.deps.len(), 2);
+    assert!(c.deps.iter().all(|d| d.kind == DepKind::After));
+    assert_eq!(
+        (state(&e, "a"), state(&e, "b"), state(&e, "c")),
+        (TaskState::Ready, TaskState::Ready, TaskState::Pending)
+    );
+    complete(&e, "a", TaskState::Done);
+    assert_eq!(state(&e, "c"), TaskState::Pending, "a converging task waits for all");
+    complete(&e, "b", TaskState::Done);
+    assert_eq!(state(&e, "c"), TaskState::Ready);
+    assert_eq!(e.task_get("a").unwrap().outcome.as_deref(), Some("a ended"));
+}
+
+#[test]
+fn a_failure_runs_the_if_failed_branch_and_cancels_the_rest_saying_why() {
+    let (_tmp, e) = engine();
+    add(&e, "build", &[], &[], &[]).unwrap();
+    add(&e, "ship", &[], &["build"], &[]).unwrap();
+    add(&e, "fix", &[], &[], &["build"]).unwrap();
+    add(&e, "announce", &["ship"], &[], &[]).unwrap();
+    complete(&e, "build", TaskState::Failed);
+    assert_eq!(state(&e, "fix"), TaskState::Ready);
+    let ship = e.task_get("ship").unwrap();
+    assert_eq!(ship.state, TaskState::Cancelled);
+    assert!(ship.reason.unwrap().contains("build failed"));
+    let announce = e.task_get("announce").unwrap();
+    assert_eq!(announce.state, TaskState::Cancelled, "cancellation flows down the graph");
+    assert!(announce.reason.unwrap().contains("ship was cancelled"));
+
+    // The other way round: success cancels the if-failed branch.
+    add(&e, "test", &[], &[], &[]).unwrap();
+    add(&e, "on-red", &[], &[], &["test"]).unwrap();
+    add(&e, "on-green", &[], &["test"], &[]).unwrap();
+    complete(&e, "test", TaskState::Done);
+    assert_eq!(state(&e, "on-green"), TaskState::Ready);
+    assert!(e.task_get("on-red").unwrap().reason.unwrap().contains("test succeeded"));
+}
+
+#[test]
+fn bad_tasks_are_refused_with_what_to_do() {
+    let (_tmp, e) = engine();
+    let err = add(&e, "x", &["ghost"], &[], &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("\"ghost\""), "{err}");
+    add(&e, "a", &[], &[], &[]).unwrap();
+    assert_eq!(add(&e, "a", &[], &[], &[]).unwrap_err().code(), ErrorCode::DuplicateName);
+    let empty =
+        e.task_add(&TaskCreate { session: "s".into(), title: "t".into(), prompt: " ".into(), ..TaskCreate::default() });
+    assert!(empty.unwrap_err().to_string().contains("prompt is empty"));
+    complete(&e, "a", TaskState::Done);
+    let again = e.task_complete("a", &TaskComplete { state: TaskState::Failed, outcome: None }).unwrap_err();
+    assert!(again.to_string().contains("already done"), "{again}");
+    let wrong = e.task_complete("a", &TaskComplete { state: TaskState::Running, outcome: None }).unwrap_err();
+    assert!(wrong.to_string().contains("done or failed"), "{wrong}");
+    // A name from the title when none is given, made unique.
+    let t1 = e
+        .task_add(&TaskCreate {
+            session: "s".into(),
+            title: "Write the spec!".into(),
+            prompt: "p".into(),
+            ..TaskCreate::default()
+        })
+        .unwrap();
+    let t2 = e
+        .task_add(&TaskCreate {
+            session: "s".into(),
+            title: "Write the spec".into(),
+            prompt: "p".into(),
+            ..TaskCreate::default()
+        })
+        .unwrap();
+    assert_eq!((t1.name.as_str(), t2.name.as_str()), ("write-the-spec", "write-the-spec-2"));
+}
+
+#[test]
+fn tasks_last_across_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = BatonHome::at(tmp.path().join("home"));
+    {
+        let e = Engine::open(home.clone()).unwrap();
+        let repo = repo_new(tmp.path(), "repo");
+        e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) }).unwrap();
+        add(&e, "a", &[], &[], &[]).unwrap();
+        add(&e, "b", &["a"], &[], &[]).unwrap();
+        complete(&e, "a", TaskState::Done);
+    }
+    let e = Engine::open(home).unwrap();
+    let tasks = e.task_list("s").unwrap();
+    let got: Vec<(&str, TaskState)> = tasks.iter().map(|t| (t.name.as_str(), t.state)).collect();
+    assert_eq!(got, [("a", TaskState::Done), ("b", TaskState::Ready)]);
+}
