@@ -33,6 +33,9 @@ enum Command {
     /// Add and list the tasks of a session's graph
     #[command(subcommand)]
     Task(commands::task::TaskCommand),
+    /// List patterns and add one's tasks to a session
+    #[command(subcommand)]
+    Pattern(commands::task::PatternCommand),
     /// Complete a task as done or failed; the tasks that depend on it move on
     Complete {
         task: String,
@@ -153,6 +156,7 @@ fn main() -> ExitCode {
         Command::Daemon(args) => commands::daemon::run(&home, args).map(|()| 0),
         Command::Session(cmd) => commands::session::run(&home, cmd).map(|()| 0),
         Command::Task(cmd) => commands::task::run(&home, cmd).map(|()| 0),
+        Command::Pattern(cmd) => commands::task::pattern(&home, cmd).map(|()| 0),
         Command::Complete { task, outcome, note } => commands::task::complete(&home, &task, outcome, note).map(|()| 0),
         Command::Agent(AgentCommand::Spawn(args)) => agent::spawn(&home, args).map(|()| 0),
         Command::List { session, json } => agent::list(&home, session, json).map(|()| 0),

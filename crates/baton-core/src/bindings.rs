@@ -15,6 +15,7 @@ use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{WorktreesGc, WorktreesUsage};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
+use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::task::{DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
 use crate::worktree::diff::{FileStat, WorktreeDiff};
@@ -66,5 +67,7 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     DepKind::export_all(&cfg)?;
     TaskCreate::export_all(&cfg)?;
     TaskComplete::export_all(&cfg)?;
+    PatternInfo::export_all(&cfg)?;
+    PatternRun::export_all(&cfg)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::agent::record::AgentError;
+use crate::pattern::PatternError;
 use crate::settings::SettingsError;
 use crate::task::TaskError;
 use crate::worktree::WorktreeError;
@@ -71,6 +72,8 @@ pub enum Error {
     Worktree(#[from] WorktreeError),
     #[error(transparent)]
     Task(#[from] TaskError),
+    #[error(transparent)]
+    Pattern(#[from] PatternError),
 }
 
 impl Error {
@@ -83,6 +86,7 @@ impl Error {
             Self::Settings(e) => e.code(),
             Self::Worktree(e) => e.code(),
             Self::Task(e) => e.code(),
+            Self::Pattern(e) => e.code(),
         }
     }
 

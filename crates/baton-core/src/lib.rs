@@ -11,6 +11,7 @@ pub mod events;
 pub mod git;
 pub mod home;
 pub mod ids;
+pub mod pattern;
 pub mod pricing;
 pub mod session;
 pub mod settings;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
 use baton_core::events::EngineEvent;
+use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
 use baton_core::worktree::ChangedFile;
@@ -128,6 +129,14 @@ impl DaemonClient {
 
     pub fn agent_merge(&self, id: &str, req: &MergeRequest) -> Result<MergeReport, DaemonError> {
         self.call("POST", &format!("/api/agents/{}/merge", path_segment(id)), Some(req))
+    }
+
+    pub fn pattern_list(&self) -> Result<Vec<PatternInfo>, DaemonError> {
+        self.call("GET", "/api/patterns", None::<&()>)
+    }
+
+    pub fn pattern_run(&self, name: &str, req: &PatternRun) -> Result<Vec<Task>, DaemonError> {
+        self.call("POST", &format!("/api/patterns/{}/run", path_segment(name)), Some(req))
     }
 
     pub fn task_add(&self, req: &TaskCreate) -> Result<Task, DaemonError> {

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
 use baton_core::events::EngineEvent;
+use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{SessionCreate, SessionUpdate};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
 use baton_core::worktree::ChangedFile;
@@ -51,6 +52,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/agents/{id}/checkpoints", get(agent_checkpoints))
         .route("/api/agents/{id}/checkpoints/{n}/restore", post(agent_restore))
         .route("/api/agents/{id}/merge", post(agent_merge))
+        .route("/api/patterns", get(pattern_list))
+        .route("/api/patterns/{name}/run", post(pattern_run))
         .route("/api/tasks", get(task_list).post(task_add))
         .route("/api/tasks/{id}", get(task_get))
         .route("/api/tasks/{id}/complete", post(task_complete))
@@ -298,6 +301,15 @@ async fn agent_restore(State(state): State<Shared>, Path((id, n)): Path<(String,
 async fn agent_merge(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<MergeReport> {
     let req: MergeRequest = if body.is_empty() { MergeRequest::default() } else { body_parse(&body)? };
     Ok(Json(blocking(&state, move |e| e.agent_merge(&id, &req)).await?))
+}
+
+async fn pattern_list(State(state): State<Shared>) -> Answer<Vec<PatternInfo>> {
+    Ok(Json(blocking(&state, |e| e.pattern_list()).await?))
+}
+
+async fn pattern_run(State(state): State<Shared>, Path(name): Path<String>, body: Bytes) -> Answer<Vec<Task>> {
+    let req: PatternRun = body_parse(&body)?;
+    Ok(Json(blocking(&state, move |e| e.pattern_run(&name, &req)).await?))
 }
 
 #[derive(serde::Deserialize)]

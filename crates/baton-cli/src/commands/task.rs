@@ -121,6 +121,55 @@ fn detail(t: &Task) -> String {
     t.reason.clone().or_else(|| t.summary.clone()).or_else(|| t.outcome.clone()).unwrap_or_else(|| t.title.clone())
 }
 
+#[derive(Subcommand)]
+pub enum PatternCommand {
+    /// The patterns (templates) Baton knows: built-in and $BATON_HOME/templates/*.toml
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a pattern's tasks to a session's graph, for a goal
+    Run {
+        name: String,
+        #[arg(long)]
+        session: String,
+        /// What the pattern should achieve
+        #[arg(long)]
+        goal: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn pattern(home: &BatonHome, cmd: PatternCommand) -> Result<(), DaemonError> {
+    let client = super::client(home)?;
+    match cmd {
+        PatternCommand::List { json } => {
+            let list = client.pattern_list()?;
+            if json {
+                output::json(&list);
+            } else {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|p| vec![p.name.clone(), p.tasks.join(" -> "), p.source.clone(), p.description.clone()])
+                    .collect();
+                output::table(&["PATTERN", "TASKS", "FROM", "WHAT"], &rows);
+            }
+        }
+        PatternCommand::Run { name, session, goal, json } => {
+            let tasks = client.pattern_run(&name, &baton_core::pattern::PatternRun { session, goal })?;
+            if json {
+                output::json(&tasks);
+            } else {
+                for t in &tasks {
+                    println!("{}  {}  {}", t.id, t.name, t.state.as_str());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn complete(home: &BatonHome, task: &str, outcome: Outcome, note: Option<String>) -> Result<(), DaemonError> {
     let state = match outcome {
         Outcome::Done => TaskState::Done,

@@ -43,3 +43,19 @@ fn tasks_are_added_listed_and_completed_and_their_branches_follow() {
     let again = h.err(&["complete", "build", "done"]);
     assert!(again.contains("already failed"), "{again}");
 }
+
+#[test]
+fn patterns_are_listed_and_run_for_a_goal() {
+    let h = Home::new();
+    let repo = h.repo("r");
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
+    let list = h.ok(&["pattern", "list"]);
+    assert!(list.contains("tri-agent") && list.contains("spec -> implement -> review"), "{list}");
+    let run = h.ok(&["pattern", "run", "tri-agent", "--session", "work", "--goal", "add a health endpoint"]);
+    assert!(
+        run.contains("spec") && run.contains("ready") && run.contains("implement") && run.contains("pending"),
+        "{run}"
+    );
+    let err = h.err(&["pattern", "run", "tri-agent", "--session", "work", "--goal", ""]);
+    assert!(err.contains("goal is empty"), "{err}");
+}

@@ -141,3 +141,39 @@ fn tasks_last_across_a_restart() {
     let got: Vec<(&str, TaskState)> = tasks.iter().map(|t| (t.name.as_str(), t.state)).collect();
     assert_eq!(got, [("a", TaskState::Done), ("b", TaskState::Ready)]);
 }
+
+#[test]
+fn a_pattern_adds_its_task_graph_for_a_goal() {
+    let (tmp, e) = engine();
+    let list = e.pattern_list().unwrap();
+    let tri = list.iter().find(|p| p.name == "tri-agent").expect("the tri-agent pattern ships");
+    assert_eq!(tri.tasks, ["spec", "implement", "review"]);
+    assert_eq!(tri.source, "built-in");
+
+    let run = baton_core::pattern::PatternRun { session: "s".into(), goal: "add a rate limiter".into() };
+    let tasks = e.pattern_run("tri-agent", &run).unwrap();
+    let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["spec", "implement", "review"]);
+    assert_eq!(tasks[0].title, "Specify: add a rate limiter");
+    assert!(tasks[0].prompt.starts_with("You are the architect.") && tasks[0].prompt.contains("add a rate limiter"));
+    assert!(tasks[1].prompt.contains("{spec}"), "filled when the task starts, from the spec's artifact");
+    assert_eq!(tasks[1].role.as_deref(), Some("implementer"));
+    assert_eq!(tasks[2].deps.len(), 1);
+    assert_eq!(state(&e, "spec"), TaskState::Ready);
+    assert_eq!(state(&e, "implement"), TaskState::Pending);
+    // Again in the same session: its own tasks, not mixed with the first run's.
+    let again = e.pattern_run("tri-agent", &run).unwrap();
+    assert_eq!(again.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["spec-2", "implement-2", "review-2"]);
+
+    let empty = baton_core::pattern::PatternRun { session: "s".into(), goal: "  ".into() };
+    assert!(e.pattern_run("tri-agent", &empty).unwrap_err().to_string().contains("goal is empty"));
+    assert_eq!(e.pattern_run("nope", &run).unwrap_err().code(), ErrorCode::NotFound);
+
+    // A user's template with a typo is an error naming its file, line and field.
+    let dir = tmp.path().join("home/templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mine.toml"), "name = \"mine\"\n[[tasks]]\nname = \"a\"\ntitel = \"t\"\nprompt = \"p\"\n")
+        .unwrap();
+    let err = e.pattern_list().unwrap_err().to_string();
+    assert!(err.contains("mine.toml, line 4") && err.contains("titel"), "{err}");
+}
