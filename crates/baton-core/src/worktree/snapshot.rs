@@ -45,10 +45,40 @@ pub struct RestoreReport {
     pub saved: Option<Checkpoint>,
 }
 
+/// The file name, in a worktree's own git folder, of the index Baton's snapshots keep.
+const SNAPSHOT_INDEX: &str = "baton-snapshot-index";
+
 /// A tree of everything in the worktree at `path` now, uncommitted and untracked files included.
+///
+/// Built in an index of Baton's own, kept in the worktree's git folder from one snapshot to the
+/// next (seeded from a copy of the agent's index): each `git add -A` rewrites it, so its stat
+/// cache stays newer than the files and the next snapshot hashes only what changed. (A fresh
+/// copy of a just-checked-out index would have git hash every file again, each time.) One
+/// snapshot of a worktree at a time: they share that index.
 pub fn worktree_tree(path: &Path) -> Result<String, WorktreeError> {
-    let index = TempIndex::new(path)?;
-    let env = [("GIT_INDEX_FILE", index.path.as_os_str())];
+    // Keyed by the worktree, not its repository: callers may hold the repository's lock.
+    let _guard = repo_write_lock(path);
+    let real = PathBuf::from(git_line(path, ["rev-parse", "--path-format=absolute", "--git-path", "index"])?);
+    let index = real.with_file_name(SNAPSHOT_INDEX);
+    match snapshot_in(path, &index) {
+        Ok(tree) => Ok(tree),
+        // A daemon killed mid-snapshot can leave the index or its lock file broken: it is only a
+        // cache, so start it afresh once.
+        Err(_) => {
+            let _ = std::fs::remove_file(&index);
+            let _ = std::fs::remove_file(index.with_file_name(format!("{SNAPSHOT_INDEX}.lock")));
+            snapshot_in(path, &index)
+        }
+    }
+}
+
+fn snapshot_in(path: &Path, index: &Path) -> Result<String, WorktreeError> {
+    if !index.exists() {
+        let seed = TempIndex::new(path)?;
+        std::fs::rename(&seed.path, index)
+            .map_err(|source| WorktreeError::Io { what: format!("create {}", index.display()), source })?;
+    }
+    let env = [("GIT_INDEX_FILE", index.as_os_str())];
     git_env_ok(path, ["add", "-A", "--", "."], &env)?;
     git_env_ok(path, ["write-tree"], &env).map(|out| String::from_utf8_lossy(&out).trim().to_owned())
 }

@@ -457,3 +457,14 @@ fn a_worktree_deleted_by_hand_is_reported_and_its_branch_still_diffs() {
     assert!(f.merge("alice", MergeStrategy::Squash, false).unwrap().ok, "the branch merges without its folder");
     let _ = &f.tmp;
 }
+
+#[test]
+fn a_broken_snapshot_index_left_by_a_crash_is_made_afresh() {
+    let f = Fixture::new();
+    let a = f.agent("alice", "printf 'x\\n' > x.txt");
+    assert_eq!(f.engine.agent_diff("alice", false).unwrap().files.len(), 1);
+    let gitdir = PathBuf::from(out(Path::new(&a.worktree.unwrap().path), &["rev-parse", "--absolute-git-dir"]));
+    std::fs::write(gitdir.join("baton-snapshot-index"), "not an index").unwrap();
+    std::fs::write(gitdir.join("baton-snapshot-index.lock"), "").unwrap();
+    assert_eq!(f.engine.agent_diff("alice", false).unwrap().files.len(), 1);
+}
