@@ -3,6 +3,7 @@ import type { Agent } from "../bindings/Agent";
 import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { Session } from "../bindings/Session";
+import type { Task } from "../bindings/Task";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { BackendError, connectBackend, FakeBackend, HttpBackend } from "./backend";
 import { parsePatch } from "./diff";
@@ -288,6 +289,46 @@ describe("HttpBackend requests", () => {
       });
     }
 
+    it("lists, adds, gets and completes tasks", async () => {
+      expect(await call((b) => b.taskList("my session"))).toMatchObject({ url: "/api/tasks?session=my%20session", method: "GET", body: undefined });
+      const req = {
+        session: "s",
+        title: "Fix it",
+        prompt: "Fix the bug",
+        name: null,
+        role: "implementer",
+        cli: "claude" as const,
+        model: null,
+        after: ["spec"],
+        ifSucceeded: [],
+        ifFailed: ["tests"],
+      };
+      expect(await call((b) => b.taskAdd(req))).toMatchObject({ url: "/api/tasks", method: "POST", body: req });
+      expect(await call((b) => b.taskGet("t/1"))).toMatchObject({ url: "/api/tasks/t%2F1", method: "GET", body: undefined });
+      expect(await call((b) => b.taskComplete("t1", "failed", "tests still red"))).toMatchObject({
+        url: "/api/tasks/t1/complete",
+        method: "POST",
+        body: { state: "failed", outcome: "tests still red" },
+      });
+      expect((await call((b) => b.taskComplete("t1", "done"))).body).toEqual({ state: "done", outcome: null });
+    });
+
+    it("lists patterns and runs one for a goal", async () => {
+      expect(await call((b) => b.patternList())).toMatchObject({ url: "/api/patterns", method: "GET", body: undefined });
+      expect(await call((b) => b.patternRun("tri agent", "s", "Add retries"))).toMatchObject({
+        url: "/api/patterns/tri%20agent/run",
+        method: "POST",
+        body: { session: "s", goal: "Add retries" },
+      });
+    });
+
+    it("passes on the daemon's refusal of an empty goal", async () => {
+      fetchMock.mockResolvedValue(jsonResponse(400, { code: "invalid_input", message: "the goal is empty; say what the pattern should achieve" }));
+      const err = await caught(new HttpBackend(CONN).patternRun("tri-agent", "s", ""));
+      expect(err.code).toBe("invalid_input");
+      expect(err.message).toContain("goal is empty");
+    });
+
     it("passes on the new error codes with their message", async () => {
       fetchMock.mockResolvedValue(
         jsonResponse(400, { code: "cli_missing", message: "`codex` is not installed. Run `npm i -g @openai/codex`." }),
@@ -483,6 +524,151 @@ describe("FakeBackend", () => {
       { type: "session_updated", session: archived },
     ]);
     expect(archived.state).toBe("archived");
+  });
+});
+
+describe("FakeBackend tasks", () => {
+  const SESSIONS = [session({ id: "s-1", name: "pay" }), session({ id: "s-2", name: "web" })];
+
+  function taskRequest(title: string, deps: { after?: string[]; ifSucceeded?: string[]; ifFailed?: string[] } = {}) {
+    return {
+      session: "pay",
+      title,
+      prompt: `Do: ${title}`,
+      name: null,
+      role: null,
+      cli: null,
+      model: null,
+      after: deps.after ?? [],
+      ifSucceeded: deps.ifSucceeded ?? [],
+      ifFailed: deps.ifFailed ?? [],
+    };
+  }
+
+  /** A fake that sends events before replying, and the tasks it sent, by name, in order. */
+  function fake() {
+    const backend = new FakeBackend({ sessions: SESSIONS, eventTiming: "before-reply" });
+    const seen: Task[] = [];
+    backend.subscribe((events) => {
+      for (const e of events) if (e.type === "task_updated") seen.push(e.task);
+    });
+    const states = async () => Object.fromEntries((await backend.taskList("pay")).map((t) => [t.name, t.state]));
+    const byName = async (name: string) => (await backend.taskList("pay")).find((t) => t.name === name)!;
+    return { backend, seen, states, byName };
+  }
+
+  it("adds a task ready when nothing holds it, pending behind its dependencies, named from its title", async () => {
+    const { backend, seen } = fake();
+    const spec = await backend.taskAdd(taskRequest("Write the spec!"));
+    expect(spec).toMatchObject({ name: "write-the-spec", state: "ready", deps: [], sessionId: "s-1", attempts: 0 });
+    const impl = await backend.taskAdd({ ...taskRequest("Implement"), name: "impl", role: "implementer", cli: "codex", after: ["write-the-spec"] });
+    expect(impl).toMatchObject({ name: "impl", state: "pending", role: "implementer", cli: "codex", deps: [{ taskId: spec.id, kind: "after" }] });
+    // The same title again gets a suffix; by id works as well as by name.
+    expect((await backend.taskAdd(taskRequest("Write the spec", { after: [impl.id] }))).name).toBe("write-the-spec-2");
+
+    expect(seen.map((t) => [t.name, t.state])).toEqual([
+      ["write-the-spec", "ready"],
+      ["impl", "pending"],
+      ["write-the-spec-2", "pending"],
+    ]);
+    expect((await backend.taskGet("impl")).id).toBe(impl.id);
+    expect((await backend.taskList("web"))).toEqual([]);
+  });
+
+  it("refuses what the daemon refuses, with its codes", async () => {
+    const { backend } = fake();
+    await backend.taskAdd({ ...taskRequest("Spec"), name: "spec" });
+    const dup = await caught(backend.taskAdd({ ...taskRequest("Other"), name: "spec" }));
+    expect(dup.code).toBe("duplicate_name");
+    expect(dup.message).toContain('a task named "spec" already exists');
+    const unknown = await caught(backend.taskAdd({ ...taskRequest("Impl"), name: "impl", after: ["nope"] }));
+    expect(unknown.code).toBe("invalid_input");
+    expect(unknown.message).toBe('task "impl" depends on "nope", which is not a task of this session or graph');
+    // A task of another session is not a dependency here.
+    const elsewhere = await backend.taskAdd({ ...taskRequest("Other"), session: "web", name: "there" });
+    expect((await caught(backend.taskAdd(taskRequest("X", { after: [elsewhere.id] })))).code).toBe("invalid_input");
+    expect((await caught(backend.taskAdd(taskRequest("X", { after: ["spec"], ifFailed: ["spec"] })))).message).toContain("named twice");
+    expect((await caught(backend.taskAdd(taskRequest("  ")))).code).toBe("invalid_input");
+    expect((await caught(backend.taskAdd({ ...taskRequest("T"), prompt: " " }))).message).toContain("prompt is empty");
+    expect((await caught(backend.taskAdd({ ...taskRequest("T"), session: "nobody" }))).code).toBe("not_found");
+    expect((await caught(backend.taskGet("nothing"))).code).toBe("not_found");
+  });
+
+  it("moves dependants on: after and if-succeeded become ready, if-failed is cancelled, saying why, down the chain", async () => {
+    const { backend, seen, states, byName } = fake();
+    await backend.taskAdd({ ...taskRequest("Build"), name: "build" });
+    await backend.taskAdd({ ...taskRequest("Test"), name: "test", after: ["build"] });
+    await backend.taskAdd({ ...taskRequest("Ship"), name: "ship", ifSucceeded: ["build"] });
+    await backend.taskAdd({ ...taskRequest("Fix"), name: "fix", ifFailed: ["build"] });
+    await backend.taskAdd({ ...taskRequest("Verify fix"), name: "verify", after: ["fix"] });
+    seen.length = 0;
+
+    const done = await backend.taskComplete("build", "done", "  built in 3s ");
+    expect(done).toMatchObject({ state: "done", outcome: "built in 3s", reason: null });
+    expect(await states()).toEqual({ build: "done", test: "ready", ship: "ready", fix: "cancelled", verify: "cancelled" });
+    expect((await byName("fix")).reason).toBe("build succeeded; this task runs only if it fails");
+    expect((await byName("verify")).reason).toBe("fix was cancelled");
+    // One event per task that changed, the completed task first.
+    expect(seen.map((t) => `${t.name}:${t.state}`)).toEqual(["build:done", "test:ready", "ship:ready", "fix:cancelled", "verify:cancelled"]);
+
+    const again = await caught(backend.taskComplete("build", "failed"));
+    expect(again.code).toBe("invalid_input");
+    expect(again.message).toBe("task build is already done; it cannot complete again");
+  });
+
+  it("cancels the if-succeeded branch when a task fails, and readies the if-failed one", async () => {
+    const { backend, states, byName } = fake();
+    await backend.taskAdd({ ...taskRequest("Build"), name: "build" });
+    await backend.taskAdd({ ...taskRequest("Ship"), name: "ship", ifSucceeded: ["build"] });
+    await backend.taskAdd({ ...taskRequest("Test"), name: "test", after: ["build"] });
+    await backend.taskAdd({ ...taskRequest("Fix"), name: "fix", ifFailed: ["build"] });
+
+    await backend.taskComplete("build", "failed");
+    expect(await states()).toEqual({ build: "failed", ship: "cancelled", test: "cancelled", fix: "ready" });
+    expect((await byName("ship")).reason).toBe("build failed; this task runs only if it succeeds");
+    expect((await byName("test")).reason).toBe("build failed, and this task runs after it succeeds");
+    expect((await byName("build")).outcome).toBeNull();
+  });
+
+  it("readies a converging task only when all of its dependencies hold", async () => {
+    const { backend, states } = fake();
+    await backend.taskAdd({ ...taskRequest("A"), name: "a" });
+    await backend.taskAdd({ ...taskRequest("B"), name: "b" });
+    await backend.taskAdd({ ...taskRequest("Join"), name: "join", after: ["a"], ifFailed: ["b"] });
+
+    await backend.taskComplete("a", "done");
+    expect((await states()).join).toBe("pending");
+    await backend.taskComplete("b", "failed");
+    expect((await states()).join).toBe("ready");
+  });
+
+  it("lists the tri-agent pattern and runs it: spec -> implement -> review, the goal filled in", async () => {
+    const { backend, seen } = fake();
+    const [pattern] = await backend.patternList();
+    expect(pattern).toMatchObject({ name: "tri-agent", source: "built-in", roles: ["architect", "implementer", "reviewer"], tasks: ["spec", "implement", "review"] });
+
+    const empty = await caught(backend.patternRun("tri-agent", "pay", "   "));
+    expect(empty.code).toBe("invalid_input");
+    expect(empty.message).toBe("the goal is empty; say what the pattern should achieve");
+    expect(await backend.taskList("pay")).toEqual([]);
+    expect((await caught(backend.patternRun("nope", "pay", "x"))).code).toBe("not_found");
+
+    const added = await backend.patternRun("tri-agent", "pay", " Add retries ");
+    expect(added.map((t) => [t.name, t.state, t.role, t.cli])).toEqual([
+      ["spec", "ready", "architect", "claude"],
+      ["implement", "pending", "implementer", "claude"],
+      ["review", "pending", "reviewer", "claude"],
+    ]);
+    expect(added[0]!.title).toBe("Specify: Add retries");
+    expect(added[0]!.prompt).toMatch(/^You are the architect\.[^]*Write a specification for this goal: Add retries/);
+    expect(added[1]!.deps).toEqual([{ taskId: added[0]!.id, kind: "after" }]);
+    expect(added[2]!.deps).toEqual([{ taskId: added[1]!.id, kind: "after" }]);
+    expect(seen.map((t) => t.name)).toEqual(["spec", "implement", "review"]);
+
+    // Run again in the same session: the names get a suffix, the graph stays apart.
+    const second = await backend.patternRun("tri-agent", "pay", "Add webhooks");
+    expect(second.map((t) => t.name)).toEqual(["spec-2", "implement-2", "review-2"]);
+    expect(second[1]!.deps).toEqual([{ taskId: second[0]!.id, kind: "after" }]);
   });
 });
 

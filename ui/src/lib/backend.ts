@@ -23,11 +23,16 @@ import type { GcEntry } from "../bindings/GcEntry";
 import type { GcReport } from "../bindings/GcReport";
 import type { MergeReport } from "../bindings/MergeReport";
 import type { MergeRequest } from "../bindings/MergeRequest";
+import type { PatternInfo } from "../bindings/PatternInfo";
+import type { PatternRun } from "../bindings/PatternRun";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionSettings } from "../bindings/SessionSettings";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { Task } from "../bindings/Task";
+import type { TaskComplete } from "../bindings/TaskComplete";
+import type { TaskCreate } from "../bindings/TaskCreate";
 import type { WorktreeDiff } from "../bindings/WorktreeDiff";
 import type { WorktreesUsage } from "../bindings/WorktreesUsage";
 import {
@@ -37,7 +42,9 @@ import {
   fakeTurn,
   type FakeStep,
 } from "./fakeAgents";
+import { demoTasks, nameFromTitle, patternInfo, TRI_AGENT, type FakePattern } from "./fakeTasks";
 import { fakeSha, FakeWorktree, type FakeFile } from "./fakeWorktree";
+import { depStatus, taskIsFinal } from "./taskGraph";
 import { parseTimestamp } from "./time";
 
 export interface Backend {
@@ -82,6 +89,24 @@ export interface Backend {
   worktreesUsage(): Promise<WorktreesUsage>;
   /** Removes finished agents' old worktrees and merged branches (`dryRun`: says which). */
   worktreesGc(dryRun: boolean): Promise<GcReport>;
+  /** The task graph of one session (id or name), oldest task first. */
+  taskList(session: string): Promise<Task[]>;
+  /**
+   * Adds a task; its dependencies (ids or names) must be tasks of the same session. It starts
+   * pending, or ready at once when its dependencies already hold. Nothing starts ready tasks yet.
+   */
+  taskAdd(req: TaskCreate): Promise<Task>;
+  /** A task by id, or by name (the newest of that name). */
+  taskGet(idOrName: string): Promise<Task>;
+  /**
+   * Ends a task as done or failed (`invalid_input` when it already ended). Its dependants move
+   * on, as `task_updated` events: ready, or cancelled with the reason, which flows down.
+   */
+  taskComplete(idOrName: string, state: "done" | "failed", outcome?: string | null): Promise<Task>;
+  /** The patterns (templates) the daemon knows: the built-in ones and the user's own. */
+  patternList(): Promise<PatternInfo[]>;
+  /** Adds the pattern's tasks to the session for `goal` (an empty goal is `invalid_input`). */
+  patternRun(name: string, session: string, goal: string): Promise<Task[]>;
   /**
    * Receive engine events in batches. `onStatus(true)` is reported once the stream is live and
    * again after every reconnect (events sent while disconnected are lost, so a view should
@@ -170,6 +195,10 @@ export const AGENT_EVENTS_LIMIT = 10_000;
 
 function agentPath(id: string, action?: string): string {
   return `/api/agents/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
+}
+
+function taskPath(id: string, action?: string): string {
+  return `/api/tasks/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
 }
 
 /** Delay before reopening an event stream the browser gave up on (it retries the rest itself). */
@@ -276,6 +305,32 @@ export class HttpBackend implements Backend {
 
   worktreesGc(dryRun: boolean): Promise<GcReport> {
     return this.request("POST", "/api/worktrees/gc", { dryRun });
+  }
+
+  taskList(session: string): Promise<Task[]> {
+    return this.request("GET", `/api/tasks?session=${encodeURIComponent(session)}`);
+  }
+
+  taskAdd(req: TaskCreate): Promise<Task> {
+    return this.request("POST", "/api/tasks", req);
+  }
+
+  taskGet(idOrName: string): Promise<Task> {
+    return this.request("GET", taskPath(idOrName));
+  }
+
+  taskComplete(idOrName: string, state: "done" | "failed", outcome: string | null = null): Promise<Task> {
+    const body: TaskComplete = { state, outcome };
+    return this.request("POST", taskPath(idOrName, "complete"), body);
+  }
+
+  patternList(): Promise<PatternInfo[]> {
+    return this.request("GET", "/api/patterns");
+  }
+
+  patternRun(name: string, session: string, goal: string): Promise<Task[]> {
+    const body: PatternRun = { session, goal };
+    return this.request("POST", `/api/patterns/${encodeURIComponent(name)}/run`, body);
   }
 
   /** One EventSource is shared by all subscribers; it closes with the last one. */
@@ -425,6 +480,10 @@ export type FakeBackendOptions = {
   worktreeFiles?: Record<string, FakeFile[]>;
   /** Branches that exist besides each session's base branch [default: main, develop]. */
   branches?: string[];
+  /** Tasks the fake starts with (copied), in any session. */
+  tasks?: Task[];
+  /** The patterns it offers [default: tri-agent, spec -> implement -> review]. */
+  patterns?: FakePattern[];
 };
 
 /** Where the fake says Baton keeps worktrees. */
@@ -455,6 +514,9 @@ export class FakeBackend implements Backend {
   private readonly branchChanges = new Map<string, Set<string>>();
   /** Uncommitted files in the checkout of a branch (`checkoutDirty`): merges there are refused. */
   private readonly dirtyCheckouts = new Map<string, string[]>();
+  /** Every session's tasks, in the order they were made. */
+  private readonly tasks = new Map<string, Task>();
+  private readonly patterns: FakePattern[];
   private connected = true;
   private lastTime = 0;
   private nextId = 1;
@@ -487,6 +549,8 @@ export class FakeBackend implements Backend {
       }
     }
     for (const s of this.sessions.values()) if (s.baseBranch) this.branches.add(s.baseBranch);
+    for (const t of options.tasks ?? []) this.tasks.set(t.id, taskCopy(t));
+    this.patterns = options.patterns ?? [TRI_AGENT];
   }
 
   async health(): Promise<DaemonHealth> {
@@ -958,6 +1022,193 @@ export class FakeBackend implements Backend {
     return this.reply(report, events);
   }
 
+  async taskList(session: string): Promise<Task[]> {
+    const sessionId = this.find(session).id;
+    return this.sessionTasks(sessionId).map(taskCopy);
+  }
+
+  async taskAdd(req: TaskCreate): Promise<Task> {
+    const session = this.find(req.session);
+    const { task, changed } = this.taskInsert(session, req);
+    return this.reply(task, this.taskEvents([task.id, ...changed]));
+  }
+
+  async taskGet(idOrName: string): Promise<Task> {
+    return taskCopy(this.findTask(idOrName, null));
+  }
+
+  async taskComplete(idOrName: string, state: "done" | "failed", outcome: string | null = null): Promise<Task> {
+    const task = this.findTask(idOrName, null);
+    if (state !== "done" && state !== "failed") {
+      throw new BackendError("invalid_input", `a task completes as done or failed, not ${String(state)}`);
+    }
+    if (taskIsFinal(task.state)) {
+      throw new BackendError("invalid_input", `task ${task.name} is already ${task.state}; it cannot complete again`);
+    }
+    this.tasks.set(task.id, { ...task, state, reason: null, outcome: outcome?.trim() || null, updatedAt: this.timestamp() });
+    const changed = this.tasksAdvance(task.sessionId);
+    return this.reply(taskCopy(this.tasks.get(task.id)!), this.taskEvents([task.id, ...changed]));
+  }
+
+  async patternList(): Promise<PatternInfo[]> {
+    return this.patterns.map(patternInfo);
+  }
+
+  /** Like the engine: `{goal}` filled in, the role's prompt first, names suffixed on a rerun. */
+  async patternRun(name: string, session: string, goal: string): Promise<Task[]> {
+    if (goal.trim() === "") {
+      throw new BackendError("invalid_input", "the goal is empty; say what the pattern should achieve");
+    }
+    const pattern = this.patterns.find((p) => p.name === name);
+    if (!pattern) throw new BackendError("not_found", `no pattern named "${name}"; \`baton pattern list\` shows them`);
+    const found = this.find(session);
+    const existing = new Set(this.sessionTasks(found.id).map((t) => t.name));
+    let suffix = "";
+    for (let n = 2; pattern.tasks.some((t) => existing.has(`${t.name}${suffix}`)); n++) suffix = `-${n}`;
+    const fill = (text: string) => text.replaceAll("{goal}", goal.trim());
+    const names = (list: string[] = []) => list.map((d) => `${d}${suffix}`);
+    const added: Task[] = [];
+    const changed: string[] = [];
+    // Template order is a dependency order: the engine checks that on load (no cycles).
+    for (const t of pattern.tasks) {
+      const role = t.role === null ? undefined : pattern.roles[t.role];
+      const made = this.taskInsert(found, {
+        session: found.id,
+        title: fill(t.title),
+        prompt: role?.prompt ? `${role.prompt}\n\n${fill(t.prompt)}` : fill(t.prompt),
+        name: `${t.name}${suffix}`,
+        role: t.role,
+        cli: role?.cli ?? null,
+        model: role?.model ?? null,
+        after: names(t.after),
+        ifSucceeded: names(t.ifSucceeded),
+        ifFailed: names(t.ifFailed),
+      });
+      added.push(made.task);
+      changed.push(made.task.id, ...made.changed);
+    }
+    // The replies are the tasks as they are now (a task added pending may have become ready).
+    const now = added.map((t) => taskCopy(this.tasks.get(t.id)!));
+    return this.reply(now, this.taskEvents(changed));
+  }
+
+  /** The session's tasks, oldest first. */
+  private sessionTasks(sessionId: string): Task[] {
+    return [...this.tasks.values()]
+      .filter((t) => t.sessionId === sessionId)
+      .sort((a, b) => parseTimestamp(a.createdAt) - parseTimestamp(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** By id, or by name within the session (any session when null), the newest of that name. */
+  private findTask(idOrName: string, sessionId: string | null): Task {
+    const byId = this.tasks.get(idOrName);
+    if (byId && (sessionId === null || byId.sessionId === sessionId)) return byId;
+    const named = [...this.tasks.values()]
+      .filter((t) => t.name === idOrName && (sessionId === null || t.sessionId === sessionId))
+      .sort((a, b) => parseTimestamp(b.createdAt) - parseTimestamp(a.createdAt));
+    if (named[0]) return named[0];
+    throw new BackendError(
+      "not_found",
+      `no task has the id or name "${idOrName}" in this session; \`baton task list --session S\` lists them`,
+    );
+  }
+
+  /** Validates and adds one task, as `task_add` does; returns it and the tasks it moved on. */
+  private taskInsert(session: Session, req: TaskCreate): { task: Task; changed: string[] } {
+    if (req.title.trim() === "") throw new BackendError("invalid_input", "the task has no title; say what it is");
+    if (req.prompt.trim() === "") {
+      throw new BackendError("invalid_input", "the task's prompt is empty; say what the agent should do");
+    }
+    const taken = new Set(this.sessionTasks(session.id).map((t) => t.name));
+    let name = req.name?.trim() || "";
+    if (name === "") {
+      const base = nameFromTitle(req.title);
+      name = base;
+      for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    } else if (taken.has(name)) {
+      throw new BackendError("duplicate_name", `a task named "${name}" already exists in this session; choose another name`);
+    }
+    const deps: Task["deps"] = [];
+    const lists = [[req.after, "after"], [req.ifSucceeded, "if_succeeded"], [req.ifFailed, "if_failed"]] as const;
+    for (const [list, kind] of lists) {
+      for (const d of list) {
+        let dep: Task;
+        try {
+          dep = this.findTask(d, session.id);
+        } catch {
+          throw new BackendError(
+            "invalid_input",
+            `task "${name}" depends on "${d}", which is not a task of this session or graph`,
+          );
+        }
+        if (deps.some((x) => x.taskId === dep.id)) {
+          throw new BackendError("invalid_input", `${d} is named twice among the dependencies`);
+        }
+        deps.push({ taskId: dep.id, kind });
+      }
+    }
+    // The daemon lists a task's dependencies by the id depended on.
+    deps.sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+    const at = this.timestamp();
+    const task: Task = {
+      id: `fake-task-${String(this.nextId++).padStart(4, "0")}`,
+      sessionId: session.id,
+      name,
+      title: req.title.trim(),
+      prompt: req.prompt,
+      role: req.role?.trim() || null,
+      cli: req.cli,
+      model: req.model?.trim() || null,
+      state: "pending",
+      deps,
+      agentId: null,
+      summary: null,
+      outcome: null,
+      reason: null,
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    this.tasks.set(task.id, task);
+    const changed = this.tasksAdvance(session.id);
+    return { task: taskCopy(this.tasks.get(task.id)!), changed };
+  }
+
+  /**
+   * Moves the session's pending tasks whose dependencies decided: ready, or cancelled with the
+   * reason, until nothing moves (a cancellation cancels the tasks after it in turn, each saying
+   * why). Returns the ids of the tasks moved, in the order they moved.
+   */
+  private tasksAdvance(sessionId: string): string[] {
+    const changed: string[] = [];
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const t of this.sessionTasks(sessionId)) {
+        if (t.state !== "pending") continue;
+        const statuses = t.deps.flatMap((d) => {
+          const dep = this.tasks.get(d.taskId);
+          return dep ? [depStatus(d.kind, dep.name, dep.state)] : [];
+        });
+        const never = statuses.find((s) => s.status === "never");
+        const next = never
+          ? { state: "cancelled" as const, reason: never.reason }
+          : statuses.every((s) => s.status === "met")
+            ? { state: "ready" as const, reason: null }
+            : null;
+        if (!next) continue;
+        this.tasks.set(t.id, { ...t, ...next, updatedAt: this.timestamp() });
+        changed.push(t.id);
+        moved = true;
+      }
+    }
+    return changed;
+  }
+
+  /** One `task_updated` per task (the first mention of each), with its state now. */
+  private taskEvents(ids: string[]): EngineEvent[] {
+    return [...new Set(ids)].map((id) => ({ type: "task_updated", task: taskCopy(this.tasks.get(id)!) }));
+  }
+
   /** Test hook: someone committed to `branch`, changing `paths`; merging an agent's work touching them there conflicts. */
   branchCommit(branch: string, paths: string[]): void {
     this.branches.add(branch);
@@ -1178,6 +1429,10 @@ function agentCopy(agent: Agent): Agent {
   };
 }
 
+function taskCopy(task: Task): Task {
+  return { ...task, deps: task.deps.map((d) => ({ ...d })) };
+}
+
 function notice(message: string): AgentEvent {
   return { kind: "notice", message };
 }
@@ -1298,7 +1553,7 @@ export function demoSessions(now: Date = new Date()): Session[] {
   ];
 }
 
-/** The fake of `?fake=demo`: sample sessions, agents of every kind, one of them at work. */
+/** The fake of `?fake=demo`: sample sessions, agents of every kind (one at work), a task graph. */
 export function demoBackend(now: Date = new Date()): FakeBackend {
   const sessions = demoSessions(now);
   const demo = demoAgents(sessions, now);
@@ -1307,6 +1562,7 @@ export function demoBackend(now: Date = new Date()): FakeBackend {
     agents: demo.agents,
     agentEvents: demo.events,
     worktreeFiles: demo.worktreeFiles,
+    tasks: demoTasks(sessions, now),
   });
   backend.agentPlay(demo.live.agentId, demo.live.steps, 1_200);
   return backend;

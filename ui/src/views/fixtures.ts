@@ -1,8 +1,10 @@
-// Agents and histories for view tests, built by code.
+// Sessions, agents, tasks and histories for view and store tests, built by code.
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
 import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { Session } from "../bindings/Session";
+import type { Task } from "../bindings/Task";
+import type { TaskDep } from "../bindings/TaskDep";
 
 export function session(id: string, name: string, overrides: Partial<Session> = {}): Session {
   const at = "2026-11-01T09:00:00Z";
@@ -44,6 +46,30 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     updatedAt: "2026-11-01T10:00:00Z",
     pending: [],
     worktree: null,
+    ...overrides,
+  };
+}
+
+/** A task named as its id, pending, with no dependencies unless given. */
+export function task(id: string, sessionId: string, overrides: Partial<Task> = {}, deps: [string, TaskDep["kind"]][] = []): Task {
+  return {
+    id,
+    sessionId,
+    name: id,
+    title: `Title of ${id}`,
+    prompt: `Prompt of ${id}`,
+    role: null,
+    cli: null,
+    model: null,
+    state: "pending",
+    deps: deps.map(([taskId, kind]) => ({ taskId, kind })),
+    agentId: null,
+    summary: null,
+    outcome: null,
+    reason: null,
+    attempts: 0,
+    createdAt: "2026-11-01T10:00:00Z",
+    updatedAt: "2026-11-01T10:00:00Z",
     ...overrides,
   };
 }

@@ -356,7 +356,10 @@ impl Engine {
         graph_check(&nodes, &[]).map_err(TaskError::Graph)?;
         tx.commit()?;
         drop(conn);
-        self.tasks_advance(&session.id)?;
+        // Every client sees the new task, whether or not it moves at once.
+        if self.tasks_advance(&session.id)?.iter().all(|t| t.id != id) {
+            self.task_publish(&id);
+        }
         self.task_get(&id)
     }
 

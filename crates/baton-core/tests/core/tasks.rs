@@ -177,3 +177,18 @@ fn a_pattern_adds_its_task_graph_for_a_goal() {
     let err = e.pattern_list().unwrap_err().to_string();
     assert!(err.contains("mine.toml, line 4") && err.contains("titel"), "{err}");
 }
+
+#[test]
+fn every_added_task_is_announced_to_clients() {
+    let (_tmp, e) = engine();
+    let mut rx = e.events().subscribe();
+    add(&e, "a", &[], &[], &[]).unwrap();
+    add(&e, "b", &["a"], &[], &[]).unwrap();
+    let mut seen = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        if let baton_core::events::EngineEvent::TaskUpdated { task } = event {
+            seen.push((task.name, task.state));
+        }
+    }
+    assert_eq!(seen, [("a".to_owned(), TaskState::Ready), ("b".to_owned(), TaskState::Pending)]);
+}
