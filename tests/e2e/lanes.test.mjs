@@ -166,3 +166,23 @@ test("the agent's changes are listed live, diffed, checked and merged back into 
   assert.equal(readFileSync(path.join(repo, "from-claude.txt"), "utf8"), "written by claude\n");
   assert.match(h.baton("status", "writer"), /merged:\s+into main/);
 });
+
+test("a pattern run from the CLI appears live in the session's task graph", async () => {
+  h.baton("pattern", "run", "tri-agent", "--session", "lanes", "--goal", "add a health endpoint");
+  await browser.$('[data-testid="tab-tasks"]').click();
+  const graph = browser.$('[data-testid="task-graph"]');
+  await graph.waitForDisplayed({ timeout: 15_000 });
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="task-node"]').length) === 3, {
+    timeout: 15_000,
+    timeoutMsg: "the graph never showed the pattern's three tasks",
+  });
+  const spec = browser.$('[data-testid="task-node"][data-task-name="spec"]');
+  assert.equal(await spec.getAttribute("data-state"), "ready");
+  assert.equal(await browser.$('[data-task-name="review"]').getAttribute("data-state"), "pending");
+  h.baton("complete", "spec", "done");
+  await browser.waitUntil(
+    async () => (await browser.$('[data-task-name="implement"]').getAttribute("data-state")) === "ready",
+    { timeout: 15_000, timeoutMsg: "completing spec never made implement ready in the graph" },
+  );
+  await h.screenshot("tasks.png");
+});
