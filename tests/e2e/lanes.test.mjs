@@ -165,6 +165,9 @@ test("the agent's changes are listed live, diffed, checked and merged back into 
   await browser.$('[data-testid="merge-done"]').waitForDisplayed({ timeout: 15_000 });
   assert.equal(readFileSync(path.join(repo, "from-claude.txt"), "utf8"), "written by claude\n");
   assert.match(h.baton("status", "writer"), /merged:\s+into main/);
+  // The dialog stays with the result until the user closes it.
+  await browser.$('[data-testid="modal-close"]').click();
+  await browser.$('[data-testid="merge-done"]').waitForExist({ reverse: true, timeout: 5_000 });
 });
 
 test("a pattern run from the CLI appears live in the session's task graph", async () => {
