@@ -75,15 +75,18 @@ pub fn repo_inspect(path: &Path) -> Result<RepoInfo, GitError> {
     Ok(RepoInfo { root, branch })
 }
 
+/// `git` as Baton runs it everywhere: in `dir` when given, with output we can parse.
+pub(crate) fn git_command(dir: Option<&Path>) -> Command {
+    let mut cmd = Command::new("git");
+    if let Some(dir) = dir {
+        cmd.arg("-C").arg(dir);
+    }
+    // The user's locale must not change the output we parse. No optional locks: a `git status`
+    // of ours must never hold `index.lock` while the agent (or the user) runs `git add`.
+    cmd.env("LC_ALL", "C").env("GIT_OPTIONAL_LOCKS", "0").env_remove("GIT_DIR").env_remove("GIT_WORK_TREE");
+    cmd
+}
+
 fn git(dir: &Path, args: &[&str]) -> Result<std::process::Output, GitError> {
-    Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        // The user's locale must not change the output we parse.
-        .env("LC_ALL", "C")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .map_err(|e| GitError::Missing(e.to_string()))
+    git_command(Some(dir)).args(args).output().map_err(|e| GitError::Missing(e.to_string()))
 }

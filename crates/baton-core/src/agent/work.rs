@@ -15,7 +15,7 @@ use super::supervisor::group_signal;
 use crate::engine::{Engine, Inner};
 use crate::error::Result;
 use crate::session::{Session, SessionState};
-use crate::worktree::diff::{WorktreeDiff, tree_diff, worktree_diff};
+use crate::worktree::diff::{WorktreeDiff, worktree_diff};
 use crate::worktree::merge::{MergeReport, MergeRequest, MergeSpec, merge};
 use crate::worktree::snapshot::{Checkpoint, RestoreReport, checkpoint_list, checkpoint_restore, checkpoint_save};
 use crate::worktree::{self, BRANCH_PATTERN_DEFAULT, ChangedFile, Worktree, WorktreeError, WorktreeSpec, gc};
@@ -146,16 +146,10 @@ impl Engine {
         let (session, wt) = self.worktree_of(&agent)?;
         let repo = Path::new(&session.repo);
         let base = wt.merged_into.clone().or(session.base_branch.clone()).unwrap_or_else(|| wt.base_ref.clone());
-        if Path::new(&wt.path).is_dir() {
-            return Ok(worktree_diff(repo, Path::new(&wt.path), &base, &wt.base_commit, with_patch)?);
-        }
-        // The worktree is gone: its branch holds the work.
-        let branch = format!("refs/heads/{}", wt.branch);
-        let from = crate::worktree::commit_of(repo, &base)?.unwrap_or_else(|| wt.base_commit.clone());
-        let from = crate::worktree::git_line(repo, ["merge-base", &from, &branch]).unwrap_or(from);
-        let mut diff = tree_diff(repo, &from, &branch, with_patch)?;
-        diff.base = base;
-        Ok(diff)
+        // The worktree gone, its branch holds the work.
+        let folder = Path::new(&wt.path);
+        let worktree = folder.is_dir().then_some(folder);
+        Ok(worktree_diff(repo, worktree, &wt.branch, &base, &wt.base_commit, with_patch)?)
     }
 
     pub fn agent_checkpoints(&self, id_or_name: &str) -> Result<Vec<Checkpoint>> {
@@ -271,6 +265,8 @@ impl Engine {
         if let Some(wt) = agent.worktree.as_ref().filter(|w| w.removed_at.is_none()) {
             let session = self.session_get(&agent.session_id)?;
             let path = Path::new(&wt.path);
+            // Checked before the agent is stopped, so a refusal leaves it running; the removal
+            // checks again for what it wrote while stopping.
             if !force && path.is_dir() {
                 let changed = worktree::worktree_changes(path)?;
                 if !changed.is_empty() {
@@ -334,17 +330,22 @@ impl Engine {
                     report.removed.push(entry("its folder was already deleted; the stale record is pruned".into()));
                     worktree_gone = true;
                 } else {
-                    let changed = worktree::worktree_changes(path)?;
-                    if changed.is_empty() {
-                        report.removed.push(entry(format!("finished {age_days:.0} days ago")));
-                        if !dry_run {
-                            worktree::worktree_remove(&repo, path, false)?;
+                    // Uncommitted files keep it: counted for a dry run, refused by the removal itself.
+                    let dirty = if dry_run {
+                        worktree::worktree_changes(path)?.len()
+                    } else {
+                        match worktree::worktree_remove(&repo, path, false) {
+                            Ok(()) => 0,
+                            Err(WorktreeError::Dirty { count, .. }) => count,
+                            Err(e) => return Err(e.into()),
                         }
+                    };
+                    if dirty == 0 {
+                        report.removed.push(entry(format!("finished {age_days:.0} days ago")));
                         worktree_gone = true;
                     } else {
                         report.kept.push(entry(format!(
-                            "{} uncommitted file(s) in the worktree; merge them (`baton merge {}`) or remove the agent with --force",
-                            changed.len(),
+                            "{dirty} uncommitted file(s) in the worktree; merge them (`baton merge {}`) or remove the agent with --force",
                             agent.name
                         )));
                     }
@@ -468,12 +469,7 @@ pub(crate) fn checkpoint_schedule(inner: Arc<Inner>, agent_id: String) {
         drop(conn);
         let message = format!("after turn {}", agent.turns);
         match checkpoint_save(Path::new(&session.repo), Path::new(&wt.path), &agent.id, &wt.base_commit, &message) {
-            Ok(Some(c)) => {
-                let runtime = inner.agents().get(&agent.id).map(|s| s.runtime.clone());
-                if let Some(runtime) = runtime {
-                    runtime.blocking_lock().note(&inner, &Note::Checkpoint { n: c.n, commit: c.commit, message });
-                }
-            }
+            Ok(Some(c)) => Engine { inner: inner.clone() }.note_checkpoint(&agent.id, &c),
             Ok(None) => {}
             Err(e) => tracing::warn!(agent = %agent.id, "cannot save a checkpoint: {e}"),
         }

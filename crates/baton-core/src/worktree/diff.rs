@@ -44,17 +44,28 @@ pub struct WorktreeDiff {
     pub patch_truncated: bool,
 }
 
-/// The diff of the worktree at `worktree` against `base` (a branch, or the commit the branch
-/// started from when the branch is gone). `with_patch`: include the patch text.
+/// The diff of an agent's work against `base` (a branch, or the commit the branch started from
+/// when the branch is gone): its worktree's whole state, or with the folder gone its branch
+/// alone. `with_patch`: include the patch text.
 pub fn worktree_diff(
     repo: &Path,
-    worktree: &Path,
+    worktree: Option<&Path>,
+    branch: &str,
     base: &str,
     fallback_base: &str,
     with_patch: bool,
 ) -> Result<WorktreeDiff, WorktreeError> {
-    let tree = worktree_tree(worktree)?;
-    let head = commit_of(worktree, "HEAD")?.ok_or_else(|| WorktreeError::NotAWorktree(worktree.to_owned()))?;
+    let (head, tree) = match worktree {
+        Some(wt) => {
+            (commit_of(wt, "HEAD")?.ok_or_else(|| WorktreeError::NotAWorktree(wt.to_owned()))?, worktree_tree(wt)?)
+        }
+        None => {
+            let tip = commit_of(repo, &format!("refs/heads/{branch}"))?.ok_or_else(|| {
+                WorktreeError::Refused(format!("the worktree and the branch {branch} are both gone; nothing to diff"))
+            })?;
+            (tip.clone(), tip)
+        }
+    };
     let base_tip = match commit_of(repo, base)? {
         Some(c) => c,
         None => commit_of(repo, fallback_base)?

@@ -117,6 +117,8 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
     if spec.branch == spec.into {
         return Err(WorktreeError::Refused(format!("cannot merge {} into itself", spec.branch)));
     }
+    // Worktrees share their repository's configuration: one look at it serves every commit.
+    let identity = identity_env(repo);
 
     // The agent's uncommitted work, as a commit that is not on any branch yet.
     let worktree = spec.worktree.filter(|w| w.is_dir());
@@ -126,7 +128,7 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
         let changed = git_ok(repo, ["diff-tree", "-r", "-z", "--name-only", &branch_tip, &tree])?;
         report.uncommitted = changed.split(|b| *b == 0).filter(|p| !p.is_empty()).count() as u32;
         if report.uncommitted > 0 {
-            source = commit_tree(wt, &tree, &[&branch_tip], spec.work_message, &identity_env(wt))?;
+            source = commit_tree(wt, &tree, &[&branch_tip], spec.work_message, &identity)?;
         }
     }
 
@@ -147,7 +149,7 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
         return Ok(report);
     }
 
-    let built = build(spec, &into_tip, &source)?;
+    let built = build(spec, &identity, &into_tip, &source)?;
     match built {
         Err(conflicts) => {
             report.conflicts.clone_from(&conflicts);
@@ -180,12 +182,11 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
     // built again from it (same trees, so no new conflict can appear).
     let mut tip = branch_tip;
     if let (Some(wt), true) = (worktree, report.uncommitted > 0) {
-        let identity = identity_env(wt);
         git_env_ok(wt, ["add", "-A", "--", "."], &identity)?;
         git_env_ok(wt, ["commit", "-q", "--no-verify", "-m", spec.work_message], &identity)?;
         tip = commit_of(repo, &format!("refs/heads/{}", spec.branch))?.unwrap_or(tip);
     }
-    let commit = build(spec, &into_tip, &tip)?
+    let commit = build(spec, &identity, &into_tip, &tip)?
         .map_err(|files| WorktreeError::Conflicts { into: spec.into.to_owned(), files })?;
     branch_move(repo, spec.into, &into_tip, &commit, checkout.as_deref())?;
     report.checkout_updated = checkout.map(|c| c.to_string_lossy().into_owned());
@@ -197,9 +198,13 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
 
 /// The target's new tip for `spec.strategy`, made in the object store only; or the conflicting
 /// files.
-fn build(spec: &MergeSpec<'_>, into_tip: &str, source: &str) -> Result<Result<String, Vec<String>>, WorktreeError> {
+fn build(
+    spec: &MergeSpec<'_>,
+    identity: &[(&str, &OsStr)],
+    into_tip: &str,
+    source: &str,
+) -> Result<Result<String, Vec<String>>, WorktreeError> {
     let repo = spec.repo;
-    let identity = identity_env(repo);
     match spec.strategy {
         MergeStrategy::Squash | MergeStrategy::Merge => {
             let tree = match merge_tree(repo, None, into_tip, source)? {
@@ -208,7 +213,7 @@ fn build(spec: &MergeSpec<'_>, into_tip: &str, source: &str) -> Result<Result<St
             };
             let parents: Vec<&str> =
                 if spec.strategy == MergeStrategy::Merge { vec![into_tip, source] } else { vec![into_tip] };
-            Ok(Ok(commit_tree(repo, &tree, &parents, spec.message, &identity)?))
+            Ok(Ok(commit_tree(repo, &tree, &parents, spec.message, identity)?))
         }
         MergeStrategy::Rebase => {
             let merges = git_line(repo, ["rev-list", "--min-parents=2", &format!("{into_tip}..{source}")])?;
@@ -232,7 +237,7 @@ fn build(spec: &MergeSpec<'_>, into_tip: &str, source: &str) -> Result<Result<St
                 let mut f = meta.splitn(4, '\0');
                 let (name, email, date) = (f.next().unwrap_or(""), f.next().unwrap_or(""), f.next().unwrap_or(""));
                 let message = f.next().unwrap_or("").trim_end().to_owned();
-                let mut env = identity.clone();
+                let mut env = identity.to_vec();
                 env.retain(|(k, _)| k.starts_with("GIT_COMMITTER"));
                 env.extend([
                     ("GIT_AUTHOR_NAME", OsStr::new(name)),

@@ -12,13 +12,14 @@
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::ErrorCode;
+use crate::git::git_command;
 
 pub mod diff;
 pub mod gc;
@@ -601,17 +602,6 @@ fn status_parse(out: &[u8]) -> Vec<ChangedFile> {
 
 // ---------------------------------------------------------------------------------------------
 // Running git
-
-pub(crate) fn git_command(dir: Option<&Path>) -> Command {
-    let mut cmd = Command::new("git");
-    if let Some(dir) = dir {
-        cmd.arg("-C").arg(dir);
-    }
-    // The user's locale must not change the output we parse. No optional locks: a `git status`
-    // of ours must never hold `index.lock` while the agent (or the user) runs `git add`.
-    cmd.env("LC_ALL", "C").env("GIT_OPTIONAL_LOCKS", "0").env_remove("GIT_DIR").env_remove("GIT_WORK_TREE");
-    cmd
-}
 
 pub(crate) fn git<I, S>(dir: &Path, args: I) -> Result<Output, WorktreeError>
 where
