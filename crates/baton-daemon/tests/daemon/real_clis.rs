@@ -125,7 +125,13 @@ fn claude_writes_answers_a_follow_up_and_reports_cost() {
     assert!(events(&d, &a.id).contains(&AgentEvent::Text { text: "Second answer.".into(), delta: false }));
 
     // What it wrote merges back into the user's checkout; the turn left a checkpoint.
-    let checkpoints = d.client.agent_checkpoints(&a.id).unwrap();
+    // Saved off the runtime once the turn has ended: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut checkpoints = d.client.agent_checkpoints(&a.id).unwrap();
+    while checkpoints.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        checkpoints = d.client.agent_checkpoints(&a.id).unwrap();
+    }
     assert!(!checkpoints.is_empty(), "a checkpoint after the turn that wrote hello.txt");
     let merged = d.client.agent_merge(&a.id, &Default::default()).unwrap();
     assert!(merged.ok, "{merged:?}");
