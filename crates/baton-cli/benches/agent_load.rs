@@ -80,7 +80,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(10));
     };
     let session = client
-        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("load".into()) })
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("load".into()), parent: None })
         .expect("session");
 
     // Follow the events before any agent starts.

@@ -53,12 +53,49 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// An agent's state, CLI, model, directory, session id, tokens, cost and pending requests
+    /// An agent's state, CLI, model, directory, tokens, cost and pending requests; or with
+    /// --session, the session's objectives, tasks by state, agents, cycles and cost
     Status {
-        agent: String,
+        #[arg(required_unless_present = "session")]
+        agent: Option<String>,
+        #[arg(long, conflicts_with = "agent")]
+        session: Option<String>,
         #[arg(long)]
         json: bool,
     },
+    /// Start (or resume) a session's coordinator: it starts ready tasks, watches agents, hands
+    /// results on, until every task is done. Exit code with --wait: 0 complete, 6 timed out
+    Run {
+        #[arg(long)]
+        session: String,
+        /// Print what each cycle does until the session's work is complete
+        #[arg(long)]
+        wait: bool,
+        #[arg(long, value_name = "SECONDS", requires = "wait")]
+        timeout: Option<u64>,
+    },
+    /// Pause a session's coordinator (running agents go on; ready tasks wait)
+    Pause {
+        #[arg(long)]
+        session: String,
+    },
+    /// Record and complete a session's objectives
+    #[command(subcommand)]
+    Objective(commands::coordinate::ObjectiveCommand),
+    /// Record a key insight of a session
+    Insight {
+        #[command(subcommand)]
+        cmd: InsightCommand,
+    },
+    /// Record and answer the decisions a session waits on
+    #[command(subcommand)]
+    Decision(commands::coordinate::DecisionCommand),
+    /// List, show and search the artifacts tasks left
+    #[command(subcommand)]
+    Artifact(commands::coordinate::ArtifactCommand),
+    /// Export a session's context as JSON, or import one as a new session
+    #[command(subcommand)]
+    Context(commands::coordinate::ContextCommand),
     /// An agent's events (its log); -f follows new ones until the agent ends
     Logs {
         agent: String,
@@ -133,6 +170,16 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum InsightCommand {
+    /// Record an insight; prints its id
+    Add {
+        #[arg(long)]
+        session: String,
+        text: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum AgentCommand {
     /// Start an agent; prints its id and returns while it works
     Spawn(commands::agent::SpawnArgs),
@@ -160,7 +207,19 @@ fn main() -> ExitCode {
         Command::Complete { task, outcome, note } => commands::task::complete(&home, &task, outcome, note).map(|()| 0),
         Command::Agent(AgentCommand::Spawn(args)) => agent::spawn(&home, args).map(|()| 0),
         Command::List { session, json } => agent::list(&home, session, json).map(|()| 0),
-        Command::Status { agent, json } => agent::status(&home, &agent, json).map(|()| 0),
+        Command::Status { session: Some(session), json, .. } => {
+            commands::coordinate::status(&home, &session, json).map(|()| 0)
+        }
+        Command::Status { agent, json, .. } => agent::status(&home, &agent.unwrap_or_default(), json).map(|()| 0),
+        Command::Run { session, wait, timeout } => commands::coordinate::run(&home, &session, wait, timeout),
+        Command::Pause { session } => commands::coordinate::pause(&home, &session).map(|()| 0),
+        Command::Objective(cmd) => commands::coordinate::objective(&home, cmd).map(|()| 0),
+        Command::Insight { cmd: InsightCommand::Add { session, text } } => {
+            commands::coordinate::insight(&home, &session, &text).map(|()| 0)
+        }
+        Command::Decision(cmd) => commands::coordinate::decision(&home, cmd).map(|()| 0),
+        Command::Artifact(cmd) => commands::coordinate::artifact(&home, cmd).map(|()| 0),
+        Command::Context(cmd) => commands::coordinate::context(&home, cmd).map(|()| 0),
         Command::Logs { agent, follow, json } => agent::logs(&home, &agent, follow, json).map(|()| 0),
         Command::Send { agent, text } => agent::send(&home, &agent, &text).map(|()| 0),
         Command::Approve { agent, tool, always } => agent::approve(&home, &agent, &tool, always).map(|()| 0),

@@ -59,3 +59,17 @@ pub struct WorktreesUsage {
     #[ts(type = "number")]
     pub disk_bytes: u64,
 }
+
+/// `POST /api/sessions/{id}/objectives`, `/insights`, `/decisions`: the text to record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextText {
+    pub text: String,
+}
+
+/// `PATCH /api/sessions/{id}/objectives/{oid}`: `open`, `done` or `dropped`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectiveState {
+    pub state: String,
+}

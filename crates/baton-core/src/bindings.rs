@@ -12,11 +12,18 @@ use crate::agent::record::TokenUsage;
 use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, PermissionRequest};
 use crate::agent::{AgentWorktree, GcEntry, GcReport};
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
-use crate::api::{WorktreesGc, WorktreesUsage};
+use crate::api::{ContextText, ObjectiveState, WorktreesGc, WorktreesUsage};
+use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
+use crate::context::{
+    AgentBrief, ContextDoc, ContextImport, ContextSession, ContextTask, Decision, Insight, Objective, SessionStatus,
+    StateCount,
+};
+use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
+use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::pattern::{PatternInfo, PatternRun};
-use crate::session::{Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
+use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::task::{DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
 use crate::worktree::diff::{FileStat, WorktreeDiff};
 use crate::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
@@ -69,5 +76,28 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     TaskComplete::export_all(&cfg)?;
     PatternInfo::export_all(&cfg)?;
     PatternRun::export_all(&cfg)?;
+    Artifact::export_all(&cfg)?;
+    ArtifactHit::export_all(&cfg)?;
+    ArtifactKind::export_all(&cfg)?;
+    Cycle::export_all(&cfg)?;
+    CycleSummary::export_all(&cfg)?;
+    Criteria::export_all(&cfg)?;
+    CoordinatorStatus::export_all(&cfg)?;
+    CoordinatorState::export_all(&cfg)?;
+    Verdict::export_all(&cfg)?;
+    VerdictKind::export_all(&cfg)?;
+    Finding::export_all(&cfg)?;
+    Objective::export_all(&cfg)?;
+    Insight::export_all(&cfg)?;
+    Decision::export_all(&cfg)?;
+    SessionStatus::export_all(&cfg)?;
+    StateCount::export_all(&cfg)?;
+    AgentBrief::export_all(&cfg)?;
+    ContextDoc::export_all(&cfg)?;
+    ContextSession::export_all(&cfg)?;
+    ContextTask::export_all(&cfg)?;
+    ContextImport::export_all(&cfg)?;
+    ContextText::export_all(&cfg)?;
+    ObjectiveState::export_all(&cfg)?;
     Ok(())
 }

@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub api_url: Mutex<Option<String>>,
     /// Live changed files of agents' worktrees; `None` outside a runtime.
     pub changes: Option<ChangeWatch>,
+    /// The sessions' coordinator loops.
+    pub coordinators: crate::coordinator::Coordinators,
 }
 
 impl Inner {
@@ -85,9 +87,11 @@ impl Engine {
                 runtime,
                 api_url: Mutex::new(None),
                 changes,
+                coordinators: Default::default(),
             }),
         };
-        engine.agents_reconcile()?;
+        let orphaned = engine.agents_reconcile()?;
+        engine.coordinators_resume(orphaned)?;
         engine.worktrees_watch()?;
         Ok(engine)
     }
@@ -113,7 +117,12 @@ impl Engine {
 
     pub fn session_create(&self, req: &SessionCreate) -> Result<Session> {
         let repo = git::repo_inspect(Path::new(req.repo.trim()))?;
-        let session = session::session_insert(&self.inner.store.conn(), &repo, req.name.as_deref())?;
+        let parent = match req.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(self.session_get(p)?.id),
+            None => None,
+        };
+        let session =
+            session::session_insert(&self.inner.store.conn(), &repo, req.name.as_deref(), parent.as_deref())?;
         self.inner.events.publish(EngineEvent::SessionCreated { session: session.clone() });
         Ok(session)
     }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::agent::record::AgentError;
+use crate::artifact::ArtifactError;
+use crate::context::ContextError;
 use crate::pattern::PatternError;
 use crate::settings::SettingsError;
 use crate::task::TaskError;
@@ -74,6 +76,10 @@ pub enum Error {
     Task(#[from] TaskError),
     #[error(transparent)]
     Pattern(#[from] PatternError),
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    #[error(transparent)]
+    Context(#[from] ContextError),
 }
 
 impl Error {
@@ -87,6 +93,8 @@ impl Error {
             Self::Worktree(e) => e.code(),
             Self::Task(e) => e.code(),
             Self::Pattern(e) => e.code(),
+            Self::Artifact(e) => e.code(),
+            Self::Context(e) => e.code(),
         }
     }
 

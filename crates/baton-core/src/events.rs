@@ -7,6 +7,7 @@ use tokio::sync::broadcast;
 use ts_rs::TS;
 
 use crate::agent::{Agent, AgentEventRecord};
+use crate::coordinator::Cycle;
 use crate::session::Session;
 use crate::task::Task;
 use crate::worktree::ChangedFile;
@@ -40,6 +41,15 @@ pub enum EngineEvent {
     AgentChanges {
         agent_id: String,
         files: Vec<ChangedFile>,
+    },
+    /// A session's coordinator ran a cycle.
+    CoordinatorCycle {
+        session_id: String,
+        cycle: Cycle,
+    },
+    /// A session's context changed (an objective, insight or decision added or changed).
+    ContextUpdated {
+        session_id: String,
     },
 }
 

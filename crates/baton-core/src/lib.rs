@@ -4,7 +4,10 @@
 
 pub mod agent;
 pub mod api;
+pub mod artifact;
 pub mod bindings;
+pub mod context;
+pub mod coordinator;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -5,8 +5,9 @@
 //! Loading checks everything a run would trip on, naming the file, line and field: unknown
 //! fields (a typo never silently does nothing), unknown roles, dependencies and placeholders,
 //! and cycles. Running a pattern adds its tasks to a session's graph with `{goal}` filled in;
-//! the placeholders that need earlier tasks' results (`{spec}`, `{diff}`, `{findings}`) stay
-//! for the coordinator to fill when the task starts.
+//! the placeholders that need earlier tasks' results stay for the coordinator to fill when the
+//! task starts: `{NAME}` (the result of the earlier task NAME, e.g. `{spec}`), `{diff}` and
+//! `{findings}` (see `coordinator::handoff`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,8 +24,8 @@ use crate::task::{Task, TaskCreate};
 /// Templates shipped with Baton: (file name, text).
 const BUILT_IN: &[(&str, &str)] = &[("tri-agent.toml", include_str!("../../../templates/tri-agent.toml"))];
 
-/// Placeholders a template may use.
-const PLACEHOLDERS: &[&str] = &["goal", "spec", "diff", "findings"];
+/// Placeholders a template may use besides the names of tasks its task runs after.
+const PLACEHOLDERS: &[&str] = &["goal", "diff", "findings"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,16 +135,29 @@ pub fn template_parse(file: &str, text: &str) -> Result<Template, PatternError> 
         {
             return Err(rule(format!("task {:?} has role {role:?}, which no [roles.{role}] declares", t.name)));
         }
-        if let Some(reviewed) = &t.reviews
-            && !template.tasks.iter().any(|o| &o.name == reviewed)
-        {
-            return Err(rule(format!("task {:?} reviews {reviewed:?}, which is not a task of the template", t.name)));
+        if let Some(reviewed) = &t.reviews {
+            if !template.tasks.iter().any(|o| &o.name == reviewed) {
+                return Err(rule(format!(
+                    "task {:?} reviews {reviewed:?}, which is not a task of the template",
+                    t.name
+                )));
+            }
+            if !t.after.contains(reviewed) {
+                return Err(rule(format!(
+                    "task {:?} reviews {reviewed:?} but does not run after it; add it to `after`",
+                    t.name
+                )));
+            }
         }
+        if t.max_rounds == Some(0) {
+            return Err(rule(format!("task {:?} has max_rounds = 0; at least 1", t.name)));
+        }
+        let upstream = upstream(&template, &t.name);
         for text in [&t.title, &t.prompt] {
             for p in placeholders(text) {
-                if !PLACEHOLDERS.contains(&p.as_str()) {
+                if !PLACEHOLDERS.contains(&p.as_str()) && !upstream.contains(&p) {
                     return Err(rule(format!(
-                        "task {:?} uses the placeholder {{{p}}}; known ones are {}",
+                        "task {:?} uses the placeholder {{{p}}}; known ones are {} and the names of tasks it runs after",
                         t.name,
                         PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")
                     )));
@@ -172,15 +186,31 @@ pub fn template_parse(file: &str, text: &str) -> Result<Template, PatternError> 
     Ok(template)
 }
 
+/// The names of the tasks `name` runs after, directly or not.
+fn upstream(template: &Template, name: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut queue = vec![name.to_owned()];
+    while let Some(n) = queue.pop() {
+        let Some(t) = template.tasks.iter().find(|t| t.name == n) else { continue };
+        for d in t.after.iter().chain(&t.if_succeeded).chain(&t.if_failed) {
+            if !found.contains(d) {
+                found.push(d.clone());
+                queue.push(d.clone());
+            }
+        }
+    }
+    found
+}
+
 /// `{word}` placeholders in `text` (a `{` followed by a JSON-like `"` is not one).
-fn placeholders(text: &str) -> Vec<String> {
+pub(crate) fn placeholders(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
         rest = &rest[start + 1..];
         let Some(end) = rest.find('}') else { break };
         let inner = &rest[..end];
-        if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !inner.is_empty() && inner.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
             found.push(inner.to_owned());
         }
     }
@@ -244,6 +274,12 @@ impl Engine {
                 }
                 let role = t.role.as_ref().and_then(|r| template.roles.get(r));
                 let mut prompt = t.prompt.replace("{goal}", goal);
+                if !suffix.is_empty() {
+                    // `{spec}` names the task `spec` of this run: `spec-2` on a second run.
+                    for other in &template.tasks {
+                        prompt = prompt.replace(&format!("{{{}}}", other.name), &format!("{{{}{suffix}}}", other.name));
+                    }
+                }
                 if let Some(preamble) = role.and_then(|r| r.prompt.as_deref()) {
                     prompt = format!("{preamble}\n\n{prompt}");
                 }
@@ -259,6 +295,8 @@ impl Engine {
                     after: names(&t.after),
                     if_succeeded: names(&t.if_succeeded),
                     if_failed: names(&t.if_failed),
+                    reviews: t.reviews.as_ref().map(|r| format!("{r}{suffix}")),
+                    max_rounds: t.max_rounds,
                 })?;
                 added.push(task);
                 pending.remove(i);
@@ -336,6 +374,9 @@ mod tests {
             (task("after = [\"a\"]"), "a -> a"),
             (task("reviews = \"zz\""), "reviews \"zz\""),
             (format!("{base}[[tasks]]\nname = \"a\"\ntitle = \"t\"\nprompt = \"do {{gaol}}\"\n"), "{gaol}"),
+            (task("reviews = \"a\""), "does not run after it"),
+            (task("max_rounds = 0"), "max_rounds = 0"),
+            (format!("{base}[[tasks]]\nname = \"a\"\ntitle = \"t\"\nprompt = \"use {{a}}\"\n"), "{a}"),
             ("name = \"x\"\ntasks = []\n".to_owned(), "no tasks"),
             (
                 "name = \"x\"\n[roles.r]\ncli = \"vim\"\n[[tasks]]\nname = \"a\"\ntitle = \"t\"\nprompt = \"p\"\n"

@@ -22,6 +22,10 @@ pub struct Session {
     pub base_branch: Option<String>,
     pub state: SessionState,
     pub settings: SessionSettings,
+    /// The session whose agent made this one (`BATON_PARENT_SESSION` for its agents).
+    pub parent_session_id: Option<String>,
+    /// Whether its coordinator runs (`baton run`).
+    pub coordinator: CoordinatorState,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -44,6 +48,35 @@ impl SessionState {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CoordinatorState {
+    /// Not started, or stopped by the user: ready tasks wait.
+    Off,
+    /// Cycling: it starts ready tasks and watches agents (again after a daemon restart).
+    Running,
+    /// Its completion criteria held; `baton run` starts it again for new work.
+    Complete,
+}
+
+impl CoordinatorState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Running => "running",
+            Self::Complete => "complete",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "running" => Self::Running,
+            "complete" => Self::Complete,
+            _ => Self::Off,
+        }
+    }
+}
+
 /// A session's own settings (the `settings` column, JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -58,6 +91,39 @@ pub struct SessionSettings {
     /// A shell command run in each new worktree before its agent starts (e.g. `npm ci`).
     #[serde(default)]
     pub setup_command: Option<String>,
+    /// How many tasks the coordinator runs at once [default: 3].
+    #[serde(default)]
+    pub max_agents: Option<u32>,
+    /// The CLI of tasks whose role names none [default: claude].
+    #[serde(default)]
+    pub default_cli: Option<crate::agent::protocol::CliKind>,
+    /// Merge a reviewed task's branch once its reviewer approves [default: no, the user merges].
+    #[serde(default)]
+    pub auto_merge: bool,
+    /// Seconds between the coordinator's cycles [default: 3].
+    #[serde(default)]
+    pub cycle_secs: Option<u32>,
+    /// A running agent silent this many seconds is stalled [default: 300].
+    #[serde(default)]
+    pub stall_secs: Option<u32>,
+}
+
+impl SessionSettings {
+    pub fn max_agents(&self) -> usize {
+        self.max_agents.unwrap_or(3).max(1) as usize
+    }
+
+    pub fn default_cli(&self) -> crate::agent::protocol::CliKind {
+        self.default_cli.unwrap_or(crate::agent::protocol::CliKind::Claude)
+    }
+
+    pub fn cycle(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.cycle_secs.unwrap_or(3).max(1) as u64)
+    }
+
+    pub fn stall(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.stall_secs.unwrap_or(300).max(1) as u64)
+    }
 }
 
 /// A request to make a session.
@@ -69,6 +135,9 @@ pub struct SessionCreate {
     /// Defaults to the repository's folder name (made unique).
     #[serde(default)]
     pub name: Option<String>,
+    /// The session (id or name) whose agent makes this one.
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 /// A change to a session; absent fields stay as they are.
@@ -85,6 +154,16 @@ pub struct SessionUpdate {
     /// An empty text clears it.
     #[serde(default)]
     pub setup_command: Option<String>,
+    #[serde(default)]
+    pub max_agents: Option<u32>,
+    #[serde(default)]
+    pub default_cli: Option<crate::agent::protocol::CliKind>,
+    #[serde(default)]
+    pub auto_merge: Option<bool>,
+    #[serde(default)]
+    pub cycle_secs: Option<u32>,
+    #[serde(default)]
+    pub stall_secs: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +174,8 @@ pub enum SessionError {
     DuplicateName(String),
     #[error("invalid session name {0:?}: {1}")]
     InvalidName(String, &'static str),
+    #[error("invalid session setting: {0}")]
+    InvalidSetting(&'static str),
 }
 
 impl SessionError {
@@ -102,12 +183,13 @@ impl SessionError {
         match self {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::DuplicateName(_) => ErrorCode::DuplicateName,
-            Self::InvalidName(..) => ErrorCode::InvalidInput,
+            Self::InvalidName(..) | Self::InvalidSetting(_) => ErrorCode::InvalidInput,
         }
     }
 }
 
-const COLUMNS: &str = "id, name, repo, base_branch, state, created_at, updated_at, settings";
+const COLUMNS: &str =
+    "id, name, repo, base_branch, state, created_at, updated_at, settings, parent_session_id, coordinator";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     let state: String = row.get(4)?;
@@ -120,6 +202,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         created_at: time::ms_to_rfc3339(row.get(5)?),
         updated_at: time::ms_to_rfc3339(row.get(6)?),
         settings: serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default(),
+        parent_session_id: row.get(8)?,
+        coordinator: CoordinatorState::parse(&row.get::<_, String>(9)?),
     })
 }
 
@@ -159,7 +243,12 @@ fn name_default(conn: &Connection, repo_root: &Path) -> Result<String> {
     Ok(candidate)
 }
 
-pub(crate) fn session_insert(conn: &Connection, repo: &RepoInfo, name: Option<&str>) -> Result<Session> {
+pub(crate) fn session_insert(
+    conn: &Connection,
+    repo: &RepoInfo,
+    name: Option<&str>,
+    parent: Option<&str>,
+) -> Result<Session> {
     let name = match name {
         Some(n) => {
             let n = name_check(n)?;
@@ -173,8 +262,9 @@ pub(crate) fn session_insert(conn: &Connection, repo: &RepoInfo, name: Option<&s
     let id = ids::new_id("ses");
     let now = time::now_ms();
     conn.execute(
-        "INSERT INTO sessions (id, name, repo, base_branch, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5)",
-        params![id, name, repo.root.to_string_lossy(), repo.branch, now],
+        "INSERT INTO sessions (id, name, repo, base_branch, state, created_at, updated_at, parent_session_id) \
+         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5, ?6)",
+        params![id, name, repo.root.to_string_lossy(), repo.branch, now, parent],
     )?;
     session_get(conn, &id)
 }
@@ -210,8 +300,29 @@ pub(crate) fn session_update(conn: &Connection, id_or_name: &str, update: &Sessi
             params![session.id, state.as_str(), now],
         )?;
     }
-    if update.branch_pattern.is_some() || update.setup_command.is_some() {
+    if update.max_agents == Some(0) {
+        return Err(SessionError::InvalidSetting("max agents must be at least 1").into());
+    }
+    if update.cycle_secs == Some(0) || update.stall_secs == Some(0) {
+        return Err(SessionError::InvalidSetting("the cycle and stall times are at least 1 second").into());
+    }
+    if update.default_cli == Some(crate::agent::protocol::CliKind::Command) {
+        return Err(SessionError::InvalidSetting("the default CLI is claude, codex or gemini").into());
+    }
+    let changes_settings = update.branch_pattern.is_some()
+        || update.setup_command.is_some()
+        || update.max_agents.is_some()
+        || update.default_cli.is_some()
+        || update.auto_merge.is_some()
+        || update.cycle_secs.is_some()
+        || update.stall_secs.is_some();
+    if changes_settings {
         let mut settings = session.settings.clone();
+        settings.max_agents = update.max_agents.or(settings.max_agents);
+        settings.default_cli = update.default_cli.or(settings.default_cli);
+        settings.auto_merge = update.auto_merge.unwrap_or(settings.auto_merge);
+        settings.cycle_secs = update.cycle_secs.or(settings.cycle_secs);
+        settings.stall_secs = update.stall_secs.or(settings.stall_secs);
         let clean = |v: &String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         if let Some(pattern) = &update.branch_pattern {
             settings.branch_pattern = clean(pattern);
@@ -248,4 +359,20 @@ fn settings_write(conn: &Connection, id: &str, settings: &SessionSettings) -> Re
 
 pub(crate) fn session_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM sessions WHERE state = 'active'", [], |r| r.get(0))?)
+}
+
+pub(crate) fn coordinator_set(conn: &Connection, id: &str, state: CoordinatorState) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET coordinator = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, state.as_str(), time::now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Sessions whose coordinator was running (to resume after a restart).
+pub(crate) fn coordinators_running(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM sessions WHERE coordinator = 'running' AND state = 'active'")?;
+    let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
 }

@@ -10,7 +10,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
-use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
+use baton_core::api::{AgentApprove, AgentMessage, ContextText, DaemonHealth, ObjectiveState, WorktreesGc, WorktreesUsage};
+use baton_core::artifact::{Artifact, ArtifactHit};
+use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
+use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::events::EngineEvent;
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
@@ -153,6 +156,86 @@ impl DaemonClient {
 
     pub fn task_complete(&self, id: &str, req: &TaskComplete) -> Result<Task, DaemonError> {
         self.call("POST", &format!("/api/tasks/{}/complete", path_segment(id)), Some(req))
+    }
+
+    pub fn task_retry(&self, id: &str) -> Result<Task, DaemonError> {
+        self.call("POST", &format!("/api/tasks/{}/retry", path_segment(id)), None::<&()>)
+    }
+
+    /// Starts or resumes the session's coordinator.
+    pub fn coordinator_start(&self, session: &str) -> Result<CoordinatorStatus, DaemonError> {
+        self.call("POST", &format!("/api/sessions/{}/run", path_segment(session)), None::<&()>)
+    }
+
+    pub fn coordinator_stop(&self, session: &str) -> Result<CoordinatorStatus, DaemonError> {
+        self.call("POST", &format!("/api/sessions/{}/pause", path_segment(session)), None::<&()>)
+    }
+
+    pub fn coordinator_status(&self, session: &str) -> Result<CoordinatorStatus, DaemonError> {
+        self.call("GET", &format!("/api/sessions/{}/coordinator", path_segment(session)), None::<&()>)
+    }
+
+    pub fn coordinator_cycles(&self, session: &str, limit: usize) -> Result<Vec<Cycle>, DaemonError> {
+        self.call("GET", &format!("/api/sessions/{}/cycles?limit={limit}", path_segment(session)), None::<&()>)
+    }
+
+    pub fn session_status(&self, session: &str) -> Result<SessionStatus, DaemonError> {
+        self.call("GET", &format!("/api/sessions/{}/status", path_segment(session)), None::<&()>)
+    }
+
+    pub fn objective_add(&self, session: &str, text: &str) -> Result<Objective, DaemonError> {
+        let body = ContextText { text: text.into() };
+        self.call("POST", &format!("/api/sessions/{}/objectives", path_segment(session)), Some(&body))
+    }
+
+    pub fn objective_set(&self, session: &str, id: &str, state: &str) -> Result<Objective, DaemonError> {
+        let body = ObjectiveState { state: state.into() };
+        let path = format!("/api/sessions/{}/objectives/{}", path_segment(session), path_segment(id));
+        self.call("POST", &path, Some(&body))
+    }
+
+    pub fn insight_add(&self, session: &str, text: &str) -> Result<Insight, DaemonError> {
+        let body = ContextText { text: text.into() };
+        self.call("POST", &format!("/api/sessions/{}/insights", path_segment(session)), Some(&body))
+    }
+
+    pub fn decision_add(&self, session: &str, question: &str) -> Result<Decision, DaemonError> {
+        let body = ContextText { text: question.into() };
+        self.call("POST", &format!("/api/sessions/{}/decisions", path_segment(session)), Some(&body))
+    }
+
+    pub fn decision_decide(&self, session: &str, id: &str, answer: &str) -> Result<Decision, DaemonError> {
+        let body = ContextText { text: answer.into() };
+        let path = format!("/api/sessions/{}/decisions/{}/answer", path_segment(session), path_segment(id));
+        self.call("POST", &path, Some(&body))
+    }
+
+    pub fn context_export(&self, session: &str) -> Result<ContextDoc, DaemonError> {
+        self.call("GET", &format!("/api/sessions/{}/context", path_segment(session)), None::<&()>)
+    }
+
+    pub fn context_import(&self, req: &ContextImport) -> Result<Session, DaemonError> {
+        self.call("POST", "/api/context/import", Some(req))
+    }
+
+    pub fn artifact_list(&self, session: &str, task: Option<&str>) -> Result<Vec<Artifact>, DaemonError> {
+        let mut path = format!("/api/artifacts?session={}", path_segment(session));
+        if let Some(t) = task {
+            path.push_str(&format!("&task={}", path_segment(t)));
+        }
+        self.call("GET", &path, None::<&()>)
+    }
+
+    pub fn artifact_get(&self, id: &str) -> Result<Artifact, DaemonError> {
+        self.call("GET", &format!("/api/artifacts/{}", path_segment(id)), None::<&()>)
+    }
+
+    pub fn artifact_search(&self, query: &str, session: Option<&str>) -> Result<Vec<ArtifactHit>, DaemonError> {
+        let mut path = format!("/api/artifacts/search?q={}", path_segment(query));
+        if let Some(s) = session {
+            path.push_str(&format!("&session={}", path_segment(s)));
+        }
+        self.call("GET", &path, None::<&()>)
     }
 
     pub fn worktrees_usage(&self) -> Result<WorktreesUsage, DaemonError> {

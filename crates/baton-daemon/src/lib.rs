@@ -4,6 +4,7 @@
 //! guarded by a token. The [`client`] module is how every shell finds, starts and calls it.
 
 pub mod client;
+mod coordination;
 pub mod daemon_file;
 mod error;
 pub mod run;

@@ -38,7 +38,7 @@ pub(crate) struct ServerState {
     pub shutdown: watch::Sender<bool>,
 }
 
-type Shared = Arc<ServerState>;
+pub(crate) type Shared = Arc<ServerState>;
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
@@ -66,13 +66,14 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/agents/{id}/stop", post(agent_stop))
         .route("/api/events", get(events))
         .route("/api/daemon/stop", post(daemon_stop))
+        .merge(crate::coordination::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
 
 /// An [`ApiError`] as an HTTP response with the status its code implies.
-struct Failure(ApiError);
+pub(crate) struct Failure(ApiError);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -107,10 +108,10 @@ impl From<baton_core::Error> for Failure {
     }
 }
 
-type Answer<T> = Result<Json<T>, Failure>;
+pub(crate) type Answer<T> = Result<Json<T>, Failure>;
 
 /// Runs a blocking engine call off the async runtime.
-async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, Failure>
+pub(crate) async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, Failure>
 where
     T: Send + 'static,
     F: FnOnce(&Engine) -> baton_core::Result<T> + Send + 'static,
@@ -123,7 +124,7 @@ where
 }
 
 /// Bodies are parsed here rather than by axum's extractor so a bad body gets our `{code, message}`.
-fn body_parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
+pub(crate) fn body_parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
     serde_json::from_slice(body)
         .map_err(|e| Failure(ApiError::new(ErrorCode::InvalidInput, format!("the request body is not valid: {e}"))))
 }

@@ -49,4 +49,12 @@ pending: Array<PermissionRequest>,
 /**
  * The agent's own worktree and branch; `None` when it works in a folder it was given.
  */
-worktree: AgentWorktree | null, };
+worktree: AgentWorktree | null, 
+/**
+ * The task it works (or last worked) on, when the coordinator gave it one.
+ */
+taskId: string | null, 
+/**
+ * The task's role (`architect`, `reviewer`...): idle agents take new work of their role.
+ */
+role: string | null, };

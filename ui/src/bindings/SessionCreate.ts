@@ -11,4 +11,8 @@ repo: string,
 /**
  * Defaults to the repository's folder name (made unique).
  */
-name: string | null, };
+name: string | null, 
+/**
+ * The session (id or name) whose agent makes this one.
+ */
+parent: string | null, };

@@ -25,6 +25,18 @@ outcome: string | null,
  */
 reason: string | null, attempts: number, 
 /**
+ * The task whose work this one reviews (its id): a verdict requesting changes sends it back.
+ */
+reviews: string | null, 
+/**
+ * How many rounds of review at most (for a reviewing task).
+ */
+maxRounds: number, 
+/**
+ * Review rounds so far (for a reviewing task).
+ */
+rounds: number, 
+/**
  * RFC 3339.
  */
 createdAt: string, updatedAt: string, };

@@ -16,4 +16,12 @@ name: string | null, role: string | null, cli: CliKind | null, model: string | n
 /**
  * Tasks (id or name) it runs after; several make it converge.
  */
-after: Array<string>, ifSucceeded: Array<string>, ifFailed: Array<string>, };
+after: Array<string>, ifSucceeded: Array<string>, ifFailed: Array<string>, 
+/**
+ * A task (id or name) whose work this one reviews; it must also be among `after`.
+ */
+reviews: string | null, 
+/**
+ * How many review rounds at most [default: 3].
+ */
+maxRounds: number | null, };

@@ -1,4 +1,5 @@
 pub mod agent;
+pub mod coordinate;
 pub mod daemon;
 pub mod session;
 pub mod task;

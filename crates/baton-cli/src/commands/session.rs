@@ -15,6 +15,9 @@ pub enum SessionCommand {
         /// A name for the session [default: the repository's folder name]
         #[arg(long)]
         name: Option<String>,
+        /// The session whose agent makes this one [default: $BATON_SESSION, set for agents]
+        #[arg(long, env = "BATON_SESSION")]
+        parent: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -49,16 +52,31 @@ pub enum SessionCommand {
         /// empty for none
         #[arg(long)]
         setup_command: Option<String>,
+        /// How many tasks the coordinator runs at once [default: 3]
+        #[arg(long)]
+        max_agents: Option<u32>,
+        /// The CLI of tasks whose role names none [default: claude]
+        #[arg(long, value_enum)]
+        default_cli: Option<super::agent::Cli>,
+        /// Merge a reviewed branch once its reviewer approves (otherwise the user merges)
+        #[arg(long)]
+        auto_merge: Option<bool>,
+        /// Seconds between the coordinator's cycles [default: 3]
+        #[arg(long)]
+        cycle_secs: Option<u32>,
+        /// A running agent silent this many seconds is stalled [default: 300]
+        #[arg(long)]
+        stall_secs: Option<u32>,
     },
 }
 
 pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
     let client = super::client(home)?;
     match cmd {
-        SessionCommand::New { repo, name, json } => {
+        SessionCommand::New { repo, name, parent, json } => {
             // Relative paths are relative to where the user typed the command, not to the daemon.
             let repo = std::path::absolute(&repo).map(|p| p.to_string_lossy().into_owned()).unwrap_or(repo);
-            let session = client.session_create(&SessionCreate { repo, name })?;
+            let session = client.session_create(&SessionCreate { repo, name, parent })?;
             if json {
                 output::json(&session);
             } else {
@@ -115,14 +133,34 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 println!("cost:        {estimate}${cost:.4} ({tokens_in} tokens in, {tokens_out} out)");
             }
         }
-        SessionCommand::Set { id, branch_pattern, setup_command } => {
-            let update = SessionUpdate { branch_pattern, setup_command, ..Default::default() };
+        SessionCommand::Set {
+            id,
+            branch_pattern,
+            setup_command,
+            max_agents,
+            default_cli,
+            auto_merge,
+            cycle_secs,
+            stall_secs,
+        } => {
+            let update = SessionUpdate {
+                branch_pattern,
+                setup_command,
+                max_agents,
+                default_cli: default_cli.map(Into::into),
+                auto_merge,
+                cycle_secs,
+                stall_secs,
+                ..Default::default()
+            };
             let s = client.session_update(&id, &update)?;
-            println!(
-                "branch pattern: {}",
-                s.settings.branch_pattern.as_deref().unwrap_or("baton/{session}/{agent} (default)")
-            );
-            println!("setup command:  {}", s.settings.setup_command.as_deref().unwrap_or("(none)"));
+            let st = &s.settings;
+            println!("branch pattern: {}", st.branch_pattern.as_deref().unwrap_or("baton/{session}/{agent} (default)"));
+            println!("setup command:  {}", st.setup_command.as_deref().unwrap_or("(none)"));
+            println!("max agents:     {}", st.max_agents());
+            println!("default CLI:    {}", st.default_cli().as_str());
+            println!("auto-merge:     {}", if st.auto_merge { "yes" } else { "no" });
+            println!("cycle:          {} s; stalled after {} s", st.cycle().as_secs(), st.stall().as_secs());
         }
         SessionCommand::Rename { id, name } => {
             let s = client

@@ -20,6 +20,8 @@ pub enum TaskCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Start a blocked or failed task again (its previous agent resumes when it can)
+    Retry { task: String },
 }
 
 #[derive(Args)]
@@ -50,6 +52,12 @@ pub struct AddArgs {
     /// Run only if this task fails
     #[arg(long = "if-failed", value_name = "TASK")]
     if_failed: Vec<String>,
+    /// Review this task's work (it must also be an --after): a verdict asking for changes sends it back
+    #[arg(long, value_name = "TASK")]
+    reviews: Option<String>,
+    /// At most this many review rounds [default: 3]
+    #[arg(long)]
+    max_rounds: Option<u32>,
     #[arg(long)]
     json: bool,
 }
@@ -75,6 +83,8 @@ pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
                 after: a.after,
                 if_succeeded: a.if_succeeded,
                 if_failed: a.if_failed,
+                reviews: a.reviews,
+                max_rounds: a.max_rounds,
             })?;
             if a.json {
                 output::json(&task);
@@ -82,6 +92,7 @@ pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
                 println!("{}", task.id);
             }
         }
+        TaskCommand::Retry { task } => super::coordinate::retry(home, &task)?,
         TaskCommand::List { session, json } => {
             let tasks = client.task_list(&session)?;
             if json {

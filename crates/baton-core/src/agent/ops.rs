@@ -20,6 +20,20 @@ impl Engine {
     /// Starts an agent: records it, then starts its CLI in its directory. Returns at once; the
     /// agent works on in the daemon.
     pub fn agent_spawn(&self, req: &AgentSpawn) -> Result<Agent> {
+        self.agent_spawn_with(req, None)
+    }
+
+    /// Starts an agent for a coordinator's task, with the task's context files in its worktree.
+    pub(crate) fn agent_spawn_for_task(
+        &self,
+        req: &AgentSpawn,
+        task: &crate::task::Task,
+        files: &[(String, String)],
+    ) -> Result<Agent> {
+        self.agent_spawn_with(req, Some((task, files)))
+    }
+
+    fn agent_spawn_with(&self, req: &AgentSpawn, for_task: Option<(&crate::task::Task, &[(String, String)])>) -> Result<Agent> {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let session = self.session_get(&req.session)?;
         if session.state == SessionState::Archived {
@@ -78,6 +92,12 @@ impl Engine {
                 Some(wt) => record::agent_worktree_set(&conn, &agent.id, wt).map(|()| agent),
                 None => Ok(agent),
             })
+            .and_then(|agent| match for_task {
+                Some((task, _)) => {
+                    record::agent_task_set(&conn, &agent.id, &task.id, task.role.as_deref()).map(|()| agent)
+                }
+                None => Ok(agent),
+            })
         };
         let agent = match inserted {
             Ok(agent) => self.agent_get(&agent.id)?,
@@ -91,6 +111,12 @@ impl Engine {
             }
         };
         self.inner.agent_publish(&agent.id);
+        if let Some((_, files)) = for_task
+            && let Err(message) = crate::coordinator::handoff::files_write(&cwd, files)
+        {
+            self.runtime_slot(&agent)?;
+            self.note_blocking(&agent.id, &Note::Notice { message });
+        }
         if let Some(wt) = &worktree {
             self.runtime_slot(&agent)?;
             self.worktree_notes(&agent, wt);
@@ -266,9 +292,10 @@ impl Engine {
     /// stopped (not failed): a message resumes their CLI's own session. A daemon that was
     /// killed may not have written its last batch of the event index: it is filled in from
     /// their logs, which had every line before it was parsed.
-    pub(crate) fn agents_reconcile(&self) -> Result<()> {
+    pub(crate) fn agents_reconcile(&self) -> Result<Vec<String>> {
         let orphaned = record::agents_orphaned(&self.inner.store.conn())?;
-        for id in orphaned {
+        for id in &orphaned {
+            let id = id.as_str();
             let agent = self.agent_get(&id)?;
             let queued = super::log::log_walk(agent.cli, Path::new(&agent.log_path), |r| {
                 if r.event.is_indexed() {
@@ -286,9 +313,9 @@ impl Engine {
             if let Err(e) = queued {
                 tracing::warn!(agent = %agent.id, "cannot read the agent's log to repair its index: {e}");
             }
-            record::agent_state_set(&self.inner.store.conn(), &id, AgentState::Stopped, None, None)?;
+            record::agent_state_set(&self.inner.store.conn(), id, AgentState::Stopped, None, None)?;
         }
-        Ok(())
+        Ok(orphaned)
     }
 
     pub(crate) fn settings(&self) -> Result<Settings> {
@@ -395,6 +422,12 @@ impl Engine {
             cli_settings.map(|s| s.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
         env.push(("BATON_SESSION".into(), agent.session_id.clone()));
         env.push(("BATON_AGENT".into(), agent.id.clone()));
+        if let Some(task) = &agent.task_id {
+            env.push(("BATON_TASK".into(), task.clone()));
+        }
+        if let Some(parent) = self.session_get(&agent.session_id)?.parent_session_id {
+            env.push(("BATON_PARENT_SESSION".into(), parent));
+        }
         if let Some(url) = self.inner.api_url.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             env.push(("BATON_API".into(), url));
         }
@@ -443,7 +476,7 @@ impl Engine {
 
     /// Ends the agent's live process, if any: closes its stdin (a CLI reading its conversation
     /// there finishes its turn and exits), then stops it if it does not exit in time.
-    fn process_end(&self, id: &str) {
+    pub(crate) fn process_end(&self, id: &str) {
         let live =
             self.inner.agents().get(id).and_then(|s| s.live.as_ref().map(|l| (l.control.clone(), l.done.clone())));
         if let Some((control, done)) = live {

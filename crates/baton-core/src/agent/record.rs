@@ -48,6 +48,10 @@ pub struct Agent {
     pub pending: Vec<PermissionRequest>,
     /// The agent's own worktree and branch; `None` when it works in a folder it was given.
     pub worktree: Option<AgentWorktree>,
+    /// The task it works (or last worked) on, when the coordinator gave it one.
+    pub task_id: Option<String>,
+    /// The task's role (`architect`, `reviewer`...): idle agents take new work of their role.
+    pub role: Option<String>,
 }
 
 /// Where an agent works in git: its worktree, its branch, what the branch started from, and its
@@ -212,7 +216,7 @@ impl AgentError {
 const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, prompt, cli_session_id, pid, exit_code, \
      allowed_tools, turns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, \
      cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
-     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at";
+     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -264,7 +268,18 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
             }),
             _ => None,
         },
+        task_id: row.get(33)?,
+        role: row.get(34)?,
     })
+}
+
+/// Gives the agent a task (and the task's role).
+pub(crate) fn agent_task_set(conn: &Connection, id: &str, task_id: &str, role: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET task_id = ?2, role = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, task_id, role, time::now_ms()],
+    )?;
+    Ok(())
 }
 
 /// What is known of an agent before its process starts.

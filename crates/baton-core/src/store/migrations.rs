@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "0003_events_index_lean", include_str!("../../../../migrations/0003_events_index_lean.sql")),
     (4, "0004_agent_worktrees", include_str!("../../../../migrations/0004_agent_worktrees.sql")),
     (5, "0005_tasks_states", include_str!("../../../../migrations/0005_tasks_states.sql")),
+    (6, "0006_coordinator", include_str!("../../../../migrations/0006_coordinator.sql")),
 ];
 
 /// The schema version this build writes.

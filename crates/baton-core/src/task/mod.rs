@@ -127,6 +127,12 @@ pub struct Task {
     /// Why it is blocked or cancelled.
     pub reason: Option<String>,
     pub attempts: u32,
+    /// The task whose work this one reviews (its id): a verdict requesting changes sends it back.
+    pub reviews: Option<String>,
+    /// How many rounds of review at most (for a reviewing task).
+    pub max_rounds: u32,
+    /// Review rounds so far (for a reviewing task).
+    pub rounds: u32,
     /// RFC 3339.
     pub created_at: String,
     pub updated_at: String,
@@ -156,6 +162,12 @@ pub struct TaskCreate {
     pub if_succeeded: Vec<String>,
     #[serde(default)]
     pub if_failed: Vec<String>,
+    /// A task (id or name) whose work this one reviews; it must also be among `after`.
+    #[serde(default)]
+    pub reviews: Option<String>,
+    /// How many review rounds at most [default: 3].
+    #[serde(default)]
+    pub max_rounds: Option<u32>,
 }
 
 /// `POST /api/tasks/{id}/complete`: how a task ended.
@@ -167,6 +179,14 @@ pub struct TaskComplete {
     /// What came of it.
     #[serde(default)]
     pub outcome: Option<String>,
+}
+
+/// What the coordinator records when a task moves (absent: unchanged).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct TaskFields<'a> {
+    pub summary: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub reason: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,7 +212,7 @@ impl TaskError {
 }
 
 const COLUMNS: &str = "id, session_id, name, title, prompt, role, cli, model, state, agent_id, summary, outcome, \
-     reason, attempts, created_at, updated_at";
+     reason, attempts, created_at, updated_at, reviews, max_rounds, rounds";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -213,6 +233,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         attempts: row.get::<_, i64>(13)?.clamp(0, u32::MAX as i64) as u32,
         created_at: time::ms_to_rfc3339(row.get(14)?),
         updated_at: time::ms_to_rfc3339(row.get(15)?),
+        reviews: row.get(16)?,
+        max_rounds: row.get::<_, i64>(17)?.clamp(1, u32::MAX as i64) as u32,
+        rounds: row.get::<_, i64>(18)?.clamp(0, u32::MAX as i64) as u32,
     })
 }
 
@@ -325,11 +348,30 @@ impl Engine {
                 deps.push((dep.id, kind));
             }
         }
+        let reviews = match req.reviews.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => {
+                let reviewed = task_get(&tx, Some(&session.id), r)
+                    .ok()
+                    .filter(|t| t.session_id == session.id)
+                    .ok_or_else(|| TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: r.into() }))?;
+                if !deps.iter().any(|(id, kind)| *id == reviewed.id && *kind == DepKind::After) {
+                    return Err(TaskError::Invalid(format!(
+                        "{name} reviews {r} but does not run after it; add {r} to its `after` dependencies"
+                    ))
+                    .into());
+                }
+                Some(reviewed.id)
+            }
+        };
+        if req.max_rounds == Some(0) {
+            return Err(TaskError::Invalid("max rounds must be at least 1".into()).into());
+        }
         let id = ids::new_id("tsk");
         let now = time::now_ms();
         tx.execute(
-            "INSERT INTO tasks (id, session_id, name, title, prompt, role, cli, model, state, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
+            "INSERT INTO tasks (id, session_id, name, title, prompt, role, cli, model, state, created_at, updated_at, \
+             reviews, max_rounds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?10, ?11)",
             params![
                 id,
                 session.id,
@@ -339,7 +381,9 @@ impl Engine {
                 req.role,
                 req.cli.map(CliKind::as_str),
                 req.model,
-                now
+                now,
+                reviews,
+                req.max_rounds.unwrap_or(3)
             ],
         )?;
         for (dep, kind) in &deps {
@@ -408,7 +452,12 @@ impl Engine {
                     .iter()
                     .filter_map(|d| {
                         let dep = tasks.iter().find(|x| x.id == d.task_id)?;
-                        Some(dep_status(d.kind, &dep.name, dep.state))
+                        // Work in review is done for its reviewer; the others wait for approval.
+                        let state = match dep.state {
+                            TaskState::Review if t.reviews.as_deref() == Some(dep.id.as_str()) => TaskState::Done,
+                            s => s,
+                        };
+                        Some(dep_status(d.kind, &dep.name, state))
                     })
                     .collect();
                 if let Some((state, reason)) = pending_next(&statuses) {
@@ -428,6 +477,59 @@ impl Engine {
             self.inner.events.publish(EngineEvent::TaskUpdated { task: t.clone() });
         }
         Ok(tasks)
+    }
+
+    /// Starts a blocked or failed task again (the recovery action): it becomes ready and the
+    /// coordinator gives it to an agent, its previous one when that agent can resume.
+    pub fn task_retry(&self, id_or_name: &str) -> Result<Task> {
+        let task = self.task_get(id_or_name)?;
+        if !matches!(task.state, TaskState::Blocked | TaskState::Failed) {
+            return Err(TaskError::Invalid(format!(
+                "task {} is {}; only a blocked or failed task is retried",
+                task.name,
+                task.state.as_str()
+            ))
+            .into());
+        }
+        {
+            let conn = self.inner.store.conn();
+            state_set(&conn, &task.id, TaskState::Ready, None)?;
+            conn.execute("UPDATE tasks SET reasks = 0, ended_at = NULL WHERE id = ?1", [&task.id])?;
+        }
+        self.task_publish(&task.id);
+        self.task_get(&task.id)
+    }
+
+    /// Moves a task to `state` with what came of it (the coordinator's bookkeeping; users use
+    /// `task_complete`), then its dependants along.
+    pub(crate) fn task_set(&self, id: &str, state: TaskState, fields: TaskFields<'_>) -> Result<()> {
+        {
+            let conn = self.inner.store.conn();
+            state_set(&conn, id, state, fields.reason)?;
+            conn.execute(
+                "UPDATE tasks SET summary = COALESCE(?2, summary), outcome = COALESCE(?3, outcome) WHERE id = ?1",
+                params![id, fields.summary, fields.outcome],
+            )?;
+        }
+        self.task_publish(id);
+        let session: String =
+            self.inner.store.conn().query_row("SELECT session_id FROM tasks WHERE id = ?1", [id], |r| r.get(0))?;
+        self.tasks_advance(&session)?;
+        Ok(())
+    }
+
+    /// Records that `agent_id` works on the task from now, its turn count now being `turns`.
+    pub(crate) fn task_assign(&self, id: &str, agent_id: &str, turns: u32, new_attempt: bool) -> Result<()> {
+        {
+            let conn = self.inner.store.conn();
+            conn.execute(
+                "UPDATE tasks SET state = 'running', reason = NULL, agent_id = ?2, agent_turns = ?3, \
+                 attempts = attempts + ?4, started_at = COALESCE(started_at, ?5), updated_at = ?5 WHERE id = ?1",
+                params![id, agent_id, turns, new_attempt as i64, time::now_ms()],
+            )?;
+        }
+        self.task_publish(id);
+        Ok(())
     }
 
     fn task_publish(&self, id: &str) {

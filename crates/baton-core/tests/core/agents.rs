@@ -14,7 +14,7 @@ fn the_event_index_holds_what_is_looked_up_and_text_stays_in_the_log() {
     let _enter = runtime.enter();
     let engine = Engine::open(BatonHome::at(tmp.path().join("home"))).unwrap();
     let repo = repo_new(tmp.path(), "r");
-    let session = engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None }).unwrap();
+    let session = engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
     let agent = engine
         .agent_spawn(&AgentSpawn {
             session: session.id,
@@ -65,7 +65,7 @@ fn a_restart_after_a_crash_repairs_the_index_from_the_log_and_stops_orphans() {
     let repo = repo_new(tmp.path(), "r");
     let session = {
         let engine = Engine::open(home.clone()).unwrap();
-        engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None }).unwrap()
+        engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap()
     };
     // What a daemon killed mid-run leaves: an agent recorded as running, its log complete,
     // and none of its index rows written yet.

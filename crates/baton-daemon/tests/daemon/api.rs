@@ -48,19 +48,19 @@ fn sessions_over_the_api_with_coded_errors() {
     let repo = repo_new(d.tmp.path(), "r");
     let s = d
         .client
-        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("one".into()) })
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("one".into()), parent: None })
         .unwrap();
     assert_eq!(d.client.session_list().unwrap(), vec![s.clone()]);
     assert_eq!(d.client.session_get("one").unwrap(), s);
 
     let err = d
         .client
-        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("one".into()) })
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("one".into()), parent: None })
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::DuplicateName);
     let err = d
         .client
-        .session_create(&SessionCreate { repo: d.tmp.path().to_string_lossy().into(), name: None })
+        .session_create(&SessionCreate { repo: d.tmp.path().to_string_lossy().into(), name: None, parent: None })
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotAGitRepo);
     let err = d.client.session_get("missing").unwrap_err();
@@ -97,7 +97,7 @@ fn events_stream_batches_of_engine_events() {
     let mut lines = BufReader::new(res.into_body().into_reader()).lines();
 
     let repo = repo_new(d.tmp.path(), "r");
-    let s = d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None }).unwrap();
+    let s = d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
 
     let mut event_name = None;
     let data = loop {

@@ -28,7 +28,7 @@ fn session(d: &TestDaemon) -> (String, std::path::PathBuf) {
     let repo = repo_new(d.tmp.path(), "repo");
     let id = d
         .client
-        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()) })
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
         .unwrap()
         .id;
     (id, repo.canonicalize().unwrap())

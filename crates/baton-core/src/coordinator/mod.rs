@@ -1,0 +1,319 @@
+//! The coordinator: a loop per session (`baton run`) that is never passive. Each cycle looks at
+//! every agent and task, ends tasks whose agent finished its turn (storing artifacts, handling
+//! reviews), starts ready tasks within the session's concurrency limit, marks idle, stalled and
+//! waiting agents, and checks the completion criteria. Cycles run every few seconds and at once
+//! when an agent or task of the session changes; each is counted and stored with what it did.
+//! A running coordinator is recorded in the session, so a daemon restart resumes it.
+
+mod cycle;
+pub mod handoff;
+pub mod verdict;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, watch};
+use ts_rs::TS;
+
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::events::EngineEvent;
+use crate::session::{self, CoordinatorState};
+use crate::time;
+
+/// What one cycle saw and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CycleSummary {
+    /// Tasks given to an agent (names).
+    pub started: Vec<String>,
+    /// Tasks whose agent finished its turn: done, failed or in review.
+    pub finished: Vec<String>,
+    /// Tasks sent back to their agent by a review.
+    pub sent_back: Vec<String>,
+    /// Tasks blocked this cycle.
+    pub blocked: Vec<String>,
+    /// Agents working on a turn.
+    pub running: Vec<String>,
+    /// Agents with no work (their task ended).
+    pub idle: Vec<String>,
+    /// Agents running but silent longer than the session's stall time.
+    pub stalled: Vec<String>,
+    /// Agents waiting for the user (a tool to approve).
+    pub waiting: Vec<String>,
+    /// Other things worth knowing (a failed merge, a context file not written...).
+    pub notes: Vec<String>,
+    pub criteria: Criteria,
+}
+
+/// The completion criteria: the session's work is over when all hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Criteria {
+    /// Every task is done or cancelled.
+    pub tasks_ended: bool,
+    /// Every finished task's output was parsed (no verdict still awaited or malformed).
+    pub outputs_parsed: bool,
+    /// No task blocked, no agent waiting for the user, no decision pending.
+    pub no_blockers: bool,
+    /// No ready task while the coordinator could start it.
+    pub no_idle_with_work: bool,
+    /// All of the above, with at least one task.
+    pub complete: bool,
+    /// What keeps each unmet criterion from holding, for the user.
+    pub unmet: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Cycle {
+    #[ts(type = "number")]
+    pub n: u64,
+    /// RFC 3339.
+    pub started_at: String,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    pub summary: CycleSummary,
+}
+
+/// A session's coordinator at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CoordinatorStatus {
+    pub session_id: String,
+    pub state: CoordinatorState,
+    /// Cycles run so far.
+    #[ts(type = "number")]
+    pub cycles: u64,
+    pub last: Option<Cycle>,
+}
+
+/// The daemon's running loops and what they remember between cycles.
+#[derive(Default)]
+pub(crate) struct Coordinators {
+    /// Per session: the loop's stop signal.
+    loops: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// Agents whose process ended with the previous daemon: their task resumes.
+    pub orphaned: Mutex<HashSet<String>>,
+    /// Agents already noted as stalled (noted once until they speak again).
+    stalled: Mutex<HashSet<String>>,
+    /// One cycle at a time.
+    cycle: Mutex<()>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Engine {
+    /// Starts (or resumes) the session's coordinator; it runs until its criteria hold or it is
+    /// stopped, across daemon restarts.
+    pub fn coordinator_start(&self, session: &str) -> Result<CoordinatorStatus> {
+        let session = self.session_get(session)?;
+        if session.state == session::SessionState::Archived {
+            return Err(crate::task::TaskError::Invalid(format!(
+                "session {} is archived; unarchive it first",
+                session.name
+            ))
+            .into());
+        }
+        session::coordinator_set(&self.inner.store.conn(), &session.id, CoordinatorState::Running)?;
+        self.session_publish(&session.id);
+        self.loop_spawn(&session.id);
+        self.coordinator_status(&session.id)
+    }
+
+    /// Stops the session's coordinator: running agents go on, ready tasks wait.
+    pub fn coordinator_stop(&self, session: &str) -> Result<CoordinatorStatus> {
+        let session = self.session_get(session)?;
+        session::coordinator_set(&self.inner.store.conn(), &session.id, CoordinatorState::Off)?;
+        if let Some(stop) = locked(&self.inner.coordinators.loops).remove(&session.id) {
+            let _ = stop.send(true);
+        }
+        self.session_publish(&session.id);
+        self.coordinator_status(&session.id)
+    }
+
+    pub fn coordinator_status(&self, session: &str) -> Result<CoordinatorStatus> {
+        let session = self.session_get(session)?;
+        let cycles = self.coordinator_cycles(&session.id, 1)?;
+        let count: i64 = self.inner.store.conn().query_row(
+            "SELECT COALESCE(MAX(n), 0) FROM monitor_cycles WHERE session_id = ?1",
+            [&session.id],
+            |r| r.get(0),
+        )?;
+        Ok(CoordinatorStatus {
+            session_id: session.id,
+            state: session.coordinator,
+            cycles: count.max(0) as u64,
+            last: cycles.into_iter().next(),
+        })
+    }
+
+    /// The session's last `limit` cycles, newest first.
+    pub fn coordinator_cycles(&self, session: &str, limit: usize) -> Result<Vec<Cycle>> {
+        let session = self.session_get(session)?;
+        let conn = self.inner.store.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT n, started_at, duration_ms, summary FROM monitor_cycles WHERE session_id = ?1 \
+             ORDER BY n DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![session.id, limit as i64], |r| {
+                Ok(Cycle {
+                    n: r.get::<_, i64>(0)?.max(0) as u64,
+                    started_at: time::ms_to_rfc3339(r.get(1)?),
+                    duration_ms: r.get::<_, i64>(2)?.max(0) as u64,
+                    summary: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Runs one cycle of the session's coordinator now and stores it.
+    pub fn coordinator_cycle(&self, session: &str) -> Result<Cycle> {
+        let session = self.session_get(session)?;
+        let _one = locked(&self.inner.coordinators.cycle);
+        let started = time::now_ms();
+        let clock = std::time::Instant::now();
+        let summary = self.cycle_run(&session)?;
+        let duration_ms = clock.elapsed().as_millis() as u64;
+        let n: i64 = {
+            let conn = self.inner.store.conn();
+            let last: Option<i64> = conn
+                .query_row("SELECT MAX(n) FROM monitor_cycles WHERE session_id = ?1", [&session.id], |r| r.get(0))
+                .optional()?
+                .flatten();
+            let n = last.unwrap_or(0) + 1;
+            conn.execute(
+                "INSERT INTO monitor_cycles (session_id, n, started_at, duration_ms, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    session.id,
+                    n,
+                    started,
+                    duration_ms as i64,
+                    serde_json::to_string(&summary).unwrap_or_else(|_| "{}".into())
+                ],
+            )?;
+            n
+        };
+        let cycle = Cycle { n: n as u64, started_at: time::ms_to_rfc3339(started), duration_ms, summary };
+        self.inner
+            .events
+            .publish(EngineEvent::CoordinatorCycle { session_id: session.id.clone(), cycle: cycle.clone() });
+        Ok(cycle)
+    }
+
+    /// After a daemon restart: resumes the loops that were running, and remembers the agents
+    /// whose process ended with the old daemon (their tasks resume on them).
+    pub(crate) fn coordinators_resume(&self, orphaned: Vec<String>) -> Result<()> {
+        locked(&self.inner.coordinators.orphaned).extend(orphaned);
+        if self.inner.runtime.is_none() {
+            return Ok(());
+        }
+        for id in session::coordinators_running(&self.inner.store.conn())? {
+            self.loop_spawn(&id);
+        }
+        Ok(())
+    }
+
+    fn session_publish(&self, id: &str) {
+        if let Ok(session) = self.session_get(id) {
+            self.inner.events.publish(EngineEvent::SessionUpdated { session });
+        }
+    }
+
+    fn loop_spawn(&self, session_id: &str) {
+        let Some(handle) = self.inner.runtime.clone() else { return };
+        let mut loops = locked(&self.inner.coordinators.loops);
+        if loops.get(session_id).is_some_and(|tx| !tx.is_closed()) {
+            return; // already running
+        }
+        let (tx, rx) = watch::channel(false);
+        loops.insert(session_id.to_owned(), tx);
+        let engine = self.clone();
+        let id = session_id.to_owned();
+        handle.spawn(async move { engine.loop_run(id, rx).await });
+    }
+
+    async fn loop_run(self, session_id: String, mut stop: watch::Receiver<bool>) {
+        // Subscribed before the first cycle: nothing that happens during it is missed.
+        let mut events = self.events().subscribe();
+        loop {
+            let engine = self.clone();
+            let id = session_id.clone();
+            let ran = tokio::task::spawn_blocking(move || {
+                let cycle = engine.coordinator_cycle(&id)?;
+                let every = engine.session_get(&id)?.settings.cycle();
+                Ok::<_, crate::Error>((cycle, every))
+            })
+            .await;
+            let every = match ran {
+                Ok(Ok((cycle, _))) if cycle.summary.criteria.complete => {
+                    let engine = self.clone();
+                    let id = session_id.clone();
+                    let _ = tokio::task::spawn_blocking(move || engine.coordinator_complete(&id)).await;
+                    break;
+                }
+                Ok(Ok((_, every))) => every,
+                Ok(Err(e)) if e.code() == crate::ErrorCode::NotFound && self.session_get(&session_id).is_err() => {
+                    break; // the session is gone
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(session = %session_id, "coordinator cycle failed: {e}");
+                    Duration::from_secs(3)
+                }
+                Err(e) => {
+                    tracing::error!(session = %session_id, "coordinator cycle panicked: {e}");
+                    Duration::from_secs(3)
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+                _ = wake(&mut events, &session_id) => {
+                    // A burst of changes (a turn's end updates the agent several times): one cycle.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+        let mut loops = locked(&self.inner.coordinators.loops);
+        if loops.get(&session_id).is_some_and(|tx| tx.subscribe().same_channel(&stop)) {
+            loops.remove(&session_id);
+        }
+    }
+
+    /// The criteria held: the coordinator is complete; idle agents' processes are ended (a
+    /// message resumes them).
+    fn coordinator_complete(&self, session_id: &str) -> Result<()> {
+        session::coordinator_set(&self.inner.store.conn(), session_id, CoordinatorState::Complete)?;
+        locked(&self.inner.coordinators.loops).remove(session_id);
+        self.session_publish(session_id);
+        for agent in self.agent_list(Some(session_id))? {
+            if agent.state == crate::agent::AgentState::Waiting {
+                self.process_end(&agent.id);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Resolves when an agent or task of the session changed (or events were missed).
+async fn wake(events: &mut broadcast::Receiver<EngineEvent>, session_id: &str) {
+    loop {
+        match events.recv().await {
+            Ok(EngineEvent::AgentUpdated { agent }) if agent.session_id == session_id => return,
+            Ok(EngineEvent::TaskUpdated { task }) if task.session_id == session_id => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
