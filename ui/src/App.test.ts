@@ -4,10 +4,11 @@ import App from "./App.svelte";
 import type { Session } from "./bindings/Session";
 import { BackendError, FakeBackend, type Backend } from "./lib/backend";
 import { router } from "./lib/route.svelte";
+import { settings } from "./views/fixtures";
 
 function session(id: string, name: string): Session {
   const at = "2026-11-01T09:00:00Z";
-  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", settings: { allowTools: [], branchPattern: null, setupCommand: null }, createdAt: at, updatedAt: at };
+  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", settings: settings(), parentSessionId: null, coordinator: "off", createdAt: at, updatedAt: at };
 }
 
 function rowNames(): (string | undefined)[] {

@@ -10,7 +10,7 @@ use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
 use crate::{ids, time};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactKind {
     /// The agent's final answer (markdown).
@@ -147,17 +147,16 @@ pub(crate) fn artifact_insert(conn: &Connection, new: &ArtifactNew<'_>) -> Resul
 
 /// A task's artifacts with their bodies, oldest first.
 pub(crate) fn artifacts_of_task(conn: &Connection, task_id: &str) -> Result<Vec<Artifact>> {
-    let mut stmt = conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM artifacts WHERE task_id = ?1 ORDER BY created_at, rowid"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM artifacts WHERE task_id = ?1 ORDER BY created_at, rowid"))?;
     let rows = stmt.query_map([task_id], |r| from_row(r, true))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// A session's artifacts with their bodies, oldest first (for export).
 pub(crate) fn artifacts_of_session(conn: &Connection, session_id: &str) -> Result<Vec<Artifact>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM artifacts WHERE session_id = ?1 ORDER BY created_at, rowid"
-    ))?;
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM artifacts WHERE session_id = ?1 ORDER BY created_at, rowid"))?;
     let rows = stmt.query_map([session_id], |r| from_row(r, true))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -195,7 +194,9 @@ impl Engine {
             "SELECT {COLUMNS} FROM artifacts WHERE session_id = ?1 AND (?2 IS NULL OR task_id = ?2) \
              ORDER BY created_at DESC, rowid DESC"
         ))?;
-        let rows = stmt.query_map(params![session.id, task_id], |r| from_row(r, false))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt
+            .query_map(params![session.id, task_id], |r| from_row(r, false))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 

@@ -257,7 +257,7 @@ impl Engine {
     pub fn objectives(&self, session_id: &str) -> Result<Vec<Objective>> {
         let conn = self.inner.store.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, text, state, created_at FROM objectives WHERE session_id = ?1 ORDER BY created_at, id",
+            "SELECT id, text, state, created_at FROM objectives WHERE session_id = ?1 ORDER BY created_at, rowid",
         )?;
         let rows = stmt
             .query_map([session_id], |r| {
@@ -274,8 +274,9 @@ impl Engine {
 
     pub fn insights(&self, session_id: &str) -> Result<Vec<Insight>> {
         let conn = self.inner.store.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT id, text, created_at FROM insights WHERE session_id = ?1 ORDER BY created_at, id")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, text, created_at FROM insights WHERE session_id = ?1 ORDER BY created_at, rowid",
+        )?;
         let rows = stmt
             .query_map([session_id], |r| {
                 Ok(Insight { id: r.get(0)?, text: r.get(1)?, created_at: time::ms_to_rfc3339(r.get(2)?) })
@@ -287,7 +288,7 @@ impl Engine {
     pub fn decisions(&self, session_id: &str) -> Result<Vec<Decision>> {
         let conn = self.inner.store.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, question, answer, state, created_at FROM decisions WHERE session_id = ?1 ORDER BY created_at, id",
+            "SELECT id, question, answer, state, created_at FROM decisions WHERE session_id = ?1 ORDER BY created_at, rowid",
         )?;
         let rows = stmt
             .query_map([session_id], |r| {
@@ -364,6 +365,9 @@ impl Engine {
                 reason: t.reason.clone(),
             })
             .collect();
+        // Each read on its own: a store guard held in the literal would block the next read.
+        let artifacts = artifacts_of_session(&self.inner.store.conn(), &session.id)?;
+        let cycles = self.coordinator_status(&session.id)?.cycles;
         Ok(ContextDoc {
             format: 1,
             exported_at: time::ms_to_rfc3339(time::now_ms()),
@@ -371,9 +375,9 @@ impl Engine {
             decisions: self.decisions(&session.id)?,
             insights: self.insights(&session.id)?,
             tasks: ctx_tasks,
-            artifacts: artifacts_of_session(&self.inner.store.conn(), &session.id)?,
+            artifacts,
             agents: briefs(&agents, &tasks),
-            cycles: self.coordinator_status(&session.id)?.cycles,
+            cycles,
             session: ContextSession {
                 name: session.name,
                 repo: session.repo,

@@ -121,8 +121,7 @@ impl Engine {
             Some(p) => Some(self.session_get(p)?.id),
             None => None,
         };
-        let session =
-            session::session_insert(&self.inner.store.conn(), &repo, req.name.as_deref(), parent.as_deref())?;
+        let session = session::session_insert(&self.inner.store.conn(), &repo, req.name.as_deref(), parent.as_deref())?;
         self.inner.events.publish(EngineEvent::SessionCreated { session: session.clone() });
         Ok(session)
     }

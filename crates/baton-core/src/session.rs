@@ -371,8 +371,7 @@ pub(crate) fn coordinator_set(conn: &Connection, id: &str, state: CoordinatorSta
 
 /// Sessions whose coordinator was running (to resume after a restart).
 pub(crate) fn coordinators_running(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id FROM sessions WHERE coordinator = 'running' AND state = 'active'")?;
+    let mut stmt = conn.prepare_cached("SELECT id FROM sessions WHERE coordinator = 'running' AND state = 'active'")?;
     let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
 }

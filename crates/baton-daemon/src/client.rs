@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
-use baton_core::api::{AgentApprove, AgentMessage, ContextText, DaemonHealth, ObjectiveState, WorktreesGc, WorktreesUsage};
+use baton_core::api::{
+    AgentApprove, AgentMessage, ContextText, DaemonHealth, ObjectiveState, WorktreesGc, WorktreesUsage,
+};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};

@@ -53,7 +53,11 @@ struct LimitQuery {
     limit: Option<usize>,
 }
 
-async fn cycles(State(state): State<Shared>, Path(id): Path<String>, Query(q): Query<LimitQuery>) -> Answer<Vec<Cycle>> {
+async fn cycles(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<LimitQuery>,
+) -> Answer<Vec<Cycle>> {
     let limit = q.limit.unwrap_or(50).min(10_000);
     Ok(Json(blocking(&state, move |e| e.coordinator_cycles(&id, limit)).await?))
 }

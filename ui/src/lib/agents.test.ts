@@ -130,6 +130,8 @@ describe("SessionAgents", () => {
       updatedAt,
       pending: [],
       worktree: null,
+      taskId: null,
+      role: null,
       ...overrides,
     };
   }

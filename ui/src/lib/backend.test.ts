@@ -5,8 +5,9 @@ import type { EngineEvent } from "../bindings/EngineEvent";
 import type { Session } from "../bindings/Session";
 import type { Task } from "../bindings/Task";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { BackendError, connectBackend, FakeBackend, HttpBackend } from "./backend";
+import { BackendError, connectBackend, FakeBackend, HttpBackend, sessionChange } from "./backend";
 import { parsePatch } from "./diff";
+import { settings } from "../views/fixtures";
 
 const CONN = { url: "http://127.0.0.1:4321/", token: "s3cret" };
 
@@ -17,7 +18,7 @@ function session(overrides: Partial<Session> = {}): Session {
     repo: "/src/alpha",
     baseBranch: "main",
     state: "active",
-    settings: { allowTools: [], branchPattern: null, setupCommand: null },
+    settings: settings(), parentSessionId: null, coordinator: "off",
     createdAt: "2026-11-21T10:00:00Z",
     updatedAt: "2026-11-21T10:00:00Z",
     ...overrides,
@@ -84,7 +85,7 @@ describe("HttpBackend requests", () => {
     const created = session();
     fetchMock.mockResolvedValue(jsonResponse(201, created));
 
-    const result = await new HttpBackend(CONN).sessionCreate({ repo: "/src/alpha", name: null });
+    const result = await new HttpBackend(CONN).sessionCreate({ repo: "/src/alpha", name: null, parent: null });
 
     expect(result).toEqual(created);
     const { url, init, headers } = lastCall();
@@ -92,7 +93,7 @@ describe("HttpBackend requests", () => {
     expect(init.method).toBe("POST");
     expect(headers["Content-Type"]).toBe("application/json");
     expect(headers.Authorization).toBe("Bearer s3cret");
-    expect(JSON.parse(init.body as string)).toEqual({ repo: "/src/alpha", name: null });
+    expect(JSON.parse(init.body as string)).toEqual({ repo: "/src/alpha", name: null, parent: null });
   });
 
   it("encodes the id or name in the path", async () => {
@@ -106,12 +107,12 @@ describe("HttpBackend requests", () => {
   it("patches a session", async () => {
     fetchMock.mockResolvedValue(jsonResponse(200, session({ state: "archived" })));
 
-    await new HttpBackend(CONN).sessionUpdate("id-1", { name: null, archived: true, branchPattern: null, setupCommand: null });
+    await new HttpBackend(CONN).sessionUpdate("id-1", { name: null, archived: true, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
 
     const { url, init } = lastCall();
     expect(url).toBe("http://127.0.0.1:4321/api/sessions/id-1");
     expect(init.method).toBe("PATCH");
-    expect(JSON.parse(init.body as string)).toEqual({ name: null, archived: true, branchPattern: null, setupCommand: null });
+    expect(JSON.parse(init.body as string)).toEqual({ name: null, archived: true, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
   });
 
   it("turns an ApiError body into a BackendError with its code and message", async () => {
@@ -119,7 +120,7 @@ describe("HttpBackend requests", () => {
       jsonResponse(400, { code: "not_a_git_repo", message: "/tmp is not a git repository" }),
     );
 
-    const err = await caught(new HttpBackend(CONN).sessionCreate({ repo: "/tmp", name: null }));
+    const err = await caught(new HttpBackend(CONN).sessionCreate({ repo: "/tmp", name: null, parent: null }));
 
     expect(err.code).toBe("not_a_git_repo");
     expect(err.message).toBe("/tmp is not a git repository");
@@ -302,6 +303,8 @@ describe("HttpBackend requests", () => {
         after: ["spec"],
         ifSucceeded: [],
         ifFailed: ["tests"],
+        reviews: "spec",
+        maxRounds: 2,
       };
       expect(await call((b) => b.taskAdd(req))).toMatchObject({ url: "/api/tasks", method: "POST", body: req });
       expect(await call((b) => b.taskGet("t/1"))).toMatchObject({ url: "/api/tasks/t%2F1", method: "GET", body: undefined });
@@ -482,17 +485,17 @@ describe("HttpBackend events", () => {
 describe("FakeBackend", () => {
   it("validates like the daemon", async () => {
     const fake = new FakeBackend();
-    await fake.sessionCreate({ repo: "/src/one", name: "one" });
+    await fake.sessionCreate({ repo: "/src/one", name: "one", parent: null });
 
-    expect((await caught(fake.sessionCreate({ repo: "  ", name: null }))).code).toBe("invalid_input");
-    expect((await caught(fake.sessionCreate({ repo: "/tmp/not-a-repo", name: null }))).code).toBe(
+    expect((await caught(fake.sessionCreate({ repo: "  ", name: null, parent: null }))).code).toBe("invalid_input");
+    expect((await caught(fake.sessionCreate({ repo: "/tmp/not-a-repo", name: null, parent: null }))).code).toBe(
       "not_a_git_repo",
     );
-    expect((await caught(fake.sessionCreate({ repo: "/src/two", name: "one" }))).code).toBe(
+    expect((await caught(fake.sessionCreate({ repo: "/src/two", name: "one", parent: null }))).code).toBe(
       "duplicate_name",
     );
     expect((await caught(fake.sessionGet("nobody"))).code).toBe("not_found");
-    expect((await caught(fake.sessionUpdate("nobody", { name: "x", archived: null, branchPattern: null, setupCommand: null }))).code).toBe(
+    expect((await caught(fake.sessionUpdate("nobody", { name: "x", archived: null, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null }))).code).toBe(
       "not_found",
     );
     expect(await fake.sessionList()).toHaveLength(1);
@@ -500,8 +503,8 @@ describe("FakeBackend", () => {
 
   it("names a session after its folder, uniquely, and finds it by name", async () => {
     const fake = new FakeBackend();
-    const a = await fake.sessionCreate({ repo: "/src/app/", name: null });
-    const b = await fake.sessionCreate({ repo: "/other/app", name: "" });
+    const a = await fake.sessionCreate({ repo: "/src/app/", name: null, parent: null });
+    const b = await fake.sessionCreate({ repo: "/other/app", name: "", parent: null });
 
     expect(a.name).toBe("app");
     expect(b.name).toBe("app-2");
@@ -514,10 +517,10 @@ describe("FakeBackend", () => {
     const seen: EngineEvent[] = [];
     const unsubscribe = fake.subscribe((events) => seen.push(...events));
 
-    const created = await fake.sessionCreate({ repo: "/src/one", name: null });
-    const archived = await fake.sessionUpdate(created.id, { name: null, archived: true, branchPattern: null, setupCommand: null });
+    const created = await fake.sessionCreate({ repo: "/src/one", name: null, parent: null });
+    const archived = await fake.sessionUpdate(created.id, { name: null, archived: true, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
     unsubscribe();
-    await fake.sessionUpdate(created.id, { name: "renamed", archived: null, branchPattern: null, setupCommand: null });
+    await fake.sessionUpdate(created.id, { name: "renamed", archived: null, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
 
     expect(seen).toEqual([
       { type: "session_created", session: created },
@@ -542,6 +545,8 @@ describe("FakeBackend tasks", () => {
       after: deps.after ?? [],
       ifSucceeded: deps.ifSucceeded ?? [],
       ifFailed: deps.ifFailed ?? [],
+      reviews: null as string | null,
+      maxRounds: null as number | null,
     };
   }
 
@@ -1113,15 +1118,15 @@ describe("FakeBackend agents", () => {
 
     it("names branches by the session's pattern and runs its setup command first", async () => {
       const { backend } = fake();
-      await backend.sessionUpdate("s-1", { name: null, archived: null, branchPattern: "agents/{agent}", setupCommand: "npm ci" });
+      await backend.sessionUpdate("s-1", sessionChange({ branchPattern: "agents/{agent}", setupCommand: "npm ci" }));
       const agent = await backend.agentSpawn(spawnRequest({ name: "docs" }));
       await vi.advanceTimersByTimeAsync(1_000);
       expect(agent.worktree!.branch).toBe("agents/docs");
       const notices = (await backend.agentEvents(agent.id)).flatMap((r) => (r.event.kind === "notice" ? [r.event.message] : []));
       expect(notices.slice(0, 2)).toEqual([expect.stringContaining("on branch agents/docs"), "setup: npm ci"]);
 
-      const cleared = await backend.sessionUpdate("s-1", { name: null, archived: null, branchPattern: "", setupCommand: null });
-      expect(cleared.settings).toEqual({ allowTools: [], branchPattern: null, setupCommand: "npm ci" });
+      const cleared = await backend.sessionUpdate("s-1", sessionChange({ branchPattern: "" }));
+      expect(cleared.settings).toEqual(settings({ setupCommand: "npm ci" }));
     });
   });
 });

@@ -7,29 +7,44 @@
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
 import type { Agent } from "../bindings/Agent";
+import type { AgentBrief } from "../bindings/AgentBrief";
 import type { AgentEvent } from "../bindings/AgentEvent";
 import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import type { AgentSpawn } from "../bindings/AgentSpawn";
 import type { AgentState } from "../bindings/AgentState";
 import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { ApiError } from "../bindings/ApiError";
+import type { Artifact } from "../bindings/Artifact";
+import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
+import type { ContextDoc } from "../bindings/ContextDoc";
+import type { ContextText } from "../bindings/ContextText";
+import type { CoordinatorState } from "../bindings/CoordinatorState";
+import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
+import type { Cycle } from "../bindings/Cycle";
+import type { CycleSummary } from "../bindings/CycleSummary";
 import type { DaemonConnection } from "../bindings/DaemonConnection";
 import type { DaemonHealth } from "../bindings/DaemonHealth";
+import type { Decision } from "../bindings/Decision";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { GcEntry } from "../bindings/GcEntry";
 import type { GcReport } from "../bindings/GcReport";
+import type { Insight } from "../bindings/Insight";
 import type { MergeReport } from "../bindings/MergeReport";
 import type { MergeRequest } from "../bindings/MergeRequest";
+import type { Objective } from "../bindings/Objective";
+import type { ObjectiveState } from "../bindings/ObjectiveState";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionSettings } from "../bindings/SessionSettings";
+import type { SessionStatus } from "../bindings/SessionStatus";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { StateCount } from "../bindings/StateCount";
 import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
@@ -42,10 +57,24 @@ import {
   fakeTurn,
   type FakeStep,
 } from "./fakeAgents";
+import { artifactSearch, searchWords, summaryLine } from "./fakeArtifacts";
+import {
+  criteriaCheck,
+  demoCoordination,
+  fakeWorkOf,
+  fakeWorkTurn,
+  handoffPrompt,
+  lastTurn,
+  summaryEmpty,
+  verdictBody,
+  type FakeContext,
+  type FakeWork,
+} from "./fakeCoordinator";
 import { demoTasks, nameFromTitle, patternInfo, TRI_AGENT, type FakePattern } from "./fakeTasks";
 import { fakeSha, FakeWorktree, type FakeFile } from "./fakeWorktree";
 import { depStatus, taskIsFinal } from "./taskGraph";
 import { parseTimestamp } from "./time";
+import { findingsMarkdown, verdictParse, verdictSummary } from "./verdict";
 
 export interface Backend {
   health(): Promise<DaemonHealth>;
@@ -93,7 +122,8 @@ export interface Backend {
   taskList(session: string): Promise<Task[]>;
   /**
    * Adds a task; its dependencies (ids or names) must be tasks of the same session. It starts
-   * pending, or ready at once when its dependencies already hold. Nothing starts ready tasks yet.
+   * pending, or ready at once when its dependencies already hold; the session's coordinator,
+   * while it runs, starts ready tasks on agents.
    */
   taskAdd(req: TaskCreate): Promise<Task>;
   /** A task by id, or by name (the newest of that name). */
@@ -103,10 +133,47 @@ export interface Backend {
    * on, as `task_updated` events: ready, or cancelled with the reason, which flows down.
    */
   taskComplete(idOrName: string, state: "done" | "failed", outcome?: string | null): Promise<Task>;
+  /**
+   * The recovery action for a blocked or failed task: it becomes ready again, and the coordinator
+   * gives it to an agent (its previous one when it can resume). Any other state is `invalid_input`.
+   */
+  taskRetry(idOrName: string): Promise<Task>;
   /** The patterns (templates) the daemon knows: the built-in ones and the user's own. */
   patternList(): Promise<PatternInfo[]>;
   /** Adds the pattern's tasks to the session for `goal` (an empty goal is `invalid_input`). */
   patternRun(name: string, session: string, goal: string): Promise<Task[]>;
+  /**
+   * Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on
+   * agents, follows them, stores what they leave as artifacts, runs reviews, and checks the
+   * completion criteria; it becomes `complete` when they all hold. Each cycle arrives as a
+   * `coordinator_cycle` event, the state as a `session_updated` one.
+   */
+  coordinatorRun(session: string): Promise<CoordinatorStatus>;
+  /** Stops the coordinator: running agents go on, ready tasks wait. */
+  coordinatorPause(session: string): Promise<CoordinatorStatus>;
+  coordinatorStatus(session: string): Promise<CoordinatorStatus>;
+  /** The session's last `limit` cycles, newest first. */
+  coordinatorCycles(session: string, limit?: number): Promise<Cycle[]>;
+  /** Objectives, decisions, insights, tasks by state, agents, cost: the session at a glance. */
+  sessionStatus(session: string): Promise<SessionStatus>;
+  /** Records an objective (open). Changes to the context arrive as `context_updated` events. */
+  objectiveAdd(session: string, text: string): Promise<Objective>;
+  objectiveSet(session: string, id: string, state: "open" | "done" | "dropped"): Promise<Objective>;
+  insightAdd(session: string, text: string): Promise<Insight>;
+  /** Records a question the session waits on: the coordinator is not complete while one is pending. */
+  decisionAdd(session: string, question: string): Promise<Decision>;
+  decisionAnswer(session: string, id: string, answer: string): Promise<Decision>;
+  /** The session's context as one document (objectives, decisions, tasks, artifacts...). */
+  contextExport(session: string): Promise<ContextDoc>;
+  /** The session's artifacts (or one task's, by id or name), newest first, without their bodies. */
+  artifactList(session: string, task?: string): Promise<Artifact[]>;
+  /**
+   * Full-text search over artifacts (of one session, or all), best first, without their bodies;
+   * each hit's snippet has the matched words between `[` and `]`. Empty words are `invalid_input`.
+   */
+  artifactSearch(query: string, session?: string): Promise<ArtifactHit[]>;
+  /** One artifact with its body. */
+  artifactGet(id: string): Promise<Artifact>;
   /**
    * Receive engine events in batches. `onStatus(true)` is reported once the stream is live and
    * again after every reconnect (events sent while disconnected are lost, so a view should
@@ -179,6 +246,22 @@ export class BackendError extends Error {
   }
 }
 
+/** A change to a session of the given fields only (the others `null`: left as they are). */
+export function sessionChange(fields: Partial<SessionUpdate>): SessionUpdate {
+  return {
+    name: null,
+    archived: null,
+    branchPattern: null,
+    setupCommand: null,
+    maxAgents: null,
+    defaultCli: null,
+    autoMerge: null,
+    cycleSecs: null,
+    stallSecs: null,
+    ...fields,
+  };
+}
+
 export function daemonUnreachable(url: string): BackendError {
   return new BackendError(
     "daemon_unreachable",
@@ -199,6 +282,16 @@ function agentPath(id: string, action?: string): string {
 
 function taskPath(id: string, action?: string): string {
   return `/api/tasks/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
+}
+
+function sessionPath(id: string, action?: string): string {
+  return `/api/sessions/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
+}
+
+/** A query string from the parameters that have a value. */
+function query(params: Record<string, string | number | undefined>): string {
+  const pairs = Object.entries(params).filter((p): p is [string, string | number] => p[1] !== undefined);
+  return pairs.length === 0 ? "" : `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`;
 }
 
 /** Delay before reopening an event stream the browser gave up on (it retries the rest itself). */
@@ -235,11 +328,11 @@ export class HttpBackend implements Backend {
   }
 
   sessionGet(idOrName: string): Promise<Session> {
-    return this.request("GET", `/api/sessions/${encodeURIComponent(idOrName)}`);
+    return this.request("GET", sessionPath(idOrName));
   }
 
   sessionUpdate(id: string, update: SessionUpdate): Promise<Session> {
-    return this.request("PATCH", `/api/sessions/${encodeURIComponent(id)}`, update);
+    return this.request("PATCH", sessionPath(id), update);
   }
 
   agentSpawn(req: AgentSpawn): Promise<Agent> {
@@ -324,6 +417,10 @@ export class HttpBackend implements Backend {
     return this.request("POST", taskPath(idOrName, "complete"), body);
   }
 
+  taskRetry(idOrName: string): Promise<Task> {
+    return this.request("POST", taskPath(idOrName, "retry"));
+  }
+
   patternList(): Promise<PatternInfo[]> {
     return this.request("GET", "/api/patterns");
   }
@@ -331,6 +428,67 @@ export class HttpBackend implements Backend {
   patternRun(name: string, session: string, goal: string): Promise<Task[]> {
     const body: PatternRun = { session, goal };
     return this.request("POST", `/api/patterns/${encodeURIComponent(name)}/run`, body);
+  }
+
+  coordinatorRun(session: string): Promise<CoordinatorStatus> {
+    return this.request("POST", sessionPath(session, "run"));
+  }
+
+  coordinatorPause(session: string): Promise<CoordinatorStatus> {
+    return this.request("POST", sessionPath(session, "pause"));
+  }
+
+  coordinatorStatus(session: string): Promise<CoordinatorStatus> {
+    return this.request("GET", sessionPath(session, "coordinator"));
+  }
+
+  coordinatorCycles(session: string, limit?: number): Promise<Cycle[]> {
+    return this.request("GET", `${sessionPath(session, "cycles")}${query({ limit })}`);
+  }
+
+  sessionStatus(session: string): Promise<SessionStatus> {
+    return this.request("GET", sessionPath(session, "status"));
+  }
+
+  objectiveAdd(session: string, text: string): Promise<Objective> {
+    const body: ContextText = { text };
+    return this.request("POST", sessionPath(session, "objectives"), body);
+  }
+
+  objectiveSet(session: string, id: string, state: "open" | "done" | "dropped"): Promise<Objective> {
+    const body: ObjectiveState = { state };
+    return this.request("POST", sessionPath(session, `objectives/${encodeURIComponent(id)}`), body);
+  }
+
+  insightAdd(session: string, text: string): Promise<Insight> {
+    const body: ContextText = { text };
+    return this.request("POST", sessionPath(session, "insights"), body);
+  }
+
+  decisionAdd(session: string, question: string): Promise<Decision> {
+    const body: ContextText = { text: question };
+    return this.request("POST", sessionPath(session, "decisions"), body);
+  }
+
+  decisionAnswer(session: string, id: string, answer: string): Promise<Decision> {
+    const body: ContextText = { text: answer };
+    return this.request("POST", sessionPath(session, `decisions/${encodeURIComponent(id)}/answer`), body);
+  }
+
+  contextExport(session: string): Promise<ContextDoc> {
+    return this.request("GET", sessionPath(session, "context"));
+  }
+
+  artifactList(session: string, task?: string): Promise<Artifact[]> {
+    return this.request("GET", `/api/artifacts${query({ session, task })}`);
+  }
+
+  artifactSearch(q: string, session?: string): Promise<ArtifactHit[]> {
+    return this.request("GET", `/api/artifacts/search${query({ q, session })}`);
+  }
+
+  artifactGet(id: string): Promise<Artifact> {
+    return this.request("GET", `/api/artifacts/${encodeURIComponent(id)}`);
   }
 
   /** One EventSource is shared by all subscribers; it closes with the last one. */
@@ -484,6 +642,17 @@ export type FakeBackendOptions = {
   tasks?: Task[];
   /** The patterns it offers [default: tri-agent, spec -> implement -> review]. */
   patterns?: FakePattern[];
+  /** Artifacts the fake starts with (copied, bodies included), in any session, oldest first. */
+  artifacts?: Artifact[];
+  /** Objectives, decisions and insights the fake starts with, by session id. */
+  contexts?: Record<string, Partial<FakeContext>>;
+  /** Cycles already run, by session id, oldest first. */
+  cycles?: Record<string, Cycle[]>;
+  /**
+   * Time between a running coordinator's cycles [default: 1500 ms]; `null`: cycles run only when
+   * a test calls `coordinatorCycle`.
+   */
+  coordinatorCycleMs?: number | null;
 };
 
 /** Where the fake says Baton keeps worktrees. */
@@ -517,6 +686,16 @@ export class FakeBackend implements Backend {
   /** Every session's tasks, in the order they were made. */
   private readonly tasks = new Map<string, Task>();
   private readonly patterns: FakePattern[];
+  /** Every session's artifacts, oldest first. */
+  private readonly artifacts: Artifact[] = [];
+  private readonly contexts = new Map<string, FakeContext>();
+  /** Each session's cycles, oldest first. */
+  private readonly cycles = new Map<string, Cycle[]>();
+  /** The timer of each running coordinator's next cycle. */
+  private readonly loops = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly coordinatorCycleMs: number | null;
+  /** A running task's agent's turn count when it was given the task: a turn after that ends the work. */
+  private readonly taskTurns = new Map<string, number>();
   private connected = true;
   private lastTime = 0;
   private nextId = 1;
@@ -549,8 +728,24 @@ export class FakeBackend implements Backend {
       }
     }
     for (const s of this.sessions.values()) if (s.baseBranch) this.branches.add(s.baseBranch);
-    for (const t of options.tasks ?? []) this.tasks.set(t.id, taskCopy(t));
+    for (const t of options.tasks ?? []) {
+      this.tasks.set(t.id, taskCopy(t));
+      const agent = t.state === "running" && t.agentId ? this.agents.get(t.agentId) : undefined;
+      if (agent) this.taskTurns.set(t.id, agent.turns);
+    }
     this.patterns = options.patterns ?? [TRI_AGENT];
+    this.artifacts.push(...(options.artifacts ?? []).map((a) => ({ ...a })));
+    for (const [id, c] of Object.entries(options.contexts ?? {})) {
+      this.contexts.set(id, {
+        objectives: (c.objectives ?? []).map((o) => ({ ...o })),
+        decisions: (c.decisions ?? []).map((d) => ({ ...d })),
+        insights: (c.insights ?? []).map((i) => ({ ...i })),
+      });
+    }
+    for (const [id, list] of Object.entries(options.cycles ?? {})) this.cycles.set(id, list.map(cycleCopy));
+    this.coordinatorCycleMs = options.coordinatorCycleMs === undefined ? 1_500 : options.coordinatorCycleMs;
+    // A coordinator recorded as running goes on, as after a daemon restart.
+    for (const s of this.sessions.values()) if (s.coordinator === "running") this.loopSchedule(s.id, 0);
   }
 
   async health(): Promise<DaemonHealth> {
@@ -582,6 +777,7 @@ export class FakeBackend implements Backend {
           "(run `git init` there to make one).",
       );
     }
+    const parent = req.parent?.trim() ? this.find(req.parent.trim()) : null;
     const explicitName = req.name?.trim() || null;
     if (explicitName !== null) this.checkNameFree(explicitName, null);
     const name = explicitName ?? this.uniqueName(repoBaseName(repo));
@@ -592,7 +788,9 @@ export class FakeBackend implements Backend {
       repo,
       baseBranch: "main",
       state: "active",
-      settings: { allowTools: [], branchPattern: null, setupCommand: null },
+      settings: settingsDefault(),
+      parentSessionId: parent?.id ?? null,
+      coordinator: "off",
       createdAt: at,
       updatedAt: at,
     };
@@ -617,10 +815,20 @@ export class FakeBackend implements Backend {
       next.name = name;
     }
     if (update.archived !== null) next.state = update.archived ? "archived" : "active";
+    if (update.maxAgents === 0) throw new BackendError("invalid_input", "max agents must be at least 1");
+    if (update.cycleSecs === 0 || update.stallSecs === 0) {
+      throw new BackendError("invalid_input", "the cycle and stall times are at least 1 second");
+    }
+    if (update.defaultCli === "command") throw new BackendError("invalid_input", "the default CLI is claude, codex or gemini");
     // An empty text clears a setting; `null` leaves it as it is.
     const settings: SessionSettings = { ...current.settings };
     if (update.branchPattern !== null) settings.branchPattern = update.branchPattern.trim() || null;
     if (update.setupCommand !== null) settings.setupCommand = update.setupCommand.trim() || null;
+    settings.maxAgents = update.maxAgents ?? settings.maxAgents;
+    settings.defaultCli = update.defaultCli ?? settings.defaultCli;
+    settings.autoMerge = update.autoMerge ?? settings.autoMerge;
+    settings.cycleSecs = update.cycleSecs ?? settings.cycleSecs;
+    settings.stallSecs = update.stallSecs ?? settings.stallSecs;
     next.settings = settings;
     next.updatedAt = this.timestamp();
     this.sessions.set(id, next);
@@ -628,6 +836,15 @@ export class FakeBackend implements Backend {
   }
 
   async agentSpawn(req: AgentSpawn): Promise<Agent> {
+    const made = this.agentStart(req, null);
+    return this.reply(made.agent, made.events);
+  }
+
+  /**
+   * Validates and starts an agent as the daemon does; one started by the coordinator for a task
+   * records it and does the task's work. Returns the agent and the events to send.
+   */
+  private agentStart(req: AgentSpawn, forTask: { task: Task; work: FakeWork } | null): { agent: Agent; events: EngineEvent[] } {
     const session = this.find(req.session);
     if (session.state === "archived") {
       throw new BackendError("invalid_input", `session ${session.name} is archived; unarchive it first`);
@@ -687,6 +904,8 @@ export class FakeBackend implements Backend {
       updatedAt: at,
       pending: [],
       worktree,
+      taskId: forTask?.task.id ?? null,
+      role: forTask?.task.role ?? null,
     };
     this.agents.set(agent.id, agent);
     this.histories.set(agent.id, []);
@@ -724,12 +943,13 @@ export class FakeBackend implements Backend {
             },
           ],
         },
-        ...fakeTurn(req.cli, req.prompt, agent.allowedTools.includes("Bash")),
+        ...(forTask
+          ? fakeWorkTurn(req.cli, forTask.work, 1)
+          : fakeTurn(req.cli, req.prompt, agent.allowedTools.includes("Bash"))),
       ]);
     }
     // Where it works is noted in its lane before it starts.
-    const made = this.agentChange(agent.id, {}, notices);
-    return this.reply(made.agent, made.events);
+    return this.agentChange(agent.id, {}, notices);
   }
 
   async agentList(session?: string): Promise<Agent[]> {
@@ -1083,6 +1303,8 @@ export class FakeBackend implements Backend {
         after: names(t.after),
         ifSucceeded: names(t.ifSucceeded),
         ifFailed: names(t.ifFailed),
+        reviews: t.reviews ? `${t.reviews}${suffix}` : null,
+        maxRounds: t.maxRounds ?? null,
       });
       added.push(made.task);
       changed.push(made.task.id, ...made.changed);
@@ -1090,6 +1312,488 @@ export class FakeBackend implements Backend {
     // The replies are the tasks as they are now (a task added pending may have become ready).
     const now = added.map((t) => taskCopy(this.tasks.get(t.id)!));
     return this.reply(now, this.taskEvents(changed));
+  }
+
+  async taskRetry(idOrName: string): Promise<Task> {
+    const task = this.findTask(idOrName, null);
+    if (task.state !== "blocked" && task.state !== "failed") {
+      throw new BackendError("invalid_input", `task ${task.name} is ${task.state}; only a blocked or failed task is retried`);
+    }
+    this.tasks.set(task.id, { ...task, state: "ready", reason: null, updatedAt: this.timestamp() });
+    return this.reply(taskCopy(this.tasks.get(task.id)!), this.taskEvents([task.id]));
+  }
+
+  async coordinatorRun(session: string): Promise<CoordinatorStatus> {
+    const found = this.find(session);
+    if (found.state === "archived") {
+      throw new BackendError("invalid_input", `session ${found.name} is archived; unarchive it first`);
+    }
+    const events = this.coordinatorSet(found.id, "running");
+    // The first cycle runs at once, as the daemon's loop does.
+    this.loopSchedule(found.id, 0);
+    return this.reply(this.coordinatorOf(found.id), events);
+  }
+
+  async coordinatorPause(session: string): Promise<CoordinatorStatus> {
+    const found = this.find(session);
+    this.loopStop(found.id);
+    const events = this.coordinatorSet(found.id, "off");
+    return this.reply(this.coordinatorOf(found.id), events);
+  }
+
+  async coordinatorStatus(session: string): Promise<CoordinatorStatus> {
+    return this.coordinatorOf(this.find(session).id);
+  }
+
+  async coordinatorCycles(session: string, limit = 50): Promise<Cycle[]> {
+    const list = this.cycles.get(this.find(session).id) ?? [];
+    return [...list].reverse().slice(0, Math.min(Math.max(limit, 0), 10_000)).map(cycleCopy);
+  }
+
+  async sessionStatus(session: string): Promise<SessionStatus> {
+    const found = this.find(session);
+    const tasks = this.sessionTasks(found.id);
+    const agents = [...this.agents.values()].filter((a) => a.sessionId === found.id);
+    // By state, in the order the states first appear among the tasks (as the daemon counts).
+    const counts: StateCount[] = [];
+    for (const t of tasks) {
+      const known = counts.find((c) => c.state === t.state);
+      if (known) known.count++;
+      else counts.push({ state: t.state, count: 1 });
+    }
+    const context = this.contextCopy(found.id);
+    return {
+      session: { ...found },
+      coordinator: this.coordinatorOf(found.id),
+      ...context,
+      tasks: counts,
+      agents: agentBriefs(agents, tasks),
+      artifacts: this.artifacts.filter((a) => a.sessionId === found.id).length,
+      costUsd: agents.reduce((n, a) => n + a.costUsd, 0),
+      costIsEstimate: agents.some((a) => a.costIsEstimate),
+      inputTokens: agents.reduce((n, a) => n + a.usage.input, 0),
+      outputTokens: agents.reduce((n, a) => n + a.usage.output, 0),
+    };
+  }
+
+  async objectiveAdd(session: string, text: string): Promise<Objective> {
+    const found = this.find(session);
+    const objective: Objective = { id: this.contextId("obj"), text: textCheck(text), state: "open", createdAt: this.timestamp() };
+    this.contextOf(found.id).objectives.push(objective);
+    return this.reply({ ...objective }, { type: "context_updated", session_id: found.id });
+  }
+
+  async objectiveSet(session: string, id: string, state: "open" | "done" | "dropped"): Promise<Objective> {
+    const found = this.find(session);
+    if (state !== "open" && state !== "done" && state !== "dropped") {
+      throw new BackendError("invalid_input", `an objective is open, done or dropped, not ${JSON.stringify(state)}`);
+    }
+    const list = this.contextOf(found.id).objectives;
+    const i = list.findIndex((o) => o.id === id);
+    if (i < 0) throw contextNotFound("objective", id);
+    list[i] = { ...list[i]!, state };
+    return this.reply({ ...list[i]! }, { type: "context_updated", session_id: found.id });
+  }
+
+  async insightAdd(session: string, text: string): Promise<Insight> {
+    const found = this.find(session);
+    const insight: Insight = { id: this.contextId("ins"), text: textCheck(text), createdAt: this.timestamp() };
+    this.contextOf(found.id).insights.push(insight);
+    return this.reply({ ...insight }, { type: "context_updated", session_id: found.id });
+  }
+
+  async decisionAdd(session: string, question: string): Promise<Decision> {
+    const found = this.find(session);
+    const decision: Decision = {
+      id: this.contextId("dec"),
+      question: textCheck(question),
+      answer: null,
+      state: "pending",
+      createdAt: this.timestamp(),
+    };
+    this.contextOf(found.id).decisions.push(decision);
+    return this.reply({ ...decision }, { type: "context_updated", session_id: found.id });
+  }
+
+  async decisionAnswer(session: string, id: string, answer: string): Promise<Decision> {
+    const found = this.find(session);
+    const text = textCheck(answer);
+    const list = this.contextOf(found.id).decisions;
+    const i = list.findIndex((d) => d.id === id);
+    if (i < 0) throw contextNotFound("decision", id);
+    list[i] = { ...list[i]!, answer: text, state: "decided" };
+    return this.reply({ ...list[i]! }, { type: "context_updated", session_id: found.id });
+  }
+
+  async contextExport(session: string): Promise<ContextDoc> {
+    const found = this.find(session);
+    const tasks = this.sessionTasks(found.id);
+    const nameOf = (id: string) => this.tasks.get(id)?.name ?? id;
+    const depNames = (t: Task, kind: Task["deps"][number]["kind"]) => t.deps.filter((d) => d.kind === kind).map((d) => nameOf(d.taskId));
+    return {
+      format: 1,
+      exportedAt: this.timestamp(),
+      session: { name: found.name, repo: found.repo, baseBranch: found.baseBranch, settings: { ...found.settings } },
+      ...this.contextCopy(found.id),
+      tasks: tasks.map((t) => ({
+        id: t.id,
+        name: t.name,
+        title: t.title,
+        prompt: t.prompt,
+        role: t.role,
+        cli: t.cli,
+        model: t.model,
+        state: t.state,
+        after: depNames(t, "after"),
+        ifSucceeded: depNames(t, "if_succeeded"),
+        ifFailed: depNames(t, "if_failed"),
+        reviews: t.reviews === null ? null : nameOf(t.reviews),
+        maxRounds: t.maxRounds,
+        summary: t.summary,
+        outcome: t.outcome,
+        reason: t.reason,
+      })),
+      artifacts: this.artifacts.filter((a) => a.sessionId === found.id).map((a) => ({ ...a })),
+      agents: agentBriefs([...this.agents.values()].filter((a) => a.sessionId === found.id), tasks),
+      cycles: this.coordinatorOf(found.id).cycles,
+    };
+  }
+
+  async artifactList(session: string, task?: string): Promise<Artifact[]> {
+    const found = this.find(session);
+    const taskId = task === undefined ? null : this.findTask(task, found.id).id;
+    return this.artifacts
+      .filter((a) => a.sessionId === found.id && (taskId === null || a.taskId === taskId))
+      .reverse()
+      .map((a) => ({ ...a, body: "" }));
+  }
+
+  /** By substring rather than FTS5 words, newest first rather than by rank; bodies left out. */
+  async artifactSearch(q: string, session?: string): Promise<ArtifactHit[]> {
+    const words = searchWords(q);
+    if (words.length === 0) throw new BackendError("invalid_input", "the search is empty; give words to look for");
+    const sessionId = session === undefined ? null : this.find(session).id;
+    const pool = [...this.artifacts].reverse().filter((a) => sessionId === null || a.sessionId === sessionId);
+    return artifactSearch(pool, words, 50);
+  }
+
+  async artifactGet(id: string): Promise<Artifact> {
+    const found = this.artifacts.find((a) => a.id === id);
+    if (!found) {
+      throw new BackendError("not_found", `no artifact has the id ${JSON.stringify(id)}; \`baton artifact list --session S\` lists them`);
+    }
+    return { ...found };
+  }
+
+  /**
+   * Runs one cycle of the session's coordinator now, as the daemon's loop does every few
+   * seconds (and a test hook): follow running tasks through their agents, move the graph on,
+   * start ready tasks within the session's limit, mark agents, check the criteria. Its events
+   * (tasks, agents, the cycle, and the session when complete) go out in one batch.
+   */
+  coordinatorCycle(idOrName: string): Cycle {
+    const session = this.find(idOrName);
+    const clock = Date.now();
+    const startedAt = this.timestamp();
+    const sum = summaryEmpty();
+    const events: EngineEvent[] = [];
+    const changed: string[] = [];
+    for (const task of this.sessionTasks(session.id).filter((t) => t.state === "running")) {
+      this.taskWatch(session, task, sum, changed, events);
+    }
+    changed.push(...this.tasksAdvance(session.id));
+
+    // Ready tasks start, oldest first, within the session's limit.
+    const limit = Math.max(1, session.settings.maxAgents ?? 3);
+    let running = this.sessionTasks(session.id).filter((t) => t.state === "running").length;
+    for (const task of this.sessionTasks(session.id).filter((t) => t.state === "ready")) {
+      if (running >= limit) break;
+      try {
+        this.taskStart(session, task, changed, events);
+        sum.started.push(task.name);
+        running++;
+      } catch (err) {
+        const why = `it could not start: ${BackendError.from(err).message}. Fix that, then \`baton task retry ${task.name}\``;
+        this.taskBlock(task, why, sum, changed);
+      }
+    }
+
+    const tasks = this.sessionTasks(session.id);
+    const agents = [...this.agents.values()].filter((a) => a.sessionId === session.id);
+    this.agentsMark(session, tasks, agents, sum);
+    const decisionsPending = this.contextOf(session.id).decisions.filter((d) => d.state === "pending").length;
+    sum.criteria = criteriaCheck(tasks, agents, decisionsPending, running < limit);
+
+    const list = this.cycles.get(session.id) ?? [];
+    const cycle: Cycle = { n: (list.at(-1)?.n ?? 0) + 1, startedAt, durationMs: Date.now() - clock, summary: sum };
+    list.push(cycle);
+    this.cycles.set(session.id, list);
+    events.push(...this.taskEvents(changed), { type: "coordinator_cycle", session_id: session.id, cycle: cycleCopy(cycle) });
+    if (sum.criteria.complete && session.coordinator === "running") {
+      this.loopStop(session.id);
+      events.push(...this.coordinatorSet(session.id, "complete"));
+    }
+    this.emit(events);
+    return cycleCopy(cycle);
+  }
+
+  /** Test hook: stop every coordinator's timer (they stay recorded as running). */
+  coordinatorsStop(): void {
+    for (const id of [...this.loops.keys()]) this.loopStop(id);
+  }
+
+  /** Follows one running task through its agent: its turn over ends the work; an agent gone blocks it. */
+  private taskWatch(session: Session, task: Task, sum: CycleSummary, changed: string[], events: EngineEvent[]): void {
+    const agent = task.agentId ? this.agents.get(task.agentId) : undefined;
+    if (!agent) {
+      this.taskBlock(task, `its agent is gone. \`baton task retry ${task.name}\` starts it on a new agent`, sum, changed);
+      return;
+    }
+    const turnOver = agent.turns > (this.taskTurns.get(task.id) ?? agent.turns);
+    const ended = agent.state === "exited" || agent.state === "failed" || agent.state === "stopped";
+    if (turnOver && (ended || agent.state === "waiting")) {
+      sum.finished.push(task.name);
+      this.turnEnded(session, task, agent, sum, changed, events);
+    } else if (ended) {
+      const how = agent.state === "stopped" ? "was stopped" : agent.exitCode !== null ? `exited with code ${agent.exitCode}` : "failed";
+      const why =
+        `its agent ${agent.name} ${how} before finishing its turn; what it did so far is in its worktree. ` +
+        `\`baton task retry ${task.name}\` starts the task again (resuming ${agent.name} when its CLI can)`;
+      this.taskBlock(task, why, sum, changed);
+    }
+  }
+
+  /** The agent's turn on `task` is over: store what it left and move the task on. */
+  private turnEnded(session: Session, task: Task, agent: Agent, sum: CycleSummary, changed: string[], events: EngineEvent[]): void {
+    const turn = lastTurn(this.histories.get(agent.id) ?? []);
+    if (task.reviews && !turn.isError) {
+      this.reviewEnded(task, agent, turn.text, sum, changed, events);
+      return;
+    }
+    const summary = summaryLine(turn.text, 120) || "(no answer)";
+    const of = { sessionId: task.sessionId, taskId: task.id, agentId: agent.id, path: null };
+    this.artifactAdd({ ...of, kind: turn.isError ? "text" : "markdown", title: `${task.name}: result`, summary, body: turn.text });
+    const work = this.worktrees.get(agent.id);
+    if (agent.worktree && !agent.worktree.removedAt && work) {
+      const d = work.diff(true);
+      if (d.files.length > 0) {
+        const line = `${d.files.length} file${d.files.length === 1 ? "" : "s"} changed, +${d.additions} -${d.deletions}`;
+        this.artifactAdd({ ...of, kind: "diff", title: `${task.name}: diff`, summary: line, body: d.patch ?? "" });
+      }
+    }
+    if (turn.isError) {
+      const outcome = `the agent's turn ended in an error: ${summaryLine(turn.text, 200)}`;
+      this.taskSet(task.id, { state: "failed", summary, outcome }, changed);
+      return;
+    }
+    const reviewed = this.sessionTasks(session.id).some((t) => t.reviews === task.id && !taskIsFinal(t.state));
+    this.taskSet(task.id, { state: reviewed ? "review" : "done", summary, outcome: summary }, changed);
+  }
+
+  /** A reviewer answered: approve, send the work back with the findings, or block at the last round. */
+  private reviewEnded(task: Task, agent: Agent, answer: string, sum: CycleSummary, changed: string[], events: EngineEvent[]): void {
+    const of = { sessionId: task.sessionId, taskId: task.id, agentId: agent.id, path: null };
+    const read = verdictParse(answer);
+    if (!read.ok) {
+      const id = this.artifactAdd({
+        ...of,
+        kind: "text",
+        title: `${task.name}: answer without a verdict`,
+        summary: summaryLine(answer, 120),
+        body: answer,
+      });
+      const why =
+        `the reviewer answered without a JSON verdict (${read.reason}); its answer is kept as artifact ${id}. ` +
+        `Decide with \`baton complete ${task.name} done\` or \`failed\`, or \`baton task retry ${task.name}\``;
+      this.taskBlock(task, why, sum, changed);
+      return;
+    }
+    const verdict = read.verdict;
+    const round = task.rounds + 1;
+    const summary = `round ${round}: ${verdictSummary(verdict)}`;
+    this.artifactAdd({ ...of, kind: "verdict", title: `${task.name}: verdict, round ${round}`, summary, body: verdictBody(verdict) });
+    this.tasks.set(task.id, { ...this.tasks.get(task.id)!, rounds: round });
+    const reviewed = task.reviews ? this.tasks.get(task.reviews) : undefined;
+    if (!reviewed) {
+      this.taskSet(task.id, { state: "done", summary, outcome: summary }, changed);
+    } else if (verdict.verdict === "approve") {
+      this.taskSet(reviewed.id, { state: "done", outcome: `approved by ${task.name} in round ${round}` }, changed);
+      this.taskSet(task.id, { state: "done", summary, outcome: summary }, changed);
+    } else if (round < task.maxRounds) {
+      const back = reviewed.agentId ? this.agents.get(reviewed.agentId) : undefined;
+      if (!back) {
+        this.taskBlock(reviewed, "the review asks for changes but its agent is gone", sum, changed);
+      } else {
+        const message =
+          `The reviewer requested changes (round ${round} of at most ${task.maxRounds}). Address every finding below ` +
+          `in this worktree and commit your work.\n\n${findingsMarkdown(verdict.findings)}\n\n` +
+          `(Also in .baton/context/${task.name}-findings.md.)`;
+        this.taskAssign(reviewed.id, back, false, changed);
+        events.push(...this.agentWork(back, message, { kind: "fix", round }));
+        sum.sentBack.push(reviewed.name);
+      }
+      // The review waits for the new work, then runs again (on the same agent).
+      this.taskSet(task.id, { state: "pending", summary }, changed);
+    } else {
+      this.taskSet(task.id, { state: "failed", summary, outcome: `changes still requested after ${round} rounds` }, changed);
+      const why =
+        `${task.name} still requests changes after ${round} rounds (findings in its verdict artifact). Accept the work ` +
+        `with \`baton complete ${reviewed.name} done\`, give up with \`baton complete ${reviewed.name} failed\`, or ` +
+        `\`baton task retry ${task.name}\` for another round`;
+      this.taskBlock(reviewed, why, sum, changed);
+    }
+  }
+
+  /** Gives a ready task to an agent: its previous one, an idle one of its role, or a new one. */
+  private taskStart(session: Session, task: Task, changed: string[], events: EngineEvent[]): void {
+    const tasks = this.sessionTasks(session.id);
+    const prompt = handoffPrompt(task, tasks, this.artifacts);
+    const cli = task.cli ?? session.settings.defaultCli ?? "claude";
+    if (cli === "command") throw new BackendError("invalid_input", "a task runs on claude, codex or gemini, not on a command");
+    const agents = [...this.agents.values()].filter((a) => a.sessionId === session.id);
+    const resumable = (a: Agent) =>
+      a.cli === cli && a.cliSessionId !== null && a.state !== "starting" && a.state !== "running" && a.state !== "needs_input";
+    const taskOver = (a: Agent) => a.taskId === null || tasks.some((t) => t.id === a.taskId && taskIsFinal(t.state));
+    const reuse =
+      agents.find((a) => a.id === task.agentId && resumable(a)) ??
+      (task.role === null ? undefined : agents.find((a) => a.role === task.role && resumable(a) && taskOver(a)));
+    const work = fakeWorkOf(task);
+    if (reuse) {
+      const given = { ...reuse, taskId: task.id, role: task.role };
+      this.agents.set(reuse.id, given);
+      this.taskAssign(task.id, given, true, changed);
+      events.push(...this.agentWork(given, prompt, work));
+      return;
+    }
+    const taken = new Set(agents.map((a) => a.name));
+    const base = task.role ?? task.name;
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+    const req: AgentSpawn = { session: session.id, cli, prompt, name, model: task.model, allowTools: [], program: [], cwd: null };
+    const made = this.agentStart(req, { task, work });
+    events.push(...made.events);
+    this.taskAssign(task.id, made.agent, true, changed);
+  }
+
+  /** Sends an agent of the coordinator's its next work, as a message starts a turn. */
+  private agentWork(agent: Agent, message: string, work: FakeWork): EngineEvent[] {
+    if (agent.cli === "command") throw new BackendError("invalid_input", `agent ${agent.name} runs a program; it cannot take work`);
+    const next = this.agentChange(agent.id, { state: "running" }, [{ kind: "user_text", text: message }]);
+    this.agentPlay(agent.id, fakeWorkTurn(agent.cli, work, agent.turns + 1));
+    return next.events;
+  }
+
+  /** Records that `agent` works on the task from now, its turn count being what it is now. */
+  private taskAssign(taskId: string, agent: Agent, newAttempt: boolean, changed: string[]): void {
+    const task = this.tasks.get(taskId)!;
+    this.tasks.set(taskId, {
+      ...task,
+      state: "running",
+      reason: null,
+      agentId: agent.id,
+      attempts: task.attempts + (newAttempt ? 1 : 0),
+      updatedAt: this.timestamp(),
+    });
+    this.taskTurns.set(taskId, agent.turns);
+    changed.push(taskId);
+  }
+
+  /** Moves a task on as the coordinator does (its fields, then its dependants). */
+  private taskSet(taskId: string, fields: Partial<Task>, changed: string[]): void {
+    const task = this.tasks.get(taskId)!;
+    this.tasks.set(taskId, { ...task, reason: null, ...fields, updatedAt: this.timestamp() });
+    changed.push(taskId, ...this.tasksAdvance(task.sessionId));
+  }
+
+  private taskBlock(task: Task, why: string, sum: CycleSummary, changed: string[]): void {
+    sum.blocked.push(task.name);
+    this.taskSet(task.id, { state: "blocked", reason: why }, changed);
+  }
+
+  /** Marks agents running, stalled (silent longer than the session's stall time), waiting or idle. */
+  private agentsMark(session: Session, tasks: readonly Task[], agents: readonly Agent[], sum: CycleSummary): void {
+    const stallMs = (session.settings.stallSecs ?? 300) * 1000;
+    const now = this.now().getTime();
+    for (const a of agents) {
+      const working = a.taskId !== null && tasks.some((t) => t.id === a.taskId && !taskIsFinal(t.state));
+      if (a.state === "needs_input") {
+        sum.waiting.push(a.name);
+      } else if (a.state === "starting" || a.state === "running") {
+        const last = parseTimestamp(a.lastEventAt ?? a.updatedAt);
+        if (!Number.isNaN(last) && now - last >= stallMs) sum.stalled.push(a.name);
+        else sum.running.push(a.name);
+      } else if (a.state === "waiting" && !working) {
+        sum.idle.push(a.name);
+      }
+    }
+  }
+
+  private artifactAdd(fields: Omit<Artifact, "id" | "createdAt">): string {
+    const id = `fake-art-${String(this.nextId++).padStart(4, "0")}`;
+    this.artifacts.push({ ...fields, id, createdAt: this.timestamp() });
+    return id;
+  }
+
+  /** The session's coordinator state changes (its `updatedAt` too, as the daemon records it). */
+  private coordinatorSet(sessionId: string, state: CoordinatorState): EngineEvent[] {
+    const next: Session = { ...this.sessions.get(sessionId)!, coordinator: state, updatedAt: this.timestamp() };
+    this.sessions.set(sessionId, next);
+    return [{ type: "session_updated", session: { ...next } }];
+  }
+
+  private coordinatorOf(sessionId: string): CoordinatorStatus {
+    const last = this.cycles.get(sessionId)?.at(-1) ?? null;
+    return {
+      sessionId,
+      state: this.sessions.get(sessionId)!.coordinator,
+      cycles: last?.n ?? 0,
+      last: last ? cycleCopy(last) : null,
+    };
+  }
+
+  /** The next cycle of a running coordinator, after `delayMs` (none when cycles are the tests' to run). */
+  private loopSchedule(sessionId: string, delayMs: number): void {
+    if (this.coordinatorCycleMs === null) return;
+    this.loopStop(sessionId);
+    const timer = setTimeout(() => {
+      this.loops.delete(sessionId);
+      const session = this.sessions.get(sessionId);
+      if (session?.coordinator !== "running") return;
+      this.coordinatorCycle(sessionId);
+      const next = this.sessions.get(sessionId);
+      if (next?.coordinator === "running") {
+        this.loopSchedule(sessionId, next.settings.cycleSecs ? next.settings.cycleSecs * 1000 : this.coordinatorCycleMs!);
+      }
+    }, delayMs);
+    this.loops.set(sessionId, timer);
+  }
+
+  private loopStop(sessionId: string): void {
+    const timer = this.loops.get(sessionId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.loops.delete(sessionId);
+  }
+
+  private contextOf(sessionId: string): FakeContext {
+    let context = this.contexts.get(sessionId);
+    if (!context) {
+      context = { objectives: [], decisions: [], insights: [] };
+      this.contexts.set(sessionId, context);
+    }
+    return context;
+  }
+
+  private contextCopy(sessionId: string): FakeContext {
+    const c = this.contextOf(sessionId);
+    return {
+      objectives: c.objectives.map((o) => ({ ...o })),
+      decisions: c.decisions.map((d) => ({ ...d })),
+      insights: c.insights.map((i) => ({ ...i })),
+    };
+  }
+
+  private contextId(prefix: "obj" | "ins" | "dec"): string {
+    return `fake-${prefix}-${String(this.nextId++).padStart(4, "0")}`;
   }
 
   /** The session's tasks, oldest first. */
@@ -1147,6 +1851,24 @@ export class FakeBackend implements Backend {
         deps.push({ taskId: dep.id, kind });
       }
     }
+    let reviews: string | null = null;
+    const reviewed = req.reviews?.trim();
+    if (reviewed) {
+      let found: Task;
+      try {
+        found = this.findTask(reviewed, session.id);
+      } catch {
+        throw new BackendError("invalid_input", `task "${name}" depends on "${reviewed}", which is not a task of this session or graph`);
+      }
+      if (!deps.some((d) => d.taskId === found.id && d.kind === "after")) {
+        throw new BackendError(
+          "invalid_input",
+          `${name} reviews ${reviewed} but does not run after it; add ${reviewed} to its \`after\` dependencies`,
+        );
+      }
+      reviews = found.id;
+    }
+    if (req.maxRounds === 0) throw new BackendError("invalid_input", "max rounds must be at least 1");
     // The daemon lists a task's dependencies by the id depended on.
     deps.sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
     const at = this.timestamp();
@@ -1166,6 +1888,9 @@ export class FakeBackend implements Backend {
       outcome: null,
       reason: null,
       attempts: 0,
+      reviews,
+      maxRounds: req.maxRounds ?? 3,
+      rounds: 0,
       createdAt: at,
       updatedAt: at,
     };
@@ -1187,7 +1912,10 @@ export class FakeBackend implements Backend {
         if (t.state !== "pending") continue;
         const statuses = t.deps.flatMap((d) => {
           const dep = this.tasks.get(d.taskId);
-          return dep ? [depStatus(d.kind, dep.name, dep.state)] : [];
+          if (!dep) return [];
+          // Work in review is done for its reviewer; the others wait for approval.
+          const state = dep.state === "review" && t.reviews === dep.id ? "done" : dep.state;
+          return [depStatus(d.kind, dep.name, state)];
         });
         const never = statuses.find((s) => s.status === "never");
         const next = never
@@ -1433,6 +2161,48 @@ function taskCopy(task: Task): Task {
   return { ...task, deps: task.deps.map((d) => ({ ...d })) };
 }
 
+function cycleCopy(cycle: Cycle): Cycle {
+  return structuredClone(cycle);
+}
+
+/** A new session's settings: every one at its default. */
+function settingsDefault(): SessionSettings {
+  return {
+    allowTools: [],
+    branchPattern: null,
+    setupCommand: null,
+    maxAgents: null,
+    defaultCli: null,
+    autoMerge: false,
+    cycleSecs: null,
+    stallSecs: null,
+  };
+}
+
+/** Agents as a status lists them, with the name of the task each works on. */
+function agentBriefs(agents: readonly Agent[], tasks: readonly Task[]): AgentBrief[] {
+  return agents.map((a) => ({
+    id: a.id,
+    name: a.name,
+    cli: a.cli,
+    role: a.role,
+    state: a.state,
+    task: a.taskId === null ? null : (tasks.find((t) => t.id === a.taskId)?.name ?? null),
+    costUsd: a.costUsd,
+  }));
+}
+
+/** A text to record in a session's context, trimmed; empty is refused as the daemon does. */
+function textCheck(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === "") throw new BackendError("invalid_input", "the text is empty; say what to record");
+  return trimmed;
+}
+
+function contextNotFound(what: "objective" | "decision", id: string): BackendError {
+  return new BackendError("not_found", `no ${what} has the id ${JSON.stringify(id)} in this session`);
+}
+
 function notice(message: string): AgentEvent {
   return { kind: "notice", message };
 }
@@ -1526,7 +2296,9 @@ export function demoSessions(now: Date = new Date()): Session[] {
       repo: "/home/dev/src/payments",
       baseBranch: "main",
       state: "active",
-      settings: { allowTools: [], branchPattern: null, setupCommand: "npm ci" },
+      settings: { ...settingsDefault(), setupCommand: "npm ci" },
+      parentSessionId: null,
+      coordinator: "off",
       createdAt: at(50),
       updatedAt: at(2),
     },
@@ -1536,7 +2308,9 @@ export function demoSessions(now: Date = new Date()): Session[] {
       repo: "/home/dev/src/website",
       baseBranch: "main",
       state: "archived",
-      settings: { allowTools: [], branchPattern: null, setupCommand: null },
+      settings: settingsDefault(),
+      parentSessionId: null,
+      coordinator: "off",
       createdAt: at(30),
       updatedAt: at(20),
     },
@@ -1546,23 +2320,30 @@ export function demoSessions(now: Date = new Date()): Session[] {
       repo: "/home/dev/src/baton",
       baseBranch: "develop",
       state: "active",
-      settings: { allowTools: [], branchPattern: null, setupCommand: null },
+      settings: settingsDefault(),
+      parentSessionId: null,
+      coordinator: "off",
       createdAt: at(1),
       updatedAt: at(1),
     },
   ];
 }
 
-/** The fake of `?fake=demo`: sample sessions, agents of every kind (one at work), a task graph. */
+/**
+ * The fake of `?fake=demo`: sample sessions, agents of every kind (one at work), a task graph,
+ * and a paused coordinator with its artifacts, context and last cycles.
+ */
 export function demoBackend(now: Date = new Date()): FakeBackend {
   const sessions = demoSessions(now);
   const demo = demoAgents(sessions, now);
+  const coordination = demoCoordination(sessions, now);
   const backend = new FakeBackend({
     sessions,
     agents: demo.agents,
     agentEvents: demo.events,
     worktreeFiles: demo.worktreeFiles,
     tasks: demoTasks(sessions, now),
+    ...coordination,
   });
   backend.agentPlay(demo.live.agentId, demo.live.steps, 1_200);
   return backend;

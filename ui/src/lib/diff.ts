@@ -1,7 +1,10 @@
 // A unified git patch read into files, hunks and numbered lines, and hunks laid out side by
-// side: what the diff viewer shows. The daemon sends one patch for all of an agent's files
+// side: what the diff viewer shows (an agent's diff, and diff artifacts, whose counts come
+// from the patch itself). The daemon sends one patch for all of an agent's files
 // (`git diff` output with `diff --git a/X b/X` headers); the viewer shows one file at a time, so
 // the patch is split here and matched to the daemon's per-file stats by path.
+
+import type { FileStat } from "../bindings/FileStat";
 
 export type DiffLineKind = "context" | "add" | "del" | "note";
 
@@ -103,6 +106,20 @@ export function parsePatch(patch: string): PatchFile[] {
     file.path = file.newPath ?? file.oldPath ?? file.path;
   }
   return files;
+}
+
+/** A file's stats as the daemon gives them, counted from its part of the patch. */
+export function patchFileStat(file: PatchFile): FileStat {
+  const lines = file.hunks.flatMap((h) => h.lines);
+  const renamed = file.oldPath !== null && file.newPath !== null && file.oldPath !== file.newPath;
+  return {
+    path: file.path,
+    oldPath: renamed ? file.oldPath : null,
+    status: file.oldPath === null ? "added" : file.newPath === null ? "deleted" : renamed ? "renamed" : "modified",
+    additions: lines.filter((l) => l.kind === "add").length,
+    deletions: lines.filter((l) => l.kind === "del").length,
+    binary: file.binary,
+  };
 }
 
 /**

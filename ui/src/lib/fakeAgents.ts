@@ -254,6 +254,8 @@ function agent(base: Partial<Agent> & Pick<Agent, "id" | "sessionId" | "name" | 
     updatedAt: at,
     pending: [],
     worktree: null,
+    taskId: null,
+    role: null,
     ...base,
   };
 }
@@ -381,6 +383,8 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
         allowedTools: ["Bash"],
         cwd: architectTree.path,
         worktree: architectTree,
+        taskId: "demo-task-1",
+        role: "architect",
       },
       at(14),
     ),
@@ -403,6 +407,8 @@ export function demoAgents(sessions: Session[], now: Date = new Date()): DemoAge
         ],
         cwd: reviewerTree.path,
         worktree: reviewerTree,
+        taskId: "demo-task-3",
+        role: "reviewer",
       },
       at(9),
     ),

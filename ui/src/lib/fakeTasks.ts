@@ -22,6 +22,9 @@ export type FakePattern = {
     after?: string[];
     ifSucceeded?: string[];
     ifFailed?: string[];
+    /** The task (of the template) whose work this one reviews; it is also among `after`. */
+    reviews?: string;
+    maxRounds?: number;
   }[];
 };
 
@@ -65,6 +68,8 @@ export const TRI_AGENT: FakePattern = {
       role: "reviewer",
       title: "Review: {goal}",
       after: ["implement"],
+      reviews: "implement",
+      maxRounds: 3,
       prompt: "Review this diff against its specification.\n\nSpecification:\n{spec}\n\nDiff:\n{diff}",
     },
   ],
@@ -111,6 +116,9 @@ function demoTask(
     outcome: null,
     reason: null,
     attempts: fields.state === "pending" || fields.state === "ready" ? 0 : 1,
+    reviews: null,
+    maxRounds: 3,
+    rounds: 0,
     createdAt: at,
     updatedAt: at,
     ...fields,
@@ -120,7 +128,8 @@ function demoTask(
 
 /**
  * The demo's graph in its first active session: a tri-agent run half way (the spec written by
- * the architect, the implementation under way), a rollback plan that runs only if the
+ * the architect, the implementation under way again after a first review that requested
+ * changes), a rollback plan that runs only if the
  * implementation fails, a task ready and waiting, and a release note that converges on the
  * review and that task.
  */
@@ -149,6 +158,9 @@ export function demoTasks(sessions: Session[], now: Date = new Date()): Task[] {
       title: "Review: retries with backoff in the payments client",
       state: "pending",
       role: "reviewer",
+      reviews: "demo-task-2",
+      rounds: 1,
+      agentId: "demo-agent-2",
     }, [["demo-task-2", "after"]]),
     demoTask(main, 4, at(70), {
       name: "webhooks",

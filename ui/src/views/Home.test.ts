@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
 import { FakeBackend, type FakeBackendOptions } from "../lib/backend";
 import Home from "./Home.svelte";
+import { settings } from "./fixtures";
 
 function session(id: string, name: string, createdAt: string, overrides: Partial<Session> = {}): Session {
   return {
@@ -11,7 +12,7 @@ function session(id: string, name: string, createdAt: string, overrides: Partial
     repo: `/src/${name}`,
     baseBranch: "main",
     state: "active",
-    settings: { allowTools: [], branchPattern: null, setupCommand: null },
+    settings: settings(), parentSessionId: null, coordinator: "off",
     createdAt,
     updatedAt: createdAt,
     ...overrides,
@@ -213,10 +214,10 @@ describe("Home", () => {
   it("adds a row for a session another client creates, and follows its updates", async () => {
     const backend = await renderHome({ sessions: SEED });
 
-    const other = await backend.sessionCreate({ repo: "/src/elsewhere", name: "from-cli" });
+    const other = await backend.sessionCreate({ repo: "/src/elsewhere", name: "from-cli", parent: null });
     await waitFor(() => expect(rowNames()).toEqual(["from-cli", "newest", "middle", "oldest"]));
 
-    await backend.sessionUpdate(other.id, { name: "from-cli-2", archived: null, branchPattern: null, setupCommand: null });
+    await backend.sessionUpdate(other.id, { name: "from-cli-2", archived: null, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
     await waitFor(() => expect(rowNames()[0]).toBe("from-cli-2"));
     expect(rows()).toHaveLength(4);
   });
@@ -225,7 +226,7 @@ describe("Home", () => {
     const backend = await renderHome({ sessions: SEED });
 
     backend.setConnected(false);
-    await backend.sessionCreate({ repo: "/src/missed", name: "missed" });
+    await backend.sessionCreate({ repo: "/src/missed", name: "missed", parent: null });
     await settle();
     expect(rowNames()).not.toContain("missed");
 
@@ -251,7 +252,7 @@ describe("Home", () => {
       new Promise((resolve) => (sendList = () => resolve(listedEarly))),
     );
     await rerender({ backend: second });
-    await second.sessionCreate({ repo: "/src/during", name: "during" });
+    await second.sessionCreate({ repo: "/src/during", name: "during", parent: null });
     await waitFor(() => expect(rowNames()).toContain("during"));
     // Until the new list comes, the old rows stay shown.
     expect(rowNames()).toContain("oldest");
@@ -263,7 +264,7 @@ describe("Home", () => {
     expect(screen.getByTestId("new-session-repo")).toBe(repo);
 
     // The old backend is no longer listened to.
-    await first.sessionCreate({ repo: "/src/stale", name: "stale" });
+    await first.sessionCreate({ repo: "/src/stale", name: "stale", parent: null });
     await settle();
     expect(rowNames()).not.toContain("stale");
   });

@@ -1,12 +1,12 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
-import { daemonUnreachable, FakeBackend } from "../lib/backend";
+import { daemonUnreachable, FakeBackend, sessionChange } from "../lib/backend";
 import SessionSettingsDialog from "./SessionSettingsDialog.svelte";
-import { session } from "./fixtures";
+import { session, settings as fixtureSettings } from "./fixtures";
 
 function setup(settings: Partial<Session["settings"]> = {}) {
-  const s = session("s1", "pay", { settings: { allowTools: [], branchPattern: null, setupCommand: null, ...settings } });
+  const s = session("s1", "pay", { settings: fixtureSettings(settings) });
   const backend = new FakeBackend({ sessions: [s] });
   const update = vi.spyOn(backend, "sessionUpdate");
   const onSaved = vi.fn<(s: Session) => void>();
@@ -45,15 +45,10 @@ describe("SessionSettingsDialog", () => {
     await type(setupInput(), " pnpm install ");
     await fireEvent.click(screen.getByTestId("settings-save"));
 
-    expect(update).toHaveBeenCalledExactlyOnceWith("s1", {
-      name: null,
-      archived: null,
-      branchPattern: "",
-      setupCommand: "pnpm install",
-    });
+    expect(update).toHaveBeenCalledExactlyOnceWith("s1", sessionChange({ branchPattern: "", setupCommand: "pnpm install" }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     const saved = onSaved.mock.calls[0]![0];
-    expect(saved.settings).toEqual({ allowTools: [], branchPattern: null, setupCommand: "pnpm install" });
+    expect(saved.settings).toEqual(fixtureSettings({ setupCommand: "pnpm install" }));
     expect((await backend.sessionGet("s1")).settings).toEqual(saved.settings);
   });
 
@@ -63,7 +58,7 @@ describe("SessionSettingsDialog", () => {
     await type(setupInput(), "make deps");
     await fireEvent.submit(setupInput().form!);
 
-    expect(update).toHaveBeenCalledExactlyOnceWith("s1", { name: null, archived: null, branchPattern: null, setupCommand: "make deps" });
+    expect(update).toHaveBeenCalledExactlyOnceWith("s1", { name: null, archived: null, branchPattern: null, setupCommand: "make deps", maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
     await waitFor(() => expect(onClose).toHaveBeenCalled());
   });
 
@@ -103,5 +98,42 @@ describe("SessionSettingsDialog", () => {
     await fireEvent.click(screen.getByTestId("settings-cancel"));
     expect(onClose).toHaveBeenCalled();
     expect(update).not.toHaveBeenCalled();
+  });
+
+  it("shows the coordinator's settings, defaults as placeholders, and saves only the ones changed", async () => {
+    const { update, onSaved, onClose } = setup({ maxAgents: 2, defaultCli: "codex" });
+    const field = (name: string) => screen.getByTestId(`settings-${name}`) as HTMLInputElement;
+    expect(field("maxAgents").value).toBe("2");
+    expect(field("cycleSecs").value).toBe("");
+    expect(field("cycleSecs").placeholder).toBe("3");
+    expect(field("stallSecs").placeholder).toBe("300");
+    expect((screen.getByTestId("settings-defaultCli") as HTMLSelectElement).value).toBe("codex");
+    expect(field("autoMerge").checked).toBe(false);
+
+    await type(field("maxAgents"), "4");
+    await type(field("stallSecs"), " 120 ");
+    await fireEvent.change(screen.getByTestId("settings-defaultCli"), { target: { value: "gemini" } });
+    await fireEvent.click(field("autoMerge"));
+    await fireEvent.click(screen.getByTestId("settings-save"));
+
+    expect(update).toHaveBeenCalledExactlyOnceWith(
+      "s1",
+      sessionChange({ maxAgents: 4, stallSecs: 120, defaultCli: "gemini", autoMerge: true }),
+    );
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(onSaved.mock.calls[0]![0].settings).toEqual(
+      fixtureSettings({ maxAgents: 4, stallSecs: 120, defaultCli: "gemini", autoMerge: true }),
+    );
+  });
+
+  it("refuses a number that is not a whole number of at least 1, naming the field", async () => {
+    const { update, onClose } = setup();
+    const cycle = screen.getByTestId("settings-cycleSecs") as HTMLInputElement;
+    await type(cycle, "0.5");
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    expect((await screen.findByTestId("settings-error")).textContent).toBe('Cycle: give a whole number of at least 1 (not "0.5").');
+    expect(cycle.getAttribute("aria-invalid")).toBe("true");
+    expect(update).not.toHaveBeenCalled();
+    expect(onClose).not.toHaveBeenCalled();
   });
 });

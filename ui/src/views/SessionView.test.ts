@@ -1,9 +1,9 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FakeBackend, type FakeBackendOptions } from "../lib/backend";
+import { FakeBackend, sessionChange, type FakeBackendOptions } from "../lib/backend";
 import { router } from "../lib/route.svelte";
 import SessionView from "./SessionView.svelte";
-import { agent, session } from "./fixtures";
+import { agent, session, task } from "./fixtures";
 
 const SESSIONS = [session("s1", "payments", { baseBranch: "develop" }), session("s2", "website")];
 const AGENTS = [
@@ -246,7 +246,7 @@ describe("SessionView", () => {
     await type("settings-branch-pattern", "agents/{agent}");
     await type("settings-setup-command", "npm ci");
     await fireEvent.click(screen.getByTestId("settings-save"));
-    expect(update).toHaveBeenCalledWith("s1", { name: null, archived: null, branchPattern: "agents/{agent}", setupCommand: "npm ci" });
+    expect(update).toHaveBeenCalledWith("s1", sessionChange({ branchPattern: "agents/{agent}", setupCommand: "npm ci" }));
     await waitFor(() => expect(screen.queryByTestId("session-settings-dialog")).toBeNull());
     expect(screen.getByTestId("session-setup-command").textContent!.replace(/\s+/g, " ").trim()).toBe("setup: npm ci");
     expect(screen.getByTestId("session-branch-pattern").textContent!.replace(/\s+/g, " ").trim()).toBe("branches: agents/{agent}");
@@ -258,7 +258,7 @@ describe("SessionView", () => {
     await waitFor(() => expect(within(lane("docs")).getByText(/setup: npm ci/)).toBeTruthy());
 
     // Changed by another client: the header follows, and the dialog opens with the new values.
-    await backend.sessionUpdate("s1", { name: null, archived: null, branchPattern: "", setupCommand: "make deps" });
+    await backend.sessionUpdate("s1", { name: null, archived: null, branchPattern: "", setupCommand: "make deps", maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
     await waitFor(() => expect(screen.queryByTestId("session-branch-pattern")).toBeNull());
     expect(screen.getByTestId("session-setup-command").textContent).toContain("make deps");
     await fireEvent.click(screen.getByTestId("session-settings"));
@@ -268,7 +268,28 @@ describe("SessionView", () => {
     // Cleared here: nothing is shown any more.
     await type("settings-setup-command", "");
     await fireEvent.click(screen.getByTestId("settings-save"));
-    expect(update).toHaveBeenLastCalledWith("s1", { name: null, archived: null, branchPattern: null, setupCommand: "" });
+    expect(update).toHaveBeenLastCalledWith("s1", sessionChange({ setupCommand: "" }));
     await waitFor(() => expect(screen.queryByTestId("session-settings-summary")).toBeNull());
+  });
+
+  it("lists what a coordinator cycle stored in the Artifacts tab, and counts it on the tab", async () => {
+    const backend = await renderSession("s1", {
+      agents: [],
+      tasks: [task("build", "s1", { state: "ready" })],
+      coordinatorCycleMs: null,
+    });
+    await fireEvent.click(screen.getByTestId("tab-artifacts"));
+    await screen.findByTestId("artifacts-empty");
+    expect(screen.getByTestId("tab-artifacts-count").textContent).toBe("0");
+
+    await backend.coordinatorRun("s1");
+    expect(backend.coordinatorCycle("s1").summary.started).toEqual(["build"]);
+    await waitFor(async () => expect((await backend.taskList("s1"))[0]!.agentId).not.toBeNull());
+    const agentId = (await backend.taskList("s1"))[0]!.agentId!;
+    await waitFor(async () => expect((await backend.agentGet(agentId)).turns).toBe(1), { timeout: 3_000 });
+    expect(backend.coordinatorCycle("s1").summary.finished).toEqual(["build"]);
+
+    await waitFor(() => expect(screen.getAllByTestId("artifact-row").map((r) => r.dataset.kind)).toEqual(["diff", "markdown"]));
+    await waitFor(() => expect(screen.getByTestId("tab-artifacts-count").textContent).toBe("2"));
   });
 });

@@ -118,8 +118,10 @@ describe("Tasks tab", () => {
     ]);
     expect(node("spec").textContent).toContain("Specify: Retry failed payments");
     expect(counts()).toEqual({ pending: 2, ready: 1 });
-    // No scheduler: a ready task is said to wait, not to run.
-    expect(screen.getByTestId("tasks-ready-note").textContent).toContain("does not start tasks by itself");
+    // The coordinator is off: a ready task is said to wait, and what to press to start it.
+    const note = screen.getByTestId("tasks-ready-note");
+    expect(note.dataset.coordinator).toBe("off");
+    expect(note.textContent!.replace(/\s+/g, " ")).toContain("1 task is ready and waiting: the coordinator starts ready tasks on agents, and it is off. Press Run above");
   });
 
   it("shows the daemon's refusal of a run in the dialog and keeps the goal", async () => {
@@ -139,9 +141,9 @@ describe("Tasks tab", () => {
     await screen.findByTestId("tasks-empty");
 
     // From the CLI, say.
-    const a = await backend.taskAdd({ session: "s1", title: "Lint", prompt: "Run the linter", name: "lint", role: null, cli: null, model: null, after: [], ifSucceeded: [], ifFailed: [] });
-    await backend.taskAdd({ session: "s1", title: "Fmt", prompt: "Format", name: "fmt", role: null, cli: null, model: null, after: ["lint"], ifSucceeded: [], ifFailed: [] });
-    await backend.taskAdd({ session: "s2", title: "Other", prompt: "Other", name: "other", role: null, cli: null, model: null, after: [], ifSucceeded: [], ifFailed: [] });
+    const a = await backend.taskAdd({ session: "s1", title: "Lint", prompt: "Run the linter", name: "lint", role: null, cli: null, model: null, after: [], ifSucceeded: [], ifFailed: [], reviews: null, maxRounds: null });
+    await backend.taskAdd({ session: "s1", title: "Fmt", prompt: "Format", name: "fmt", role: null, cli: null, model: null, after: ["lint"], ifSucceeded: [], ifFailed: [], reviews: null, maxRounds: null });
+    await backend.taskAdd({ session: "s2", title: "Other", prompt: "Other", name: "other", role: null, cli: null, model: null, after: [], ifSucceeded: [], ifFailed: [], reviews: null, maxRounds: null });
     await waitFor(() => expect(nodes().map((n) => n.dataset.taskName)).toEqual(["lint", "fmt"]));
     expect(node("fmt").dataset.depth).toBe("1");
     expect(node("fmt").dataset.state).toBe("pending");
@@ -194,7 +196,7 @@ describe("Tasks tab", () => {
     await renderTasks({ tasks: [{ ...BRANCHES[0]!, state: "ready", agentId: null }, BRANCHES[2]!] });
     await waitFor(() => expect(nodes()).toHaveLength(2));
     await fireEvent.click(node("build"));
-    expect(screen.getByTestId("task-details-note").textContent).toContain("Baton does not start tasks by itself yet");
+    expect(screen.getByTestId("task-details-note").textContent).toContain("The coordinator starts it on an agent when it runs; it is off");
     expect(screen.getByTestId("task-details-agent").textContent).toContain("none yet");
 
     await fireEvent.click(screen.getByTestId("task-mark-done"));
@@ -282,6 +284,8 @@ describe("Tasks tab", () => {
       after: ["announce"],
       ifSucceeded: [],
       ifFailed: ["fix"],
+      reviews: null,
+      maxRounds: null,
     });
     await waitFor(() => expect(screen.queryByTestId("task-form-dialog")).toBeNull());
     await waitFor(() => expect(node("postmortem")).toBeTruthy());
@@ -324,5 +328,123 @@ describe("Tasks tab", () => {
     await waitFor(() => expect(screen.queryByTestId("tasks-error")).toBeNull());
     expect(list).toHaveBeenCalledTimes(2);
     expect(screen.getByTestId("tasks-empty")).toBeTruthy();
+  });
+
+  it("shows a task's review: what it reviews and the rounds, and who reviews the work", async () => {
+    await renderTasks({
+      tasks: [
+        task("impl", "s1", { state: "review", createdAt: "2026-11-01T10:00:00Z" }),
+        task("check", "s1", { reviews: "impl", rounds: 1, maxRounds: 3, createdAt: "2026-11-01T10:01:00Z" }, [["impl", "after"]]),
+      ],
+    });
+    await waitFor(() => expect(nodes()).toHaveLength(2));
+    await fireEvent.click(node("check"));
+    const reviews = screen.getByTestId("task-details-reviews");
+    expect(reviews.textContent!.replace(/\s+/g, " ").trim()).toBe("reviews impl review round 1 of 3");
+
+    await fireEvent.click(within(reviews).getByText("impl"));
+    expect(screen.getByTestId("task-details").dataset.taskName).toBe("impl");
+    expect(screen.getByTestId("task-details-reviewed-by").textContent!.replace(/\s+/g, " ").trim()).toBe("reviewed by check pending round 1 of 3");
+    expect(screen.getByTestId("task-details-note").textContent).toContain("waits for its reviewer's verdict");
+  });
+
+  it("lists a task's artifacts, opens one, and reads them again as the task moves on", async () => {
+    const verdict = {
+      id: "art-1",
+      sessionId: "s1",
+      taskId: "build",
+      agentId: null,
+      kind: "verdict" as const,
+      title: "build: verdict, round 1",
+      summary: "round 1: approved, no findings",
+      body: JSON.stringify({ verdict: "approve", findings: [] }),
+      path: null,
+      createdAt: "2026-11-01T10:05:00Z",
+    };
+    const backend = await renderTasks({ tasks: [task("build", "s1", { state: "ready" })], artifacts: [verdict] });
+    const list = vi.spyOn(backend, "artifactList");
+    await waitFor(() => expect(nodes()).toHaveLength(1));
+    await fireEvent.click(node("build"));
+
+    const item = await screen.findByTestId("task-artifact");
+    expect(item.dataset.kind).toBe("verdict");
+    expect(item.textContent).toContain("build: verdict, round 1");
+    expect(item.textContent).toContain("round 1: approved, no findings");
+    expect(list).toHaveBeenLastCalledWith("s1", "build");
+
+    await fireEvent.click(item);
+    const dialog = await screen.findByTestId("artifact-dialog");
+    expect(await within(dialog).findByTestId("verdict-kind")).toBeTruthy();
+    expect(within(dialog).getByTestId("verdict-kind").textContent!.trim()).toBe("Approved");
+    await fireEvent.click(within(dialog).getByTestId("modal-close"));
+    expect(screen.queryByTestId("artifact-dialog")).toBeNull();
+
+    // The task ends: its artifacts are read again.
+    const calls = list.mock.calls.length;
+    await fireEvent.click(screen.getByTestId("task-mark-done"));
+    await waitFor(() => expect(list.mock.calls.length).toBeGreaterThan(calls));
+  });
+
+  it("retries a blocked task: it becomes ready; a refusal is shown in the details", async () => {
+    const blocked = task("build", "s1", { state: "blocked", reason: "its agent builder was stopped before finishing its turn" });
+    const backend = await renderTasks({ tasks: [blocked, task("done-one", "s1", { state: "done", createdAt: "2026-11-01T11:00:00Z" })] });
+    const retry = vi.spyOn(backend, "taskRetry");
+    await waitFor(() => expect(nodes()).toHaveLength(2));
+
+    // Only blocked and failed tasks can be retried.
+    await fireEvent.click(node("done-one"));
+    expect(screen.queryByTestId("task-retry")).toBeNull();
+
+    await fireEvent.click(node("build"));
+    expect(screen.getByTestId("task-details-reason").textContent).toContain("Blocked: its agent builder was stopped");
+    retry.mockRejectedValueOnce({ code: "daemon_unreachable", message: "The Baton daemon is not answering." });
+    await fireEvent.click(screen.getByTestId("task-retry-button"));
+    expect((await screen.findByTestId("task-retry-error")).textContent).toContain("not answering");
+    expect(node("build").dataset.state).toBe("blocked");
+
+    await fireEvent.click(screen.getByTestId("task-retry-button"));
+    expect(retry).toHaveBeenLastCalledWith("build");
+    await waitFor(() => expect(node("build").dataset.state).toBe("ready"));
+    expect(screen.queryByTestId("task-retry")).toBeNull();
+    expect(screen.getByTestId("task-details-note").textContent).toContain("The coordinator starts it on an agent when it runs");
+  });
+
+  it("adds a review: it reviews a task it runs after, with a bound on rounds", async () => {
+    const backend = await renderTasks({ tasks: BRANCHES });
+    const add = vi.spyOn(backend, "taskAdd");
+    await waitFor(() => expect(nodes()).toHaveLength(4));
+    await fireEvent.click(screen.getByTestId("tasks-add"));
+    const form = await screen.findByTestId("task-form");
+    // Nothing picked as "after": nothing to review.
+    expect(screen.queryByTestId("task-reviews")).toBeNull();
+
+    await type("task-title", "Review the build");
+    await type("task-prompt", "Review the diff");
+    await fireEvent.change(within(form).getAllByTestId("task-dep-kind")[0]!, { target: { value: "after" } });
+    const reviews = screen.getByTestId("task-reviews") as HTMLSelectElement;
+    expect([...reviews.options].map((o) => o.textContent)).toEqual(["— (not a review)", "build"]);
+    await fireEvent.change(reviews, { target: { value: "build" } });
+    await type("task-max-rounds", "0");
+    await fireEvent.click(screen.getByTestId("task-form-add"));
+    expect((await screen.findByTestId("task-form-error")).textContent).toContain("Rounds at most: give a whole number of at least 1");
+    expect(add).not.toHaveBeenCalled();
+
+    await type("task-max-rounds", "2");
+    await fireEvent.click(screen.getByTestId("task-form-add"));
+    expect(add).toHaveBeenLastCalledWith(expect.objectContaining({ after: ["build"], reviews: "build", maxRounds: 2 }));
+    await waitFor(() => expect(node("review-the-build")).toBeTruthy());
+    expect(screen.getByTestId("task-details-rounds").textContent).toBe("round 0 of 2");
+  });
+
+  it("says ready tasks start by themselves while the coordinator runs", async () => {
+    const backend = await renderTasks({ tasks: [task("build", "s1", { state: "ready" })], coordinatorCycleMs: null });
+    expect((await screen.findByTestId("tasks-ready-note")).dataset.coordinator).toBe("off");
+    await backend.coordinatorRun("s1");
+    await waitFor(() => expect(screen.getByTestId("tasks-ready-note").dataset.coordinator).toBe("running"));
+    expect(screen.getByTestId("tasks-ready-note").textContent!.replace(/\s+/g, " ")).toContain(
+      "the coordinator starts ready tasks on agents as there is room (at most 3 at once)",
+    );
+    await fireEvent.click(node("build"));
+    expect(screen.getByTestId("task-details-note").textContent).toContain("starts it on an agent as soon as there is room");
   });
 });

@@ -3,6 +3,7 @@ import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
 import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { Session } from "../bindings/Session";
+import type { SessionSettings } from "../bindings/SessionSettings";
 import type { Task } from "../bindings/Task";
 import type { TaskDep } from "../bindings/TaskDep";
 
@@ -14,9 +15,26 @@ export function session(id: string, name: string, overrides: Partial<Session> = 
     repo: `/src/${name}`,
     baseBranch: "main",
     state: "active",
-    settings: { allowTools: [], branchPattern: null, setupCommand: null },
+    settings: settings(),
+    parentSessionId: null,
+    coordinator: "off",
     createdAt: at,
     updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** A session's settings: every one at its default unless given. */
+export function settings(overrides: Partial<SessionSettings> = {}): SessionSettings {
+  return {
+    allowTools: [],
+    branchPattern: null,
+    setupCommand: null,
+    maxAgents: null,
+    defaultCli: null,
+    autoMerge: false,
+    cycleSecs: null,
+    stallSecs: null,
     ...overrides,
   };
 }
@@ -46,6 +64,8 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     updatedAt: "2026-11-01T10:00:00Z",
     pending: [],
     worktree: null,
+    taskId: null,
+    role: null,
     ...overrides,
   };
 }
@@ -68,6 +88,9 @@ export function task(id: string, sessionId: string, overrides: Partial<Task> = {
     outcome: null,
     reason: null,
     attempts: 0,
+    reviews: null,
+    maxRounds: 3,
+    rounds: 0,
     createdAt: "2026-11-01T10:00:00Z",
     updatedAt: "2026-11-01T10:00:00Z",
     ...overrides,

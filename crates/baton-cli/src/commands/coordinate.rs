@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use baton_core::{ApiError, BatonHome, ErrorCode};
 use baton_core::context::{ContextDoc, ContextImport, SessionStatus};
 use baton_core::coordinator::Cycle;
 use baton_core::session::CoordinatorState;
+use baton_core::{ApiError, BatonHome, ErrorCode};
 use baton_daemon::DaemonError;
 use clap::Subcommand;
 
@@ -279,7 +279,13 @@ pub fn artifact(home: &BatonHome, cmd: ArtifactCommand) -> Result<(), DaemonErro
                 println!("nothing matches {query:?}");
             } else {
                 for h in hits {
-                    println!("{}  {}  {}\n    {}", h.artifact.id, h.artifact.kind.as_str(), h.artifact.title, h.snippet);
+                    println!(
+                        "{}  {}  {}\n    {}",
+                        h.artifact.id,
+                        h.artifact.kind.as_str(),
+                        h.artifact.title,
+                        h.snippet
+                    );
                 }
             }
         }
@@ -317,8 +323,10 @@ pub fn context(home: &BatonHome, cmd: ContextCommand) -> Result<(), DaemonError>
             let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             match output {
                 Some(path) => {
-                    std::fs::write(&path, text + "\n")
-                        .map_err(|source| DaemonError::Io { context: format!("cannot write {}", path.display()), source })?;
+                    std::fs::write(&path, text + "\n").map_err(|source| DaemonError::Io {
+                        context: format!("cannot write {}", path.display()),
+                        source,
+                    })?;
                     println!("wrote {}", path.display());
                 }
                 None => println!("{text}"),
@@ -334,7 +342,10 @@ pub fn context(home: &BatonHome, cmd: ContextCommand) -> Result<(), DaemonError>
             let doc: ContextDoc = serde_json::from_str(&text).map_err(|e| {
                 ApiError::new(
                     ErrorCode::InvalidInput,
-                    format!("{} is not a context export ({e}); make one with `baton context export --session S`", file.display()),
+                    format!(
+                        "{} is not a context export ({e}); make one with `baton context export --session S`",
+                        file.display()
+                    ),
                 )
             })?;
             let repo = repo.map(|r| std::path::absolute(&r).map(|p| p.to_string_lossy().into_owned()).unwrap_or(r));
@@ -347,6 +358,11 @@ pub fn context(home: &BatonHome, cmd: ContextCommand) -> Result<(), DaemonError>
 
 pub fn retry(home: &BatonHome, task: &str) -> Result<(), DaemonError> {
     let t = super::client(home)?.task_retry(task)?;
-    println!("{} is {} again; the coordinator starts it (`baton run --session {}` if it is not running)", t.name, t.state.as_str(), t.session_id);
+    println!(
+        "{} is {} again; the coordinator starts it (`baton run --session {}` if it is not running)",
+        t.name,
+        t.state.as_str(),
+        t.session_id
+    );
     Ok(())
 }

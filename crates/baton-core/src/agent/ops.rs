@@ -33,7 +33,11 @@ impl Engine {
         self.agent_spawn_with(req, Some((task, files)))
     }
 
-    fn agent_spawn_with(&self, req: &AgentSpawn, for_task: Option<(&crate::task::Task, &[(String, String)])>) -> Result<Agent> {
+    fn agent_spawn_with(
+        &self,
+        req: &AgentSpawn,
+        for_task: Option<(&crate::task::Task, &[(String, String)])>,
+    ) -> Result<Agent> {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let session = self.session_get(&req.session)?;
         if session.state == SessionState::Archived {
@@ -272,6 +276,9 @@ impl Engine {
 
     /// Stops every running agent (the daemon is stopping) and waits for them, up to `timeout`.
     pub async fn agents_shutdown(&self, timeout: Duration) {
+        // First the coordinators: an agent stopped now is not a task that failed.
+        let engine = self.clone();
+        let _ = tokio::task::spawn_blocking(move || engine.coordinators_halt()).await;
         let waits: Vec<_> = self
             .inner
             .agents()

@@ -116,15 +116,14 @@ impl Engine {
         let summary = self.task_artifacts(task, agent, &turn)?;
         if turn.is_error {
             let outcome = format!("the agent's turn ended in an error: {}", summary_line(&turn.text, 200));
-            return self.task_set(&task.id, TaskState::Failed, TaskFields {
-                summary: Some(&summary),
-                outcome: Some(&outcome),
-                reason: None,
-            });
+            return self.task_set(
+                &task.id,
+                TaskState::Failed,
+                TaskFields { summary: Some(&summary), outcome: Some(&outcome), reason: None },
+            );
         }
         let tasks = self.task_list(&session.id)?;
-        let reviewed_by =
-            tasks.iter().find(|t| t.reviews.as_deref() == Some(task.id.as_str()) && !t.state.is_final());
+        let reviewed_by = tasks.iter().find(|t| t.reviews.as_deref() == Some(task.id.as_str()) && !t.state.is_final());
         let state = if reviewed_by.is_some() { TaskState::Review } else { TaskState::Done };
         self.task_set(&task.id, state, TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None })
     }
@@ -158,11 +157,11 @@ impl Engine {
         })?;
         self.inner.store.conn().execute("UPDATE tasks SET rounds = ?2 WHERE id = ?1", params![task.id, round])?;
         let Some(reviewed) = reviewed else {
-            return self.task_set(&task.id, TaskState::Done, TaskFields {
-                summary: Some(&summary),
-                outcome: Some(&summary),
-                reason: None,
-            });
+            return self.task_set(
+                &task.id,
+                TaskState::Done,
+                TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None },
+            );
         };
         match verdict.verdict {
             VerdictKind::Approve => {
@@ -172,23 +171,25 @@ impl Engine {
                 {
                     outcome.push_str(&self.auto_merge(agent_id, sum));
                 }
-                self.task_set(&reviewed.id, TaskState::Done, TaskFields {
-                    outcome: Some(&outcome),
-                    ..Default::default()
-                })?;
-                self.task_set(&task.id, TaskState::Done, TaskFields {
-                    summary: Some(&summary),
-                    outcome: Some(&summary),
-                    reason: None,
-                })
+                self.task_set(
+                    &reviewed.id,
+                    TaskState::Done,
+                    TaskFields { outcome: Some(&outcome), ..Default::default() },
+                )?;
+                self.task_set(
+                    &task.id,
+                    TaskState::Done,
+                    TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None },
+                )
             }
             VerdictKind::RequestChanges if round < task.max_rounds => {
                 self.send_back(&reviewed, task, &verdict, round, sum)?;
                 // The review waits for the new work, then runs again (on the same agent).
-                self.task_set(&task.id, TaskState::Pending, TaskFields {
-                    summary: Some(&summary),
-                    ..Default::default()
-                })
+                self.task_set(
+                    &task.id,
+                    TaskState::Pending,
+                    TaskFields { summary: Some(&summary), ..Default::default() },
+                )
             }
             VerdictKind::RequestChanges => {
                 let why = format!(
@@ -198,11 +199,11 @@ impl Engine {
                     task.name, reviewed.name, reviewed.name, task.name
                 );
                 let outcome = format!("changes still requested after {round} rounds");
-                self.task_set(&task.id, TaskState::Failed, TaskFields {
-                    summary: Some(&summary),
-                    outcome: Some(&outcome),
-                    reason: None,
-                })?;
+                self.task_set(
+                    &task.id,
+                    TaskState::Failed,
+                    TaskFields { summary: Some(&summary), outcome: Some(&outcome), reason: None },
+                )?;
                 self.task_block(&reviewed, &why, sum)
             }
         }
@@ -215,10 +216,10 @@ impl Engine {
         };
         let findings = findings_markdown(&v.findings);
         let file = format!("{CONTEXT_DIR}/{}-findings.md", review.name);
-        if let Err(e) = handoff::files_write(Path::new(&agent.cwd), &[(
-            file.clone(),
-            format!("# Findings of {}, round {round}\n\n{findings}\n", review.name),
-        )]) {
+        if let Err(e) = handoff::files_write(
+            Path::new(&agent.cwd),
+            &[(file.clone(), format!("# Findings of {}, round {round}\n\n{findings}\n", review.name))],
+        ) {
             sum.notes.push(e);
         }
         let message = format!(
@@ -340,7 +341,14 @@ impl Engine {
                         d.deletions
                     );
                     let title = format!("{}: diff", task.name);
-                    self.artifact_add(base(of, ArtifactKind::Diff, &title, &line, d.patch.as_deref().unwrap_or(""), None))?;
+                    self.artifact_add(base(
+                        of,
+                        ArtifactKind::Diff,
+                        &title,
+                        &line,
+                        d.patch.as_deref().unwrap_or(""),
+                        None,
+                    ))?;
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(agent = %agent.id, "no diff for the task's artifacts: {e}"),
@@ -365,9 +373,8 @@ impl Engine {
         let resumable = |a: &Agent| {
             a.cli == cli && a.cli_session_id.is_some() && !a.state.is_active() && a.state != AgentState::NeedsInput
         };
-        let task_over = |a: &Agent| {
-            a.task_id.as_deref().is_none_or(|id| tasks.iter().any(|t| t.id == id && t.state.is_final()))
-        };
+        let task_over =
+            |a: &Agent| a.task_id.as_deref().is_none_or(|id| tasks.iter().any(|t| t.id == id && t.state.is_final()));
         let reuse = task
             .agent_id
             .as_deref()
@@ -450,12 +457,18 @@ impl Engine {
         let now = time::now_ms();
         let mut stalled_before = locked(&self.inner.coordinators.stalled);
         for a in agents {
-            let working = a.task_id.as_deref().is_some_and(|id| tasks.iter().any(|t| t.id == id && !t.state.is_final()));
+            let working =
+                a.task_id.as_deref().is_some_and(|id| tasks.iter().any(|t| t.id == id && !t.state.is_final()));
             match a.state {
                 AgentState::NeedsInput => sum.waiting.push(a.name.clone()),
                 AgentState::Starting | AgentState::Running => {
-                    let last = a.last_event_at.as_deref().and_then(time::rfc3339_to_ms).or_else(|| time::rfc3339_to_ms(&a.updated_at));
-                    let silent = last.map_or(Duration::ZERO, |t| Duration::from_millis(now.saturating_sub(t).max(0) as u64));
+                    let last = a
+                        .last_event_at
+                        .as_deref()
+                        .and_then(time::rfc3339_to_ms)
+                        .or_else(|| time::rfc3339_to_ms(&a.updated_at));
+                    let silent =
+                        last.map_or(Duration::ZERO, |t| Duration::from_millis(now.saturating_sub(t).max(0) as u64));
                     if silent >= stall {
                         sum.stalled.push(a.name.clone());
                         if stalled_before.insert(a.id.clone()) {
@@ -481,12 +494,14 @@ impl Engine {
 
     fn criteria(&self, session: &Session, tasks: &[Task], agents: &[Agent], room: bool) -> Result<Criteria> {
         let mut c = Criteria::default();
-        let open: Vec<&Task> = tasks.iter().filter(|t| !matches!(t.state, TaskState::Done | TaskState::Cancelled)).collect();
+        let open: Vec<&Task> =
+            tasks.iter().filter(|t| !matches!(t.state, TaskState::Done | TaskState::Cancelled)).collect();
         c.tasks_ended = !tasks.is_empty() && open.is_empty();
         if tasks.is_empty() {
             c.unmet.push("no tasks yet".into());
         } else if !open.is_empty() {
-            let list: Vec<String> = open.iter().take(5).map(|t| format!("{} is {}", t.name, t.state.as_str())).collect();
+            let list: Vec<String> =
+                open.iter().take(5).map(|t| format!("{} is {}", t.name, t.state.as_str())).collect();
             c.unmet.push(format!("{} task(s) not done: {}", open.len(), list.join(", ")));
         }
         let unparsed: Vec<&Task> = tasks.iter().filter(|t| t.state == TaskState::Review).collect();
@@ -497,7 +512,8 @@ impl Engine {
                 unparsed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
-        let blocked: Vec<&str> = tasks.iter().filter(|t| t.state == TaskState::Blocked).map(|t| t.name.as_str()).collect();
+        let blocked: Vec<&str> =
+            tasks.iter().filter(|t| t.state == TaskState::Blocked).map(|t| t.name.as_str()).collect();
         let waiting: Vec<&str> =
             agents.iter().filter(|a| a.state == AgentState::NeedsInput).map(|a| a.name.as_str()).collect();
         let decisions: i64 = self.inner.store.conn().query_row(

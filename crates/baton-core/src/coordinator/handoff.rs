@@ -77,7 +77,8 @@ pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<
         };
         prompt = prompt.replace(&format!("{{{name}}}"), &value);
     }
-    let mut files = vec![(format!("{CONTEXT_DIR}/.gitignore"), "# Baton's hand-off files: never committed\n*\n".to_owned())];
+    let mut files =
+        vec![(format!("{CONTEXT_DIR}/.gitignore"), "# Baton's hand-off files: never committed\n*\n".to_owned())];
     let mut notes = Vec::new();
     for t in sources(task, tasks) {
         let artifacts = artifacts_of_task(conn, &t.id)?;
@@ -153,7 +154,10 @@ pub(crate) fn files_named(dir: &Path, text: &str, max: usize) -> Vec<(String, St
             Err(_) if !word.starts_with('/') => word.trim_start_matches("./").to_owned(),
             Err(_) => continue,
         };
-        if rel.is_empty() || rel.starts_with(".baton") || rel.starts_with(".git") || found.iter().any(|(p, _)| *p == rel)
+        if rel.is_empty()
+            || rel.starts_with(".baton")
+            || rel.starts_with(".git")
+            || found.iter().any(|(p, _)| *p == rel)
         {
             continue;
         }

@@ -102,6 +102,8 @@ pub(crate) struct Coordinators {
     stalled: Mutex<HashSet<String>>,
     /// One cycle at a time.
     cycle: Mutex<()>,
+    /// The daemon is stopping: no more cycles (agents stopped by it are not failures).
+    halted: std::sync::atomic::AtomicBool,
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -178,6 +180,9 @@ impl Engine {
     pub fn coordinator_cycle(&self, session: &str) -> Result<Cycle> {
         let session = self.session_get(session)?;
         let _one = locked(&self.inner.coordinators.cycle);
+        if self.inner.coordinators.halted.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::task::TaskError::Invalid("the daemon is stopping; no more cycles".into()).into());
+        }
         let started = time::now_ms();
         let clock = std::time::Instant::now();
         let summary = self.cycle_run(&session)?;
@@ -209,16 +214,37 @@ impl Engine {
     }
 
     /// After a daemon restart: resumes the loops that were running, and remembers the agents
-    /// whose process ended with the old daemon (their tasks resume on them).
+    /// whose process ended with the old daemon (their tasks resume on them): those it found
+    /// running, and those it stopped while stopping (a running task's agent, stopped before
+    /// the end of its turn, which no cycle saw).
     pub(crate) fn coordinators_resume(&self, orphaned: Vec<String>) -> Result<()> {
         locked(&self.inner.coordinators.orphaned).extend(orphaned);
         if self.inner.runtime.is_none() {
             return Ok(());
         }
-        for id in session::coordinators_running(&self.inner.store.conn())? {
+        // Bound first: a guard in the `for` head would live through the loop.
+        let running = session::coordinators_running(&self.inner.store.conn())?;
+        for id in running {
+            for task in self.task_list(&id)?.iter().filter(|t| t.state == crate::task::TaskState::Running) {
+                if let Some(agent) = task.agent_id.as_deref().and_then(|a| self.agent_get(a).ok())
+                    && agent.state == crate::agent::AgentState::Stopped
+                {
+                    locked(&self.inner.coordinators.orphaned).insert(agent.id);
+                }
+            }
             self.loop_spawn(&id);
         }
         Ok(())
+    }
+
+    /// The daemon is stopping: ends every loop after its current cycle, leaving each session's
+    /// coordinator recorded as running (the next daemon resumes it).
+    pub(crate) fn coordinators_halt(&self) {
+        self.inner.coordinators.halted.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _wait_for_the_cycle = locked(&self.inner.coordinators.cycle);
+        for (_, stop) in locked(&self.inner.coordinators.loops).drain() {
+            let _ = stop.send(true);
+        }
     }
 
     fn session_publish(&self, id: &str) {

@@ -92,7 +92,12 @@ pub fn verdict_summary(v: &Verdict) -> String {
         }
     }
     let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    format!("{word}: {} finding{} ({})", v.findings.len(), if v.findings.len() == 1 { "" } else { "s" }, parts.join(", "))
+    format!(
+        "{word}: {} finding{} ({})",
+        v.findings.len(),
+        if v.findings.len() == 1 { "" } else { "s" },
+        parts.join(", ")
+    )
 }
 
 #[cfg(test)]

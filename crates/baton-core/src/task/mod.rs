@@ -351,10 +351,10 @@ impl Engine {
         let reviews = match req.reviews.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             None => None,
             Some(r) => {
-                let reviewed = task_get(&tx, Some(&session.id), r)
-                    .ok()
-                    .filter(|t| t.session_id == session.id)
-                    .ok_or_else(|| TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: r.into() }))?;
+                let reviewed =
+                    task_get(&tx, Some(&session.id), r).ok().filter(|t| t.session_id == session.id).ok_or_else(
+                        || TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: r.into() }),
+                    )?;
                 if !deps.iter().any(|(id, kind)| *id == reviewed.id && *kind == DepKind::After) {
                     return Err(TaskError::Invalid(format!(
                         "{name} reviews {r} but does not run after it; add {r} to its `after` dependencies"

@@ -14,7 +14,9 @@ fn the_event_index_holds_what_is_looked_up_and_text_stays_in_the_log() {
     let _enter = runtime.enter();
     let engine = Engine::open(BatonHome::at(tmp.path().join("home"))).unwrap();
     let repo = repo_new(tmp.path(), "r");
-    let session = engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
+    let session = engine
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None })
+        .unwrap();
     let agent = engine
         .agent_spawn(&AgentSpawn {
             session: session.id,

@@ -4,6 +4,7 @@
 
 mod agents;
 mod bindings;
+mod coordinator;
 mod merges;
 mod protocols;
 mod sessions;

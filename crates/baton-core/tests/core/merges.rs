@@ -37,7 +37,11 @@ impl Fixture {
         };
         let repo = repo_new(tmp.path(), name).canonicalize().unwrap();
         let session = engine
-            .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+            .session_create(&SessionCreate {
+                repo: repo.to_string_lossy().into(),
+                name: Some("s".into()),
+                parent: None,
+            })
             .unwrap();
         Self { tmp, _runtime: runtime, engine, repo, session }
     }
@@ -414,7 +418,9 @@ fn bad_repositories_are_refused_with_what_to_do() {
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     git(&empty, &["init", "-q", "-b", "main"]);
-    let s = engine.session_create(&SessionCreate { repo: empty.to_string_lossy().into(), name: None, parent: None }).unwrap();
+    let s = engine
+        .session_create(&SessionCreate { repo: empty.to_string_lossy().into(), name: None, parent: None })
+        .unwrap();
     let spawn = |session: &str| {
         engine.agent_spawn(&AgentSpawn {
             session: session.into(),
@@ -434,7 +440,9 @@ fn bad_repositories_are_refused_with_what_to_do() {
     // A detached HEAD: the agent branches from HEAD's commit; a merge must name its target.
     let detached = repo_new(tmp.path(), "detached");
     git(&detached, &["checkout", "-q", "--detach"]);
-    let s = engine.session_create(&SessionCreate { repo: detached.to_string_lossy().into(), name: None, parent: None }).unwrap();
+    let s = engine
+        .session_create(&SessionCreate { repo: detached.to_string_lossy().into(), name: None, parent: None })
+        .unwrap();
     assert_eq!(s.base_branch, None);
     let a = spawn(&s.id).unwrap();
     assert_eq!(a.worktree.as_ref().unwrap().base_ref, "HEAD");

@@ -14,7 +14,11 @@ fn create(
     repo: &std::path::Path,
     name: Option<&str>,
 ) -> baton_core::Result<baton_core::session::Session> {
-    engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into_owned(), name: name.map(Into::into), parent: None })
+    engine.session_create(&SessionCreate {
+        repo: repo.to_string_lossy().into_owned(),
+        name: name.map(Into::into),
+        parent: None,
+    })
 }
 
 #[test]

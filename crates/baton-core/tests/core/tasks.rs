@@ -12,7 +12,9 @@ fn engine() -> (tempfile::TempDir, Engine) {
     let tmp = tempfile::tempdir().unwrap();
     let engine = Engine::open(BatonHome::at(tmp.path().join("home"))).unwrap();
     let repo = repo_new(tmp.path(), "repo");
-    engine.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None }).unwrap();
+    engine
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
     (tmp, engine)
 }
 
@@ -131,7 +133,8 @@ fn tasks_last_across_a_restart() {
     {
         let e = Engine::open(home.clone()).unwrap();
         let repo = repo_new(tmp.path(), "repo");
-        e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None }).unwrap();
+        e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+            .unwrap();
         add(&e, "a", &[], &[], &[]).unwrap();
         add(&e, "b", &["a"], &[], &[]).unwrap();
         complete(&e, "a", TaskState::Done);

@@ -14,7 +14,10 @@ use crate::support::{TestDaemon, group_gone, repo_new};
 
 fn session(d: &TestDaemon) -> String {
     let repo = repo_new(d.tmp.path(), "repo");
-    d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None }).unwrap().id
+    d.client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap()
+        .id
 }
 
 fn spawn(d: &TestDaemon, session: &str, script: &str) -> Agent {

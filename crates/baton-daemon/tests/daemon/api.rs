@@ -97,7 +97,10 @@ fn events_stream_batches_of_engine_events() {
     let mut lines = BufReader::new(res.into_body().into_reader()).lines();
 
     let repo = repo_new(d.tmp.path(), "r");
-    let s = d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
+    let s = d
+        .client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None })
+        .unwrap();
 
     let mut event_name = None;
     let data = loop {

@@ -53,7 +53,9 @@ fn code(e: DaemonError) -> ErrorCode {
 fn changed_files_are_pushed_live_as_the_agent_writes() {
     let d = TestDaemon::start();
     let repo = repo_new(d.tmp.path(), "repo");
-    d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None }).unwrap();
+    d.client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
     let (tx, rx) = mpsc::channel();
     let client = d.client.clone();
     std::thread::spawn(move || {
@@ -90,7 +92,9 @@ fn changed_files_are_pushed_live_as_the_agent_writes() {
 fn merge_refusals_are_conflicts_with_stable_codes_and_work_is_diffed_and_removed() {
     let d = TestDaemon::start();
     let repo = repo_new(d.tmp.path(), "repo");
-    d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None }).unwrap();
+    d.client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
     let a = spawn(&d, "alice", "printf 'alice\\n' > f.txt");
     let b = spawn(&d, "bob", "printf 'bob\\n' > f.txt");
     let busy = spawn(&d, "busy", "printf 'z\\n' > z.txt; sleep 30");

@@ -1,0 +1,71 @@
+import { describe, expect, it, vi } from "vitest";
+import type { SessionStatus } from "../bindings/SessionStatus";
+import { session } from "../views/fixtures";
+import { FakeBackend, type Backend } from "./backend";
+import { SessionContext } from "./context.svelte";
+
+describe("SessionContext", () => {
+  it("reads the status, and reads it again when the session's context changes (by anyone)", async () => {
+    const backend = new FakeBackend({
+      sessions: [session("s1", "pay"), session("s2", "web")],
+      contexts: { s1: { objectives: [{ id: "o1", text: "Retries", state: "open", createdAt: "2026-11-01T10:00:00Z" }] } },
+    });
+    const status = vi.spyOn(backend, "sessionStatus");
+    const store = new SessionContext(backend, "s1");
+    expect(store.loaded).toBe(false);
+    await store.load();
+    expect(store.loaded).toBe(true);
+    expect(store.objectives.map((o) => o.text)).toEqual(["Retries"]);
+    expect(store.pending).toBe(0);
+
+    // Another client asks a question: the event makes the store read again.
+    await backend.decisionAdd("pay", "Refunds too?");
+    store.apply([{ type: "context_updated", session_id: "s2" }]);
+    expect(status).toHaveBeenCalledTimes(1);
+    store.apply([{ type: "context_updated", session_id: "s1" }]);
+    await vi.waitFor(() => expect(store.decisions.map((d) => d.question)).toEqual(["Refunds too?"]));
+    expect(store.pending).toBe(1);
+    expect(status).toHaveBeenCalledTimes(2);
+  });
+
+  it("shows a reply at once: an added objective, a changed one, without duplicates", async () => {
+    const backend = new FakeBackend({ sessions: [session("s1", "pay")] });
+    const store = new SessionContext(backend, "s1");
+    await store.load();
+    const added = await backend.objectiveAdd("s1", "Ship it");
+    store.objectiveApply(added);
+    store.objectiveApply(added);
+    expect(store.objectives).toEqual([added]);
+    const done = await backend.objectiveSet("s1", added.id, "done");
+    store.objectiveApply(done);
+    expect(store.objectives.map((o) => o.state)).toEqual(["done"]);
+    store.insightApply(await backend.insightAdd("s1", "503s under load"));
+    expect(store.insights.map((i) => i.text)).toEqual(["503s under load"]);
+  });
+
+  it("keeps only the answer to the latest read when reads come back out of order", async () => {
+    const answers: ((s: SessionStatus) => void)[] = [];
+    const sessionStatus = vi.fn<Backend["sessionStatus"]>(() => new Promise((resolve) => answers.push(resolve)));
+    const store = new SessionContext({ sessionStatus } as unknown as Backend, "s1");
+    const base = await new FakeBackend({ sessions: [session("s1", "pay")] }).sessionStatus("s1");
+    const older = store.load();
+    const newer = store.load();
+    answers[1]!({ ...base, insights: [{ id: "i2", text: "newer", createdAt: "2026-11-01T10:00:00Z" }] });
+    await newer;
+    answers[0]!({ ...base, insights: [{ id: "i1", text: "older", createdAt: "2026-11-01T09:00:00Z" }] });
+    await older;
+    expect(store.insights.map((i) => i.text)).toEqual(["newer"]);
+  });
+
+  it("keeps a failed read in `error` until a read succeeds", async () => {
+    const backend = new FakeBackend({ sessions: [session("s1", "pay")] });
+    vi.spyOn(backend, "sessionStatus").mockRejectedValueOnce({ code: "not_found", message: "no route /status" });
+    const store = new SessionContext(backend, "s1");
+    await store.load();
+    expect(store.error?.message).toBe("no route /status");
+    expect(store.loaded).toBe(true);
+    await store.load();
+    expect(store.error).toBeNull();
+    expect(store.status?.session.name).toBe("pay");
+  });
+});

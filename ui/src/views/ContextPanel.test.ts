@@ -1,0 +1,148 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { FakeBackend, type FakeBackendOptions } from "../lib/backend";
+import SessionView from "./SessionView.svelte";
+import { session } from "./fixtures";
+
+let backends: FakeBackend[] = [];
+
+afterEach(() => {
+  for (const b of backends) b.agentScriptsStop();
+  backends = [];
+});
+
+const at = "2026-11-01T10:00:00Z";
+
+/** The session view of "pay" on its Context tab. */
+async function renderContext(options: FakeBackendOptions = {}) {
+  const backend = new FakeBackend({
+    sessions: [session("s1", "pay"), session("s2", "web")],
+    agents: [],
+    contexts: {
+      s1: {
+        objectives: [{ id: "o1", text: "Retry transient failures", state: "open", createdAt: at }],
+        decisions: [{ id: "d1", question: "Refunds too?", answer: null, state: "pending", createdAt: at }],
+        insights: [{ id: "i1", text: "The sandbox answers 503 under load", createdAt: at }],
+      },
+    },
+    ...options,
+  });
+  backends.push(backend);
+  render(SessionView, { backend, sessionId: "s1" });
+  await fireEvent.click(await screen.findByTestId("tab-context"));
+  await screen.findByTestId("context-objectives");
+  return backend;
+}
+
+const objectives = () => screen.queryAllByTestId("objective");
+const objective = (text: string) => objectives().find((o) => o.textContent!.includes(text))!;
+const decisions = () => screen.queryAllByTestId("decision");
+
+async function add(testid: string, text: string): Promise<void> {
+  await fireEvent.input(screen.getByTestId(`${testid}-input`), { target: { value: text } });
+  await fireEvent.click(screen.getByTestId(`${testid}-button`));
+}
+
+describe("Context tab", () => {
+  it("shows the session's objectives, decisions and insights, the pending decisions counted on the tab", async () => {
+    await renderContext();
+    expect(objectives().map((o) => [o.dataset.state, within(o).getByTestId("objective-text").textContent])).toEqual([
+      ["open", "Retry transient failures"],
+    ]);
+    expect(decisions().map((d) => [d.dataset.state, within(d).getByTestId("decision-question").textContent])).toEqual([
+      ["pending", "Refunds too?"],
+    ]);
+    expect(screen.getAllByTestId("insight").map((i) => i.textContent)).toEqual([expect.stringContaining("The sandbox answers 503 under load")]);
+    expect(screen.getByTestId("tab-context-pending").textContent).toBe("1");
+  });
+
+  it("adds an objective, marks it done, drops another and opens it again", async () => {
+    const backend = await renderContext();
+    const set = vi.spyOn(backend, "objectiveSet");
+
+    await add("objective-add", "  No retry on 4xx ");
+    await waitFor(() => expect(objectives()).toHaveLength(2));
+    expect((screen.getByTestId("objective-add-input") as HTMLInputElement).value).toBe("");
+    expect(within(objective("4xx")).getByTestId("objective-text").textContent).toBe("No retry on 4xx");
+
+    await fireEvent.click(within(objective("4xx")).getByTestId("objective-done"));
+    await waitFor(() => expect(objective("4xx").dataset.state).toBe("done"));
+    await fireEvent.click(within(objective("Retry transient")).getByTestId("objective-drop"));
+    await waitFor(() => expect(objective("Retry transient").dataset.state).toBe("dropped"));
+    await fireEvent.click(within(objective("Retry transient")).getByTestId("objective-reopen"));
+    await waitFor(() => expect(objective("Retry transient").dataset.state).toBe("open"));
+    expect(set.mock.calls.map((c) => c[2])).toEqual(["done", "dropped", "open"]);
+    expect((await backend.sessionStatus("s1")).objectives.map((o) => o.state)).toEqual(["open", "done"]);
+  });
+
+  it("asks and answers decisions: the pending count follows", async () => {
+    const backend = await renderContext();
+    await add("decision-add", "Merge by squash?");
+    await waitFor(() => expect(screen.getByTestId("tab-context-pending").textContent).toBe("2"));
+
+    const refunds = decisions().find((d) => d.textContent!.includes("Refunds too?"))!;
+    await fireEvent.input(within(refunds).getByTestId("decision-answer-input"), { target: { value: "Charges only" } });
+    await fireEvent.click(within(refunds).getByTestId("decision-answer-button"));
+    await waitFor(() => expect(screen.getByTestId("tab-context-pending").textContent).toBe("1"));
+    const decided = decisions().find((d) => d.dataset.state === "decided")!;
+    expect(within(decided).getByTestId("decision-answer-text").textContent).toBe("→ Charges only");
+    expect((await backend.sessionStatus("s1")).decisions.map((d) => [d.question, d.state])).toEqual([
+      ["Refunds too?", "decided"],
+      ["Merge by squash?", "pending"],
+    ]);
+  });
+
+  it("adds an insight", async () => {
+    await renderContext();
+    await add("insight-add", "CI caches node_modules");
+    await waitFor(() => expect(screen.getAllByTestId("insight")).toHaveLength(2));
+    expect(screen.getAllByTestId("insight")[1]!.textContent).toContain("CI caches node_modules");
+  });
+
+  it("follows changes made by another client, and not those of other sessions", async () => {
+    const backend = await renderContext();
+    await backend.objectiveAdd("pay", "Document the policy");
+    await backend.insightAdd("web", "Elsewhere");
+    await waitFor(() => expect(objectives()).toHaveLength(2));
+    await backend.decisionAnswer("pay", "d1", "Yes");
+    await waitFor(() => expect(screen.queryByTestId("tab-context-pending")).toBeNull());
+    expect(screen.getAllByTestId("insight")).toHaveLength(1);
+  });
+
+  it("refuses empty text here, and shows the daemon's refusal with the text kept", async () => {
+    const backend = await renderContext();
+    const addObjective = vi.spyOn(backend, "objectiveAdd");
+    await add("objective-add", "   ");
+    expect((await screen.findByTestId("objective-add-error")).textContent).toContain("The text is empty");
+    expect(addObjective).not.toHaveBeenCalled();
+
+    addObjective.mockRejectedValueOnce({ code: "daemon_unreachable", message: "The Baton daemon is not answering. Start it with `baton daemon`." });
+    await add("objective-add", "Ship it");
+    await waitFor(() => expect(screen.getByTestId("objective-add-error").textContent).toContain("not answering"));
+    expect(screen.getByTestId("objective-add-error").querySelector("code")!.textContent).toBe("baton daemon");
+    expect((screen.getByTestId("objective-add-input") as HTMLInputElement).value).toBe("Ship it");
+
+    vi.spyOn(backend, "objectiveSet").mockRejectedValueOnce({ code: "not_found", message: 'no objective has the id "o1" in this session' });
+    await fireEvent.click(within(objective("Retry transient")).getByTestId("objective-done"));
+    expect((await screen.findByTestId("objective-error")).textContent).toContain('no objective has the id "o1"');
+    expect(objective("Retry transient").dataset.state).toBe("open");
+
+    const refunds = decisions()[0]!;
+    await fireEvent.click(within(refunds).getByTestId("decision-answer-button"));
+    expect((await within(refunds).findByTestId("decision-answer-error")).textContent).toContain("The answer is empty");
+  });
+
+  it("shows why the context cannot be read, and retries", async () => {
+    const backend = new FakeBackend({ sessions: [session("s1", "pay")], agents: [] });
+    backends.push(backend);
+    const status = vi.spyOn(backend, "sessionStatus").mockRejectedValueOnce({ code: "not_found", message: "The daemon has no /status: update it." });
+    render(SessionView, { backend, sessionId: "s1" });
+    await fireEvent.click(await screen.findByTestId("tab-context"));
+    const error = await screen.findByTestId("context-error");
+    expect(error.textContent).toContain("update it");
+    await fireEvent.click(within(error).getByText("Retry"));
+    await screen.findByTestId("context-objectives");
+    expect(screen.queryByTestId("context-error")).toBeNull();
+    expect(status).toHaveBeenCalledTimes(2);
+  });
+});
