@@ -4,6 +4,7 @@
 
 mod agents;
 mod api;
+mod coordinator;
 mod discovery;
 mod real_clis;
 mod support;
