@@ -81,7 +81,12 @@ impl Engine {
                 self.turn_ended(session, task, agent, sum)
             }
             AgentState::Stopped if locked(&self.inner.coordinators.orphaned).remove(&agent.id) => {
-                // Its process ended with the previous daemon: the agent resumes its CLI session.
+                // Its process ended with the previous daemon: the agent resumes its CLI session,
+                // or, stopped before its CLI began one, the task starts again.
+                if agent.cli_session_id.is_none() {
+                    sum.notes.push(format!("{} starts again: its agent had not begun when Baton stopped", task.name));
+                    return self.task_set(&task.id, TaskState::Ready, TaskFields::default());
+                }
                 let message = format!(
                     "Baton restarted while you worked on this task; continue it where you left off.\n\n{}",
                     task.prompt

@@ -13,28 +13,11 @@ use baton_core::{BatonHome, Engine};
 
 use crate::support::repo_new;
 
-/// Claude Code's stream-json mode, as far as the coordinator sees it: an init line, then one
-/// result per user line on stdin. Markers in the message script it: CRASH exits once without
-/// a result, FAIL ends the turn in an error, SLOW takes a second and a half, "JSON only" answers
-/// with the next line of $FAKE_VERDICTS. Each turn writes a file in the worktree.
-const FAKE_CLAUDE: &str = r#"#!/bin/bash
-sid="fake-$$"
-prev=""
-for a in "$@"; do [ "$prev" = "--resume" ] && sid="$a"; prev="$a"; done
-echo "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\",\"model\":\"fake\",\"tools\":[]}"
-n=0
-while IFS= read -r line; do
-  case "$line" in *CRASH*) [ -e "$FAKE_DIR/crashed-$BATON_TASK" ] || { touch "$FAKE_DIR/crashed-$BATON_TASK"; exit 3; };; esac
-  case "$line" in *SLOW*) sleep 1.5;; esac
-  n=$((n + 1))
-  echo "turn $n" > "work-$n.txt"
-  err=false
-  case "$line" in *FAIL*) err=true;; esac
-  text="Finished the work, turn $n. Wrote work-$n.txt"
-  case "$line" in *"JSON only"*) text=$(head -n 1 "$FAKE_VERDICTS"); sed -i 1d "$FAKE_VERDICTS";; esac
-  printf '{"type":"result","subtype":"success","is_error":%s,"result":"%s","usage":{"input_tokens":3,"output_tokens":2},"total_cost_usd":0.001}\n' "$err" "$text"
-done
-"#;
+/// A stand-in for Claude Code's stream-json mode, scripted by markers in its messages (see the
+/// script's header).
+fn fake_claude() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fake-claude")
+}
 
 struct Setup {
     runtime: Option<tokio::runtime::Runtime>,
@@ -51,9 +34,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn setup(verdicts: &[&str]) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let home = BatonHome::at(tmp.path().join("home"));
-    let fake = tmp.path().join("fake-claude");
-    std::fs::write(&fake, FAKE_CLAUDE).unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let fake = fake_claude();
     let verdict_file = tmp.path().join("verdicts");
     std::fs::write(&verdict_file, verdicts.iter().map(|v| format!("{v}\n")).collect::<String>()).unwrap();
     std::fs::create_dir_all(home.root()).unwrap();
@@ -168,6 +149,9 @@ fn a_graph_runs_by_itself_handing_results_on() {
     let b_agent = e.agent_get(b.agent_id.as_deref().unwrap()).unwrap();
     assert!(b_agent.prompt.starts_with("do b after Finished the work, turn 1"), "{}", b_agent.prompt);
     assert_eq!(b_agent.task_id.as_deref(), Some(b.id.as_str()));
+    // Its agent knew its session and task.
+    let env = std::fs::read_to_string(s.tmp.path().join(format!("env-{}", b.id))).unwrap();
+    assert!(env.contains(&format!("BATON_TASK={}", b.id)) && env.contains("BATON_SESSION=ses_"), "{env}");
     // The hand-off files are never part of the work.
     let changes = e.agent_diff(&agent.id, false).unwrap();
     assert!(changes.files.iter().all(|f| !f.path.starts_with(".baton")), "{:?}", changes.files);
@@ -334,7 +318,10 @@ fn a_restart_resumes_the_coordinator_without_repeating_finished_work() {
     add(&e, "second", "SLOW second", &["first"]);
     add(&e, "third", "after the second", &["second"]);
     e.coordinator_start("s").unwrap();
-    until(&e, "started the second", 30, |e| state(e, "second") == TaskState::Running);
+    until(&e, "started the second", 30, |e| {
+        let t = e.task_get("second").unwrap();
+        t.state == TaskState::Running && t.agent_id.is_some_and(|a| e.agent_get(&a).unwrap().cli_session_id.is_some())
+    });
     let first_artifacts = e.artifact_list("s", Some("first")).unwrap().len();
     // The daemon goes away mid-task: its agents' processes with it.
     let old = rt.take().unwrap();
