@@ -302,10 +302,16 @@ impl Engine {
                 _ = tokio::time::sleep(every) => {}
                 _ = stop.changed() => {}
                 _ = wake(&mut events, &session_id) => {
-                    // A burst of changes (a turn's end updates the agent several times): one cycle.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    // A burst of changes (a turn's end updates the agent several times): one
+                    // cycle, which reads the state as it is by then.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
+            // Whatever arrived meanwhile is seen by the next cycle: one cycle for all of it.
+            while !matches!(
+                events.try_recv(),
+                Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed)
+            ) {}
             if *stop.borrow() {
                 break;
             }

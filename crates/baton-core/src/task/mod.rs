@@ -252,8 +252,22 @@ pub(crate) fn task_list(conn: &Connection, session_id: &str) -> Result<Vec<Task>
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tasks WHERE session_id = ?1 ORDER BY created_at, id"))?;
     let mut tasks = stmt.query_map([session_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    // Every dependency of the session in one query (the coordinator lists thousands of tasks
+    // several times a cycle).
+    let mut deps: std::collections::HashMap<String, Vec<TaskDep>> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.task_id, d.depends_on, d.condition FROM task_deps d JOIN tasks t ON t.id = d.task_id \
+         WHERE t.session_id = ?1 ORDER BY d.task_id, d.depends_on",
+    )?;
+    let rows = stmt.query_map([session_id], |r| {
+        Ok((r.get::<_, String>(0)?, TaskDep { task_id: r.get(1)?, kind: DepKind::parse(&r.get::<_, String>(2)?) }))
+    })?;
+    for row in rows {
+        let (task, dep) = row?;
+        deps.entry(task).or_default().push(dep);
+    }
     for t in &mut tasks {
-        deps_load(conn, t)?;
+        t.deps = deps.remove(&t.id).unwrap_or_default();
     }
     Ok(tasks)
 }
@@ -445,13 +459,14 @@ impl Engine {
         loop {
             let conn = self.inner.store.conn();
             let tasks = task_list(&conn, session_id)?;
+            let by_id: std::collections::HashMap<&str, &Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
             let mut moved = false;
             for t in tasks.iter().filter(|t| t.state == TaskState::Pending) {
                 let statuses: Vec<_> = t
                     .deps
                     .iter()
                     .filter_map(|d| {
-                        let dep = tasks.iter().find(|x| x.id == d.task_id)?;
+                        let dep = by_id.get(d.task_id.as_str())?;
                         // Work in review is done for its reviewer; the others wait for approval.
                         let state = match dep.state {
                             TaskState::Review if t.reviews.as_deref() == Some(dep.id.as_str()) => TaskState::Done,
