@@ -12,7 +12,7 @@ use crate::output;
 #[derive(Subcommand)]
 pub enum TaskCommand {
     /// Add a task to a session's graph; prints its id
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// A session's tasks with their states and dependencies
     List {
         #[arg(long)]

@@ -303,7 +303,7 @@ impl Engine {
         let orphaned = record::agents_orphaned(&self.inner.store.conn())?;
         for id in &orphaned {
             let id = id.as_str();
-            let agent = self.agent_get(&id)?;
+            let agent = self.agent_get(id)?;
             let queued = super::log::log_walk(agent.cli, Path::new(&agent.log_path), |r| {
                 if r.event.is_indexed() {
                     self.inner.index.push(super::index::IndexRow {

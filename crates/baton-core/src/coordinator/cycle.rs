@@ -467,16 +467,30 @@ impl Engine {
             match a.state {
                 AgentState::NeedsInput => sum.waiting.push(a.name.clone()),
                 AgentState::Starting | AgentState::Running => {
-                    let last = a
-                        .last_event_at
-                        .as_deref()
-                        .and_then(time::rfc3339_to_ms)
-                        .or_else(|| time::rfc3339_to_ms(&a.updated_at));
+                    // The log takes every line the agent prints (the event index only some):
+                    // its modification time is the agent's last output.
+                    let logged = std::fs::metadata(&a.log_path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| d.as_millis() as i64);
+                    // Our own stall notice is written to the log too: it is not the agent's.
+                    let noted = stalled_before.get(&a.id).copied();
+                    let logged = logged.filter(|t| noted.is_none_or(|n| *t > n + 1_000));
+                    let last = [
+                        a.last_event_at.as_deref().and_then(time::rfc3339_to_ms),
+                        logged,
+                        time::rfc3339_to_ms(&a.updated_at),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .max();
                     let silent =
                         last.map_or(Duration::ZERO, |t| Duration::from_millis(now.saturating_sub(t).max(0) as u64));
                     if silent >= stall {
                         sum.stalled.push(a.name.clone());
-                        if stalled_before.insert(a.id.clone()) {
+                        if !stalled_before.contains_key(&a.id) {
+                            stalled_before.insert(a.id.clone(), now);
                             let message = format!(
                                 "no output for {} s while running: stalled. `baton logs {}` shows its last events; \
                                  `baton abort {}` stops it",

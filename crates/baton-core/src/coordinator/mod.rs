@@ -98,8 +98,8 @@ pub(crate) struct Coordinators {
     loops: Mutex<HashMap<String, watch::Sender<bool>>>,
     /// Agents whose process ended with the previous daemon: their task resumes.
     pub orphaned: Mutex<HashSet<String>>,
-    /// Agents already noted as stalled (noted once until they speak again).
-    stalled: Mutex<HashSet<String>>,
+    /// Agents noted as stalled, and when (noted once until they speak again).
+    stalled: Mutex<HashMap<String, i64>>,
     /// One cycle at a time.
     cycle: Mutex<()>,
     /// The daemon is stopping: no more cycles (agents stopped by it are not failures).

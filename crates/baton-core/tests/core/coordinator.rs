@@ -395,3 +395,30 @@ fn context_lasts_and_travels_as_one_document() {
     let err = e.context_import(&baton_core::context::ContextImport { doc: bad, repo: None, name: None }).unwrap_err();
     assert!(err.to_string().contains("format 9"));
 }
+
+#[test]
+fn a_silent_agent_is_marked_stalled_once_on_its_lane() {
+    let s = setup(&[]);
+    let e = &s.engine;
+    e.session_update("s", &SessionUpdate { stall_secs: Some(1), ..Default::default() }).unwrap();
+    add(e, "quiet", "HOLD without a word", &[]);
+    e.coordinator_start("s").unwrap();
+    until(e, "marked the agent stalled", 30, |e| {
+        e.coordinator_cycles("s", 1).unwrap().first().is_some_and(|c| c.summary.stalled == ["quiet"])
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let agent = e.agent_list(Some("s")).unwrap().into_iter().find(|a| a.name == "quiet").unwrap();
+    let notices: Vec<String> = e
+        .agent_events(&agent.id, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            baton_core::agent::AgentEvent::Notice { message } if message.contains("stalled") => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notices.len(), 1, "noted once: {notices:?}");
+    assert!(notices[0].contains("baton abort quiet"), "{notices:?}");
+    std::fs::write(s.tmp.path().join("release"), "").unwrap();
+    until(e, "completed once it spoke", 30, complete);
+}
