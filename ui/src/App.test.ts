@@ -2,7 +2,8 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import type { Session } from "./bindings/Session";
-import { BackendError, FakeBackend, type Backend } from "./lib/backend";
+import { BackendError, type Backend } from "./lib/backend";
+import { FakeBackend } from "./lib/fakeBackend";
 import { router } from "./lib/route.svelte";
 import { settings } from "./views/fixtures";
 

@@ -4,7 +4,8 @@ import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import { AgentChanges, AgentFeed, SessionAgents } from "./agents.svelte";
-import { FakeBackend, type Backend } from "./backend";
+import type { Backend } from "./backend";
+import { FakeBackend } from "./fakeBackend";
 
 function rec(seq: number, text = `line ${seq}`, agentId = "a1"): AgentEventRecord {
   return { agentId, seq, ts: seq, event: { kind: "text", text, delta: false } };

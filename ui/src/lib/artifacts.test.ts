@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Artifact } from "../bindings/Artifact";
 import { session } from "../views/fixtures";
-import { FakeBackend, type Backend } from "./backend";
+import type { Backend } from "./backend";
+import { FakeBackend } from "./fakeBackend";
 import { SEARCH_DEBOUNCE_MS, SessionArtifacts, snippetParts } from "./artifacts.svelte";
 
 function artifact(id: string, title: string, body: string, minute: number): Artifact {

@@ -5,8 +5,9 @@ import type { EngineEvent } from "../bindings/EngineEvent";
 import type { Session } from "../bindings/Session";
 import type { Task } from "../bindings/Task";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { BackendError, connectBackend, FakeBackend, HttpBackend, sessionChange } from "./backend";
+import { BackendError, connectBackend, HttpBackend, sessionChange } from "./backend";
 import { parsePatch } from "./diff";
+import { FakeBackend } from "./fakeBackend";
 import { settings } from "../views/fixtures";
 
 const CONN = { url: "http://127.0.0.1:4321/", token: "s3cret" };

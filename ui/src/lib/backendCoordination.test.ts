@@ -7,8 +7,9 @@ import type { Artifact } from "../bindings/Artifact";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { TaskCreate } from "../bindings/TaskCreate";
 import { session } from "../views/fixtures";
-import { BackendError, FakeBackend, HttpBackend, sessionChange } from "./backend";
+import { BackendError, HttpBackend, sessionChange } from "./backend";
 import { summaryLine } from "./fakeArtifacts";
+import { FakeBackend } from "./fakeBackend";
 import { verdictParse } from "./verdict";
 
 const CONN = { url: "http://127.0.0.1:4321", token: "s3cret" };

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import type { SessionStatus } from "../bindings/SessionStatus";
 import { session } from "../views/fixtures";
-import { FakeBackend, type Backend } from "./backend";
+import type { Backend } from "./backend";
 import { SessionContext } from "./context.svelte";
+import { FakeBackend } from "./fakeBackend";
 
 describe("SessionContext", () => {
   it("reads the status, and reads it again when the session's context changes (by anyone)", async () => {

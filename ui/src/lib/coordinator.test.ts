@@ -2,8 +2,9 @@ import { describe, expect, it, vi } from "vitest";
 import type { Criteria } from "../bindings/Criteria";
 import type { Cycle } from "../bindings/Cycle";
 import { session } from "../views/fixtures";
-import { FakeBackend, type Backend } from "./backend";
+import type { Backend } from "./backend";
 import { criteriaChecks, cycleActivity, runLabel, SessionCoordinator } from "./coordinator.svelte";
+import { FakeBackend } from "./fakeBackend";
 import { summaryEmpty } from "./fakeCoordinator";
 
 function cycle(n: number, summary: Partial<Cycle["summary"]> = {}): Cycle {

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Task } from "../bindings/Task";
 import { session, task } from "../views/fixtures";
-import { FakeBackend, type Backend } from "./backend";
+import type { Backend } from "./backend";
+import { FakeBackend } from "./fakeBackend";
 import { SessionTasks } from "./tasks.svelte";
 
 const updated = (t: Task) => ({ type: "task_updated" as const, task: t });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
 import { AgentChanges, AgentFeed } from "../lib/agents.svelte";
-import { FakeBackend } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import type { FakeFile } from "../lib/fakeWorktree";
 import AgentLane from "./AgentLane.svelte";
 import { EVERY_KIND, agent, session, worktree } from "./fixtures";

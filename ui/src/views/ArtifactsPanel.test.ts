@@ -5,7 +5,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Artifact } from "../bindings/Artifact";
 import { SEARCH_DEBOUNCE_MS, SessionArtifacts } from "../lib/artifacts.svelte";
-import { FakeBackend } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import ArtifactsPanel from "./ArtifactsPanel.svelte";
 import { session, task } from "./fixtures";
 

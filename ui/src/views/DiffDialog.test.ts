@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { WorktreeDiff } from "../bindings/WorktreeDiff";
-import { FakeBackend } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import type { FakeFile } from "../lib/fakeWorktree";
 import DiffDialog from "./DiffDialog.svelte";
 import { agent, session, worktree } from "./fixtures";

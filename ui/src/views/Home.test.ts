@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
-import { FakeBackend, type FakeBackendOptions } from "../lib/backend";
+import { FakeBackend, type FakeBackendOptions } from "../lib/fakeBackend";
 import Home from "./Home.svelte";
 import { settings } from "./fixtures";
 

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
-import { FakeBackend } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import type { FakeFile } from "../lib/fakeWorktree";
 import MergeDialog from "./MergeDialog.svelte";
 import { agent, session, worktree } from "./fixtures";

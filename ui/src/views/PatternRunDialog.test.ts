@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Task } from "../bindings/Task";
-import { FakeBackend } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import { TRI_AGENT, type FakePattern } from "../lib/fakeTasks";
 import PatternRunDialog from "./PatternRunDialog.svelte";
 import { session } from "./fixtures";

@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
-import { daemonUnreachable, FakeBackend, sessionChange } from "../lib/backend";
+import { daemonUnreachable, sessionChange } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import SessionSettingsDialog from "./SessionSettingsDialog.svelte";
 import { session, settings as fixtureSettings } from "./fixtures";
 

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FakeBackend, sessionChange, type FakeBackendOptions } from "../lib/backend";
+import { sessionChange } from "../lib/backend";
+import { FakeBackend, type FakeBackendOptions } from "../lib/fakeBackend";
 import { router } from "../lib/route.svelte";
 import SessionView from "./SessionView.svelte";
 import { agent, session, task } from "./fixtures";

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FakeBackend, type FakeBackendOptions } from "../lib/backend";
+import { FakeBackend, type FakeBackendOptions } from "../lib/fakeBackend";
 import { GRAPH } from "../lib/taskGraph";
 import SessionView from "./SessionView.svelte";
 import { agent, session, task } from "./fixtures";

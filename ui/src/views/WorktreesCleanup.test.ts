@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
-import { BackendError, FakeBackend } from "../lib/backend";
+import { BackendError } from "../lib/backend";
+import { FakeBackend } from "../lib/fakeBackend";
 import type { FakeFile } from "../lib/fakeWorktree";
 import WorktreesFooter from "./WorktreesFooter.svelte";
 import { agent, session, worktree } from "./fixtures";
