@@ -422,3 +422,18 @@ fn a_silent_agent_is_marked_stalled_once_on_its_lane() {
     std::fs::write(s.tmp.path().join("release"), "").unwrap();
     until(e, "completed once it spoke", 30, complete);
 }
+
+#[test]
+fn an_approved_branch_merges_itself_when_the_session_says_auto_merge() {
+    let s = setup(&[r#"{\"verdict\":\"approve\",\"findings\":[]}"#]);
+    let e = &s.engine;
+    e.session_update("s", &SessionUpdate { auto_merge: Some(true), ..Default::default() }).unwrap();
+    review_graph(e);
+    e.coordinator_start("s").unwrap();
+    until(e, "completed", 60, complete);
+    let build = e.task_get("build").unwrap();
+    assert!(build.outcome.as_deref().unwrap().contains("merged into main"), "{build:?}");
+    let repo = Path::new(&e.session_get("s").unwrap().repo).to_owned();
+    assert_eq!(std::fs::read_to_string(repo.join("work-1.txt")).unwrap(), "turn 1\n", "in the user's checkout");
+    assert!(!repo.join(".baton").exists());
+}
