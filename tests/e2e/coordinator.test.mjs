@@ -5,31 +5,14 @@
 // added in the app reaches the CLI.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Harness, bin } from "./harness.mjs";
+import { Harness } from "./harness.mjs";
 
 const h = new Harness();
 let browser;
-let fake;
 
 const SPEC = "# Greeting file\\n\\nCreate greet.txt holding the line hello.";
 
-function fakeModelStart(steps) {
-  const file = path.join(h.tmp, "scenario.json");
-  writeFileSync(file, JSON.stringify({ steps }));
-  const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.on("error", reject);
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ child, url: m[1] });
-    });
-  });
-}
 
 before(async () => {
   const repo = h.repo("coord-repo");
@@ -37,41 +20,18 @@ before(async () => {
   h.baton("session", "set", "coord", "--cycle-secs", "1");
   const implementer = path.join(h.home, "worktrees", "coord-repo", "implementer");
   // One script, in the order the roles speak: architect, implementer (two model turns), reviewer.
-  fake = await fakeModelStart([
+  await h.fakeClaude([
     { text: SPEC.replaceAll("\\n", "\n") },
     { text: "Writing it.", tool_call: { name: "Write", input: { file_path: path.join(implementer, "greet.txt"), content: "hello\n" } } },
     { text: "Implemented greet.txt." },
     { text: JSON.stringify({ verdict: "approve", findings: [] }) },
   ]);
-  const claudeHome = path.join(h.tmp, "claude-home");
-  mkdirSync(path.join(claudeHome, "tmp"), { recursive: true });
-  writeFileSync(
-    path.join(h.home, "settings.json"),
-    JSON.stringify({
-      clis: {
-        claude: {
-          binary: bin.claude,
-          env: {
-            HOME: claudeHome,
-            TMPDIR: path.join(claudeHome, "tmp"),
-            ANTHROPIC_BASE_URL: fake.url,
-            ANTHROPIC_API_KEY: "e2e-key",
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-            DISABLE_TELEMETRY: "1",
-            DISABLE_AUTOUPDATER: "1",
-            CLAUDE_CODE_MAX_RETRIES: "1",
-          },
-        },
-      },
-    }),
-  );
   h.baton("pattern", "run", "tri-agent", "--session", "coord", "--goal", "a greeting file");
   browser = await h.start();
 });
 
 after(async () => {
   await h.stop();
-  fake?.child.kill("SIGTERM");
 });
 
 test("Run starts the coordinator; the pattern runs to completion, counted and checked in the bar", async () => {

@@ -2,7 +2,7 @@
 // the `baton` CLI, tauri-driver (which starts WebKitWebDriver and the desktop app) and a
 // WebDriver session. Everything started here is stopped by `stop()`, by PID.
 import { spawn, execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -91,6 +91,42 @@ export class Harness {
     return dir;
   }
 
+  /**
+   * Starts the fake model server binary with one scenario (its steps answer the model requests
+   * in turn) and points the real Claude Code at it in settings.json; resolves the server's
+   * child process and URL. `stop()` ends it.
+   */
+  async fakeClaude(steps) {
+    const file = path.join(this.tmp, "scenario.json");
+    writeFileSync(file, JSON.stringify({ steps }));
+    const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file], { stdio: ["ignore", "pipe", "inherit"] });
+    this.fake = child;
+    const url = await new Promise((resolve, reject) => {
+      let out = "";
+      child.on("error", reject);
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const m = out.match(/listening on (http:\/\/\S+)/);
+        if (m) resolve(m[1]);
+      });
+    });
+    const claudeHome = path.join(this.tmp, "claude-home");
+    mkdirSync(path.join(claudeHome, "tmp"), { recursive: true });
+    const env = {
+      HOME: claudeHome,
+      TMPDIR: path.join(claudeHome, "tmp"),
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_API_KEY: "e2e-key",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_AUTOUPDATER: "1",
+      CLAUDE_CODE_MAX_RETRIES: "1",
+    };
+    mkdirSync(this.home, { recursive: true });
+    writeFileSync(path.join(this.home, "settings.json"), JSON.stringify({ clis: { claude: { binary: bin.claude, env } } }));
+    return { child, url };
+  }
+
   folder(name) {
     const dir = path.join(this.tmp, name);
     mkdirSync(dir, { recursive: true });
@@ -170,6 +206,7 @@ export class Harness {
     } catch {
       // No daemon was started.
     }
+    this.fake?.kill("SIGTERM");
     rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -3,36 +3,19 @@
 // what they do, takes messages, and agents started from the app's form reach the CLI.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { Harness, bin } from "./harness.mjs";
+import { Harness } from "./harness.mjs";
 
 const h = new Harness();
 let browser;
 let repo;
-let fake;
 
 /** Where the agent `name` of the session's repository works. */
 const worktree = (name) => path.join(h.home, "worktrees", "lanes-repo", name);
 
 const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
 
-/** Starts the fake model server binary with one default scenario; resolves its URL. */
-function fakeModelStart(steps) {
-  const file = path.join(h.tmp, "scenario.json");
-  writeFileSync(file, JSON.stringify({ steps }));
-  const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.on("error", reject);
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) resolve({ child, url: m[1] });
-    });
-  });
-}
 
 before(async () => {
   repo = h.repo("lanes-repo");
@@ -41,39 +24,16 @@ before(async () => {
   h.baton("agent", "spawn", "--session", "lanes", "--cli", "command", "--name", "echoer", "--", "bash", "-c", script);
 
   // Claude Code (installed by `make setup-npm`) talks to the fake model server.
-  fake = await fakeModelStart([
+  await h.fakeClaude([
     // The agent works in its own worktree, not in the user's checkout.
     { text: "I'll create the file.", tool_call: { name: "Write", input: { file_path: path.join(worktree("writer"), "from-claude.txt"), content: "written by claude\n" } } },
     { text: "Created from-claude.txt." },
   ]);
-  const claudeHome = path.join(h.tmp, "claude-home");
-  mkdirSync(path.join(claudeHome, "tmp"), { recursive: true });
-  writeFileSync(
-    path.join(h.home, "settings.json"),
-    JSON.stringify({
-      clis: {
-        claude: {
-          binary: bin.claude,
-          env: {
-            HOME: claudeHome,
-            TMPDIR: path.join(claudeHome, "tmp"),
-            ANTHROPIC_BASE_URL: fake.url,
-            ANTHROPIC_API_KEY: "e2e-key",
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-            DISABLE_TELEMETRY: "1",
-            DISABLE_AUTOUPDATER: "1",
-            CLAUDE_CODE_MAX_RETRIES: "1",
-          },
-        },
-      },
-    }),
-  );
   browser = await h.start();
 });
 
 after(async () => {
   await h.stop();
-  fake?.child.kill("SIGTERM");
 });
 
 test("opening a session shows a lane per agent, live, with the program's colours", async () => {
