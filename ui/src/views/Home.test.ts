@@ -12,7 +12,9 @@ function session(id: string, name: string, createdAt: string, overrides: Partial
     repo: `/src/${name}`,
     baseBranch: "main",
     state: "active",
-    settings: settings(), parentSessionId: null, coordinator: "off",
+    settings: settings(),
+    parentSessionId: null,
+    coordinator: "off",
     createdAt,
     updatedAt: createdAt,
     ...overrides,
@@ -305,5 +307,21 @@ describe("Home", () => {
       /Nothing to clean up now: no finished agent's worktree is old enough to remove\.\s+Baton keeps a finished agent's worktree for 7 days by default/,
     );
     expect(gc).toHaveBeenCalledExactlyOnceWith(true);
+  });
+});
+
+describe("the coordinator in the session list", () => {
+  it("says which sessions are coordinating or complete, and nothing for the others", async () => {
+    await renderHome({
+      sessions: [
+        session("s-run", "busy", "2026-11-01T09:00:00Z", { coordinator: "running" }),
+        session("s-done", "finished", "2026-11-02T09:00:00Z", { coordinator: "complete" }),
+        session("s-off", "idle", "2026-11-03T09:00:00Z"),
+      ],
+    });
+    const badge = (name: string) => within(rowOf(name)).queryByTestId("session-coordinator")?.textContent;
+    expect(badge("busy")).toBe("coordinating");
+    expect(badge("finished")).toBe("work complete");
+    expect(badge("idle")).toBeUndefined();
   });
 });
