@@ -75,25 +75,30 @@ impl Engine {
         };
         let (turns_at, _) = self.task_marks(&task.id)?;
         let turn_over = agent.turns > turns_at;
+        // Its process ended with the previous daemon (a CLI stopped mid-turn may report the
+        // turn as ended in an error): the agent resumes its CLI session, or, stopped before its
+        // CLI began one, the task starts again.
+        if agent.state == AgentState::Stopped
+            && locked(&self.inner.coordinators.orphaned).remove(&agent.id)
+            && (!turn_over || self.last_turn(agent)?.is_error)
+        {
+            if agent.cli_session_id.is_none() {
+                sum.notes.push(format!("{} starts again: its agent had not begun when Baton stopped", task.name));
+                return self.task_set(&task.id, TaskState::Ready, TaskFields::default());
+            }
+            let message = format!(
+                "Baton restarted while you worked on this task; continue it where you left off.\n\n{}",
+                task.prompt
+            );
+            self.task_assign(&task.id, &agent.id, agent.turns, false)?;
+            self.agent_send(&agent.id, &message)?;
+            sum.notes.push(format!("{} resumed on {} after a restart", task.name, agent.name));
+            return Ok(());
+        }
         match agent.state {
             AgentState::Waiting | AgentState::Exited | AgentState::Stopped | AgentState::Failed if turn_over => {
                 sum.finished.push(task.name.clone());
                 self.turn_ended(session, task, agent, sum)
-            }
-            AgentState::Stopped if locked(&self.inner.coordinators.orphaned).remove(&agent.id) => {
-                // Its process ended with the previous daemon: the agent resumes its CLI session,
-                // or, stopped before its CLI began one, the task starts again.
-                if agent.cli_session_id.is_none() {
-                    sum.notes.push(format!("{} starts again: its agent had not begun when Baton stopped", task.name));
-                    return self.task_set(&task.id, TaskState::Ready, TaskFields::default());
-                }
-                let message = format!(
-                    "Baton restarted while you worked on this task; continue it where you left off.\n\n{}",
-                    task.prompt
-                );
-                self.agent_send(&agent.id, &message)?;
-                sum.notes.push(format!("{} resumed on {} after a restart", task.name, agent.name));
-                Ok(())
             }
             AgentState::Exited | AgentState::Failed | AgentState::Stopped => {
                 let how = match (agent.state, agent.exit_code) {

@@ -19,21 +19,85 @@ const GEMINI_KEY: &str = "gemini-reviewer";
 
 const SPEC: &str = "# Greeting file\n\nCreate greet.txt holding the single line `hello`.";
 
-#[test]
-fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
-    let d = TestDaemon::start();
+/// Points the daemon's Claude and Gemini at the fake server, each with its own key, and puts the
+/// reviewer on Gemini: the shipped template with that one change, as a user's template of the
+/// same name (which wins).
+fn roles_set(d: &TestDaemon, fake: &FakeModel) {
+    let mut clis = serde_json::Map::new();
+    for (cli, key) in [(AgentCli::Claude, CLAUDE_KEY), (AgentCli::Gemini, GEMINI_KEY)] {
+        let setup = cli_setup(cli, &fake.url(), key, &d.tmp.path().join(format!("{}-home", cli.name())));
+        let env: serde_json::Map<String, serde_json::Value> =
+            setup.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        clis.insert(cli.name().into(), json!({"binary": cli_bin(cli), "args": setup.args, "env": env}));
+    }
+    std::fs::write(d.home.settings_file(), json!({ "clis": clis }).to_string()).unwrap();
+    let shipped = include_str!("../../../../templates/tri-agent.toml");
+    let mine = shipped.replace("[roles.reviewer]\ncli = \"claude\"", "[roles.reviewer]\ncli = \"gemini\"");
+    assert_ne!(mine, shipped);
+    std::fs::create_dir_all(d.home.root().join("templates")).unwrap();
+    std::fs::write(d.home.root().join("templates/tri-agent.toml"), mine).unwrap();
+}
+
+/// Session `s` on a new repository, cycling every second; its repository and record.
+fn session_new(d: &TestDaemon) -> (std::path::PathBuf, baton_core::session::Session) {
     let repo = repo_new(d.tmp.path(), "repo");
     let session = d
         .client
         .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
         .unwrap();
     d.client.session_update("s", &SessionUpdate { cycle_secs: Some(1), ..Default::default() }).unwrap();
-    // The implementer's worktree is known before it starts: its scripted writes name it.
+    (repo, session)
+}
+
+/// The implementer writing greet.txt in its worktree (known before it starts: agents are named
+/// after their role).
+fn write_step(d: &TestDaemon, content: &str) -> Step {
     let work = d.home.worktrees_dir().join("repo").join("implementer");
-    let write = |content: &str| {
-        Step::tool_call("Write", json!({"file_path": work.join("greet.txt"), "content": content}))
-            .with_text("Writing greet.txt.")
-    };
+    Step::tool_call("Write", json!({"file_path": work.join("greet.txt"), "content": content}))
+        .with_text("Writing greet.txt.")
+}
+
+/// Waits for the coordinator to complete; the cycle counts seen on the way.
+fn until_complete(d: &TestDaemon) -> Vec<u64> {
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut cycles_seen = Vec::new();
+    loop {
+        let status = d.client.coordinator_status("s").unwrap();
+        cycles_seen.push(status.cycles);
+        if status.state == CoordinatorState::Complete {
+            return cycles_seen;
+        }
+        if Instant::now() > deadline {
+            let tasks: Vec<String> = d
+                .client
+                .task_list("s")
+                .unwrap()
+                .iter()
+                .map(|t| format!("{} {} {:?} {:?}", t.name, t.state.as_str(), t.agent_id, t.reason))
+                .collect();
+            let agents: Vec<String> = d
+                .client
+                .agent_list(Some("s"))
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    format!("{} {} {} turns {} session {:?}", a.id, a.name, a.state.as_str(), a.turns, a.cli_session_id)
+                })
+                .collect();
+            panic!(
+                "the pattern never completed: {tasks:#?}\n{agents:#?}\nlast cycle: {:?}",
+                status.last.map(|c| c.summary)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
+    let d = TestDaemon::start();
+    let (repo, session) = session_new(&d);
+    let write = |content: &str| write_step(&d, content);
     let changes = json!({"verdict": "request_changes", "findings": [
         {"file": "greet.txt", "line": 1, "severity": "error", "message": "typo: helo should be hello"}
     ]});
@@ -56,39 +120,13 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
             ]),
         ),
     ]);
-    let mut clis = serde_json::Map::new();
-    for (cli, key) in [(AgentCli::Claude, CLAUDE_KEY), (AgentCli::Gemini, GEMINI_KEY)] {
-        let setup = cli_setup(cli, &fake.url(), key, &d.tmp.path().join(format!("{}-home", cli.name())));
-        let env: serde_json::Map<String, serde_json::Value> =
-            setup.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        clis.insert(cli.name().into(), json!({"binary": cli_bin(cli), "args": setup.args, "env": env}));
-    }
-    std::fs::write(d.home.settings_file(), json!({ "clis": clis }).to_string()).unwrap();
-    // The shipped template, its reviewer on Gemini: a user's template of the same name wins.
-    let shipped = include_str!("../../../../templates/tri-agent.toml");
-    let mine = shipped.replace("[roles.reviewer]\ncli = \"claude\"", "[roles.reviewer]\ncli = \"gemini\"");
-    assert_ne!(mine, shipped);
-    std::fs::create_dir_all(d.home.root().join("templates")).unwrap();
-    std::fs::write(d.home.root().join("templates/tri-agent.toml"), mine).unwrap();
+    roles_set(&d, &fake);
 
     let tasks =
         d.client.pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into() }).unwrap();
     assert_eq!(tasks.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["spec", "implement", "review"]);
     d.client.coordinator_start("s").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let mut cycles_seen = Vec::new();
-    loop {
-        let status = d.client.coordinator_status("s").unwrap();
-        cycles_seen.push(status.cycles);
-        if status.state == CoordinatorState::Complete {
-            break;
-        }
-        if Instant::now() > deadline {
-            let tasks = d.client.task_list("s").unwrap();
-            panic!("the pattern never completed: {tasks:#?}\nlast cycle: {:#?}", status.last);
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let cycles_seen = until_complete(&d);
     assert!(
         cycles_seen.windows(2).all(|w| w[0] <= w[1]) && cycles_seen.last() > cycles_seen.first(),
         "the count grows"
@@ -147,4 +185,51 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
 
     let status = d.client.session_status("s").unwrap();
     assert!(status.cost_usd > 0.0 && status.artifacts >= 5, "{status:#?}");
+}
+
+#[test]
+fn a_daemon_restart_mid_pattern_resumes_the_implementer_and_repeats_nothing() {
+    let d = TestDaemon::start();
+    let (repo, _) = session_new(&d);
+    let fake = FakeModel::start([
+        (
+            CLAUDE_KEY.to_owned(),
+            Scenario::new([
+                Step::text(SPEC),
+                // In flight when the daemon stops: the answer never arrives.
+                write_step(&d, "hello\n").with_delay_ms(20_000),
+                write_step(&d, "hello\n"),
+                Step::text("Implemented greet.txt after the restart."),
+            ]),
+        ),
+        (GEMINI_KEY.to_owned(), Scenario::new([Step::text(json!({"verdict": "approve", "findings": []}).to_string())])),
+    ]);
+    roles_set(&d, &fake);
+    d.client.pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into() }).unwrap();
+    d.client.coordinator_start("s").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while fake.requests(CLAUDE_KEY).iter().filter(|r| r.is_model_turn()).count() < 2 {
+        assert!(Instant::now() < deadline, "the implementer never asked the model: {:#?}", d.client.task_list("s"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let spec_artifacts = d.client.artifact_list("s", Some("spec")).unwrap().len();
+    assert!(spec_artifacts >= 1);
+    let implementer = d.client.task_get("implement").unwrap().agent_id.unwrap();
+
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    until_complete(&d);
+    let tasks = d.client.task_list("s").unwrap();
+    assert!(tasks.iter().all(|t| t.state == TaskState::Done), "{tasks:#?}");
+    assert!(tasks.iter().all(|t| t.attempts == 1), "nothing started twice: {tasks:#?}");
+    assert_eq!(d.client.artifact_list("s", Some("spec")).unwrap().len(), spec_artifacts, "no artifact lost or redone");
+    let implement = tasks.iter().find(|t| t.name == "implement").unwrap();
+    assert_eq!(implement.agent_id.as_deref(), Some(implementer.as_str()), "the same agent resumed");
+    assert_eq!(d.client.agent_list(Some("s")).unwrap().len(), 3);
+    let model_turns = fake.requests(CLAUDE_KEY).iter().filter(|r| r.is_model_turn()).count();
+    assert_eq!(model_turns, 4, "the spec was not written again");
+    let merged = d.client.agent_merge(&implementer, &Default::default()).unwrap();
+    assert!(merged.ok, "{merged:?}");
+    assert_eq!(std::fs::read_to_string(repo.join("greet.txt")).unwrap(), "hello\n");
 }
