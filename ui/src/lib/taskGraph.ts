@@ -56,9 +56,9 @@ export function depStatus(kind: DepKind, name: string, state: TaskState): DepSta
 
 /** Box and gap sizes, in CSS pixels. The gap is wide enough for an edge's "if succeeded". */
 export const GRAPH = {
-  nodeWidth: 224,
+  nodeWidth: 184,
   nodeHeight: 78,
-  gapX: 104,
+  gapX: 92,
   gapY: 18,
   pad: 12,
 } as const;
