@@ -185,12 +185,13 @@ impl Engine {
         let session = self.session_get(session)?;
         let text = text_check(text)?;
         let id = ids::new_id("obj");
+        let now = time::now_ms();
         self.inner.store.conn().execute(
             "INSERT INTO objectives (id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, session.id, text, time::now_ms()],
+            params![id, session.id, text, now],
         )?;
         self.context_publish(&session.id);
-        Ok(self.objectives(&session.id)?.into_iter().find(|o| o.id == id).expect("just added"))
+        Ok(Objective { id, text, state: "open".into(), created_at: time::ms_to_rfc3339(now) })
     }
 
     /// Marks an objective `done`, `dropped` or `open` again.
@@ -218,12 +219,13 @@ impl Engine {
         let session = self.session_get(session)?;
         let text = text_check(text)?;
         let id = ids::new_id("ins");
+        let now = time::now_ms();
         self.inner.store.conn().execute(
             "INSERT INTO insights (id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, session.id, text, time::now_ms()],
+            params![id, session.id, text, now],
         )?;
         self.context_publish(&session.id);
-        Ok(self.insights(&session.id)?.into_iter().find(|o| o.id == id).expect("just added"))
+        Ok(Insight { id, text, created_at: time::ms_to_rfc3339(now) })
     }
 
     /// Records a question the session waits on; the coordinator is not complete while one is
@@ -232,12 +234,13 @@ impl Engine {
         let session = self.session_get(session)?;
         let question = text_check(question)?;
         let id = ids::new_id("dec");
+        let now = time::now_ms();
         self.inner.store.conn().execute(
             "INSERT INTO decisions (id, session_id, question, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, session.id, question, time::now_ms()],
+            params![id, session.id, question, now],
         )?;
         self.context_publish(&session.id);
-        Ok(self.decisions(&session.id)?.into_iter().find(|o| o.id == id).expect("just added"))
+        Ok(Decision { id, question, answer: None, state: "pending".into(), created_at: time::ms_to_rfc3339(now) })
     }
 
     pub fn decision_decide(&self, session: &str, id: &str, answer: &str) -> Result<Decision> {
@@ -401,11 +404,7 @@ impl Engine {
             name: name.or_else(|| Some(format!("{} (imported)", doc.session.name))),
             parent: None,
         })?;
-        let conn_settings = serde_json::to_string(&doc.session.settings).unwrap_or_else(|_| "{}".into());
-        self.inner
-            .store
-            .conn()
-            .execute("UPDATE sessions SET settings = ?2 WHERE id = ?1", params![session.id, conn_settings])?;
+        crate::session::settings_write(&self.inner.store.conn(), &session.id, &doc.session.settings)?;
         for o in &doc.objectives {
             let added = self.objective_add(&session.id, &o.text)?;
             if o.state != "open" {

@@ -348,7 +348,7 @@ pub(crate) fn session_allow_tool_add(conn: &Connection, id: &str, tool: &str) ->
     settings_write(conn, id, &settings)
 }
 
-fn settings_write(conn: &Connection, id: &str, settings: &SessionSettings) -> Result<()> {
+pub(crate) fn settings_write(conn: &Connection, id: &str, settings: &SessionSettings) -> Result<()> {
     let json = serde_json::to_string(settings).unwrap_or_else(|_| "{}".into());
     conn.execute(
         "UPDATE sessions SET settings = ?2, updated_at = ?3 WHERE id = ?1",

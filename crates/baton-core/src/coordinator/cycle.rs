@@ -84,7 +84,7 @@ impl Engine {
         {
             if agent.cli_session_id.is_none() {
                 sum.notes.push(format!("{} starts again: its agent had not begun when Baton stopped", task.name));
-                return self.task_set(&task.id, TaskState::Ready, TaskFields::default());
+                return self.task_set(task, TaskState::Ready, TaskFields::default());
             }
             let message = format!(
                 "Baton restarted while you worked on this task; continue it where you left off.\n\n{}",
@@ -127,7 +127,7 @@ impl Engine {
         if turn.is_error {
             let outcome = format!("the agent's turn ended in an error: {}", summary_line(&turn.text, 200));
             return self.task_set(
-                &task.id,
+                task,
                 TaskState::Failed,
                 TaskFields { summary: Some(&summary), outcome: Some(&outcome), reason: None },
             );
@@ -135,7 +135,7 @@ impl Engine {
         let tasks = self.task_list(&session.id)?;
         let reviewed_by = tasks.iter().find(|t| t.reviews.as_deref() == Some(task.id.as_str()) && !t.state.is_final());
         let state = if reviewed_by.is_some() { TaskState::Review } else { TaskState::Done };
-        self.task_set(&task.id, state, TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None })
+        self.task_set(task, state, TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None })
     }
 
     /// A reviewer answered: approve, send back, or ask again for a verdict it did not give.
@@ -168,7 +168,7 @@ impl Engine {
         self.inner.store.conn().execute("UPDATE tasks SET rounds = ?2 WHERE id = ?1", params![task.id, round])?;
         let Some(reviewed) = reviewed else {
             return self.task_set(
-                &task.id,
+                task,
                 TaskState::Done,
                 TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None },
             );
@@ -182,12 +182,12 @@ impl Engine {
                     outcome.push_str(&self.auto_merge(agent_id, sum));
                 }
                 self.task_set(
-                    &reviewed.id,
+                    &reviewed,
                     TaskState::Done,
                     TaskFields { outcome: Some(&outcome), ..Default::default() },
                 )?;
                 self.task_set(
-                    &task.id,
+                    task,
                     TaskState::Done,
                     TaskFields { summary: Some(&summary), outcome: Some(&summary), reason: None },
                 )
@@ -195,11 +195,7 @@ impl Engine {
             VerdictKind::RequestChanges if round < task.max_rounds => {
                 self.send_back(&reviewed, task, &verdict, round, sum)?;
                 // The review waits for the new work, then runs again (on the same agent).
-                self.task_set(
-                    &task.id,
-                    TaskState::Pending,
-                    TaskFields { summary: Some(&summary), ..Default::default() },
-                )
+                self.task_set(task, TaskState::Pending, TaskFields { summary: Some(&summary), ..Default::default() })
             }
             VerdictKind::RequestChanges => {
                 let why = format!(
@@ -210,7 +206,7 @@ impl Engine {
                 );
                 let outcome = format!("changes still requested after {round} rounds");
                 self.task_set(
-                    &task.id,
+                    task,
                     TaskState::Failed,
                     TaskFields { summary: Some(&summary), outcome: Some(&outcome), reason: None },
                 )?;
@@ -302,7 +298,7 @@ impl Engine {
 
     fn task_block(&self, task: &Task, why: &str, sum: &mut CycleSummary) -> Result<()> {
         sum.blocked.push(task.name.clone());
-        self.task_set(&task.id, TaskState::Blocked, TaskFields { reason: Some(why), ..Default::default() })
+        self.task_set(task, TaskState::Blocked, TaskFields { reason: Some(why), ..Default::default() })
     }
 
     /// Stores what a finished turn left (its answer, the files it names, the worktree's diff);

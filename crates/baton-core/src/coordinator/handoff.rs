@@ -6,6 +6,7 @@
 //! diff of the task reviewed (else of the tasks it follows); `{findings}` the last findings of
 //! the task reviewing this one.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -53,6 +54,14 @@ fn sources<'a>(task: &Task, tasks: &'a [Task]) -> Vec<&'a Task> {
 
 /// The prompt `task` starts with, and the context files to write (relative path, content).
 pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<(String, Vec<(String, String)>)> {
+    // Each earlier task's artifacts (diffs can be large) are read once, whatever uses them.
+    let mut read: HashMap<String, Vec<Artifact>> = HashMap::new();
+    let mut artifacts_of = |id: &str| -> Result<Vec<Artifact>> {
+        if !read.contains_key(id) {
+            read.insert(id.to_owned(), artifacts_of_task(conn, id)?);
+        }
+        Ok(read[id].clone())
+    };
     let mut prompt = task.prompt.clone();
     for name in placeholders(&task.prompt) {
         let value = match name.as_str() {
@@ -63,7 +72,7 @@ pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<
                 };
                 let mut diffs = Vec::new();
                 for t in from {
-                    if let Some(d) = latest(&artifacts_of_task(conn, &t.id)?, ArtifactKind::Diff) {
+                    if let Some(d) = latest(&artifacts_of(&t.id)?, ArtifactKind::Diff) {
                         diffs.push(d.body.clone());
                     }
                 }
@@ -71,7 +80,7 @@ pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<
             }
             "findings" => findings_for(conn, task, tasks)?.unwrap_or_else(|| "(none)".into()),
             other => match tasks.iter().find(|t| t.name == other) {
-                Some(t) => result_text(&artifacts_of_task(conn, &t.id)?, t),
+                Some(t) => result_text(&artifacts_of(&t.id)?, t),
                 None => continue,
             },
         };
@@ -81,7 +90,7 @@ pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<
         vec![(format!("{CONTEXT_DIR}/.gitignore"), "# Baton's hand-off files: never committed\n*\n".to_owned())];
     let mut notes = Vec::new();
     for t in sources(task, tasks) {
-        let artifacts = artifacts_of_task(conn, &t.id)?;
+        let artifacts = artifacts_of(&t.id)?;
         let summary = t.summary.clone().unwrap_or_else(|| t.state.as_str().to_owned());
         let mut body = format!("# {}\n\n{summary}\n\n{}\n", t.title, result_text(&artifacts, t));
         for a in artifacts.iter().filter(|a| a.kind == ArtifactKind::Verdict) {

@@ -517,19 +517,17 @@ impl Engine {
 
     /// Moves a task to `state` with what came of it (the coordinator's bookkeeping; users use
     /// `task_complete`), then its dependants along.
-    pub(crate) fn task_set(&self, id: &str, state: TaskState, fields: TaskFields<'_>) -> Result<()> {
+    pub(crate) fn task_set(&self, task: &Task, state: TaskState, fields: TaskFields<'_>) -> Result<()> {
         {
             let conn = self.inner.store.conn();
-            state_set(&conn, id, state, fields.reason)?;
+            state_set(&conn, &task.id, state, fields.reason)?;
             conn.execute(
                 "UPDATE tasks SET summary = COALESCE(?2, summary), outcome = COALESCE(?3, outcome) WHERE id = ?1",
-                params![id, fields.summary, fields.outcome],
+                params![task.id, fields.summary, fields.outcome],
             )?;
         }
-        self.task_publish(id);
-        let session: String =
-            self.inner.store.conn().query_row("SELECT session_id FROM tasks WHERE id = ?1", [id], |r| r.get(0))?;
-        self.tasks_advance(&session)?;
+        self.task_publish(&task.id);
+        self.tasks_advance(&task.session_id)?;
         Ok(())
     }
 
