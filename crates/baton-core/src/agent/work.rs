@@ -301,7 +301,10 @@ impl Engine {
         let agents = record::agent_list(&self.inner.store.conn(), None)?;
         for agent in agents {
             let Some(wt) = agent.worktree.clone() else { continue };
-            if wt.branch_deleted_at.is_some() || agent.state.is_active() || self.is_live(&agent.id) {
+            // A live process that is waiting (for a message, for approval) is in use; one whose
+            // end is already recorded is only its supervisor finishing up.
+            let ended = matches!(agent.state, AgentState::Exited | AgentState::Failed | AgentState::Stopped);
+            if wt.branch_deleted_at.is_some() || agent.state.is_active() || (!ended && self.is_live(&agent.id)) {
                 continue;
             }
             let session = self.session_get(&agent.session_id)?;
