@@ -12,11 +12,15 @@ use crate::agent::record::TokenUsage;
 use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, PermissionRequest};
 use crate::agent::{AgentWorktree, GcEntry, GcReport};
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
-use crate::api::{ContextText, ObjectiveState, WorktreesGc, WorktreesUsage};
+use crate::api::{
+    AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, ArtifactListQuery, ArtifactSearchQuery,
+    CyclesQuery, TaskListQuery,
+};
+use crate::api::{ContextText, ObjectiveUpdate, WorktreesGc, WorktreesUsage};
 use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
 use crate::context::{
-    AgentBrief, ContextDoc, ContextImport, ContextSession, ContextTask, Decision, Insight, Objective, SessionStatus,
-    StateCount,
+    AgentBrief, ContextDoc, ContextImport, ContextSession, ContextTask, Decision, DecisionState, Insight, Objective,
+    ObjectiveState, SessionStatus, StateCount,
 };
 use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
 use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary};
@@ -98,6 +102,16 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     ContextTask::export_all(&cfg)?;
     ContextImport::export_all(&cfg)?;
     ContextText::export_all(&cfg)?;
+    ObjectiveUpdate::export_all(&cfg)?;
     ObjectiveState::export_all(&cfg)?;
+    DecisionState::export_all(&cfg)?;
+    AgentListQuery::export_all(&cfg)?;
+    AgentEventsQuery::export_all(&cfg)?;
+    AgentRemoveQuery::export_all(&cfg)?;
+    AgentDiffQuery::export_all(&cfg)?;
+    TaskListQuery::export_all(&cfg)?;
+    CyclesQuery::export_all(&cfg)?;
+    ArtifactListQuery::export_all(&cfg)?;
+    ArtifactSearchQuery::export_all(&cfg)?;
     Ok(())
 }

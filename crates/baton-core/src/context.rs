@@ -12,21 +12,56 @@ use crate::coordinator::CoordinatorStatus;
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
 use crate::events::EngineEvent;
-use crate::session::{Session, SessionCreate, SessionSettings};
-use crate::task::{DepKind, Task, TaskCreate, TaskState};
-use crate::{ids, time};
+use crate::session::{Session, SessionSettings};
+use crate::store::Tx;
+use crate::task::{DepKind, Task, TaskCreate, TaskState, task_insert, task_publish_in, tasks_advance_in};
+use std::path::Path;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+use crate::{git, ids, time};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Objective {
     pub id: String,
     pub text: String,
-    /// `open`, `done` or `dropped`.
-    pub state: String,
+    pub state: ObjectiveState,
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveState {
+    Open,
+    Done,
+    Dropped,
+}
+
+impl ObjectiveState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Done => "done",
+            Self::Dropped => "dropped",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "done" => Self::Done,
+            "dropped" => Self::Dropped,
+            _ => Self::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionState {
+    Pending,
+    Decided,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Insight {
     pub id: String,
@@ -34,19 +69,18 @@ pub struct Insight {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     pub id: String,
     pub question: String,
     pub answer: Option<String>,
-    /// `pending` or `decided`.
-    pub state: String,
+    pub state: DecisionState,
     pub created_at: String,
 }
 
 /// One task state and how many tasks are in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StateCount {
     pub state: TaskState,
@@ -54,7 +88,7 @@ pub struct StateCount {
 }
 
 /// An agent in a status view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentBrief {
     pub id: String,
@@ -68,7 +102,7 @@ pub struct AgentBrief {
 }
 
 /// `baton status --session`: the session's objectives, tasks by state, agents, cycles, cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionStatus {
     pub session: Session,
@@ -90,7 +124,7 @@ pub struct SessionStatus {
 }
 
 /// A session's context as one document (`baton context export`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContextDoc {
     /// The document format's version.
@@ -109,7 +143,7 @@ pub struct ContextDoc {
     pub cycles: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContextSession {
     pub name: String,
@@ -119,7 +153,7 @@ pub struct ContextSession {
 }
 
 /// A task in an exported context: dependencies by name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContextTask {
     pub id: String,
@@ -141,8 +175,8 @@ pub struct ContextTask {
 }
 
 /// `POST /api/context/import`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContextImport {
     pub doc: ContextDoc,
     /// The repository of the new session [default: the document's].
@@ -180,99 +214,118 @@ fn text_check(text: &str) -> Result<String> {
     Ok(t.to_owned())
 }
 
+/// Records an objective (open, or as given) in a transaction.
+fn objective_insert(tx: &mut Tx<'_>, session_id: &str, text: &str, state: ObjectiveState) -> Result<Objective> {
+    let text = text_check(text)?;
+    let id = ids::new_id("obj");
+    let now = time::now_ms();
+    tx.execute(
+        "INSERT INTO objectives (id, session_id, text, state, created_at, done_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 = 'open' THEN NULL ELSE ?5 END)",
+        params![id, session_id, text, state.as_str(), now],
+    )?;
+    tx.publish(EngineEvent::ContextUpdated { session_id: session_id.to_owned() });
+    Ok(Objective { id, text, state, created_at: time::ms_to_rfc3339(now) })
+}
+
+fn insight_insert(tx: &mut Tx<'_>, session_id: &str, text: &str) -> Result<Insight> {
+    let text = text_check(text)?;
+    let id = ids::new_id("ins");
+    let now = time::now_ms();
+    tx.execute(
+        "INSERT INTO insights (id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, session_id, text, now],
+    )?;
+    tx.publish(EngineEvent::ContextUpdated { session_id: session_id.to_owned() });
+    Ok(Insight { id, text, created_at: time::ms_to_rfc3339(now) })
+}
+
+/// Records a decision, pending, or decided when it comes with its answer.
+fn decision_insert(tx: &mut Tx<'_>, session_id: &str, question: &str, answer: Option<&str>) -> Result<Decision> {
+    let question = text_check(question)?;
+    let answer = answer.map(text_check).transpose()?;
+    let state = if answer.is_some() { DecisionState::Decided } else { DecisionState::Pending };
+    let id = ids::new_id("dec");
+    let now = time::now_ms();
+    tx.execute(
+        "INSERT INTO decisions (id, session_id, question, answer, state, created_at, decided_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?4 IS NULL THEN NULL ELSE ?6 END)",
+        params![id, session_id, question, answer, state.as_str(), now],
+    )?;
+    tx.publish(EngineEvent::ContextUpdated { session_id: session_id.to_owned() });
+    Ok(Decision { id, question, answer, state, created_at: time::ms_to_rfc3339(now) })
+}
+
+impl DecisionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Decided => "decided",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "decided" { Self::Decided } else { Self::Pending }
+    }
+}
+
 impl Engine {
     pub fn objective_add(&self, session: &str, text: &str) -> Result<Objective> {
         let session = self.session_get(session)?;
-        let text = text_check(text)?;
-        let id = ids::new_id("obj");
-        let now = time::now_ms();
-        self.inner.store.conn().execute(
-            "INSERT INTO objectives (id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, session.id, text, now],
-        )?;
-        self.context_publish(&session.id);
-        Ok(Objective { id, text, state: "open".into(), created_at: time::ms_to_rfc3339(now) })
+        self.write(|tx| objective_insert(tx, &session.id, text, ObjectiveState::Open))
     }
 
-    /// Marks an objective `done`, `dropped` or `open` again.
-    pub fn objective_set(&self, session: &str, id: &str, state: &str) -> Result<Objective> {
+    /// Marks an objective done, dropped or open again.
+    pub fn objective_set(&self, session: &str, id: &str, state: ObjectiveState) -> Result<Objective> {
         let session = self.session_get(session)?;
-        if !matches!(state, "open" | "done" | "dropped") {
-            return Err(crate::task::TaskError::Invalid(format!(
-                "an objective is open, done or dropped, not {state:?}"
-            ))
-            .into());
-        }
-        let n = self.inner.store.conn().execute(
-            "UPDATE objectives SET state = ?3, done_at = CASE WHEN ?3 = 'open' THEN NULL ELSE ?4 END \
-             WHERE id = ?1 AND session_id = ?2",
-            params![id, session.id, state, time::now_ms()],
-        )?;
-        if n == 0 {
-            return Err(ContextError::NotFound { what: "objective", id: id.into() }.into());
-        }
-        self.context_publish(&session.id);
-        Ok(self.objectives(&session.id)?.into_iter().find(|o| o.id == id).expect("just changed"))
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE objectives SET state = ?3, done_at = CASE WHEN ?3 = 'open' THEN NULL ELSE ?4 END \
+                 WHERE id = ?1 AND session_id = ?2",
+                params![id, session.id, state.as_str(), time::now_ms()],
+            )?;
+            if n == 0 {
+                return Err(ContextError::NotFound { what: "objective", id: id.into() }.into());
+            }
+            tx.publish(EngineEvent::ContextUpdated { session_id: session.id.clone() });
+            Ok(objectives_of(tx, &session.id)?.into_iter().find(|o| o.id == id).expect("just changed"))
+        })
     }
 
     pub fn insight_add(&self, session: &str, text: &str) -> Result<Insight> {
         let session = self.session_get(session)?;
-        let text = text_check(text)?;
-        let id = ids::new_id("ins");
-        let now = time::now_ms();
-        self.inner.store.conn().execute(
-            "INSERT INTO insights (id, session_id, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, session.id, text, now],
-        )?;
-        self.context_publish(&session.id);
-        Ok(Insight { id, text, created_at: time::ms_to_rfc3339(now) })
+        self.write(|tx| insight_insert(tx, &session.id, text))
     }
 
     /// Records a question the session waits on; the coordinator is not complete while one is
     /// pending.
     pub fn decision_add(&self, session: &str, question: &str) -> Result<Decision> {
         let session = self.session_get(session)?;
-        let question = text_check(question)?;
-        let id = ids::new_id("dec");
-        let now = time::now_ms();
-        self.inner.store.conn().execute(
-            "INSERT INTO decisions (id, session_id, question, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, session.id, question, now],
-        )?;
-        self.context_publish(&session.id);
-        Ok(Decision { id, question, answer: None, state: "pending".into(), created_at: time::ms_to_rfc3339(now) })
+        self.write(|tx| decision_insert(tx, &session.id, question, None))
     }
 
     pub fn decision_decide(&self, session: &str, id: &str, answer: &str) -> Result<Decision> {
         let session = self.session_get(session)?;
         let answer = text_check(answer)?;
-        let n = self.inner.store.conn().execute(
-            "UPDATE decisions SET answer = ?3, state = 'decided', decided_at = ?4 WHERE id = ?1 AND session_id = ?2",
-            params![id, session.id, answer, time::now_ms()],
-        )?;
-        if n == 0 {
-            return Err(ContextError::NotFound { what: "decision", id: id.into() }.into());
-        }
-        self.context_publish(&session.id);
-        Ok(self.decisions(&session.id)?.into_iter().find(|o| o.id == id).expect("just decided"))
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE decisions SET answer = ?3, state = 'decided', decided_at = ?4 WHERE id = ?1 AND session_id = ?2",
+                params![id, session.id, answer, time::now_ms()],
+            )?;
+            if n == 0 {
+                return Err(ContextError::NotFound { what: "decision", id: id.into() }.into());
+            }
+            tx.publish(EngineEvent::ContextUpdated { session_id: session.id.clone() });
+            Ok(decisions_of(tx, &session.id)?.into_iter().find(|o| o.id == id).expect("just decided"))
+        })
     }
 
     pub fn objectives(&self, session_id: &str) -> Result<Vec<Objective>> {
-        let conn = self.inner.store.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, text, state, created_at FROM objectives WHERE session_id = ?1 ORDER BY created_at, rowid",
-        )?;
-        let rows = stmt
-            .query_map([session_id], |r| {
-                Ok(Objective {
-                    id: r.get(0)?,
-                    text: r.get(1)?,
-                    state: r.get(2)?,
-                    created_at: time::ms_to_rfc3339(r.get(3)?),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        objectives_of(&self.inner.store.conn(), session_id)
+    }
+
+    pub fn decisions(&self, session_id: &str) -> Result<Vec<Decision>> {
+        decisions_of(&self.inner.store.conn(), session_id)
     }
 
     pub fn insights(&self, session_id: &str) -> Result<Vec<Insight>> {
@@ -283,25 +336,6 @@ impl Engine {
         let rows = stmt
             .query_map([session_id], |r| {
                 Ok(Insight { id: r.get(0)?, text: r.get(1)?, created_at: time::ms_to_rfc3339(r.get(2)?) })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    pub fn decisions(&self, session_id: &str) -> Result<Vec<Decision>> {
-        let conn = self.inner.store.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, question, answer, state, created_at FROM decisions WHERE session_id = ?1 ORDER BY created_at, rowid",
-        )?;
-        let rows = stmt
-            .query_map([session_id], |r| {
-                Ok(Decision {
-                    id: r.get(0)?,
-                    question: r.get(1)?,
-                    answer: r.get(2)?,
-                    state: r.get(3)?,
-                    created_at: time::ms_to_rfc3339(r.get(4)?),
-                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -397,82 +431,118 @@ impl Engine {
         if doc.format != 1 {
             return Err(ContextError::Format(doc.format).into());
         }
-        let taken = self.session_get(&doc.session.name).is_ok();
-        let name = req.name.clone().or_else(|| (!taken).then(|| doc.session.name.clone()));
-        let session = self.session_create(&SessionCreate {
-            repo: req.repo.clone().unwrap_or_else(|| doc.session.repo.clone()),
-            name: name.or_else(|| Some(format!("{} (imported)", doc.session.name))),
-            parent: None,
-        })?;
-        crate::session::settings_write(&self.inner.store.conn(), &session.id, &doc.session.settings)?;
-        for o in &doc.objectives {
-            let added = self.objective_add(&session.id, &o.text)?;
-            if o.state != "open" {
-                self.objective_set(&session.id, &added.id, &o.state)?;
+        if let Some(name) = &req.name {
+            crate::names::name_check("session name", name)?;
+        }
+        let repo = git::repo_inspect(Path::new(req.repo.as_deref().unwrap_or(&doc.session.repo).trim()))?;
+        // One transaction: a document that fails half-way (a task whose dependency is missing)
+        // leaves no half-made session behind, and clients hear of the session once it is whole.
+        self.write(|tx| {
+            let taken = crate::session::session_get(tx, &doc.session.name).is_ok();
+            let name = req
+                .name
+                .clone()
+                .or_else(|| (!taken).then(|| doc.session.name.clone()))
+                .unwrap_or_else(|| format!("{} (imported)", doc.session.name));
+            let session = crate::session::session_insert(tx, &repo, Some(&name), None)?;
+            crate::session::settings_write(tx, &session.id, &doc.session.settings)?;
+            for o in &doc.objectives {
+                objective_insert(tx, &session.id, &o.text, o.state)?;
             }
-        }
-        for i in &doc.insights {
-            self.insight_add(&session.id, &i.text)?;
-        }
-        for d in &doc.decisions {
-            let added = self.decision_add(&session.id, &d.question)?;
-            if let Some(answer) = &d.answer {
-                self.decision_decide(&session.id, &added.id, answer)?;
+            for i in &doc.insights {
+                insight_insert(tx, &session.id, &i.text)?;
             }
-        }
-        let mut new_ids: Vec<(String, String)> = Vec::new();
-        for t in &doc.tasks {
-            let task = self.task_add(&TaskCreate {
-                session: session.id.clone(),
-                title: t.title.clone(),
-                prompt: t.prompt.clone(),
-                name: Some(t.name.clone()),
-                role: t.role.clone(),
-                cli: t.cli,
-                model: t.model.clone(),
-                after: t.after.clone(),
-                if_succeeded: t.if_succeeded.clone(),
-                if_failed: t.if_failed.clone(),
-                reviews: t.reviews.clone(),
-                max_rounds: Some(t.max_rounds),
-            })?;
-            // Work that ended keeps how it ended; work in flight starts again.
-            let state = match t.state {
-                TaskState::Done | TaskState::Failed | TaskState::Cancelled | TaskState::Blocked => Some(t.state),
-                _ => None,
-            };
-            if let Some(state) = state {
-                let conn = self.inner.store.conn();
-                conn.execute(
-                    "UPDATE tasks SET state = ?2, summary = ?3, outcome = ?4, reason = ?5 WHERE id = ?1",
-                    params![task.id, state.as_str(), t.summary, t.outcome, t.reason],
+            for d in &doc.decisions {
+                decision_insert(tx, &session.id, &d.question, d.answer.as_deref())?;
+            }
+            let mut new_ids: Vec<(String, String)> = Vec::new();
+            for t in &doc.tasks {
+                let id = task_insert(
+                    tx,
+                    &session.id,
+                    &TaskCreate {
+                        session: session.id.clone(),
+                        title: t.title.clone(),
+                        prompt: t.prompt.clone(),
+                        name: Some(t.name.clone()),
+                        role: t.role.clone(),
+                        cli: t.cli,
+                        model: t.model.clone(),
+                        after: t.after.clone(),
+                        if_succeeded: t.if_succeeded.clone(),
+                        if_failed: t.if_failed.clone(),
+                        reviews: t.reviews.clone(),
+                        max_rounds: Some(t.max_rounds),
+                    },
+                )?;
+                // Work that ended keeps how it ended; work in flight starts again.
+                if matches!(t.state, TaskState::Done | TaskState::Failed | TaskState::Cancelled | TaskState::Blocked) {
+                    tx.execute(
+                        "UPDATE tasks SET state = ?2, summary = ?3, outcome = ?4, reason = ?5 WHERE id = ?1",
+                        params![id, t.state.as_str(), t.summary, t.outcome, t.reason],
+                    )?;
+                    task_publish_in(tx, &id)?;
+                }
+                new_ids.push((t.id.clone(), id));
+            }
+            for a in &doc.artifacts {
+                let task_id =
+                    a.task_id.as_deref().and_then(|old| new_ids.iter().find(|(o, _)| o == old)).map(|(_, n)| n);
+                artifact_insert(
+                    tx,
+                    &ArtifactNew {
+                        session_id: &session.id,
+                        task_id: task_id.map(String::as_str),
+                        agent_id: None,
+                        kind: a.kind,
+                        title: &a.title,
+                        summary: &a.summary,
+                        body: &a.body,
+                        path: a.path.as_deref(),
+                    },
                 )?;
             }
-            new_ids.push((t.id.clone(), task.id));
-        }
-        for a in &doc.artifacts {
-            let task_id = a.task_id.as_deref().and_then(|old| new_ids.iter().find(|(o, _)| o == old)).map(|(_, n)| n);
-            artifact_insert(
-                &self.inner.store.conn(),
-                &ArtifactNew {
-                    session_id: &session.id,
-                    task_id: task_id.map(String::as_str),
-                    agent_id: None,
-                    kind: a.kind,
-                    title: &a.title,
-                    summary: &a.summary,
-                    body: &a.body,
-                    path: a.path.as_deref(),
-                },
-            )?;
-        }
-        self.tasks_advance(&session.id)?;
-        self.session_get(&session.id)
+            tasks_advance_in(tx, &session.id)?;
+            let session = crate::session::session_get(tx, &session.id)?;
+            tx.publish(EngineEvent::SessionCreated { session: session.clone() });
+            Ok(session)
+        })
     }
+}
 
-    fn context_publish(&self, session_id: &str) {
-        self.inner.events.publish(EngineEvent::ContextUpdated { session_id: session_id.to_owned() });
-    }
+fn objectives_of(conn: &rusqlite::Connection, session_id: &str) -> Result<Vec<Objective>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, text, state, created_at FROM objectives WHERE session_id = ?1 ORDER BY created_at, rowid",
+    )?;
+    let rows = stmt
+        .query_map([session_id], |r| {
+            Ok(Objective {
+                id: r.get(0)?,
+                text: r.get(1)?,
+                state: ObjectiveState::parse(&r.get::<_, String>(2)?),
+                created_at: time::ms_to_rfc3339(r.get(3)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+fn decisions_of(conn: &rusqlite::Connection, session_id: &str) -> Result<Vec<Decision>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, question, answer, state, created_at FROM decisions WHERE session_id = ?1 ORDER BY created_at, rowid",
+    )?;
+    let rows = stmt
+        .query_map([session_id], |r| {
+            Ok(Decision {
+                id: r.get(0)?,
+                question: r.get(1)?,
+                answer: r.get(2)?,
+                state: DecisionState::parse(&r.get::<_, String>(3)?),
+                created_at: time::ms_to_rfc3339(r.get(4)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 fn briefs(agents: &[crate::agent::Agent], tasks: &[Task]) -> Vec<AgentBrief> {

@@ -121,9 +121,14 @@ impl Engine {
             Some(p) => Some(self.session_get(p)?.id),
             None => None,
         };
-        let session = session::session_insert(&self.inner.store.conn(), &repo, req.name.as_deref(), parent.as_deref())?;
-        self.inner.events.publish(EngineEvent::SessionCreated { session: session.clone() });
-        Ok(session)
+        if let Some(name) = &req.name {
+            crate::names::name_check("session name", name)?;
+        }
+        self.write(|tx| {
+            let session = session::session_insert(tx, &repo, req.name.as_deref(), parent.as_deref())?;
+            tx.publish(EngineEvent::SessionCreated { session: session.clone() });
+            Ok(session)
+        })
     }
 
     /// Every session, newest first, archived ones included.
@@ -136,9 +141,16 @@ impl Engine {
     }
 
     pub fn session_update(&self, id_or_name: &str, update: &SessionUpdate) -> Result<Session> {
-        let session = session::session_update(&self.inner.store.conn(), id_or_name, update)?;
-        self.inner.events.publish(EngineEvent::SessionUpdated { session: session.clone() });
-        Ok(session)
+        for (kind, value) in [("session name", &update.name), ("branch pattern", &update.branch_pattern)] {
+            if let Some(v) = value {
+                crate::names::name_check(kind, v)?;
+            }
+        }
+        self.write(|tx| {
+            let session = session::session_update(tx, id_or_name, update)?;
+            tx.publish(EngineEvent::SessionUpdated { session: session.clone() });
+            Ok(session)
+        })
     }
 
     /// Active sessions.

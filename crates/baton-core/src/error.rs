@@ -16,7 +16,7 @@ use crate::{git::GitError, session::SessionError, store::StoreError};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Stable, machine-readable error codes shared by the engine, the API and the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
@@ -45,7 +45,7 @@ pub enum ErrorCode {
 }
 
 /// What every client receives for a failed call: `{code, message}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
@@ -80,6 +80,8 @@ pub enum Error {
     Artifact(#[from] ArtifactError),
     #[error(transparent)]
     Context(#[from] ContextError),
+    #[error(transparent)]
+    Name(#[from] crate::names::NameError),
 }
 
 impl Error {
@@ -95,6 +97,7 @@ impl Error {
             Self::Pattern(e) => e.code(),
             Self::Artifact(e) => e.code(),
             Self::Context(e) => e.code(),
+            Self::Name(e) => e.code(),
         }
     }
 

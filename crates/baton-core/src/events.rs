@@ -12,7 +12,7 @@ use crate::session::Session;
 use crate::task::Task;
 use crate::worktree::ChangedFile;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
     SessionCreated {
@@ -51,6 +51,23 @@ pub enum EngineEvent {
     ContextUpdated {
         session_id: String,
     },
+}
+
+impl EngineEvent {
+    /// Whether `other` is a newer state of the same thing (so only the newer need be sent).
+    /// Agents' own events and cycles are each a thing of their own.
+    pub fn same_subject(&self, other: &EngineEvent) -> bool {
+        use EngineEvent as E;
+        match (self, other) {
+            (E::SessionCreated { session: a } | E::SessionUpdated { session: a }, E::SessionUpdated { session: b }) => {
+                a.id == b.id
+            }
+            (E::AgentUpdated { agent: a }, E::AgentUpdated { agent: b }) => a.id == b.id,
+            (E::TaskUpdated { task: a }, E::TaskUpdated { task: b }) => a.id == b.id,
+            (E::ContextUpdated { session_id: a }, E::ContextUpdated { session_id: b }) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// How many events a subscriber may fall behind before it is told it lagged.

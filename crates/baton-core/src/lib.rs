@@ -14,6 +14,7 @@ pub mod events;
 pub mod git;
 pub mod home;
 pub mod ids;
+pub mod names;
 pub mod pattern;
 pub mod pricing;
 pub mod session;

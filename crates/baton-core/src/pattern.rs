@@ -74,7 +74,7 @@ pub struct TemplateTask {
 }
 
 /// A template as listed to users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatternInfo {
     pub name: String,
@@ -86,8 +86,8 @@ pub struct PatternInfo {
 }
 
 /// `POST /api/patterns/{name}/run`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PatternRun {
     /// Session id or name.
     pub session: String,
@@ -242,70 +242,80 @@ impl Engine {
             .into_iter()
             .find(|(_, t)| t.name == name)
             .ok_or_else(|| PatternError::NotFound(name.to_owned()))?;
+        crate::names::name_check("pattern name", name)?;
         let session = self.session_get(&req.session)?;
-        let existing = self.task_list(&session.id)?;
-        let taken = |suffix: &str| {
-            template.tasks.iter().any(|t| existing.iter().any(|e| e.name == format!("{}{suffix}", t.name)))
-        };
-        let mut suffix = String::new();
-        let mut n = 2;
-        while taken(&suffix) {
-            suffix = format!("-{n}");
-            n += 1;
-        }
-        let goal = req.goal.trim();
-        let mut added = Vec::new();
-        // Template order is a valid order once the graph is acyclic: add in dependency order.
-        let mut pending: Vec<&TemplateTask> = template.tasks.iter().collect();
-        while !pending.is_empty() {
-            let before = pending.len();
-            let mut i = 0;
-            while i < pending.len() {
-                let t = pending[i];
-                let deps_in = t
-                    .after
-                    .iter()
-                    .chain(&t.if_succeeded)
-                    .chain(&t.if_failed)
-                    .all(|d| added.iter().any(|a: &Task| a.name == format!("{d}{suffix}")));
-                if !deps_in {
-                    i += 1;
-                    continue;
-                }
-                let role = t.role.as_ref().and_then(|r| template.roles.get(r));
-                let mut prompt = t.prompt.replace("{goal}", goal);
-                if !suffix.is_empty() {
-                    // `{spec}` names the task `spec` of this run: `spec-2` on a second run.
-                    for other in &template.tasks {
-                        prompt = prompt.replace(&format!("{{{}}}", other.name), &format!("{{{}{suffix}}}", other.name));
+        // All the pattern's tasks or none: a running coordinator never sees half a graph.
+        self.write(|tx| {
+            let existing = crate::task::task_list(tx, &session.id)?;
+            let taken = |suffix: &str| {
+                template.tasks.iter().any(|t| existing.iter().any(|e| e.name == format!("{}{suffix}", t.name)))
+            };
+            let mut suffix = String::new();
+            let mut n = 2;
+            while taken(&suffix) {
+                suffix = format!("-{n}");
+                n += 1;
+            }
+            let goal = req.goal.trim();
+            let mut added = Vec::new();
+            // Template order is a valid order once the graph is acyclic: add in dependency order.
+            let mut pending: Vec<&TemplateTask> = template.tasks.iter().collect();
+            while !pending.is_empty() {
+                let before = pending.len();
+                let mut i = 0;
+                while i < pending.len() {
+                    let t = pending[i];
+                    let deps_in = t
+                        .after
+                        .iter()
+                        .chain(&t.if_succeeded)
+                        .chain(&t.if_failed)
+                        .all(|d| added.iter().any(|a: &Task| a.name == format!("{d}{suffix}")));
+                    if !deps_in {
+                        i += 1;
+                        continue;
                     }
+                    let role = t.role.as_ref().and_then(|r| template.roles.get(r));
+                    let mut prompt = t.prompt.replace("{goal}", goal);
+                    if !suffix.is_empty() {
+                        // `{spec}` names the task `spec` of this run: `spec-2` on a second run.
+                        for other in &template.tasks {
+                            prompt =
+                                prompt.replace(&format!("{{{}}}", other.name), &format!("{{{}{suffix}}}", other.name));
+                        }
+                    }
+                    if let Some(preamble) = role.and_then(|r| r.prompt.as_deref()) {
+                        prompt = format!("{preamble}\n\n{prompt}");
+                    }
+                    let names = |l: &[String]| l.iter().map(|d| format!("{d}{suffix}")).collect();
+                    let id = crate::task::task_insert(
+                        tx,
+                        &session.id,
+                        &TaskCreate {
+                            session: session.id.clone(),
+                            title: t.title.replace("{goal}", goal),
+                            prompt,
+                            name: Some(format!("{}{suffix}", t.name)),
+                            role: t.role.clone(),
+                            cli: role.and_then(|r| r.cli.as_deref()).and_then(CliKind::parse),
+                            model: role.and_then(|r| r.model.clone()),
+                            after: names(&t.after),
+                            if_succeeded: names(&t.if_succeeded),
+                            if_failed: names(&t.if_failed),
+                            reviews: t.reviews.as_ref().map(|r| format!("{r}{suffix}")),
+                            max_rounds: t.max_rounds,
+                        },
+                    )?;
+                    added.push(crate::task::task_get(tx, None, &id)?);
+                    pending.remove(i);
                 }
-                if let Some(preamble) = role.and_then(|r| r.prompt.as_deref()) {
-                    prompt = format!("{preamble}\n\n{prompt}");
+                if pending.len() == before {
+                    break; // unreachable for a checked template; never loop forever
                 }
-                let names = |l: &[String]| l.iter().map(|d| format!("{d}{suffix}")).collect();
-                let task = self.task_add(&TaskCreate {
-                    session: session.id.clone(),
-                    title: t.title.replace("{goal}", goal),
-                    prompt,
-                    name: Some(format!("{}{suffix}", t.name)),
-                    role: t.role.clone(),
-                    cli: role.and_then(|r| r.cli.as_deref()).and_then(CliKind::parse),
-                    model: role.and_then(|r| r.model.clone()),
-                    after: names(&t.after),
-                    if_succeeded: names(&t.if_succeeded),
-                    if_failed: names(&t.if_failed),
-                    reviews: t.reviews.as_ref().map(|r| format!("{r}{suffix}")),
-                    max_rounds: t.max_rounds,
-                })?;
-                added.push(task);
-                pending.remove(i);
             }
-            if pending.len() == before {
-                break; // unreachable for a checked template; never loop forever
-            }
-        }
-        Ok(added)
+            crate::task::tasks_advance_in(tx, &session.id)?;
+            added.iter().map(|t| crate::task::task_get(tx, None, &t.id)).collect()
+        })
     }
 
     fn templates(&self) -> Result<Vec<(String, Template)>> {

@@ -9,23 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
-use baton_core::api::{
-    AgentApprove, AgentMessage, ContextText, DaemonHealth, ObjectiveState, WorktreesGc, WorktreesUsage,
-};
-use baton_core::artifact::{Artifact, ArtifactHit};
-use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
-use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::events::EngineEvent;
-use baton_core::pattern::{PatternInfo, PatternRun};
-use baton_core::session::{Session, SessionCreate, SessionUpdate};
-use baton_core::task::{Task, TaskComplete, TaskCreate};
-use baton_core::worktree::ChangedFile;
-use baton_core::worktree::diff::WorktreeDiff;
-use baton_core::worktree::merge::{MergeReport, MergeRequest};
-use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
 use baton_core::{ApiError, BatonHome, ErrorCode};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::DaemonError;
@@ -52,202 +37,6 @@ impl DaemonClient {
         &self.info
     }
 
-    pub fn health(&self) -> Result<DaemonHealth, DaemonError> {
-        self.call("GET", "/api/health", None::<&()>)
-    }
-
-    pub fn session_list(&self) -> Result<Vec<Session>, DaemonError> {
-        self.call("GET", "/api/sessions", None::<&()>)
-    }
-
-    pub fn session_create(&self, req: &SessionCreate) -> Result<Session, DaemonError> {
-        self.call("POST", "/api/sessions", Some(req))
-    }
-
-    pub fn session_get(&self, id_or_name: &str) -> Result<Session, DaemonError> {
-        self.call("GET", &format!("/api/sessions/{}", path_segment(id_or_name)), None::<&()>)
-    }
-
-    pub fn session_update(&self, id_or_name: &str, update: &SessionUpdate) -> Result<Session, DaemonError> {
-        self.call("PATCH", &format!("/api/sessions/{}", path_segment(id_or_name)), Some(update))
-    }
-
-    pub fn agent_spawn(&self, req: &AgentSpawn) -> Result<Agent, DaemonError> {
-        self.call("POST", "/api/agents", Some(req))
-    }
-
-    /// Agents of one session (id or name), or all.
-    pub fn agent_list(&self, session: Option<&str>) -> Result<Vec<Agent>, DaemonError> {
-        match session {
-            Some(s) => self.call("GET", &format!("/api/agents?session={}", path_segment(s)), None::<&()>),
-            None => self.call("GET", "/api/agents", None::<&()>),
-        }
-    }
-
-    pub fn agent_get(&self, id: &str) -> Result<Agent, DaemonError> {
-        self.call("GET", &format!("/api/agents/{}", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_events(&self, id: &str, after: u64, limit: usize) -> Result<Vec<AgentEventRecord>, DaemonError> {
-        self.call("GET", &format!("/api/agents/{}/events?after={after}&limit={limit}", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_send(&self, id: &str, text: &str) -> Result<Agent, DaemonError> {
-        let body = AgentMessage { text: text.to_owned() };
-        self.call("POST", &format!("/api/agents/{}/messages", path_segment(id)), Some(&body))
-    }
-
-    pub fn agent_approve(&self, id: &str, tool: &str, always: bool) -> Result<Agent, DaemonError> {
-        let body = AgentApprove { tool: tool.to_owned(), always };
-        self.call("POST", &format!("/api/agents/{}/approve", path_segment(id)), Some(&body))
-    }
-
-    pub fn agent_deny(&self, id: &str, tool: &str) -> Result<Agent, DaemonError> {
-        let body = AgentApprove { tool: tool.to_owned(), always: false };
-        self.call("POST", &format!("/api/agents/{}/deny", path_segment(id)), Some(&body))
-    }
-
-    pub fn agent_stop(&self, id: &str) -> Result<Agent, DaemonError> {
-        self.call("POST", &format!("/api/agents/{}/stop", path_segment(id)), None::<&()>)
-    }
-
-    /// Removes the agent and its worktree (`force`: even with uncommitted work in it).
-    pub fn agent_remove(&self, id: &str, force: bool) -> Result<Agent, DaemonError> {
-        self.call("DELETE", &format!("/api/agents/{}?force={force}", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_changes(&self, id: &str) -> Result<Vec<ChangedFile>, DaemonError> {
-        self.call("GET", &format!("/api/agents/{}/changes", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_diff(&self, id: &str, patch: bool) -> Result<WorktreeDiff, DaemonError> {
-        self.call("GET", &format!("/api/agents/{}/diff?patch={patch}", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, DaemonError> {
-        self.call("GET", &format!("/api/agents/{}/checkpoints", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_restore(&self, id: &str, n: u32) -> Result<RestoreReport, DaemonError> {
-        self.call("POST", &format!("/api/agents/{}/checkpoints/{n}/restore", path_segment(id)), None::<&()>)
-    }
-
-    pub fn agent_merge(&self, id: &str, req: &MergeRequest) -> Result<MergeReport, DaemonError> {
-        self.call("POST", &format!("/api/agents/{}/merge", path_segment(id)), Some(req))
-    }
-
-    pub fn pattern_list(&self) -> Result<Vec<PatternInfo>, DaemonError> {
-        self.call("GET", "/api/patterns", None::<&()>)
-    }
-
-    pub fn pattern_run(&self, name: &str, req: &PatternRun) -> Result<Vec<Task>, DaemonError> {
-        self.call("POST", &format!("/api/patterns/{}/run", path_segment(name)), Some(req))
-    }
-
-    pub fn task_add(&self, req: &TaskCreate) -> Result<Task, DaemonError> {
-        self.call("POST", "/api/tasks", Some(req))
-    }
-
-    pub fn task_list(&self, session: &str) -> Result<Vec<Task>, DaemonError> {
-        self.call("GET", &format!("/api/tasks?session={}", path_segment(session)), None::<&()>)
-    }
-
-    pub fn task_get(&self, id: &str) -> Result<Task, DaemonError> {
-        self.call("GET", &format!("/api/tasks/{}", path_segment(id)), None::<&()>)
-    }
-
-    pub fn task_complete(&self, id: &str, req: &TaskComplete) -> Result<Task, DaemonError> {
-        self.call("POST", &format!("/api/tasks/{}/complete", path_segment(id)), Some(req))
-    }
-
-    pub fn task_retry(&self, id: &str) -> Result<Task, DaemonError> {
-        self.call("POST", &format!("/api/tasks/{}/retry", path_segment(id)), None::<&()>)
-    }
-
-    /// Starts or resumes the session's coordinator.
-    pub fn coordinator_start(&self, session: &str) -> Result<CoordinatorStatus, DaemonError> {
-        self.call("POST", &format!("/api/sessions/{}/run", path_segment(session)), None::<&()>)
-    }
-
-    pub fn coordinator_stop(&self, session: &str) -> Result<CoordinatorStatus, DaemonError> {
-        self.call("POST", &format!("/api/sessions/{}/pause", path_segment(session)), None::<&()>)
-    }
-
-    pub fn coordinator_status(&self, session: &str) -> Result<CoordinatorStatus, DaemonError> {
-        self.call("GET", &format!("/api/sessions/{}/coordinator", path_segment(session)), None::<&()>)
-    }
-
-    pub fn coordinator_cycles(&self, session: &str, limit: usize) -> Result<Vec<Cycle>, DaemonError> {
-        self.call("GET", &format!("/api/sessions/{}/cycles?limit={limit}", path_segment(session)), None::<&()>)
-    }
-
-    pub fn session_status(&self, session: &str) -> Result<SessionStatus, DaemonError> {
-        self.call("GET", &format!("/api/sessions/{}/status", path_segment(session)), None::<&()>)
-    }
-
-    pub fn objective_add(&self, session: &str, text: &str) -> Result<Objective, DaemonError> {
-        let body = ContextText { text: text.into() };
-        self.call("POST", &format!("/api/sessions/{}/objectives", path_segment(session)), Some(&body))
-    }
-
-    pub fn objective_set(&self, session: &str, id: &str, state: &str) -> Result<Objective, DaemonError> {
-        let body = ObjectiveState { state: state.into() };
-        let path = format!("/api/sessions/{}/objectives/{}", path_segment(session), path_segment(id));
-        self.call("POST", &path, Some(&body))
-    }
-
-    pub fn insight_add(&self, session: &str, text: &str) -> Result<Insight, DaemonError> {
-        let body = ContextText { text: text.into() };
-        self.call("POST", &format!("/api/sessions/{}/insights", path_segment(session)), Some(&body))
-    }
-
-    pub fn decision_add(&self, session: &str, question: &str) -> Result<Decision, DaemonError> {
-        let body = ContextText { text: question.into() };
-        self.call("POST", &format!("/api/sessions/{}/decisions", path_segment(session)), Some(&body))
-    }
-
-    pub fn decision_decide(&self, session: &str, id: &str, answer: &str) -> Result<Decision, DaemonError> {
-        let body = ContextText { text: answer.into() };
-        let path = format!("/api/sessions/{}/decisions/{}/answer", path_segment(session), path_segment(id));
-        self.call("POST", &path, Some(&body))
-    }
-
-    pub fn context_export(&self, session: &str) -> Result<ContextDoc, DaemonError> {
-        self.call("GET", &format!("/api/sessions/{}/context", path_segment(session)), None::<&()>)
-    }
-
-    pub fn context_import(&self, req: &ContextImport) -> Result<Session, DaemonError> {
-        self.call("POST", "/api/context/import", Some(req))
-    }
-
-    pub fn artifact_list(&self, session: &str, task: Option<&str>) -> Result<Vec<Artifact>, DaemonError> {
-        let mut path = format!("/api/artifacts?session={}", path_segment(session));
-        if let Some(t) = task {
-            path.push_str(&format!("&task={}", path_segment(t)));
-        }
-        self.call("GET", &path, None::<&()>)
-    }
-
-    pub fn artifact_get(&self, id: &str) -> Result<Artifact, DaemonError> {
-        self.call("GET", &format!("/api/artifacts/{}", path_segment(id)), None::<&()>)
-    }
-
-    pub fn artifact_search(&self, query: &str, session: Option<&str>) -> Result<Vec<ArtifactHit>, DaemonError> {
-        let mut path = format!("/api/artifacts/search?q={}", path_segment(query));
-        if let Some(s) = session {
-            path.push_str(&format!("&session={}", path_segment(s)));
-        }
-        self.call("GET", &path, None::<&()>)
-    }
-
-    pub fn worktrees_usage(&self) -> Result<WorktreesUsage, DaemonError> {
-        self.call("GET", "/api/worktrees", None::<&()>)
-    }
-
-    pub fn worktrees_gc(&self, dry_run: bool) -> Result<GcReport, DaemonError> {
-        self.call("POST", "/api/worktrees/gc", Some(&WorktreesGc { dry_run }))
-    }
-
     /// The daemon's event stream: calls `on_batch` for every batch until it returns false or
     /// the stream ends.
     pub fn events_follow(&self, mut on_batch: impl FnMut(Vec<EngineEvent>) -> bool) -> Result<(), DaemonError> {
@@ -271,7 +60,7 @@ impl DaemonClient {
 
     /// Asks the daemon to stop, without waiting for it.
     pub fn daemon_stop_request(&self) -> Result<(), DaemonError> {
-        match self.call::<serde_json::Value, ()>("POST", "/api/daemon/stop", None) {
+        match self.daemon_stop() {
             // The daemon may close the connection as it stops.
             Ok(_) | Err(DaemonError::Unreachable { .. }) => Ok(()),
             Err(e) => Err(e),
@@ -279,7 +68,7 @@ impl DaemonClient {
     }
 
     /// Asks the daemon to stop and waits (up to `timeout`) until its process has gone.
-    pub fn daemon_stop(&self, timeout: Duration) -> Result<(), DaemonError> {
+    pub fn daemon_stop_wait(&self, timeout: Duration) -> Result<(), DaemonError> {
         self.daemon_stop_request()?;
         let deadline = Instant::now() + timeout;
         while pid_alive(self.info.pid) {
@@ -296,21 +85,27 @@ impl DaemonClient {
         Ok(())
     }
 
-    fn call<T: DeserializeOwned, B: Serialize>(
+    /// One call of an operation (the methods generated from `ops/table.rs` use it).
+    pub(crate) fn call<T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
-        body: Option<&B>,
+        query: Option<&str>,
+        body: Option<&serde_json::Value>,
     ) -> Result<T, DaemonError> {
-        let url = format!("{}{path}", self.info.url());
+        let url = match query.filter(|q| !q.is_empty()) {
+            Some(q) => format!("{}{path}?{q}", self.info.url()),
+            None => format!("{}{path}", self.info.url()),
+        };
         let auth = format!("Bearer {}", self.info.token);
         let unreachable = |e: ureq::Error| DaemonError::Unreachable { home: self.home.clone(), detail: e.to_string() };
-        let response = match (method, body) {
-            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
-            ("POST", Some(b)) => self.agent.post(&url).header("Authorization", &auth).send_json(b),
-            ("POST", None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
-            ("PATCH", Some(b)) => self.agent.patch(&url).header("Authorization", &auth).send_json(b),
-            ("DELETE", _) => self.agent.delete(&url).header("Authorization", &auth).call(),
+        let empty = serde_json::Value::Object(Default::default());
+        let body = body.unwrap_or(&empty);
+        let response = match method {
+            "GET" => self.agent.get(&url).header("Authorization", &auth).call(),
+            "DELETE" => self.agent.delete(&url).header("Authorization", &auth).call(),
+            "POST" => self.agent.post(&url).header("Authorization", &auth).send_json(body),
+            "PATCH" => self.agent.patch(&url).header("Authorization", &auth).send_json(body),
             _ => {
                 return Err(DaemonError::Api(ApiError::new(
                     ErrorCode::Internal,
@@ -335,18 +130,6 @@ impl DaemonClient {
             })))
         }
     }
-}
-
-fn path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The running daemon of `home`, if any. A daemon file whose process is gone (or that no

@@ -6,27 +6,17 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
-use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
-use baton_core::api::{AgentApprove, AgentMessage, DaemonHealth, WorktreesGc, WorktreesUsage};
+use baton_core::api::DaemonHealth;
 use baton_core::events::EngineEvent;
-use baton_core::pattern::{PatternInfo, PatternRun};
-use baton_core::session::{SessionCreate, SessionUpdate};
-use baton_core::task::{Task, TaskComplete, TaskCreate};
-use baton_core::worktree::ChangedFile;
-use baton_core::worktree::diff::WorktreeDiff;
-use baton_core::worktree::merge::{MergeReport, MergeRequest};
-use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
 use baton_core::{ApiError, Engine, ErrorCode};
 use futures_util::Stream;
-use serde::de::DeserializeOwned;
 use tokio::sync::{broadcast, watch};
 
 pub(crate) struct ServerState {
@@ -40,64 +30,50 @@ pub(crate) struct ServerState {
 
 pub(crate) type Shared = Arc<ServerState>;
 
+impl std::ops::Deref for ServerState {
+    type Target = Engine;
+
+    /// Operations call the engine through the server's state (see `ops/table.rs`).
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl ServerState {
+    pub(crate) fn health(&self) -> baton_core::Result<DaemonHealth> {
+        Ok(DaemonHealth {
+            version: baton_core::VERSION.into(),
+            pid: self.pid,
+            home: self.engine.home().root().to_string_lossy().into_owned(),
+            started_at: self.started_at.clone(),
+            sessions: u32::try_from(self.engine.session_count()?).unwrap_or(u32::MAX),
+        })
+    }
+
+    pub(crate) fn stop_request(&self) {
+        tracing::info!("stop requested over the API");
+        let _ = self.shutdown.send(true);
+    }
+}
+
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
-        .route("/api/health", get(health))
-        .route("/api/sessions", get(session_list).post(session_create))
-        .route("/api/sessions/{id}", get(session_get).patch(session_update))
-        .route("/api/agents", get(agent_list).post(agent_spawn))
-        .route("/api/agents/{id}", get(agent_get).delete(agent_remove))
-        .route("/api/agents/{id}/changes", get(agent_changes))
-        .route("/api/agents/{id}/diff", get(agent_diff))
-        .route("/api/agents/{id}/checkpoints", get(agent_checkpoints))
-        .route("/api/agents/{id}/checkpoints/{n}/restore", post(agent_restore))
-        .route("/api/agents/{id}/merge", post(agent_merge))
-        .route("/api/patterns", get(pattern_list))
-        .route("/api/patterns/{name}/run", post(pattern_run))
-        .route("/api/tasks", get(task_list).post(task_add))
-        .route("/api/tasks/{id}", get(task_get))
-        .route("/api/tasks/{id}/complete", post(task_complete))
-        .route("/api/worktrees", get(worktrees_usage))
-        .route("/api/worktrees/gc", post(worktrees_gc))
-        .route("/api/agents/{id}/events", get(agent_events))
-        .route("/api/agents/{id}/messages", post(agent_send))
-        .route("/api/agents/{id}/approve", post(agent_approve))
-        .route("/api/agents/{id}/deny", post(agent_deny))
-        .route("/api/agents/{id}/stop", post(agent_stop))
+        .merge(crate::ops::routes())
         .route("/api/events", get(events))
-        .route("/api/daemon/stop", post(daemon_stop))
-        .merge(crate::coordination::routes())
+        .route("/api/openapi.json", get(openapi))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
 
 /// An [`ApiError`] as an HTTP response with the status its code implies.
-pub(crate) struct Failure(ApiError);
+pub(crate) struct Failure(pub(crate) ApiError);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let status = match self.0.code {
-            ErrorCode::NotFound | ErrorCode::PathNotFound => StatusCode::NOT_FOUND,
-            ErrorCode::InvalidInput
-            | ErrorCode::NotAGitRepo
-            | ErrorCode::BareRepo
-            | ErrorCode::CliMissing
-            | ErrorCode::InvalidSettings => StatusCode::BAD_REQUEST,
-            ErrorCode::DuplicateName
-            | ErrorCode::DaemonRunning
-            | ErrorCode::MergeConflict
-            | ErrorCode::DirtyCheckout
-            | ErrorCode::AgentBusy => StatusCode::CONFLICT,
-            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::DaemonUnreachable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::DatabaseTooNew
-            | ErrorCode::DatabaseCorrupt
-            | ErrorCode::DatabaseUnreadable
-            | ErrorCode::Io
-            | ErrorCode::SpawnFailed
-            | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status =
+            StatusCode::from_u16(crate::ops::status_of(self.0.code)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(self.0)).into_response()
     }
 }
@@ -108,25 +84,17 @@ impl From<baton_core::Error> for Failure {
     }
 }
 
-pub(crate) type Answer<T> = Result<Json<T>, Failure>;
-
 /// Runs a blocking engine call off the async runtime.
 pub(crate) async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, Failure>
 where
     T: Send + 'static,
-    F: FnOnce(&Engine) -> baton_core::Result<T> + Send + 'static,
+    F: FnOnce(&ServerState) -> baton_core::Result<T> + Send + 'static,
 {
-    let engine = state.engine.clone();
-    match tokio::task::spawn_blocking(move || f(&engine)).await {
+    let state = state.clone();
+    match tokio::task::spawn_blocking(move || f(&state)).await {
         Ok(result) => result.map_err(Failure::from),
         Err(e) => Err(Failure(ApiError::new(ErrorCode::Internal, format!("engine task failed: {e}")))),
     }
-}
-
-/// Bodies are parsed here rather than by axum's extractor so a bad body gets our `{code, message}`.
-pub(crate) fn body_parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
-    serde_json::from_slice(body)
-        .map_err(|e| Failure(ApiError::new(ErrorCode::InvalidInput, format!("the request body is not valid: {e}"))))
 }
 
 /// Token check and CORS. Preflight requests carry no credentials, so they pass; everything else
@@ -163,200 +131,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 async fn not_found() -> Failure {
-    Failure(ApiError::new(ErrorCode::NotFound, "no such API route"))
+    Failure(ApiError::new(ErrorCode::NotFound, "no such API route; see /api/openapi.json"))
 }
 
-async fn health(State(state): State<Shared>) -> Answer<DaemonHealth> {
-    let sessions = blocking(&state, |e| e.session_count()).await?;
-    Ok(Json(DaemonHealth {
-        version: baton_core::VERSION.into(),
-        pid: state.pid,
-        home: state.engine.home().root().to_string_lossy().into_owned(),
-        started_at: state.started_at.clone(),
-        sessions: u32::try_from(sessions).unwrap_or(u32::MAX),
-    }))
+async fn method_not_allowed() -> Response {
+    let error =
+        ApiError::new(ErrorCode::InvalidInput, "this API route does not take that method; see /api/openapi.json");
+    (StatusCode::METHOD_NOT_ALLOWED, Json(error)).into_response()
 }
 
-async fn session_list(State(state): State<Shared>) -> Answer<Vec<baton_core::session::Session>> {
-    Ok(Json(blocking(&state, |e| e.session_list()).await?))
-}
-
-async fn session_create(State(state): State<Shared>, body: Bytes) -> Result<Response, Failure> {
-    let req: SessionCreate = body_parse(&body)?;
-    let session = blocking(&state, move |e| e.session_create(&req)).await?;
-    Ok((StatusCode::CREATED, Json(session)).into_response())
-}
-
-async fn session_get(State(state): State<Shared>, Path(id): Path<String>) -> Answer<baton_core::session::Session> {
-    Ok(Json(blocking(&state, move |e| e.session_get(&id)).await?))
-}
-
-async fn session_update(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Answer<baton_core::session::Session> {
-    let update: SessionUpdate = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.session_update(&id, &update)).await?))
-}
-
-#[derive(serde::Deserialize)]
-struct AgentListQuery {
-    session: Option<String>,
-}
-
-async fn agent_list(State(state): State<Shared>, Query(q): Query<AgentListQuery>) -> Answer<Vec<Agent>> {
-    Ok(Json(blocking(&state, move |e| e.agent_list(q.session.as_deref())).await?))
-}
-
-async fn agent_spawn(State(state): State<Shared>, body: Bytes) -> Result<Response, Failure> {
-    let req: AgentSpawn = body_parse(&body)?;
-    let agent = blocking(&state, move |e| e.agent_spawn(&req)).await?;
-    Ok((StatusCode::CREATED, Json(agent)).into_response())
-}
-
-async fn agent_get(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Agent> {
-    Ok(Json(blocking(&state, move |e| e.agent_get(&id)).await?))
-}
-
-#[derive(serde::Deserialize)]
-struct EventsQuery {
-    #[serde(default)]
-    after: u64,
-    limit: Option<usize>,
-}
-
-async fn agent_events(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-    Query(q): Query<EventsQuery>,
-) -> Answer<Vec<AgentEventRecord>> {
-    let limit = q.limit.unwrap_or(10_000).min(100_000);
-    Ok(Json(blocking(&state, move |e| e.agent_events(&id, q.after, limit)).await?))
-}
-
-async fn agent_send(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Agent> {
-    let msg: AgentMessage = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.agent_send(&id, &msg.text)).await?))
-}
-
-async fn agent_approve(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Agent> {
-    let req: AgentApprove = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.agent_approve(&id, &req.tool, req.always)).await?))
-}
-
-async fn agent_deny(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Agent> {
-    let req: AgentApprove = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.agent_deny(&id, &req.tool)).await?))
-}
-
-async fn agent_stop(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Agent> {
-    Ok(Json(blocking(&state, move |e| e.agent_stop(&id)).await?))
-}
-
-#[derive(serde::Deserialize)]
-struct RemoveQuery {
-    #[serde(default)]
-    force: bool,
-}
-
-async fn agent_remove(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-    Query(q): Query<RemoveQuery>,
-) -> Answer<Agent> {
-    Ok(Json(blocking(&state, move |e| e.agent_remove(&id, q.force)).await?))
-}
-
-async fn agent_changes(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Vec<ChangedFile>> {
-    Ok(Json(blocking(&state, move |e| e.agent_changes(&id)).await?))
-}
-
-#[derive(serde::Deserialize)]
-struct DiffQuery {
-    /// `false`: files and line counts only.
-    #[serde(default = "yes")]
-    patch: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-async fn agent_diff(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-    Query(q): Query<DiffQuery>,
-) -> Answer<WorktreeDiff> {
-    Ok(Json(blocking(&state, move |e| e.agent_diff(&id, q.patch)).await?))
-}
-
-async fn agent_checkpoints(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Vec<Checkpoint>> {
-    Ok(Json(blocking(&state, move |e| e.agent_checkpoints(&id)).await?))
-}
-
-async fn agent_restore(State(state): State<Shared>, Path((id, n)): Path<(String, u32)>) -> Answer<RestoreReport> {
-    Ok(Json(blocking(&state, move |e| e.agent_restore(&id, n)).await?))
-}
-
-async fn agent_merge(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<MergeReport> {
-    let req: MergeRequest = if body.is_empty() { MergeRequest::default() } else { body_parse(&body)? };
-    Ok(Json(blocking(&state, move |e| e.agent_merge(&id, &req)).await?))
-}
-
-async fn pattern_list(State(state): State<Shared>) -> Answer<Vec<PatternInfo>> {
-    Ok(Json(blocking(&state, |e| e.pattern_list()).await?))
-}
-
-async fn pattern_run(State(state): State<Shared>, Path(name): Path<String>, body: Bytes) -> Answer<Vec<Task>> {
-    let req: PatternRun = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.pattern_run(&name, &req)).await?))
-}
-
-#[derive(serde::Deserialize)]
-struct TaskListQuery {
-    session: String,
-}
-
-async fn task_list(State(state): State<Shared>, Query(q): Query<TaskListQuery>) -> Answer<Vec<Task>> {
-    Ok(Json(blocking(&state, move |e| e.task_list(&q.session)).await?))
-}
-
-async fn task_add(State(state): State<Shared>, body: Bytes) -> Answer<Task> {
-    let req: TaskCreate = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.task_add(&req)).await?))
-}
-
-async fn task_get(State(state): State<Shared>, Path(id): Path<String>) -> Answer<Task> {
-    Ok(Json(blocking(&state, move |e| e.task_get(&id)).await?))
-}
-
-async fn task_complete(State(state): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer<Task> {
-    let req: TaskComplete = body_parse(&body)?;
-    Ok(Json(blocking(&state, move |e| e.task_complete(&id, &req)).await?))
-}
-
-async fn worktrees_usage(State(state): State<Shared>) -> Answer<WorktreesUsage> {
-    Ok(Json(
-        blocking(&state, |e| {
-            Ok(WorktreesUsage {
-                dir: e.home().worktrees_dir().to_string_lossy().into_owned(),
-                disk_bytes: e.worktrees_disk_usage(),
-            })
-        })
-        .await?,
-    ))
-}
-
-async fn worktrees_gc(State(state): State<Shared>, body: Bytes) -> Answer<GcReport> {
-    let req: WorktreesGc = if body.is_empty() { WorktreesGc::default() } else { body_parse(&body)? };
-    Ok(Json(blocking(&state, move |e| e.worktrees_gc(req.dry_run)).await?))
-}
-
-async fn daemon_stop(State(state): State<Shared>) -> StatusCode {
-    tracing::info!("stop requested over the API");
-    let _ = state.shutdown.send(true);
-    StatusCode::ACCEPTED
+/// The API's OpenAPI 3.1 document, made from the operations' declarations.
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::ops::openapi::document())
 }
 
 /// The most events sent in one SSE message. Whatever has queued up while a message was being

@@ -1,10 +1,9 @@
 // The one adapter between the UI and the Baton engine.
 //
 // Every call from a view goes through a `Backend`: `HttpBackend` talks to the daemon's local
-// HTTP API (inside Tauri and in a plain browser alike), `FakeBackend` (in `fakeBackend.ts`) keeps
-// everything in memory for tests and for running the UI with no daemon. Errors always arrive as
-// `BackendError` with a machine-readable `code`; views switch on the code and show the daemon's
-// message to the user.
+// HTTP API (inside Tauri, in a plain browser, and in the UI tests, which start a real daemon:
+// `src/test/daemon.ts`). Errors always arrive as `BackendError` with a machine-readable `code`;
+// views switch on the code and show the daemon's message to the user.
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
 import type { Agent } from "../bindings/Agent";
@@ -16,7 +15,6 @@ import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
 import type { ContextDoc } from "../bindings/ContextDoc";
-import type { ContextText } from "../bindings/ContextText";
 import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
 import type { Cycle } from "../bindings/Cycle";
 import type { DaemonConnection } from "../bindings/DaemonConnection";
@@ -42,6 +40,7 @@ import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
 import type { WorktreeDiff } from "../bindings/WorktreeDiff";
 import type { WorktreesUsage } from "../bindings/WorktreesUsage";
+import { Api } from "./api";
 
 export interface Backend {
   health(): Promise<DaemonHealth>;
@@ -243,22 +242,12 @@ export function daemonUnreachable(url: string): BackendError {
 /** The daemon's default page of history (its maximum is 100,000). */
 export const AGENT_EVENTS_LIMIT = 10_000;
 
-function agentPath(id: string, action?: string): string {
-  return `/api/agents/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
-}
-
-function taskPath(id: string, action?: string): string {
-  return `/api/tasks/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
-}
-
-function sessionPath(id: string, action?: string): string {
-  return `/api/sessions/${encodeURIComponent(id)}${action ? `/${action}` : ""}`;
-}
-
 /** A query string from the parameters that have a value. */
-function query(params: Record<string, string | number | undefined>): string {
-  const pairs = Object.entries(params).filter((p): p is [string, string | number] => p[1] !== undefined);
-  return pairs.length === 0 ? "" : `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`;
+function queryString(params?: object): string {
+  const pairs = Object.entries(params ?? {}).filter(([, v]) => v !== undefined && v !== null);
+  return pairs.length === 0
+    ? ""
+    : `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&")}`;
 }
 
 /** Delay before reopening an event stream the browser gave up on (it retries the rest itself). */
@@ -276,189 +265,188 @@ export class HttpBackend implements Backend {
   private source: EventSource | null = null;
   private reopenTimer: ReturnType<typeof setTimeout> | null = null;
   private connected = false;
+  /** The daemon's operations, generated from their Rust declarations (no URL is built here). */
+  private readonly api: Api;
 
   constructor(conn: DaemonConnection) {
     this.url = conn.url.replace(/\/+$/, "");
     this.token = conn.token;
+    this.api = new Api({
+      call: (method, path, query, body) => this.request(method, path, query, body),
+      subscribe: (onBatch, onStatus) => this.subscribe(onBatch, onStatus),
+    });
   }
 
   health(): Promise<DaemonHealth> {
-    return this.request("GET", "/api/health");
+    return this.api.health();
   }
 
   sessionList(): Promise<Session[]> {
-    return this.request("GET", "/api/sessions");
+    return this.api.sessionList();
   }
 
   sessionCreate(req: SessionCreate): Promise<Session> {
-    return this.request("POST", "/api/sessions", req);
+    return this.api.sessionCreate(req);
   }
 
   sessionGet(idOrName: string): Promise<Session> {
-    return this.request("GET", sessionPath(idOrName));
+    return this.api.sessionGet(idOrName);
   }
 
   sessionUpdate(id: string, update: SessionUpdate): Promise<Session> {
-    return this.request("PATCH", sessionPath(id), update);
+    return this.api.sessionUpdate(id, update);
   }
 
   agentSpawn(req: AgentSpawn): Promise<Agent> {
-    return this.request("POST", "/api/agents", req);
+    return this.api.agentSpawn(req);
   }
 
   agentList(session?: string): Promise<Agent[]> {
-    const query = session === undefined ? "" : `?session=${encodeURIComponent(session)}`;
-    return this.request("GET", `/api/agents${query}`);
+    return this.api.agentList(session === undefined ? {} : { session });
   }
 
   agentGet(id: string): Promise<Agent> {
-    return this.request("GET", agentPath(id));
+    return this.api.agentGet(id);
   }
 
   agentEvents(id: string, after = 0, limit = AGENT_EVENTS_LIMIT): Promise<AgentEventRecord[]> {
-    return this.request("GET", `${agentPath(id, "events")}?after=${after}&limit=${limit}`);
+    return this.api.agentEvents(id, { after, limit });
   }
 
   agentSend(id: string, text: string): Promise<Agent> {
-    return this.request("POST", agentPath(id, "messages"), { text });
+    return this.api.agentSend(id, { text });
   }
 
   agentApprove(id: string, tool: string, always: boolean): Promise<Agent> {
-    return this.request("POST", agentPath(id, "approve"), { tool, always });
+    return this.api.agentApprove(id, { tool, always });
   }
 
   agentDeny(id: string, tool: string): Promise<Agent> {
-    return this.request("POST", agentPath(id, "deny"), { tool, always: false });
+    return this.api.agentDeny(id, { tool, always: false });
   }
 
   agentStop(id: string): Promise<Agent> {
-    return this.request("POST", agentPath(id, "stop"));
+    return this.api.agentStop(id);
   }
 
   agentRemove(id: string, force = false): Promise<Agent> {
-    return this.request("DELETE", `${agentPath(id)}?force=${force}`);
+    return this.api.agentRemove(id, { force });
   }
 
   agentChanges(id: string): Promise<ChangedFile[]> {
-    return this.request("GET", agentPath(id, "changes"));
+    return this.api.agentChanges(id);
   }
 
   agentDiff(id: string, patch = true): Promise<WorktreeDiff> {
-    return this.request("GET", `${agentPath(id, "diff")}?patch=${patch}`);
+    return this.api.agentDiff(id, { patch });
   }
 
   agentCheckpoints(id: string): Promise<Checkpoint[]> {
-    return this.request("GET", agentPath(id, "checkpoints"));
+    return this.api.agentCheckpoints(id);
   }
 
   agentRestore(id: string, n: number): Promise<RestoreReport> {
-    return this.request("POST", agentPath(id, `checkpoints/${encodeURIComponent(n)}/restore`));
+    return this.api.agentRestore(id, n);
   }
 
   agentMerge(id: string, req: MergeRequest): Promise<MergeReport> {
-    return this.request("POST", agentPath(id, "merge"), req);
+    return this.api.agentMerge(id, req);
   }
 
   worktreesUsage(): Promise<WorktreesUsage> {
-    return this.request("GET", "/api/worktrees");
+    return this.api.worktreesUsage();
   }
 
   worktreesGc(dryRun: boolean): Promise<GcReport> {
-    return this.request("POST", "/api/worktrees/gc", { dryRun });
+    return this.api.worktreesGc({ dryRun });
   }
 
   taskList(session: string): Promise<Task[]> {
-    return this.request("GET", `/api/tasks?session=${encodeURIComponent(session)}`);
+    return this.api.taskList({ session });
   }
 
   taskAdd(req: TaskCreate): Promise<Task> {
-    return this.request("POST", "/api/tasks", req);
+    return this.api.taskAdd(req);
   }
 
   taskGet(idOrName: string): Promise<Task> {
-    return this.request("GET", taskPath(idOrName));
+    return this.api.taskGet(idOrName);
   }
 
   taskComplete(idOrName: string, state: "done" | "failed", outcome: string | null = null): Promise<Task> {
     const body: TaskComplete = { state, outcome };
-    return this.request("POST", taskPath(idOrName, "complete"), body);
+    return this.api.taskComplete(idOrName, body);
   }
 
   taskRetry(idOrName: string): Promise<Task> {
-    return this.request("POST", taskPath(idOrName, "retry"));
+    return this.api.taskRetry(idOrName);
   }
 
   patternList(): Promise<PatternInfo[]> {
-    return this.request("GET", "/api/patterns");
+    return this.api.patternList();
   }
 
   patternRun(name: string, session: string, goal: string): Promise<Task[]> {
     const body: PatternRun = { session, goal };
-    return this.request("POST", `/api/patterns/${encodeURIComponent(name)}/run`, body);
+    return this.api.patternRun(name, body);
   }
 
   coordinatorRun(session: string): Promise<CoordinatorStatus> {
-    return this.request("POST", sessionPath(session, "run"));
+    return this.api.coordinatorRun(session);
   }
 
   coordinatorPause(session: string): Promise<CoordinatorStatus> {
-    return this.request("POST", sessionPath(session, "pause"));
+    return this.api.coordinatorPause(session);
   }
 
   coordinatorStatus(session: string): Promise<CoordinatorStatus> {
-    return this.request("GET", sessionPath(session, "coordinator"));
+    return this.api.coordinatorStatus(session);
   }
 
   coordinatorCycles(session: string, limit?: number): Promise<Cycle[]> {
-    return this.request("GET", `${sessionPath(session, "cycles")}${query({ limit })}`);
+    return this.api.coordinatorCycles(session, limit === undefined ? {} : { limit });
   }
 
   sessionStatus(session: string): Promise<SessionStatus> {
-    return this.request("GET", sessionPath(session, "status"));
+    return this.api.sessionStatus(session);
   }
 
   objectiveAdd(session: string, text: string): Promise<Objective> {
-    const body: ContextText = { text };
-    return this.request("POST", sessionPath(session, "objectives"), body);
+    return this.api.objectiveAdd(session, { text });
   }
 
-  objectiveSet(session: string, id: string, state: "open" | "done" | "dropped"): Promise<Objective> {
-    const body: ObjectiveState = { state };
-    return this.request("POST", sessionPath(session, `objectives/${encodeURIComponent(id)}`), body);
+  objectiveSet(session: string, id: string, state: ObjectiveState): Promise<Objective> {
+    return this.api.objectiveSet(session, id, { state });
   }
 
   insightAdd(session: string, text: string): Promise<Insight> {
-    const body: ContextText = { text };
-    return this.request("POST", sessionPath(session, "insights"), body);
+    return this.api.insightAdd(session, { text });
   }
 
   decisionAdd(session: string, question: string): Promise<Decision> {
-    const body: ContextText = { text: question };
-    return this.request("POST", sessionPath(session, "decisions"), body);
+    return this.api.decisionAdd(session, { text: question });
   }
 
   decisionAnswer(session: string, id: string, answer: string): Promise<Decision> {
-    const body: ContextText = { text: answer };
-    return this.request("POST", sessionPath(session, `decisions/${encodeURIComponent(id)}/answer`), body);
+    return this.api.decisionAnswer(session, id, { text: answer });
   }
 
   contextExport(session: string): Promise<ContextDoc> {
-    return this.request("GET", sessionPath(session, "context"));
+    return this.api.contextExport(session);
   }
 
   artifactList(session: string, task?: string): Promise<Artifact[]> {
-    return this.request("GET", `/api/artifacts${query({ session, task })}`);
+    return this.api.artifactList(task === undefined ? { session } : { session, task });
   }
 
-  artifactSearch(q: string, session?: string): Promise<ArtifactHit[]> {
-    return this.request("GET", `/api/artifacts/search${query({ q, session })}`);
+  artifactSearch(query: string, session?: string): Promise<ArtifactHit[]> {
+    return this.api.artifactSearch(session === undefined ? { q: query } : { q: query, session });
   }
 
   artifactGet(id: string): Promise<Artifact> {
-    return this.request("GET", `/api/artifacts/${encodeURIComponent(id)}`);
+    return this.api.artifactGet(id);
   }
 
-  /** One EventSource is shared by all subscribers; it closes with the last one. */
   subscribe(
     onBatch: (events: EngineEvent[]) => void,
     onStatus?: (connected: boolean) => void,
@@ -528,7 +516,7 @@ export class HttpBackend implements Backend {
     for (const s of [...this.subscribers]) s.onStatus?.(connected);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: string, path: string, query?: object, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.token}`,
       Accept: "application/json",
@@ -537,7 +525,7 @@ export class HttpBackend implements Backend {
 
     let response: Response;
     try {
-      response = await fetch(`${this.url}${path}`, {
+      response = await fetch(`${this.url}${path}${queryString(query)}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -583,8 +571,8 @@ export class HttpBackend implements Backend {
 
 /**
  * Inside Tauri the native shell starts the daemon if needed and tells us where it is. In a plain
- * browser the page address carries it: `?daemon=http://127.0.0.1:4321&token=...`, or `?fake=1`
- * (`?fake=demo` for sample sessions) to run on the in-memory fake.
+ * browser the page address carries it: `?daemon=http://127.0.0.1:4321&token=...` (as
+ * `baton daemon` prints it, or `node ui/scripts/demo.mjs` for a daemon with sample sessions).
  */
 export async function connectBackend(search: string = window.location.search): Promise<Backend> {
   if (isTauri()) {
@@ -607,7 +595,6 @@ export async function connectBackend(search: string = window.location.search): P
   const params = new URLSearchParams(search);
   const daemon = params.get("daemon");
   const token = params.get("token");
-  const fake = params.get("fake");
 
   if (daemon) {
     let url: URL;
@@ -632,16 +619,10 @@ export async function connectBackend(search: string = window.location.search): P
     }
     return new HttpBackend({ url: daemon, token });
   }
-  if (fake === "demo" || fake === "1") {
-    // Loaded only when asked for, so the app's bundle does without the fake and the two modules
-    // do not import each other at load time.
-    const { demoBackend, FakeBackend } = await import("./fakeBackend");
-    return fake === "demo" ? demoBackend() : new FakeBackend();
-  }
   throw new BackendError(
     "daemon_unreachable",
     "This page does not know where the Baton daemon is. Start it with `baton daemon`, then open " +
       "this page with the address and token it prints: `?daemon=http://127.0.0.1:PORT&token=TOKEN` " +
-      "(or add `?fake=1` to try the UI with an in-memory engine).",
+      "(or run `node ui/scripts/demo.mjs` for a daemon with sample sessions, and open the address it prints).",
   );
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use baton_core::BatonHome;
 use baton_core::agent::protocol::CliKind;
 use baton_core::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState};
+use baton_core::api::{AgentApprove, AgentEventsQuery, AgentListQuery, AgentMessage};
 use baton_core::events::EngineEvent;
 use baton_daemon::DaemonError;
 use clap::{Args, ValueEnum};
@@ -80,7 +81,7 @@ pub fn spawn(home: &BatonHome, args: SpawnArgs) -> Result<(), DaemonError> {
 }
 
 pub fn list(home: &BatonHome, session: Option<String>, json: bool) -> Result<(), DaemonError> {
-    let agents = super::client(home)?.agent_list(session.as_deref())?;
+    let agents = super::client(home)?.agent_list(&AgentListQuery { session: session.clone() })?;
     if json {
         output::json(&agents);
     } else if agents.is_empty() {
@@ -168,7 +169,7 @@ pub fn logs(home: &BatonHome, id: &str, follow: bool, json: bool) -> Result<(), 
     let agent = client.agent_get(id)?;
     let mut last = 0u64;
     loop {
-        let page = client.agent_events(&agent.id, last, 10_000)?;
+        let page = client.agent_events(&agent.id, &AgentEventsQuery { after: Some(last), limit: Some(10_000) })?;
         let done = page.len() < 10_000;
         for record in &page {
             event_print(record, json);
@@ -259,20 +260,20 @@ fn event_print(record: &AgentEventRecord, json: bool) {
 }
 
 pub fn send(home: &BatonHome, id: &str, text: &str) -> Result<(), DaemonError> {
-    let a = super::client(home)?.agent_send(id, text)?;
+    let a = super::client(home)?.agent_send(id, &AgentMessage { text: text.to_owned() })?;
     println!("sent to {} ({})", a.name, a.state.as_str());
     Ok(())
 }
 
 pub fn approve(home: &BatonHome, id: &str, tool: &str, always: bool) -> Result<(), DaemonError> {
-    let a = super::client(home)?.agent_approve(id, tool, always)?;
+    let a = super::client(home)?.agent_approve(id, &AgentApprove { tool: tool.to_owned(), always })?;
     let scope = if always { "for every agent of the session" } else { "for this agent's next run" };
     println!("approved {tool} {scope}; {} is {}", a.name, a.state.as_str());
     Ok(())
 }
 
 pub fn deny(home: &BatonHome, id: &str, tool: &str) -> Result<(), DaemonError> {
-    let a = super::client(home)?.agent_deny(id, tool)?;
+    let a = super::client(home)?.agent_deny(id, &AgentApprove { tool: tool.to_owned(), always: false })?;
     println!("denied {tool}; {} is {}", a.name, a.state.as_str());
     Ok(())
 }

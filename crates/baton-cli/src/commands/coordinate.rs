@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use baton_core::context::{ContextDoc, ContextImport, SessionStatus};
+use baton_core::api::{ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, ObjectiveUpdate};
+use baton_core::context::{ContextDoc, ContextImport, DecisionState, ObjectiveState, SessionStatus};
 use baton_core::coordinator::Cycle;
 use baton_core::session::CoordinatorState;
 use baton_core::{ApiError, BatonHome, ErrorCode};
@@ -16,7 +17,7 @@ use crate::output;
 /// until the criteria hold. Exit code with --wait: 0 complete, 6 timed out.
 pub fn run(home: &BatonHome, session: &str, wait: bool, timeout: Option<u64>) -> Result<u8, DaemonError> {
     let client = super::client(home)?;
-    let status = client.coordinator_start(session)?;
+    let status = client.coordinator_run(session)?;
     println!("coordinator of {} is running ({} cycles so far)", session, status.cycles);
     if !wait {
         println!("`baton status --session {session}` shows its progress; `baton pause --session {session}` stops it");
@@ -25,7 +26,7 @@ pub fn run(home: &BatonHome, session: &str, wait: bool, timeout: Option<u64>) ->
     let deadline = timeout.map(|s| Instant::now() + Duration::from_secs(s));
     let mut seen = status.cycles;
     loop {
-        let cycles = client.coordinator_cycles(session, 50)?;
+        let cycles = client.coordinator_cycles(session, &CyclesQuery { limit: Some(50) })?;
         let from = seen;
         for c in cycles.iter().rev().filter(|c| c.n > from) {
             if let Some(line) = cycle_line(c) {
@@ -74,7 +75,7 @@ fn cycle_line(c: &Cycle) -> Option<String> {
 }
 
 pub fn pause(home: &BatonHome, session: &str) -> Result<(), DaemonError> {
-    let status = super::client(home)?.coordinator_stop(session)?;
+    let status = super::client(home)?.coordinator_pause(session)?;
     println!("coordinator paused after {} cycles; running agents go on, ready tasks wait", status.cycles);
     Ok(())
 }
@@ -118,10 +119,10 @@ fn print_status(st: &SessionStatus) {
     if !st.objectives.is_empty() {
         println!("\nobjectives:");
         for o in &st.objectives {
-            println!("  [{}] {} ({})", if o.state == "done" { "x" } else { " " }, o.text, o.id);
+            println!("  [{}] {} ({})", if o.state == ObjectiveState::Done { "x" } else { " " }, o.text, o.id);
         }
     }
-    let pending: Vec<_> = st.decisions.iter().filter(|d| d.state == "pending").collect();
+    let pending: Vec<_> = st.decisions.iter().filter(|d| d.state == DecisionState::Pending).collect();
     if !pending.is_empty() {
         println!("\ndecisions pending:");
         for d in pending {
@@ -167,25 +168,39 @@ pub enum ObjectiveCommand {
         #[arg(long)]
         session: String,
         id: String,
-        #[arg(value_parser = ["open", "done", "dropped"])]
-        state: String,
+        #[arg(value_enum)]
+        state: ObjectiveStateArg,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ObjectiveStateArg {
+    Open,
+    Done,
+    Dropped,
 }
 
 pub fn objective(home: &BatonHome, cmd: ObjectiveCommand) -> Result<(), DaemonError> {
     let client = super::client(home)?;
     match cmd {
-        ObjectiveCommand::Add { session, text } => println!("{}", client.objective_add(&session, &text)?.id),
+        ObjectiveCommand::Add { session, text } => {
+            println!("{}", client.objective_add(&session, &ContextText { text })?.id)
+        }
         ObjectiveCommand::Set { session, id, state } => {
-            let o = client.objective_set(&session, &id, &state)?;
-            println!("{} is {}", o.id, o.state);
+            let state = match state {
+                ObjectiveStateArg::Open => ObjectiveState::Open,
+                ObjectiveStateArg::Done => ObjectiveState::Done,
+                ObjectiveStateArg::Dropped => ObjectiveState::Dropped,
+            };
+            let o = client.objective_set(&session, &id, &ObjectiveUpdate { state })?;
+            println!("{} is {}", o.id, o.state.as_str());
         }
     }
     Ok(())
 }
 
 pub fn insight(home: &BatonHome, session: &str, text: &str) -> Result<(), DaemonError> {
-    println!("{}", super::client(home)?.insight_add(session, text)?.id);
+    println!("{}", super::client(home)?.insight_add(session, &ContextText { text: text.to_owned() })?.id);
     Ok(())
 }
 
@@ -209,10 +224,12 @@ pub enum DecisionCommand {
 pub fn decision(home: &BatonHome, cmd: DecisionCommand) -> Result<(), DaemonError> {
     let client = super::client(home)?;
     match cmd {
-        DecisionCommand::Add { session, question } => println!("{}", client.decision_add(&session, &question)?.id),
+        DecisionCommand::Add { session, question } => {
+            println!("{}", client.decision_add(&session, &ContextText { text: question })?.id)
+        }
         DecisionCommand::Answer { session, id, answer } => {
-            let d = client.decision_decide(&session, &id, &answer)?;
-            println!("{} is {}", d.id, d.state);
+            let d = client.decision_answer(&session, &id, &ContextText { text: answer })?;
+            println!("{} is {}", d.id, d.state.as_str());
         }
     }
     Ok(())
@@ -249,7 +266,7 @@ pub fn artifact(home: &BatonHome, cmd: ArtifactCommand) -> Result<(), DaemonErro
     let client = super::client(home)?;
     match cmd {
         ArtifactCommand::List { session, task, json } => {
-            let list = client.artifact_list(&session, task.as_deref())?;
+            let list = client.artifact_list(&ArtifactListQuery { session, task })?;
             if json {
                 output::json(&list);
             } else if list.is_empty() {
@@ -272,7 +289,7 @@ pub fn artifact(home: &BatonHome, cmd: ArtifactCommand) -> Result<(), DaemonErro
             }
         }
         ArtifactCommand::Search { query, session, json } => {
-            let hits = client.artifact_search(&query, session.as_deref())?;
+            let hits = client.artifact_search(&ArtifactSearchQuery { q: query.clone(), session, limit: None })?;
             if json {
                 output::json(&hits);
             } else if hits.is_empty() {

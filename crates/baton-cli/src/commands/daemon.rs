@@ -70,7 +70,7 @@ fn background(home: &BatonHome) -> Result<(), DaemonError> {
 fn stop(home: &BatonHome) -> Result<(), DaemonError> {
     match daemon_find(home)? {
         Some(client) => {
-            client.daemon_stop(Duration::from_secs(30))?;
+            client.daemon_stop_wait(Duration::from_secs(30))?;
             println!("Baton daemon stopped (pid {})", client.info().pid);
         }
         None => println!("no Baton daemon runs for {}", home.root().display()),

@@ -1,4 +1,5 @@
 use baton_core::BatonHome;
+use baton_core::api::AgentListQuery;
 use baton_core::session::{Session, SessionCreate, SessionState, SessionUpdate};
 use baton_daemon::DaemonError;
 use clap::Subcommand;
@@ -124,7 +125,7 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 }
                 println!("created:     {}", s.created_at);
                 println!("updated:     {}", s.updated_at);
-                let agents = client.agent_list(Some(&s.id))?;
+                let agents = client.agent_list(&AgentListQuery { session: Some(s.id.clone()) })?;
                 let cost: f64 = agents.iter().map(|a| a.cost_usd).sum();
                 let estimate = if agents.iter().any(|a| a.cost_is_estimate) { "~" } else { "" };
                 let (tokens_in, tokens_out) =

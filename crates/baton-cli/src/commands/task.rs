@@ -2,6 +2,7 @@
 
 use baton_core::BatonHome;
 use baton_core::agent::protocol::CliKind;
+use baton_core::api::TaskListQuery;
 use baton_core::task::{DepKind, Task, TaskComplete, TaskCreate, TaskState};
 use baton_daemon::DaemonError;
 use clap::{Args, Subcommand, ValueEnum};
@@ -94,7 +95,7 @@ pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
         }
         TaskCommand::Retry { task } => super::coordinate::retry(home, &task)?,
         TaskCommand::List { session, json } => {
-            let tasks = client.task_list(&session)?;
+            let tasks = client.task_list(&TaskListQuery { session: session.clone() })?;
             if json {
                 output::json(&tasks);
             } else if tasks.is_empty() {

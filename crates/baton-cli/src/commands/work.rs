@@ -3,6 +3,7 @@
 
 use baton_core::BatonHome;
 use baton_core::agent::GcEntry;
+use baton_core::api::{AgentDiffQuery, AgentRemoveQuery, WorktreesGc};
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
 use baton_daemon::DaemonError;
@@ -28,7 +29,7 @@ impl From<Strategy> for MergeStrategy {
 }
 
 pub fn diff(home: &BatonHome, agent: &str, stat: bool, json: bool) -> Result<(), DaemonError> {
-    let d = super::client(home)?.agent_diff(agent, !stat)?;
+    let d = super::client(home)?.agent_diff(agent, &AgentDiffQuery { patch: Some(!stat) })?;
     if json {
         output::json(&d);
     } else if stat || d.patch.is_none() {
@@ -159,7 +160,7 @@ pub fn restore(home: &BatonHome, agent: &str, n: u32) -> Result<(), DaemonError>
 }
 
 pub fn remove(home: &BatonHome, agent: &str, force: bool) -> Result<(), DaemonError> {
-    let a = super::client(home)?.agent_remove(agent, force)?;
+    let a = super::client(home)?.agent_remove(agent, &AgentRemoveQuery { force: Some(force) })?;
     match a.worktree {
         Some(wt) => println!("removed {} and its worktree {}; its branch {} stays", a.name, wt.path, wt.branch),
         None => println!("removed {}", a.name),
@@ -168,7 +169,7 @@ pub fn remove(home: &BatonHome, agent: &str, force: bool) -> Result<(), DaemonEr
 }
 
 pub fn gc(home: &BatonHome, dry_run: bool, json: bool) -> Result<(), DaemonError> {
-    let r = super::client(home)?.worktrees_gc(dry_run)?;
+    let r = super::client(home)?.worktrees_gc(&WorktreesGc { dry_run })?;
     if json {
         output::json(&r);
         return Ok(());

@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 /// Something an agent did or said. A line no adapter understands becomes [`AgentEvent::Raw`]:
 /// never dropped, never a panic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AgentEvent {
     /// The CLI's own session began (or resumed): its id is what `resume` needs.
@@ -117,7 +117,7 @@ pub enum AgentEvent {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandStatus {
     Started,

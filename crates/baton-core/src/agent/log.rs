@@ -69,7 +69,7 @@ pub enum Note {
 }
 
 /// An event with its place in the agent's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentEventRecord {
     pub agent_id: String,

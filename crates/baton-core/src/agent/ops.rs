@@ -61,6 +61,14 @@ impl Engine {
         // Found before anything is recorded: a missing CLI leaves no failed agent behind.
         let settings = self.settings()?;
         let program = program_resolve(&settings, req.cli, &req.program)?;
+        for (kind, value) in [("agent name", &req.name), ("model", &req.model)] {
+            if let Some(v) = value {
+                crate::names::name_check(kind, v)?;
+            }
+        }
+        for tool in &req.allow_tools {
+            crate::names::name_check("tool name", tool)?;
+        }
         let name = match &req.name {
             Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
             _ => self.agent_name_default(&session.id, req.cli)?,
@@ -75,11 +83,11 @@ impl Engine {
             None => Some(self.worktree_make(&session, &name)?),
         };
         let cwd = worktree.as_ref().map_or(cwd, |w| PathBuf::from(&w.path));
-        let inserted = {
-            // One connection guard for both writes: the store has one connection.
-            let conn = self.inner.store.conn();
-            record::agent_insert(
-                &conn,
+        // The agent, its worktree and its task in one transaction: a failure records nothing
+        // (and removes the worktree just made), and clients hear of the agent once it is whole.
+        let inserted = self.write(|tx| {
+            let agent = record::agent_insert(
+                tx,
                 &AgentNew {
                     session_id: &session.id,
                     name: &name,
@@ -91,20 +99,19 @@ impl Engine {
                     allowed_tools: &req.allow_tools,
                     log_dir: &self.inner.home.logs_dir(),
                 },
-            )
-            .and_then(|agent| match &worktree {
-                Some(wt) => record::agent_worktree_set(&conn, &agent.id, wt).map(|()| agent),
-                None => Ok(agent),
-            })
-            .and_then(|agent| match for_task {
-                Some((task, _)) => {
-                    record::agent_task_set(&conn, &agent.id, &task.id, task.role.as_deref()).map(|()| agent)
-                }
-                None => Ok(agent),
-            })
-        };
+            )?;
+            if let Some(wt) = &worktree {
+                record::agent_worktree_set(tx, &agent.id, wt)?;
+            }
+            if let Some((task, _)) = for_task {
+                record::agent_task_set(tx, &agent.id, &task.id, task.role.as_deref())?;
+            }
+            let agent = record::agent_get(tx, &agent.id)?;
+            tx.publish(crate::events::EngineEvent::AgentUpdated { agent: Box::new(agent.clone()) });
+            Ok(agent)
+        });
         let agent = match inserted {
-            Ok(agent) => self.agent_get(&agent.id)?,
+            Ok(agent) => agent,
             Err(e) => {
                 if let Some(wt) = &worktree {
                     let repo = Path::new(&session.repo);
@@ -114,7 +121,6 @@ impl Engine {
                 return Err(e);
             }
         };
-        self.inner.agent_publish(&agent.id);
         if let Some((_, files)) = for_task
             && let Err(message) = crate::coordinator::handoff::files_write(&cwd, files)
         {
@@ -216,6 +222,7 @@ impl Engine {
     /// Approves a denied tool and resumes the agent's session with it allowed. `always`: for
     /// every agent of the session from now on; otherwise for this resumption only.
     pub fn agent_approve(&self, id_or_name: &str, tool: &str, always: bool) -> Result<Agent> {
+        crate::names::name_check("tool name", tool)?;
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let agent = self.agent_get(id_or_name)?;
         self.pending_check(&agent, tool)?;

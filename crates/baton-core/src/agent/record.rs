@@ -10,7 +10,7 @@ use super::protocol::CliKind;
 use crate::error::{ErrorCode, Result};
 use crate::{ids, time};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
     pub id: String,
@@ -56,7 +56,7 @@ pub struct Agent {
 
 /// Where an agent works in git: its worktree, its branch, what the branch started from, and its
 /// last merge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentWorktree {
     pub path: String,
@@ -76,7 +76,7 @@ pub struct AgentWorktree {
     pub branch_deleted_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenUsage {
     #[ts(type = "number")]
@@ -89,7 +89,7 @@ pub struct TokenUsage {
     pub cache_write: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentState {
     /// Recorded; the process is being started.
@@ -139,7 +139,7 @@ impl AgentState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionRequest {
     pub id: String,
@@ -152,8 +152,8 @@ pub struct PermissionRequest {
 }
 
 /// A request to start an agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AgentSpawn {
     /// Session id or name.
     pub session: String,

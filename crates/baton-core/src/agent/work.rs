@@ -22,7 +22,7 @@ use crate::worktree::{self, BRANCH_PATTERN_DEFAULT, ChangedFile, Worktree, Workt
 use crate::{time, worktree::ref_component_sanitise};
 
 /// What garbage collection did (or, dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GcReport {
     pub dry_run: bool,
@@ -38,7 +38,7 @@ pub struct GcReport {
     pub disk_bytes_after: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GcEntry {
     pub agent_id: String,
@@ -184,6 +184,9 @@ impl Engine {
     /// Merges the agent's work into `req.into` (default: the session's base branch). Refused
     /// while the agent is working; a dry run says what would happen.
     pub fn agent_merge(&self, id_or_name: &str, req: &MergeRequest) -> Result<MergeReport> {
+        if let Some(into) = &req.into {
+            crate::names::name_check("branch", into)?;
+        }
         let agent = self.agent_get(id_or_name)?;
         let (session, wt) = self.worktree_of(&agent)?;
         if wt.branch_deleted_at.is_some() {

@@ -25,7 +25,7 @@ use crate::session::{self, CoordinatorState};
 use crate::time;
 
 /// What one cycle saw and did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CycleSummary {
     /// Tasks given to an agent (names).
@@ -50,7 +50,7 @@ pub struct CycleSummary {
 }
 
 /// The completion criteria: the session's work is over when all hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Criteria {
     /// Every task is done or cancelled.
@@ -67,7 +67,7 @@ pub struct Criteria {
     pub unmet: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Cycle {
     #[ts(type = "number")]
@@ -80,7 +80,7 @@ pub struct Cycle {
 }
 
 /// A session's coordinator at a glance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CoordinatorStatus {
     pub session_id: String,

@@ -3,6 +3,7 @@
 //! Baton, a corrupt file, or one that cannot be read, each with a message that says what to do.
 
 mod migrations;
+mod tx;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -11,6 +12,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::ErrorCode;
 pub use migrations::{MIGRATIONS, SCHEMA_VERSION};
+pub use tx::Tx;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

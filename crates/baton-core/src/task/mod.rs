@@ -13,10 +13,11 @@ use crate::agent::protocol::CliKind;
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
 use crate::events::EngineEvent;
+use crate::store::Tx;
 use crate::{ids, time};
 use graph::{GraphError, dep_status, pending_next};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskState {
     /// Waiting for its dependencies.
@@ -67,7 +68,7 @@ impl TaskState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DepKind {
     /// After it succeeds.
@@ -96,7 +97,7 @@ impl DepKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDep {
     /// The task depended on (its id).
@@ -104,7 +105,7 @@ pub struct TaskDep {
     pub kind: DepKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     pub id: String,
@@ -139,8 +140,8 @@ pub struct Task {
 }
 
 /// A request to add a task.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskCreate {
     /// Session id or name.
     pub session: String,
@@ -171,8 +172,8 @@ pub struct TaskCreate {
 }
 
 /// `POST /api/tasks/{id}/complete`: how a task ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TaskComplete {
     /// `done` or `failed`.
     pub state: TaskState,
@@ -250,7 +251,7 @@ fn deps_load(conn: &Connection, task: &mut Task) -> rusqlite::Result<()> {
 
 pub(crate) fn task_list(conn: &Connection, session_id: &str) -> Result<Vec<Task>> {
     let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tasks WHERE session_id = ?1 ORDER BY created_at, id"))?;
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tasks WHERE session_id = ?1 ORDER BY created_at, rowid"))?;
     let mut tasks = stmt.query_map([session_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     // Every dependency of the session in one query (the coordinator lists thousands of tasks
     // several times a cycle).
@@ -309,112 +310,176 @@ fn state_set(conn: &Connection, id: &str, state: TaskState, reason: Option<&str>
     Ok(())
 }
 
+/// Adds a task to a session's graph, in a transaction: its name (unique in the session, or
+/// made from its title), its dependencies (tasks of the session), pending. Returns its id; the
+/// caller moves the graph along with [`tasks_advance_in`].
+pub(crate) fn task_insert(tx: &mut Tx<'_>, session_id: &str, req: &TaskCreate) -> Result<String> {
+    if req.title.trim().is_empty() {
+        return Err(TaskError::Invalid("the task has no title; say what it is".into()).into());
+    }
+    if req.prompt.trim().is_empty() {
+        return Err(TaskError::Invalid("the task's prompt is empty; say what the agent should do".into()).into());
+    }
+    if let Some(n) = &req.name {
+        crate::names::name_check("task name", n)?;
+    }
+    if let Some(r) = &req.role {
+        crate::names::name_check("role", r)?;
+    }
+    let taken = |name: &str| -> rusqlite::Result<bool> {
+        tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM tasks WHERE session_id = ?1 AND name = ?2)",
+            params![session_id, name],
+            |r| r.get(0),
+        )
+    };
+    let name = match req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) if taken(n)? => return Err(TaskError::DuplicateName(n.to_owned()).into()),
+        Some(n) => n.to_owned(),
+        None => {
+            let base = name_from_title(&req.title);
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while taken(&candidate)? {
+                candidate = format!("{base}-{n}");
+                n += 1;
+            }
+            candidate
+        }
+    };
+    let mut deps: Vec<(String, DepKind)> = Vec::new();
+    for (list, kind) in
+        [(&req.after, DepKind::After), (&req.if_succeeded, DepKind::IfSucceeded), (&req.if_failed, DepKind::IfFailed)]
+    {
+        for d in list {
+            let unknown = || TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: d.clone() });
+            let dep = task_get(tx, Some(session_id), d).map_err(|_| unknown())?;
+            if dep.session_id != session_id {
+                return Err(unknown().into());
+            }
+            if deps.iter().any(|(id, _)| *id == dep.id) {
+                return Err(TaskError::Invalid(format!("{d} is named twice among the dependencies")).into());
+            }
+            deps.push((dep.id, kind));
+        }
+    }
+    let reviews = match req.reviews.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => {
+            let reviewed = task_get(tx, Some(session_id), r)
+                .ok()
+                .filter(|t| t.session_id == session_id)
+                .ok_or_else(|| TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: r.into() }))?;
+            if !deps.iter().any(|(id, kind)| *id == reviewed.id && *kind == DepKind::After) {
+                return Err(TaskError::Invalid(format!(
+                    "{name} reviews {r} but does not run after it; add {r} to its `after` dependencies"
+                ))
+                .into());
+            }
+            Some(reviewed.id)
+        }
+    };
+    if req.max_rounds == Some(0) {
+        return Err(TaskError::Invalid("max rounds must be at least 1".into()).into());
+    }
+    let id = ids::new_id("tsk");
+    let now = time::now_ms();
+    tx.execute(
+        "INSERT INTO tasks (id, session_id, name, title, prompt, role, cli, model, state, created_at, updated_at, \
+         reviews, max_rounds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?10, ?11)",
+        params![
+            id,
+            session_id,
+            name,
+            req.title.trim(),
+            req.prompt,
+            req.role,
+            req.cli.map(CliKind::as_str),
+            req.model,
+            now,
+            reviews,
+            req.max_rounds.unwrap_or(3)
+        ],
+    )?;
+    for (dep, kind) in &deps {
+        tx.execute(
+            "INSERT INTO task_deps (task_id, depends_on, condition) VALUES (?1, ?2, ?3)",
+            params![id, dep, kind.as_str()],
+        )?;
+    }
+    // A new task depends only on tasks that already exist, so it cannot close a cycle;
+    // graphs declared at once (templates) go through `graph_check`.
+    task_publish_in(tx, &id)?;
+    Ok(id)
+}
+
+/// Moves pending tasks of the session whose dependencies decided: ready, or cancelled with the
+/// reason (which may cancel their own dependants in turn). Returns the tasks changed.
+pub(crate) fn tasks_advance_in(tx: &mut Tx<'_>, session_id: &str) -> Result<Vec<Task>> {
+    let mut changed: Vec<String> = Vec::new();
+    loop {
+        let tasks = task_list(tx, session_id)?;
+        let by_id: std::collections::HashMap<&str, &Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+        let mut moved = false;
+        for t in tasks.iter().filter(|t| t.state == TaskState::Pending) {
+            let statuses: Vec<_> = t
+                .deps
+                .iter()
+                .filter_map(|d| {
+                    let dep = by_id.get(d.task_id.as_str())?;
+                    // Work in review is done for its reviewer; the others wait for approval.
+                    let state = match dep.state {
+                        TaskState::Review if t.reviews.as_deref() == Some(dep.id.as_str()) => TaskState::Done,
+                        s => s,
+                    };
+                    Some(dep_status(d.kind, &dep.name, state))
+                })
+                .collect();
+            if let Some((state, reason)) = pending_next(&statuses) {
+                state_set(tx, &t.id, state, reason.as_deref())?;
+                changed.push(t.id.clone());
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let mut tasks = Vec::with_capacity(changed.len());
+    for id in &changed {
+        tasks.push(task_publish_in(tx, id)?);
+    }
+    Ok(tasks)
+}
+
+/// Queues the task's current record for clients.
+pub(crate) fn task_publish_in(tx: &mut Tx<'_>, id: &str) -> Result<Task> {
+    let task = task_get(tx, None, id)?;
+    tx.publish(EngineEvent::TaskUpdated { task: task.clone() });
+    Ok(task)
+}
+
+/// Moves a task to `state` with what came of it, then its dependants along.
+pub(crate) fn task_set_in(tx: &mut Tx<'_>, task: &Task, state: TaskState, fields: TaskFields<'_>) -> Result<()> {
+    state_set(tx, &task.id, state, fields.reason)?;
+    tx.execute(
+        "UPDATE tasks SET summary = COALESCE(?2, summary), outcome = COALESCE(?3, outcome) WHERE id = ?1",
+        params![task.id, fields.summary, fields.outcome],
+    )?;
+    task_publish_in(tx, &task.id)?;
+    tasks_advance_in(tx, &task.session_id)?;
+    Ok(())
+}
+
 impl Engine {
     /// Adds a task to a session's graph. Its dependencies must be tasks of the session.
     pub fn task_add(&self, req: &TaskCreate) -> Result<Task> {
         let session = self.session_get(&req.session)?;
-        if req.title.trim().is_empty() {
-            return Err(TaskError::Invalid("the task has no title; say what it is".into()).into());
-        }
-        if req.prompt.trim().is_empty() {
-            return Err(TaskError::Invalid("the task's prompt is empty; say what the agent should do".into()).into());
-        }
-        let mut conn = self.inner.store.conn();
-        let tx = conn.transaction()?;
-        let taken = |name: &str| -> rusqlite::Result<bool> {
-            tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM tasks WHERE session_id = ?1 AND name = ?2)",
-                params![session.id, name],
-                |r| r.get(0),
-            )
-        };
-        let name = match req.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(n) if taken(n)? => return Err(TaskError::DuplicateName(n.to_owned()).into()),
-            Some(n) => n.to_owned(),
-            None => {
-                let base = name_from_title(&req.title);
-                let mut candidate = base.clone();
-                let mut n = 2;
-                while taken(&candidate)? {
-                    candidate = format!("{base}-{n}");
-                    n += 1;
-                }
-                candidate
-            }
-        };
-        let mut deps: Vec<(String, DepKind)> = Vec::new();
-        for (list, kind) in [
-            (&req.after, DepKind::After),
-            (&req.if_succeeded, DepKind::IfSucceeded),
-            (&req.if_failed, DepKind::IfFailed),
-        ] {
-            for d in list {
-                let dep = task_get(&tx, Some(&session.id), d)
-                    .map_err(|_| TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: d.clone() }))?;
-                if dep.session_id != session.id {
-                    return Err(
-                        TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: d.clone() }).into()
-                    );
-                }
-                if deps.iter().any(|(id, _)| *id == dep.id) {
-                    return Err(TaskError::Invalid(format!("{d} is named twice among the dependencies")).into());
-                }
-                deps.push((dep.id, kind));
-            }
-        }
-        let reviews = match req.reviews.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            None => None,
-            Some(r) => {
-                let reviewed =
-                    task_get(&tx, Some(&session.id), r).ok().filter(|t| t.session_id == session.id).ok_or_else(
-                        || TaskError::Graph(GraphError::Unknown { task: name.clone(), dependency: r.into() }),
-                    )?;
-                if !deps.iter().any(|(id, kind)| *id == reviewed.id && *kind == DepKind::After) {
-                    return Err(TaskError::Invalid(format!(
-                        "{name} reviews {r} but does not run after it; add {r} to its `after` dependencies"
-                    ))
-                    .into());
-                }
-                Some(reviewed.id)
-            }
-        };
-        if req.max_rounds == Some(0) {
-            return Err(TaskError::Invalid("max rounds must be at least 1".into()).into());
-        }
-        let id = ids::new_id("tsk");
-        let now = time::now_ms();
-        tx.execute(
-            "INSERT INTO tasks (id, session_id, name, title, prompt, role, cli, model, state, created_at, updated_at, \
-             reviews, max_rounds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?10, ?11)",
-            params![
-                id,
-                session.id,
-                name,
-                req.title.trim(),
-                req.prompt,
-                req.role,
-                req.cli.map(CliKind::as_str),
-                req.model,
-                now,
-                reviews,
-                req.max_rounds.unwrap_or(3)
-            ],
-        )?;
-        for (dep, kind) in &deps {
-            tx.execute(
-                "INSERT INTO task_deps (task_id, depends_on, condition) VALUES (?1, ?2, ?3)",
-                params![id, dep, kind.as_str()],
-            )?;
-        }
-        // A new task depends only on tasks that already exist, so it cannot close a cycle;
-        // graphs declared at once (templates) go through `graph_check`.
-        tx.commit()?;
-        drop(conn);
-        // Every client sees the new task, whether or not it moves at once.
-        if self.tasks_advance(&session.id)?.iter().all(|t| t.id != id) {
-            self.task_publish(&id);
-        }
-        self.task_get(&id)
+        self.write(|tx| {
+            let id = task_insert(tx, &session.id, req)?;
+            tasks_advance_in(tx, &session.id)?;
+            task_get(tx, None, &id)
+        })
     }
 
     pub fn task_get(&self, id_or_name: &str) -> Result<Task> {
@@ -428,127 +493,67 @@ impl Engine {
 
     /// Ends a task as done or failed, with what came of it; its dependants move on.
     pub fn task_complete(&self, id_or_name: &str, req: &TaskComplete) -> Result<Task> {
-        let task = self.task_get(id_or_name)?;
         if !matches!(req.state, TaskState::Done | TaskState::Failed) {
             return Err(
                 TaskError::Invalid(format!("a task completes as done or failed, not {}", req.state.as_str())).into()
             );
         }
-        if task.state.is_final() {
-            return Err(TaskError::Invalid(format!(
-                "task {} is already {}; it cannot complete again",
-                task.name,
-                task.state.as_str()
-            ))
-            .into());
-        }
-        {
-            let conn = self.inner.store.conn();
-            state_set(&conn, &task.id, req.state, None)?;
-            conn.execute("UPDATE tasks SET outcome = ?2 WHERE id = ?1", params![task.id, req.outcome])?;
-        }
-        self.task_publish(&task.id);
-        self.tasks_advance(&task.session_id)?;
-        self.task_get(&task.id)
+        self.write(|tx| {
+            let task = task_get(tx, None, id_or_name)?;
+            if task.state.is_final() {
+                return Err(TaskError::Invalid(format!(
+                    "task {} is already {}; it cannot complete again",
+                    task.name,
+                    task.state.as_str()
+                ))
+                .into());
+            }
+            task_set_in(tx, &task, req.state, TaskFields { outcome: req.outcome.as_deref(), ..Default::default() })?;
+            task_get(tx, None, &task.id)
+        })
     }
 
     /// Moves pending tasks of the session whose dependencies decided: ready, or cancelled with
     /// the reason (which may cancel their own dependants in turn). Returns the tasks changed.
     pub fn tasks_advance(&self, session_id: &str) -> Result<Vec<Task>> {
-        let mut changed: Vec<String> = Vec::new();
-        loop {
-            let conn = self.inner.store.conn();
-            let tasks = task_list(&conn, session_id)?;
-            let by_id: std::collections::HashMap<&str, &Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
-            let mut moved = false;
-            for t in tasks.iter().filter(|t| t.state == TaskState::Pending) {
-                let statuses: Vec<_> = t
-                    .deps
-                    .iter()
-                    .filter_map(|d| {
-                        let dep = by_id.get(d.task_id.as_str())?;
-                        // Work in review is done for its reviewer; the others wait for approval.
-                        let state = match dep.state {
-                            TaskState::Review if t.reviews.as_deref() == Some(dep.id.as_str()) => TaskState::Done,
-                            s => s,
-                        };
-                        Some(dep_status(d.kind, &dep.name, state))
-                    })
-                    .collect();
-                if let Some((state, reason)) = pending_next(&statuses) {
-                    state_set(&conn, &t.id, state, reason.as_deref())?;
-                    changed.push(t.id.clone());
-                    moved = true;
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
-        let conn = self.inner.store.conn();
-        let tasks = changed.iter().map(|id| task_get(&conn, None, id)).collect::<Result<Vec<_>>>()?;
-        drop(conn);
-        for t in &tasks {
-            self.inner.events.publish(EngineEvent::TaskUpdated { task: t.clone() });
-        }
-        Ok(tasks)
+        self.write(|tx| tasks_advance_in(tx, session_id))
     }
 
     /// Starts a blocked or failed task again (the recovery action): it becomes ready and the
     /// coordinator gives it to an agent, its previous one when that agent can resume.
     pub fn task_retry(&self, id_or_name: &str) -> Result<Task> {
-        let task = self.task_get(id_or_name)?;
-        if !matches!(task.state, TaskState::Blocked | TaskState::Failed) {
-            return Err(TaskError::Invalid(format!(
-                "task {} is {}; only a blocked or failed task is retried",
-                task.name,
-                task.state.as_str()
-            ))
-            .into());
-        }
-        {
-            let conn = self.inner.store.conn();
-            state_set(&conn, &task.id, TaskState::Ready, None)?;
-            conn.execute("UPDATE tasks SET reasks = 0, ended_at = NULL WHERE id = ?1", [&task.id])?;
-        }
-        self.task_publish(&task.id);
-        self.task_get(&task.id)
+        self.write(|tx| {
+            let task = task_get(tx, None, id_or_name)?;
+            if !matches!(task.state, TaskState::Blocked | TaskState::Failed) {
+                return Err(TaskError::Invalid(format!(
+                    "task {} is {}; only a blocked or failed task is retried",
+                    task.name,
+                    task.state.as_str()
+                ))
+                .into());
+            }
+            state_set(tx, &task.id, TaskState::Ready, None)?;
+            tx.execute("UPDATE tasks SET reasks = 0, ended_at = NULL WHERE id = ?1", [&task.id])?;
+            task_publish_in(tx, &task.id)
+        })
     }
 
     /// Moves a task to `state` with what came of it (the coordinator's bookkeeping; users use
     /// `task_complete`), then its dependants along.
     pub(crate) fn task_set(&self, task: &Task, state: TaskState, fields: TaskFields<'_>) -> Result<()> {
-        {
-            let conn = self.inner.store.conn();
-            state_set(&conn, &task.id, state, fields.reason)?;
-            conn.execute(
-                "UPDATE tasks SET summary = COALESCE(?2, summary), outcome = COALESCE(?3, outcome) WHERE id = ?1",
-                params![task.id, fields.summary, fields.outcome],
-            )?;
-        }
-        self.task_publish(&task.id);
-        self.tasks_advance(&task.session_id)?;
-        Ok(())
+        self.write(|tx| task_set_in(tx, task, state, fields))
     }
 
     /// Records that `agent_id` works on the task from now, its turn count now being `turns`.
     pub(crate) fn task_assign(&self, id: &str, agent_id: &str, turns: u32, new_attempt: bool) -> Result<()> {
-        {
-            let conn = self.inner.store.conn();
-            conn.execute(
+        self.write(|tx| {
+            tx.execute(
                 "UPDATE tasks SET state = 'running', reason = NULL, agent_id = ?2, agent_turns = ?3, \
                  attempts = attempts + ?4, started_at = COALESCE(started_at, ?5), updated_at = ?5 WHERE id = ?1",
                 params![id, agent_id, turns, new_attempt as i64, time::now_ms()],
             )?;
-        }
-        self.task_publish(id);
-        Ok(())
-    }
-
-    fn task_publish(&self, id: &str) {
-        match self.task_get(id) {
-            Ok(task) => self.inner.events.publish(EngineEvent::TaskUpdated { task }),
-            Err(e) => tracing::warn!(task = %id, "cannot publish the task: {e}"),
-        }
+            task_publish_in(tx, id)?;
+            Ok(())
+        })
     }
 }

@@ -13,7 +13,7 @@ use super::{WorktreeError, commit_of, git_line, git_ok};
 const PATCH_MAX: usize = 8 << 20;
 
 /// One file of a diff.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FileStat {
     pub path: String,
@@ -26,7 +26,7 @@ pub struct FileStat {
     pub binary: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorktreeDiff {
     /// What the diff is against: the base branch (or commit) named.

@@ -16,7 +16,7 @@ use super::diff::{FileStat, tree_diff};
 use super::snapshot::worktree_tree;
 use super::{WorktreeError, commit_of, git, git_env_ok, git_line, git_ok, identity_env, repo_write_lock};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MergeStrategy {
     /// One new commit on the target with all of the agent's changes.
@@ -39,8 +39,8 @@ impl MergeStrategy {
 }
 
 /// A request to merge an agent's work.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MergeRequest {
     /// The branch to merge into [default: the session's base branch].
     #[serde(default)]
@@ -53,7 +53,7 @@ pub struct MergeRequest {
 }
 
 /// What a merge did, or (dry run) would do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MergeReport {
     pub into: String,

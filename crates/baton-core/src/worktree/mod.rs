@@ -198,7 +198,7 @@ pub struct WorktreeSpec {
 }
 
 /// A worktree that was made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Worktree {
     /// The worktree's folder.
@@ -558,7 +558,7 @@ pub fn worktree_repair(repo_root: &Path, path: &Path, branch: &str) -> Result<()
 // Changes
 
 /// One changed file of a worktree, for showing what an agent did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangedFile {
     /// Relative to the worktree's root; the new path for a rename.

@@ -23,7 +23,7 @@ use crate::time;
 const CHECKPOINT_REFS: &str = "refs/baton/checkpoints";
 
 /// A saved state of an agent's worktree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Checkpoint {
     /// 1, 2, 3... per agent.
@@ -36,7 +36,7 @@ pub struct Checkpoint {
 }
 
 /// What a restore did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RestoreReport {
     pub restored: Checkpoint,

@@ -350,11 +350,11 @@ fn context_lasts_and_travels_as_one_document() {
     let e = &s.engine;
     let goal = e.objective_add("s", "Ship the parser").unwrap();
     e.objective_add("s", "Keep it fast").unwrap();
-    e.objective_set("s", &goal.id, "done").unwrap();
+    e.objective_set("s", &goal.id, baton_core::context::ObjectiveState::Done).unwrap();
     e.insight_add("s", "The lexer is the bottleneck").unwrap();
     let question = e.decision_add("s", "Which license?").unwrap();
     assert!(e.objective_add("s", "  ").unwrap_err().to_string().contains("empty"));
-    assert!(e.objective_set("s", &goal.id, "finished").is_err());
+    assert!(serde_json::from_str::<baton_core::context::ObjectiveState>("\"finished\"").is_err());
     add(e, "a", "do a", &[]);
     add(e, "b", "do b", &["a"]);
     e.coordinator_start("s").unwrap();

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 mod agents;
+mod atomic;
 mod bindings;
 mod coordinator;
 mod merges;

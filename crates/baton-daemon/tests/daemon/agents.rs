@@ -54,7 +54,7 @@ fn ended(a: &Agent) -> bool {
 
 fn texts(d: &TestDaemon, id: &str) -> Vec<String> {
     d.client
-        .agent_events(id, 0, 100_000)
+        .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(100_000) })
         .unwrap()
         .into_iter()
         .filter_map(|r| match r.event {
@@ -77,7 +77,13 @@ fn a_command_agent_streams_its_lines_logs_them_and_ends_with_its_exit_code() {
     let a = until(&d, &a.id, 10, ended);
     assert_eq!(a.state, AgentState::Failed);
     assert_eq!(a.exit_code, Some(3));
-    let events: Vec<AgentEvent> = d.client.agent_events(&a.id, 0, 1000).unwrap().into_iter().map(|r| r.event).collect();
+    let events: Vec<AgentEvent> = d
+        .client
+        .agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.event)
+        .collect();
     assert!(events.contains(&AgentEvent::Text { text: "one".into(), delta: false }));
     assert!(events.contains(&AgentEvent::Stderr { line: "two".into() }));
     assert!(events.contains(&AgentEvent::Text { text: "\u{1b}[31mred\u{1b}[0m".into(), delta: false }), "ANSI kept");
@@ -90,9 +96,20 @@ fn a_command_agent_streams_its_lines_logs_them_and_ends_with_its_exit_code() {
     assert!(lines.iter().any(|l| l["stream"] == "stderr" && l["line"] == "two"));
     assert!(lines.iter().all(|l| l["ts"].as_i64().is_some_and(|t| t > 0)));
     // Events are numbered 1, 2, 3... in log order.
-    let seqs: Vec<u64> = d.client.agent_events(&a.id, 0, 1000).unwrap().iter().map(|r| r.seq).collect();
+    let seqs: Vec<u64> = d
+        .client
+        .agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
-    assert_eq!(d.client.agent_events(&a.id, 2, 1000).unwrap()[0].seq, 3);
+    assert_eq!(
+        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(2), limit: Some(1000) }).unwrap()
+            [0]
+        .seq,
+        3
+    );
 }
 
 #[test]
@@ -103,9 +120,10 @@ fn messages_go_to_stdin_and_the_agent_env_names_its_session() {
         spawn(&d, &s, "echo \"session=$BATON_SESSION agent=$BATON_AGENT\"; while read l; do echo \"got: $l\"; done");
     until(&d, &a.id, 10, |_| texts(&d, &a.id).len() == 1);
     assert_eq!(texts(&d, &a.id)[0], format!("session={s} agent={}", a.id));
-    d.client.agent_send(&a.id, "hello there").unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello there".into() }).unwrap();
     until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"got: hello there".to_string()));
-    let events = d.client.agent_events(&a.id, 0, 1000).unwrap();
+    let events =
+        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
     assert!(events.iter().any(|r| r.event == AgentEvent::UserText { text: "hello there".into() }));
     let a = d.client.agent_stop(&a.id).unwrap();
     assert_eq!(a.state, AgentState::Stopped);
@@ -134,7 +152,8 @@ fn an_agent_that_ignores_sigint_and_sigterm_is_killed() {
     let a = d.client.agent_stop(&a.id).unwrap();
     assert_eq!(a.state, AgentState::Stopped);
     assert!(group_gone(pid));
-    let events = d.client.agent_events(&a.id, 0, 1000).unwrap();
+    let events =
+        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
     assert!(events.iter().any(|r| matches!(r.event, AgentEvent::Exited { signal: Some(9), .. })), "ended by SIGKILL");
 }
 
@@ -174,10 +193,13 @@ fn a_program_that_exits_at_once_fails_and_cannot_take_messages() {
     let a = spawn(&d, &s, "exit 1");
     let a = until(&d, &a.id, 10, ended);
     assert_eq!(a.state, AgentState::Failed);
-    let err = d.client.agent_send(&a.id, "hello").unwrap_err();
+    let err = d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into() }).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("cannot take a message"), "{err}");
-    let err = d.client.agent_approve(&a.id, "Bash", false).unwrap_err();
+    let err = d
+        .client
+        .agent_approve(&a.id, &baton_core::api::AgentApprove { tool: "Bash".into(), always: false })
+        .unwrap_err();
     assert!(err.to_string().contains("no pending permission request for \"Bash\" (nothing is pending)"), "{err}");
     let err = d.client.agent_get("agt_nope").unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
@@ -219,7 +241,7 @@ fn missing_programs_and_clis_are_clear_errors_and_leave_no_agent() {
         "{err}"
     );
 
-    assert!(d.client.agent_list(Some(&s)).unwrap().is_empty());
+    assert!(d.client.agent_list(&baton_core::api::AgentListQuery { session: Some(s.to_string()) }).unwrap().is_empty());
 }
 
 #[test]

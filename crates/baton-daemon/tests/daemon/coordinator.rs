@@ -70,14 +70,14 @@ fn until_complete(d: &TestDaemon) -> Vec<u64> {
         if Instant::now() > deadline {
             let tasks: Vec<String> = d
                 .client
-                .task_list("s")
+                .task_list(&baton_core::api::TaskListQuery { session: "s".into() })
                 .unwrap()
                 .iter()
                 .map(|t| format!("{} {} {:?} {:?}", t.name, t.state.as_str(), t.agent_id, t.reason))
                 .collect();
             let agents: Vec<String> = d
                 .client
-                .agent_list(Some("s"))
+                .agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()) })
                 .unwrap()
                 .iter()
                 .map(|a| {
@@ -125,21 +125,21 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     let tasks =
         d.client.pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into() }).unwrap();
     assert_eq!(tasks.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["spec", "implement", "review"]);
-    d.client.coordinator_start("s").unwrap();
+    d.client.coordinator_run("s").unwrap();
     let cycles_seen = until_complete(&d);
     assert!(
         cycles_seen.windows(2).all(|w| w[0] <= w[1]) && cycles_seen.last() > cycles_seen.first(),
         "the count grows"
     );
 
-    let tasks = d.client.task_list("s").unwrap();
+    let tasks = d.client.task_list(&baton_core::api::TaskListQuery { session: "s".into() }).unwrap();
     assert!(tasks.iter().all(|t| t.state == TaskState::Done), "{tasks:#?}");
     let task = |name: &str| tasks.iter().find(|t| t.name == name).unwrap().clone();
     assert_eq!(task("review").rounds, 2);
     assert!(task("implement").outcome.unwrap().contains("approved by review in round 2"));
 
     // Each role on its own agent and CLI; the implementer got the spec and then the findings.
-    let agents = d.client.agent_list(Some("s")).unwrap();
+    let agents = d.client.agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()) }).unwrap();
     let agent = |role: &str| agents.iter().find(|a| a.role.as_deref() == Some(role)).unwrap().clone();
     assert_eq!(agents.len(), 3, "{agents:#?}");
     assert_eq!(agent("reviewer").cli, baton_core::agent::protocol::CliKind::Gemini);
@@ -147,7 +147,7 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     assert!(implementer.prompt.contains("Create greet.txt holding the single line"), "{}", implementer.prompt);
     let said: Vec<String> = d
         .client
-        .agent_events(&implementer.id, 0, 10_000)
+        .agent_events(&implementer.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(10_000) })
         .unwrap()
         .into_iter()
         .filter_map(|r| match r.event {
@@ -163,7 +163,7 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     assert!(reviews[0].contains("+helo") && reviews.last().unwrap().contains("+hello"));
 
     // Artifacts for each step, found by search.
-    let arts = d.client.artifact_list("s", None).unwrap();
+    let arts = d.client.artifact_list(&baton_core::api::ArtifactListQuery { session: "s".into(), task: None }).unwrap();
     let has = |task: &str, kind: ArtifactKind| {
         let id = &tasks.iter().find(|t| t.name == task).unwrap().id;
         arts.iter().any(|a| a.task_id.as_ref() == Some(id) && a.kind == kind)
@@ -171,9 +171,23 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     assert!(has("spec", ArtifactKind::Markdown));
     assert!(has("implement", ArtifactKind::Markdown) && has("implement", ArtifactKind::Diff));
     assert!(has("review", ArtifactKind::Verdict));
-    let hits = d.client.artifact_search("typo", Some("s")).unwrap();
+    let hits = d
+        .client
+        .artifact_search(&baton_core::api::ArtifactSearchQuery {
+            q: "typo".into(),
+            session: Some("s".to_string()),
+            limit: None,
+        })
+        .unwrap();
     assert!(hits.iter().any(|h| h.artifact.kind == ArtifactKind::Verdict), "{hits:#?}");
-    let spec_hits = d.client.artifact_search("greeting", Some(&session.id)).unwrap();
+    let spec_hits = d
+        .client
+        .artifact_search(&baton_core::api::ArtifactSearchQuery {
+            q: "greeting".into(),
+            session: Some(session.id.clone()),
+            limit: None,
+        })
+        .unwrap();
     assert!(spec_hits.iter().any(|h| h.artifact.title == "spec: result"), "{spec_hits:#?}");
 
     // Merge stays the user's click: the branch merges cleanly, with the fixed file.
@@ -206,13 +220,21 @@ fn a_daemon_restart_mid_pattern_resumes_the_implementer_and_repeats_nothing() {
     ]);
     roles_set(&d, &fake);
     d.client.pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into() }).unwrap();
-    d.client.coordinator_start("s").unwrap();
+    d.client.coordinator_run("s").unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while fake.requests(CLAUDE_KEY).iter().filter(|r| r.is_model_turn()).count() < 2 {
-        assert!(Instant::now() < deadline, "the implementer never asked the model: {:#?}", d.client.task_list("s"));
+        assert!(
+            Instant::now() < deadline,
+            "the implementer never asked the model: {:#?}",
+            d.client.task_list(&baton_core::api::TaskListQuery { session: "s".into() })
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let spec_artifacts = d.client.artifact_list("s", Some("spec")).unwrap().len();
+    let spec_artifacts = d
+        .client
+        .artifact_list(&baton_core::api::ArtifactListQuery { session: "s".into(), task: Some("spec".into()) })
+        .unwrap()
+        .len();
     assert!(spec_artifacts >= 1);
     let implementer = d.client.task_get("implement").unwrap().agent_id.unwrap();
 
@@ -220,13 +242,23 @@ fn a_daemon_restart_mid_pattern_resumes_the_implementer_and_repeats_nothing() {
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
     until_complete(&d);
-    let tasks = d.client.task_list("s").unwrap();
+    let tasks = d.client.task_list(&baton_core::api::TaskListQuery { session: "s".into() }).unwrap();
     assert!(tasks.iter().all(|t| t.state == TaskState::Done), "{tasks:#?}");
     assert!(tasks.iter().all(|t| t.attempts == 1), "nothing started twice: {tasks:#?}");
-    assert_eq!(d.client.artifact_list("s", Some("spec")).unwrap().len(), spec_artifacts, "no artifact lost or redone");
+    assert_eq!(
+        d.client
+            .artifact_list(&baton_core::api::ArtifactListQuery { session: "s".into(), task: Some("spec".into()) })
+            .unwrap()
+            .len(),
+        spec_artifacts,
+        "no artifact lost or redone"
+    );
     let implement = tasks.iter().find(|t| t.name == "implement").unwrap();
     assert_eq!(implement.agent_id.as_deref(), Some(implementer.as_str()), "the same agent resumed");
-    assert_eq!(d.client.agent_list(Some("s")).unwrap().len(), 3);
+    assert_eq!(
+        d.client.agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()) }).unwrap().len(),
+        3
+    );
     let model_turns = fake.requests(CLAUDE_KEY).iter().filter(|r| r.is_model_turn()).count();
     assert_eq!(model_turns, 4, "the spec was not written again");
     let merged = d.client.agent_merge(&implementer, &Default::default()).unwrap();

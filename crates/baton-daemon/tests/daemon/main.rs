@@ -6,6 +6,8 @@ mod agents;
 mod api;
 mod coordinator;
 mod discovery;
+mod generated;
 mod real_clis;
+mod strict;
 mod support;
 mod worktrees;

@@ -63,7 +63,10 @@ fn until(d: &TestDaemon, id: &str, what: &str, done: impl Fn(&Agent) -> bool) ->
             return a;
         }
         if Instant::now() > deadline {
-            let events = d.client.agent_events(id, 0, 1000).unwrap();
+            let events = d
+                .client
+                .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+                .unwrap();
             panic!("agent never {what}; state {:?}; events: {events:#?}", a.state);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -75,7 +78,12 @@ fn turn_done(turns: u32) -> impl Fn(&Agent) -> bool {
 }
 
 fn events(d: &TestDaemon, id: &str) -> Vec<AgentEvent> {
-    d.client.agent_events(id, 0, 10_000).unwrap().into_iter().map(|r| r.event).collect()
+    d.client
+        .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(10_000) })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.event)
+        .collect()
 }
 
 fn write_step(tool: &str, path: &Path, content: &str) -> Step {
@@ -117,7 +125,7 @@ fn claude_writes_answers_a_follow_up_and_reports_cost() {
 
     // A follow-up on stdin, in the same process and session.
     let pid = a.pid;
-    d.client.agent_send(&a.id, "and now?").unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "and now?".into() }).unwrap();
     let a = until(&d, &a.id, "finished the second turn", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.pid, pid, "the same process took the follow-up");
@@ -157,10 +165,11 @@ fn claude_denied_bash_is_approved_then_runs() {
     assert_eq!(a.pending[0].input["command"], command);
     let work = Path::new(&a.cwd).to_owned();
     assert!(!work.join("approved.txt").exists());
-    let err = d.client.agent_send(&a.id, "hello").unwrap_err();
+    let err = d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into() }).unwrap_err();
     assert!(err.to_string().contains("approve"), "{err}");
 
-    let a = d.client.agent_approve(&a.id, "Bash", false).unwrap();
+    let a =
+        d.client.agent_approve(&a.id, &baton_core::api::AgentApprove { tool: "Bash".into(), always: false }).unwrap();
     assert!(a.pending.is_empty());
     let a = until(&d, &a.id, "ran the approved tool", |a| a.turns >= 2 && !a.state.is_active());
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
@@ -183,7 +192,7 @@ fn claude_resumes_its_session_after_a_daemon_restart() {
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
     assert_eq!(d.client.agent_get(&a.id).unwrap().state, AgentState::Stopped);
-    d.client.agent_send(&a.id, "are you still there?").unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into() }).unwrap();
     let a = until(&d, &a.id, "answered after the restart", turn_done(2));
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
     let texts: Vec<AgentEvent> = events(&d, &a.id);
@@ -230,7 +239,7 @@ fn codex_runs_a_command_and_resumes_for_a_follow_up() {
     assert!(a.cost_is_estimate && a.cost_usd > 0.0, "codex cost is estimated from tokens: {a:?}");
     let thread = a.cli_session_id.clone().expect("thread id");
 
-    d.client.agent_send(&a.id, "again").unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into() }).unwrap();
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.cli_session_id.as_deref(), Some(thread.as_str()));
@@ -265,7 +274,7 @@ fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
         "the prompt is shown once: {ev:?}"
     );
 
-    d.client.agent_send(&a.id, "again").unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into() }).unwrap();
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert!(
@@ -290,7 +299,9 @@ fn gemini_unregistered_shell_is_approved_then_runs() {
     let work = Path::new(&a.cwd).to_owned();
     assert!(!work.join("approved.txt").exists());
 
-    d.client.agent_approve(&a.id, "run_shell_command", true).unwrap();
+    d.client
+        .agent_approve(&a.id, &baton_core::api::AgentApprove { tool: "run_shell_command".into(), always: true })
+        .unwrap();
     let a = until(&d, &a.id, "ran the approved tool", |a| a.turns >= 2 && !a.state.is_active());
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
     assert!(work.join("approved.txt").exists(), "the approved command ran: {:?}", events(&d, &a.id));
@@ -312,7 +323,7 @@ fn resumes_after_restart(cli: AgentCli, kind: CliKind) {
     let home = d.home.clone();
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
-    d.client.agent_send(&a.id, "still there?").unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "still there?".into() }).unwrap();
     let a = until(&d, &a.id, "answered after the restart", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
@@ -354,7 +365,9 @@ fn codex_sandbox_refusal_is_approved_then_runs() {
     let a = until(&d, &a.id, "asked for permission", |a| a.state == AgentState::NeedsInput);
     assert_eq!(a.pending[0].tool, "danger-full-access", "{:?}", a.pending);
     assert!(!outside.exists());
-    d.client.agent_approve(&a.id, "danger-full-access", false).unwrap();
+    d.client
+        .agent_approve(&a.id, &baton_core::api::AgentApprove { tool: "danger-full-access".into(), always: false })
+        .unwrap();
     let a = until(&d, &a.id, "ran with full access", |a| a.turns >= 2 && !a.state.is_active());
     assert_eq!(a.state, AgentState::Waiting, "{:?}", events(&d, &a.id));
     assert!(outside.exists(), "the approved command wrote outside the workspace");

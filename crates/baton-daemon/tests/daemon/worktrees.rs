@@ -101,10 +101,13 @@ fn merge_refusals_are_conflicts_with_stable_codes_and_work_is_diffed_and_removed
     ended(&d, &a.id);
     ended(&d, &b.id);
 
-    let diff = d.client.agent_diff(&a.id, true).unwrap();
+    let diff = d.client.agent_diff(&a.id, &baton_core::api::AgentDiffQuery { patch: Some(true) }).unwrap();
     assert_eq!(diff.files.len(), 1);
     assert!(diff.patch.unwrap().contains("+alice"));
-    assert!(d.client.agent_diff(&a.id, false).unwrap().patch.is_none(), "stats only");
+    assert!(
+        d.client.agent_diff(&a.id, &baton_core::api::AgentDiffQuery { patch: Some(false) }).unwrap().patch.is_none(),
+        "stats only"
+    );
 
     let merged = d.client.agent_merge(&a.id, &MergeRequest::default()).unwrap();
     assert!(merged.ok && merged.commit.is_some(), "{merged:?}");
@@ -142,7 +145,7 @@ fn merge_refusals_are_conflicts_with_stable_codes_and_work_is_diffed_and_removed
     assert!(d.client.worktrees_usage().unwrap().disk_bytes > 0);
     let checkpoints = d.client.agent_checkpoints(&b.id).unwrap();
     assert!(checkpoints.len() <= 1);
-    let removed = d.client.agent_remove(&b.id, true).unwrap();
+    let removed = d.client.agent_remove(&b.id, &baton_core::api::AgentRemoveQuery { force: Some(true) }).unwrap();
     assert!(!Path::new(&removed.worktree.unwrap().path).exists());
     assert_eq!(code(d.client.agent_get(&b.id).unwrap_err()), ErrorCode::NotFound);
 }

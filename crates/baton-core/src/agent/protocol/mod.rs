@@ -15,7 +15,7 @@ pub mod command;
 pub mod gemini;
 
 /// The agent CLIs Baton speaks to. `Command` is any program, shown as a terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CliKind {
     Claude,

@@ -1,0 +1,187 @@
+//! The operations of the API, grouped by resource. Each line: name, method and path, its path
+//! parameters, query and body (when it has them), the status and type it answers with, the error
+//! codes it adds to the common ones, and the engine call (on the server's state, which derefs
+//! to the engine). The doc comment is the operation's description everywhere it appears.
+
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
+use baton_core::api::{
+    AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, ArtifactListQuery,
+    ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, ObjectiveUpdate, TaskListQuery, WorktreesGc,
+    WorktreesUsage,
+};
+use baton_core::artifact::{Artifact, ArtifactHit};
+use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
+use baton_core::coordinator::{CoordinatorStatus, Cycle};
+use baton_core::pattern::{PatternInfo, PatternRun};
+use baton_core::session::{Session, SessionCreate, SessionUpdate};
+use baton_core::task::{Task, TaskComplete, TaskCreate};
+use baton_core::worktree::ChangedFile;
+use baton_core::worktree::diff::WorktreeDiff;
+use baton_core::worktree::merge::{MergeReport, MergeRequest};
+use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
+
+use super::operations;
+
+/// Bounds on what one call may read, so a client cannot ask the daemon for everything at once.
+const EVENTS_DEFAULT: u64 = 10_000;
+const EVENTS_MAX: u64 = 100_000;
+const CYCLES_DEFAULT: u64 = 50;
+const CYCLES_MAX: u64 = 10_000;
+const HITS_DEFAULT: u64 = 50;
+const HITS_MAX: u64 = 1_000;
+
+fn bounded(limit: Option<u64>, default: u64, max: u64) -> usize {
+    usize::try_from(limit.unwrap_or(default).min(max)).unwrap_or(usize::MAX)
+}
+
+operations! {
+    "daemon" {
+        /// The daemon's version, pid, home and start time, and the number of active sessions.
+        health: GET "/api/health" -> 200 DaemonHealth => |s| s.health();
+        /// Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon.
+        daemon_stop: POST "/api/daemon/stop" -> 202 () => |s| {
+            s.stop_request();
+            Ok(())
+        };
+    }
+    "sessions" {
+        /// Every session, newest first, archived ones included.
+        session_list: GET "/api/sessions" -> 200 Vec<Session> => |s| s.session_list();
+        /// Makes a session for a git repository (`repo`), optionally named, optionally the child of another.
+        session_create: POST "/api/sessions" body(req: SessionCreate) -> 201 Session,
+            errors(PathNotFound, NotAGitRepo, BareRepo, DuplicateName) => |s| s.session_create(&req);
+        /// A session by id or name.
+        session_get: GET "/api/sessions/{id}" path(id: String) -> 200 Session => |s| s.session_get(&id);
+        /// Renames, archives or unarchives a session, or changes its settings (fields left `null` stay as they are).
+        session_update: PATCH "/api/sessions/{id}" path(id: String) body(update: SessionUpdate) -> 200 Session,
+            errors(DuplicateName) => |s| s.session_update(&id, &update);
+        /// Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance.
+        session_status: GET "/api/sessions/{id}/status" path(id: String) -> 200 SessionStatus
+            => |s| s.session_status(&id);
+    }
+    "coordinator" {
+        /// Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on
+        /// agents, follows them, stores what they leave as artifacts, runs reviews and checks the
+        /// completion criteria.
+        coordinator_run: POST "/api/sessions/{id}/run" path(id: String) -> 200 CoordinatorStatus
+            => |s| s.coordinator_start(&id);
+        /// Stops the coordinator: running agents go on, ready tasks wait.
+        coordinator_pause: POST "/api/sessions/{id}/pause" path(id: String) -> 200 CoordinatorStatus
+            => |s| s.coordinator_stop(&id);
+        /// The coordinator's state, cycle count and last cycle.
+        coordinator_status: GET "/api/sessions/{id}/coordinator" path(id: String) -> 200 CoordinatorStatus
+            => |s| s.coordinator_status(&id);
+        /// The session's newest cycles, newest first.
+        coordinator_cycles: GET "/api/sessions/{id}/cycles" path(id: String) query(q: CyclesQuery) -> 200 Vec<Cycle>
+            => |s| s.coordinator_cycles(&id, bounded(q.limit, CYCLES_DEFAULT, CYCLES_MAX));
+    }
+    "context" {
+        /// Records an objective (open).
+        objective_add: POST "/api/sessions/{id}/objectives" path(id: String) body(req: ContextText) -> 200 Objective
+            => |s| s.objective_add(&id, &req.text);
+        /// Marks an objective open, done or dropped.
+        objective_set: POST "/api/sessions/{id}/objectives/{oid}" path(id: String, oid: String) body(req: ObjectiveUpdate)
+            -> 200 Objective => |s| s.objective_set(&id, &oid, req.state);
+        /// Records an insight worth keeping.
+        insight_add: POST "/api/sessions/{id}/insights" path(id: String) body(req: ContextText) -> 200 Insight
+            => |s| s.insight_add(&id, &req.text);
+        /// Records a question the session waits on: the coordinator is not complete while one is pending.
+        decision_add: POST "/api/sessions/{id}/decisions" path(id: String) body(req: ContextText) -> 200 Decision
+            => |s| s.decision_add(&id, &req.text);
+        /// Answers a pending decision.
+        decision_answer: POST "/api/sessions/{id}/decisions/{did}/answer" path(id: String, did: String)
+            body(req: ContextText) -> 200 Decision => |s| s.decision_decide(&id, &did, &req.text);
+        /// The session's context as one document: objectives, decisions, insights, tasks, artifacts.
+        context_export: GET "/api/sessions/{id}/context" path(id: String) -> 200 ContextDoc
+            => |s| s.context_export(&id);
+        /// Makes a new session from an exported context document, all at once or not at all.
+        context_import: POST "/api/context/import" body(req: ContextImport) -> 200 Session,
+            errors(PathNotFound, NotAGitRepo, BareRepo, DuplicateName) => |s| s.context_import(&req);
+    }
+    "agents" {
+        /// The agents of one session (id or name), or of every session.
+        agent_list: GET "/api/agents" query(q: AgentListQuery) -> 200 Vec<Agent> => |s| s.agent_list(q.session.as_deref());
+        /// Starts an agent in its own worktree; it works on in the daemon, its progress arrives as events.
+        agent_spawn: POST "/api/agents" body(req: AgentSpawn) -> 201 Agent,
+            errors(NotFound, DuplicateName, CliMissing, SpawnFailed, InvalidSettings) => |s| s.agent_spawn(&req);
+        /// An agent by id or name.
+        agent_get: GET "/api/agents/{id}" path(id: String) -> 200 Agent => |s| s.agent_get(&id);
+        /// Stops the agent and removes it and its worktree (its branch stays). Refused while the
+        /// worktree holds uncommitted work, unless `force`.
+        agent_remove: DELETE "/api/agents/{id}" path(id: String) query(q: AgentRemoveQuery) -> 200 Agent
+            => |s| s.agent_remove(&id, q.force.unwrap_or(false));
+        /// The agent's history after `after` (a seq, exclusive), oldest first.
+        agent_events: GET "/api/agents/{id}/events" path(id: String) query(q: AgentEventsQuery) -> 200 Vec<AgentEventRecord>
+            => |s| s.agent_events(&id, q.after.unwrap_or(0), bounded(q.limit, EVENTS_DEFAULT, EVENTS_MAX));
+        /// A follow-up message in the agent's own session.
+        agent_send: POST "/api/agents/{id}/messages" path(id: String) body(req: AgentMessage) -> 200 Agent,
+            errors(AgentBusy, CliMissing, SpawnFailed) => |s| s.agent_send(&id, &req.text);
+        /// Allows a denied tool (`always`: for every agent of the session from now on) and lets the agent go on.
+        agent_approve: POST "/api/agents/{id}/approve" path(id: String) body(req: AgentApprove) -> 200 Agent,
+            errors(CliMissing, SpawnFailed) => |s| s.agent_approve(&id, &req.tool, req.always);
+        /// Refuses a denied tool; the agent is told and goes on without it.
+        agent_deny: POST "/api/agents/{id}/deny" path(id: String) body(req: AgentApprove) -> 200 Agent,
+            errors(CliMissing, SpawnFailed) => |s| s.agent_deny(&id, &req.tool);
+        /// Stops the agent: SIGINT, then SIGTERM, then SIGKILL to its process group.
+        agent_stop: POST "/api/agents/{id}/stop" path(id: String) -> 200 Agent => |s| s.agent_stop(&id);
+        /// The files changed in the agent's worktree now (uncommitted and untracked).
+        agent_changes: GET "/api/agents/{id}/changes" path(id: String) -> 200 Vec<ChangedFile>
+            => |s| s.agent_changes(&id);
+        /// The agent's work against its base branch (`patch: false` for the stats only).
+        agent_diff: GET "/api/agents/{id}/diff" path(id: String) query(q: AgentDiffQuery) -> 200 WorktreeDiff
+            => |s| s.agent_diff(&id, q.patch.unwrap_or(true));
+        /// The saved states of the agent's worktree, oldest first.
+        agent_checkpoints: GET "/api/agents/{id}/checkpoints" path(id: String) -> 200 Vec<Checkpoint>
+            => |s| s.agent_checkpoints(&id);
+        /// Brings back checkpoint `n`; the state before is saved first, so a restore can be undone.
+        agent_restore: POST "/api/agents/{id}/checkpoints/{n}/restore" path(id: String, n: u32) -> 200 RestoreReport,
+            errors(AgentBusy) => |s| s.agent_restore(&id, n);
+        /// Merges the agent's work into a branch, or (`dryRun`) says what would happen. A merge is
+        /// refused, changing nothing, when files conflict, the target is checked out with
+        /// uncommitted changes, or the agent is working.
+        agent_merge: POST "/api/agents/{id}/merge" path(id: String) body(req: MergeRequest) -> 200 MergeReport,
+            errors(MergeConflict, DirtyCheckout, AgentBusy) => |s| s.agent_merge(&id, &req);
+    }
+    "worktrees" {
+        /// Where Baton keeps worktrees and the disk they use.
+        worktrees_usage: GET "/api/worktrees" -> 200 WorktreesUsage => |s| Ok(WorktreesUsage {
+            dir: s.home().worktrees_dir().to_string_lossy().into_owned(),
+            disk_bytes: s.worktrees_disk_usage(),
+        });
+        /// Removes finished agents' old worktrees and merged branches (`dryRun`: says which). Never
+        /// removes uncommitted work or a branch with unmerged commits.
+        worktrees_gc: POST "/api/worktrees/gc" body(req: WorktreesGc) -> 200 GcReport => |s| s.worktrees_gc(req.dry_run);
+    }
+    "tasks" {
+        /// The task graph of one session (id or name), oldest task first.
+        task_list: GET "/api/tasks" query(q: TaskListQuery) -> 200 Vec<Task> => |s| s.task_list(&q.session);
+        /// Adds a task; its dependencies (ids or names) must be tasks of the same session.
+        task_add: POST "/api/tasks" body(req: TaskCreate) -> 200 Task, errors(NotFound, DuplicateName)
+            => |s| s.task_add(&req);
+        /// A task by id, or by name (the newest of that name).
+        task_get: GET "/api/tasks/{id}" path(id: String) -> 200 Task => |s| s.task_get(&id);
+        /// Ends a task as done or failed; its dependants move on.
+        task_complete: POST "/api/tasks/{id}/complete" path(id: String) body(req: TaskComplete) -> 200 Task
+            => |s| s.task_complete(&id, &req);
+        /// The recovery action for a blocked or failed task: it becomes ready again.
+        task_retry: POST "/api/tasks/{id}/retry" path(id: String) -> 200 Task => |s| s.task_retry(&id);
+    }
+    "patterns" {
+        /// The patterns (templates) the daemon knows: the built-in ones and the user's own.
+        pattern_list: GET "/api/patterns" -> 200 Vec<PatternInfo>, errors(InvalidSettings) => |s| s.pattern_list();
+        /// Adds the pattern's tasks to the session for a goal, all at once or not at all.
+        pattern_run: POST "/api/patterns/{name}/run" path(name: String) body(req: PatternRun) -> 200 Vec<Task>,
+            errors(InvalidSettings) => |s| s.pattern_run(&name, &req);
+    }
+    "artifacts" {
+        /// A session's artifacts (or one task's), newest first, without their bodies.
+        artifact_list: GET "/api/artifacts" query(q: ArtifactListQuery) -> 200 Vec<Artifact>
+            => |s| s.artifact_list(&q.session, q.task.as_deref());
+        /// Full-text search over artifacts, best first, without their bodies; each hit's snippet
+        /// has the matched words between `[` and `]`.
+        artifact_search: GET "/api/artifacts/search" query(q: ArtifactSearchQuery) -> 200 Vec<ArtifactHit>
+            => |s| s.artifact_search(&q.q, q.session.as_deref(), bounded(q.limit, HITS_DEFAULT, HITS_MAX));
+        /// One artifact with its body.
+        artifact_get: GET "/api/artifacts/{id}" path(id: String) -> 200 Artifact => |s| s.artifact_get(&id);
+    }
+}

@@ -1,0 +1,289 @@
+// The daemon's API as TypeScript, generated from crates/baton-daemon/src/ops/table.rs by
+// `make bindings`. Do not edit: change the declaration and regenerate.
+
+import type { Agent } from "../bindings/Agent";
+import type { AgentApprove } from "../bindings/AgentApprove";
+import type { AgentDiffQuery } from "../bindings/AgentDiffQuery";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
+import type { AgentEventsQuery } from "../bindings/AgentEventsQuery";
+import type { AgentListQuery } from "../bindings/AgentListQuery";
+import type { AgentMessage } from "../bindings/AgentMessage";
+import type { AgentRemoveQuery } from "../bindings/AgentRemoveQuery";
+import type { AgentSpawn } from "../bindings/AgentSpawn";
+import type { Artifact } from "../bindings/Artifact";
+import type { ArtifactHit } from "../bindings/ArtifactHit";
+import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
+import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
+import type { ChangedFile } from "../bindings/ChangedFile";
+import type { Checkpoint } from "../bindings/Checkpoint";
+import type { ContextDoc } from "../bindings/ContextDoc";
+import type { ContextImport } from "../bindings/ContextImport";
+import type { ContextText } from "../bindings/ContextText";
+import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
+import type { Cycle } from "../bindings/Cycle";
+import type { CyclesQuery } from "../bindings/CyclesQuery";
+import type { DaemonHealth } from "../bindings/DaemonHealth";
+import type { Decision } from "../bindings/Decision";
+import type { EngineEvent } from "../bindings/EngineEvent";
+import type { GcReport } from "../bindings/GcReport";
+import type { Insight } from "../bindings/Insight";
+import type { MergeReport } from "../bindings/MergeReport";
+import type { MergeRequest } from "../bindings/MergeRequest";
+import type { Objective } from "../bindings/Objective";
+import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
+import type { PatternInfo } from "../bindings/PatternInfo";
+import type { PatternRun } from "../bindings/PatternRun";
+import type { RestoreReport } from "../bindings/RestoreReport";
+import type { Session } from "../bindings/Session";
+import type { SessionCreate } from "../bindings/SessionCreate";
+import type { SessionStatus } from "../bindings/SessionStatus";
+import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { Task } from "../bindings/Task";
+import type { TaskComplete } from "../bindings/TaskComplete";
+import type { TaskCreate } from "../bindings/TaskCreate";
+import type { TaskListQuery } from "../bindings/TaskListQuery";
+import type { WorktreeDiff } from "../bindings/WorktreeDiff";
+import type { WorktreesGc } from "../bindings/WorktreesGc";
+import type { WorktreesUsage } from "../bindings/WorktreesUsage";
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** How the client reaches the engine: one call, and one subscription to its events. */
+export interface Transport {
+  /** Sends one call; rejects with the daemon's `{code, message}` as a BackendError. */
+  call<T>(method: Method, path: string, query: object | undefined, body: unknown): Promise<T>;
+  /**
+   * Receives engine events in batches; `onStatus(true)` once the stream is live and after every
+   * reconnect (reload what is shown then), `onStatus(false)` when it drops. Returns unsubscribe.
+   */
+  subscribe(onBatch: (events: EngineEvent[]) => void, onStatus?: (connected: boolean) => void): () => void;
+}
+
+/** Every operation of the daemon, one method each. */
+export class Api {
+  constructor(readonly transport: Transport) {}
+
+  subscribe(onBatch: (events: EngineEvent[]) => void, onStatus?: (connected: boolean) => void): () => void {
+    return this.transport.subscribe(onBatch, onStatus);
+  }
+
+  /** The daemon's version, pid, home and start time, and the number of active sessions. */
+  health(): Promise<DaemonHealth> {
+    return this.transport.call("GET", `/api/health`, undefined, undefined);
+  }
+
+  /** Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon. */
+  daemonStop(): Promise<null> {
+    return this.transport.call("POST", `/api/daemon/stop`, undefined, undefined);
+  }
+
+  /** Every session, newest first, archived ones included. */
+  sessionList(): Promise<Array<Session>> {
+    return this.transport.call("GET", `/api/sessions`, undefined, undefined);
+  }
+
+  /** Makes a session for a git repository (`repo`), optionally named, optionally the child of another. */
+  sessionCreate(body: SessionCreate): Promise<Session> {
+    return this.transport.call("POST", `/api/sessions`, undefined, body);
+  }
+
+  /** A session by id or name. */
+  sessionGet(id: string): Promise<Session> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Renames, archives or unarchives a session, or changes its settings (fields left `null` stay as they are). */
+  sessionUpdate(id: string, body: SessionUpdate): Promise<Session> {
+    return this.transport.call("PATCH", `/api/sessions/${encodeURIComponent(String(id))}`, undefined, body);
+  }
+
+  /** Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance. */
+  sessionStatus(id: string): Promise<SessionStatus> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/status`, undefined, undefined);
+  }
+
+  /** Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on agents, follows them, stores what they leave as artifacts, runs reviews and checks the completion criteria. */
+  coordinatorRun(id: string): Promise<CoordinatorStatus> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/run`, undefined, undefined);
+  }
+
+  /** Stops the coordinator: running agents go on, ready tasks wait. */
+  coordinatorPause(id: string): Promise<CoordinatorStatus> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/pause`, undefined, undefined);
+  }
+
+  /** The coordinator's state, cycle count and last cycle. */
+  coordinatorStatus(id: string): Promise<CoordinatorStatus> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/coordinator`, undefined, undefined);
+  }
+
+  /** The session's newest cycles, newest first. */
+  coordinatorCycles(id: string, query: CyclesQuery): Promise<Array<Cycle>> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/cycles`, query, undefined);
+  }
+
+  /** Records an objective (open). */
+  objectiveAdd(id: string, body: ContextText): Promise<Objective> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/objectives`, undefined, body);
+  }
+
+  /** Marks an objective open, done or dropped. */
+  objectiveSet(id: string, oid: string, body: ObjectiveUpdate): Promise<Objective> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/objectives/${encodeURIComponent(String(oid))}`, undefined, body);
+  }
+
+  /** Records an insight worth keeping. */
+  insightAdd(id: string, body: ContextText): Promise<Insight> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/insights`, undefined, body);
+  }
+
+  /** Records a question the session waits on: the coordinator is not complete while one is pending. */
+  decisionAdd(id: string, body: ContextText): Promise<Decision> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/decisions`, undefined, body);
+  }
+
+  /** Answers a pending decision. */
+  decisionAnswer(id: string, did: string, body: ContextText): Promise<Decision> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/decisions/${encodeURIComponent(String(did))}/answer`, undefined, body);
+  }
+
+  /** The session's context as one document: objectives, decisions, insights, tasks, artifacts. */
+  contextExport(id: string): Promise<ContextDoc> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/context`, undefined, undefined);
+  }
+
+  /** Makes a new session from an exported context document, all at once or not at all. */
+  contextImport(body: ContextImport): Promise<Session> {
+    return this.transport.call("POST", `/api/context/import`, undefined, body);
+  }
+
+  /** The agents of one session (id or name), or of every session. */
+  agentList(query: AgentListQuery): Promise<Array<Agent>> {
+    return this.transport.call("GET", `/api/agents`, query, undefined);
+  }
+
+  /** Starts an agent in its own worktree; it works on in the daemon, its progress arrives as events. */
+  agentSpawn(body: AgentSpawn): Promise<Agent> {
+    return this.transport.call("POST", `/api/agents`, undefined, body);
+  }
+
+  /** An agent by id or name. */
+  agentGet(id: string): Promise<Agent> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Stops the agent and removes it and its worktree (its branch stays). Refused while the worktree holds uncommitted work, unless `force`. */
+  agentRemove(id: string, query: AgentRemoveQuery): Promise<Agent> {
+    return this.transport.call("DELETE", `/api/agents/${encodeURIComponent(String(id))}`, query, undefined);
+  }
+
+  /** The agent's history after `after` (a seq, exclusive), oldest first. */
+  agentEvents(id: string, query: AgentEventsQuery): Promise<Array<AgentEventRecord>> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/events`, query, undefined);
+  }
+
+  /** A follow-up message in the agent's own session. */
+  agentSend(id: string, body: AgentMessage): Promise<Agent> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/messages`, undefined, body);
+  }
+
+  /** Allows a denied tool (`always`: for every agent of the session from now on) and lets the agent go on. */
+  agentApprove(id: string, body: AgentApprove): Promise<Agent> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/approve`, undefined, body);
+  }
+
+  /** Refuses a denied tool; the agent is told and goes on without it. */
+  agentDeny(id: string, body: AgentApprove): Promise<Agent> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/deny`, undefined, body);
+  }
+
+  /** Stops the agent: SIGINT, then SIGTERM, then SIGKILL to its process group. */
+  agentStop(id: string): Promise<Agent> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/stop`, undefined, undefined);
+  }
+
+  /** The files changed in the agent's worktree now (uncommitted and untracked). */
+  agentChanges(id: string): Promise<Array<ChangedFile>> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/changes`, undefined, undefined);
+  }
+
+  /** The agent's work against its base branch (`patch: false` for the stats only). */
+  agentDiff(id: string, query: AgentDiffQuery): Promise<WorktreeDiff> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/diff`, query, undefined);
+  }
+
+  /** The saved states of the agent's worktree, oldest first. */
+  agentCheckpoints(id: string): Promise<Array<Checkpoint>> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/checkpoints`, undefined, undefined);
+  }
+
+  /** Brings back checkpoint `n`; the state before is saved first, so a restore can be undone. */
+  agentRestore(id: string, n: number): Promise<RestoreReport> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/checkpoints/${encodeURIComponent(String(n))}/restore`, undefined, undefined);
+  }
+
+  /** Merges the agent's work into a branch, or (`dryRun`) says what would happen. A merge is refused, changing nothing, when files conflict, the target is checked out with uncommitted changes, or the agent is working. */
+  agentMerge(id: string, body: MergeRequest): Promise<MergeReport> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/merge`, undefined, body);
+  }
+
+  /** Where Baton keeps worktrees and the disk they use. */
+  worktreesUsage(): Promise<WorktreesUsage> {
+    return this.transport.call("GET", `/api/worktrees`, undefined, undefined);
+  }
+
+  /** Removes finished agents' old worktrees and merged branches (`dryRun`: says which). Never removes uncommitted work or a branch with unmerged commits. */
+  worktreesGc(body: WorktreesGc): Promise<GcReport> {
+    return this.transport.call("POST", `/api/worktrees/gc`, undefined, body);
+  }
+
+  /** The task graph of one session (id or name), oldest task first. */
+  taskList(query: TaskListQuery): Promise<Array<Task>> {
+    return this.transport.call("GET", `/api/tasks`, query, undefined);
+  }
+
+  /** Adds a task; its dependencies (ids or names) must be tasks of the same session. */
+  taskAdd(body: TaskCreate): Promise<Task> {
+    return this.transport.call("POST", `/api/tasks`, undefined, body);
+  }
+
+  /** A task by id, or by name (the newest of that name). */
+  taskGet(id: string): Promise<Task> {
+    return this.transport.call("GET", `/api/tasks/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Ends a task as done or failed; its dependants move on. */
+  taskComplete(id: string, body: TaskComplete): Promise<Task> {
+    return this.transport.call("POST", `/api/tasks/${encodeURIComponent(String(id))}/complete`, undefined, body);
+  }
+
+  /** The recovery action for a blocked or failed task: it becomes ready again. */
+  taskRetry(id: string): Promise<Task> {
+    return this.transport.call("POST", `/api/tasks/${encodeURIComponent(String(id))}/retry`, undefined, undefined);
+  }
+
+  /** The patterns (templates) the daemon knows: the built-in ones and the user's own. */
+  patternList(): Promise<Array<PatternInfo>> {
+    return this.transport.call("GET", `/api/patterns`, undefined, undefined);
+  }
+
+  /** Adds the pattern's tasks to the session for a goal, all at once or not at all. */
+  patternRun(name: string, body: PatternRun): Promise<Array<Task>> {
+    return this.transport.call("POST", `/api/patterns/${encodeURIComponent(String(name))}/run`, undefined, body);
+  }
+
+  /** A session's artifacts (or one task's), newest first, without their bodies. */
+  artifactList(query: ArtifactListQuery): Promise<Array<Artifact>> {
+    return this.transport.call("GET", `/api/artifacts`, query, undefined);
+  }
+
+  /** Full-text search over artifacts, best first, without their bodies; each hit's snippet has the matched words between `[` and `]`. */
+  artifactSearch(query: ArtifactSearchQuery): Promise<Array<ArtifactHit>> {
+    return this.transport.call("GET", `/api/artifacts/search`, query, undefined);
+  }
+
+  /** One artifact with its body. */
+  artifactGet(id: string): Promise<Artifact> {
+    return this.transport.call("GET", `/api/artifacts/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+}
