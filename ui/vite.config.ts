@@ -23,6 +23,10 @@ export default defineConfig({
   test: {
     environment: "happy-dom",
     include: ["src/**/*.test.ts"],
+    // Tests run on a real `baton daemon` (src/test/daemon.ts); this gives them EventSource.
+    setupFiles: ["src/test/setup.ts"],
+    // Real processes: a coordinator cycles every second, agents take turns.
+    testTimeout: 15_000,
     // Keep CPU modest: other builds share this machine's two cores.
     maxWorkers: 1,
   },

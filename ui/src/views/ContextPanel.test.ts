@@ -1,37 +1,33 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FakeBackend, type FakeBackendOptions } from "../lib/fakeBackend";
+import type { Decision } from "../bindings/Decision";
+import type { Session } from "../bindings/Session";
+import { sessionMake, useDaemon } from "../test/daemon";
 import SessionView from "./SessionView.svelte";
-import { session } from "./fixtures";
 
-let backends: FakeBackend[] = [];
+const d = useDaemon();
 
 afterEach(() => {
-  for (const b of backends) b.agentScriptsStop();
-  backends = [];
+  vi.restoreAllMocks();
 });
 
-const at = "2026-11-01T10:00:00Z";
-
-/** The session view of "pay" on its Context tab. */
-async function renderContext(options: FakeBackendOptions = {}) {
-  const backend = new FakeBackend({
-    sessions: [session("s1", "pay"), session("s2", "web")],
-    agents: [],
-    contexts: {
-      s1: {
-        objectives: [{ id: "o1", text: "Retry transient failures", state: "open", createdAt: at }],
-        decisions: [{ id: "d1", question: "Refunds too?", answer: null, state: "pending", createdAt: at }],
-        insights: [{ id: "i1", text: "The sandbox answers 503 under load", createdAt: at }],
-      },
-    },
-    ...options,
-  });
-  backends.push(backend);
-  render(SessionView, { backend, sessionId: "s1" });
+/**
+ * The session view of a new session on its Context tab, its context recorded through the
+ * daemon: an open objective, a pending decision, an insight.
+ */
+async function renderContext(): Promise<{ session: Session; decision: Decision; other: Session }> {
+  const api = d.daemon.api;
+  const name = d.unique("pay");
+  const session = await sessionMake(api, d.daemon.repoMake(name), name);
+  const other = await sessionMake(api, d.daemon.repoMake(`${name}-web`), `${name}-web`);
+  await d.backend.objectiveAdd(session.id, "Retry transient failures");
+  const decision = await d.backend.decisionAdd(session.id, "Refunds too?");
+  await d.backend.insightAdd(session.id, "The sandbox answers 503 under load");
+  render(SessionView, { backend: d.backend, sessionId: session.id });
   await fireEvent.click(await screen.findByTestId("tab-context"));
   await screen.findByTestId("context-objectives");
-  return backend;
+  await waitFor(() => expect(objectives()).toHaveLength(1));
+  return { session, decision, other };
 }
 
 const objectives = () => screen.queryAllByTestId("objective");
@@ -57,8 +53,8 @@ describe("Context tab", () => {
   });
 
   it("adds an objective, marks it done, drops another and opens it again", async () => {
-    const backend = await renderContext();
-    const set = vi.spyOn(backend, "objectiveSet");
+    const { session } = await renderContext();
+    const set = vi.spyOn(d.backend, "objectiveSet");
 
     await add("objective-add", "  No retry on 4xx ");
     await waitFor(() => expect(objectives()).toHaveLength(2));
@@ -72,11 +68,11 @@ describe("Context tab", () => {
     await fireEvent.click(within(objective("Retry transient")).getByTestId("objective-reopen"));
     await waitFor(() => expect(objective("Retry transient").dataset.state).toBe("open"));
     expect(set.mock.calls.map((c) => c[2])).toEqual(["done", "dropped", "open"]);
-    expect((await backend.sessionStatus("s1")).objectives.map((o) => o.state)).toEqual(["open", "done"]);
+    expect((await d.backend.sessionStatus(session.id)).objectives.map((o) => o.state)).toEqual(["open", "done"]);
   });
 
   it("asks and answers decisions: the pending count follows", async () => {
-    const backend = await renderContext();
+    const { session } = await renderContext();
     await add("decision-add", "Merge by squash?");
     await waitFor(() => expect(screen.getByTestId("tab-context-pending").textContent).toBe("2"));
 
@@ -86,7 +82,7 @@ describe("Context tab", () => {
     await waitFor(() => expect(screen.getByTestId("tab-context-pending").textContent).toBe("1"));
     const decided = decisions().find((d) => d.dataset.state === "decided")!;
     expect(within(decided).getByTestId("decision-answer-text").textContent).toBe("→ Charges only");
-    expect((await backend.sessionStatus("s1")).decisions.map((d) => [d.question, d.state])).toEqual([
+    expect((await d.backend.sessionStatus(session.id)).decisions.map((x) => [x.question, x.state])).toEqual([
       ["Refunds too?", "decided"],
       ["Merge by squash?", "pending"],
     ]);
@@ -100,18 +96,18 @@ describe("Context tab", () => {
   });
 
   it("follows changes made by another client, and not those of other sessions", async () => {
-    const backend = await renderContext();
-    await backend.objectiveAdd("pay", "Document the policy");
-    await backend.insightAdd("web", "Elsewhere");
+    const { session, decision, other } = await renderContext();
+    await d.backend.objectiveAdd(session.name, "Document the policy");
+    await d.backend.insightAdd(other.name, "Elsewhere");
     await waitFor(() => expect(objectives()).toHaveLength(2));
-    await backend.decisionAnswer("pay", "d1", "Yes");
+    await d.backend.decisionAnswer(session.name, decision.id, "Yes");
     await waitFor(() => expect(screen.queryByTestId("tab-context-pending")).toBeNull());
     expect(screen.getAllByTestId("insight")).toHaveLength(1);
   });
 
   it("refuses empty text here, and shows the daemon's refusal with the text kept", async () => {
-    const backend = await renderContext();
-    const addObjective = vi.spyOn(backend, "objectiveAdd");
+    await renderContext();
+    const addObjective = vi.spyOn(d.backend, "objectiveAdd");
     await add("objective-add", "   ");
     expect((await screen.findByTestId("objective-add-error")).textContent).toContain("The text is empty");
     expect(addObjective).not.toHaveBeenCalled();
@@ -122,7 +118,7 @@ describe("Context tab", () => {
     expect(screen.getByTestId("objective-add-error").querySelector("code")!.textContent).toBe("baton daemon");
     expect((screen.getByTestId("objective-add-input") as HTMLInputElement).value).toBe("Ship it");
 
-    vi.spyOn(backend, "objectiveSet").mockRejectedValueOnce({ code: "not_found", message: 'no objective has the id "o1" in this session' });
+    vi.spyOn(d.backend, "objectiveSet").mockRejectedValueOnce({ code: "not_found", message: 'no objective has the id "o1" in this session' });
     await fireEvent.click(within(objective("Retry transient")).getByTestId("objective-done"));
     expect((await screen.findByTestId("objective-error")).textContent).toContain('no objective has the id "o1"');
     expect(objective("Retry transient").dataset.state).toBe("open");
@@ -133,10 +129,10 @@ describe("Context tab", () => {
   });
 
   it("shows why the context cannot be read, and retries", async () => {
-    const backend = new FakeBackend({ sessions: [session("s1", "pay")], agents: [] });
-    backends.push(backend);
-    const status = vi.spyOn(backend, "sessionStatus").mockRejectedValueOnce({ code: "not_found", message: "The daemon has no /status: update it." });
-    render(SessionView, { backend, sessionId: "s1" });
+    const name = d.unique("pay");
+    const session = await sessionMake(d.daemon.api, d.daemon.repoMake(name), name);
+    const status = vi.spyOn(d.backend, "sessionStatus").mockRejectedValueOnce({ code: "not_found", message: "The daemon has no /status: update it." });
+    render(SessionView, { backend: d.backend, sessionId: session.id });
     await fireEvent.click(await screen.findByTestId("tab-context"));
     const error = await screen.findByTestId("context-error");
     expect(error.textContent).toContain("update it");

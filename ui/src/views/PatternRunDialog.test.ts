@@ -1,35 +1,62 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Task } from "../bindings/Task";
-import { FakeBackend } from "../lib/fakeBackend";
-import { TRI_AGENT, type FakePattern } from "../lib/fakeTasks";
+import { sessionMake, useDaemon } from "../test/daemon";
 import PatternRunDialog from "./PatternRunDialog.svelte";
-import { session } from "./fixtures";
 
-const TRY_OR_FIX: FakePattern = {
-  name: "try-or-fix",
-  description: "Try a change; if it fails, a fixer takes over",
-  source: "/home/dev/.baton/templates/try-or-fix.toml",
-  roles: { fixer: { cli: "codex", model: null, prompt: null } },
-  tasks: [
-    { name: "try", title: "Try: {goal}", prompt: "Try {goal}", role: null },
-    { name: "fix", title: "Fix: {goal}", prompt: "Fix {goal}", role: "fixer", ifFailed: ["try"] },
-  ],
-};
+const d = useDaemon();
 
-function setup() {
-  const s = session("s1", "pay");
-  const backend = new FakeBackend({ sessions: [s], patterns: [TRI_AGENT, TRY_OR_FIX] });
+/** A user's own pattern, as a file in the daemon's home, next to the built-in tri-agent one. */
+const TRY_OR_FIX = `name = "try-or-fix"
+description = "Try a change; if it fails, a fixer takes over"
+
+[roles.fixer]
+cli = "codex"
+
+[[tasks]]
+name = "try"
+title = "Try: {goal}"
+prompt = "Try {goal}"
+
+[[tasks]]
+name = "fix"
+title = "Fix: {goal}"
+prompt = "Fix {goal}"
+role = "fixer"
+if_failed = ["try"]
+`;
+
+beforeAll(() => {
+  const dir = join(d.daemon.home, "templates");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "try-or-fix.toml"), TRY_OR_FIX);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function setup() {
+  const name = d.unique("pay");
+  const s = await sessionMake(d.daemon.api, d.daemon.repoMake(name), name);
   const onRan = vi.fn<(tasks: Task[]) => void>();
   const onClose = vi.fn();
-  render(PatternRunDialog, { backend, session: s, onRan, onClose });
-  return { backend, onRan, onClose };
+  render(PatternRunDialog, { backend: d.backend, session: s, onRan, onClose });
+  return { session: s, onRan, onClose };
 }
 
 describe("PatternRunDialog", () => {
   it("describes the chosen pattern and runs it for the goal", async () => {
-    const { backend, onRan, onClose } = setup();
-    expect((await screen.findByTestId("pattern-tasks")).textContent).toBe("spec → implement → review");
+    const { session, onRan, onClose } = await setup();
+    await screen.findByTestId("pattern-tasks");
+    // The daemon lists the user's own patterns before the built-in ones; the first is chosen.
+    const select = screen.getByTestId("pattern-select") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["try-or-fix", "tri-agent"]);
+    await fireEvent.change(select, { target: { value: "tri-agent" } });
+    expect(screen.getByTestId("pattern-tasks").textContent).toBe("spec → implement → review");
+    expect(screen.getByTestId("pattern-description").textContent).toContain("Architect writes a spec");
 
     await fireEvent.change(screen.getByTestId("pattern-select"), { target: { value: "try-or-fix" } });
     expect(screen.getByTestId("pattern-description").textContent).toBe("Try a change; if it fails, a fixer takes over");
@@ -45,12 +72,12 @@ describe("PatternRunDialog", () => {
       ["fix", "Fix: Bump the SDK", "pending", "codex"],
     ]);
     expect(tasks[1]!.deps).toEqual([{ taskId: tasks[0]!.id, kind: "if_failed" }]);
-    expect(await backend.taskList("s1")).toHaveLength(2);
+    expect(await d.backend.taskList(session.id)).toHaveLength(2);
   });
 
   it("refuses an empty goal inline, without asking the daemon", async () => {
-    const { backend, onRan, onClose } = setup();
-    const run = vi.spyOn(backend, "patternRun");
+    const run = vi.spyOn(d.backend, "patternRun");
+    const { onRan, onClose } = await setup();
     await screen.findByTestId("pattern-select");
     await fireEvent.click(screen.getByTestId("pattern-run"));
     const error = await screen.findByTestId("pattern-error");
@@ -61,19 +88,20 @@ describe("PatternRunDialog", () => {
     expect(onClose).not.toHaveBeenCalled();
   });
 
-  it("shows why the patterns cannot be listed, and retries", async () => {
-    const s = session("s1", "pay");
-    const backend = new FakeBackend({ sessions: [s] });
-    const list = vi.spyOn(backend, "patternList").mockRejectedValueOnce({
-      code: "invalid_input",
-      message: "/home/dev/.baton/templates/mine.toml, line 7, column 1: unknown field `afterr`",
-    });
-    render(PatternRunDialog, { backend, session: s, onRan: () => {}, onClose: () => {} });
-    expect((await screen.findByTestId("pattern-list-error")).textContent).toContain("unknown field");
+  it("shows why the patterns cannot be listed (a broken template), and lists them again once fixed", async () => {
+    const broken = join(d.daemon.home, "templates", "mine.toml");
+    writeFileSync(broken, 'name = "mine"\n\n[[tasks]]\nname = "a"\ntitle = "A"\nprompt = "a"\nafterr = []\n');
+    const list = vi.spyOn(d.backend, "patternList");
+    await setup();
+    const error = await screen.findByTestId("pattern-list-error");
+    expect(error.textContent).toContain("mine.toml");
+    expect(error.textContent).toContain("afterr");
     expect((screen.getByTestId("pattern-run") as HTMLButtonElement).disabled).toBe(true);
 
+    writeFileSync(broken, 'name = "mine"\n\n[[tasks]]\nname = "a"\ntitle = "A"\nprompt = "a"\n');
     await fireEvent.click(screen.getByText("Retry"));
-    expect((await screen.findByTestId("pattern-tasks")).textContent).toBe("spec → implement → review");
+    expect((await screen.findByTestId("pattern-tasks")).textContent).toBe("a");
+    expect((screen.getByTestId("pattern-run") as HTMLButtonElement).disabled).toBe(false);
     expect(list).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,20 +1,42 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
 import { daemonUnreachable, sessionChange } from "../lib/backend";
-import { FakeBackend } from "../lib/fakeBackend";
+import { sessionMake, useDaemon } from "../test/daemon";
 import SessionSettingsDialog from "./SessionSettingsDialog.svelte";
-import { session, settings as fixtureSettings } from "./fixtures";
 
-function setup(settings: Partial<Session["settings"]> = {}) {
-  const s = session("s1", "pay", { settings: fixtureSettings(settings) });
-  const backend = new FakeBackend({ sessions: [s] });
+const d = useDaemon();
+
+/** The dialog on a new session "pay…" whose settings were set to `settings` through the daemon. */
+async function setup(settings: Partial<Session["settings"]> = {}) {
+  const name = d.unique("pay");
+  const s = await sessionMake(d.daemon.api, d.daemon.repoMake(name), name, Object.keys(settings).length > 0 ? settings : undefined);
+  const backend = d.backend;
   const update = vi.spyOn(backend, "sessionUpdate");
   const onSaved = vi.fn<(s: Session) => void>();
   const onClose = vi.fn();
   render(SessionSettingsDialog, { backend, session: s, onSaved, onClose });
-  return { backend, update, onSaved, onClose };
+  return { backend, session: s, update, onSaved, onClose };
 }
+
+/** A session's settings as the daemon has them for a new session, with `overrides`. */
+function settingsOf(overrides: Partial<Session["settings"]>): Session["settings"] {
+  return {
+    allowTools: [],
+    branchPattern: null,
+    setupCommand: null,
+    maxAgents: null,
+    defaultCli: null,
+    autoMerge: false,
+    cycleSecs: null,
+    stallSecs: null,
+    ...overrides,
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const branchInput = () => screen.getByTestId("settings-branch-pattern") as HTMLInputElement;
 const setupInput = () => screen.getByTestId("settings-setup-command") as HTMLInputElement;
@@ -24,15 +46,15 @@ async function type(input: HTMLInputElement, value: string): Promise<void> {
 }
 
 describe("SessionSettingsDialog", () => {
-  it("is filled with the session's settings, with the defaults as placeholders", () => {
-    setup({ branchPattern: "agents/{session}-{agent}", setupCommand: "npm ci" });
+  it("is filled with the session's settings, with the defaults as placeholders", async () => {
+    const { session } = await setup({ branchPattern: "agents/{session}-{agent}", setupCommand: "npm ci" });
     expect(branchInput().value).toBe("agents/{session}-{agent}");
     expect(setupInput().value).toBe("npm ci");
-    expect(screen.getByTestId("session-settings-dialog").textContent).toContain("Settings of pay");
+    expect(screen.getByTestId("session-settings-dialog").textContent).toContain(`Settings of ${session.name}`);
   });
 
-  it("shows empty fields for unset settings, the default pattern as placeholder", () => {
-    setup();
+  it("shows empty fields for unset settings, the default pattern as placeholder", async () => {
+    await setup();
     expect(branchInput().value).toBe("");
     expect(branchInput().placeholder).toBe("baton/{session}/{agent}");
     expect(setupInput().value).toBe("");
@@ -40,31 +62,31 @@ describe("SessionSettingsDialog", () => {
   });
 
   it("saves what changed: a new command, and an emptied pattern as \"\" (which clears it)", async () => {
-    const { backend, update, onSaved, onClose } = setup({ branchPattern: "agents/{agent}", setupCommand: "npm ci" });
+    const { backend, session, update, onSaved, onClose } = await setup({ branchPattern: "agents/{agent}", setupCommand: "npm ci" });
 
     await type(branchInput(), "  ");
     await type(setupInput(), " pnpm install ");
     await fireEvent.click(screen.getByTestId("settings-save"));
 
-    expect(update).toHaveBeenCalledExactlyOnceWith("s1", sessionChange({ branchPattern: "", setupCommand: "pnpm install" }));
+    expect(update).toHaveBeenCalledExactlyOnceWith(session.id, sessionChange({ branchPattern: "", setupCommand: "pnpm install" }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     const saved = onSaved.mock.calls[0]![0];
-    expect(saved.settings).toEqual(fixtureSettings({ setupCommand: "pnpm install" }));
-    expect((await backend.sessionGet("s1")).settings).toEqual(saved.settings);
+    expect(saved.settings).toEqual(settingsOf({ setupCommand: "pnpm install" }));
+    expect((await backend.sessionGet(session.id)).settings).toEqual(saved.settings);
   });
 
   it("leaves a field that was not touched as it is (null), so another client's change stands", async () => {
-    const { update, onClose } = setup({ branchPattern: "agents/{agent}" });
+    const { session, update, onClose } = await setup({ branchPattern: "agents/{agent}" });
 
     await type(setupInput(), "make deps");
     await fireEvent.submit(setupInput().form!);
 
-    expect(update).toHaveBeenCalledExactlyOnceWith("s1", { name: null, archived: null, branchPattern: null, setupCommand: "make deps", maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
+    expect(update).toHaveBeenCalledExactlyOnceWith(session.id, { name: null, archived: null, branchPattern: null, setupCommand: "make deps", maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
     await waitFor(() => expect(onClose).toHaveBeenCalled());
   });
 
   it("closes without a call when nothing changed", async () => {
-    const { update, onSaved, onClose } = setup({ setupCommand: "npm ci" });
+    const { update, onSaved, onClose } = await setup({ setupCommand: "npm ci" });
     await type(setupInput(), "npm ci ");
     await fireEvent.click(screen.getByTestId("settings-save"));
     expect(onClose).toHaveBeenCalled();
@@ -73,7 +95,7 @@ describe("SessionSettingsDialog", () => {
   });
 
   it("shows the daemon's error in the dialog and keeps the input, then saves on retry", async () => {
-    const { update, onSaved, onClose } = setup();
+    const { update, onSaved, onClose } = await setup();
     update.mockRejectedValueOnce(daemonUnreachable("http://127.0.0.1:4321"));
 
     await type(setupInput(), "npm ci");
@@ -94,7 +116,7 @@ describe("SessionSettingsDialog", () => {
   });
 
   it("cancels without saving", async () => {
-    const { update, onClose } = setup();
+    const { update, onClose } = await setup();
     await type(setupInput(), "npm ci");
     await fireEvent.click(screen.getByTestId("settings-cancel"));
     expect(onClose).toHaveBeenCalled();
@@ -102,7 +124,7 @@ describe("SessionSettingsDialog", () => {
   });
 
   it("shows the coordinator's settings, defaults as placeholders, and saves only the ones changed", async () => {
-    const { update, onSaved, onClose } = setup({ maxAgents: 2, defaultCli: "codex" });
+    const { session, update, onSaved, onClose } = await setup({ maxAgents: 2, defaultCli: "codex" });
     const field = (name: string) => screen.getByTestId(`settings-${name}`) as HTMLInputElement;
     expect(field("maxAgents").value).toBe("2");
     expect(field("cycleSecs").value).toBe("");
@@ -118,17 +140,17 @@ describe("SessionSettingsDialog", () => {
     await fireEvent.click(screen.getByTestId("settings-save"));
 
     expect(update).toHaveBeenCalledExactlyOnceWith(
-      "s1",
+      session.id,
       sessionChange({ maxAgents: 4, stallSecs: 120, defaultCli: "gemini", autoMerge: true }),
     );
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(onSaved.mock.calls[0]![0].settings).toEqual(
-      fixtureSettings({ maxAgents: 4, stallSecs: 120, defaultCli: "gemini", autoMerge: true }),
+      settingsOf({ maxAgents: 4, stallSecs: 120, defaultCli: "gemini", autoMerge: true }),
     );
   });
 
   it("refuses a number that is not a whole number of at least 1, naming the field", async () => {
-    const { update, onClose } = setup();
+    const { update, onClose } = await setup();
     const cycle = screen.getByTestId("settings-cycleSecs") as HTMLInputElement;
     await type(cycle, "0.5");
     await fireEvent.click(screen.getByTestId("settings-save"));
