@@ -13,7 +13,8 @@ use crate::task::Task;
 use crate::worktree::ChangedFile;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// Variant names are snake_case (`agent_updated`); fields are camelCase, as in the records.
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum EngineEvent {
     SessionCreated {
         session: Session,

@@ -6,4 +6,7 @@ import type { Cycle } from "./Cycle";
 import type { Session } from "./Session";
 import type { Task } from "./Task";
 
-export type EngineEvent = { "type": "session_created", session: Session, } | { "type": "session_updated", session: Session, } | { "type": "agent_updated", agent: Agent, } | { "type": "agent_event", record: AgentEventRecord, } | { "type": "task_updated", task: Task, } | { "type": "agent_removed", agent_id: string, } | { "type": "agent_changes", agent_id: string, files: Array<ChangedFile>, } | { "type": "coordinator_cycle", session_id: string, cycle: Cycle, } | { "type": "context_updated", session_id: string, };
+/**
+ * Variant names are snake_case (`agent_updated`); fields are camelCase, as in the records.
+ */
+export type EngineEvent = { "type": "session_created", session: Session, } | { "type": "session_updated", session: Session, } | { "type": "agent_updated", agent: Agent, } | { "type": "agent_event", record: AgentEventRecord, } | { "type": "task_updated", task: Task, } | { "type": "agent_removed", agentId: string, } | { "type": "agent_changes", agentId: string, files: Array<ChangedFile>, } | { "type": "coordinator_cycle", sessionId: string, cycle: Cycle, } | { "type": "context_updated", sessionId: string, };

@@ -195,11 +195,11 @@ export class SessionAgents {
       if (event.type === "agent_updated") {
         this.upsert(event.agent);
       } else if (event.type === "agent_removed") {
-        records.delete(event.agent_id);
-        this.remove(event.agent_id);
+        records.delete(event.agentId);
+        this.remove(event.agentId);
       } else if (event.type === "agent_changes") {
         // An agent not known here: another session's, or its read on arrival will see this.
-        this.changeLists.get(event.agent_id)?.receive(event.files);
+        this.changeLists.get(event.agentId)?.receive(event.files);
       } else if (event.type === "agent_event") {
         // An agent not (yet) known here is another session's, or its `agent_updated` is on its
         // way; its feed then reads the history, these records included.

@@ -193,8 +193,8 @@ describe("SessionAgents", () => {
     expect(store.changes("a2")).toBeUndefined();
 
     store.apply([
-      { type: "agent_changes", agent_id: "a1", files: [modified("a.ts"), { path: "b.ts", status: "untracked" }] },
-      { type: "agent_changes", agent_id: "elsewhere", files: [modified("x.ts")] },
+      { type: "agent_changes", agentId: "a1", files: [modified("a.ts"), { path: "b.ts", status: "untracked" }] },
+      { type: "agent_changes", agentId: "elsewhere", files: [modified("x.ts")] },
     ]);
     expect(store.changes("a1")!.files!.map((f) => f.path)).toEqual(["a.ts", "b.ts"]);
     expect(store.changes("elsewhere")).toBeUndefined();
@@ -253,7 +253,7 @@ describe("SessionAgents", () => {
 
     store.apply([
       { type: "agent_event", record: rec(1, "last words") },
-      { type: "agent_removed", agent_id: "a1" },
+      { type: "agent_removed", agentId: "a1" },
     ]);
     expect(store.agents.map((a) => a.id)).toEqual(["a2"]);
     expect(store.feed("a1")).toBeUndefined();

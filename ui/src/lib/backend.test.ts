@@ -375,7 +375,7 @@ describe("HttpBackend events", () => {
 
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     source.open();
-    const event: EngineEvent = { type: "context_updated", session_id: "s1" };
+    const event: EngineEvent = { type: "context_updated", sessionId: "s1" };
     source.send("batch", JSON.stringify([event]));
     source.send("batch", "not json");
     source.fail(FakeEventSource.CONNECTING);

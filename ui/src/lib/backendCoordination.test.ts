@@ -109,7 +109,7 @@ describe("HttpBackend on the daemon: the coordinator", () => {
     });
     const cycles = await d.backend.coordinatorCycles(s.id, 2);
     expect(cycles.map((c) => c.n)).toEqual([coordinator.cycles, coordinator.cycles - 1]);
-    const streamed = seen.flatMap((e) => (e.type === "coordinator_cycle" && e.session_id === s.id ? [e.cycle.n] : []));
+    const streamed = seen.flatMap((e) => (e.type === "coordinator_cycle" && e.sessionId === s.id ? [e.cycle.n] : []));
     expect(streamed.at(-1)).toBe(coordinator.cycles);
     expect(seen.some((e) => e.type === "session_updated" && e.session.id === s.id && e.session.coordinator === "complete")).toBe(true);
 
@@ -190,7 +190,7 @@ describe("HttpBackend on the daemon: context", () => {
       expect(await d.backend.decisionAnswer(s.id, decision.id, "No")).toMatchObject({ answer: "No", state: "decided" });
       const insight = await d.backend.insightAdd(s.id, "The CDN caches 404s");
       expect(insight.text).toBe("The CDN caches 404s");
-      await until(() => seen.filter((e) => e.type === "context_updated" && e.session_id === s.id).length >= 5, {
+      await until(() => seen.filter((e) => e.type === "context_updated" && e.sessionId === s.id).length >= 5, {
         what: "five context_updated events",
       });
 

@@ -49,7 +49,7 @@ export class SessionContext {
   }
 
   apply(events: readonly EngineEvent[]): void {
-    if (events.some((e) => e.type === "context_updated" && e.session_id === this.sessionId)) void this.load();
+    if (events.some((e) => e.type === "context_updated" && e.sessionId === this.sessionId)) void this.load();
   }
 
   /** An objective from a reply: added, or its state changed. */

@@ -21,9 +21,9 @@ describe("SessionContext", () => {
 
     // Another client asks a question: the event makes the store read again.
     await backend.decisionAdd("pay", "Refunds too?");
-    store.apply([{ type: "context_updated", session_id: "s2" }]);
+    store.apply([{ type: "context_updated", sessionId: "s2" }]);
     expect(status).toHaveBeenCalledTimes(1);
-    store.apply([{ type: "context_updated", session_id: "s1" }]);
+    store.apply([{ type: "context_updated", sessionId: "s1" }]);
     await vi.waitFor(() => expect(store.decisions.map((d) => d.question)).toEqual(["Refunds too?"]));
     expect(store.pending).toBe(1);
     expect(status).toHaveBeenCalledTimes(2);

@@ -50,7 +50,7 @@ export class SessionCoordinator {
 
   apply(events: readonly EngineEvent[]): void {
     for (const e of events) {
-      if (e.type === "coordinator_cycle" && e.session_id === this.sessionId) this.cycleApply(e.cycle);
+      if (e.type === "coordinator_cycle" && e.sessionId === this.sessionId) this.cycleApply(e.cycle);
     }
   }
 

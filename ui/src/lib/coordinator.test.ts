@@ -11,7 +11,7 @@ function cycle(n: number, summary: Partial<Cycle["summary"]> = {}): Cycle {
   return { n, startedAt: `2026-11-01T10:00:0${n}Z`, durationMs: 12, summary: { ...summaryEmpty(), ...summary } };
 }
 
-const cycleEvent = (sessionId: string, c: Cycle) => ({ type: "coordinator_cycle" as const, session_id: sessionId, cycle: c });
+const cycleEvent = (sessionId: string, c: Cycle) => ({ type: "coordinator_cycle" as const, sessionId: sessionId, cycle: c });
 
 describe("SessionCoordinator", () => {
   it("reads the status, then follows the session's cycles, the newest one winning", async () => {
@@ -22,7 +22,7 @@ describe("SessionCoordinator", () => {
     expect(store.cycles).toBe(2);
     expect(store.last?.n).toBe(2);
 
-    store.apply([cycleEvent("s2", cycle(9)), cycleEvent("s1", cycle(3)), { type: "context_updated", session_id: "s1" }]);
+    store.apply([cycleEvent("s2", cycle(9)), cycleEvent("s1", cycle(3)), { type: "context_updated", sessionId: "s1" }]);
     expect(store.cycles).toBe(3);
     expect(store.last?.n).toBe(3);
 

@@ -507,7 +507,7 @@ export class FakeBackend implements Backend {
     this.histories.delete(agent.id);
     this.worktrees.delete(agent.id);
     const removed = agentCopy(agent);
-    return this.reply(removed, { type: "agent_removed", agent_id: agent.id });
+    return this.reply(removed, { type: "agent_removed", agentId: agent.id });
   }
 
   async agentChanges(id: string): Promise<ChangedFile[]> {
@@ -541,7 +541,7 @@ export class FakeBackend implements Backend {
     if (report.saved) notes.push({ kind: "checkpoint", n: report.saved.n, commit: report.saved.commit, message: report.saved.message });
     notes.push(notice(`restored checkpoint ${n} (${report.restored.message})`));
     const next = this.agentChange(agent.id, {}, notes);
-    return this.reply(report, [...next.events, { type: "agent_changes", agent_id: agent.id, files: work.changes() }]);
+    return this.reply(report, [...next.events, { type: "agent_changes", agentId: agent.id, files: work.changes() }]);
   }
 
   /** Like the daemon: refusals found by the pre-check are in a dry run's report, errors otherwise. */
@@ -638,7 +638,7 @@ export class FakeBackend implements Backend {
     report.checkoutUpdated = checkout;
     const worktree: AgentWorktree = { ...wt, mergedInto: into, mergedTip: tip, mergedAt: this.timestamp() };
     const next = this.agentChange(agent.id, { worktree }, []);
-    return this.reply(report, [...next.events, { type: "agent_changes", agent_id: agent.id, files: work.changes() }]);
+    return this.reply(report, [...next.events, { type: "agent_changes", agentId: agent.id, files: work.changes() }]);
   }
 
   async worktreesUsage(): Promise<WorktreesUsage> {
@@ -833,7 +833,7 @@ export class FakeBackend implements Backend {
     const found = this.find(session);
     const objective: Objective = { id: this.contextId("obj"), text: textCheck(text), state: "open", createdAt: this.timestamp() };
     this.contextOf(found.id).objectives.push(objective);
-    return this.reply({ ...objective }, { type: "context_updated", session_id: found.id });
+    return this.reply({ ...objective }, { type: "context_updated", sessionId: found.id });
   }
 
   async objectiveSet(session: string, id: string, state: "open" | "done" | "dropped"): Promise<Objective> {
@@ -845,14 +845,14 @@ export class FakeBackend implements Backend {
     const i = list.findIndex((o) => o.id === id);
     if (i < 0) throw contextNotFound("objective", id);
     list[i] = { ...list[i]!, state };
-    return this.reply({ ...list[i]! }, { type: "context_updated", session_id: found.id });
+    return this.reply({ ...list[i]! }, { type: "context_updated", sessionId: found.id });
   }
 
   async insightAdd(session: string, text: string): Promise<Insight> {
     const found = this.find(session);
     const insight: Insight = { id: this.contextId("ins"), text: textCheck(text), createdAt: this.timestamp() };
     this.contextOf(found.id).insights.push(insight);
-    return this.reply({ ...insight }, { type: "context_updated", session_id: found.id });
+    return this.reply({ ...insight }, { type: "context_updated", sessionId: found.id });
   }
 
   async decisionAdd(session: string, question: string): Promise<Decision> {
@@ -865,7 +865,7 @@ export class FakeBackend implements Backend {
       createdAt: this.timestamp(),
     };
     this.contextOf(found.id).decisions.push(decision);
-    return this.reply({ ...decision }, { type: "context_updated", session_id: found.id });
+    return this.reply({ ...decision }, { type: "context_updated", sessionId: found.id });
   }
 
   async decisionAnswer(session: string, id: string, answer: string): Promise<Decision> {
@@ -875,7 +875,7 @@ export class FakeBackend implements Backend {
     const i = list.findIndex((d) => d.id === id);
     if (i < 0) throw contextNotFound("decision", id);
     list[i] = { ...list[i]!, answer: text, state: "decided" };
-    return this.reply({ ...list[i]! }, { type: "context_updated", session_id: found.id });
+    return this.reply({ ...list[i]! }, { type: "context_updated", sessionId: found.id });
   }
 
   async contextExport(session: string): Promise<ContextDoc> {
@@ -981,7 +981,7 @@ export class FakeBackend implements Backend {
     const cycle: Cycle = { n: (list.at(-1)?.n ?? 0) + 1, startedAt, durationMs: Date.now() - clock, summary: sum };
     list.push(cycle);
     this.cycles.set(session.id, list);
-    events.push(...this.taskEvents(changed), { type: "coordinator_cycle", session_id: session.id, cycle: cycleCopy(cycle) });
+    events.push(...this.taskEvents(changed), { type: "coordinator_cycle", sessionId: session.id, cycle: cycleCopy(cycle) });
     if (sum.criteria.complete && session.coordinator === "running") {
       this.loopStop(session.id);
       events.push(...this.coordinatorSet(session.id, "complete"));
@@ -1504,7 +1504,7 @@ export class FakeBackend implements Backend {
     if (events.length > 0) agent.lastEventAt = at;
     this.agents.set(agentId, agent);
     out.push({ type: "agent_updated", agent: agentCopy(agent) });
-    if (work && filesChanged) out.push({ type: "agent_changes", agent_id: agentId, files: work.changes() });
+    if (work && filesChanged) out.push({ type: "agent_changes", agentId: agentId, files: work.changes() });
     return { agent: agentCopy(agent), events: out };
   }
 

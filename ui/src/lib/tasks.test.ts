@@ -23,7 +23,7 @@ describe("SessionTasks", () => {
     store.apply([
       updated(task("t2", "s1", { createdAt: "2026-11-01T11:00:00Z" }, [["t1", "after"]])),
       updated(task("o2", "s2")),
-      { type: "agent_removed", agent_id: "whatever" },
+      { type: "agent_removed", agentId: "whatever" },
     ]);
     expect(names(store)).toEqual(["t1:ready", "t2:pending"]);
 

@@ -1,91 +1,105 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
-import { FakeBackend } from "../lib/fakeBackend";
-import type { FakeFile } from "../lib/fakeWorktree";
+import { agentEnded, agentUntil, commandSpawn, repoCommit, repoGit, sessionMake, useDaemon } from "../test/daemon";
 import MergeDialog from "./MergeDialog.svelte";
-import { agent, session, worktree } from "./fixtures";
 
-const FILES: FakeFile[] = [
-  { path: "src/client.ts", before: "a\nb\n", after: "a\nB\nc\n" },
-  { path: "src/retry.ts", before: null, after: "export {};\n", committed: true },
-];
+const d = useDaemon();
 
-function setup(overrides: Partial<Agent> = {}) {
-  const a = agent("a1", "s1", { name: "architect", state: "waiting", worktree: worktree("architect"), ...overrides });
-  const backend = new FakeBackend({
-    sessions: [session("s1", "pay", { repo: "/src/pay" })],
-    agents: [a],
-    worktreeFiles: { a1: FILES },
-  });
-  const merge = vi.spyOn(backend, "agentMerge");
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** What the agent "architect" does in its worktree: commits src/retry.ts, leaves src/client.ts changed. */
+const WORK = "printf 'export {};\\n' > src/retry.ts && git add src/retry.ts && git commit -qm 'Add retry' && printf 'a\\nB\\nc\\n' > src/client.ts";
+
+/** A session on a new repository and its agent "architect", ended after `program` (default: WORK). */
+async function setup(program: string[] = ["sh", "-c", WORK], ended = true) {
+  const name = d.unique("pay");
+  const repo = d.daemon.repoMake(name, { "src/client.ts": "a\nb\n", "README.md": "# pay\n" });
+  const session = await sessionMake(d.daemon.api, repo, name);
+  const spawned = await commandSpawn(d.daemon.api, session.id, program, "architect");
+  const agent: Agent = ended
+    ? await agentUntil(d.daemon.api, spawned.id, agentEnded)
+    : await agentUntil(d.daemon.api, spawned.id, (a) => a.state === "running");
+  const merge = vi.spyOn(d.backend, "agentMerge");
   const onClose = vi.fn();
-  return { backend, merge, onClose, open: () => render(MergeDialog, { backend, agent: a, baseBranch: "main", onClose }) };
+  const open = () => render(MergeDialog, { backend: d.backend, agent, baseBranch: "main", onClose });
+  return { repo, session, agent, merge, onClose, open };
 }
 
 const confirmButton = () => screen.getByTestId("merge-confirm") as HTMLButtonElement;
 
 describe("MergeDialog", () => {
   it("shows the pre-check before anything happens, then merges only when asked", async () => {
-    const { merge, open } = setup();
+    const { repo, session, agent, merge, open } = await setup();
     open();
 
     // The dry run, with the session's base branch and squash by default.
-    expect(merge).toHaveBeenCalledWith("a1", { into: "main", strategy: "squash", dryRun: true });
+    expect(merge).toHaveBeenCalledWith(agent.id, { into: "main", strategy: "squash", dryRun: true });
     const summary = await screen.findByTestId("merge-summary");
     expect(summary.textContent).toMatch(/Ready to add\s+1 commit to main:\s+2 files,\s+\+3\s+−1/);
-    expect(screen.getByTestId("merge-uncommitted").textContent).toMatch(/1 uncommitted file in the worktree will be\s+committed on baton\/pay\/architect first/);
+    expect(screen.getByTestId("merge-uncommitted").textContent).toMatch(
+      new RegExp(`1 uncommitted file in the worktree will be\\s+committed on baton/${session.name}/architect first`),
+    );
     const files = [...screen.getByTestId("merge-files").querySelectorAll("li")].map((li) => li.textContent!.replace(/\s+/g, " ").trim());
     expect(files).toEqual(["M src/client.ts +2 −1", "A src/retry.ts +1 −0"]);
     expect(screen.queryByTestId("merge-refusal")).toBeNull();
-    expect(confirmButton().disabled).toBe(false);
+    await waitFor(() => expect(confirmButton().disabled).toBe(false));
     expect(confirmButton().textContent).toContain("Merge into main");
     expect(merge).toHaveBeenCalledTimes(1);
 
     await fireEvent.click(confirmButton());
-    expect(merge).toHaveBeenLastCalledWith("a1", { into: "main", strategy: "squash", dryRun: false });
+    expect(merge).toHaveBeenLastCalledWith(agent.id, { into: "main", strategy: "squash", dryRun: false });
     const result = await screen.findByTestId("merge-result");
     expect(result.textContent).toMatch(/Merged\s+into main\s+as commit [0-9a-f]{10}/);
-    expect(screen.getByTestId("merge-checkout").textContent).toContain("The checkout at /src/pay was updated");
+    // main is checked out in the repository: its working tree moved along.
+    expect(screen.getByTestId("merge-checkout").textContent).toContain(`The checkout at ${repo} was updated`);
     expect(screen.queryByTestId("merge-confirm")).toBeNull();
+    expect(repoGit(repo, "show", "HEAD:src/client.ts")).toBe("a\nB\nc");
   });
 
   it("does not enable Merge while the agent works, and says why", async () => {
-    const { open } = setup({ state: "running" });
+    const { open, agent } = await setup(["sleep", "30"], false);
     open();
     const refusal = await screen.findByTestId("merge-refusal");
-    expect(refusal.textContent).toContain("agent architect is running");
+    expect(refusal.textContent).toContain("architect");
+    expect(refusal.textContent).toContain("running");
     expect(confirmButton().disabled).toBe(true);
+    await d.backend.agentStop(agent.id);
   });
 
   it("lists the files that would conflict, and keeps Merge disabled", async () => {
-    const { backend, open } = setup();
-    backend.branchCommit("main", ["src/client.ts"]);
+    const { repo, open } = await setup();
+    repoCommit(repo, { "src/client.ts": "a\nmain's b\n" }, "Change the client on main");
     open();
     const conflicts = await screen.findByTestId("merge-conflicts");
     expect([...conflicts.querySelectorAll("li")].map((li) => li.textContent)).toEqual(["src/client.ts"]);
-    expect(screen.getByTestId("merge-refusal").textContent).toContain("would conflict");
+    expect(screen.getByTestId("merge-refusal").textContent).toContain("conflict");
     expect(confirmButton().disabled).toBe(true);
   });
 
   it("checks again for another strategy or target, and never merges an unchecked choice", async () => {
-    const { backend, merge, open } = setup();
-    backend.branchCommit("release", []);
+    const { repo, agent, merge, open } = await setup();
+    repoGit(repo, "branch", "release");
     open();
     await screen.findByTestId("merge-summary");
 
     await fireEvent.change(screen.getByTestId("merge-strategy"), { target: { value: "merge" } });
-    expect(merge).toHaveBeenLastCalledWith("a1", { into: "main", strategy: "merge", dryRun: true });
-    await waitFor(() => expect(screen.getByTestId("merge-summary").textContent).toMatch(/2 commits to main/));
+    expect(merge).toHaveBeenLastCalledWith(agent.id, { into: "main", strategy: "merge", dryRun: true });
+    // The agent's commit, its checkpoint's, and the uncommitted file's: all land with a merge commit.
+    await waitFor(() => expect(screen.getByTestId("merge-summary").textContent).toMatch(/3 commits to main/));
 
     // Typed but not checked yet: Merge waits for the pre-check of this branch.
     const into = screen.getByTestId("merge-into");
     await fireEvent.input(into, { target: { value: "release" } });
     expect(confirmButton().disabled).toBe(true);
     await fireEvent.keyDown(into, { key: "Enter" });
-    expect(merge).toHaveBeenLastCalledWith("a1", { into: "release", strategy: "merge", dryRun: true });
+    expect(merge).toHaveBeenLastCalledWith(agent.id, { into: "release", strategy: "merge", dryRun: true });
     await waitFor(() => expect(screen.getByTestId("merge-summary").textContent).toContain("to release"));
-    expect(confirmButton().disabled).toBe(false);
+    await waitFor(() => expect(confirmButton().disabled).toBe(false));
 
     await fireEvent.input(into, { target: { value: "nowhere" } });
     await fireEvent.click(screen.getByTestId("merge-check"));
@@ -94,24 +108,27 @@ describe("MergeDialog", () => {
   });
 
   it("says when there is nothing to merge", async () => {
-    const { backend, open } = setup();
-    await backend.agentMerge("a1", { into: "main", strategy: "squash", dryRun: false });
+    const { agent, open } = await setup();
+    await d.backend.agentMerge(agent.id, { into: "main", strategy: "squash", dryRun: false });
     open();
     expect((await screen.findByTestId("merge-summary")).textContent).toContain("Nothing to merge: main already has all");
     expect(confirmButton().disabled).toBe(true);
   });
 
   it("shows a merge refused since the pre-check, and the pre-check again", async () => {
-    const { backend, merge, open } = setup();
+    const { repo, merge, open } = await setup();
     open();
     await screen.findByTestId("merge-summary");
     await waitFor(() => expect(confirmButton().disabled).toBe(false));
-    backend.checkoutDirty("main", ["notes.txt"]);
+    // Meanwhile the user edits main's checkout.
+    writeFileSync(join(repo, "notes.txt"), "todo\n");
+    writeFileSync(join(repo, "README.md"), "# pay, edited\n");
 
     await fireEvent.click(confirmButton());
     const error = await screen.findByTestId("merge-error");
-    expect(error.textContent).toContain("main is checked out in /src/pay with uncommitted changes (notes.txt)");
-    await waitFor(() => expect(screen.getByTestId("merge-refusal").textContent).toContain("commit or stash them first"));
+    expect(error.textContent).toContain(repo);
+    expect(error.textContent).toContain("README.md");
+    await waitFor(() => expect(screen.getByTestId("merge-refusal").textContent).toContain("commit or stash"));
     expect(confirmButton().disabled).toBe(true);
     expect(merge.mock.calls.map((c) => c[1].dryRun)).toEqual([true, false, true]);
     expect(screen.queryByTestId("merge-result")).toBeNull();
