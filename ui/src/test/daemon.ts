@@ -3,7 +3,7 @@
 // (and its home removed) after them. Tests talk to it through `HttpBackend`, as the app does,
 // and seed it through the API with the helpers of `scripts/daemon.mjs`.
 
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { type Daemon, type DaemonOptions, daemonStart } from "../../scripts/daemon.mjs";
 import type { Agent } from "../bindings/Agent";
 import type { EngineEvent } from "../bindings/EngineEvent";
@@ -19,17 +19,23 @@ export type DaemonFixture = {
   unique(prefix: string): string;
 };
 
-/** One daemon for the test file: call at the top level of the file. */
-export function useDaemon(options: DaemonOptions = {}): DaemonFixture {
+/**
+ * One daemon for the test file (`perTest`: a new one for each test, for views that show the
+ * whole home, as the session list does): call at the top level of the file.
+ */
+export function useDaemon(options: DaemonOptions & { perTest?: boolean } = {}): DaemonFixture {
   let daemon: Daemon | null = null;
   let backend: HttpBackend | null = null;
   let names = 0;
-  beforeAll(async () => {
-    daemon = await daemonStart(options);
+  const { perTest = false, ...start } = options;
+  (perTest ? beforeEach : beforeAll)(async () => {
+    daemon = await daemonStart(start);
     backend = new HttpBackend({ url: daemon.url, token: daemon.token });
   }, 20_000);
-  afterAll(async () => {
+  (perTest ? afterEach : afterAll)(async () => {
     await daemon?.stop();
+    daemon = null;
+    backend = null;
   }, 30_000);
   return {
     get daemon() {

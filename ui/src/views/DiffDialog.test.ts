@@ -1,23 +1,33 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Agent } from "../bindings/Agent";
 import type { WorktreeDiff } from "../bindings/WorktreeDiff";
-import { FakeBackend } from "../lib/fakeBackend";
-import type { FakeFile } from "../lib/fakeWorktree";
+import { agentEnded, agentUntil, commandSpawn, sessionMake, useDaemon } from "../test/daemon";
 import DiffDialog from "./DiffDialog.svelte";
-import { agent, session, worktree } from "./fixtures";
 
-const FILES: FakeFile[] = [
-  { path: "src/client.ts", before: "one\ntwo\nthree\n", after: "one\nTWO\nthree\nfour\n" },
-  { path: "docs/logo.png", before: null, after: "\x89PNG", binary: true },
-  { path: "old.txt", before: "bye\n", after: null },
-];
+const d = useDaemon();
 
-function setup(files: FakeFile[] = FILES) {
-  const a = agent("a1", "s1", { name: "architect", worktree: worktree("architect") });
-  const backend = new FakeBackend({ sessions: [session("s1", "pay")], agents: [a], worktreeFiles: { a1: files } });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** What the agent leaves uncommitted: a changed file, a binary one added, one deleted. */
+const WORK = "printf 'one\\nTWO\\nthree\\nfour\\n' > src/client.ts && mkdir -p docs && printf '\\211PNG\\0\\1' > docs/logo.png && rm old.txt";
+
+/** An agent of a new session, ended after running `program` in its worktree. */
+async function agentWith(program: string[]): Promise<Agent> {
+  const name = d.unique("pay");
+  const repo = d.daemon.repoMake(name, { "src/client.ts": "one\ntwo\nthree\n", "old.txt": "bye\n" });
+  const session = await sessionMake(d.daemon.api, repo, name);
+  const agent = await commandSpawn(d.daemon.api, session.id, program, "architect");
+  return agentUntil(d.daemon.api, agent.id, agentEnded);
+}
+
+async function setup(program: string[] = ["sh", "-c", WORK]) {
+  const agent = await agentWith(program);
   const onClose = vi.fn();
-  render(DiffDialog, { backend, agent: a, onClose });
-  return { backend, onClose, agent: a };
+  render(DiffDialog, { backend: d.backend, agent, onClose });
+  return { onClose, agent };
 }
 
 const fileButtons = () => screen.getAllByTestId("diff-file-button");
@@ -25,7 +35,7 @@ const cells = (row: Element) => [...row.querySelectorAll("td")].map((td) => td.t
 
 describe("DiffDialog", () => {
   it("lists the files with their counts and shows the first one's patch, numbered", async () => {
-    setup();
+    await setup();
     const summary = await screen.findByTestId("diff-summary");
     expect(summary.textContent).toMatch(/3 files\s+\+2\s+−2\s+against main/);
     expect(summary.textContent).toContain("3 uncommitted");
@@ -50,7 +60,7 @@ describe("DiffDialog", () => {
   });
 
   it("lays a file out side by side: a changed line reads across", async () => {
-    setup();
+    await setup();
     await screen.findByTestId("diff-summary");
     await fireEvent.click(fileButtons()[2]!);
     await fireEvent.click(screen.getByTestId("diff-split"));
@@ -72,8 +82,9 @@ describe("DiffDialog", () => {
   });
 
   it("says when the patch was cut, and which files it does not reach", async () => {
-    const { backend } = setup();
+    await setup();
     await screen.findByTestId("diff-summary");
+    // A patch past the daemon's cap (8 MiB) is cut: a reply shaped as it sends one then.
     const cut: WorktreeDiff = {
       base: "main",
       baseCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
@@ -87,7 +98,7 @@ describe("DiffDialog", () => {
       patch: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1,2 @@\n a\n+b\n",
       patchTruncated: true,
     };
-    vi.spyOn(backend, "agentDiff").mockResolvedValue(cut);
+    vi.spyOn(d.backend, "agentDiff").mockResolvedValue(cut);
     await fireEvent.click(screen.getByTestId("diff-refresh"));
 
     expect((await screen.findByTestId("diff-truncated")).textContent).toContain("was cut");
@@ -98,28 +109,27 @@ describe("DiffDialog", () => {
   });
 
   it("says there is nothing to show for an agent with no changes", async () => {
-    setup([]);
+    await setup(["true"]);
     expect((await screen.findByTestId("diff-empty")).textContent).toContain("No changes");
     expect(screen.getByTestId("diff-summary").textContent).toMatch(/0 files/);
   });
 
   it("shows the daemon's error and reads again on Refresh", async () => {
-    const a = agent("a1", "s1", { name: "architect", worktree: worktree("architect") });
-    const backend = new FakeBackend({ sessions: [session("s1", "pay")], agents: [a], worktreeFiles: { a1: FILES } });
-    const read = vi.spyOn(backend, "agentDiff").mockRejectedValueOnce({ code: "internal", message: "git diff failed in `/wt`" });
-    render(DiffDialog, { backend, agent: a, onClose: () => {} });
+    const agent = await agentWith(["sh", "-c", WORK]);
+    const read = vi.spyOn(d.backend, "agentDiff").mockRejectedValueOnce({ code: "internal", message: "git diff failed in `/wt`" });
+    render(DiffDialog, { backend: d.backend, agent, onClose: () => {} });
 
     const alert = await screen.findByRole("alert");
     expect(within(alert).getByText("/wt").tagName).toBe("CODE");
     await fireEvent.click(screen.getByTestId("diff-refresh"));
     await screen.findByTestId("diff-summary");
     expect(read).toHaveBeenCalledTimes(2);
-    expect(read).toHaveBeenLastCalledWith("a1", true);
+    expect(read).toHaveBeenLastCalledWith(agent.id, true);
     expect(screen.queryByRole("alert")).toBeNull();
   });
 
   it("closes with Escape and the close button", async () => {
-    const { onClose } = setup();
+    const { onClose } = await setup();
     await screen.findByTestId("diff-summary");
     await fireEvent.keyDown(screen.getByTestId("diff-dialog"), { key: "Escape" });
     await fireEvent.click(screen.getByTestId("modal-close"));

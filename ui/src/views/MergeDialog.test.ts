@@ -89,7 +89,7 @@ describe("MergeDialog", () => {
 
     await fireEvent.change(screen.getByTestId("merge-strategy"), { target: { value: "merge" } });
     expect(merge).toHaveBeenLastCalledWith(agent.id, { into: "main", strategy: "merge", dryRun: true });
-    // The agent's commit, its checkpoint's, and the uncommitted file's: all land with a merge commit.
+    // A merge commit brings more commits than the squash's one (the daemon counts them).
     await waitFor(() => expect(screen.getByTestId("merge-summary").textContent).toMatch(/3 commits to main/));
 
     // Typed but not checked yet: Merge waits for the pre-check of this branch.

@@ -1,39 +1,48 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
-import type { Agent } from "../bindings/Agent";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Session } from "../bindings/Session";
 import { BackendError } from "../lib/backend";
-import { FakeBackend } from "../lib/fakeBackend";
-import type { FakeFile } from "../lib/fakeWorktree";
+import { formatBytes } from "../lib/format";
+import { agentEnded, agentUntil, commandSpawn, sessionMake, useDaemon } from "../test/daemon";
 import WorktreesFooter from "./WorktreesFooter.svelte";
-import { agent, session, worktree } from "./fixtures";
 
-const COMMITTED: FakeFile[] = [{ path: "src/retry.ts", before: null, after: "export {};\n", committed: true }];
-const UNCOMMITTED: FakeFile[] = [{ path: "src/client.ts", before: "a\n", after: "b\n" }];
+// A daemon per test (the footer shows the whole home's worktrees), which keeps a finished
+// agent's worktree for 0 days: any finished one may go at once.
+const d = useDaemon({ perTest: true, settings: { worktrees: { retentionDays: 0 } } });
 
-/**
- * Four agents of session "pay", each with a worktree (48 MiB each in the fake): "done" finished
- * with nothing left to merge, "unmerged" finished with a commit not merged, "dirty" finished with
- * uncommitted files, "busy" still running.
- */
-function setup(agents: Agent[] = AGENTS) {
-  const backend = new FakeBackend({
-    sessions: [session("s1", "pay")],
-    agents,
-    worktreeFiles: { a2: COMMITTED, a3: UNCOMMITTED },
-    now: () => new Date("2026-11-10T10:00:00Z"),
-  });
-  const gc = vi.spyOn(backend, "worktreesGc");
-  const usage = vi.spyOn(backend, "worktreesUsage");
-  render(WorktreesFooter, { backend });
-  return { backend, gc, usage };
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const AGENTS = {
+  /** Finished with nothing to merge. */
+  done: ["true"],
+  /** Finished with a commit not merged. */
+  unmerged: ["sh", "-c", "echo 'export {};' > retry.ts && git add retry.ts && git commit -qm 'Add retry'"],
+  /** Failed with an uncommitted file. */
+  dirty: ["sh", "-c", "echo b > README.md; exit 1"],
+  /** Still running. */
+  busy: ["sleep", "30"],
+} as const;
+
+/** A session "pay" and its agents (by name, from AGENTS), the finished ones ended. */
+async function seed(names: (keyof typeof AGENTS)[] = ["done", "unmerged", "dirty", "busy"]): Promise<Session> {
+  const session = await sessionMake(d.daemon.api, d.daemon.repoMake("pay"), "pay");
+  for (const name of names) {
+    const agent = await commandSpawn(d.daemon.api, session.id, [...AGENTS[name]], name);
+    await agentUntil(d.daemon.api, agent.id, name === "busy" ? (a) => a.state === "running" : agentEnded);
+  }
+  return session;
 }
 
-const AGENTS = [
-  agent("a1", "s1", { name: "done", state: "exited", worktree: worktree("done") }),
-  agent("a2", "s1", { name: "unmerged", state: "stopped", worktree: worktree("unmerged") }),
-  agent("a3", "s1", { name: "dirty", state: "failed", worktree: worktree("dirty") }),
-  agent("a4", "s1", { name: "busy", state: "running", worktree: worktree("busy") }),
-];
+function setup() {
+  const gc = vi.spyOn(d.backend, "worktreesGc");
+  const usage = vi.spyOn(d.backend, "worktreesUsage");
+  render(WorktreesFooter, { backend: d.backend });
+  return { gc, usage };
+}
+
+const worktreesDir = () => `${d.daemon.home}/worktrees`;
 
 function entries(testid: string): { name: string | undefined; text: string }[] {
   return within(screen.getByTestId(testid))
@@ -51,27 +60,34 @@ async function openCleanup(): Promise<void> {
 
 describe("Worktrees footer and clean-up", () => {
   it("shows the worktrees' disk use and where they are", async () => {
+    await seed(["done"]);
     setup();
     const usage = await screen.findByTestId("worktrees-usage");
-    expect(usage.textContent!.replace(/\s+/g, " ").trim()).toBe("Worktrees: 192 MiB in /home/dev/.baton/worktrees");
+    const { diskBytes } = await d.backend.worktreesUsage();
+    expect(diskBytes).toBeGreaterThan(0);
+    expect(usage.textContent!.replace(/\s+/g, " ").trim()).toBe(`Worktrees: ${formatBytes(diskBytes)} in ${worktreesDir()}`);
   });
 
   it("previews the clean-up first, removes only when asked, and shows the space freed", async () => {
-    const { backend, gc, usage } = setup();
+    await seed();
+    const { gc, usage } = setup();
     await openCleanup();
 
     // The dry run: what would go, what stays and why, the merged branch that would be deleted.
     expect(gc).toHaveBeenCalledExactlyOnceWith(true);
+    const before = (await d.backend.worktreesUsage()).diskBytes;
     expect((await screen.findByTestId("gc-summary")).textContent).toMatch(
-      /Would remove 2 worktrees and delete 1 merged branch\.\s+Nothing is removed until you confirm\. Worktrees use 192 MiB now\./,
+      new RegExp(
+        `Would remove 2 worktrees and delete 1 merged branch\\.\\s+Nothing is removed until you confirm\\. Worktrees use ${formatBytes(before)} now\\.`,
+      ),
     );
     expect(entries("gc-removed")).toEqual([
-      { name: "done", text: "done /home/dev/.baton/worktrees/pay/done finished 9 days ago" },
-      { name: "unmerged", text: "unmerged /home/dev/.baton/worktrees/pay/unmerged finished 9 days ago" },
+      { name: "done", text: `done ${worktreesDir()}/pay/done finished 0 days ago` },
+      { name: "unmerged", text: `unmerged ${worktreesDir()}/pay/unmerged finished 0 days ago` },
     ]);
     const kept = entries("gc-kept");
     expect(kept.map((k) => k.name)).toEqual(["unmerged", "dirty"]);
-    expect(kept[0]!.text).toContain("branch baton/pay/unmerged has commits not merged into main");
+    expect(kept[0]!.text).toContain("branch baton/pay/unmerged has 1 commit(s) not merged into main");
     expect(kept[1]!.text).toContain("1 uncommitted file(s) in the worktree");
     // Backticked commands in a reason read as code.
     expect(screen.getByTestId("gc-kept").querySelector("code")!.textContent).toBe("baton merge unmerged");
@@ -79,8 +95,9 @@ describe("Worktrees footer and clean-up", () => {
     expect(screen.queryByTestId("gc-nothing")).toBeNull();
 
     // Nothing was touched by the preview.
-    expect((await backend.agentGet("a1")).worktree!.removedAt).toBeNull();
-    expect((await backend.worktreesUsage()).diskBytes).toBe(4 * 48 * 1024 * 1024);
+    const done = (await d.backend.agentList("pay")).find((a) => a.name === "done")!;
+    expect(done.worktree!.removedAt).toBeNull();
+    expect((await d.backend.worktreesUsage()).diskBytes).toBe(before);
     expect(confirmButton().textContent!.trim()).toBe("Remove 2 worktrees");
     expect(confirmButton().disabled).toBe(false);
 
@@ -88,25 +105,30 @@ describe("Worktrees footer and clean-up", () => {
     await fireEvent.click(confirmButton());
     expect(gc).toHaveBeenLastCalledWith(false);
     const summary = await screen.findByTestId("gc-result-summary");
+    const after = (await d.backend.worktreesUsage()).diskBytes;
+    expect(after).toBeLessThan(before);
     expect(summary.textContent!.replace(/\s+/g, " ").trim()).toBe(
-      "Removed 2 worktrees and deleted 1 merged branch; freed 96 MiB (192 MiB → 96 MiB).",
+      `Removed 2 worktrees and deleted 1 merged branch; freed ${formatBytes(before - after)} (${formatBytes(before)} → ${formatBytes(after)}).`,
     );
-    expect(screen.getByTestId("gc-freed").textContent).toBe("96 MiB");
+    expect(screen.getByTestId("gc-freed").textContent).toBe(formatBytes(before - after));
     expect(entries("gc-result-removed").map((e) => e.name)).toEqual(["done", "unmerged"]);
     expect(entries("gc-result-kept").map((e) => e.name)).toEqual(["unmerged", "dirty"]);
-    expect((await backend.agentGet("a1")).worktree!.branchDeletedAt).not.toBeNull();
-    expect((await backend.agentGet("a3")).worktree!.removedAt).toBeNull();
+    const agents = Object.fromEntries((await d.backend.agentList("pay")).map((a) => [a.name, a]));
+    expect(agents.done!.worktree!.branchDeletedAt).not.toBeNull();
+    expect(agents.dirty!.worktree!.removedAt).toBeNull();
 
     // The footer reads the disk use again.
     expect(usage).toHaveBeenCalled();
-    await waitFor(() => expect(screen.getByTestId("worktrees-size").textContent).toBe("96 MiB"));
+    await waitFor(() => expect(screen.getByTestId("worktrees-size").textContent).toBe(formatBytes(after)));
 
     await fireEvent.click(screen.getByTestId("gc-done"));
     expect(screen.queryByTestId("worktrees-cleanup-dialog")).toBeNull();
+    await d.backend.agentStop(agents.busy!.id);
   });
 
   it("says plainly when nothing can go, with the retention, and keeps Remove disabled", async () => {
-    const { gc } = setup([AGENTS[2]!, AGENTS[3]!]);
+    await seed(["dirty", "busy"]);
+    const { gc } = setup();
     await openCleanup();
 
     const nothing = await screen.findByTestId("gc-nothing");
@@ -120,11 +142,18 @@ describe("Worktrees footer and clean-up", () => {
     expect(confirmButton().disabled).toBe(true);
     await fireEvent.click(confirmButton());
     expect(gc).toHaveBeenCalledExactlyOnceWith(true);
+    const busy = (await d.backend.agentList("pay")).find((a) => a.name === "busy")!;
+    await d.backend.agentStop(busy.id);
   });
 
   it("offers to delete merged branches whose worktrees went before", async () => {
-    const gone = worktree("done", { removedAt: "2026-11-02T10:00:00Z" });
-    setup([agent("a1", "s1", { name: "done", state: "exited", worktree: gone })]);
+    await seed(["unmerged"]);
+    // Its worktree goes; its branch stays until merged. Then it is merged.
+    await d.backend.worktreesGc(false);
+    const unmerged = (await d.backend.agentList("pay"))[0]!;
+    expect(unmerged.worktree!.removedAt).not.toBeNull();
+    await d.backend.agentMerge(unmerged.id, { into: "main", strategy: "merge", dryRun: false });
+    setup();
     await openCleanup();
 
     expect((await screen.findByTestId("gc-summary")).textContent).toContain("Would remove 0 worktrees and delete 1 merged branch");
@@ -133,10 +162,11 @@ describe("Worktrees footer and clean-up", () => {
   });
 
   it("shows a failed clean-up and the preview again", async () => {
+    await seed(["done", "unmerged"]);
     const { gc } = setup();
     await openCleanup();
     await screen.findByTestId("gc-summary");
-    gc.mockRejectedValueOnce(new BackendError("io", "could not remove /home/dev/.baton/worktrees/pay/done: permission denied"));
+    gc.mockRejectedValueOnce(new BackendError("io", `could not remove ${worktreesDir()}/pay/done: permission denied`));
 
     await fireEvent.click(confirmButton());
     expect((await screen.findByTestId("gc-error")).textContent).toContain("permission denied");
@@ -146,24 +176,24 @@ describe("Worktrees footer and clean-up", () => {
   });
 
   it("explains a failed preview and checks again", async () => {
+    await seed(["done", "unmerged"]);
     const { gc } = setup();
-    gc.mockRejectedValueOnce(new BackendError("io", "cannot read /home/dev/.baton/worktrees"));
+    gc.mockRejectedValueOnce(new BackendError("io", `cannot read ${worktreesDir()}`));
     await openCleanup();
 
     const error = await screen.findByTestId("gc-check-error");
-    expect(error.textContent).toContain("cannot read /home/dev/.baton/worktrees");
+    expect(error.textContent).toContain(`cannot read ${worktreesDir()}`);
     expect(confirmButton().disabled).toBe(true);
     await fireEvent.click(within(error).getByText("Check again"));
     expect((await screen.findByTestId("gc-summary")).textContent).toContain("Would remove 2 worktrees");
   });
 
   it("says when the disk use cannot be read, and retries", async () => {
-    const backend = new FakeBackend();
-    vi.spyOn(backend, "worktreesUsage").mockRejectedValueOnce(new BackendError("io", "cannot read /home/dev/.baton/worktrees"));
-    render(WorktreesFooter, { backend });
+    vi.spyOn(d.backend, "worktreesUsage").mockRejectedValueOnce(new BackendError("io", `cannot read ${worktreesDir()}`));
+    render(WorktreesFooter, { backend: d.backend });
 
     const error = await screen.findByTestId("worktrees-usage-error");
-    expect(error.textContent).toContain("cannot read /home/dev/.baton/worktrees");
+    expect(error.textContent).toContain(`cannot read ${worktreesDir()}`);
     await fireEvent.click(screen.getByText("Retry"));
     expect((await screen.findByTestId("worktrees-usage")).textContent).toContain("0 B");
   });
