@@ -7,15 +7,15 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
 	libsoup-3.0-dev libssl-dev pkg-config build-essential git xvfb xauth webkit2gtk-driver dbus \
-	imagemagick fonts-dejavu-core
+	imagemagick fonts-dejavu-core python3 python3-venv
 TAURI_DRIVER_VERSION := 2.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup setup-apt setup-npm setup-driver ui run run-xvfb build test test-rust test-ui test-e2e bindings bench
+.PHONY: help setup setup-apt setup-npm setup-driver ui run run-xvfb build test test-rust test-ui test-api test-e2e bindings bench
 
 help:
 	@echo "make run    build and start the Baton desktop app (needs a display; see make run-xvfb)"
-	@echo "make test   run every test: Rust (nextest), UI (vitest), end-to-end (WebDriver under Xvfb)"
+	@echo "make test   run every test: Rust (nextest), UI (vitest), API (schemathesis), end-to-end (WebDriver under Xvfb)"
 	@echo "make bench  run the benchmarks and print their results (see docs/perf.md)"
 
 setup: setup-apt setup-npm setup-driver
@@ -56,7 +56,7 @@ run-xvfb: setup ui
 	cargo build --release -p baton-cli -p baton-desktop
 	xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- target/release/baton-desktop
 
-test: setup build test-ui test-rust test-e2e
+test: setup build test-ui test-rust test-api test-e2e
 
 test-ui: setup-npm
 	cd ui && npm run check && npm test
@@ -66,12 +66,18 @@ test-rust:
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo nextest run --workspace --no-fail-fast
 
+# The HTTP API against its OpenAPI document, with generated requests to a real daemon.
+test-api: build
+	tests/api/run.sh
+
 test-e2e: build setup-driver
 	tests/e2e/run.sh
 
-# Rewrite ui/src/bindings from the Rust types (a test fails when they are stale).
+# Rewrite what is generated from the Rust declarations (tests fail when it is stale):
+# ui/src/bindings (types), ui/src/lib/api.ts (the TypeScript client), docs/openapi.json.
 bindings:
 	BATON_UPDATE_BINDINGS=1 cargo test -p baton-core --test core bindings
+	BATON_UPDATE_BINDINGS=1 cargo test -p baton-daemon --test daemon generated
 
 bench: setup ui
 	cargo build --release -p baton-cli -p baton-desktop

@@ -32,8 +32,8 @@ pub struct OpSpec {
     pub path: &'static str,
     pub doc: &'static [&'static str],
     pub status: u16,
-    /// Codes beyond those every operation may answer (`invalid_input`, `internal`, and
-    /// `not_found` for an operation with path parameters).
+    /// Codes beyond those every operation may answer (`invalid_input`, `unauthorized`,
+    /// `not_found`, `internal`).
     pub errors: &'static [ErrorCode],
     pub path_params: fn(&mut SchemaGenerator) -> Vec<(&'static str, Schema)>,
     pub query: Option<fn(&mut SchemaGenerator) -> Schema>,
@@ -43,14 +43,10 @@ pub struct OpSpec {
 }
 
 impl OpSpec {
-    /// Every code this operation may answer with.
+    /// Every code this operation may answer with: the common ones (a bad request, a wrong
+    /// token, something named that does not exist, a failure) and its own.
     pub fn error_codes(&self) -> Vec<ErrorCode> {
-        let mut codes = vec![ErrorCode::InvalidInput, ErrorCode::Unauthorized, ErrorCode::Internal];
-        if !self.path.contains('{') {
-            codes.retain(|c| *c != ErrorCode::NotFound);
-        } else {
-            codes.push(ErrorCode::NotFound);
-        }
+        let mut codes = vec![ErrorCode::InvalidInput, ErrorCode::Unauthorized, ErrorCode::NotFound, ErrorCode::Internal];
         for c in self.errors {
             if !codes.contains(c) {
                 codes.push(*c);

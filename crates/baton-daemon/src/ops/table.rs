@@ -103,7 +103,7 @@ operations! {
         agent_list: GET "/api/agents" query(q: AgentListQuery) -> 200 Vec<Agent> => |s| s.agent_list(q.session.as_deref());
         /// Starts an agent in its own worktree; it works on in the daemon, its progress arrives as events.
         agent_spawn: POST "/api/agents" body(req: AgentSpawn) -> 201 Agent,
-            errors(NotFound, DuplicateName, CliMissing, SpawnFailed, InvalidSettings) => |s| s.agent_spawn(&req);
+            errors(DuplicateName, CliMissing, SpawnFailed, InvalidSettings) => |s| s.agent_spawn(&req);
         /// An agent by id or name.
         agent_get: GET "/api/agents/{id}" path(id: String) -> 200 Agent => |s| s.agent_get(&id);
         /// Stops the agent and removes it and its worktree (its branch stays). Refused while the
@@ -156,7 +156,7 @@ operations! {
         /// The task graph of one session (id or name), oldest task first.
         task_list: GET "/api/tasks" query(q: TaskListQuery) -> 200 Vec<Task> => |s| s.task_list(&q.session);
         /// Adds a task; its dependencies (ids or names) must be tasks of the same session.
-        task_add: POST "/api/tasks" body(req: TaskCreate) -> 200 Task, errors(NotFound, DuplicateName)
+        task_add: POST "/api/tasks" body(req: TaskCreate) -> 200 Task, errors(DuplicateName)
             => |s| s.task_add(&req);
         /// A task by id, or by name (the newest of that name).
         task_get: GET "/api/tasks/{id}" path(id: String) -> 200 Task => |s| s.task_get(&id);
