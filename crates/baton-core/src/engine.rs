@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::agent::changes::ChangeWatch;
 use crate::agent::index::IndexWriter;
-use crate::agent::supervisor::{AgentRuntime, Live};
+use crate::agent::supervisor::{AgentRuntime, RunningProcess};
 use crate::error::Result;
 use crate::events::{EngineEvent, EventBus};
 use crate::session::{self, Session, SessionCreate, SessionUpdate};
@@ -25,7 +25,7 @@ pub struct Engine {
 /// An agent known to this daemon: its runtime (log, decoder, counter) and its live process.
 pub(crate) struct Slot {
     pub runtime: Arc<tokio::sync::Mutex<AgentRuntime>>,
-    pub live: Option<Live>,
+    pub live: Option<RunningProcess>,
 }
 
 pub(crate) struct Inner {

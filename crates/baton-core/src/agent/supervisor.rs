@@ -4,6 +4,11 @@
 //! requests), publishes them, and queues them for the index. It `select!`s over output, control
 //! messages (a message for stdin, close stdin, stop) and the child's exit. Stop is SIGINT, then
 //! SIGTERM, then SIGKILL to the whole group.
+//!
+//! The log appends and store writes block: the task hands them, with the agent's runtime, to a
+//! blocking thread and awaits them there, so the async runtime never waits on a disk or on the
+//! store's connection, and the runtime's lock is never held by an async task. Lines are recorded
+//! in the order they were read, each appended to the log before it is parsed.
 
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
@@ -51,7 +56,6 @@ pub(crate) struct AgentRuntime {
     turn_denied: bool,
     /// A turn ended since the supervisor last looked: time for a checkpoint.
     turn_ended: bool,
-    stop_requested: bool,
 }
 
 impl AgentRuntime {
@@ -72,7 +76,6 @@ impl AgentRuntime {
             seq,
             turn_denied: false,
             turn_ended: false,
-            stop_requested: false,
         })
     }
 
@@ -188,7 +191,7 @@ fn state_set(conn: &rusqlite::Connection, id: &str, state: AgentState) -> crate:
 }
 
 /// The running process of an agent, as the engine sees it.
-pub(crate) struct Live {
+pub(crate) struct RunningProcess {
     pub control: mpsc::UnboundedSender<Control>,
     /// Becomes true when the process has ended and its final state is recorded.
     pub done: watch::Receiver<bool>,
@@ -214,7 +217,7 @@ pub(crate) fn process_start(
     handle: &tokio::runtime::Handle,
     runtime: Arc<Mutex<AgentRuntime>>,
     plan: ProcessPlan,
-) -> std::io::Result<Live> {
+) -> std::io::Result<RunningProcess> {
     let _enter = handle.enter();
     let mut command = tokio::process::Command::new(&plan.program);
     command
@@ -231,7 +234,6 @@ pub(crate) fn process_start(
     {
         // Nothing else holds the runtime yet: the task below starts after this.
         let mut rt = runtime.try_lock().map_err(|_| std::io::Error::other("agent runtime busy"))?;
-        rt.stop_requested = false;
         rt.turn_denied = false;
         let program = plan.program.to_string_lossy().into_owned();
         rt.note(inner, &Note::ProcessStarted { pid, program, args: plan.args.clone() });
@@ -249,7 +251,7 @@ pub(crate) fn process_start(
     let (control, control_rx) = mpsc::unbounded_channel();
     let (done_tx, done) = watch::channel(false);
     handle.spawn(supervise(inner.clone(), runtime, child, plan, control_rx, done_tx));
-    Ok(Live { control, done })
+    Ok(RunningProcess { control, done })
 }
 
 async fn supervise(
@@ -276,6 +278,8 @@ async fn supervise(
     let mut stop_at = far;
     let mut drain_until = far;
     let mut control_open = true;
+    // The process is being stopped on request: its end is `stopped`, not a failure.
+    let mut stop_requested = false;
 
     loop {
         if exit.is_some() && out.done && err.done {
@@ -284,24 +288,29 @@ async fn supervise(
         tokio::select! {
             line = out.next(), if !out.done => if let Some(line) = line {
                 let lines = out.with_buffered(line);
-                let mut rt = runtime.lock().await;
-                rt.record_all(&inner, Stream::Stdout, lines);
-                if std::mem::take(&mut rt.turn_ended) {
-                    super::work::checkpoint_schedule(inner.clone(), rt.agent_id.clone());
-                }
+                let inner = inner.clone();
+                with_runtime(&runtime, move |rt| {
+                    rt.record_all(&inner, Stream::Stdout, lines);
+                    if std::mem::take(&mut rt.turn_ended) {
+                        super::work::checkpoint_schedule(inner, rt.agent_id.clone());
+                    }
+                })
+                .await;
             },
             line = err.next(), if !err.done => if let Some(line) = line {
                 let lines = err.with_buffered(line);
-                runtime.lock().await.record_all(&inner, Stream::Stderr, lines);
+                let inner = inner.clone();
+                with_runtime(&runtime, move |rt| rt.record_all(&inner, Stream::Stderr, lines)).await;
             },
             message = control.recv(), if control_open => match message {
                 Some(Control::Stdin { text, line }) => {
-                    runtime.lock().await.note(&inner, &Note::UserMessage { text });
+                    let inner = inner.clone();
+                    with_runtime(&runtime, move |rt| rt.note(&inner, &Note::UserMessage { text })).await;
                     stdin_write(&mut stdin, &line).await;
                 }
                 Some(Control::CloseStdin) => stdin = None,
                 Some(Control::Stop) => {
-                    runtime.lock().await.stop_requested = true;
+                    stop_requested = true;
                     if exit.is_none() && stop_stage == 0 {
                         stop_stage = 1;
                         group_signal(pid, rustix::process::Signal::INT);
@@ -325,8 +334,7 @@ async fn supervise(
     }
     drop(stdin);
 
-    let mut rt = runtime.lock().await;
-    if rt.stop_requested {
+    if stop_requested {
         // Whatever the agent left running in its group goes with it.
         group_signal(pid, rustix::process::Signal::KILL);
     }
@@ -337,31 +345,59 @@ async fn supervise(
         }
         _ => (None, None),
     };
-    rt.note(&inner, &Note::Exited { code, signal });
-    let id = rt.agent_id.clone();
-    let conn = inner.store.conn();
-    let pending = record::permission_pending(&conn, &id).map(|p| !p.is_empty()).unwrap_or(false);
-    let state = if rt.stop_requested {
-        AgentState::Stopped
-    } else if pending {
-        AgentState::NeedsInput
-    } else if code == Some(0) && plan.follow_up == FollowUp::Relaunch {
-        AgentState::Waiting
-    } else if code == Some(0) {
-        AgentState::Exited
-    } else {
-        AgentState::Failed
-    };
-    if let Err(e) = record::agent_state_set(&conn, &id, state, None, code) {
-        tracing::error!(agent = %id, "cannot record the exit: {e}");
+    let follow_up = plan.follow_up;
+    let ended = inner.clone();
+    let runtime = runtime.clone();
+    let recorded = tokio::task::spawn_blocking(move || {
+        let inner = ended;
+        let mut rt = runtime.blocking_lock();
+        rt.note(&inner, &Note::Exited { code, signal });
+        let id = rt.agent_id.clone();
+        let conn = inner.store.conn();
+        let pending = record::permission_pending(&conn, &id).map(|p| !p.is_empty()).unwrap_or(false);
+        let state = if stop_requested {
+            AgentState::Stopped
+        } else if pending {
+            AgentState::NeedsInput
+        } else if code == Some(0) && follow_up == FollowUp::Relaunch {
+            AgentState::Waiting
+        } else if code == Some(0) {
+            AgentState::Exited
+        } else {
+            AgentState::Failed
+        };
+        if let Err(e) = record::agent_state_set(&conn, &id, state, None, code) {
+            tracing::error!(agent = %id, "cannot record the exit: {e}");
+        }
+        drop(conn);
+        // Free before anyone hears of the end: a relaunch takes the runtime at once.
+        drop(rt);
+        inner.agent_live_remove(&id);
+        inner.agent_publish(&id);
+        // What the process left in the worktree (a turn it never finished, files it wrote on exit).
+        super::work::checkpoint_schedule(inner, id);
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::error!("an agent's end was not recorded: {e}");
     }
-    drop(conn);
-    drop(rt);
-    inner.agent_live_remove(&id);
-    inner.agent_publish(&id);
-    // What the process left in the worktree (a turn it never finished, files it wrote on exit).
-    super::work::checkpoint_schedule(inner.clone(), id);
     let _ = done.send(true);
+}
+
+/// Runs `work` with the agent's runtime on a blocking thread and waits for it (without holding
+/// an async thread). `None` if it panicked, or the runtime is shutting down.
+async fn with_runtime<T: Send + 'static>(
+    runtime: &Arc<Mutex<AgentRuntime>>,
+    work: impl FnOnce(&mut AgentRuntime) -> T + Send + 'static,
+) -> Option<T> {
+    let runtime = runtime.clone();
+    match tokio::task::spawn_blocking(move || work(&mut runtime.blocking_lock())).await {
+        Ok(done) => Some(done),
+        Err(e) => {
+            tracing::error!("an agent's log or record was not written: {e}");
+            None
+        }
+    }
 }
 
 async fn stdin_write(stdin: &mut Option<ChildStdin>, line: &str) {

@@ -6,11 +6,12 @@
 //! A running coordinator is recorded in the session, so a daemon restart resumes it.
 
 mod cycle;
+mod decide;
 pub mod handoff;
 pub mod verdict;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use rusqlite::{OptionalExtension, params};
@@ -100,10 +101,64 @@ pub(crate) struct Coordinators {
     pub orphaned: Mutex<HashSet<String>>,
     /// Agents noted as stalled, and when (noted once until they speak again).
     stalled: Mutex<HashMap<String, i64>>,
-    /// One cycle at a time.
-    cycle: Mutex<()>,
+    /// Which sessions are in a cycle: one at a time per session, sessions apart.
+    gate: CycleGate,
+}
+
+/// Lets one cycle per session run at a time, sessions independently (one session's slow git
+/// never holds up another's cycle), and none once the daemon is stopping.
+#[derive(Default)]
+pub(crate) struct CycleGate {
+    state: Mutex<GateState>,
+    /// Notified whenever a cycle ends.
+    ended: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
     /// The daemon is stopping: no more cycles (agents stopped by it are not failures).
-    halted: std::sync::atomic::AtomicBool,
+    halted: bool,
+    /// Sessions with a cycle in flight.
+    cycling: HashSet<String>,
+}
+
+/// A session's turn to cycle; the next cycle of the session may start when it is dropped.
+pub(crate) struct CycleTurn<'a> {
+    gate: &'a CycleGate,
+    session_id: String,
+}
+
+impl CycleGate {
+    /// Waits for the session's cycle in flight, if any, then takes the session's turn. `None`
+    /// once halted.
+    pub(crate) fn enter(&self, session_id: &str) -> Option<CycleTurn<'_>> {
+        let mut state = locked(&self.state);
+        while !state.halted && state.cycling.contains(session_id) {
+            state = self.ended.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        if state.halted {
+            return None;
+        }
+        state.cycling.insert(session_id.to_owned());
+        Some(CycleTurn { gate: self, session_id: session_id.to_owned() })
+    }
+
+    /// No cycle starts from now on; returns once the cycles in flight have ended.
+    pub(crate) fn halt(&self) {
+        let mut state = locked(&self.state);
+        state.halted = true;
+        self.ended.notify_all();
+        while !state.cycling.is_empty() {
+            state = self.ended.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl Drop for CycleTurn<'_> {
+    fn drop(&mut self) {
+        locked(&self.gate.state).cycling.remove(&self.session_id);
+        self.gate.ended.notify_all();
+    }
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -179,10 +234,9 @@ impl Engine {
     /// Runs one cycle of the session's coordinator now and stores it.
     pub fn coordinator_cycle(&self, session: &str) -> Result<Cycle> {
         let session = self.session_get(session)?;
-        let _one = locked(&self.inner.coordinators.cycle);
-        if self.inner.coordinators.halted.load(std::sync::atomic::Ordering::SeqCst) {
+        let Some(_turn) = self.inner.coordinators.gate.enter(&session.id) else {
             return Err(crate::task::TaskError::Invalid("the daemon is stopping; no more cycles".into()).into());
-        }
+        };
         let started = time::now_ms();
         let clock = std::time::Instant::now();
         let summary = self.cycle_run(&session)?;
@@ -240,8 +294,7 @@ impl Engine {
     /// The daemon is stopping: ends every loop after its current cycle, leaving each session's
     /// coordinator recorded as running (the next daemon resumes it).
     pub(crate) fn coordinators_halt(&self) {
-        self.inner.coordinators.halted.store(true, std::sync::atomic::Ordering::SeqCst);
-        let _wait_for_the_cycle = locked(&self.inner.coordinators.cycle);
+        self.inner.coordinators.gate.halt();
         for (_, stop) in locked(&self.inner.coordinators.loops).drain() {
             let _ = stop.send(true);
         }
@@ -347,5 +400,53 @@ async fn wake(events: &mut broadcast::Receiver<EngineEvent>, session_id: &str) {
             Err(broadcast::error::RecvError::Lagged(_)) => return,
             Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    use super::CycleGate;
+
+    #[test]
+    fn sessions_cycle_apart_one_cycle_each_and_none_after_halt() {
+        let gate = Arc::new(CycleGate::default());
+        let a = gate.enter("a").expect("a cycles");
+        // Another session is not held up by a's cycle.
+        let b = gate.enter("b").expect("b cycles meanwhile");
+        drop(b);
+        // A second cycle of a waits for the first.
+        let (tx, rx) = mpsc::channel();
+        let second = {
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                let turn = gate.enter("a");
+                tx.send(turn.is_some()).unwrap();
+            })
+        };
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "a's second cycle waits");
+        drop(a);
+        assert!(rx.recv_timeout(Duration::from_secs(5)).unwrap());
+        second.join().unwrap();
+
+        // Halting waits for the cycle in flight; none starts after.
+        let c = gate.enter("c").expect("c cycles");
+        let halted = Arc::new(AtomicBool::new(false));
+        let halting = {
+            let (gate, halted) = (gate.clone(), halted.clone());
+            std::thread::spawn(move || {
+                gate.halt();
+                halted.store(true, Ordering::SeqCst);
+            })
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!halted.load(Ordering::SeqCst), "halt waits for c's cycle");
+        drop(c);
+        halting.join().unwrap();
+        assert!(halted.load(Ordering::SeqCst));
+        assert!(gate.enter("d").is_none(), "no cycle once halted");
     }
 }

@@ -437,3 +437,78 @@ fn an_approved_branch_merges_itself_when_the_session_says_auto_merge() {
     assert_eq!(std::fs::read_to_string(repo.join("work-1.txt")).unwrap(), "turn 1\n", "in the user's checkout");
     assert!(!repo.join(".baton").exists());
 }
+
+#[test]
+fn a_session_slow_in_git_does_not_hold_up_another_session() {
+    let s = setup(&[]);
+    let e = &s.engine;
+    // Session `slow`: making a worktree in its repository runs a hook that waits (at most 10 s)
+    // until the test releases it, so its cycle is stuck in `git worktree add`.
+    let slow_repo = repo_new(s.tmp.path(), "slow-repo");
+    let marks = s.tmp.path().join("hook");
+    std::fs::create_dir_all(&marks).unwrap();
+    let hook = slow_repo.join(".git/hooks/post-checkout");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ntouch {m}/started\ni=0\nwhile [ ! -e {m}/release ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\ntouch {m}/finished\n",
+            m = marks.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    e.session_create(&SessionCreate {
+        repo: slow_repo.to_string_lossy().into(),
+        name: Some("slow".into()),
+        parent: None,
+    })
+    .unwrap();
+    e.session_update("slow", &SessionUpdate { cycle_secs: Some(1), ..Default::default() }).unwrap();
+    e.task_add(&TaskCreate {
+        session: "slow".into(),
+        title: "Slow".into(),
+        prompt: "slow work".into(),
+        name: Some("stuck".into()),
+        ..TaskCreate::default()
+    })
+    .unwrap();
+    e.coordinator_start("slow").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while !marks.join("started").exists() {
+        assert!(Instant::now() < deadline, "the slow session never reached its worktree");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // Meanwhile, session `s` starts its task: its agent is spawned and its task runs.
+    let mut events = e.events().subscribe();
+    let quick = add(e, "quick", "do it", &[]);
+    let session = e.session_get("s").unwrap();
+    e.coordinator_start("s").unwrap();
+    let (mut spawned, mut running) = (false, false);
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while !(spawned && running) {
+        assert!(
+            Instant::now() < deadline,
+            "session s waited behind the slow one (spawned {spawned}, running {running})"
+        );
+        match events.try_recv() {
+            Ok(EngineEvent::AgentUpdated { agent }) if agent.session_id == session.id => spawned = true,
+            Ok(EngineEvent::TaskUpdated { task }) if task.id == quick.id && task.state == TaskState::Running => {
+                running = true;
+            }
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    assert!(!marks.join("finished").exists(), "the slow session was still in git meanwhile");
+
+    // Released, the slow session goes on as if nothing happened.
+    std::fs::write(marks.join("release"), "").unwrap();
+    until(e, "completed the quick session", 30, complete);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while e.session_get("slow").unwrap().coordinator != CoordinatorState::Complete {
+        assert!(Instant::now() < deadline, "the slow session never completed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(e.task_get("stuck").unwrap().state, TaskState::Done);
+}
