@@ -3,7 +3,7 @@
 // (and its home removed) after them. Tests talk to it through `HttpBackend`, as the app does,
 // and seed it through the API with the helpers of `scripts/daemon.mjs`.
 
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { type Daemon, type DaemonOptions, daemonStart } from "../../scripts/daemon.mjs";
 import type { Agent } from "../bindings/Agent";
 import type { EngineEvent } from "../bindings/EngineEvent";
@@ -114,4 +114,43 @@ export function subscribed(backend: HttpBackend, onBatch: (events: EngineEvent[]
       queueMicrotask(() => resolve(unsubscribe));
     });
   });
+}
+
+/**
+ * Stands between the views and the daemon's event stream, to drop it as a network failure
+ * would: while dropped, subscribers are told they are disconnected and miss every event; when
+ * restored they are told they are connected again (and reload, as after a real reconnect).
+ * Call before rendering, so the views subscribe through it.
+ */
+export function streamCut(backend: HttpBackend): { drop(): void; restore(): void } {
+  type Subscriber = { onStatus?: (connected: boolean) => void };
+  const subscribers = new Set<Subscriber>();
+  let down = false;
+  const subscribe = backend.subscribe.bind(backend);
+  vi.spyOn(backend, "subscribe").mockImplementation((onBatch, onStatus) => {
+    const subscriber: Subscriber = { onStatus };
+    subscribers.add(subscriber);
+    const unsubscribe = subscribe(
+      (events) => {
+        if (!down) onBatch(events);
+      },
+      (connected) => {
+        if (!down) onStatus?.(connected);
+      },
+    );
+    return () => {
+      subscribers.delete(subscriber);
+      unsubscribe();
+    };
+  });
+  return {
+    drop() {
+      down = true;
+      for (const s of [...subscribers]) s.onStatus?.(false);
+    },
+    restore() {
+      down = false;
+      for (const s of [...subscribers]) s.onStatus?.(true);
+    },
+  };
 }
