@@ -1,31 +1,27 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
-import { FakeBackend, type FakeBackendOptions } from "../lib/fakeBackend";
+import { HttpBackend, sessionChange } from "../lib/backend";
+import { commandSpawn, daemonStart, sessionMake, streamCut, subscribed, taskAdd, until, useDaemon } from "../test/daemon";
 import Home from "./Home.svelte";
-import { settings } from "./fixtures";
 
-function session(id: string, name: string, createdAt: string, overrides: Partial<Session> = {}): Session {
-  return {
-    id,
-    name,
-    repo: `/src/${name}`,
-    baseBranch: "main",
-    state: "active",
-    settings: settings(),
-    parentSessionId: null,
-    coordinator: "off",
-    createdAt,
-    updatedAt: createdAt,
-    ...overrides,
-  };
+// A daemon per test: the list shows every session of the home.
+const d = useDaemon({ perTest: true, fakeClaude: true });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Three sessions made one after the other: oldest, middle, newest. */
+async function seed(): Promise<Record<"oldest" | "middle" | "newest", Session>> {
+  const made: Session[] = [];
+  for (const name of ["oldest", "middle", "newest"]) {
+    made.push(await sessionMake(d.daemon.api, d.daemon.repoMake(name), name));
+    // Distinct creation times (the daemon keeps milliseconds).
+    await until(() => Date.now() > Date.parse(made.at(-1)!.createdAt) + 1);
+  }
+  return { oldest: made[0]!, middle: made[1]!, newest: made[2]! };
 }
-
-const SEED = [
-  session("s-old", "oldest", "2026-11-01T09:00:00Z"),
-  session("s-mid", "middle", "2026-11-10T09:00:00.123456789Z"),
-  session("s-new", "newest", "2026-11-20T09:00:00+01:00"),
-];
 
 function rows(): HTMLElement[] {
   return screen.queryAllByTestId("session-row");
@@ -41,17 +37,10 @@ function rowOf(name: string): HTMLElement {
   return row;
 }
 
-async function renderHome(options: FakeBackendOptions = {}) {
-  const backend = new FakeBackend(options);
+async function renderHome(backend: HttpBackend = d.backend): Promise<void> {
   render(Home, { backend });
   await waitFor(() => expect(screen.getByTestId("session-list")).toBeTruthy());
   await waitFor(() => expect(screen.queryByText("Loading sessions…")).toBeNull());
-  return backend;
-}
-
-/** Let the fake's after-reply events and Svelte's updates run. */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 async function type(testId: string, value: string): Promise<HTMLInputElement> {
@@ -62,18 +51,19 @@ async function type(testId: string, value: string): Promise<HTMLInputElement> {
 
 describe("Home", () => {
   it("lists sessions newest first with their columns", async () => {
-    await renderHome({ sessions: SEED });
+    const { middle } = await seed();
+    await renderHome();
 
-    expect(rowNames()).toEqual(["newest", "middle", "oldest"]);
+    await waitFor(() => expect(rowNames()).toEqual(["newest", "middle", "oldest"]));
     const cells = within(rowOf("middle")).getAllByRole("cell");
     expect(cells[0]!.textContent).toContain("middle");
-    expect(cells[1]!.textContent).toContain("/src/middle");
+    expect(cells[1]!.textContent).toContain(middle.repo);
     expect(cells[2]!.textContent).toContain("active");
     expect(cells[3]!.textContent).toContain("none");
     const time = cells[4]!.querySelector("time")!;
-    expect(time.getAttribute("datetime")).toBe("2026-11-10T09:00:00.123456789Z");
-    expect(time.textContent).toContain("2026");
-    expect(rowOf("middle").dataset.sessionId).toBe("s-mid");
+    expect(time.getAttribute("datetime")).toBe(middle.createdAt);
+    expect(time.textContent).toContain(String(new Date(middle.createdAt).getFullYear()));
+    expect(rowOf("middle").dataset.sessionId).toBe(middle.id);
     expect(screen.queryByTestId("empty-state")).toBeNull();
   });
 
@@ -86,36 +76,36 @@ describe("Home", () => {
     expect(rows()).toHaveLength(0);
   });
 
-  for (const eventTiming of ["after-reply", "before-reply"] as const) {
-    it(`creating a session adds exactly one row (event ${eventTiming}) and clears the form`, async () => {
-      const backend = await renderHome({ eventTiming });
+  it("creating a session adds exactly one row and clears the form", async () => {
+    await renderHome();
+    const path = d.daemon.repoMake("payments");
 
-      const repo = await type("new-session-repo", "/home/dev/src/payments");
-      const name = await type("new-session-name", "pay");
-      await fireEvent.click(screen.getByTestId("new-session-create"));
-      await waitFor(() => expect(rows()).toHaveLength(1));
-      await settle();
+    const repo = await type("new-session-repo", path);
+    const name = await type("new-session-name", "pay");
+    await fireEvent.click(screen.getByTestId("new-session-create"));
+    // The row comes from the reply or from the session_created event, whichever is first: once.
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await waitFor(() => expect(repo.value).toBe(""));
+    const listed = await d.backend.sessionList();
+    expect(listed.map((s) => s.name)).toEqual(["pay"]);
 
-      expect(rows()).toHaveLength(1);
-      expect(rowNames()).toEqual(["pay"]);
-      expect(repo.value).toBe("");
-      expect(name.value).toBe("");
-      expect(screen.queryByTestId("new-session-error")).toBeNull();
-      expect(screen.queryByTestId("empty-state")).toBeNull();
-      expect(await backend.sessionList()).toHaveLength(1);
-    });
-  }
+    expect(rows()).toHaveLength(1);
+    expect(rowNames()).toEqual(["pay"]);
+    expect(name.value).toBe("");
+    expect(screen.queryByTestId("new-session-error")).toBeNull();
+    expect(screen.queryByTestId("empty-state")).toBeNull();
+  });
 
-  it("shows the daemon's message inline for an invalid path and keeps the input", async () => {
+  it("shows the daemon's message inline for a folder that is not a repository, and keeps the input", async () => {
     await renderHome();
 
-    const repo = await type("new-session-repo", "/tmp/not-a-repo");
+    const repo = await type("new-session-repo", d.daemon.root);
     await fireEvent.click(screen.getByTestId("new-session-create"));
 
     const error = await screen.findByTestId("new-session-error");
     expect(error.getAttribute("role")).toBe("alert");
-    expect(error.textContent).toContain("is not a git repository");
-    expect(repo.value).toBe("/tmp/not-a-repo");
+    expect(error.textContent).toContain("not a git");
+    expect(repo.value).toBe(d.daemon.root);
     expect(repo.getAttribute("aria-invalid")).toBe("true");
     expect(rows()).toHaveLength(0);
   });
@@ -123,19 +113,21 @@ describe("Home", () => {
   it("shows an empty-path error and then clears it on success", async () => {
     await renderHome();
 
+    // The form sends the empty path; the daemon finds no such folder.
     await fireEvent.click(screen.getByTestId("new-session-create"));
-    expect((await screen.findByTestId("new-session-error")).textContent).toMatch(/empty/);
+    expect((await screen.findByTestId("new-session-error")).textContent).toContain("does not exist; check the path");
 
-    await type("new-session-repo", "/src/ok");
+    await type("new-session-repo", d.daemon.repoMake("ok"));
     await fireEvent.click(screen.getByTestId("new-session-create"));
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(screen.queryByTestId("new-session-error")).toBeNull();
   });
 
   it("marks the name field for a duplicate name", async () => {
-    await renderHome({ sessions: SEED });
+    await seed();
+    await renderHome();
 
-    await type("new-session-repo", "/src/other");
+    await type("new-session-repo", d.daemon.repoMake("other"));
     const name = await type("new-session-name", "oldest");
     await fireEvent.click(screen.getByTestId("new-session-create"));
 
@@ -145,7 +137,9 @@ describe("Home", () => {
   });
 
   it("hides archived sessions unless Show archived is on, and can unarchive", async () => {
-    await renderHome({ sessions: SEED });
+    await seed();
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
     const toggle = screen.getByTestId("show-archived") as HTMLInputElement;
     expect(toggle.checked).toBe(false);
 
@@ -158,23 +152,24 @@ describe("Home", () => {
     expect(within(archivedRow).getAllByRole("cell")[2]!.textContent).toContain("archived");
 
     await fireEvent.click(within(archivedRow).getByRole("button", { name: "Unarchive" }));
-    await waitFor(() =>
-      expect(within(rowOf("middle")).getAllByRole("cell")[2]!.textContent).toContain("active"),
-    );
+    await waitFor(() => expect(within(rowOf("middle")).getAllByRole("cell")[2]!.textContent).toContain("active"));
     await fireEvent.click(toggle);
-    await settle();
     expect(rowNames()).toEqual(["newest", "middle", "oldest"]);
   });
 
   it("says so when every session is archived", async () => {
-    await renderHome({ sessions: [session("a", "only", "2026-11-01T09:00:00Z", { state: "archived" })] });
+    const only = await sessionMake(d.daemon.api, d.daemon.repoMake("only"), "only");
+    await d.backend.sessionUpdate(only.id, sessionChange({ archived: true }));
+    await renderHome();
 
     expect(rows()).toHaveLength(0);
     expect(screen.getByTestId("empty-state").textContent).toContain("Show archived");
   });
 
   it("renames inline: Enter saves", async () => {
-    const backend = await renderHome({ sessions: SEED });
+    const { oldest } = await seed();
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
 
     await fireEvent.click(within(rowOf("oldest")).getByRole("button", { name: "Rename" }));
     const input = within(rowOf("oldest")).getByRole("textbox") as HTMLInputElement;
@@ -183,12 +178,14 @@ describe("Home", () => {
     await fireEvent.keyDown(input, { key: "Enter" });
 
     await waitFor(() => expect(rowNames()).toEqual(["newest", "middle", "renamed"]));
-    expect(within(rowOf("renamed")).queryByRole("textbox")).toBeNull();
-    expect((await backend.sessionGet("s-old")).name).toBe("renamed");
+    await waitFor(() => expect(within(rowOf("renamed")).queryByRole("textbox")).toBeNull());
+    expect((await d.backend.sessionGet(oldest.id)).name).toBe("renamed");
   });
 
   it("renames inline: Esc cancels without saving", async () => {
-    const backend = await renderHome({ sessions: SEED });
+    const { oldest } = await seed();
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
 
     await fireEvent.click(within(rowOf("oldest")).getByRole("button", { name: "Rename" }));
     const input = within(rowOf("oldest")).getByRole("textbox");
@@ -196,11 +193,13 @@ describe("Home", () => {
     await fireEvent.keyDown(input, { key: "Escape" });
 
     expect(within(rowOf("oldest")).queryByRole("textbox")).toBeNull();
-    expect((await backend.sessionGet("s-old")).name).toBe("oldest");
+    expect((await d.backend.sessionGet(oldest.id)).name).toBe("oldest");
   });
 
   it("shows a rename error in the row and keeps editing", async () => {
-    await renderHome({ sessions: SEED });
+    await seed();
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
 
     await fireEvent.click(within(rowOf("oldest")).getByRole("button", { name: "Rename" }));
     const input = within(rowOf("oldest")).getByRole("textbox") as HTMLInputElement;
@@ -214,92 +213,92 @@ describe("Home", () => {
   });
 
   it("adds a row for a session another client creates, and follows its updates", async () => {
-    const backend = await renderHome({ sessions: SEED });
+    await seed();
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
 
-    const other = await backend.sessionCreate({ repo: "/src/elsewhere", name: "from-cli", parent: null });
+    const other = await sessionMake(d.daemon.api, d.daemon.repoMake("elsewhere"), "from-cli");
     await waitFor(() => expect(rowNames()).toEqual(["from-cli", "newest", "middle", "oldest"]));
 
-    await backend.sessionUpdate(other.id, { name: "from-cli-2", archived: null, branchPattern: null, setupCommand: null, maxAgents: null, defaultCli: null, autoMerge: null, cycleSecs: null, stallSecs: null });
+    await d.backend.sessionUpdate(other.id, sessionChange({ name: "from-cli-2" }));
     await waitFor(() => expect(rowNames()[0]).toBe("from-cli-2"));
     expect(rows()).toHaveLength(4);
   });
 
   it("reloads the list after the event stream comes back", async () => {
-    const backend = await renderHome({ sessions: SEED });
+    await seed();
+    const stream = streamCut(d.backend);
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
 
-    backend.setConnected(false);
-    await backend.sessionCreate({ repo: "/src/missed", name: "missed", parent: null });
-    await settle();
+    stream.drop();
+    await sessionMake(d.daemon.api, d.daemon.repoMake("missed"), "missed");
     expect(rowNames()).not.toContain("missed");
 
-    backend.setConnected(true);
+    stream.restore();
     await waitFor(() => expect(rowNames()).toContain("missed"));
     expect(rows()).toHaveLength(4);
   });
 
   it("replaces the list when given another backend, keeping its events and the form's input", async () => {
-    const first = new FakeBackend({ sessions: SEED });
-    const { rerender } = render(Home, { backend: first });
+    await seed();
+    const { rerender } = render(Home, { backend: d.backend });
     await waitFor(() => expect(rowNames()).toEqual(["newest", "middle", "oldest"]));
     const repo = await type("new-session-repo", "/src/typed");
 
-    // The restarted daemon reads its list before a change whose event arrives first.
-    const second = new FakeBackend({
-      sessions: [session("r-1", "restarted", "2026-12-01T09:00:00Z")],
-      eventTiming: "before-reply",
-    });
-    const listedEarly = await second.sessionList();
-    let sendList!: () => void;
-    vi.spyOn(second, "sessionList").mockReturnValueOnce(
-      new Promise((resolve) => (sendList = () => resolve(listedEarly))),
-    );
-    await rerender({ backend: second });
-    await second.sessionCreate({ repo: "/src/during", name: "during", parent: null });
-    await waitFor(() => expect(rowNames()).toContain("during"));
-    // Until the new list comes, the old rows stay shown.
-    expect(rowNames()).toContain("oldest");
+    // Another daemon (as after a restart), whose list is answered after a change whose event
+    // arrives first.
+    const second = await daemonStart();
+    try {
+      await sessionMake(second.api, second.repoMake("restarted"), "restarted");
+      const backend = new HttpBackend({ url: second.url, token: second.token });
+      const listedEarly = await backend.sessionList();
+      let sendList!: () => void;
+      vi.spyOn(backend, "sessionList").mockReturnValueOnce(new Promise((resolve) => (sendList = () => resolve(listedEarly))));
+      await rerender({ backend });
+      // The view's stream is the backend's one stream: live once this subscriber's is.
+      const unsubscribe = await subscribed(backend, () => {});
+      unsubscribe();
+      await sessionMake(second.api, second.repoMake("during"), "during");
+      await waitFor(() => expect(rowNames()).toContain("during"));
+      // Until the new list comes, the old rows stay shown.
+      expect(rowNames()).toContain("oldest");
 
-    sendList();
-    await waitFor(() => expect(rowNames()).not.toContain("oldest"));
-    expect(rowNames().sort()).toEqual(["during", "restarted"]);
-    expect(repo.value).toBe("/src/typed");
-    expect(screen.getByTestId("new-session-repo")).toBe(repo);
+      sendList();
+      await waitFor(() => expect(rowNames()).not.toContain("oldest"));
+      expect(rowNames().sort()).toEqual(["during", "restarted"]);
+      expect(repo.value).toBe("/src/typed");
+      expect(screen.getByTestId("new-session-repo")).toBe(repo);
 
-    // The old backend is no longer listened to.
-    await first.sessionCreate({ repo: "/src/stale", name: "stale", parent: null });
-    await settle();
-    expect(rowNames()).not.toContain("stale");
+      // The old daemon is no longer listened to.
+      await sessionMake(d.daemon.api, d.daemon.repoMake("stale"), "stale");
+      await sessionMake(second.api, second.repoMake("after"), "after");
+      await waitFor(() => expect(rowNames()).toContain("after"));
+      expect(rowNames()).not.toContain("stale");
+    } finally {
+      await second.stop();
+    }
   });
 
   it("shows each session's agents, who needs the user, and their cost, live", async () => {
-    const backend = await renderHome({ sessions: SEED });
-    const name = rowNames()[0]!;
-    expect(within(rowOf(name)).getByTestId("session-agents").textContent).toContain("none");
-    await backend.agentSpawn({
-      session: name,
-      cli: "command",
-      prompt: "",
-      name: null,
-      model: null,
-      allowTools: [],
-      program: ["npm", "test"],
-      cwd: null,
-    });
-    await settle();
-    await waitFor(() => expect(within(rowOf(name)).getByTestId("session-agents").textContent).toMatch(/^\s*1/));
-    const others = rowNames().slice(1);
-    for (const other of others) {
-      expect(within(rowOf(other!)).getByTestId("session-agents").textContent).toContain("none");
+    await seed();
+    await renderHome();
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(within(rowOf("newest")).getByTestId("session-agents").textContent).toContain("none");
+    await commandSpawn(d.daemon.api, "newest", ["sleep", "30"], "tests");
+    await waitFor(() => expect(within(rowOf("newest")).getByTestId("session-agents").textContent).toMatch(/^\s*1/));
+    for (const other of ["middle", "oldest"]) {
+      expect(within(rowOf(other)).getByTestId("session-agents").textContent).toContain("none");
     }
   });
 
   it("shows the worktrees' disk use under the list, and its clean-up", async () => {
-    const backend = await renderHome({ sessions: SEED });
-    const gc = vi.spyOn(backend, "worktreesGc");
+    await renderHome();
+    const gc = vi.spyOn(d.backend, "worktreesGc");
 
     await waitFor(() =>
       expect(screen.getByTestId("worktrees-usage").textContent!.replace(/\s+/g, " ").trim()).toBe(
-        "Worktrees: 0 B in /home/dev/.baton/worktrees",
+        `Worktrees: 0 B in ${d.daemon.home}/worktrees`,
       ),
     );
     await fireEvent.click(screen.getByTestId("worktrees-cleanup"));
@@ -312,16 +311,22 @@ describe("Home", () => {
 
 describe("the coordinator in the session list", () => {
   it("says which sessions are coordinating or complete, and nothing for the others", async () => {
-    await renderHome({
-      sessions: [
-        session("s-run", "busy", "2026-11-01T09:00:00Z", { coordinator: "running" }),
-        session("s-done", "finished", "2026-11-02T09:00:00Z", { coordinator: "complete" }),
-        session("s-off", "idle", "2026-11-03T09:00:00Z"),
-      ],
-    });
+    const api = d.daemon.api;
+    const busy = await sessionMake(api, d.daemon.repoMake("busy"), "busy", { cycleSecs: 1 });
+    await taskAdd(api, busy.id, { title: "Hold", prompt: "HOLD: busy", name: "hold" });
+    const finished = await sessionMake(api, d.daemon.repoMake("finished"), "finished");
+    const done = await taskAdd(api, finished.id, { title: "Done", prompt: "done", name: "done" });
+    await d.backend.taskComplete(done.id, "done");
+    await sessionMake(api, d.daemon.repoMake("idle"), "idle");
+    await d.backend.coordinatorRun(busy.id);
+    await d.backend.coordinatorRun(finished.id);
+    await until(async () => (await d.backend.sessionGet(finished.id)).coordinator === "complete", { what: "finished completed" });
+    await renderHome();
+
     const badge = (name: string) => within(rowOf(name)).queryByTestId("session-coordinator")?.textContent;
-    expect(badge("busy")).toBe("coordinating");
+    await waitFor(() => expect(badge("busy")).toBe("coordinating"));
     expect(badge("finished")).toBe("work complete");
     expect(badge("idle")).toBeUndefined();
+    await d.backend.coordinatorPause(busy.id);
   });
 });
