@@ -1,7 +1,13 @@
-// Runs before every test file. happy-dom and Node 20 have no EventSource, which `HttpBackend`
-// subscribes with: undici's (the implementation Node itself ships later) stands in.
+// Runs before every test file.
+import { configure } from "@testing-library/svelte";
 import { EventSource } from "undici";
 
+// happy-dom and Node 20 have no EventSource, which `HttpBackend` subscribes with: undici's (the
+// implementation Node itself ships later) stands in.
 if (typeof globalThis.EventSource === "undefined") {
   globalThis.EventSource = EventSource as unknown as typeof globalThis.EventSource;
 }
+
+// Views wait on a real daemon and its agents' processes: give `waitFor` and `findBy` longer
+// than the default second (they return as soon as the condition holds).
+configure({ asyncUtilTimeout: 5_000 });

@@ -1,17 +1,31 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
+import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import { AgentChanges, AgentFeed } from "../lib/agents.svelte";
-import { FakeBackend } from "../lib/fakeBackend";
-import type { FakeFile } from "../lib/fakeWorktree";
+import { BackendError, type Backend } from "../lib/backend";
+import { agentEnded, agentUntil, claudeSpawn, commandSpawn, repoGit, sessionMake, until, useDaemon } from "../test/daemon";
 import AgentLane from "./AgentLane.svelte";
-import { EVERY_KIND, agent, session, worktree } from "./fixtures";
+import { EVERY_KIND, agent } from "./fixtures";
 
 const E = "\x1b";
 
+// The stand-in Claude, and finished agents' worktrees kept 0 days (the clean-up test removes one).
+const d = useDaemon({ fakeClaude: true, settings: { worktrees: { retentionDays: 0 } } });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/**
+ * How a lane draws records, each kind of event and each field: the records are given through a
+ * transport stub (the lane only reads them), so kinds no stand-in prints (retries, raw lines...)
+ * are shown too. What the lane does with the daemon is tested on real agents below.
+ */
 async function renderLane(a: Agent, events: AgentEvent[] = []) {
-  const backend = new FakeBackend({ sessions: [session("s1", "pay")], agents: [a], agentEvents: { [a.id]: events } });
+  const records: AgentEventRecord[] = events.map((event, i) => ({ agentId: a.id, seq: i + 1, ts: i + 1, event }));
+  const backend = { agentEvents: async (_id: string, after = 0) => records.filter((r) => r.seq > after) } as unknown as Backend;
   const feed = new AgentFeed(backend, a.id);
   await feed.catchUp();
   const onAgent = vi.fn<(agent: Agent) => void>();
@@ -26,7 +40,7 @@ function rowOf(kind: string, index = 0): HTMLElement {
   return row;
 }
 
-describe("AgentLane", () => {
+describe("AgentLane shows records", () => {
   it("shows the agent's name, CLI, model, state, cost and tokens", async () => {
     await renderLane(agent("a1", "s1", { name: "architect", state: "running", costUsd: 0.4213, usage: { input: 48_000, output: 7_000, cacheRead: 0, cacheWrite: 0 } }));
 
@@ -155,129 +169,6 @@ describe("AgentLane", () => {
     expect(screen.getByTestId("agent-lane").textContent).toContain("npm test");
   });
 
-  for (const [button, always] of [
-    ["permission-approve", false],
-    ["permission-approve-always", true],
-  ] as const) {
-    it(`${button} approves the pending tool with always=${always}`, async () => {
-      const a = agent("a1", "s1", {
-        state: "needs_input",
-        pending: [{ id: "p1", tool: "Bash", toolUseId: "t9", input: { command: "npm test" }, createdAt: "2026-11-01T10:00:00Z" }],
-      });
-      const { backend, onAgent } = await renderLane(a);
-      const approve = vi.spyOn(backend, "agentApprove");
-
-      const request = screen.getByTestId("permission-request");
-      expect(request.textContent).toContain("Bash");
-      expect(request.textContent).toContain("npm test");
-      await fireEvent.click(screen.getByTestId(button));
-
-      expect(approve).toHaveBeenCalledWith("a1", "Bash", always);
-      await waitFor(() => expect(onAgent).toHaveBeenCalled());
-      expect(onAgent.mock.calls[0]![0]).toMatchObject({ id: "a1", state: "running", pending: [] });
-      backend.agentScriptsStop();
-    });
-  }
-
-  it("denies the pending tool", async () => {
-    const a = agent("a1", "s1", {
-      state: "needs_input",
-      pending: [{ id: "p1", tool: "WebFetch", toolUseId: null, input: { url: "https://x" }, createdAt: "2026-11-01T10:00:00Z" }],
-    });
-    const { backend, onAgent } = await renderLane(a);
-    const deny = vi.spyOn(backend, "agentDeny");
-
-    await fireEvent.click(screen.getByTestId("permission-deny"));
-
-    expect(deny).toHaveBeenCalledWith("a1", "WebFetch");
-    await waitFor(() => expect(onAgent.mock.calls[0]![0]).toMatchObject({ state: "waiting", pending: [] }));
-  });
-
-  it("shows the full input of a request on demand, and the daemon's error in place", async () => {
-    const a = agent("a1", "s1", {
-      state: "needs_input",
-      pending: [{ id: "p1", tool: "Bash", toolUseId: null, input: { command: "make", timeout: 60 }, createdAt: "2026-11-01T10:00:00Z" }],
-    });
-    const { backend } = await renderLane(a);
-    vi.spyOn(backend, "agentApprove").mockRejectedValue({ code: "cli_missing", message: "`claude` is not installed." });
-
-    await fireEvent.click(screen.getByTestId("permission-input"));
-    expect(screen.getByTestId("permission-request").textContent).toContain('"timeout": 60');
-    await fireEvent.click(screen.getByTestId("permission-approve"));
-    const alert = await within(screen.getByTestId("permission-request")).findByRole("alert");
-    expect(alert.textContent).toBe("claude is not installed.");
-    expect(alert.querySelector("code")!.textContent).toBe("claude");
-  });
-
-  it("sends a message with the button or Enter, and clears the box", async () => {
-    const { backend, onAgent } = await renderLane(agent("a1", "s1", { state: "waiting" }));
-    const send = vi.spyOn(backend, "agentSend");
-    const box = screen.getByTestId("agent-message") as HTMLTextAreaElement;
-    const button = screen.getByTestId("agent-send") as HTMLButtonElement;
-    expect(button.disabled).toBe(true);
-
-    await fireEvent.input(box, { target: { value: "  Now the docs  " } });
-    expect(button.disabled).toBe(false);
-    await fireEvent.click(button);
-    expect(send).toHaveBeenCalledWith("a1", "Now the docs");
-    await waitFor(() => expect(box.value).toBe(""));
-    expect(onAgent.mock.calls[0]![0].state).toBe("running");
-
-    await fireEvent.input(box, { target: { value: "line one" } });
-    await fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
-    expect(send).toHaveBeenCalledTimes(1);
-    await fireEvent.keyDown(box, { key: "Enter" });
-    expect(send).toHaveBeenLastCalledWith("a1", "line one");
-    backend.agentScriptsStop();
-  });
-
-  it("shows why a message was refused", async () => {
-    const { backend } = await renderLane(agent("a1", "s1", { state: "running", cli: "codex" }));
-    await fireEvent.input(screen.getByTestId("agent-message"), { target: { value: "hurry" } });
-    await fireEvent.click(screen.getByTestId("agent-send"));
-    const error = await screen.findByTestId("agent-lane-error");
-    expect(error.textContent).toContain("working on a turn");
-    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).value).toBe("hurry");
-    backend.agentScriptsStop();
-  });
-
-  it("disables the message box with a hint while a tool waits for approval", async () => {
-    await renderLane(
-      agent("a1", "s1", {
-        state: "needs_input",
-        pending: [{ id: "p1", tool: "Bash", toolUseId: null, input: {}, createdAt: "2026-11-01T10:00:00Z" }],
-      }),
-    );
-    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(true);
-    expect((screen.getByTestId("agent-send") as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.getByTestId("agent-send-hint").textContent).toMatch(/approve or deny first/i);
-  });
-
-  for (const state of ["exited", "failed", "stopped"] as const) {
-    it(`disables the input of a command agent in state ${state}, and has no Stop`, async () => {
-      await renderLane(agent("t1", "s1", { cli: "command", command: ["make"], state }));
-      expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(true);
-      expect(screen.getByTestId("agent-send-hint").textContent).toContain("The program has ended");
-      expect(screen.queryByTestId("agent-stop")).toBeNull();
-    });
-  }
-
-  it("lets a stopped CLI agent take a message (it resumes)", async () => {
-    await renderLane(agent("a1", "s1", { state: "stopped" }));
-    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(false);
-    expect(screen.queryByTestId("agent-send-hint")).toBeNull();
-  });
-
-  it("stops a running agent", async () => {
-    const { backend, onAgent } = await renderLane(agent("a1", "s1", { state: "running" }));
-    const stop = vi.spyOn(backend, "agentStop");
-
-    await fireEvent.click(screen.getByTestId("agent-stop"));
-
-    expect(stop).toHaveBeenCalledWith("a1");
-    await waitFor(() => expect(onAgent.mock.calls[0]![0].state).toBe("stopped"));
-  });
-
   it("shows a notice as a quiet line", async () => {
     await renderLane(agent("a1", "s1"), [{ kind: "notice", message: "setup: npm ci" }]);
     const row = rowOf("notice");
@@ -292,64 +183,232 @@ describe("AgentLane", () => {
   });
 });
 
-describe("AgentLane with a worktree", () => {
-  const FILES: FakeFile[] = [
-    { path: "src/client.ts", before: "a\n", after: "a\nb\n" },
-    { path: "src/retry.ts", before: null, after: "export {};\n" },
-  ];
-  const CHECKPOINTS: AgentEvent[] = [
-    { kind: "notice", message: "working in /home/dev/.baton/worktrees/pay/architect on branch baton/pay/architect" },
-    { kind: "turn_completed", result: "ok", is_error: false, subtype: "success", duration_ms: 1000 },
-    { kind: "checkpoint", n: 1, commit: "1111111111", message: "after turn 1" },
-    { kind: "turn_completed", result: "ok", is_error: false, subtype: "success", duration_ms: 1000 },
-    { kind: "checkpoint", n: 2, commit: "2222222222", message: "after turn 2" },
-  ];
+/** A new session "pay…" on a new repository. */
+async function sessionNew() {
+  const name = d.unique("pay");
+  return sessionMake(d.daemon.api, d.daemon.repoMake(name), name);
+}
 
-  async function renderWorktreeLane(overrides: Partial<Agent> = {}, events: AgentEvent[] = CHECKPOINTS) {
-    const a = agent("a1", "s1", { name: "architect", worktree: worktree("architect"), ...overrides });
-    const backend = new FakeBackend({
-      sessions: [session("s1", "pay")],
-      agents: [a],
-      agentEvents: { a1: events },
-      worktreeFiles: { a1: FILES },
+/** The lane of a real agent, its history read from the daemon. */
+async function renderLive(a: Agent, baseBranch: string | null = null) {
+  const feed = new AgentFeed(d.backend, a.id);
+  await feed.catchUp();
+  const changes = a.worktree ? new AgentChanges(d.backend, a.id) : undefined;
+  await changes?.load();
+  const onAgent = vi.fn<(agent: Agent) => void>();
+  const onRemoved = vi.fn<(agent: Agent) => void>();
+  const result = render(AgentLane, { backend: d.backend, agent: a, feed, changes, baseBranch, onAgent, onRemoved });
+  return { feed, changes, onAgent, onRemoved, ...result };
+}
+
+/** A stand-in Claude agent of a new session, once `test` holds for it. */
+async function claudeAgent(prompt: string, test: (a: Agent) => boolean, name = "architect"): Promise<Agent> {
+  const session = await sessionNew();
+  const spawned = await claudeSpawn(d.daemon.api, session.id, prompt, name);
+  return agentUntil(d.daemon.api, spawned.id, test);
+}
+
+const asking = (a: Agent) => a.state === "needs_input";
+
+describe("AgentLane on a real agent", () => {
+  it("shows the agent's name, CLI, state, cost and tokens", async () => {
+    const a = await claudeAgent("Plan it", (x) => x.state === "waiting");
+    await renderLive(a);
+    const lane = screen.getByTestId("agent-lane");
+    expect(lane.dataset).toMatchObject({ agentId: a.id, agentName: "architect", state: "waiting" });
+    expect(within(lane).getByRole("heading").textContent).toBe("architect");
+    expect(lane.textContent).toContain("claude");
+    expect(screen.getByTestId("agent-state").textContent).toBe("waiting");
+    expect(screen.getByTestId("agent-state").classList).toContain("state-waiting");
+    // The stand-in reports $0.001 and 3 + 2 tokens a turn.
+    expect(screen.getByTestId("agent-cost").textContent).toContain("<$0.01");
+    expect(screen.getByTestId("agent-cost").textContent).toContain("5 tokens");
+  });
+
+  for (const [button, always] of [
+    ["permission-approve", false],
+    ["permission-approve-always", true],
+  ] as const) {
+    it(`${button} approves the pending tool with always=${always}`, async () => {
+      const a = await claudeAgent("DENY: run the tests", asking);
+      const approve = vi.spyOn(d.backend, "agentApprove");
+      const { onAgent } = await renderLive(a);
+
+      const request = screen.getByTestId("permission-request");
+      expect(request.textContent).toContain("Bash");
+      expect(request.textContent).toContain("npm test");
+      await fireEvent.click(screen.getByTestId(button));
+
+      expect(approve).toHaveBeenCalledWith(a.id, "Bash", always);
+      await waitFor(() => expect(onAgent).toHaveBeenCalled());
+      expect(onAgent.mock.calls[0]![0]).toMatchObject({ id: a.id, state: "running", pending: [] });
+      expect((await d.backend.sessionGet(a.sessionId)).settings.allowTools).toEqual(always ? ["Bash"] : []);
     });
-    const feed = new AgentFeed(backend, a.id);
-    await feed.catchUp();
-    const changes = new AgentChanges(backend, a.id);
-    await changes.load();
-    const onAgent = vi.fn<(agent: Agent) => void>();
-    const onRemoved = vi.fn<(agent: Agent) => void>();
-    const result = render(AgentLane, { backend, agent: a, feed, changes, baseBranch: "main", onAgent, onRemoved });
-    return { backend, feed, changes, onAgent, onRemoved, ...result };
+  }
+
+  it("denies the pending tool", async () => {
+    const a = await claudeAgent("DENY: run the tests", asking);
+    const deny = vi.spyOn(d.backend, "agentDeny");
+    const { onAgent } = await renderLive(a);
+
+    await fireEvent.click(screen.getByTestId("permission-deny"));
+
+    expect(deny).toHaveBeenCalledWith(a.id, "Bash");
+    await waitFor(() => expect(onAgent.mock.calls[0]![0]).toMatchObject({ state: "waiting", pending: [] }));
+  });
+
+  it("shows the full input of a request on demand, and the daemon's error in place", async () => {
+    const a = await claudeAgent("DENY: run the tests", asking);
+    // The daemon's refusal when the CLI is missing, as it words it.
+    const missing = await d.backend
+      .agentSpawn({ session: a.sessionId, cli: "codex", prompt: "x", name: null, model: null, allowTools: [], program: [], cwd: null })
+      .catch((err: unknown) => BackendError.from(err));
+    expect(missing).toMatchObject({ code: "cli_missing" });
+    await renderLive(a);
+    vi.spyOn(d.backend, "agentApprove").mockRejectedValue(missing);
+
+    await fireEvent.click(screen.getByTestId("permission-input"));
+    expect(screen.getByTestId("permission-request").textContent).toContain('"command": "npm test"');
+    await fireEvent.click(screen.getByTestId("permission-approve"));
+    const alert = await within(screen.getByTestId("permission-request")).findByRole("alert");
+    expect(alert.textContent).toContain("the codex CLI is not on PATH");
+    expect(alert.querySelector("code")!.textContent).toBe("npm install -g @openai/codex");
+  });
+
+  it("sends a message with the button or Enter, and clears the box", async () => {
+    const a = await claudeAgent("Plan it", (x) => x.state === "waiting");
+    const send = vi.spyOn(d.backend, "agentSend");
+    const { onAgent } = await renderLive(a);
+    const box = screen.getByTestId("agent-message") as HTMLTextAreaElement;
+    const button = screen.getByTestId("agent-send") as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+
+    await fireEvent.input(box, { target: { value: "  Now the docs  " } });
+    expect(button.disabled).toBe(false);
+    await fireEvent.click(button);
+    expect(send).toHaveBeenCalledWith(a.id, "Now the docs");
+    await waitFor(() => expect(box.value).toBe(""));
+    expect(onAgent.mock.calls[0]![0].state).toBe("running");
+
+    await fireEvent.input(box, { target: { value: "line one" } });
+    await fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
+    expect(send).toHaveBeenCalledTimes(1);
+    await fireEvent.keyDown(box, { key: "Enter" });
+    expect(send).toHaveBeenLastCalledWith(a.id, "line one");
+    await agentUntil(d.daemon.api, a.id, (x) => x.turns === 3 && x.state === "waiting");
+  });
+
+  it("shows why a message was refused", async () => {
+    // The daemon's refusal of a message to an agent waiting for a permission (sent before the
+    // lane knew), as it words it.
+    const waiting = await claudeAgent("DENY: run the tests", asking);
+    const refusal = await d.backend.agentSend(waiting.id, "hurry").catch((err: unknown) => BackendError.from(err));
+    expect(refusal).toBeInstanceOf(BackendError);
+    const a = await claudeAgent("Plan it", (x) => x.state === "waiting");
+    await renderLive(a);
+    vi.spyOn(d.backend, "agentSend").mockRejectedValueOnce(refusal);
+
+    await fireEvent.input(screen.getByTestId("agent-message"), { target: { value: "hurry" } });
+    await fireEvent.click(screen.getByTestId("agent-send"));
+    const error = await screen.findByTestId("agent-lane-error");
+    expect(error.textContent).toContain("a tool is waiting for approval");
+    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).value).toBe("hurry");
+  });
+
+  it("disables the message box with a hint while a tool waits for approval", async () => {
+    await renderLive(await claudeAgent("DENY: run the tests", asking));
+    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(true);
+    expect((screen.getByTestId("agent-send") as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId("agent-send-hint").textContent).toMatch(/approve or deny first/i);
+  });
+
+  for (const [state, program] of [
+    ["exited", ["true"]],
+    ["failed", ["false"]],
+    ["stopped", ["sleep", "30"]],
+  ] as const) {
+    it(`disables the input of a command agent in state ${state}, and has no Stop`, async () => {
+      const session = await sessionNew();
+      const spawned = await commandSpawn(d.daemon.api, session.id, [...program]);
+      if (state === "stopped") {
+        await agentUntil(d.daemon.api, spawned.id, (a) => a.state === "running");
+        await d.backend.agentStop(spawned.id);
+      }
+      const a = await agentUntil(d.daemon.api, spawned.id, agentEnded);
+      expect(a.state).toBe(state);
+      await renderLive(a);
+      expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(true);
+      expect(screen.getByTestId("agent-send-hint").textContent).toContain("The program has ended");
+      expect(screen.queryByTestId("agent-stop")).toBeNull();
+    });
+  }
+
+  it("lets a stopped CLI agent take a message (it resumes)", async () => {
+    const running = await claudeAgent("HOLD: plan it", (x) => x.state === "running");
+    const a = await d.backend.agentStop(running.id);
+    expect(a.state).toBe("stopped");
+    await renderLive(a);
+    expect((screen.getByTestId("agent-message") as HTMLTextAreaElement).disabled).toBe(false);
+    expect(screen.queryByTestId("agent-send-hint")).toBeNull();
+  });
+
+  it("stops a running agent", async () => {
+    const a = await claudeAgent("HOLD: plan it", (x) => x.state === "running");
+    const stop = vi.spyOn(d.backend, "agentStop");
+    const { onAgent } = await renderLive(a);
+
+    await fireEvent.click(screen.getByTestId("agent-stop"));
+
+    expect(stop).toHaveBeenCalledWith(a.id);
+    await waitFor(() => expect(onAgent.mock.calls[0]![0].state).toBe("stopped"));
+  });
+});
+
+describe("AgentLane with a worktree", () => {
+  /** An agent "architect" of a new session after two turns of the stand-in: work-1.txt and work-2.txt, two checkpoints. */
+  async function twoTurns(): Promise<Agent> {
+    const a = await claudeAgent("Write it", (x) => x.state === "waiting" && x.turns === 1);
+    // Each checkpoint is saved after its turn ends; a message sent before that skips it.
+    await until(async () => (await d.backend.agentCheckpoints(a.id)).length === 1, { what: "checkpoint 1 was saved" });
+    await d.backend.agentSend(a.id, "Go on");
+    await agentUntil(d.daemon.api, a.id, (x) => x.state === "waiting" && x.turns === 2);
+    await until(async () => (await d.backend.agentCheckpoints(a.id)).length === 2, { what: "checkpoint 2 was saved" });
+    return d.backend.agentGet(a.id);
+  }
+
+  async function renderWorktreeLane(a?: Agent) {
+    const agent = a ?? (await twoTurns());
+    const session = await d.backend.sessionGet(agent.sessionId);
+    return { agent, session, ...(await renderLive(agent, "main")) };
   }
 
   it("shows its branch, and a Changes tab with the live count", async () => {
-    const { changes } = await renderWorktreeLane();
-    expect(screen.getByTestId("agent-branch").textContent).toContain("baton/pay/architect");
+    const { session, changes } = await renderWorktreeLane();
+    expect(screen.getByTestId("agent-branch").textContent).toContain(`baton/${session.name}/architect`);
     expect(screen.getByTestId("tab-events").getAttribute("aria-selected")).toBe("true");
     expect(screen.getByTestId("tab-changes-count").textContent).toBe("2");
 
-    changes.receive([{ path: "src/client.ts", status: "modified" }]);
+    changes!.receive([{ path: "work-1.txt", status: "untracked" }]);
     await waitFor(() => expect(screen.getByTestId("tab-changes-count").textContent).toBe("1"));
   });
 
   it("lists the changed files with status badges, live, and the worktree's place", async () => {
-    const { changes } = await renderWorktreeLane();
+    const { agent, session, changes } = await renderWorktreeLane();
     await fireEvent.click(screen.getByTestId("agent-branch"));
 
     expect(screen.getByTestId("tab-changes").getAttribute("aria-selected")).toBe("true");
     expect(screen.queryByTestId("agent-events")).toBeNull();
-    expect(screen.getByTestId("worktree-path").textContent).toBe("/home/dev/.baton/worktrees/pay/architect");
-    expect(screen.getByTestId("worktree-branch").textContent).toContain("baton/pay/architect");
+    expect(screen.getByTestId("worktree-path").textContent).toBe(agent.worktree!.path);
+    expect(screen.getByTestId("worktree-branch").textContent).toContain(`baton/${session.name}/architect`);
     const rows = () => screen.getAllByTestId("changed-file").map((li) => [li.dataset.path, li.dataset.status, li.querySelector(".file-status")!.textContent]);
     expect(rows()).toEqual([
-      ["src/client.ts", "modified", "M"],
-      ["src/retry.ts", "untracked", "U"],
+      ["work-1.txt", "untracked", "U"],
+      ["work-2.txt", "untracked", "U"],
     ]);
 
-    changes.receive([{ path: "README.md", status: "deleted" }]);
+    changes!.receive([{ path: "README.md", status: "deleted" }]);
     await waitFor(() => expect(rows()).toEqual([["README.md", "deleted", "D"]]));
-    changes.receive([]);
+    changes!.receive([]);
     await waitFor(() => expect(screen.getByTestId("changes-empty").textContent).toContain("Nothing uncommitted"));
 
     await fireEvent.click(screen.getByTestId("tab-events"));
@@ -357,16 +416,26 @@ describe("AgentLane with a worktree", () => {
   });
 
   it("says outside the desktop app that opening the folder needs it, naming the folder", async () => {
-    await renderWorktreeLane();
+    const { agent } = await renderWorktreeLane();
     await fireEvent.click(screen.getByTestId("tab-changes"));
     await fireEvent.click(screen.getByTestId("worktree-open-folder"));
     const error = await screen.findByTestId("worktree-open-error");
     expect(error.textContent).toContain("needs the Baton desktop app");
-    expect(error.querySelector("code")!.textContent).toBe("/home/dev/.baton/worktrees/pay/architect");
+    expect(error.querySelector("code")!.textContent).toBe(agent.worktree!.path);
   });
 
   it("tells what is left of a removed worktree, and cannot open it", async () => {
-    await renderWorktreeLane({ worktree: worktree("architect", { removedAt: "2026-11-02T10:00:00Z", mergedInto: "main", mergedTip: "abcdef0123", mergedAt: "2026-11-02T09:00:00Z" }) });
+    // Stopped with its work committed on its branch; collected (finished worktrees are kept
+    // 0 days here, and its unmerged branch stays); then its branch merged into main.
+    const a = await twoTurns();
+    await d.backend.agentStop(a.id);
+    repoGit(a.worktree!.path, "add", "-A");
+    repoGit(a.worktree!.path, "commit", "-q", "-m", "The architect's work");
+    const report = await d.backend.worktreesGc(false);
+    expect(report.removed.map((e) => e.agentId)).toContain(a.id);
+    expect(report.branchesDeleted).not.toContain(a.worktree!.branch);
+    await d.backend.agentMerge(a.id, { into: "main", strategy: "squash", dryRun: false });
+    await renderWorktreeLane(await d.backend.agentGet(a.id));
     await fireEvent.click(screen.getByTestId("tab-changes"));
     expect(screen.getByTestId("worktree-gone").textContent).toContain("folder was removed");
     expect(screen.getByTestId("worktree-merged").textContent).toContain("main");
@@ -379,8 +448,8 @@ describe("AgentLane with a worktree", () => {
   });
 
   it("restores a checkpoint only after confirmation, and says what was saved", async () => {
-    const { backend } = await renderWorktreeLane();
-    const restore = vi.spyOn(backend, "agentRestore");
+    const { agent } = await renderWorktreeLane();
+    const restore = vi.spyOn(d.backend, "agentRestore");
     const first = rowOf("checkpoint", 0);
     expect(within(first).getByTestId("checkpoint").textContent).toContain("Checkpoint 1 · after turn 1");
 
@@ -392,55 +461,57 @@ describe("AgentLane with a worktree", () => {
 
     await fireEvent.click(within(rowOf("checkpoint", 0)).getByTestId("checkpoint-restore"));
     await fireEvent.click(within(rowOf("checkpoint", 0)).getByTestId("checkpoint-restore-confirm"));
-    expect(restore).toHaveBeenCalledWith("a1", 1);
+    expect(restore).toHaveBeenCalledWith(agent.id, 1);
     const done = await within(rowOf("checkpoint", 0)).findByTestId("checkpoint-restored");
     // The worktree equalled checkpoint 2: nothing new to save.
     expect(done.textContent!.trim()).toBe("Restored checkpoint 1.");
+    expect((await d.backend.agentChanges(agent.id)).map((f) => f.path)).toEqual(["work-1.txt"]);
 
     // Now it differs from the last checkpoint: restoring 2 saves it first, as checkpoint 3.
     await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore"));
     await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore-confirm"));
-    expect(restore).toHaveBeenLastCalledWith("a1", 2);
+    expect(restore).toHaveBeenLastCalledWith(agent.id, 2);
     const again = await within(rowOf("checkpoint", 1)).findByTestId("checkpoint-restored");
     expect(again.textContent).toContain("Restored checkpoint 2.");
     expect(again.textContent).toContain("What was there before is checkpoint 3.");
   });
 
   it("shows a failed restore's error in place, and lets the user try again", async () => {
-    const { backend } = await renderWorktreeLane();
-    vi.spyOn(backend, "agentRestore").mockRejectedValueOnce({ code: "io", message: "cannot write `src/client.ts`" });
+    await renderWorktreeLane();
+    vi.spyOn(d.backend, "agentRestore").mockRejectedValueOnce({ code: "io", message: "cannot write `work-1.txt`" });
 
     await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore"));
     await fireEvent.click(within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore-confirm"));
     const error = await within(rowOf("checkpoint", 1)).findByTestId("checkpoint-error");
     expect(error.getAttribute("role")).toBe("alert");
-    expect(error.querySelector("code")!.textContent).toBe("src/client.ts");
+    expect(error.querySelector("code")!.textContent).toBe("work-1.txt");
     expect((within(rowOf("checkpoint", 1)).getByTestId("checkpoint-restore-confirm") as HTMLButtonElement).disabled).toBe(false);
   });
 
   it("removes the agent after confirmation, offering force when uncommitted work refuses it", async () => {
-    const { backend, onRemoved } = await renderWorktreeLane();
-    const remove = vi.spyOn(backend, "agentRemove");
+    const { agent, session, onRemoved } = await renderWorktreeLane();
+    const remove = vi.spyOn(d.backend, "agentRemove");
 
     await fireEvent.click(screen.getByTestId("agent-remove"));
     const confirm = screen.getByTestId("remove-confirm");
-    expect(confirm.textContent).toContain("branch baton/pay/architect stays");
+    expect(confirm.textContent).toContain(`branch baton/${session.name}/architect stays`);
     expect(screen.getByTestId("remove-uncommitted").textContent).toContain("2 uncommitted files");
     expect(remove).not.toHaveBeenCalled();
 
     await fireEvent.click(screen.getByTestId("remove-confirm-button"));
-    expect(remove).toHaveBeenLastCalledWith("a1", false);
+    expect(remove).toHaveBeenLastCalledWith(agent.id, false);
     expect((await screen.findByTestId("remove-error")).textContent).toContain("uncommitted changes (2 files)");
     expect(onRemoved).not.toHaveBeenCalled();
 
     await fireEvent.click(screen.getByTestId("remove-force"));
-    expect(remove).toHaveBeenLastCalledWith("a1", true);
-    await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(expect.objectContaining({ id: "a1" })));
+    expect(remove).toHaveBeenLastCalledWith(agent.id, true);
+    await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(expect.objectContaining({ id: agent.id })));
+    expect((await d.backend.agentList(session.id)).map((a) => a.id)).not.toContain(agent.id);
   });
 
   it("cancels a removal", async () => {
-    const { backend } = await renderWorktreeLane();
-    const remove = vi.spyOn(backend, "agentRemove");
+    await renderWorktreeLane();
+    const remove = vi.spyOn(d.backend, "agentRemove");
     await fireEvent.click(screen.getByTestId("agent-remove"));
     await fireEvent.click(screen.getByTestId("remove-cancel"));
     expect(screen.queryByTestId("remove-confirm")).toBeNull();
@@ -452,6 +523,7 @@ describe("AgentLane with a worktree", () => {
     await fireEvent.click(screen.getByTestId("tab-changes"));
     await fireEvent.click(screen.getByTestId("worktree-diff"));
     expect(await screen.findByTestId("diff-dialog")).toBeTruthy();
+    expect((await screen.findByTestId("diff-summary")).textContent).toMatch(/2 files/);
     await fireEvent.keyDown(screen.getByTestId("diff-dialog"), { key: "Escape" });
     expect(screen.queryByTestId("diff-dialog")).toBeNull();
 
