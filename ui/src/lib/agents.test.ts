@@ -4,8 +4,15 @@ import type { AgentEventRecord } from "../bindings/AgentEventRecord";
 import type { AgentWorktree } from "../bindings/AgentWorktree";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import { AgentChanges, AgentFeed, SessionAgents } from "./agents.svelte";
+import { agentEnded, agentUntil, commandSpawn, sessionMake, subscribed, useDaemon } from "../test/daemon";
 import type { Backend } from "./backend";
-import { FakeBackend } from "./fakeBackend";
+
+const d = useDaemon();
+
+/** A backend whose calls are answered by the test's stubs (for the stores' ordering rules). */
+function stubBackend(calls: Partial<Record<keyof Backend, unknown>>): Backend {
+  return calls as unknown as Backend;
+}
 
 function rec(seq: number, text = `line ${seq}`, agentId = "a1"): AgentEventRecord {
   return { agentId, seq, ts: seq, event: { kind: "text", text, delta: false } };
@@ -89,10 +96,7 @@ describe("AgentFeed", () => {
   });
 
   it("reports a failed read and retries from where it stopped", async () => {
-    const backend = new FakeBackend();
-    vi.spyOn(backend, "agentEvents")
-      .mockRejectedValueOnce(new Error("boom"))
-      .mockResolvedValueOnce([rec(1)]);
+    const backend = stubBackend({ agentEvents: vi.fn().mockRejectedValueOnce(new Error("boom")).mockResolvedValueOnce([rec(1)]) });
     const feed = new AgentFeed(backend, "a1");
 
     await feed.catchUp();
@@ -106,6 +110,35 @@ describe("AgentFeed", () => {
 });
 
 describe("SessionAgents", () => {
+  it("loads a session's agents and follows them from the daemon: state, history, changed files", async () => {
+    const api = d.daemon.api;
+    const session = await sessionMake(api, d.daemon.repoMake("pay"), "pay");
+    const other = await sessionMake(api, d.daemon.repoMake("web"), "web");
+    const first = await commandSpawn(api, session.id, ["sh", "-c", "echo one"], "first");
+    await agentUntil(api, first.id, agentEnded);
+    const store = new SessionAgents(d.backend, session.id);
+    await store.load();
+    expect(store.agents.map((a) => [a.name, a.state])).toEqual([["first", "exited"]]);
+    // Its history: a notice (its worktree), its line, its exit.
+    await vi.waitFor(() => expect(texts(store.feed(first.id)!)).toEqual(["?", "one", "?"]));
+
+    const unsubscribe = await subscribed(d.backend, (events) => store.apply(events));
+    try {
+      // Its lines and its uncommitted file arrive as events.
+      const second = await commandSpawn(api, session.id, ["sh", "-c", "echo two; echo x > new.txt"], "second");
+      await commandSpawn(api, other.id, ["true"], "elsewhere");
+      await vi.waitFor(() => expect(store.agents.map((a) => [a.name, a.state])).toEqual([["first", "exited"], ["second", "exited"]]));
+      await vi.waitFor(() => expect(texts(store.feed(second.id)!)).toContain("two"));
+      await vi.waitFor(() => expect(store.changes(second.id)?.files).toEqual([{ path: "new.txt", status: "untracked" }]));
+
+      await d.backend.agentRemove(second.id, true);
+      await vi.waitFor(() => expect(store.agents.map((a) => a.name)).toEqual(["first"]));
+      expect(store.feed(second.id)).toBeUndefined();
+    } finally {
+      unsubscribe();
+    }
+  });
+
   function agent(id: string, sessionId: string, updatedAt: string, overrides: Partial<Agent> = {}): Agent {
     return {
       id,
@@ -138,8 +171,7 @@ describe("SessionAgents", () => {
   }
 
   it("keeps this session's agents only, the newest update winning, and routes their events", async () => {
-    const backend = new FakeBackend();
-    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
+    const backend = stubBackend({ agentEvents: vi.fn().mockResolvedValue([]) });
     const store = new SessionAgents(backend, "s1");
 
     store.apply([
@@ -176,9 +208,8 @@ describe("SessionAgents", () => {
   const modified = (path: string): ChangedFile => ({ path, status: "modified" });
 
   it("reads an agent's changed files when it arrives, then keeps them from agent_changes events", async () => {
-    const backend = new FakeBackend();
-    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
-    const read = vi.spyOn(backend, "agentChanges").mockResolvedValue([modified("a.ts")]);
+    const read = vi.fn().mockResolvedValue([modified("a.ts")]);
+    const backend = stubBackend({ agentEvents: vi.fn().mockResolvedValue([]), agentChanges: read });
     const store = new SessionAgents(backend, "s1");
 
     store.apply([
@@ -226,9 +257,7 @@ describe("SessionAgents", () => {
   });
 
   it("shows nothing uncommitted once the worktree folder is removed", async () => {
-    const backend = new FakeBackend();
-    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
-    vi.spyOn(backend, "agentChanges").mockResolvedValue([modified("a.ts")]);
+    const backend = stubBackend({ agentEvents: vi.fn().mockResolvedValue([]), agentChanges: vi.fn().mockResolvedValue([modified("a.ts")]) });
     const store = new SessionAgents(backend, "s1");
     store.upsert(agent("a1", "s1", "2026-11-21T10:00:01Z", { worktree: WORKTREE }));
     await flush();
@@ -239,9 +268,7 @@ describe("SessionAgents", () => {
   });
 
   it("drops a removed agent with its history and changes, and does not bring it back", async () => {
-    const backend = new FakeBackend();
-    vi.spyOn(backend, "agentEvents").mockResolvedValue([]);
-    vi.spyOn(backend, "agentChanges").mockResolvedValue([]);
+    const backend = stubBackend({ agentEvents: vi.fn().mockResolvedValue([]), agentChanges: vi.fn().mockResolvedValue([]) });
     const store = new SessionAgents(backend, "s1");
     const a1 = agent("a1", "s1", "2026-11-21T10:00:01Z", { worktree: WORKTREE });
     store.apply([

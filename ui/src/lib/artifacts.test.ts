@@ -1,9 +1,21 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Artifact } from "../bindings/Artifact";
-import { session } from "../views/fixtures";
+import type { Session } from "../bindings/Session";
+import { sessionMake, taskAdd, until, useDaemon } from "../test/daemon";
 import type { Backend } from "./backend";
-import { FakeBackend } from "./fakeBackend";
-import { SEARCH_DEBOUNCE_MS, SessionArtifacts, snippetParts } from "./artifacts.svelte";
+import { SessionArtifacts, snippetParts } from "./artifacts.svelte";
+
+const d = useDaemon({ fakeClaude: true });
+
+/** A session whose coordinator ran one task on the stand-in Claude: its result, file and diff. */
+async function sessionWithArtifacts(): Promise<Session> {
+  const name = d.unique("pay");
+  const session = await sessionMake(d.daemon.api, d.daemon.repoMake(name), name, { cycleSecs: 1 });
+  await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "Build it", name: "build" });
+  await d.backend.coordinatorRun(session.id);
+  await until(async () => (await d.backend.sessionGet(session.id)).coordinator === "complete", { what: "the build ran" });
+  return session;
+}
 
 function artifact(id: string, title: string, body: string, minute: number): Artifact {
   return {
@@ -24,34 +36,34 @@ const ARTIFACTS = [artifact("a1", "Spec", "Retry with backoff", 1), artifact("a2
 
 describe("SessionArtifacts", () => {
   afterEach(() => {
-    vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it("lists every artifact while the box is empty, and searches once typing pauses", async () => {
-    vi.useFakeTimers();
-    const backend = new FakeBackend({ sessions: [session("s1", "pay")], artifacts: ARTIFACTS });
-    const search = vi.spyOn(backend, "artifactSearch");
-    const store = new SessionArtifacts(backend, "s1");
+    const session = await sessionWithArtifacts();
+    const search = vi.spyOn(d.backend, "artifactSearch");
+    const store = new SessionArtifacts(d.backend, session.id);
     await store.refresh();
-    expect(store.rows.map((r) => [r.artifact.id, r.snippet])).toEqual([
-      ["a2", null],
-      ["a1", null],
+    expect(store.rows.map((r) => [r.artifact.kind, r.artifact.title, r.snippet])).toEqual([
+      ["diff", "build: diff", null],
+      ["file", "build: work-1.txt", null],
+      ["markdown", "build: result", null],
     ]);
 
-    store.queryChange("re");
-    store.queryChange("retry");
-    await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS - 1);
+    store.queryChange("fin");
+    store.queryChange("finished");
+    // Not while typing: once it pauses, for the last words only.
     expect(search).not.toHaveBeenCalled();
-    await vi.advanceTimersByTimeAsync(1);
-    expect(search).toHaveBeenCalledExactlyOnceWith("retry", "s1");
-    await vi.waitFor(() => expect(store.shownQuery).toBe("retry"));
-    expect(store.rows.map((r) => [r.artifact.id, r.snippet])).toEqual([["a1", "[Retry] with backoff"]]);
+    await vi.waitFor(() => expect(store.shownQuery).toBe("finished"));
+    expect(search).toHaveBeenCalledExactlyOnceWith("finished", session.id);
+    expect(store.rows.map((r) => [r.artifact.title, r.snippet])).toEqual([["build: result", "[Finished] the work, turn 1. Wrote work-1.txt"]]);
 
     // Emptied: the whole list at once.
     store.queryChange("  ");
-    await vi.waitFor(() => expect(store.rows).toHaveLength(2));
+    await vi.waitFor(() => expect(store.rows).toHaveLength(3));
     expect(store.shownQuery).toBe("");
     expect(search).toHaveBeenCalledTimes(1);
+    store.close();
   });
 
   it("keeps the answer to the latest question when answers come back out of order", async () => {
@@ -69,14 +81,14 @@ describe("SessionArtifacts", () => {
   });
 
   it("keeps the daemon's refusal in `error`, and the rows it had", async () => {
-    const backend = new FakeBackend({ sessions: [session("s1", "pay")], artifacts: ARTIFACTS });
-    const store = new SessionArtifacts(backend, "s1");
+    const session = await sessionWithArtifacts();
+    const store = new SessionArtifacts(d.backend, session.id);
     await store.refresh();
-    vi.spyOn(backend, "artifactSearch").mockRejectedValueOnce({ code: "internal", message: "fts5: syntax error" });
-    store.query = "x";
+    vi.spyOn(d.backend, "artifactSearch").mockRejectedValueOnce({ code: "internal", message: "fts5: syntax error" });
+    store.query = "zebra";
     await store.refresh();
     expect(store.error?.message).toBe("fts5: syntax error");
-    expect(store.rows).toHaveLength(2);
+    expect(store.rows).toHaveLength(3);
     await store.refresh();
     expect(store.error).toBeNull();
     expect(store.rows).toEqual([]);

@@ -1,11 +1,28 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Criteria } from "../bindings/Criteria";
 import type { Cycle } from "../bindings/Cycle";
-import { session } from "../views/fixtures";
+import type { CycleSummary } from "../bindings/CycleSummary";
+import { sessionMake, subscribed, until, useDaemon } from "../test/daemon";
 import type { Backend } from "./backend";
 import { criteriaChecks, cycleActivity, runLabel, SessionCoordinator } from "./coordinator.svelte";
-import { FakeBackend } from "./fakeBackend";
-import { summaryEmpty } from "./fakeCoordinator";
+
+const d = useDaemon();
+
+/** A cycle that saw and did nothing, its criteria unknown: the base the tests' cycles change. */
+function summaryEmpty(): CycleSummary {
+  return {
+    started: [],
+    finished: [],
+    sentBack: [],
+    blocked: [],
+    running: [],
+    idle: [],
+    stalled: [],
+    waiting: [],
+    notes: [],
+    criteria: { tasksEnded: false, outputsParsed: false, noBlockers: false, noIdleWithWork: false, complete: false, unmet: [] },
+  };
+}
 
 function cycle(n: number, summary: Partial<Cycle["summary"]> = {}): Cycle {
   return { n, startedAt: `2026-11-01T10:00:0${n}Z`, durationMs: 12, summary: { ...summaryEmpty(), ...summary } };
@@ -14,14 +31,31 @@ function cycle(n: number, summary: Partial<Cycle["summary"]> = {}): Cycle {
 const cycleEvent = (sessionId: string, c: Cycle) => ({ type: "coordinator_cycle" as const, sessionId: sessionId, cycle: c });
 
 describe("SessionCoordinator", () => {
-  it("reads the status, then follows the session's cycles, the newest one winning", async () => {
-    const backend = new FakeBackend({ sessions: [session("s1", "pay")], cycles: { s1: [cycle(1), cycle(2)] } });
-    const store = new SessionCoordinator(backend, "s1");
+  it("reads the status, then follows the session's cycles from the daemon", async () => {
+    // A session without tasks: its coordinator cycles every second and never completes.
+    const session = await sessionMake(d.daemon.api, d.daemon.repoMake("pay"), "pay", { cycleSecs: 1 });
+    await d.backend.coordinatorRun(session.id);
+    await until(async () => (await d.backend.coordinatorStatus(session.id)).cycles >= 1, { what: "a first cycle" });
+    const store = new SessionCoordinator(d.backend, session.id);
     await store.load();
     expect(store.loaded).toBe(true);
-    expect(store.cycles).toBe(2);
-    expect(store.last?.n).toBe(2);
+    const read = store.cycles;
+    expect(read).toBeGreaterThanOrEqual(1);
+    expect(store.last?.n).toBe(read);
+    expect(store.last?.summary.criteria.unmet).toEqual(["no tasks yet"]);
 
+    const unsubscribe = await subscribed(d.backend, (events) => store.apply(events));
+    try {
+      await vi.waitFor(() => expect(store.cycles).toBeGreaterThan(read), { timeout: 5_000 });
+      expect(store.last?.n).toBe(store.cycles);
+    } finally {
+      unsubscribe();
+      await d.backend.coordinatorPause(session.id);
+    }
+  });
+
+  it("keeps the newest cycle, whatever order replies and events come in", () => {
+    const store = new SessionCoordinator({} as Backend, "s1");
     store.apply([cycleEvent("s2", cycle(9)), cycleEvent("s1", cycle(3)), { type: "context_updated", sessionId: "s1" }]);
     expect(store.cycles).toBe(3);
     expect(store.last?.n).toBe(3);
@@ -49,10 +83,14 @@ describe("SessionCoordinator", () => {
   });
 
   it("ignores everything once closed", async () => {
-    const store = new SessionCoordinator(new FakeBackend({ sessions: [session("s1", "pay")], cycles: { s1: [cycle(1)] } }), "s1");
+    const session = await sessionMake(d.daemon.api, d.daemon.repoMake("closed"), "closed");
+    await d.backend.coordinatorRun(session.id);
+    await until(async () => (await d.backend.coordinatorStatus(session.id)).cycles >= 1, { what: "a first cycle" });
+    await d.backend.coordinatorPause(session.id);
+    const store = new SessionCoordinator(d.backend, session.id);
     store.close();
     await store.load();
-    store.apply([cycleEvent("s1", cycle(2))]);
+    store.apply([cycleEvent(session.id, cycle(2))]);
     expect(store.cycles).toBe(0);
     expect(store.last).toBeNull();
   });

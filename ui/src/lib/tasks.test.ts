@@ -1,43 +1,49 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Task } from "../bindings/Task";
-import { session, task } from "../views/fixtures";
+import { sessionMake, subscribed, taskAdd, useDaemon } from "../test/daemon";
+import { task } from "../views/fixtures";
 import type { Backend } from "./backend";
-import { FakeBackend } from "./fakeBackend";
 import { SessionTasks } from "./tasks.svelte";
+
+const d = useDaemon();
+
+/** For the merge rules, which never call the daemon. */
+const NO_BACKEND = {} as Backend;
 
 const updated = (t: Task) => ({ type: "task_updated" as const, task: t });
 const names = (store: SessionTasks) => store.tasks.map((t) => `${t.name}:${t.state}`);
 
 describe("SessionTasks", () => {
   it("loads the session's graph, then follows task_updated events of this session only", async () => {
-    const backend = new FakeBackend({
-      sessions: [session("s1", "pay"), session("s2", "web")],
-      tasks: [task("t1", "s1", { state: "ready", createdAt: "2026-11-01T10:00:00Z" }), task("o1", "s2")],
-    });
-    const store = new SessionTasks(backend, "s1");
+    const api = d.daemon.api;
+    const session = await sessionMake(api, d.daemon.repoMake("pay"), "pay");
+    const other = await sessionMake(api, d.daemon.repoMake("web"), "web");
+    await taskAdd(api, session.id, { title: "T1", prompt: "one", name: "t1" });
+    await taskAdd(api, other.id, { title: "O1", prompt: "other", name: "o1" });
+    const store = new SessionTasks(d.backend, session.id);
     expect(store.loaded).toBe(false);
     await store.load();
     expect(store.loaded).toBe(true);
     expect(names(store)).toEqual(["t1:ready"]);
 
-    store.apply([
-      updated(task("t2", "s1", { createdAt: "2026-11-01T11:00:00Z" }, [["t1", "after"]])),
-      updated(task("o2", "s2")),
-      { type: "agent_removed", agentId: "whatever" },
-    ]);
-    expect(names(store)).toEqual(["t1:ready", "t2:pending"]);
+    // Fed by the daemon's events, as the session view feeds it.
+    const unsubscribe = await subscribed(d.backend, (events) => store.apply(events));
+    try {
+      await taskAdd(api, session.id, { title: "T2", prompt: "two", name: "t2", after: ["t1"] });
+      await taskAdd(api, other.id, { title: "O2", prompt: "other", name: "o2" });
+      await vi.waitFor(() => expect(names(store)).toEqual(["t1:ready", "t2:pending"]));
 
-    // t1 done: t2 becomes ready, in two events of one batch.
-    store.apply([
-      updated(task("t1", "s1", { state: "done", updatedAt: "2026-11-01T12:00:00Z" })),
-      updated(task("t2", "s1", { state: "ready", createdAt: "2026-11-01T11:00:00Z", updatedAt: "2026-11-01T12:00:01Z" }, [["t1", "after"]])),
-    ]);
-    expect(names(store)).toEqual(["t1:done", "t2:ready"]);
-    expect(store.get("t2")?.deps).toEqual([{ taskId: "t1", kind: "after" }]);
+      // t1 done: t2 becomes ready, in two events.
+      await d.backend.taskComplete("t1", "done");
+      await vi.waitFor(() => expect(names(store)).toEqual(["t1:done", "t2:ready"]));
+      expect(store.get(store.tasks[1]!.id)?.deps).toEqual([{ taskId: store.tasks[0]!.id, kind: "after" }]);
+    } finally {
+      unsubscribe();
+    }
   });
 
   it("keeps the newer state when a reply comes after the event for a later change", () => {
-    const store = new SessionTasks(new FakeBackend(), "s1");
+    const store = new SessionTasks(NO_BACKEND, "s1");
     store.apply([updated(task("t1", "s1", { state: "cancelled", reason: "a was cancelled", updatedAt: "2026-11-01T12:00:00Z" }))]);
     store.upsert(task("t1", "s1", { state: "pending", updatedAt: "2026-11-01T11:00:00Z" }));
     expect(names(store)).toEqual(["t1:cancelled"]);
@@ -45,7 +51,7 @@ describe("SessionTasks", () => {
   });
 
   it("orders tasks oldest first, whatever order they arrive in", () => {
-    const store = new SessionTasks(new FakeBackend(), "s1");
+    const store = new SessionTasks(NO_BACKEND, "s1");
     store.upsertAll([
       task("late", "s1", { createdAt: "2026-11-01T12:00:00Z" }),
       task("early", "s1", { createdAt: "2026-11-01T09:00:00Z" }),
@@ -70,10 +76,13 @@ describe("SessionTasks", () => {
   });
 
   it("ignores everything once closed", async () => {
-    const store = new SessionTasks(new FakeBackend({ sessions: [session("s1", "pay")], tasks: [task("t1", "s1")] }), "s1");
+    const api = d.daemon.api;
+    const session = await sessionMake(api, d.daemon.repoMake("closed"), "closed");
+    await taskAdd(api, session.id, { title: "T1", prompt: "one", name: "t1" });
+    const store = new SessionTasks(d.backend, session.id);
     store.close();
     await store.load();
-    store.apply([updated(task("t2", "s1"))]);
+    store.apply([updated(task("t2", session.id))]);
     expect(store.tasks).toEqual([]);
   });
 });
