@@ -2,15 +2,12 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import type { Session } from "./bindings/Session";
-import { BackendError, type Backend } from "./lib/backend";
-import { FakeBackend } from "./lib/fakeBackend";
+import { BackendError, HttpBackend, type Backend } from "./lib/backend";
 import { router } from "./lib/route.svelte";
-import { settings } from "./views/fixtures";
+import { type Daemon, daemonStart, sessionMake, streamCut, useDaemon } from "./test/daemon";
 
-function session(id: string, name: string): Session {
-  const at = "2026-11-01T09:00:00Z";
-  return { id, name, repo: `/src/${name}`, baseBranch: "main", state: "active", settings: settings(), parentSessionId: null, coordinator: "off", createdAt: at, updatedAt: at };
-}
+// A daemon per test: the window lists every session of the home.
+const d = useDaemon({ perTest: true });
 
 function rowNames(): (string | undefined)[] {
   return screen.queryAllByTestId("session-row").map((r) => r.dataset.sessionName);
@@ -20,17 +17,14 @@ function statusState(): string | undefined {
   return screen.getByTestId("daemon-status").dataset.state;
 }
 
-/** Run what is due in `ms` of fake time, with the promises in between. */
-async function advance(ms = 0): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
+async function sessionsMake(daemon: Daemon, ...names: string[]): Promise<Session[]> {
+  const made: Session[] = [];
+  for (const name of names) made.push(await sessionMake(daemon.api, daemon.repoMake(name), name));
+  return made;
 }
 
-/** The daemon of `backend` went away: its stream drops and it no longer answers. */
-function daemonGone(backend: FakeBackend): void {
-  vi.spyOn(backend, "health").mockRejectedValue(
-    new BackendError("daemon_unreachable", "The Baton daemon is not answering."),
-  );
-  backend.setConnected(false);
+function backendOf(daemon: Daemon): HttpBackend {
+  return new HttpBackend({ url: daemon.url, token: daemon.token });
 }
 
 function deferred<T>() {
@@ -42,36 +36,36 @@ function deferred<T>() {
 describe("App", () => {
   afterEach(() => {
     router.go({ view: "home" });
+    vi.restoreAllMocks();
   });
 
   it("opens a session from its name, and Back returns to the list", async () => {
-    const backend = new FakeBackend({ sessions: [session("s-1", "alpha"), session("s-2", "beta")] });
-    render(App, { connect: async () => backend });
+    const [, beta] = await sessionsMake(d.daemon, "alpha", "beta");
+    render(App, { connect: async () => d.backend });
     await waitFor(() => expect(rowNames().sort()).toEqual(["alpha", "beta"]));
 
-    const open = screen
-      .getAllByTestId("session-open")
-      .find((a) => a.textContent === "beta") as HTMLAnchorElement;
-    expect(open.getAttribute("href")).toBe("#/session/s-2");
+    const open = screen.getAllByTestId("session-open").find((a) => a.textContent === "beta") as HTMLAnchorElement;
+    expect(open.getAttribute("href")).toBe(`#/session/${beta!.id}`);
     await fireEvent.click(open);
 
     const view = await screen.findByTestId("session-view");
-    expect(window.location.hash).toBe("#/session/s-2");
+    expect(window.location.hash).toBe(`#/session/${beta!.id}`);
     await waitFor(() => expect(screen.getByTestId("session-name").textContent).toBe("beta"));
     expect(screen.queryByTestId("session-list")).toBeNull();
-    expect(view.dataset.sessionId).toBe("s-2");
+    expect(view.dataset.sessionId).toBe(beta!.id);
 
     await fireEvent.click(screen.getByTestId("back-home"));
     await screen.findByTestId("session-list");
     expect(window.location.hash).toBe("#/");
     expect(screen.queryByTestId("session-view")).toBeNull();
-    expect(rowNames()).toHaveLength(2);
+    await waitFor(() => expect(rowNames()).toHaveLength(2));
   });
 
   it("shows the session the address names at start, and follows the browser's Back", async () => {
-    window.location.hash = "#/session/s-1";
+    const [alpha] = await sessionsMake(d.daemon, "alpha");
+    window.location.hash = `#/session/${alpha!.id}`;
     await new Promise((r) => setTimeout(r, 0));
-    render(App, { connect: async () => new FakeBackend({ sessions: [session("s-1", "alpha")] }) });
+    render(App, { connect: async () => d.backend });
 
     await waitFor(() => expect(screen.getByTestId("session-name").textContent).toBe("alpha"));
 
@@ -81,17 +75,18 @@ describe("App", () => {
   });
 
   it("shows the daemon's status and version above the sessions", async () => {
-    const backend = new FakeBackend({ version: "1.2.3" });
-    render(App, { connect: async () => backend });
+    const stream = streamCut(d.backend);
+    render(App, { connect: async () => d.backend });
+    const { version } = await d.backend.health();
 
     const status = screen.getByTestId("daemon-status");
     await waitFor(() => expect(status.dataset.state).toBe("connected"));
     expect(status.textContent).toContain("connected");
-    expect(status.textContent).toContain("1.2.3");
+    expect(status.textContent).toContain(version);
     expect(screen.getByText("Baton")).toBeTruthy();
     await screen.findByTestId("empty-state");
 
-    backend.setConnected(false);
+    stream.drop();
     await waitFor(() => expect(status.dataset.state).toBe("disconnected"));
     expect(status.textContent).toContain("disconnected");
   });
@@ -99,10 +94,8 @@ describe("App", () => {
   it("explains a failed connection on the whole page and retries", async () => {
     const connect = vi
       .fn<() => Promise<Backend>>()
-      .mockRejectedValueOnce(
-        new BackendError("daemon_unreachable", "The Baton daemon is not answering. Run `baton daemon`."),
-      )
-      .mockResolvedValueOnce(new FakeBackend());
+      .mockRejectedValueOnce(new BackendError("daemon_unreachable", "The Baton daemon is not answering. Run `baton daemon`."))
+      .mockResolvedValueOnce(d.backend);
     render(App, { connect });
 
     const alert = await screen.findByRole("alert");
@@ -119,14 +112,12 @@ describe("App", () => {
     expect(connect).toHaveBeenCalledTimes(2);
   });
 
-  it("fails the same way when the daemon answers connect but not health", async () => {
-    const backend = new FakeBackend();
-    backend.health = () => Promise.reject(new BackendError("unauthorized", "The token is wrong."));
-    render(App, { connect: async () => backend });
+  it("fails the same way when the daemon answers connect but not health (a wrong token)", async () => {
+    render(App, { connect: async () => new HttpBackend({ url: d.daemon.url, token: "not-the-token" }) });
 
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("refused");
-    expect(alert.textContent).toContain("The token is wrong.");
+    expect(alert.textContent).toContain("missing or wrong token");
   });
 
   describe("when the daemon goes away", () => {
@@ -134,119 +125,146 @@ describe("App", () => {
       vi.useRealTimers();
     });
 
+    /** App's timers are faked (to step through its waits); the daemons' answers are real. */
+    function timersFake(): void {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    }
+
+    /** Run what is due in `ms` of fake time, with the promises in between. */
+    async function advance(ms = 0): Promise<void> {
+      await vi.advanceTimersByTimeAsync(ms);
+    }
+
+    /** Waits, in real time (the daemon answers through real sockets), until `test` holds. */
+    async function ioUntil(test: () => boolean, what: string): Promise<void> {
+      const deadline = Date.now() + 10_000;
+      while (!test()) {
+        if (Date.now() > deadline) throw new Error(`never: ${what}`);
+        await new Promise((r) => setImmediate(r));
+        await advance();
+      }
+    }
+
     it("reconnects through connect(), swaps the backend and keeps the form's input", async () => {
-      vi.useFakeTimers();
-      const first = new FakeBackend({ sessions: [session("a-1", "from-first")] });
-      const second = new FakeBackend({ sessions: [session("b-1", "from-second")], version: "2.0.0" });
-      const restarted = deferred<Backend>();
-      const connect = vi
-        .fn<() => Promise<Backend>>()
-        .mockResolvedValueOnce(first)
-        .mockReturnValueOnce(restarted.promise);
-      render(App, { connect });
-      await advance();
-      expect(statusState()).toBe("connected");
-      expect(rowNames()).toEqual(["from-first"]);
-      await fireEvent.input(screen.getByTestId("new-session-repo"), { target: { value: "/src/typed" } });
+      await sessionsMake(d.daemon, "from-first");
+      const second = await daemonStart();
+      try {
+        await sessionsMake(second, "from-second");
+        const typed = second.repoMake("typed");
+        const restarted = deferred<Backend>();
+        const first = d.backend;
+        const health = vi.spyOn(first, "health");
+        const connect = vi.fn<() => Promise<Backend>>().mockResolvedValueOnce(first).mockReturnValueOnce(restarted.promise);
+        timersFake();
+        render(App, { connect });
+        await ioUntil(() => statusState() === "connected" && rowNames().length === 1, "connected to the first daemon");
+        expect(rowNames()).toEqual(["from-first"]);
+        await fireEvent.input(screen.getByTestId("new-session-repo"), { target: { value: typed } });
 
-      daemonGone(first);
-      await advance();
-      expect(statusState()).toBe("disconnected");
+        // The first daemon stops: its stream ends, and it no longer answers.
+        await d.daemon.stop();
+        await ioUntil(() => statusState() === "disconnected", "the stream dropped");
 
-      // Not yet: a short drop is left to the event stream.
-      await advance(1_900);
-      expect(connect).toHaveBeenCalledTimes(1);
-      expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
+        // Not yet: a short drop is left to the event stream.
+        await advance(1_900);
+        expect(connect).toHaveBeenCalledTimes(1);
+        expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
 
-      await advance(100);
-      expect(first.health).toHaveBeenCalled();
-      expect(connect).toHaveBeenCalledTimes(2);
-      const status = screen.getByTestId("daemon-status");
-      expect(status.dataset.state).toBe("reconnecting");
-      expect(status.textContent).toContain("reconnecting…");
-      expect(screen.getByTestId("reconnecting-banner").textContent).toContain(
-        "Reconnecting to the Baton daemon…",
-      );
-      // The last known list stays while reconnecting.
-      expect(rowNames()).toEqual(["from-first"]);
+        health.mockClear();
+        await advance(100);
+        await ioUntil(() => connect.mock.calls.length === 2, "connect() was called again");
+        expect(health).toHaveBeenCalled();
+        const status = screen.getByTestId("daemon-status");
+        expect(status.dataset.state).toBe("reconnecting");
+        expect(status.textContent).toContain("reconnecting…");
+        expect(screen.getByTestId("reconnecting-banner").textContent).toContain("Reconnecting to the Baton daemon…");
+        // The last known list stays while reconnecting.
+        expect(rowNames()).toEqual(["from-first"]);
 
-      restarted.resolve(second);
-      await advance();
-      expect(rowNames()).toEqual(["from-second"]);
-      expect(statusState()).toBe("connected");
-      expect(screen.getByTestId("daemon-status").textContent).toContain("2.0.0");
-      expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
-      expect((screen.getByTestId("new-session-repo") as HTMLInputElement).value).toBe("/src/typed");
+        const next = backendOf(second);
+        restarted.resolve(next);
+        await ioUntil(() => rowNames()[0] === "from-second" && statusState() === "connected", "the second daemon's list");
+        expect(rowNames()).toEqual(["from-second"]);
+        expect(screen.getByTestId("daemon-status").textContent).toContain((await next.health()).version);
+        expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
+        expect((screen.getByTestId("new-session-repo") as HTMLInputElement).value).toBe(typed);
 
-      // The old backend's stream was unsubscribed: its status no longer reaches the window.
-      first.setConnected(true);
-      first.setConnected(false);
-      await advance(20_000);
-      expect(statusState()).toBe("connected");
-      expect(connect).toHaveBeenCalledTimes(2);
+        // Nothing asks the old daemon any more.
+        await advance(20_000);
+        expect(statusState()).toBe("connected");
+        expect(connect).toHaveBeenCalledTimes(2);
 
-      // New sessions are created on the new daemon.
-      await fireEvent.click(screen.getByTestId("new-session-create"));
-      await advance();
-      expect(rowNames().sort()).toEqual(["from-second", "typed"]);
-      expect(await second.sessionList()).toHaveLength(2);
+        // New sessions are created on the new daemon.
+        await fireEvent.click(screen.getByTestId("new-session-create"));
+        await ioUntil(() => rowNames().length === 2, "the new session's row");
+        expect(rowNames().sort()).toEqual(["from-second", "typed"]);
+        expect(await next.sessionList()).toHaveLength(2);
+      } finally {
+        vi.useRealTimers();
+        await second.stop();
+      }
     });
 
     it("retries connect() with backoff and keeps the last list meanwhile", async () => {
-      vi.useFakeTimers();
-      const first = new FakeBackend({ sessions: [session("a-1", "from-first")] });
-      const second = new FakeBackend({ sessions: [session("b-1", "from-second")] });
-      const connect = vi
-        .fn<() => Promise<Backend>>()
-        .mockResolvedValueOnce(first)
-        .mockRejectedValueOnce(new BackendError("daemon_unreachable", "Baton could not start its daemon."))
-        .mockRejectedValueOnce(new BackendError("daemon_unreachable", "Still no daemon."))
-        .mockResolvedValueOnce(second);
-      render(App, { connect });
-      await advance();
-      expect(rowNames()).toEqual(["from-first"]);
+      await sessionsMake(d.daemon, "from-first");
+      const second = await daemonStart();
+      try {
+        await sessionsMake(second, "from-second");
+        const connect = vi
+          .fn<() => Promise<Backend>>()
+          .mockResolvedValueOnce(d.backend)
+          .mockRejectedValueOnce(new BackendError("daemon_unreachable", "Baton could not start its daemon."))
+          .mockRejectedValueOnce(new BackendError("daemon_unreachable", "Still no daemon."))
+          .mockResolvedValueOnce(backendOf(second));
+        timersFake();
+        render(App, { connect });
+        await ioUntil(() => statusState() === "connected" && rowNames().length === 1, "connected to the first daemon");
 
-      daemonGone(first);
-      await advance(2_000);
-      expect(connect).toHaveBeenCalledTimes(2);
-      expect(statusState()).toBe("reconnecting");
-      expect(screen.getByTestId("reconnecting-banner").textContent).toContain(
-        "Baton could not start its daemon.",
-      );
-      // No full-page failure, and the list is still there.
-      expect(screen.queryByRole("alert")).toBeNull();
-      expect(rowNames()).toEqual(["from-first"]);
+        await d.daemon.stop();
+        await ioUntil(() => statusState() === "disconnected", "the stream dropped");
+        await advance(2_000);
+        const banner = () => screen.queryByTestId("reconnecting-banner")?.textContent ?? "";
+        await ioUntil(() => banner().includes("Baton could not start its daemon."), "the first retry failed");
+        expect(connect).toHaveBeenCalledTimes(2);
+        expect(statusState()).toBe("reconnecting");
+        // No full-page failure, and the list is still there.
+        expect(screen.queryByRole("alert")).toBeNull();
+        expect(rowNames()).toEqual(["from-first"]);
 
-      await advance(3_900);
-      expect(connect).toHaveBeenCalledTimes(2);
-      await advance(100);
-      expect(connect).toHaveBeenCalledTimes(3);
-      expect(screen.getByTestId("reconnecting-banner").textContent).toContain("Still no daemon.");
-      expect(rowNames()).toEqual(["from-first"]);
+        await advance(3_900);
+        expect(connect).toHaveBeenCalledTimes(2);
+        await advance(100);
+        await ioUntil(() => banner().includes("Still no daemon."), "the second retry failed");
+        expect(connect).toHaveBeenCalledTimes(3);
+        expect(rowNames()).toEqual(["from-first"]);
 
-      await advance(7_900);
-      expect(connect).toHaveBeenCalledTimes(3);
-      await advance(100);
-      expect(connect).toHaveBeenCalledTimes(4);
-      expect(rowNames()).toEqual(["from-second"]);
-      expect(statusState()).toBe("connected");
-      expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
+        await advance(7_900);
+        expect(connect).toHaveBeenCalledTimes(3);
+        await advance(100);
+        await ioUntil(() => rowNames()[0] === "from-second" && statusState() === "connected", "the second daemon's list");
+        expect(connect).toHaveBeenCalledTimes(4);
+        expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
+      } finally {
+        vi.useRealTimers();
+        await second.stop();
+      }
     });
 
     it("does not reconnect when the daemon still answers after a brief drop", async () => {
-      vi.useFakeTimers();
-      const backend = new FakeBackend({ sessions: [session("a-1", "from-first")] });
-      const health = vi.spyOn(backend, "health");
-      const connect = vi.fn<() => Promise<Backend>>().mockResolvedValue(backend);
+      await sessionsMake(d.daemon, "from-first");
+      const stream = streamCut(d.backend);
+      const health = vi.spyOn(d.backend, "health");
+      const connect = vi.fn<() => Promise<Backend>>().mockResolvedValue(d.backend);
+      timersFake();
       render(App, { connect });
-      await advance();
-      expect(statusState()).toBe("connected");
+      await ioUntil(() => statusState() === "connected" && rowNames().length === 1, "connected");
+      await ioUntil(() => health.mock.calls.length >= 2, "the health read again once the stream was live");
 
       // Back within the grace period: not even a health check.
       health.mockClear();
-      backend.setConnected(false);
+      stream.drop();
       await advance(1_000);
-      backend.setConnected(true);
+      stream.restore();
       await advance(30_000);
       expect(statusState()).toBe("connected");
       expect(connect).toHaveBeenCalledTimes(1);
@@ -254,14 +272,15 @@ describe("App", () => {
 
       // Down for longer, but the daemon answers: the stream will come back by itself.
       health.mockClear();
-      backend.setConnected(false);
+      stream.drop();
       await advance(2_500);
-      expect(health).toHaveBeenCalledTimes(1);
+      await ioUntil(() => health.mock.calls.length === 1, "the daemon's health was asked");
+      await new Promise((r) => setImmediate(r));
       expect(connect).toHaveBeenCalledTimes(1);
       expect(statusState()).toBe("disconnected");
       expect(screen.queryByTestId("reconnecting-banner")).toBeNull();
 
-      backend.setConnected(true);
+      stream.restore();
       await advance();
       expect(statusState()).toBe("connected");
       expect(connect).toHaveBeenCalledTimes(1);

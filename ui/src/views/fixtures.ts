@@ -1,43 +1,9 @@
-// Sessions, agents, tasks and histories for view and store tests, built by code.
+// Records built by code, for the tests of how views draw them (every kind of event) and of the
+// stores' ordering rules. What the daemon does is tested on a real one (src/test/daemon.ts).
 import type { Agent } from "../bindings/Agent";
 import type { AgentEvent } from "../bindings/AgentEvent";
-import type { AgentWorktree } from "../bindings/AgentWorktree";
-import type { Session } from "../bindings/Session";
-import type { SessionSettings } from "../bindings/SessionSettings";
 import type { Task } from "../bindings/Task";
 import type { TaskDep } from "../bindings/TaskDep";
-
-export function session(id: string, name: string, overrides: Partial<Session> = {}): Session {
-  const at = "2026-11-01T09:00:00Z";
-  return {
-    id,
-    name,
-    repo: `/src/${name}`,
-    baseBranch: "main",
-    state: "active",
-    settings: settings(),
-    parentSessionId: null,
-    coordinator: "off",
-    createdAt: at,
-    updatedAt: at,
-    ...overrides,
-  };
-}
-
-/** A session's settings: every one at its default unless given. */
-export function settings(overrides: Partial<SessionSettings> = {}): SessionSettings {
-  return {
-    allowTools: [],
-    branchPattern: null,
-    setupCommand: null,
-    maxAgents: null,
-    defaultCli: null,
-    autoMerge: false,
-    cycleSecs: null,
-    stallSecs: null,
-    ...overrides,
-  };
-}
 
 export function agent(id: string, sessionId: string, overrides: Partial<Agent> = {}): Agent {
   return {
@@ -93,22 +59,6 @@ export function task(id: string, sessionId: string, overrides: Partial<Task> = {
     rounds: 0,
     createdAt: "2026-11-01T10:00:00Z",
     updatedAt: "2026-11-01T10:00:00Z",
-    ...overrides,
-  };
-}
-
-/** The worktree the daemon makes for agent `name` of a session named "pay". */
-export function worktree(name: string, overrides: Partial<AgentWorktree> = {}): AgentWorktree {
-  return {
-    path: `/home/dev/.baton/worktrees/pay/${name}`,
-    branch: `baton/pay/${name}`,
-    baseRef: "main",
-    baseCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-    mergedInto: null,
-    mergedTip: null,
-    mergedAt: null,
-    removedAt: null,
-    branchDeletedAt: null,
     ...overrides,
   };
 }
