@@ -350,3 +350,40 @@ export async function triAgentRun(daemon, session, goal) {
     { what: "the tri-agent run completed", timeoutMs: 60_000 },
   );
 }
+
+const DEMO_FILES = {
+  "README.md": "# shop\n\nA small shop: a payment client with retries, and its tests.\n",
+  "src/client.ts": "export async function charge(amount: number): Promise<void> {\n  await fetch(`/charge?amount=${amount}`);\n}\n",
+  "src/client.test.ts": "import { charge } from './client';\n\ntest('charges', async () => { await charge(1); });\n",
+};
+
+/**
+ * The demo's sample data (`demo.mjs`): a tri-agent run done on the stand-in Claude, a session
+ * with agents to look at and tasks ready to run, and a lane with 100,000 events.
+ */
+export async function demoSeed(daemon) {
+  const api = daemon.api;
+  const repo = daemon.repoMake("shop", DEMO_FILES);
+  repoCommit(repo, { "src/retry.ts": "export const MAX_TRIES = 5;\n" }, "Add the retry limit");
+
+  // A session whose coordinator ran the tri-agent pattern to completion.
+  const pay = await sessionMake(api, repo, "payments");
+  await api.request("POST", `/api/sessions/${pay.id}/objectives`, { text: "Retry transient payment failures" });
+  await api.request("POST", `/api/sessions/${pay.id}/insights`, { text: "The gateway answers 503 under load" });
+  await triAgentRun(daemon, pay.id, "Retry transient payment failures with backoff");
+  await api.request("POST", `/api/sessions/${pay.id}/decisions`, { text: "Retry refunds too?" });
+
+  // A session with agents to look at: a terminal, a Claude turn, one waiting for a permission.
+  const web = await sessionMake(api, repo, "website");
+  await commandSpawn(api, web.id, ["sh", "-c", "printf '\\033[1;32m✓\\033[0m 12 passed \\033[90m(31 ms)\\033[0m\\n'"], "tests");
+  await commandSpawn(api, web.id, ["sh", "-c", "while true; do date; sleep 5; done"], "clock");
+  await claudeSpawn(api, web.id, "Write the checkout page", "writer");
+  await claudeSpawn(api, web.id, "DENY: run the test suite", "tester");
+  await taskAdd(api, web.id, { title: "Plan the checkout page", prompt: "Plan it", name: "plan" });
+  await taskAdd(api, web.id, { title: "Build the checkout page", prompt: "Build it", name: "build", after: ["plan"] });
+
+  // A lane with a long history, for the virtual list.
+  const long = await sessionMake(api, repo, "long-history");
+  await commandSpawn(api, long.id, ["seq", "-f", "line %g of a long build log", "100000"], "build-log");
+  return { pay, web, long };
+}
