@@ -1,8 +1,9 @@
 // A session's task graph laid out for drawing: layered left to right by dependency depth (a
 // task sits one column right of its deepest dependency, so a converging task comes after all of
-// the branches it waits for), one box per task, and an edge per dependency. Also the graph's
-// rules as the engine applies them (`depStatus`, mirrored from `task/graph.rs`), which the
-// view uses to dim edges that can no longer hold and the fake backend uses to move tasks on.
+// the branches it waits for), one box per task, and an edge per dependency, dimmed when it can
+// no longer hold (`depStatus`: the daemon sends a task's dependencies without where each one
+// stands, so the view derives it from the dependency's state, as `dep_status` in
+// `task/graph.rs` does; the reasons and the moves of tasks are the daemon's alone).
 //
 // Pure functions of the task list: the view derives a layout from the store on every change.
 
@@ -37,21 +38,16 @@ export function taskIsFinal(state: TaskState): boolean {
 
 /**
  * Where one dependency stands for the task waiting on it: its condition holds, is not known
- * yet, or can never hold (with the reason the engine gives the cancelled task).
+ * yet, or can never hold.
  */
-export type DepStatus = { status: "met" } | { status: "waiting" } | { status: "never"; reason: string };
+export type DepStatus = "met" | "waiting" | "never";
 
-/** As `dep_status` in the engine: `name` and `state` are the dependency's. */
-export function depStatus(kind: DepKind, name: string, state: TaskState): DepStatus {
-  if (state === "done" && kind !== "if_failed") return { status: "met" };
-  if (state === "failed" && kind === "if_failed") return { status: "met" };
-  if (state === "failed" && kind === "after") {
-    return { status: "never", reason: `${name} failed, and this task runs after it succeeds` };
-  }
-  if (state === "failed") return { status: "never", reason: `${name} failed; this task runs only if it succeeds` };
-  if (state === "done") return { status: "never", reason: `${name} succeeded; this task runs only if it fails` };
-  if (state === "cancelled") return { status: "never", reason: `${name} was cancelled` };
-  return { status: "waiting" };
+/** As `dep_status` in the engine, for drawing only: `state` is the dependency's. */
+export function depStatus(kind: DepKind, state: TaskState): DepStatus {
+  if (state === "done") return kind === "if_failed" ? "never" : "met";
+  if (state === "failed") return kind === "if_failed" ? "met" : "never";
+  if (state === "cancelled") return "never";
+  return "waiting";
 }
 
 /** Box and gap sizes, in CSS pixels. The gap is wide enough for an edge's "if succeeded". */
@@ -78,7 +74,7 @@ export type GraphEdge = {
   from: string;
   to: string;
   kind: DepKind;
-  status: DepStatus["status"];
+  status: DepStatus;
   /** SVG path data, a curve from the right side of `from` to the left side of `to`. */
   path: string;
   /** Where a conditional edge's label goes: just before the box it enters (never over a box). */
@@ -185,7 +181,7 @@ export function taskLayout(tasks: readonly Task[]): GraphLayout {
         from: parent.task.id,
         to: node.task.id,
         kind: dep.kind,
-        status: depStatus(dep.kind, parent.task.name, parent.task.state).status,
+        status: depStatus(dep.kind, parent.task.state),
         path: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
         labelX: x2 - 8,
         labelY: y2 - 5,
