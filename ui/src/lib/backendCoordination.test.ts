@@ -148,6 +148,7 @@ describe("HttpBackend on the daemon: the coordinator", () => {
     const blocked = await tasksUntil(d.daemon.api, s.id, (t) => taskState(t, "slow") === "blocked");
     expect(blocked[0]!.reason).toContain("task retry");
 
+    // Releasing the stand-in's HOLD is for good: no later test of this file holds a turn.
     d.daemon.release();
     const retried = await d.backend.taskRetry(blocked[0]!.id);
     expect(retried).toMatchObject({ state: "ready", reason: null });
