@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub changes: Option<ChangeWatch>,
     /// The sessions' coordinator loops.
     pub coordinators: crate::coordinator::Coordinators,
+    /// Records agents' output off the async runtime; `None` outside a runtime.
+    pub recorder: Option<crate::agent::supervisor::Recorder>,
 }
 
 impl Inner {
@@ -77,6 +79,15 @@ impl Engine {
         let events = EventBus::default();
         let runtime = tokio::runtime::Handle::try_current().ok();
         let changes = runtime.as_ref().map(|h| ChangeWatch::start(h, events.clone()));
+        let recorder = match &runtime {
+            Some(h) => Some(crate::agent::supervisor::Recorder::start(h.clone()).map_err(|e| {
+                crate::agent::record::AgentError::Spawn {
+                    program: "the agents' recorder thread".into(),
+                    detail: format!("{e}; the system is out of threads or memory"),
+                }
+            })?),
+            None => None,
+        };
         let engine = Self {
             inner: Arc::new(Inner {
                 home,
@@ -88,6 +99,7 @@ impl Engine {
                 api_url: Mutex::new(None),
                 changes,
                 coordinators: Default::default(),
+                recorder,
             }),
         };
         let orphaned = engine.agents_reconcile()?;

@@ -5,10 +5,14 @@
 //! messages (a message for stdin, close stdin, stop) and the child's exit. Stop is SIGINT, then
 //! SIGTERM, then SIGKILL to the whole group.
 //!
-//! The log appends and store writes block: the task hands them, with the agent's runtime, to a
-//! blocking thread and awaits them there, so the async runtime never waits on a disk or on the
-//! store's connection, and the runtime's lock is never held by an async task. Lines are recorded
-//! in the order they were read, each appended to the log before it is parsed.
+//! The log appends and store writes block: the task hands them to the engine's recorder, one
+//! writer thread for all agents (as the index has its own), so the async runtime never waits on a
+//! disk or on the store's connection, and the runtime's lock is never held by an async task. One
+//! shared thread rarely sleeps under load, where a thread per agent or a `spawn_blocking` per
+//! burst woke a thread for every line (more than twice the daemon's CPU in the agent-load
+//! benchmark). Each agent's lines are recorded in the order they were read, each appended to the
+//! log before it is parsed; a full queue makes the supervisors wait, so a flood of output cannot
+//! outrun the log.
 
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
@@ -281,31 +285,23 @@ async fn supervise(
     // The process is being stopped on request: its end is `stopped`, not a failure.
     let mut stop_requested = false;
 
+    let recorder = AgentRecorder { inner: inner.clone(), runtime: runtime.clone() };
+
     loop {
         if exit.is_some() && out.done && err.done {
             break;
         }
         tokio::select! {
             line = out.next(), if !out.done => if let Some(line) = line {
-                let lines = out.with_buffered(line);
-                let inner = inner.clone();
-                with_runtime(&runtime, move |rt| {
-                    rt.record_all(&inner, Stream::Stdout, lines);
-                    if std::mem::take(&mut rt.turn_ended) {
-                        super::work::checkpoint_schedule(inner, rt.agent_id.clone());
-                    }
-                })
-                .await;
+                recorder.send(Record::Lines(Stream::Stdout, out.with_buffered(line))).await;
             },
             line = err.next(), if !err.done => if let Some(line) = line {
-                let lines = err.with_buffered(line);
-                let inner = inner.clone();
-                with_runtime(&runtime, move |rt| rt.record_all(&inner, Stream::Stderr, lines)).await;
+                recorder.send(Record::Lines(Stream::Stderr, err.with_buffered(line))).await;
             },
             message = control.recv(), if control_open => match message {
                 Some(Control::Stdin { text, line }) => {
-                    let inner = inner.clone();
-                    with_runtime(&runtime, move |rt| rt.note(&inner, &Note::UserMessage { text })).await;
+                    // Queued before the line is written, so the log has it before the answer.
+                    recorder.send(Record::Note(Note::UserMessage { text })).await;
                     stdin_write(&mut stdin, &line).await;
                 }
                 Some(Control::CloseStdin) => stdin = None,
@@ -333,6 +329,8 @@ async fn supervise(
         }
     }
     drop(stdin);
+    // Everything the process printed is recorded before its end is.
+    recorder.finish().await;
 
     if stop_requested {
         // Whatever the agent left running in its group goes with it.
@@ -384,18 +382,97 @@ async fn supervise(
     let _ = done.send(true);
 }
 
-/// Runs `work` with the agent's runtime on a blocking thread and waits for it (without holding
-/// an async thread). `None` if it panicked, or the runtime is shutting down.
-async fn with_runtime<T: Send + 'static>(
-    runtime: &Arc<Mutex<AgentRuntime>>,
-    work: impl FnOnce(&mut AgentRuntime) -> T + Send + 'static,
-) -> Option<T> {
-    let runtime = runtime.clone();
-    match tokio::task::spawn_blocking(move || work(&mut runtime.blocking_lock())).await {
-        Ok(done) => Some(done),
-        Err(e) => {
-            tracing::error!("an agent's log or record was not written: {e}");
-            None
+/// What a supervisor hands the recorder, in the order it happened.
+enum Record {
+    Lines(Stream, Vec<String>),
+    Note(Note),
+}
+
+enum Job {
+    Record {
+        inner: Arc<Inner>,
+        runtime: Arc<Mutex<AgentRuntime>>,
+        record: Record,
+    },
+    /// Answered once everything queued before it is recorded.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// How many bursts may wait for the recorder before the supervisors wait in turn.
+const RECORD_QUEUE: usize = 1024;
+
+/// The engine's writer thread for agents' output: appends each burst to its agent's log, parses,
+/// publishes and indexes it. Ends when the engine is dropped.
+pub(crate) struct Recorder {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Recorder {
+    pub(crate) fn start(handle: tokio::runtime::Handle) -> std::io::Result<Self> {
+        let (tx, mut rx) = mpsc::channel::<Job>(RECORD_QUEUE);
+        std::thread::Builder::new().name("baton-recorder".into()).spawn(move || {
+            // Checkpoints are scheduled on the runtime from here.
+            let _runtime = handle.enter();
+            while let Some(first) = rx.blocking_recv() {
+                let mut next = Some(first);
+                while let Some(job) = next {
+                    job_run(job);
+                    next = rx.try_recv().ok().or_else(|| {
+                        // Under load, more is about to come: waiting a moment for it costs less
+                        // than sleeping and being woken for each line (futex wake-ups were most of
+                        // the recorder's cost), and adds at most this to a line's latency.
+                        std::thread::sleep(LINGER);
+                        rx.try_recv().ok()
+                    });
+                }
+            }
+        })?;
+        Ok(Self { tx })
+    }
+}
+
+/// How long the recorder waits for more work before it sleeps until woken.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+
+fn job_run(job: Job) {
+    match job {
+        Job::Record { inner, runtime, record } => {
+            let mut rt = runtime.blocking_lock();
+            match record {
+                Record::Lines(stream, lines) => rt.record_all(&inner, stream, lines),
+                Record::Note(note) => rt.note(&inner, &note),
+            }
+            if std::mem::take(&mut rt.turn_ended) {
+                super::work::checkpoint_schedule(inner.clone(), rt.agent_id.clone());
+            }
+        }
+        Job::Flush(done) => {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// One supervisor's way to the recorder.
+struct AgentRecorder {
+    inner: Arc<Inner>,
+    runtime: Arc<Mutex<AgentRuntime>>,
+}
+
+impl AgentRecorder {
+    async fn send(&self, record: Record) {
+        let job = Job::Record { inner: self.inner.clone(), runtime: self.runtime.clone(), record };
+        if let Some(recorder) = &self.inner.recorder {
+            // Refused only when the engine is going away.
+            let _ = recorder.tx.send(job).await;
+        }
+    }
+
+    /// Waits until everything sent is recorded.
+    async fn finish(self) {
+        let Some(recorder) = &self.inner.recorder else { return };
+        let (done, recorded) = tokio::sync::oneshot::channel();
+        if recorder.tx.send(Job::Flush(done)).await.is_err() || recorded.await.is_err() {
+            tracing::error!("the recorder is gone; an agent's last lines may be missing from the index");
         }
     }
 }
