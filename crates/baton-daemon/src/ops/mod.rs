@@ -46,7 +46,8 @@ impl OpSpec {
     /// Every code this operation may answer with: the common ones (a bad request, a wrong
     /// token, something named that does not exist, a failure) and its own.
     pub fn error_codes(&self) -> Vec<ErrorCode> {
-        let mut codes = vec![ErrorCode::InvalidInput, ErrorCode::Unauthorized, ErrorCode::NotFound, ErrorCode::Internal];
+        let mut codes =
+            vec![ErrorCode::InvalidInput, ErrorCode::Unauthorized, ErrorCode::NotFound, ErrorCode::Internal];
         for c in self.errors {
             if !codes.contains(c) {
                 codes.push(*c);
