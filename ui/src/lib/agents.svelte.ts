@@ -53,7 +53,7 @@ export class AgentFeed {
     this.fetching = true;
     try {
       for (;;) {
-        const page = await this.backend.agentEvents(this.agentId, this.events.lastSeq, this.pageSize);
+        const page = await this.backend.agentEvents(this.agentId, { after: this.events.lastSeq, limit: this.pageSize });
         if (this.closed) return;
         this.events.append(page, true);
         this.version++;
@@ -180,7 +180,7 @@ export class SessionAgents {
 
   /** Reads the list again, and each history and changed-file list (after a reconnect). */
   async load(): Promise<void> {
-    const agents = await this.backend.agentList(this.sessionId);
+    const agents = await this.backend.agentList({ session: this.sessionId });
     for (const agent of agents) this.upsert(agent);
     for (const feed of this.feeds.values()) void feed.catchUp();
     for (const [id, changes] of this.changeLists) {

@@ -28,9 +28,9 @@ function deferred<T>() {
 function historyBackend() {
   const calls: { after: number; limit: number; answer: (records: AgentEventRecord[]) => void }[] = [];
   const backend = {
-    agentEvents: vi.fn((_id: string, after = 0, limit = 10_000) => {
+    agentEvents: vi.fn((_id: string, q: { after?: number; limit?: number }) => {
       const d = deferred<AgentEventRecord[]>();
-      calls.push({ after, limit, answer: d.resolve });
+      calls.push({ after: q.after ?? 0, limit: q.limit ?? 10_000, answer: d.resolve });
       return d.promise;
     }),
   } as unknown as Backend;
@@ -131,7 +131,7 @@ describe("SessionAgents", () => {
       await vi.waitFor(() => expect(texts(store.feed(second.id)!)).toContain("two"));
       await vi.waitFor(() => expect(store.changes(second.id)?.files).toEqual([{ path: "new.txt", status: "untracked" }]));
 
-      await d.backend.agentRemove(second.id, true);
+      await d.backend.agentRemove(second.id, { force: true });
       await vi.waitFor(() => expect(store.agents.map((a) => a.name)).toEqual(["first"]));
       expect(store.feed(second.id)).toBeUndefined();
     } finally {

@@ -50,8 +50,8 @@ export class SessionArtifacts {
     try {
       const rows: ArtifactRow[] =
         words === ""
-          ? (await this.backend.artifactList(this.sessionId)).map((artifact) => ({ artifact, snippet: null }))
-          : (await this.backend.artifactSearch(words, this.sessionId)).map((h) => ({ artifact: h.artifact, snippet: h.snippet }));
+          ? (await this.backend.artifactList({ session: this.sessionId })).map((artifact) => ({ artifact, snippet: null }))
+          : (await this.backend.artifactSearch({ q: words, session: this.sessionId })).map((h) => ({ artifact: h.artifact, snippet: h.snippet }));
       if (this.closed || ask !== this.asks) return;
       this.rows = rows;
       this.shownQuery = words;

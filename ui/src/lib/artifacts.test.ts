@@ -55,7 +55,7 @@ describe("SessionArtifacts", () => {
     // Not while typing: once it pauses, for the last words only.
     expect(search).not.toHaveBeenCalled();
     await vi.waitFor(() => expect(store.shownQuery).toBe("finished"));
-    expect(search).toHaveBeenCalledExactlyOnceWith("finished", session.id);
+    expect(search).toHaveBeenCalledExactlyOnceWith({ q: "finished", session: session.id });
     expect(store.rows.map((r) => [r.artifact.title, r.snippet])).toEqual([["build: result", "[Finished] the work, turn 1. Wrote work-1.txt"]]);
 
     // Emptied: the whole list at once.

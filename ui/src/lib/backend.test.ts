@@ -106,31 +106,31 @@ describe("HttpBackend on the daemon: agents", () => {
     await agentUntil(d.daemon.api, agent.id, agentEnded);
     const ended = await d.backend.agentGet(agent.id);
     expect(ended).toMatchObject({ state: "exited", exitCode: 0 });
-    const events = await d.backend.agentEvents(agent.id);
+    const events = await d.backend.agentEvents(agent.id, {  });
     const texts = events.flatMap((r) => (r.event.kind === "text" ? [r.event.text] : []));
     expect(texts).toEqual(["one", "two"]);
     expect(events.at(-1)!.event).toMatchObject({ kind: "exited", code: 0 });
-    expect((await d.backend.agentList(s.name)).map((a) => a.id)).toEqual([agent.id]);
-    expect((await d.backend.agentList()).map((a) => a.id)).toContain(agent.id);
+    expect((await d.backend.agentList({ session: s.name })).map((a) => a.id)).toEqual([agent.id]);
+    expect((await d.backend.agentList({})).map((a) => a.id)).toContain(agent.id);
   });
 
   it("talks with a Claude agent: its turns, a message, history after a seq, cost", async () => {
     const s = await sessionNew();
     const agent = await d.backend.agentSpawn(spawnReq(s.id, { prompt: "Add retries", name: "talker" }));
     await agentUntil(d.daemon.api, agent.id, (a) => a.state === "waiting" && a.turns === 1);
-    const sent = await d.backend.agentSend(agent.id, "Also the webhooks");
+    const sent = await d.backend.agentSend(agent.id, { text: "Also the webhooks" });
     expect(sent.id).toBe(agent.id);
     const after = await agentUntil(d.daemon.api, agent.id, (a) => a.state === "waiting" && a.turns === 2);
     expect(after.costUsd).toBeCloseTo(0.002);
     expect(after.cliSessionId).toMatch(/^fake-/);
 
-    const all = await d.backend.agentEvents(agent.id);
+    const all = await d.backend.agentEvents(agent.id, {  });
     expect(all.map((r) => r.seq)).toEqual(all.map((_, i) => i + 1));
     expect(all.filter((r) => r.event.kind === "user_text").map((r) => (r.event as { text: string }).text)).toEqual([
       "Add retries",
       "Also the webhooks",
     ]);
-    const page = await d.backend.agentEvents(agent.id, 2, 3);
+    const page = await d.backend.agentEvents(agent.id, { after: 2, limit: 3 });
     expect(page.map((r) => r.seq)).toEqual([3, 4, 5]);
   });
 
@@ -139,11 +139,11 @@ describe("HttpBackend on the daemon: agents", () => {
     const first = await d.backend.agentSpawn(spawnReq(s.id, { prompt: "DENY: run the tests", name: "tester" }));
     const asking = await agentUntil(d.daemon.api, first.id, (a) => a.state === "needs_input");
     expect(asking.pending.map((p) => [p.tool, p.input])).toEqual([["Bash", { command: "npm test" }]]);
-    const resumed = await d.backend.agentApprove(first.id, "Bash", true);
+    const resumed = await d.backend.agentApprove(first.id, { tool: "Bash", always: true });
     expect(resumed).toMatchObject({ state: "running", pending: [] });
     const approved = await agentUntil(d.daemon.api, first.id, (a) => a.state === "waiting" && a.turns === 2);
     expect(approved.pending).toEqual([]);
-    const told = (await d.backend.agentEvents(first.id)).filter((r) => r.event.kind === "user_text").at(-1)!.event;
+    const told = (await d.backend.agentEvents(first.id, {  })).filter((r) => r.event.kind === "user_text").at(-1)!.event;
     expect(told).toMatchObject({ text: expect.stringContaining("The user approved the Bash tool") });
     // Always: the session allows it from now on.
     expect((await d.backend.sessionGet(s.id)).settings.allowTools).toEqual(["Bash"]);
@@ -151,9 +151,9 @@ describe("HttpBackend on the daemon: agents", () => {
     const other = await sessionNew();
     const second = await d.backend.agentSpawn(spawnReq(other.id, { prompt: "DENY: run the tests" }));
     await agentUntil(d.daemon.api, second.id, (a) => a.state === "needs_input");
-    const denied = await d.backend.agentDeny(second.id, "Bash");
+    const denied = await d.backend.agentDeny(second.id, { tool: "Bash", always: false });
     expect(denied).toMatchObject({ state: "waiting", pending: [] });
-    expect((await caught(d.backend.agentDeny(second.id, "Bash"))).code).toBe("invalid_input");
+    expect((await caught(d.backend.agentDeny(second.id, { tool: "Bash", always: false }))).code).toBe("invalid_input");
   });
 
   it("stops a working agent", async () => {
@@ -179,13 +179,13 @@ describe("HttpBackend on the daemon: worktrees", () => {
     const [checkpoint] = await d.backend.agentCheckpoints(agent.id);
     expect(checkpoint).toMatchObject({ n: 1, message: "after turn 1" });
 
-    const stats = await d.backend.agentDiff(agent.id, false);
+    const stats = await d.backend.agentDiff(agent.id, { patch: false });
     expect(stats).toMatchObject({ base: "main", additions: 1, deletions: 0, uncommitted: 1, patch: null });
     expect(stats.files.map((f) => [f.path, f.status])).toEqual([["work-1.txt", "added"]]);
-    const full = await d.backend.agentDiff(agent.id);
+    const full = await d.backend.agentDiff(agent.id, {});
     expect(parsePatch(full.patch ?? "").map((f) => f.path)).toEqual(["work-1.txt"]);
 
-    await d.backend.agentSend(agent.id, "Go on");
+    await d.backend.agentSend(agent.id, { text: "Go on" });
     await agentUntil(d.daemon.api, agent.id, (a) => a.state === "waiting" && a.turns === 2);
     await until(async () => (await d.backend.agentCheckpoints(agent.id)).length === 2);
     const restored = await d.backend.agentRestore(agent.id, 1);
@@ -204,11 +204,11 @@ describe("HttpBackend on the daemon: worktrees", () => {
     const usage = await d.backend.worktreesUsage();
     expect(usage.dir.startsWith(d.daemon.home)).toBe(true);
     expect(usage.diskBytes).toBeGreaterThan(0);
-    const gc = await d.backend.worktreesGc(true);
+    const gc = await d.backend.worktreesGc({ dryRun: true });
     expect(gc.dryRun).toBe(true);
     expect(gc.removed.map((e) => e.agentName)).not.toContain("writer");
 
-    const removed = await d.backend.agentRemove(agent.id);
+    const removed = await d.backend.agentRemove(agent.id, {});
     expect(removed.id).toBe(agent.id);
     expect((await caught(d.backend.agentGet(agent.id))).code).toBe("not_found");
   });
@@ -237,8 +237,8 @@ describe("HttpBackend on the daemon: worktrees", () => {
     await d.backend.agentStop(busy.id);
 
     // Uncommitted work refuses a removal unless forced.
-    expect((await caught(d.backend.agentRemove(agent.id))).code).toBe("invalid_input");
-    expect((await d.backend.agentRemove(agent.id, true)).id).toBe(agent.id);
+    expect((await caught(d.backend.agentRemove(agent.id, {}))).code).toBe("invalid_input");
+    expect((await d.backend.agentRemove(agent.id, { force: true })).id).toBe(agent.id);
   });
 });
 
@@ -252,15 +252,15 @@ describe("HttpBackend on the daemon: tasks and patterns", () => {
     const rescue = await d.backend.taskAdd({ session: s.id, title: "Rescue", prompt: "rescue", name: "rescue", role: null, cli: null, model: null, after: [], ifSucceeded: [], ifFailed: ["lex"], reviews: null, maxRounds: null });
     expect(rescue.state).toBe("pending");
 
-    expect((await d.backend.taskComplete("lex", "done", "all tokens")).state).toBe("done");
-    const tasks = await d.backend.taskList(s.id);
+    expect((await d.backend.taskComplete("lex", { state: "done", outcome: "all tokens" })).state).toBe("done");
+    const tasks = await d.backend.taskList({ session: s.id });
     expect(tasks.map((t) => [t.name, t.state])).toEqual([["lex", "done"], ["parse", "ready"], ["rescue", "cancelled"]]);
     expect(tasks[2]!.reason).toContain("lex");
     expect((await d.backend.taskGet(lex.id)).outcome).toBe("all tokens");
 
-    expect((await caught(d.backend.taskComplete("lex", "failed"))).code).toBe("invalid_input");
+    expect((await caught(d.backend.taskComplete("lex", { state: "failed", outcome: null }))).code).toBe("invalid_input");
     expect((await caught(d.backend.taskRetry("parse"))).code).toBe("invalid_input");
-    await d.backend.taskComplete(parse.id, "failed", null);
+    await d.backend.taskComplete(parse.id, { state: "failed", outcome: null });
     expect((await d.backend.taskRetry(parse.id)).state).toBe("ready");
   });
 
@@ -269,7 +269,7 @@ describe("HttpBackend on the daemon: tasks and patterns", () => {
     const tri = (await d.backend.patternList()).find((p) => p.name === "tri-agent")!;
     expect(tri.roles).toEqual(["architect", "implementer", "reviewer"]);
     expect(tri.tasks).toEqual(["spec", "implement", "review"]);
-    const tasks = await d.backend.patternRun("tri-agent", s.id, "Add retries");
+    const tasks = await d.backend.patternRun("tri-agent", { session: s.id, goal: "Add retries" });
     expect(tasks.map((t) => [t.name, t.role, t.state])).toEqual([
       ["spec", "architect", "ready"],
       ["implement", "implementer", "pending"],
@@ -277,7 +277,7 @@ describe("HttpBackend on the daemon: tasks and patterns", () => {
     ]);
     expect(tasks[0]!.title).toBe("Specify: Add retries");
     expect(tasks[2]!.reviews).toBe(tasks[1]!.id);
-    const empty = await caught(d.backend.patternRun("tri-agent", s.id, " "));
+    const empty = await caught(d.backend.patternRun("tri-agent", { session: s.id, goal: " " }));
     expect(empty.code).toBe("invalid_input");
   });
 });

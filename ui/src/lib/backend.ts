@@ -6,152 +6,18 @@
 // views switch on the code and show the daemon's message to the user.
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
-import type { Agent } from "../bindings/Agent";
-import type { AgentEventRecord } from "../bindings/AgentEventRecord";
-import type { AgentSpawn } from "../bindings/AgentSpawn";
 import type { ApiError } from "../bindings/ApiError";
-import type { Artifact } from "../bindings/Artifact";
-import type { ArtifactHit } from "../bindings/ArtifactHit";
-import type { ChangedFile } from "../bindings/ChangedFile";
-import type { Checkpoint } from "../bindings/Checkpoint";
-import type { ContextDoc } from "../bindings/ContextDoc";
-import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
-import type { Cycle } from "../bindings/Cycle";
 import type { DaemonConnection } from "../bindings/DaemonConnection";
-import type { DaemonHealth } from "../bindings/DaemonHealth";
-import type { Decision } from "../bindings/Decision";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { ErrorCode } from "../bindings/ErrorCode";
-import type { GcReport } from "../bindings/GcReport";
-import type { Insight } from "../bindings/Insight";
-import type { MergeReport } from "../bindings/MergeReport";
-import type { MergeRequest } from "../bindings/MergeRequest";
-import type { Objective } from "../bindings/Objective";
-import type { ObjectiveState } from "../bindings/ObjectiveState";
-import type { PatternInfo } from "../bindings/PatternInfo";
-import type { PatternRun } from "../bindings/PatternRun";
-import type { RestoreReport } from "../bindings/RestoreReport";
-import type { Session } from "../bindings/Session";
-import type { SessionCreate } from "../bindings/SessionCreate";
-import type { SessionStatus } from "../bindings/SessionStatus";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
-import type { Task } from "../bindings/Task";
-import type { TaskComplete } from "../bindings/TaskComplete";
-import type { TaskCreate } from "../bindings/TaskCreate";
-import type { WorktreeDiff } from "../bindings/WorktreeDiff";
-import type { WorktreesUsage } from "../bindings/WorktreesUsage";
-import { Api } from "./api";
+import { Api, type Method, type Transport } from "./api";
 
-export interface Backend {
-  health(): Promise<DaemonHealth>;
-  /** All sessions, archived ones included. */
-  sessionList(): Promise<Session[]>;
-  sessionCreate(req: SessionCreate): Promise<Session>;
-  sessionGet(idOrName: string): Promise<Session>;
-  sessionUpdate(id: string, update: SessionUpdate): Promise<Session>;
-  /** Starts an agent; it works on in the daemon, its progress arrives as events. */
-  agentSpawn(req: AgentSpawn): Promise<Agent>;
-  /** The agents of one session (id or name), or of every session. */
-  agentList(session?: string): Promise<Agent[]>;
-  agentGet(id: string): Promise<Agent>;
-  /** The agent's history after `after` (seq, exclusive), oldest first, at most `limit`. */
-  agentEvents(id: string, after?: number, limit?: number): Promise<AgentEventRecord[]>;
-  agentSend(id: string, text: string): Promise<Agent>;
-  /** `always`: allow the tool for every agent of the session from now on. */
-  agentApprove(id: string, tool: string, always: boolean): Promise<Agent>;
-  agentDeny(id: string, tool: string): Promise<Agent>;
-  agentStop(id: string): Promise<Agent>;
-  /**
-   * Stops the agent and removes it, its worktree and its history (its branch stays). Refused
-   * (`invalid_input`) while the worktree holds uncommitted work, unless `force`.
-   */
-  agentRemove(id: string, force?: boolean): Promise<Agent>;
-  /** The files changed in the agent's worktree now (uncommitted and untracked). */
-  agentChanges(id: string): Promise<ChangedFile[]>;
-  /** The agent's work against its base branch; `patch: false` for the stats only. */
-  agentDiff(id: string, patch?: boolean): Promise<WorktreeDiff>;
-  /** The saved states of the agent's worktree, oldest first. */
-  agentCheckpoints(id: string): Promise<Checkpoint[]>;
-  /** Brings back checkpoint `n`; the state before is saved as a new checkpoint. */
-  agentRestore(id: string, n: number): Promise<RestoreReport>;
-  /**
-   * Merges the agent's work, or (`dryRun`) says what would happen: a dry run reports conflicts
-   * and refusals in the report; a real merge refused answers `merge_conflict`,
-   * `dirty_checkout` or `agent_busy`.
-   */
-  agentMerge(id: string, req: MergeRequest): Promise<MergeReport>;
-  /** Where Baton keeps worktrees and the disk they use. */
-  worktreesUsage(): Promise<WorktreesUsage>;
-  /** Removes finished agents' old worktrees and merged branches (`dryRun`: says which). */
-  worktreesGc(dryRun: boolean): Promise<GcReport>;
-  /** The task graph of one session (id or name), oldest task first. */
-  taskList(session: string): Promise<Task[]>;
-  /**
-   * Adds a task; its dependencies (ids or names) must be tasks of the same session. It starts
-   * pending, or ready at once when its dependencies already hold; the session's coordinator,
-   * while it runs, starts ready tasks on agents.
-   */
-  taskAdd(req: TaskCreate): Promise<Task>;
-  /** A task by id, or by name (the newest of that name). */
-  taskGet(idOrName: string): Promise<Task>;
-  /**
-   * Ends a task as done or failed (`invalid_input` when it already ended). Its dependants move
-   * on, as `task_updated` events: ready, or cancelled with the reason, which flows down.
-   */
-  taskComplete(idOrName: string, state: "done" | "failed", outcome?: string | null): Promise<Task>;
-  /**
-   * The recovery action for a blocked or failed task: it becomes ready again, and the coordinator
-   * gives it to an agent (its previous one when it can resume). Any other state is `invalid_input`.
-   */
-  taskRetry(idOrName: string): Promise<Task>;
-  /** The patterns (templates) the daemon knows: the built-in ones and the user's own. */
-  patternList(): Promise<PatternInfo[]>;
-  /** Adds the pattern's tasks to the session for `goal` (an empty goal is `invalid_input`). */
-  patternRun(name: string, session: string, goal: string): Promise<Task[]>;
-  /**
-   * Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on
-   * agents, follows them, stores what they leave as artifacts, runs reviews, and checks the
-   * completion criteria; it becomes `complete` when they all hold. Each cycle arrives as a
-   * `coordinator_cycle` event, the state as a `session_updated` one.
-   */
-  coordinatorRun(session: string): Promise<CoordinatorStatus>;
-  /** Stops the coordinator: running agents go on, ready tasks wait. */
-  coordinatorPause(session: string): Promise<CoordinatorStatus>;
-  coordinatorStatus(session: string): Promise<CoordinatorStatus>;
-  /** The session's last `limit` cycles, newest first. */
-  coordinatorCycles(session: string, limit?: number): Promise<Cycle[]>;
-  /** Objectives, decisions, insights, tasks by state, agents, cost: the session at a glance. */
-  sessionStatus(session: string): Promise<SessionStatus>;
-  /** Records an objective (open). Changes to the context arrive as `context_updated` events. */
-  objectiveAdd(session: string, text: string): Promise<Objective>;
-  objectiveSet(session: string, id: string, state: "open" | "done" | "dropped"): Promise<Objective>;
-  insightAdd(session: string, text: string): Promise<Insight>;
-  /** Records a question the session waits on: the coordinator is not complete while one is pending. */
-  decisionAdd(session: string, question: string): Promise<Decision>;
-  decisionAnswer(session: string, id: string, answer: string): Promise<Decision>;
-  /** The session's context as one document (objectives, decisions, tasks, artifacts...). */
-  contextExport(session: string): Promise<ContextDoc>;
-  /** The session's artifacts (or one task's, by id or name), newest first, without their bodies. */
-  artifactList(session: string, task?: string): Promise<Artifact[]>;
-  /**
-   * Full-text search over artifacts (of one session, or all), best first, without their bodies;
-   * each hit's snippet has the matched words between `[` and `]`. Empty words are `invalid_input`.
-   */
-  artifactSearch(query: string, session?: string): Promise<ArtifactHit[]>;
-  /** One artifact with its body. */
-  artifactGet(id: string): Promise<Artifact>;
-  /**
-   * Receive engine events in batches. `onStatus(true)` is reported once the stream is live and
-   * again after every reconnect (events sent while disconnected are lost, so a view should
-   * reload what it shows then); `onStatus(false)` when the stream drops. When the daemon says
-   * this client fell behind and events were dropped (`resync`), subscribers see `false` then
-   * `true` at once, so the same reload happens. Returns unsubscribe.
-   */
-  subscribe(
-    onBatch: (events: EngineEvent[]) => void,
-    onStatus?: (connected: boolean) => void,
-  ): () => void;
-}
+/**
+ * The UI's engine: the client generated from the daemon's operation declarations (`api.ts`),
+ * one method per operation, over a transport. Views take a `Backend` and call its methods.
+ */
+export type Backend = Api;
 
 /** Every code the engine can send. The check below fails to compile when the bindings grow. */
 const ERROR_CODES = [
@@ -258,193 +124,22 @@ export type Subscriber = {
   onStatus?: (connected: boolean) => void;
 };
 
-export class HttpBackend implements Backend {
+/** The daemon's HTTP API and event stream as the client's transport. */
+class HttpTransport implements Transport {
   private readonly url: string;
   private readonly token: string;
   private readonly subscribers = new Set<Subscriber>();
   private source: EventSource | null = null;
   private reopenTimer: ReturnType<typeof setTimeout> | null = null;
   private connected = false;
-  /** The daemon's operations, generated from their Rust declarations (no URL is built here). */
-  private readonly api: Api;
 
   constructor(conn: DaemonConnection) {
     this.url = conn.url.replace(/\/+$/, "");
     this.token = conn.token;
-    this.api = new Api({
-      call: (method, path, query, body) => this.request(method, path, query, body),
-      subscribe: (onBatch, onStatus) => this.subscribe(onBatch, onStatus),
-    });
   }
 
-  health(): Promise<DaemonHealth> {
-    return this.api.health();
-  }
-
-  sessionList(): Promise<Session[]> {
-    return this.api.sessionList();
-  }
-
-  sessionCreate(req: SessionCreate): Promise<Session> {
-    return this.api.sessionCreate(req);
-  }
-
-  sessionGet(idOrName: string): Promise<Session> {
-    return this.api.sessionGet(idOrName);
-  }
-
-  sessionUpdate(id: string, update: SessionUpdate): Promise<Session> {
-    return this.api.sessionUpdate(id, update);
-  }
-
-  agentSpawn(req: AgentSpawn): Promise<Agent> {
-    return this.api.agentSpawn(req);
-  }
-
-  agentList(session?: string): Promise<Agent[]> {
-    return this.api.agentList(session === undefined ? {} : { session });
-  }
-
-  agentGet(id: string): Promise<Agent> {
-    return this.api.agentGet(id);
-  }
-
-  agentEvents(id: string, after = 0, limit = AGENT_EVENTS_LIMIT): Promise<AgentEventRecord[]> {
-    return this.api.agentEvents(id, { after, limit });
-  }
-
-  agentSend(id: string, text: string): Promise<Agent> {
-    return this.api.agentSend(id, { text });
-  }
-
-  agentApprove(id: string, tool: string, always: boolean): Promise<Agent> {
-    return this.api.agentApprove(id, { tool, always });
-  }
-
-  agentDeny(id: string, tool: string): Promise<Agent> {
-    return this.api.agentDeny(id, { tool, always: false });
-  }
-
-  agentStop(id: string): Promise<Agent> {
-    return this.api.agentStop(id);
-  }
-
-  agentRemove(id: string, force = false): Promise<Agent> {
-    return this.api.agentRemove(id, { force });
-  }
-
-  agentChanges(id: string): Promise<ChangedFile[]> {
-    return this.api.agentChanges(id);
-  }
-
-  agentDiff(id: string, patch = true): Promise<WorktreeDiff> {
-    return this.api.agentDiff(id, { patch });
-  }
-
-  agentCheckpoints(id: string): Promise<Checkpoint[]> {
-    return this.api.agentCheckpoints(id);
-  }
-
-  agentRestore(id: string, n: number): Promise<RestoreReport> {
-    return this.api.agentRestore(id, n);
-  }
-
-  agentMerge(id: string, req: MergeRequest): Promise<MergeReport> {
-    return this.api.agentMerge(id, req);
-  }
-
-  worktreesUsage(): Promise<WorktreesUsage> {
-    return this.api.worktreesUsage();
-  }
-
-  worktreesGc(dryRun: boolean): Promise<GcReport> {
-    return this.api.worktreesGc({ dryRun });
-  }
-
-  taskList(session: string): Promise<Task[]> {
-    return this.api.taskList({ session });
-  }
-
-  taskAdd(req: TaskCreate): Promise<Task> {
-    return this.api.taskAdd(req);
-  }
-
-  taskGet(idOrName: string): Promise<Task> {
-    return this.api.taskGet(idOrName);
-  }
-
-  taskComplete(idOrName: string, state: "done" | "failed", outcome: string | null = null): Promise<Task> {
-    const body: TaskComplete = { state, outcome };
-    return this.api.taskComplete(idOrName, body);
-  }
-
-  taskRetry(idOrName: string): Promise<Task> {
-    return this.api.taskRetry(idOrName);
-  }
-
-  patternList(): Promise<PatternInfo[]> {
-    return this.api.patternList();
-  }
-
-  patternRun(name: string, session: string, goal: string): Promise<Task[]> {
-    const body: PatternRun = { session, goal };
-    return this.api.patternRun(name, body);
-  }
-
-  coordinatorRun(session: string): Promise<CoordinatorStatus> {
-    return this.api.coordinatorRun(session);
-  }
-
-  coordinatorPause(session: string): Promise<CoordinatorStatus> {
-    return this.api.coordinatorPause(session);
-  }
-
-  coordinatorStatus(session: string): Promise<CoordinatorStatus> {
-    return this.api.coordinatorStatus(session);
-  }
-
-  coordinatorCycles(session: string, limit?: number): Promise<Cycle[]> {
-    return this.api.coordinatorCycles(session, limit === undefined ? {} : { limit });
-  }
-
-  sessionStatus(session: string): Promise<SessionStatus> {
-    return this.api.sessionStatus(session);
-  }
-
-  objectiveAdd(session: string, text: string): Promise<Objective> {
-    return this.api.objectiveAdd(session, { text });
-  }
-
-  objectiveSet(session: string, id: string, state: ObjectiveState): Promise<Objective> {
-    return this.api.objectiveSet(session, id, { state });
-  }
-
-  insightAdd(session: string, text: string): Promise<Insight> {
-    return this.api.insightAdd(session, { text });
-  }
-
-  decisionAdd(session: string, question: string): Promise<Decision> {
-    return this.api.decisionAdd(session, { text: question });
-  }
-
-  decisionAnswer(session: string, id: string, answer: string): Promise<Decision> {
-    return this.api.decisionAnswer(session, id, { text: answer });
-  }
-
-  contextExport(session: string): Promise<ContextDoc> {
-    return this.api.contextExport(session);
-  }
-
-  artifactList(session: string, task?: string): Promise<Artifact[]> {
-    return this.api.artifactList(task === undefined ? { session } : { session, task });
-  }
-
-  artifactSearch(query: string, session?: string): Promise<ArtifactHit[]> {
-    return this.api.artifactSearch(session === undefined ? { q: query } : { q: query, session });
-  }
-
-  artifactGet(id: string): Promise<Artifact> {
-    return this.api.artifactGet(id);
+  call<T>(method: Method, path: string, query: object | undefined, body: unknown): Promise<T> {
+    return this.request(method, path, query, body);
   }
 
   subscribe(
@@ -568,6 +263,13 @@ export class HttpBackend implements Backend {
 
 // ---------------------------------------------------------------------------------------------
 // Finding the daemon
+
+/** The daemon's operations over HTTP: what the app, a browser and the UI tests use. */
+export class HttpBackend extends Api {
+  constructor(conn: DaemonConnection) {
+    super(new HttpTransport(conn));
+  }
+}
 
 /**
  * Inside Tauri the native shell starts the daemon if needed and tells us where it is. In a plain

@@ -54,7 +54,7 @@ describe("HttpBackend on the daemon: the coordinator", () => {
     const seen: EngineEvent[] = [];
     const unsubscribe = await subscribed(d.backend, (events) => seen.push(...events));
     try {
-      await d.backend.patternRun("tri-agent", s.id, "Add retries");
+      await d.backend.patternRun("tri-agent", { session: s.id, goal: "Add retries" });
       const status = await d.backend.coordinatorRun(s.name);
       expect(status).toMatchObject({ sessionId: s.id, state: "running" });
 
@@ -66,23 +66,23 @@ describe("HttpBackend on the daemon: the coordinator", () => {
       unsubscribe();
     }
     // The pattern's tasks share a creation time: listed by (time, id), not in the pattern's order.
-    const tasks = Object.fromEntries((await d.backend.taskList(s.id)).map((t) => [t.name, t]));
+    const tasks = Object.fromEntries((await d.backend.taskList({ session: s.id })).map((t) => [t.name, t]));
     expect(Object.fromEntries(Object.values(tasks).map((t) => [t.name, t.state]))).toEqual({ spec: "done", implement: "done", review: "done" });
     expect(tasks.implement!.outcome).toBe("approved by review in round 2");
     expect(tasks.review!.rounds).toBe(2);
 
     // The spec's answer is its artifact, and the implementer was given it.
-    const spec = await d.backend.artifactList(s.id, "spec");
+    const spec = await d.backend.artifactList({ session: s.id, task: "spec" });
     expect(spec.map((a) => [a.kind, a.title])).toContainEqual(["markdown", "spec: result"]);
     const specResult = spec.find((a) => a.title === "spec: result")!;
     expect(specResult.body).toBe("");
     const specBody = (await d.backend.artifactGet(specResult.id)).body;
     expect(specBody).toContain("Finished the work, turn 1");
-    const implementer = (await d.backend.agentList(s.id)).find((a) => a.role === "implementer")!;
+    const implementer = (await d.backend.agentList({ session: s.id })).find((a) => a.role === "implementer")!;
     expect(implementer.prompt).toContain(specBody);
 
     // Each verdict is stored parsed, with its summary; the findings went back to the implementer.
-    const verdicts = (await d.backend.artifactList(s.id, "review")).filter((a) => a.kind === "verdict");
+    const verdicts = (await d.backend.artifactList({ session: s.id, task: "review" })).filter((a) => a.kind === "verdict");
     expect(verdicts.map((a) => a.summary).sort()).toEqual([
       "round 1: changes requested: 1 finding (1 error)",
       "round 2: approved, no findings",
@@ -93,7 +93,7 @@ describe("HttpBackend on the daemon: the coordinator", () => {
       verdict: "request_changes",
       findings: [{ file: "work-1.txt", line: 1, severity: "error", message: "Say what the turn did." }],
     });
-    const sentBack = (await d.backend.agentEvents(implementer.id)).filter((r) => r.event.kind === "user_text").at(-1)!.event;
+    const sentBack = (await d.backend.agentEvents(implementer.id, {  })).filter((r) => r.event.kind === "user_text").at(-1)!.event;
     expect(sentBack).toMatchObject({ text: expect.stringContaining("- [error] work-1.txt:1: Say what the turn did.") });
 
     // Every criterion holds in the last cycle; the cycles went out as events, and read back newest first.
@@ -107,31 +107,31 @@ describe("HttpBackend on the daemon: the coordinator", () => {
       complete: true,
       unmet: [],
     });
-    const cycles = await d.backend.coordinatorCycles(s.id, 2);
+    const cycles = await d.backend.coordinatorCycles(s.id, { limit: 2 });
     expect(cycles.map((c) => c.n)).toEqual([coordinator.cycles, coordinator.cycles - 1]);
     const streamed = seen.flatMap((e) => (e.type === "coordinator_cycle" && e.sessionId === s.id ? [e.cycle.n] : []));
     expect(streamed.at(-1)).toBe(coordinator.cycles);
     expect(seen.some((e) => e.type === "session_updated" && e.session.id === s.id && e.session.coordinator === "complete")).toBe(true);
 
-    const found = await d.backend.artifactSearch("work-1.txt", s.id);
+    const found = await d.backend.artifactSearch({ q: "work-1.txt", session: s.id });
     expect(found.map((h) => h.artifact.title)).toContain("spec: result");
     expect(found.every((h) => h.artifact.body === "")).toBe(true);
     expect(found.find((h) => h.artifact.title === "spec: result")!.snippet).toContain("[work");
-    expect(await d.backend.artifactSearch("zebra")).toEqual([]);
+    expect(await d.backend.artifactSearch({ q: "zebra" })).toEqual([]);
   });
 
   it("does not complete while a decision is pending, and says so; pause stops the cycles", async () => {
     const s = await sessionNew();
     await d.backend.sessionUpdate(s.id, sessionChange({ cycleSecs: 1 }));
     await d.backend.taskAdd(taskRequest(s.id, "a"));
-    await d.backend.taskComplete(`a`, "done");
-    const question = await d.backend.decisionAdd(s.id, "Refunds too?");
+    await d.backend.taskComplete(`a`, { state: "done", outcome: null });
+    const question = await d.backend.decisionAdd(s.id, { text: "Refunds too?" });
     await d.backend.coordinatorRun(s.id);
     const waiting = await until(async () => (await d.backend.coordinatorStatus(s.id)).last ?? undefined);
     expect(waiting.summary.criteria).toMatchObject({ complete: false, unmet: ["1 decision(s) pending"] });
     expect((await d.backend.sessionGet(s.id)).coordinator).toBe("running");
 
-    await d.backend.decisionAnswer(s.id, question.id, "Charges only");
+    await d.backend.decisionAnswer(s.id, question.id, { text: "Charges only" });
     await until(async () => (await d.backend.sessionGet(s.id)).coordinator === "complete", { what: "complete" });
 
     const paused = await d.backend.coordinatorPause(s.id);
@@ -182,14 +182,14 @@ describe("HttpBackend on the daemon: context", () => {
     const seen: EngineEvent[] = [];
     const unsubscribe = await subscribed(d.backend, (events) => seen.push(...events.filter((e) => e.type === "context_updated")));
     try {
-      const objective = await d.backend.objectiveAdd(s.id, "Retry transient failures");
+      const objective = await d.backend.objectiveAdd(s.id, { text: "Retry transient failures" });
       expect(objective).toMatchObject({ text: "Retry transient failures", state: "open" });
-      const done = await d.backend.objectiveSet(s.id, objective.id, "done");
+      const done = await d.backend.objectiveSet(s.id, objective.id, { state: "done" });
       expect(done.state).toBe("done");
-      const decision = await d.backend.decisionAdd(s.id, "Refunds too?");
+      const decision = await d.backend.decisionAdd(s.id, { text: "Refunds too?" });
       expect(decision).toMatchObject({ question: "Refunds too?", answer: null, state: "pending" });
-      expect(await d.backend.decisionAnswer(s.id, decision.id, "No")).toMatchObject({ answer: "No", state: "decided" });
-      const insight = await d.backend.insightAdd(s.id, "The CDN caches 404s");
+      expect(await d.backend.decisionAnswer(s.id, decision.id, { text: "No" })).toMatchObject({ answer: "No", state: "decided" });
+      const insight = await d.backend.insightAdd(s.id, { text: "The CDN caches 404s" });
       expect(insight.text).toBe("The CDN caches 404s");
       await until(() => seen.filter((e) => e.type === "context_updated" && e.sessionId === s.id).length >= 5, {
         what: "five context_updated events",
@@ -206,14 +206,14 @@ describe("HttpBackend on the daemon: context", () => {
 
   it("refuses what the daemon refuses", async () => {
     const s = await sessionNew();
-    expect((await caught(d.backend.objectiveAdd(s.id, "  "))).code).toBe("invalid_input");
-    const o = await d.backend.objectiveAdd(s.id, "x");
-    expect((await caught(d.backend.objectiveSet(s.id, o.id, "finished" as "done"))).code).toBe("invalid_input");
-    expect((await caught(d.backend.objectiveSet(s.id, "nope", "done"))).code).toBe("not_found");
-    expect((await caught(d.backend.decisionAnswer(s.id, "nope", "y"))).code).toBe("not_found");
+    expect((await caught(d.backend.objectiveAdd(s.id, { text: "  " }))).code).toBe("invalid_input");
+    const o = await d.backend.objectiveAdd(s.id, { text: "x" });
+    expect((await caught(d.backend.objectiveSet(s.id, o.id, { state: "finished" as "done" }))).code).toBe("invalid_input");
+    expect((await caught(d.backend.objectiveSet(s.id, "nope", { state: "done" }))).code).toBe("not_found");
+    expect((await caught(d.backend.decisionAnswer(s.id, "nope", { text: "y" }))).code).toBe("not_found");
     const other = await sessionNew();
-    expect((await caught(d.backend.objectiveSet(other.id, o.id, "done"))).code).toBe("not_found");
-    expect((await caught(d.backend.artifactSearch("   "))).code).toBe("invalid_input");
+    expect((await caught(d.backend.objectiveSet(other.id, o.id, { state: "done" }))).code).toBe("not_found");
+    expect((await caught(d.backend.artifactSearch({ q: "   " }))).code).toBe("invalid_input");
   });
 
   it("counts tasks by state in the status, and exports the context by names", async () => {

@@ -18,7 +18,7 @@ describe("SessionContext", () => {
   it("reads the status, and reads it again when the session's context changes (by anyone)", async () => {
     const pay = await sessionNew();
     const web = await sessionNew();
-    await d.backend.objectiveAdd(pay.id, "Retries");
+    await d.backend.objectiveAdd(pay.id, { text: "Retries" });
     const backend = d.backend;
     const status = vi.spyOn(backend, "sessionStatus");
     const store = new SessionContext(backend, pay.id);
@@ -29,7 +29,7 @@ describe("SessionContext", () => {
     expect(store.pending).toBe(0);
 
     // Another client asks a question: the event makes the store read again.
-    await backend.decisionAdd(pay.name, "Refunds too?");
+    await backend.decisionAdd(pay.name, { text: "Refunds too?" });
     store.apply([{ type: "context_updated", sessionId: web.id }]);
     expect(status).toHaveBeenCalledTimes(1);
     store.apply([{ type: "context_updated", sessionId: pay.id }]);
@@ -43,14 +43,14 @@ describe("SessionContext", () => {
     const backend = d.backend;
     const store = new SessionContext(backend, pay.id);
     await store.load();
-    const added = await backend.objectiveAdd(pay.id, "Ship it");
+    const added = await backend.objectiveAdd(pay.id, { text: "Ship it" });
     store.objectiveApply(added);
     store.objectiveApply(added);
     expect(store.objectives).toEqual([added]);
-    const done = await backend.objectiveSet(pay.id, added.id, "done");
+    const done = await backend.objectiveSet(pay.id, added.id, { state: "done" });
     store.objectiveApply(done);
     expect(store.objectives.map((o) => o.state)).toEqual(["done"]);
-    store.insightApply(await backend.insightAdd(pay.id, "503s under load"));
+    store.insightApply(await backend.insightAdd(pay.id, { text: "503s under load" }));
     expect(store.insights.map((i) => i.text)).toEqual(["503s under load"]);
   });
 

@@ -50,7 +50,7 @@ export class SessionTasks {
   /** Reads the list (first, and again after a reconnect). Failures are kept in `error`. */
   async load(): Promise<void> {
     try {
-      const tasks = await this.backend.taskList(this.sessionId);
+      const tasks = await this.backend.taskList({ session: this.sessionId });
       if (this.closed) return;
       this.upsertAll(tasks);
       this.error = null;

@@ -34,7 +34,7 @@ describe("SessionTasks", () => {
       await vi.waitFor(() => expect(names(store)).toEqual(["t1:ready", "t2:pending"]));
 
       // t1 done: t2 becomes ready, in two events.
-      await d.backend.taskComplete("t1", "done");
+      await d.backend.taskComplete("t1", { state: "done", outcome: null });
       await vi.waitFor(() => expect(names(store)).toEqual(["t1:done", "t2:ready"]));
       expect(store.get(store.tasks[1]!.id)?.deps).toEqual([{ taskId: store.tasks[0]!.id, kind: "after" }]);
     } finally {

@@ -14,19 +14,19 @@ describe("the demo's sample data", () => {
     expect(status.session.coordinator).toBe("complete");
     expect(Object.fromEntries(status.tasks.map((t) => [t.state, t.count]))).toEqual({ done: 3 });
     expect(status.decisions.map((x) => x.state)).toEqual(["pending"]);
-    expect((await d.backend.artifactList(pay.id)).some((a) => a.kind === "verdict")).toBe(true);
+    expect((await d.backend.artifactList({ session: pay.id })).some((a) => a.kind === "verdict")).toBe(true);
 
-    const agents = Object.fromEntries((await d.backend.agentList(web.id)).map((a) => [a.name, a]));
+    const agents = Object.fromEntries((await d.backend.agentList({ session: web.id })).map((a) => [a.name, a]));
     expect(Object.keys(agents).sort()).toEqual(["clock", "tester", "tests", "writer"]);
     await agentUntil(d.daemon.api, agents.tester!.id, (a) => a.state === "needs_input");
-    expect((await d.backend.taskList(web.id)).map((t) => [t.name, t.state])).toEqual([
+    expect((await d.backend.taskList({ session: web.id })).map((t) => [t.name, t.state])).toEqual([
       ["plan", "ready"],
       ["build", "pending"],
     ]);
 
-    const [log] = await d.backend.agentList(long.id);
+    const [log] = await d.backend.agentList({ session: long.id });
     await agentUntil(d.daemon.api, log!.id, agentEnded);
-    const tail = await d.backend.agentEvents(log!.id, 100_000, 10);
+    const tail = await d.backend.agentEvents(log!.id, { after: 100_000, limit: 10 });
     expect(tail.map((r) => r.event)).toContainEqual({ kind: "text", text: "line 100000 of a long build log", delta: false });
   }, 60_000);
 });

@@ -25,7 +25,9 @@ afterEach(() => {
  */
 async function renderLane(a: Agent, events: AgentEvent[] = []) {
   const records: AgentEventRecord[] = events.map((event, i) => ({ agentId: a.id, seq: i + 1, ts: i + 1, event }));
-  const backend = { agentEvents: async (_id: string, after = 0) => records.filter((r) => r.seq > after) } as unknown as Backend;
+  const backend = {
+    agentEvents: async (_id: string, q: { after?: number }) => records.filter((r) => r.seq > (q.after ?? 0)),
+  } as unknown as Backend;
   const feed = new AgentFeed(backend, a.id);
   await feed.catchUp();
   const onAgent = vi.fn<(agent: Agent) => void>();
@@ -239,7 +241,7 @@ describe("AgentLane on a real agent", () => {
       expect(request.textContent).toContain("npm test");
       await fireEvent.click(screen.getByTestId(button));
 
-      expect(approve).toHaveBeenCalledWith(a.id, "Bash", always);
+      expect(approve).toHaveBeenCalledWith(a.id, { tool: "Bash", always });
       await waitFor(() => expect(onAgent).toHaveBeenCalled());
       expect(onAgent.mock.calls[0]![0]).toMatchObject({ id: a.id, state: "running", pending: [] });
       expect((await d.backend.sessionGet(a.sessionId)).settings.allowTools).toEqual(always ? ["Bash"] : []);
@@ -253,7 +255,7 @@ describe("AgentLane on a real agent", () => {
 
     await fireEvent.click(screen.getByTestId("permission-deny"));
 
-    expect(deny).toHaveBeenCalledWith(a.id, "Bash");
+    expect(deny).toHaveBeenCalledWith(a.id, { tool: "Bash", always: false });
     await waitFor(() => expect(onAgent.mock.calls[0]![0]).toMatchObject({ state: "waiting", pending: [] }));
   });
 
@@ -286,7 +288,7 @@ describe("AgentLane on a real agent", () => {
     await fireEvent.input(box, { target: { value: "  Now the docs  " } });
     expect(button.disabled).toBe(false);
     await fireEvent.click(button);
-    expect(send).toHaveBeenCalledWith(a.id, "Now the docs");
+    expect(send).toHaveBeenCalledWith(a.id, { text: "Now the docs" });
     await waitFor(() => expect(box.value).toBe(""));
     expect(onAgent.mock.calls[0]![0].state).toBe("running");
 
@@ -294,7 +296,7 @@ describe("AgentLane on a real agent", () => {
     await fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
     expect(send).toHaveBeenCalledTimes(1);
     await fireEvent.keyDown(box, { key: "Enter" });
-    expect(send).toHaveBeenLastCalledWith(a.id, "line one");
+    expect(send).toHaveBeenLastCalledWith(a.id, { text: "line one" });
     await agentUntil(d.daemon.api, a.id, (x) => x.turns === 3 && x.state === "waiting");
   });
 
@@ -302,7 +304,7 @@ describe("AgentLane on a real agent", () => {
     // The daemon's refusal of a message to an agent waiting for a permission (sent before the
     // lane knew), as it words it.
     const waiting = await claudeAgent("DENY: run the tests", asking);
-    const refusal = await d.backend.agentSend(waiting.id, "hurry").catch((err: unknown) => BackendError.from(err));
+    const refusal = await d.backend.agentSend(waiting.id, { text: "hurry" }).catch((err: unknown) => BackendError.from(err));
     expect(refusal).toBeInstanceOf(BackendError);
     const a = await claudeAgent("Plan it", (x) => x.state === "waiting");
     await renderLive(a);
@@ -370,7 +372,7 @@ describe("AgentLane with a worktree", () => {
     const a = await claudeAgent("Write it", (x) => x.state === "waiting" && x.turns === 1);
     // Each checkpoint is saved after its turn ends; a message sent before that skips it.
     await until(async () => (await d.backend.agentCheckpoints(a.id)).length === 1, { what: "checkpoint 1 was saved" });
-    await d.backend.agentSend(a.id, "Go on");
+    await d.backend.agentSend(a.id, { text: "Go on" });
     await agentUntil(d.daemon.api, a.id, (x) => x.state === "waiting" && x.turns === 2);
     await until(async () => (await d.backend.agentCheckpoints(a.id)).length === 2, { what: "checkpoint 2 was saved" });
     return d.backend.agentGet(a.id);
@@ -431,7 +433,7 @@ describe("AgentLane with a worktree", () => {
     await d.backend.agentStop(a.id);
     repoGit(a.worktree!.path, "add", "-A");
     repoGit(a.worktree!.path, "commit", "-q", "-m", "The architect's work");
-    const report = await d.backend.worktreesGc(false);
+    const report = await d.backend.worktreesGc({ dryRun: false });
     expect(report.removed.map((e) => e.agentId)).toContain(a.id);
     expect(report.branchesDeleted).not.toContain(a.worktree!.branch);
     await d.backend.agentMerge(a.id, { into: "main", strategy: "squash", dryRun: false });
@@ -499,14 +501,14 @@ describe("AgentLane with a worktree", () => {
     expect(remove).not.toHaveBeenCalled();
 
     await fireEvent.click(screen.getByTestId("remove-confirm-button"));
-    expect(remove).toHaveBeenLastCalledWith(agent.id, false);
+    expect(remove).toHaveBeenLastCalledWith(agent.id, { force: false });
     expect((await screen.findByTestId("remove-error")).textContent).toContain("uncommitted changes (2 files)");
     expect(onRemoved).not.toHaveBeenCalled();
 
     await fireEvent.click(screen.getByTestId("remove-force"));
-    expect(remove).toHaveBeenLastCalledWith(agent.id, true);
+    expect(remove).toHaveBeenLastCalledWith(agent.id, { force: true });
     await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(expect.objectContaining({ id: agent.id })));
-    expect((await d.backend.agentList(session.id)).map((a) => a.id)).not.toContain(agent.id);
+    expect((await d.backend.agentList({ session: session.id })).map((a) => a.id)).not.toContain(agent.id);
   });
 
   it("cancels a removal", async () => {

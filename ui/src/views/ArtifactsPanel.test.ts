@@ -41,8 +41,8 @@ beforeAll(async () => {
   await taskAdd(api, session.id, { title: "Review", prompt: "Review; answer with JSON only", name: "review", after: ["implement"], reviews: "implement" });
   await d.backend.coordinatorRun(session.id);
   await until(async () => (await d.backend.sessionGet(session.id)).coordinator === "complete", { what: "the run completed", timeoutMs: 30_000 });
-  tasks = await d.backend.taskList(session.id);
-  artifacts = await d.backend.artifactList(session.id);
+  tasks = await d.backend.taskList({ session: session.id });
+  artifacts = await d.backend.artifactList({ session: session.id });
 }, 40_000);
 
 let stores: SessionArtifacts[] = [];
@@ -124,7 +124,7 @@ describe("Artifacts tab", () => {
     await fireEvent.input(box, { target: { value: "backoff" } });
     expect(search).not.toHaveBeenCalled();
     await waitFor(() => expect(rows().map((r) => r.textContent)).toEqual([expect.stringContaining("spec: result")]), { timeout: SEARCH_DEBOUNCE_MS * 8 });
-    expect(search).toHaveBeenCalledExactlyOnceWith("backoff", session.id);
+    expect(search).toHaveBeenCalledExactlyOnceWith({ q: "backoff", session: session.id });
     expect([...rows()[0]!.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["backoff"]);
     expect(screen.getByTestId("artifacts-count").textContent!.trim()).toBe("1 hit");
 

@@ -20,9 +20,9 @@ async function renderContext(): Promise<{ session: Session; decision: Decision; 
   const name = d.unique("pay");
   const session = await sessionMake(api, d.daemon.repoMake(name), name);
   const other = await sessionMake(api, d.daemon.repoMake(`${name}-web`), `${name}-web`);
-  await d.backend.objectiveAdd(session.id, "Retry transient failures");
-  const decision = await d.backend.decisionAdd(session.id, "Refunds too?");
-  await d.backend.insightAdd(session.id, "The sandbox answers 503 under load");
+  await d.backend.objectiveAdd(session.id, { text: "Retry transient failures" });
+  const decision = await d.backend.decisionAdd(session.id, { text: "Refunds too?" });
+  await d.backend.insightAdd(session.id, { text: "The sandbox answers 503 under load" });
   render(SessionView, { backend: d.backend, sessionId: session.id });
   await fireEvent.click(await screen.findByTestId("tab-context"));
   await screen.findByTestId("context-objectives");
@@ -67,7 +67,7 @@ describe("Context tab", () => {
     await waitFor(() => expect(objective("Retry transient").dataset.state).toBe("dropped"));
     await fireEvent.click(within(objective("Retry transient")).getByTestId("objective-reopen"));
     await waitFor(() => expect(objective("Retry transient").dataset.state).toBe("open"));
-    expect(set.mock.calls.map((c) => c[2])).toEqual(["done", "dropped", "open"]);
+    expect(set.mock.calls.map((c) => c[2].state)).toEqual(["done", "dropped", "open"]);
     expect((await d.backend.sessionStatus(session.id)).objectives.map((o) => o.state)).toEqual(["open", "done"]);
   });
 
@@ -97,10 +97,10 @@ describe("Context tab", () => {
 
   it("follows changes made by another client, and not those of other sessions", async () => {
     const { session, decision, other } = await renderContext();
-    await d.backend.objectiveAdd(session.name, "Document the policy");
-    await d.backend.insightAdd(other.name, "Elsewhere");
+    await d.backend.objectiveAdd(session.name, { text: "Document the policy" });
+    await d.backend.insightAdd(other.name, { text: "Elsewhere" });
     await waitFor(() => expect(objectives()).toHaveLength(2));
-    await d.backend.decisionAnswer(session.name, decision.id, "Yes");
+    await d.backend.decisionAnswer(session.name, decision.id, { text: "Yes" });
     await waitFor(() => expect(screen.queryByTestId("tab-context-pending")).toBeNull());
     expect(screen.getAllByTestId("insight")).toHaveLength(1);
   });

@@ -81,14 +81,14 @@ describe("Coordinator bar", () => {
     await waitFor(() => expect(bar().dataset.state).toBe("off"));
     expect(button("coordinator-run").textContent!.trim()).toBe("Resume");
     expect((await d.backend.sessionGet(session.id)).coordinator).toBe("off");
-    const build = (await d.backend.taskList(session.id))[0]!;
+    const build = (await d.backend.taskList({ session: session.id }))[0]!;
     await d.backend.agentStop(build.agentId!);
   });
 
   it("says when the work is complete: every criterion holds", async () => {
     const session = await sessionNew();
     await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "build it", name: "build" });
-    await d.backend.taskComplete("build", "done");
+    await d.backend.taskComplete("build", { state: "done", outcome: null });
     await renderSession(session);
     await fireEvent.click(button("coordinator-run"));
     await waitFor(() => expect(bar().dataset.state).toBe("complete"), { timeout: 5_000 });

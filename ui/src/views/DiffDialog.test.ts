@@ -124,7 +124,7 @@ describe("DiffDialog", () => {
     await fireEvent.click(screen.getByTestId("diff-refresh"));
     await screen.findByTestId("diff-summary");
     expect(read).toHaveBeenCalledTimes(2);
-    expect(read).toHaveBeenLastCalledWith(agent.id, true);
+    expect(read).toHaveBeenLastCalledWith(agent.id, { patch: true });
     expect(screen.queryByRole("alert")).toBeNull();
   });
 

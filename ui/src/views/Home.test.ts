@@ -305,7 +305,7 @@ describe("Home", () => {
     expect((await screen.findByTestId("gc-nothing")).textContent).toMatch(
       /Nothing to clean up now: no finished agent's worktree is old enough to remove\.\s+Baton keeps a finished agent's worktree for 7 days by default/,
     );
-    expect(gc).toHaveBeenCalledExactlyOnceWith(true);
+    expect(gc).toHaveBeenCalledExactlyOnceWith({ dryRun: true });
   });
 });
 
@@ -316,7 +316,7 @@ describe("the coordinator in the session list", () => {
     await taskAdd(api, busy.id, { title: "Hold", prompt: "HOLD: busy", name: "hold" });
     const finished = await sessionMake(api, d.daemon.repoMake("finished"), "finished");
     const done = await taskAdd(api, finished.id, { title: "Done", prompt: "done", name: "done" });
-    await d.backend.taskComplete(done.id, "done");
+    await d.backend.taskComplete(done.id, { state: "done", outcome: null });
     await sessionMake(api, d.daemon.repoMake("idle"), "idle");
     await d.backend.coordinatorRun(busy.id);
     await d.backend.coordinatorRun(finished.id);

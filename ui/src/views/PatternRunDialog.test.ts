@@ -72,7 +72,7 @@ describe("PatternRunDialog", () => {
       ["fix", "Fix: Bump the SDK", "pending", "codex"],
     ]);
     expect(tasks[1]!.deps).toEqual([{ taskId: tasks[0]!.id, kind: "if_failed" }]);
-    expect(await d.backend.taskList(session.id)).toHaveLength(2);
+    expect(await d.backend.taskList({ session: session.id })).toHaveLength(2);
   });
 
   it("refuses an empty goal inline, without asking the daemon", async () => {

@@ -98,7 +98,7 @@ describe("SessionView", () => {
     await renderSession(session.id);
     await waitFor(() => expect(lanes()).toHaveLength(2));
 
-    const sent = await d.backend.agentSend(architect.id, "Also the webhooks");
+    const sent = await d.backend.agentSend(architect.id, { text: "Also the webhooks" });
     expect(sent.id).toBe(architect.id);
     await waitFor(() => expect(within(lane("architect")).getByText("Also the webhooks")).toBeTruthy());
     await agentUntil(d.daemon.api, architect.id, (a) => a.turns === 2 && a.state === "waiting");
@@ -229,7 +229,7 @@ describe("SessionView", () => {
     stream.drop();
     // Missed while disconnected: a new agent, and events of the architect.
     const late = await commandSpawn(d.daemon.api, session.id, ["true"], "late");
-    await d.backend.agentSend(architect.id, "missed message");
+    await d.backend.agentSend(architect.id, { text: "missed message" });
     await agentUntil(d.daemon.api, architect.id, (a) => a.turns === 2 && a.state === "waiting");
     await agentUntil(d.daemon.api, late.id, agentEnded);
     expect(lanes()).toHaveLength(2);
@@ -269,7 +269,7 @@ describe("SessionView", () => {
     expect(screen.getByTestId("session-cost").textContent).toContain("1 agent");
 
     // By another client (the CLI): the event removes it (its turn left a file: forced).
-    await d.backend.agentRemove(architect.id, true);
+    await d.backend.agentRemove(architect.id, { force: true });
     await waitFor(() => expect(lanes()).toHaveLength(0));
     expect(screen.getByTestId("agents-empty")).toBeTruthy();
   });

@@ -138,7 +138,7 @@ describe("Tasks tab", () => {
 
     await type("pattern-goal", "Retry failed payments");
     await fireEvent.click(screen.getByTestId("pattern-run"));
-    expect(run).toHaveBeenCalledWith("tri-agent", session.id, "Retry failed payments");
+    expect(run).toHaveBeenCalledWith("tri-agent", { session: session.id, goal: "Retry failed payments" });
     await waitFor(() => expect(screen.queryByTestId("pattern-run-dialog")).toBeNull());
     await waitFor(() => expect(nodes()).toHaveLength(3));
     // The pattern's tasks share their creation time: the graph places them by depth.
@@ -172,7 +172,7 @@ describe("Tasks tab", () => {
       expect((await screen.findByTestId("pattern-error")).textContent).toContain("mine");
       expect((screen.getByTestId("pattern-goal") as HTMLTextAreaElement).value).toBe("Something");
       expect(screen.getByTestId("pattern-run-dialog")).toBeTruthy();
-      expect(await d.backend.taskList(session.id)).toEqual([]);
+      expect(await d.backend.taskList({ session: session.id })).toEqual([]);
     } finally {
       rmSync(file, { force: true });
     }
@@ -192,7 +192,7 @@ describe("Tasks tab", () => {
     expect(node("fmt").dataset.depth).toBe("1");
     expect(node("fmt").dataset.state).toBe("pending");
 
-    await d.backend.taskComplete(lint.id, "done");
+    await d.backend.taskComplete(lint.id, { state: "done", outcome: null });
     await waitFor(() => expect(node("lint").dataset.state).toBe("done"));
     await waitFor(() => expect(node("fmt").dataset.state).toBe("ready"));
     expect(screen.getByTestId("task-edge").dataset.status).toBe("met");
@@ -215,7 +215,7 @@ describe("Tasks tab", () => {
 
     await type("task-outcome-input", "compile error in client.ts");
     await fireEvent.click(within(details).getByTestId("task-mark-failed"));
-    expect(complete).toHaveBeenCalledWith(build!.id, "failed", "compile error in client.ts");
+    expect(complete).toHaveBeenCalledWith(build!.id, { state: "failed", outcome: "compile error in client.ts" });
 
     await waitFor(() => expect(node("ship").dataset.state).toBe("cancelled"));
     expect(within(node("ship")).getByTestId("task-reason").textContent).toBe("build failed; this task runs only if it succeeds");
@@ -261,8 +261,8 @@ describe("Tasks tab", () => {
     // The daemon's refusal for a task that ended meanwhile (recorded on another session's task).
     const { session: elsewhere } = await sessionNew();
     const ended = await taskAdd(d.daemon.api, elsewhere.id, { title: "Old", prompt: "old", name: "old" });
-    await d.backend.taskComplete(ended.id, "done");
-    const refusal = await d.backend.taskComplete(ended.id, "done").catch((err: unknown) => BackendError.from(err));
+    await d.backend.taskComplete(ended.id, { state: "done", outcome: null });
+    const refusal = await d.backend.taskComplete(ended.id, { state: "done", outcome: null }).catch((err: unknown) => BackendError.from(err));
     expect(refusal).toBeInstanceOf(BackendError);
     vi.spyOn(d.backend, "taskComplete").mockRejectedValueOnce(refusal);
 
@@ -294,7 +294,7 @@ describe("Tasks tab", () => {
   it("says when a task's agent is no longer in the session", async () => {
     const { session } = await sessionNew();
     const tasks = await branches(session);
-    await d.backend.agentRemove(tasks[0]!.agentId!, true);
+    await d.backend.agentRemove(tasks[0]!.agentId!, { force: true });
     await renderTasks(session);
     await waitFor(() => expect(nodes()).toHaveLength(4));
     await fireEvent.click(node("build"));
@@ -368,8 +368,8 @@ describe("Tasks tab", () => {
     await waitFor(() => expect(nodes()).toHaveLength(1));
 
     stream.drop();
-    await d.backend.patternRun("tri-agent", session.id, "Missed while away");
-    await d.backend.taskComplete("build", "done");
+    await d.backend.patternRun("tri-agent", { session: session.id, goal: "Missed while away" });
+    await d.backend.taskComplete("build", { state: "done", outcome: null });
     expect(nodes()).toHaveLength(1);
 
     stream.restore();
@@ -404,7 +404,7 @@ describe("Tasks tab", () => {
     await tasksUntil(d.daemon.api, session.id, (t) => taskState(t, "build") === "blocked");
     await d.backend.coordinatorPause(session.id);
     const done = await taskAdd(d.daemon.api, session.id, { title: "Done one", prompt: "x", name: "done-one" });
-    await d.backend.taskComplete(done.id, "done");
+    await d.backend.taskComplete(done.id, { state: "done", outcome: null });
     await renderTasks(session);
     const retry = vi.spyOn(d.backend, "taskRetry");
     await waitFor(() => expect(nodes()).toHaveLength(5));
@@ -505,7 +505,7 @@ describe("Tasks tab", () => {
       own.release();
       await waitFor(() => expect(node("impl").dataset.state).toBe("done"));
       const item = await screen.findByTestId("task-artifact");
-      expect(list).toHaveBeenLastCalledWith(session.id, expect.any(String));
+      expect(list).toHaveBeenLastCalledWith({ session: session.id, task: expect.any(String) });
       expect(item.dataset.kind).toBe("verdict");
       expect(item.textContent).toContain("check: verdict, round 1");
       expect(item.textContent).toContain("round 1: approved, no findings");

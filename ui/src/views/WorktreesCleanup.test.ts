@@ -74,7 +74,7 @@ describe("Worktrees footer and clean-up", () => {
     await openCleanup();
 
     // The dry run: what would go, what stays and why, the merged branch that would be deleted.
-    expect(gc).toHaveBeenCalledExactlyOnceWith(true);
+    expect(gc).toHaveBeenCalledExactlyOnceWith({ dryRun: true });
     const before = (await d.backend.worktreesUsage()).diskBytes;
     expect((await screen.findByTestId("gc-summary")).textContent).toMatch(
       new RegExp(
@@ -95,7 +95,7 @@ describe("Worktrees footer and clean-up", () => {
     expect(screen.queryByTestId("gc-nothing")).toBeNull();
 
     // Nothing was touched by the preview.
-    const done = (await d.backend.agentList("pay")).find((a) => a.name === "done")!;
+    const done = (await d.backend.agentList({ session: "pay" })).find((a) => a.name === "done")!;
     expect(done.worktree!.removedAt).toBeNull();
     expect((await d.backend.worktreesUsage()).diskBytes).toBe(before);
     expect(confirmButton().textContent!.trim()).toBe("Remove 2 worktrees");
@@ -103,7 +103,7 @@ describe("Worktrees footer and clean-up", () => {
 
     usage.mockClear();
     await fireEvent.click(confirmButton());
-    expect(gc).toHaveBeenLastCalledWith(false);
+    expect(gc).toHaveBeenLastCalledWith({ dryRun: false });
     const summary = await screen.findByTestId("gc-result-summary");
     const after = (await d.backend.worktreesUsage()).diskBytes;
     expect(after).toBeLessThan(before);
@@ -113,7 +113,7 @@ describe("Worktrees footer and clean-up", () => {
     expect(screen.getByTestId("gc-freed").textContent).toBe(formatBytes(before - after));
     expect(entries("gc-result-removed").map((e) => e.name)).toEqual(["done", "unmerged"]);
     expect(entries("gc-result-kept").map((e) => e.name)).toEqual(["unmerged", "dirty"]);
-    const agents = Object.fromEntries((await d.backend.agentList("pay")).map((a) => [a.name, a]));
+    const agents = Object.fromEntries((await d.backend.agentList({ session: "pay" })).map((a) => [a.name, a]));
     expect(agents.done!.worktree!.branchDeletedAt).not.toBeNull();
     expect(agents.dirty!.worktree!.removedAt).toBeNull();
 
@@ -141,16 +141,16 @@ describe("Worktrees footer and clean-up", () => {
     expect(confirmButton().textContent!.trim()).toBe("Remove 0 worktrees");
     expect(confirmButton().disabled).toBe(true);
     await fireEvent.click(confirmButton());
-    expect(gc).toHaveBeenCalledExactlyOnceWith(true);
-    const busy = (await d.backend.agentList("pay")).find((a) => a.name === "busy")!;
+    expect(gc).toHaveBeenCalledExactlyOnceWith({ dryRun: true });
+    const busy = (await d.backend.agentList({ session: "pay" })).find((a) => a.name === "busy")!;
     await d.backend.agentStop(busy.id);
   });
 
   it("offers to delete merged branches whose worktrees went before", async () => {
     await seed(["unmerged"]);
     // Its worktree goes; its branch stays until merged. Then it is merged.
-    await d.backend.worktreesGc(false);
-    const unmerged = (await d.backend.agentList("pay"))[0]!;
+    await d.backend.worktreesGc({ dryRun: false });
+    const unmerged = (await d.backend.agentList({ session: "pay" }))[0]!;
     expect(unmerged.worktree!.removedAt).not.toBeNull();
     await d.backend.agentMerge(unmerged.id, { into: "main", strategy: "merge", dryRun: false });
     setup();
@@ -171,7 +171,7 @@ describe("Worktrees footer and clean-up", () => {
     await fireEvent.click(confirmButton());
     expect((await screen.findByTestId("gc-error")).textContent).toContain("permission denied");
     expect(screen.queryByTestId("gc-result")).toBeNull();
-    await waitFor(() => expect(gc.mock.calls.map((c) => c[0])).toEqual([true, false, true]));
+    await waitFor(() => expect(gc.mock.calls.map((c) => c[0].dryRun)).toEqual([true, false, true]));
     await waitFor(() => expect(confirmButton().disabled).toBe(false));
   });
 
