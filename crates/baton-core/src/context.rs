@@ -363,7 +363,8 @@ impl Engine {
             decisions: self.decisions(&session.id)?,
             insights: self.insights(&session.id)?,
             tasks: counts,
-            cost_usd: agents.iter().map(|a| a.cost_usd).sum(),
+            // Folded from 0.0: a float `sum()` of nothing is -0.0, which clients show as "-$0.00".
+            cost_usd: agents.iter().fold(0.0, |sum, a| sum + a.cost_usd),
             cost_is_estimate: agents.iter().any(|a| a.cost_is_estimate),
             input_tokens: agents.iter().map(|a| a.usage.input).sum(),
             output_tokens: agents.iter().map(|a| a.usage.output).sum(),

@@ -244,6 +244,13 @@ impl Engine {
             .ok_or_else(|| PatternError::NotFound(name.to_owned()))?;
         crate::names::name_check("pattern name", name)?;
         let session = self.session_get(&req.session)?;
+        if session.state == crate::session::SessionState::Archived {
+            return Err(crate::task::TaskError::Invalid(format!(
+                "session {} is archived; unarchive it before adding work to it",
+                session.name
+            ))
+            .into());
+        }
         // All the pattern's tasks or none: a running coordinator never sees half a graph.
         self.write(|tx| {
             let existing = crate::task::task_list(tx, &session.id)?;

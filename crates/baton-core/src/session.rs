@@ -176,6 +176,8 @@ pub enum SessionError {
     InvalidName(String, &'static str),
     #[error("invalid session setting: {0}")]
     InvalidSetting(&'static str),
+    #[error("no repository given: say which folder holds the git repository the session works on")]
+    RepoMissing,
 }
 
 impl SessionError {
@@ -183,7 +185,7 @@ impl SessionError {
         match self {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::DuplicateName(_) => ErrorCode::DuplicateName,
-            Self::InvalidName(..) | Self::InvalidSetting(_) => ErrorCode::InvalidInput,
+            Self::InvalidName(..) | Self::InvalidSetting(_) | Self::RepoMissing => ErrorCode::InvalidInput,
         }
     }
 }

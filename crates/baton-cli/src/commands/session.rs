@@ -126,7 +126,7 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 println!("created:     {}", s.created_at);
                 println!("updated:     {}", s.updated_at);
                 let agents = client.agent_list(&AgentListQuery { session: Some(s.id.clone()) })?;
-                let cost: f64 = agents.iter().map(|a| a.cost_usd).sum();
+                let cost = agents.iter().fold(0.0, |sum, a| sum + a.cost_usd);
                 let estimate = if agents.iter().any(|a| a.cost_is_estimate) { "~" } else { "" };
                 let (tokens_in, tokens_out) =
                     agents.iter().fold((0, 0), |(i, o), a| (i + a.usage.input, o + a.usage.output));

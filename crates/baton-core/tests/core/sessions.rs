@@ -82,6 +82,9 @@ fn a_missing_path_is_refused() {
     let err = create(&engine, &tmp.path().join("nope"), None).unwrap_err();
     assert_eq!(err.code(), ErrorCode::PathNotFound);
     assert!(err.to_string().contains("does not exist"), "{err}");
+    let empty = engine.session_create(&SessionCreate { repo: "  ".into(), name: None, parent: None }).unwrap_err();
+    assert_eq!(empty.code(), ErrorCode::InvalidInput);
+    assert!(empty.to_string().contains("no repository given"), "{empty}");
 }
 
 #[test]

@@ -168,6 +168,12 @@ fn a_pattern_adds_its_task_graph_for_a_goal() {
     let again = e.pattern_run("tri-agent", &run).unwrap();
     assert_eq!(again.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["spec-2", "implement-2", "review-2"]);
 
+    // An archived session takes no new work.
+    e.session_update("s", &baton_core::session::SessionUpdate { archived: Some(true), ..Default::default() }).unwrap();
+    let refused = e.pattern_run("tri-agent", &run).unwrap_err();
+    assert!(refused.to_string().contains("archived"), "{refused}");
+    e.session_update("s", &baton_core::session::SessionUpdate { archived: Some(false), ..Default::default() }).unwrap();
+
     let empty = baton_core::pattern::PatternRun { session: "s".into(), goal: "  ".into() };
     assert!(e.pattern_run("tri-agent", &empty).unwrap_err().to_string().contains("goal is empty"));
     assert_eq!(e.pattern_run("nope", &run).unwrap_err().code(), ErrorCode::NotFound);
