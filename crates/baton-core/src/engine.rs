@@ -19,21 +19,23 @@ use crate::{BatonHome, git};
 /// A cheap handle: clones share one engine.
 #[derive(Clone)]
 pub struct Engine {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) inner: Arc<EngineState>,
 }
 
 /// An agent known to this daemon: its runtime (log, decoder, counter) and its live process.
-pub(crate) struct Slot {
+pub(crate) struct KnownAgent {
     pub runtime: Arc<tokio::sync::Mutex<AgentRuntime>>,
     pub live: Option<RunningProcess>,
 }
 
-pub(crate) struct Inner {
+/// What every clone of the engine shares: the store, the event bus, the agents it knows, the
+/// writer threads and the coordinators' loops.
+pub(crate) struct EngineState {
     pub home: BatonHome,
     pub store: Store,
     pub events: EventBus,
     pub index: IndexWriter,
-    pub agents: Mutex<HashMap<String, Slot>>,
+    pub agents: Mutex<HashMap<String, KnownAgent>>,
     /// Where agents' supervisors run; `None` when the engine was opened outside a runtime.
     pub runtime: Option<tokio::runtime::Handle>,
     /// The daemon's API address, given to agents in `BATON_API`.
@@ -42,12 +44,14 @@ pub(crate) struct Inner {
     pub changes: Option<ChangeWatch>,
     /// The sessions' coordinator loops.
     pub coordinators: crate::coordinator::Coordinators,
+    /// Agents whose checkpoint is being saved (a message to one waits for it).
+    pub checkpoints: crate::agent::workspace::CheckpointsInFlight,
     /// Records agents' output off the async runtime; `None` outside a runtime.
     pub recorder: Option<crate::agent::supervisor::Recorder>,
 }
 
-impl Inner {
-    pub fn agents(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
+impl EngineState {
+    pub fn agents(&self) -> MutexGuard<'_, HashMap<String, KnownAgent>> {
         self.agents.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -89,7 +93,7 @@ impl Engine {
             None => None,
         };
         let engine = Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new(EngineState {
                 home,
                 store,
                 events,
@@ -100,6 +104,7 @@ impl Engine {
                 changes,
                 coordinators: Default::default(),
                 recorder,
+                checkpoints: Default::default(),
             }),
         };
         let orphaned = engine.agents_reconcile()?;
@@ -128,6 +133,9 @@ impl Engine {
     }
 
     pub fn session_create(&self, req: &SessionCreate) -> Result<Session> {
+        if req.repo.trim().is_empty() {
+            return Err(session::SessionError::RepoMissing.into());
+        }
         let repo = git::repo_inspect(Path::new(req.repo.trim()))?;
         let parent = match req.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => Some(self.session_get(p)?.id),

@@ -1,4 +1,6 @@
-//! The engine's agent operations: spawn, list, events, send, approve, deny, stop.
+//! An agent's life as a process and a conversation: spawn (with its worktree and task, in one
+//! transaction), list, events, follow-up messages, approve and deny a tool, stop. What it leaves
+//! in git (diff, merge, checkpoints, removal, GC) is in `workspace.rs`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,13 +10,16 @@ use super::log::{AgentEventRecord, Note, log_replay};
 use super::protocol::{CliKind, FollowUp, LaunchSpec};
 use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
 use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
-use crate::engine::{Engine, Slot};
+use crate::engine::{Engine, KnownAgent};
 use crate::error::Result;
 use crate::session::SessionState;
 use crate::settings::{Settings, program_find};
 
 /// How long an agent's process may take to end when Baton needs it gone (to relaunch it).
 const END_WAIT: Duration = Duration::from_secs(15);
+
+/// How long a message waits for the checkpoint of the turn before it.
+const CHECKPOINT_WAIT: Duration = Duration::from_secs(30);
 
 impl Engine {
     /// Starts an agent: records it, then starts its CLI in its directory. Returns at once; the
@@ -192,6 +197,8 @@ impl Engine {
             }
             .into());
         }
+        // The state after the last turn is kept before the next one can change it.
+        self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
         let protocol = agent.cli.protocol();
         let control = self.inner.agents().get(&agent.id).and_then(|s| s.live.as_ref().map(|l| l.control.clone()));
         if let Some(control) = control {
@@ -233,6 +240,7 @@ impl Engine {
         }
         drop(conn);
         self.process_end(&agent.id);
+        self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
         let agent = self.agent_get(&agent.id)?;
         let message = format!("The user approved the {tool} tool. Continue with your task.");
         self.agent_resume(&handle, &agent, &message, &[tool.to_owned()])
@@ -484,7 +492,7 @@ impl Engine {
         let seq = log_replay(&agent.id, agent.cli, log, 0, usize::MAX).map_err(log_err)?.len() as u64;
         let runtime = AgentRuntime::open(&agent.id, agent.cli, agent.model.clone(), log, seq).map_err(log_err)?;
         let runtime = Arc::new(tokio::sync::Mutex::new(runtime));
-        self.inner.agents().insert(agent.id.clone(), Slot { runtime: runtime.clone(), live: None });
+        self.inner.agents().insert(agent.id.clone(), KnownAgent { runtime: runtime.clone(), live: None });
         Ok(runtime)
     }
 

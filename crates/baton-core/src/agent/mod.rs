@@ -4,14 +4,14 @@
 pub(crate) mod changes;
 pub mod event;
 pub(crate) mod index;
+mod lifecycle;
 pub mod log;
-mod ops;
 pub mod protocol;
 pub mod record;
 pub(crate) mod supervisor;
-mod work;
+pub(crate) mod workspace;
 
 pub use event::AgentEvent;
 pub use log::AgentEventRecord;
 pub use record::{Agent, AgentSpawn, AgentState, AgentWorktree, PermissionRequest};
-pub use work::{GcEntry, GcReport};
+pub use workspace::{GcEntry, GcReport};

@@ -28,7 +28,7 @@ use super::index::IndexRow;
 use super::log::{EventDecoder, LINE_MAX, LogEntry, LogWriter, Note, Stream, line_bound};
 use super::protocol::{CliKind, FollowUp};
 use super::record::{self, AgentState, TokenUsage};
-use crate::engine::Inner;
+use crate::engine::EngineState;
 use crate::events::EngineEvent;
 use crate::time;
 
@@ -84,14 +84,14 @@ impl AgentRuntime {
     }
 
     /// Logs one entry, then decodes, applies and publishes its events.
-    pub fn record(&mut self, inner: &Inner, stream: Stream, line: String) {
+    pub fn record(&mut self, inner: &EngineState, stream: Stream, line: String) {
         self.record_all(inner, stream, vec![line]);
     }
 
     /// Logs lines that arrived together with one write, then decodes, applies and publishes
     /// their events in order. One write per read rather than per line keeps a chatty agent
     /// cheap; every line is still in the log before it is parsed.
-    pub fn record_all(&mut self, inner: &Inner, stream: Stream, lines: Vec<String>) {
+    pub fn record_all(&mut self, inner: &EngineState, stream: Stream, lines: Vec<String>) {
         let ts = time::now_ms();
         let entries: Vec<LogEntry> = lines.into_iter().map(|line| LogEntry { ts, stream, line }).collect();
         let places = match self.log.append_all(&entries) {
@@ -128,13 +128,18 @@ impl AgentRuntime {
         }
     }
 
-    pub fn note(&mut self, inner: &Inner, note: &Note) {
+    pub fn note(&mut self, inner: &EngineState, note: &Note) {
         let line = serde_json::to_string(note).unwrap_or_default();
         self.record(inner, Stream::Baton, line);
+        // A turn our own note ends (a process that exited mid-turn) gets its checkpoint from the
+        // process's end; nothing is left waiting for one.
+        if std::mem::take(&mut self.turn_ended) {
+            inner.checkpoints.end(&self.agent_id);
+        }
     }
 
     /// What an event changes in the agent's record.
-    fn apply(&mut self, inner: &Inner, event: &AgentEvent) {
+    fn apply(&mut self, inner: &EngineState, event: &AgentEvent) {
         // Most events (text, tool calls...) change nothing in the record: don't take the store.
         if !matches!(
             event,
@@ -177,6 +182,9 @@ impl AgentRuntime {
                 let state = if self.turn_denied { AgentState::NeedsInput } else { AgentState::Waiting };
                 self.turn_denied = false;
                 self.turn_ended = true;
+                // Held from before the turn is recorded as over until its checkpoint is
+                // scheduled: a message sent the moment the turn shows as over waits for it.
+                inner.checkpoints.begin(id);
                 record::agent_turn_count(&conn, id, time::now_ms()).and_then(|()| state_set(&conn, id, state))
             }
             _ => return,
@@ -217,7 +225,7 @@ pub(crate) struct ProcessPlan {
 /// Starts the process (synchronously, so a failure to start is reported to the caller) and its
 /// supervisor task.
 pub(crate) fn process_start(
-    inner: &Arc<Inner>,
+    inner: &Arc<EngineState>,
     handle: &tokio::runtime::Handle,
     runtime: Arc<Mutex<AgentRuntime>>,
     plan: ProcessPlan,
@@ -259,7 +267,7 @@ pub(crate) fn process_start(
 }
 
 async fn supervise(
-    inner: Arc<Inner>,
+    inner: Arc<EngineState>,
     runtime: Arc<Mutex<AgentRuntime>>,
     mut child: Child,
     plan: ProcessPlan,
@@ -373,7 +381,7 @@ async fn supervise(
         inner.agent_live_remove(&id);
         inner.agent_publish(&id);
         // What the process left in the worktree (a turn it never finished, files it wrote on exit).
-        super::work::checkpoint_schedule(inner, id);
+        super::workspace::checkpoint_schedule(inner, id);
     })
     .await;
     if let Err(e) = recorded {
@@ -390,7 +398,7 @@ enum Record {
 
 enum Job {
     Record {
-        inner: Arc<Inner>,
+        inner: Arc<EngineState>,
         runtime: Arc<Mutex<AgentRuntime>>,
         record: Record,
     },
@@ -443,7 +451,8 @@ fn job_run(job: Job) {
                 Record::Note(note) => rt.note(&inner, &note),
             }
             if std::mem::take(&mut rt.turn_ended) {
-                super::work::checkpoint_schedule(inner.clone(), rt.agent_id.clone());
+                super::workspace::checkpoint_schedule(inner.clone(), rt.agent_id.clone());
+                inner.checkpoints.end(&rt.agent_id);
             }
         }
         Job::Flush(done) => {
@@ -454,7 +463,7 @@ fn job_run(job: Job) {
 
 /// One supervisor's way to the recorder.
 struct AgentRecorder {
-    inner: Arc<Inner>,
+    inner: Arc<EngineState>,
     runtime: Arc<Mutex<AgentRuntime>>,
 }
 

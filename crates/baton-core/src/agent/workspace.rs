@@ -12,7 +12,7 @@ use ts_rs::TS;
 use super::log::Note;
 use super::record::{self, Agent, AgentError, AgentState};
 use super::supervisor::group_signal;
-use crate::engine::{Engine, Inner};
+use crate::engine::{Engine, EngineState};
 use crate::error::Result;
 use crate::session::{Session, SessionState};
 use crate::worktree::diff::{WorktreeDiff, worktree_diff};
@@ -460,12 +460,14 @@ impl Engine {
 
 /// After a turn (or a process) of an agent ended: save its worktree as a checkpoint if it
 /// changed, and refresh its changed files. Runs off the async runtime.
-pub(crate) fn checkpoint_schedule(inner: Arc<Inner>, agent_id: String) {
+pub(crate) fn checkpoint_schedule(inner: Arc<EngineState>, agent_id: String) {
     if let Some(changes) = &inner.changes {
         changes.refresh(&agent_id);
     }
     let Ok(handle) = tokio::runtime::Handle::try_current() else { return };
+    inner.checkpoints.begin(&agent_id);
     handle.spawn_blocking(move || {
+        let _ended = CheckpointEnd(&inner.checkpoints, &agent_id);
         let conn = inner.store.conn();
         let Ok(agent) = record::agent_get(&conn, &agent_id) else { return };
         let Some(wt) = agent.worktree.filter(|w| w.removed_at.is_none() && Path::new(&w.path).is_dir()) else {
@@ -480,4 +482,54 @@ pub(crate) fn checkpoint_schedule(inner: Arc<Inner>, agent_id: String) {
             Err(e) => tracing::warn!(agent = %agent.id, "cannot save a checkpoint: {e}"),
         }
     });
+}
+
+/// Agents whose checkpoint is being saved. A message to an agent waits for it: otherwise the
+/// next turn could change the worktree before the state after this one is kept, and that
+/// state would be lost (a test sending right after a turn saw it happen).
+#[derive(Default)]
+pub(crate) struct CheckpointsInFlight {
+    agents: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    ended: std::sync::Condvar,
+}
+
+impl CheckpointsInFlight {
+    pub(crate) fn begin(&self, agent_id: &str) {
+        *self.agents.lock().unwrap_or_else(|p| p.into_inner()).entry(agent_id.to_owned()).or_insert(0) += 1;
+    }
+
+    pub(crate) fn end(&self, agent_id: &str) {
+        let mut agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = agents.get_mut(agent_id) {
+            *n -= 1;
+            if *n == 0 {
+                agents.remove(agent_id);
+            }
+        }
+        self.ended.notify_all();
+    }
+
+    /// Waits (at most `timeout`: a checkpoint of a huge worktree must not hold a message for
+    /// ever) until no checkpoint of the agent is being saved.
+    pub(crate) fn wait(&self, agent_id: &str, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        while agents.contains_key(agent_id) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                tracing::warn!(agent = %agent_id, "a message goes on before the agent's checkpoint is saved");
+                return;
+            }
+            agents = self.ended.wait_timeout(agents, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+}
+
+/// Ends a checkpoint's record of being in flight, however its saving ends.
+struct CheckpointEnd<'a>(&'a CheckpointsInFlight, &'a str);
+
+impl Drop for CheckpointEnd<'_> {
+    fn drop(&mut self) {
+        self.0.end(self.1);
+    }
 }

@@ -512,3 +512,43 @@ fn a_session_slow_in_git_does_not_hold_up_another_session() {
     }
     assert_eq!(e.task_get("stuck").unwrap().state, TaskState::Done);
 }
+
+#[test]
+fn a_message_sent_as_a_turn_ends_waits_for_that_turns_checkpoint() {
+    let s = setup(&[]);
+    let e = &s.engine;
+    let files = |commit: &str| -> Vec<String> {
+        let repo = s.tmp.path().join("repo");
+        let out = std::process::Command::new("git")
+            .args(["ls-tree", "-r", "--name-only", commit])
+            .current_dir(&repo)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("work-")).map(str::to_owned).collect()
+    };
+    for round in 0..3 {
+        let agent = e
+            .agent_spawn(&baton_core::agent::AgentSpawn {
+                session: "s".into(),
+                cli: baton_core::agent::protocol::CliKind::Claude,
+                prompt: "first".into(),
+                name: Some(format!("a{round}")),
+                model: None,
+                allow_tools: vec![],
+                program: vec![],
+                cwd: None,
+            })
+            .unwrap();
+        // Send the moment the first turn is over, before its checkpoint could be saved.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while e.agent_get(&agent.id).unwrap().turns < 1 {
+            assert!(Instant::now() < deadline, "the first turn never ended");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        e.agent_send(&agent.id, "second").unwrap();
+        until(e, "the second turn's checkpoint", 20, |e| e.agent_checkpoints(&agent.id).unwrap().len() >= 2);
+        let checkpoints = e.agent_checkpoints(&agent.id).unwrap();
+        assert_eq!(files(&checkpoints[0].commit), ["work-1.txt"], "the state after turn 1 alone is kept");
+        assert_eq!(files(&checkpoints[1].commit), ["work-1.txt", "work-2.txt"]);
+    }
+}
