@@ -23,7 +23,8 @@ prompt: string,
  */
 cliSessionId: string | null, pid: number | null, exitCode: number | null, 
 /**
- * Tools allowed beyond the CLI's defaults (approved by the user or the session policy).
+ * Tools allowed beyond the CLI's defaults when the agent was spawned. A tool approved later
+ * is allowed for the turn it resumes; one approved for always is in the session's settings.
  */
 allowedTools: Array<string>, 
 /**

@@ -30,7 +30,8 @@ pub struct Agent {
     pub pid: Option<u32>,
     #[ts(type = "number | null")]
     pub exit_code: Option<i64>,
-    /// Tools allowed beyond the CLI's defaults (approved by the user or the session policy).
+    /// Tools allowed beyond the CLI's defaults when the agent was spawned. A tool approved later
+    /// is allowed for the turn it resumes; one approved for always is in the session's settings.
     pub allowed_tools: Vec<String>,
     /// Turns completed.
     pub turns: u32,
