@@ -28,7 +28,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
-use crate::task::{DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
+use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
 use crate::worktree::diff::{FileStat, WorktreeDiff};
 use crate::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
 use crate::worktree::snapshot::{Checkpoint, RestoreReport};
@@ -76,6 +76,7 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     TaskState::export_all(&cfg)?;
     TaskDep::export_all(&cfg)?;
     DepKind::export_all(&cfg)?;
+    DepHolds::export_all(&cfg)?;
     TaskCreate::export_all(&cfg)?;
     TaskComplete::export_all(&cfg)?;
     PatternInfo::export_all(&cfg)?;

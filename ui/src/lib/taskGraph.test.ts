@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "../bindings/Task";
 import { task } from "../views/fixtures";
-import { depStatus, GRAPH, taskCounts, taskLayout } from "./taskGraph";
+import { GRAPH, taskCounts, taskLayout } from "./taskGraph";
 
-const t = (id: string, deps: [string, Task["deps"][number]["kind"]][] = [], overrides: Partial<Task> = {}) =>
+const t = (
+  id: string,
+  deps: [string, Task["deps"][number]["kind"], Task["deps"][number]["holds"]?][] = [],
+  overrides: Partial<Task> = {},
+) =>
   task(id, "s1", overrides, deps);
 
 function depths(tasks: Task[]): Record<string, number> {
@@ -60,12 +64,12 @@ describe("taskLayout", () => {
     expect(new Set(layout.edges.map((e) => e.path.split(" ")[2])).size).toBe(3);
   });
 
-  it("marks edges whose condition can no longer hold", () => {
+  it("marks each edge as the daemon says its dependency stands", () => {
     const tasks = [
       t("a", [], { state: "failed" }),
-      t("ok", [["a", "if_succeeded"]], { state: "cancelled" }),
-      t("fix", [["a", "if_failed"]], { state: "ready" }),
-      t("later", [["fix", "after"]]),
+      t("ok", [["a", "if_succeeded", "never"]], { state: "cancelled" }),
+      t("fix", [["a", "if_failed", "met"]], { state: "ready" }),
+      t("later", [["fix", "after", "waiting"]]),
     ];
     const status = Object.fromEntries(taskLayout(tasks).edges.map((e) => [e.to, e.status]));
     expect(status).toEqual({ ok: "never", fix: "met", later: "waiting" });
@@ -90,20 +94,6 @@ describe("taskLayout", () => {
 
   it("is empty for no tasks", () => {
     expect(taskLayout([])).toEqual({ nodes: [], edges: [], columns: [], width: 0, height: 0 });
-  });
-});
-
-describe("depStatus", () => {
-  it("says whether a dependency holds, may still, or never will, as the engine decides", () => {
-    expect(depStatus("after", "done")).toBe("met");
-    expect(depStatus("if_succeeded", "done")).toBe("met");
-    expect(depStatus("if_failed", "failed")).toBe("met");
-    expect(depStatus("if_failed", "running")).toBe("waiting");
-    expect(depStatus("after", "ready")).toBe("waiting");
-    expect(depStatus("after", "failed")).toBe("never");
-    expect(depStatus("if_succeeded", "failed")).toBe("never");
-    expect(depStatus("if_failed", "done")).toBe("never");
-    expect(depStatus("if_failed", "cancelled")).toBe("never");
   });
 });
 

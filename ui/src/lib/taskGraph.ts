@@ -1,12 +1,11 @@
 // A session's task graph laid out for drawing: layered left to right by dependency depth (a
 // task sits one column right of its deepest dependency, so a converging task comes after all of
 // the branches it waits for), one box per task, and an edge per dependency, dimmed when it can
-// no longer hold (`depStatus`: the daemon sends a task's dependencies without where each one
-// stands, so the view derives it from the dependency's state, as `dep_status` in
-// `task/graph.rs` does; the reasons and the moves of tasks are the daemon's alone).
+// no longer hold (as the daemon says in each dependency's `holds`).
 //
 // Pure functions of the task list: the view derives a layout from the store on every change.
 
+import type { DepHolds } from "../bindings/DepHolds";
 import type { DepKind } from "../bindings/DepKind";
 import type { Task } from "../bindings/Task";
 import type { TaskState } from "../bindings/TaskState";
@@ -29,25 +28,6 @@ void allStatesListed;
 /** What a dependency of each kind is called on its edge and in the details. */
 export function depKindLabel(kind: DepKind): string {
   return kind === "if_succeeded" ? "if succeeded" : kind === "if_failed" ? "if failed" : "after";
-}
-
-/** No further change is expected (as `TaskState::is_final`). */
-export function taskIsFinal(state: TaskState): boolean {
-  return state === "done" || state === "failed" || state === "cancelled";
-}
-
-/**
- * Where one dependency stands for the task waiting on it: its condition holds, is not known
- * yet, or can never hold.
- */
-export type DepStatus = "met" | "waiting" | "never";
-
-/** As `dep_status` in the engine, for drawing only: `state` is the dependency's. */
-export function depStatus(kind: DepKind, state: TaskState): DepStatus {
-  if (state === "done") return kind === "if_failed" ? "never" : "met";
-  if (state === "failed") return kind === "if_failed" ? "met" : "never";
-  if (state === "cancelled") return "never";
-  return "waiting";
 }
 
 /** Box and gap sizes, in CSS pixels. The gap is wide enough for an edge's "if succeeded". */
@@ -74,7 +54,7 @@ export type GraphEdge = {
   from: string;
   to: string;
   kind: DepKind;
-  status: DepStatus;
+  status: DepHolds;
   /** SVG path data, a curve from the right side of `from` to the left side of `to`. */
   path: string;
   /** Where a conditional edge's label goes: just before the box it enters (never over a box). */
@@ -181,7 +161,7 @@ export function taskLayout(tasks: readonly Task[]): GraphLayout {
         from: parent.task.id,
         to: node.task.id,
         kind: dep.kind,
-        status: depStatus(dep.kind, parent.task.state),
+        status: dep.holds,
         path: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
         labelX: x2 - 8,
         labelY: y2 - 5,

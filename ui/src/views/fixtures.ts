@@ -37,7 +37,12 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
 }
 
 /** A task named as its id, pending, with no dependencies unless given. */
-export function task(id: string, sessionId: string, overrides: Partial<Task> = {}, deps: [string, TaskDep["kind"]][] = []): Task {
+export function task(
+  id: string,
+  sessionId: string,
+  overrides: Partial<Task> = {},
+  deps: [string, TaskDep["kind"], TaskDep["holds"]?][] = [],
+): Task {
   return {
     id,
     sessionId,
@@ -48,7 +53,7 @@ export function task(id: string, sessionId: string, overrides: Partial<Task> = {
     cli: null,
     model: null,
     state: "pending",
-    deps: deps.map(([taskId, kind]) => ({ taskId, kind })),
+    deps: deps.map(([taskId, kind, holds]) => ({ taskId, kind, holds: holds ?? "waiting" })),
     agentId: null,
     summary: null,
     outcome: null,

@@ -103,6 +103,31 @@ pub struct TaskDep {
     /// The task depended on (its id).
     pub task_id: String,
     pub kind: DepKind,
+    /// Whether its condition holds now, by the graph's rules (`graph::dep_status`).
+    pub holds: DepHolds,
+}
+
+/// Where a dependency stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DepHolds {
+    /// Its condition holds.
+    Met,
+    /// Not known yet.
+    Waiting,
+    /// It can no longer hold (the task is cancelled, with the reason).
+    Never,
+}
+
+/// Where a dependency of `kind` on a task in `state` stands, for the task whose dependency it is
+/// (`reviewer`: it reviews that task, for which work in review counts as done).
+fn dep_holds(kind: DepKind, state: TaskState, reviewer: bool) -> DepHolds {
+    let state = if reviewer && state == TaskState::Review { TaskState::Done } else { state };
+    match dep_status(kind, "", state) {
+        graph::DepStatus::Met => DepHolds::Met,
+        graph::DepStatus::Waiting => DepHolds::Waiting,
+        graph::DepStatus::Never(_) => DepHolds::Never,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
@@ -240,11 +265,24 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     })
 }
 
+/// A dependency row (`depends_on`, `condition`, the depended-on task's `state`) of `task`.
+fn dep_from_row(r: &Row<'_>, first: usize, reviews: Option<&str>) -> rusqlite::Result<TaskDep> {
+    let task_id: String = r.get(first)?;
+    let kind = DepKind::parse(&r.get::<_, String>(first + 1)?);
+    let state = TaskState::parse(&r.get::<_, String>(first + 2)?);
+    let holds = dep_holds(kind, state, reviews == Some(task_id.as_str()));
+    Ok(TaskDep { task_id, kind, holds })
+}
+
 fn deps_load(conn: &Connection, task: &mut Task) -> rusqlite::Result<()> {
-    let mut stmt =
-        conn.prepare_cached("SELECT depends_on, condition FROM task_deps WHERE task_id = ?1 ORDER BY depends_on")?;
+    // In the order the depended-on tasks were added, as they were named.
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.depends_on, d.condition, t.state FROM task_deps d JOIN tasks t ON t.id = d.depends_on \
+         WHERE d.task_id = ?1 ORDER BY t.created_at, t.rowid",
+    )?;
+    let reviews = task.reviews.clone();
     task.deps = stmt
-        .query_map([&task.id], |r| Ok(TaskDep { task_id: r.get(0)?, kind: DepKind::parse(&r.get::<_, String>(1)?) }))?
+        .query_map([&task.id], |r| dep_from_row(r, 0, reviews.as_deref()))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(())
 }
@@ -257,11 +295,13 @@ pub(crate) fn task_list(conn: &Connection, session_id: &str) -> Result<Vec<Task>
     // several times a cycle).
     let mut deps: std::collections::HashMap<String, Vec<TaskDep>> = std::collections::HashMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT d.task_id, d.depends_on, d.condition FROM task_deps d JOIN tasks t ON t.id = d.task_id \
-         WHERE t.session_id = ?1 ORDER BY d.task_id, d.depends_on",
+        "SELECT d.task_id, d.depends_on, d.condition, dep.state, t.reviews FROM task_deps d \
+         JOIN tasks t ON t.id = d.task_id JOIN tasks dep ON dep.id = d.depends_on \
+         WHERE t.session_id = ?1 ORDER BY d.task_id, dep.created_at, dep.rowid",
     )?;
     let rows = stmt.query_map([session_id], |r| {
-        Ok((r.get::<_, String>(0)?, TaskDep { task_id: r.get(1)?, kind: DepKind::parse(&r.get::<_, String>(2)?) }))
+        let reviews: Option<String> = r.get(4)?;
+        Ok((r.get::<_, String>(0)?, dep_from_row(r, 1, reviews.as_deref())?))
     })?;
     for row in rows {
         let (task, dep) = row?;
