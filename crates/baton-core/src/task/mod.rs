@@ -281,9 +281,8 @@ fn deps_load(conn: &Connection, task: &mut Task) -> rusqlite::Result<()> {
          WHERE d.task_id = ?1 ORDER BY t.created_at, t.rowid",
     )?;
     let reviews = task.reviews.clone();
-    task.deps = stmt
-        .query_map([&task.id], |r| dep_from_row(r, 0, reviews.as_deref()))?
-        .collect::<rusqlite::Result<_>>()?;
+    task.deps =
+        stmt.query_map([&task.id], |r| dep_from_row(r, 0, reviews.as_deref()))?.collect::<rusqlite::Result<_>>()?;
     Ok(())
 }
 

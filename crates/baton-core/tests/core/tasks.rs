@@ -80,6 +80,13 @@ fn a_failure_runs_the_if_failed_branch_and_cancels_the_rest_saying_why() {
     let announce = e.task_get("announce").unwrap();
     assert_eq!(announce.state, TaskState::Cancelled, "cancellation flows down the graph");
     assert!(announce.reason.unwrap().contains("ship was cancelled"));
+    // Each dependency says where it stands, alike through a task and through the list.
+    use baton_core::task::DepHolds;
+    assert_eq!(ship.deps[0].holds, DepHolds::Never);
+    assert_eq!(e.task_get("fix").unwrap().deps[0].holds, DepHolds::Met);
+    let listed = e.task_list("s").unwrap();
+    let holds = |name: &str| listed.iter().find(|t| t.name == name).unwrap().deps[0].holds;
+    assert_eq!((holds("ship"), holds("fix"), holds("announce")), (DepHolds::Never, DepHolds::Met, DepHolds::Never));
 
     // The other way round: success cancels the if-failed branch.
     add(&e, "test", &[], &[], &[]).unwrap();
