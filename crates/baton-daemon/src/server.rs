@@ -63,6 +63,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(crate::ops::BODY_MAX))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }

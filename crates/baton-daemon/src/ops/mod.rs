@@ -144,6 +144,19 @@ pub(crate) fn query_parse<T: DeserializeOwned>(query: Option<&str>) -> Result<T,
     serde_urlencoded::from_str(&text).map_err(|e| invalid(format!("the query string is not valid: {e}")))
 }
 
+/// The body's bytes, or why they could not be read (too large, cut off) as `{code, message}`.
+pub(crate) fn body_read(bytes: Result<Bytes, axum::extract::rejection::BytesRejection>) -> Result<Bytes, Failure> {
+    bytes.map_err(|e| {
+        invalid(format!(
+            "the request body could not be read ({e}); bodies are JSON of at most {} MiB",
+            BODY_MAX / (1024 * 1024)
+        ))
+    })
+}
+
+/// The largest request body (a context document with its artifacts can be large).
+pub const BODY_MAX: usize = 64 * 1024 * 1024;
+
 /// The body as `T`: a JSON object (an empty body counts as `{}`). Unknown fields are refused by
 /// the request types themselves.
 pub(crate) fn body_parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
@@ -245,9 +258,10 @@ macro_rules! operations {
                     axum::extract::State(state): axum::extract::State<$crate::server::Shared>,
                     _raw: Result<axum::extract::RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
                     _uri: axum::http::Uri,
-                    _bytes: axum::body::Bytes,
+                    _bytes: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
                 ) -> axum::response::Response {
                     let answer = async move {
+                        let _bytes = $crate::ops::body_read(_bytes)?;
                         $($(let $p: $pt = $crate::ops::path_param(&_raw, stringify!($p))?;)+)?
                         $(let $qv: $q = $crate::ops::query_parse(_uri.query())?;)?
                         $(let $bv: $b = $crate::ops::body_parse(&_bytes)?;)?

@@ -135,3 +135,16 @@ fn names_with_control_characters_or_too_long_are_refused() {
     }
     assert!(d.client.agent_list(&Default::default()).unwrap().is_empty(), "no agent was made");
 }
+
+#[test]
+fn large_bodies_are_read_and_too_large_ones_refused_with_a_coded_error() {
+    let d = TestDaemon::start();
+    // A context document with its artifacts is often over the usual 2 MiB.
+    let big = serde_json::json!({"repo": "x".repeat(3 * 1024 * 1024)}).to_string();
+    let (status, json) = send(&d, "POST", "/api/sessions", &big);
+    assert_eq!((status, json["code"].as_str().unwrap()), (404, "path_not_found"), "read and judged: {}", status);
+    let huge = format!(r#"{{"repo": "{}"}}"#, "x".repeat(65 * 1024 * 1024));
+    let (status, json) = send(&d, "POST", "/api/sessions", &huge);
+    assert_eq!((status, json["code"].as_str().unwrap()), (400, "invalid_input"));
+    assert!(json["message"].as_str().unwrap().contains("64 MiB"), "{json}");
+}
