@@ -233,12 +233,13 @@ impl Engine {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let agent = self.agent_get(id_or_name)?;
         self.pending_check(&agent, tool)?;
-        let conn = self.inner.store.conn();
-        record::permission_decide(&conn, &agent.id, tool, true)?;
-        if always {
-            crate::session::session_allow_tool_add(&conn, &agent.session_id, tool)?;
-        }
-        drop(conn);
+        self.write(|tx| {
+            record::permission_decide(tx, &agent.id, tool, true)?;
+            if always {
+                crate::session::session_allow_tool_add(tx, &agent.session_id, tool)?;
+            }
+            Ok(())
+        })?;
         self.process_end(&agent.id);
         self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
         let agent = self.agent_get(&agent.id)?;
@@ -250,15 +251,16 @@ impl Engine {
     pub fn agent_deny(&self, id_or_name: &str, tool: &str) -> Result<Agent> {
         let agent = self.agent_get(id_or_name)?;
         self.pending_check(&agent, tool)?;
-        let conn = self.inner.store.conn();
-        record::permission_decide(&conn, &agent.id, tool, false)?;
-        let still_pending = !record::permission_pending(&conn, &agent.id)?.is_empty();
-        if agent.state == AgentState::NeedsInput && !still_pending {
-            record::agent_state_set(&conn, &agent.id, AgentState::Waiting, agent.pid, agent.exit_code)?;
-        }
-        drop(conn);
-        self.inner.agent_publish(&agent.id);
-        self.agent_get(&agent.id)
+        self.write(|tx| {
+            record::permission_decide(tx, &agent.id, tool, false)?;
+            let still_pending = !record::permission_pending(tx, &agent.id)?.is_empty();
+            if agent.state == AgentState::NeedsInput && !still_pending {
+                record::agent_state_set(tx, &agent.id, AgentState::Waiting, agent.pid, agent.exit_code)?;
+            }
+            let agent = record::agent_get(tx, &agent.id)?;
+            tx.publish(crate::events::EngineEvent::AgentUpdated { agent: Box::new(agent.clone()) });
+            Ok(agent)
+        })
     }
 
     /// Stops the agent's process (SIGINT, SIGTERM, SIGKILL to its group) and waits for it.
