@@ -36,7 +36,7 @@ describe("SessionTasks", () => {
       // t1 done: t2 becomes ready, in two events.
       await d.backend.taskComplete("t1", { state: "done", outcome: null });
       await vi.waitFor(() => expect(names(store)).toEqual(["t1:done", "t2:ready"]));
-      expect(store.get(store.tasks[1]!.id)?.deps).toEqual([{ taskId: store.tasks[0]!.id, kind: "after" }]);
+      expect(store.get(store.tasks[1]!.id)?.deps).toEqual([{ taskId: store.tasks[0]!.id, kind: "after", holds: "met" }]);
     } finally {
       unsubscribe();
     }

@@ -113,9 +113,9 @@ describe("Home", () => {
   it("shows an empty-path error and then clears it on success", async () => {
     await renderHome();
 
-    // The form sends the empty path; the daemon finds no such folder.
+    // The form sends the empty path; the daemon says none was given.
     await fireEvent.click(screen.getByTestId("new-session-create"));
-    expect((await screen.findByTestId("new-session-error")).textContent).toContain("does not exist; check the path");
+    expect((await screen.findByTestId("new-session-error")).textContent).toContain("no repository given");
 
     await type("new-session-repo", d.daemon.repoMake("ok"));
     await fireEvent.click(screen.getByTestId("new-session-create"));

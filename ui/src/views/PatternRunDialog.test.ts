@@ -71,7 +71,7 @@ describe("PatternRunDialog", () => {
       ["try", "Try: Bump the SDK", "ready", null],
       ["fix", "Fix: Bump the SDK", "pending", "codex"],
     ]);
-    expect(tasks[1]!.deps).toEqual([{ taskId: tasks[0]!.id, kind: "if_failed" }]);
+    expect(tasks[1]!.deps).toEqual([{ taskId: tasks[0]!.id, kind: "if_failed", holds: "waiting" }]);
     expect(await d.backend.taskList({ session: session.id })).toHaveLength(2);
   });
 
