@@ -193,6 +193,7 @@ enum AgentCommand {
 }
 
 fn main() -> ExitCode {
+    output::closed_pipe_quiet();
     let cli = Cli::parse();
     let home = match baton_core::BatonHome::resolve(cli.home) {
         Ok(home) => home,

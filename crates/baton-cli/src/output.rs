@@ -4,6 +4,24 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+/// A reader that stops early (`baton logs A | head`) closes the pipe: Rust's print macros then
+/// panic with "Broken pipe". End quietly with 0 instead, as other command-line tools do.
+pub fn closed_pipe_quiet() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 pub fn fail(message: &str) -> ExitCode {
     // One line, whatever the message held.
     eprintln!("error: {}", message.replace('\n', " "));

@@ -65,3 +65,24 @@ fn bad_input_gets_one_clear_line() {
     let list: serde_json::Value = serde_json::from_str(&h.ok(&["session", "list", "--all", "--json"])).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_reader_that_closes_early_ends_the_command_quietly() {
+    let h = Home::new();
+    let repo = h.repo("r");
+    for n in 0..40 {
+        h.ok(&["session", "new", "--repo", s(&repo), "--name", &format!("session-{n}")]);
+    }
+    // `baton session list | head -1`: the reader takes one line and closes the pipe.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["session", "list"])
+        .env("BATON_HOME", &h.home)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "no backtrace: {}", String::from_utf8_lossy(&out.stderr));
+}
