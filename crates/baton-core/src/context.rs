@@ -435,6 +435,20 @@ impl Engine {
         if let Some(name) = &req.name {
             crate::names::name_check("session name", name)?;
         }
+        // The document may come from anywhere: its names meet the same checks as typed ones.
+        crate::names::name_check("session name", &doc.session.name)?;
+        if let Some(pattern) = &doc.session.settings.branch_pattern {
+            crate::names::name_check("branch pattern", pattern)?;
+        }
+        for tool in &doc.session.settings.allow_tools {
+            crate::names::name_check("tool name", tool)?;
+        }
+        for t in &doc.tasks {
+            crate::names::arg_check("task prompt", &t.prompt)?;
+        }
+        if req.repo.as_deref().unwrap_or(&doc.session.repo).trim().is_empty() {
+            return Err(crate::session::SessionError::RepoMissing.into());
+        }
         let repo = git::repo_inspect(Path::new(req.repo.as_deref().unwrap_or(&doc.session.repo).trim()))?;
         // One transaction: a document that fails half-way (a task whose dependency is missing)
         // leaves no half-made session behind, and clients hear of the session once it is whole.
@@ -446,6 +460,8 @@ impl Engine {
                 .or_else(|| (!taken).then(|| doc.session.name.clone()))
                 .unwrap_or_else(|| format!("{} (imported)", doc.session.name));
             let session = crate::session::session_insert(tx, &repo, Some(&name), None)?;
+            // Announced first, with its final record (a later update folds into this).
+            tx.publish(EngineEvent::SessionCreated { session: session.clone() });
             crate::session::settings_write(tx, &session.id, &doc.session.settings)?;
             for o in &doc.objectives {
                 objective_insert(tx, &session.id, &o.text, o.state)?;
@@ -505,7 +521,7 @@ impl Engine {
             }
             tasks_advance_in(tx, &session.id)?;
             let session = crate::session::session_get(tx, &session.id)?;
-            tx.publish(EngineEvent::SessionCreated { session: session.clone() });
+            tx.publish(EngineEvent::SessionUpdated { session: session.clone() });
             Ok(session)
         })
     }

@@ -14,6 +14,8 @@ pub enum NameError {
     TooLong { kind: &'static str, len: usize },
     #[error("the {kind} {shown:?} has a control character (such as a newline or NUL); use plain text")]
     Control { kind: &'static str, shown: String },
+    #[error("the {kind} holds a NUL byte, which a command line cannot carry; remove it")]
+    Nul { kind: &'static str },
 }
 
 impl NameError {
@@ -35,6 +37,15 @@ pub fn name_check(kind: &'static str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses text that will reach a process's command line or stdin with a NUL byte in it
+/// (prompts, messages, program arguments): newlines and the like are fine there.
+pub fn arg_check(kind: &'static str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(NameError::Nul { kind }.into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +57,7 @@ mod tests {
         assert!(name_check("branch", &long).unwrap_err().to_string().contains("keep it under 200"));
         assert!(name_check("branch", "main\0").unwrap_err().to_string().contains("control character"));
         assert!(name_check("task name", "a\nb").is_err());
+        assert!(arg_check("prompt", "two\nlines").is_ok());
+        assert!(arg_check("prompt", "a\0b").unwrap_err().to_string().contains("NUL byte"));
     }
 }

@@ -17,6 +17,9 @@ export class SessionTasks {
   error = $state.raw<BackendError | null>(null);
 
   private readonly byId = new Map<string, Task>();
+  /** When each task was first seen: the daemon lists tasks in the order they were added (and
+   * announces new ones in that order), which ids made in one millisecond do not keep. */
+  private readonly firstSeen = new Map<string, number>();
   private readonly backend: Backend;
   private closed = false;
 
@@ -42,6 +45,7 @@ export class SessionTasks {
       const known = this.byId.get(task.id);
       if (known && time(known.updatedAt) > time(task.updatedAt)) continue;
       this.byId.set(task.id, task);
+      if (!this.firstSeen.has(task.id)) this.firstSeen.set(task.id, this.firstSeen.size);
       changed = true;
     }
     if (changed) this.sort();
@@ -73,7 +77,7 @@ export class SessionTasks {
 
   private sort(): void {
     this.tasks = [...this.byId.values()].sort(
-      (a, b) => time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      (a, b) => time(a.createdAt) - time(b.createdAt) || this.firstSeen.get(a.id)! - this.firstSeen.get(b.id)!,
     );
   }
 }

@@ -54,6 +54,18 @@ impl Engine {
         if req.cli != CliKind::Command && req.prompt.trim().is_empty() {
             return Err(AgentError::Invalid("the prompt is empty; say what the agent should do".into()).into());
         }
+        for (kind, value) in [("agent name", &req.name), ("model", &req.model)] {
+            if let Some(v) = value {
+                crate::names::name_check(kind, v)?;
+            }
+        }
+        for tool in &req.allow_tools {
+            crate::names::name_check("tool name", tool)?;
+        }
+        crate::names::arg_check("prompt", &req.prompt)?;
+        for arg in &req.program {
+            crate::names::arg_check("program argument", arg)?;
+        }
         let given_cwd = req.cwd.as_ref().filter(|c| !c.trim().is_empty()).map(PathBuf::from);
         let cwd = given_cwd.clone().unwrap_or_else(|| PathBuf::from(&session.repo));
         if !cwd.is_dir() {
@@ -66,14 +78,6 @@ impl Engine {
         // Found before anything is recorded: a missing CLI leaves no failed agent behind.
         let settings = self.settings()?;
         let program = program_resolve(&settings, req.cli, &req.program)?;
-        for (kind, value) in [("agent name", &req.name), ("model", &req.model)] {
-            if let Some(v) = value {
-                crate::names::name_check(kind, v)?;
-            }
-        }
-        for tool in &req.allow_tools {
-            crate::names::name_check("tool name", tool)?;
-        }
         let name = match &req.name {
             Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
             _ => self.agent_name_default(&session.id, req.cli)?,
@@ -189,6 +193,7 @@ impl Engine {
         if text.trim().is_empty() {
             return Err(AgentError::Invalid("the message is empty".into()).into());
         }
+        crate::names::arg_check("message", text)?;
         if agent.state == AgentState::NeedsInput {
             return Err(AgentError::NotListening {
                 agent: agent.name,
@@ -219,8 +224,10 @@ impl Engine {
                 }
                 .into());
             } else {
-                // The turn is over and the process is finishing: let it, then resume.
+                // The turn is over and the process is finishing: let it (and the checkpoint of
+                // what it left), then resume.
                 self.process_end(&agent.id);
+                self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
             }
         }
         self.agent_resume(&handle, &agent, text, &[])

@@ -58,8 +58,9 @@ pub(crate) struct AgentRuntime {
     seq: u64,
     /// A permission was denied during the current turn.
     turn_denied: bool,
-    /// A turn ended since the supervisor last looked: time for a checkpoint.
-    turn_ended: bool,
+    /// Turns ended since the recorder last looked: time for a checkpoint. Each holds one count
+    /// of the agent's checkpoint in flight, released once the checkpoint is scheduled.
+    turn_ends: u32,
 }
 
 impl AgentRuntime {
@@ -79,7 +80,7 @@ impl AgentRuntime {
             decoder: EventDecoder::new(cli),
             seq,
             turn_denied: false,
-            turn_ended: false,
+            turn_ends: 0,
         })
     }
 
@@ -133,7 +134,7 @@ impl AgentRuntime {
         self.record(inner, Stream::Baton, line);
         // A turn our own note ends (a process that exited mid-turn) gets its checkpoint from the
         // process's end; nothing is left waiting for one.
-        if std::mem::take(&mut self.turn_ended) {
+        for _ in 0..std::mem::take(&mut self.turn_ends) {
             inner.checkpoints.end(&self.agent_id);
         }
     }
@@ -181,7 +182,7 @@ impl AgentRuntime {
             AgentEvent::TurnCompleted { .. } => {
                 let state = if self.turn_denied { AgentState::NeedsInput } else { AgentState::Waiting };
                 self.turn_denied = false;
-                self.turn_ended = true;
+                self.turn_ends += 1;
                 // Held from before the turn is recorded as over until its checkpoint is
                 // scheduled: a message sent the moment the turn shows as over waits for it.
                 inner.checkpoints.begin(id);
@@ -378,10 +379,14 @@ async fn supervise(
         drop(conn);
         // Free before anyone hears of the end: a relaunch takes the runtime at once.
         drop(rt);
+        // In flight before anyone hears of the end, so a message sent on seeing it waits for
+        // the checkpoint of what the process left.
+        inner.checkpoints.begin(&id);
         inner.agent_live_remove(&id);
         inner.agent_publish(&id);
         // What the process left in the worktree (a turn it never finished, files it wrote on exit).
-        super::workspace::checkpoint_schedule(inner, id);
+        super::workspace::checkpoint_schedule(inner.clone(), id.clone());
+        inner.checkpoints.end(&id);
     })
     .await;
     if let Err(e) = recorded {
@@ -424,7 +429,10 @@ impl Recorder {
             while let Some(first) = rx.blocking_recv() {
                 let mut next = Some(first);
                 while let Some(job) = next {
-                    job_run(job);
+                    // A parser bug must not end the recording of every agent: the thread goes on.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job_run(job))).is_err() {
+                        tracing::error!("recording an agent's output panicked; its record may miss that burst");
+                    }
                     next = rx.try_recv().ok().or_else(|| {
                         // Under load, more is about to come: waiting a moment for it costs less
                         // than sleeping and being woken for each line (futex wake-ups were most of
@@ -450,9 +458,13 @@ fn job_run(job: Job) {
                 Record::Lines(stream, lines) => rt.record_all(&inner, stream, lines),
                 Record::Note(note) => rt.note(&inner, &note),
             }
-            if std::mem::take(&mut rt.turn_ended) {
+            let ended = std::mem::take(&mut rt.turn_ends);
+            if ended > 0 {
+                // One checkpoint for the burst: it saves the worktree as the last turn left it.
                 super::workspace::checkpoint_schedule(inner.clone(), rt.agent_id.clone());
-                inner.checkpoints.end(&rt.agent_id);
+                for _ in 0..ended {
+                    inner.checkpoints.end(&rt.agent_id);
+                }
             }
         }
         Job::Flush(done) => {

@@ -49,15 +49,14 @@ impl Engine {
     /// Runs `body` in one transaction (taken for writing at once, so it never has to upgrade a
     /// read lock), commits, then publishes what it queued. An error rolls everything back.
     pub(crate) fn write<T>(&self, body: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let (out, events) = {
-            let mut conn = self.inner.store.conn();
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut w = Tx { tx, events: Vec::new() };
-            let out = body(&mut w)?;
-            let Tx { tx, events } = w;
-            tx.commit()?;
-            (out, events)
-        };
+        let mut conn = self.inner.store.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut w = Tx { tx, events: Vec::new() };
+        let out = body(&mut w)?;
+        let Tx { tx, events } = w;
+        tx.commit()?;
+        // Published before the connection is free (sending never blocks), so clients hear of
+        // writes in the order they were committed.
         for event in events {
             self.inner.events.publish(event);
         }

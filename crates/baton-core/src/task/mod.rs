@@ -362,6 +362,7 @@ pub(crate) fn task_insert(tx: &mut Tx<'_>, session_id: &str, req: &TaskCreate) -
     if let Some(n) = &req.name {
         crate::names::name_check("task name", n)?;
     }
+    crate::names::arg_check("task prompt", &req.prompt)?;
     if let Some(r) = &req.role {
         crate::names::name_check("role", r)?;
     }
@@ -491,10 +492,19 @@ pub(crate) fn tasks_advance_in(tx: &mut Tx<'_>, session_id: &str) -> Result<Vec<
     Ok(tasks)
 }
 
-/// Queues the task's current record for clients.
+/// Queues the task's current record for clients, and its dependants' (where each of their
+/// dependencies stands changes with this task's state).
 pub(crate) fn task_publish_in(tx: &mut Tx<'_>, id: &str) -> Result<Task> {
     let task = task_get(tx, None, id)?;
     tx.publish(EngineEvent::TaskUpdated { task: task.clone() });
+    let dependants: Vec<String> = tx
+        .prepare_cached("SELECT task_id FROM task_deps WHERE depends_on = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for d in dependants {
+        let dependant = task_get(tx, None, &d)?;
+        tx.publish(EngineEvent::TaskUpdated { task: dependant });
+    }
     Ok(task)
 }
 
@@ -547,8 +557,10 @@ impl Engine {
                 ))
                 .into());
             }
-            task_set_in(tx, &task, req.state, TaskFields { outcome: req.outcome.as_deref(), ..Default::default() })?;
-            task_get(tx, None, &task.id)
+            task_set_in(tx, &task, req.state, TaskFields::default())?;
+            // What came of it is what the user says now, nothing said clearing an earlier one.
+            tx.execute("UPDATE tasks SET outcome = ?2 WHERE id = ?1", params![task.id, req.outcome])?;
+            task_publish_in(tx, &task.id)
         })
     }
 

@@ -207,4 +207,22 @@ fn every_added_task_is_announced_to_clients() {
         }
     }
     assert_eq!(seen, [("a".to_owned(), TaskState::Ready), ("b".to_owned(), TaskState::Pending)]);
+
+    // When a ends, b is announced again even if it stays pending (c still holds it back): where
+    // its dependency on a stands has changed.
+    add(&e, "c", &[], &[], &[]).unwrap();
+    add(&e, "d", &["a", "c"], &[], &[]).unwrap();
+    while rx.try_recv().is_ok() {}
+    complete(&e, "a", TaskState::Done);
+    let mut d_holds = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        if let baton_core::events::EngineEvent::TaskUpdated { task } = event
+            && task.name == "d"
+        {
+            assert_eq!(task.state, TaskState::Pending);
+            d_holds = task.deps.iter().map(|dep| dep.holds).collect();
+        }
+    }
+    use baton_core::task::DepHolds;
+    assert_eq!(d_holds, [DepHolds::Met, DepHolds::Waiting], "d heard that a holds now, c not yet");
 }

@@ -197,6 +197,37 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// Whether an optional part of a declaration (a query or a body type) is there.
+macro_rules! declared {
+    () => {
+        false
+    };
+    ($t:ty) => {
+        true
+    };
+}
+pub(crate) use declared;
+
+/// Refuses a query string (beyond the token) on an operation that takes none.
+pub(crate) fn query_none(query: Option<&str>) -> Result<(), Failure> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+    match pairs.iter().find(|(k, _)| k != "token") {
+        Some((k, _)) => Err(invalid(format!("this operation takes no query parameter; `{k}` is not one"))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a body on an operation that takes none (empty, or `{}`, is fine).
+pub(crate) fn body_none(body: &Bytes) -> Result<(), Failure> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(o)) if o.is_empty() => Ok(()),
+        _ => Err(invalid("this operation takes no request body; send none".into())),
+    }
+}
+
 /// Declares operations; see `table.rs`. Each yields an axum handler, a [`crate::client::DaemonClient`]
 /// method, and an [`OpSpec`].
 macro_rules! operations {
@@ -263,6 +294,14 @@ macro_rules! operations {
                     let answer = async move {
                         let _bytes = $crate::ops::body_read(_bytes)?;
                         $($(let $p: $pt = $crate::ops::path_param(&_raw, stringify!($p))?;)+)?
+                        // An operation that takes no query or no body refuses one, rather than
+                        // ignoring what a client meant to say.
+                        if !$crate::ops::declared!($($q)?) {
+                            $crate::ops::query_none(_uri.query())?;
+                        }
+                        if !$crate::ops::declared!($($b)?) {
+                            $crate::ops::body_none(&_bytes)?;
+                        }
                         $(let $qv: $q = $crate::ops::query_parse(_uri.query())?;)?
                         $(let $bv: $b = $crate::ops::body_parse(&_bytes)?;)?
                         let out: $answer = $crate::server::blocking(&state, move |$s| $run).await?;

@@ -29,7 +29,9 @@ pub fn document() -> Value {
             "summary": "The engine's events as server-sent events: each message (`event: batch`) is a JSON array of events; `event: resync` says events were dropped and the client should reload.",
             "responses": {
                 "200": {"description": "An event stream that lasts until the daemon stops.",
-                        "content": {"text/event-stream": {"itemSchema": events}}},
+                        // Each `data:` line is one JSON array of events (schema in `x-data-schema`;
+                        // OpenAPI 3.1 has no field for the items of a stream).
+                        "content": {"text/event-stream": {"schema": {"type": "string"}, "x-data-schema": events}}},
                 "401": error_response(&error_schema, "unauthorized"),
             },
         }),
@@ -127,8 +129,10 @@ fn operation_object(op: &OpSpec, generator: &mut schemars::SchemaGenerator, erro
         operation["parameters"] = json!(parameters);
     }
     if let Some(body) = op.body {
-        operation["requestBody"] =
-            json!({"required": true, "content": {"application/json": {"schema": body(generator)}}});
+        let schema = serde_json::to_value(body(generator)).unwrap_or_default();
+        // An empty body counts as `{}`: one is required only when some field is.
+        let required = resolve(&schema, generator)["required"].as_array().is_some_and(|r| !r.is_empty());
+        operation["requestBody"] = json!({"required": required, "content": {"application/json": {"schema": schema}}});
     }
     operation
 }

@@ -148,3 +148,33 @@ fn large_bodies_are_read_and_too_large_ones_refused_with_a_coded_error() {
     assert_eq!((status, json["code"].as_str().unwrap()), (400, "invalid_input"));
     assert!(json["message"].as_str().unwrap().contains("64 MiB"), "{json}");
 }
+
+#[test]
+fn operations_without_a_query_or_body_refuse_one_and_nul_bytes_never_reach_a_process() {
+    let d = TestDaemon::start();
+    let repo = repo_new(d.tmp.path(), "r");
+    d.client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
+    let (status, json) = send(&d, "GET", "/api/sessions?bogus=1", "");
+    assert_eq!((status, json["code"].as_str().unwrap()), (400, "invalid_input"), "{json}");
+    assert!(json["message"].as_str().unwrap().contains("bogus"));
+    let (status, json) = send(&d, "POST", "/api/sessions/s/pause", "[1]");
+    assert_eq!((status, json["code"].as_str().unwrap()), (400, "invalid_input"), "{json}");
+    assert_eq!(send(&d, "POST", "/api/sessions/s/pause", "{}").0, 200, "an empty object is no body");
+    assert_eq!(
+        send(&d, "GET", &format!("/api/sessions?token={}", d.token()), "").0,
+        200,
+        "the token is not a parameter"
+    );
+
+    for body in [
+        serde_json::json!({"session": "s", "cli": "command", "prompt": "", "program": ["echo", "a\u{0}b"]}),
+        serde_json::json!({"session": "s", "cli": "codex", "prompt": "do\u{0}it"}),
+    ] {
+        let (status, json) = send(&d, "POST", "/api/agents", &body.to_string());
+        assert_eq!((status, json["code"].as_str().unwrap()), (400, "invalid_input"), "{body}: {json}");
+        assert!(json["message"].as_str().unwrap().contains("NUL byte"), "{json}");
+    }
+    assert!(d.client.agent_list(&Default::default()).unwrap().is_empty(), "no agent was recorded");
+}
