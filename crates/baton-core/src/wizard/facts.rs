@@ -78,9 +78,10 @@ impl RepoFacts {
 
     /// A folder as an option: `crates (Rust, 120 files)`.
     pub fn folder_detail(f: &FolderFacts) -> String {
+        let files = if f.files == 1 { "1 file".to_owned() } else { format!("{} files", f.files) };
         match &f.language {
-            Some(l) => format!("{l}, {} files", f.files),
-            None => format!("{} files", f.files),
+            Some(l) => format!("{l}, {files}"),
+            None => files,
         }
     }
 }
