@@ -43,8 +43,11 @@ fn main() {
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::write(dir.join(format!("f{i}.{}", exts[i % exts.len()])), format!("// {i}\n")).expect("write");
     }
-    std::fs::write(repo.join("package.json"), r#"{"scripts": {"test": "vitest", "build": "vite build", "lint": "eslint ."}}"#)
-        .expect("write");
+    std::fs::write(
+        repo.join("package.json"),
+        r#"{"scripts": {"test": "vitest", "build": "vite build", "lint": "eslint ."}}"#,
+    )
+    .expect("write");
     std::fs::write(repo.join("Cargo.toml"), "[package]\nname = \"x\"\n").expect("write");
     std::fs::write(repo.join("Makefile"), "test:\n\tcargo test\nbuild:\n\tcargo build\n").expect("write");
     std::fs::write(repo.join(".gitignore"), "node_modules/\n").expect("write");
