@@ -135,7 +135,6 @@ pub fn facts_read(root: &Path) -> Result<RepoFacts, GitError> {
         if path.split('/').any(|part| SKIPPED.contains(&part)) {
             continue;
         }
-        // A deleted file still listed by the index is not there to count.
         facts.files += 1;
         let name = path.rsplit('/').next().unwrap_or(path);
         let language = language_of(name);

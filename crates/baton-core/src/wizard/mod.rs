@@ -218,6 +218,8 @@ pub enum WizardError {
     GraphRule { file: String, message: String },
     #[error("no question graph named {0:?}; put one in $BATON_HOME/templates/wizard/{0}.toml")]
     GraphMissing(String),
+    #[error("a pattern named {0:?} exists; choose another name (`baton pattern list` shows them)")]
+    PatternExists(String),
     #[error("the plan is not valid: {0}")]
     Plan(String),
     #[error("{0}")]
@@ -232,6 +234,7 @@ impl WizardError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::GraphInvalid { .. } | Self::GraphRule { .. } | Self::GraphMissing(_) => ErrorCode::InvalidSettings,
             Self::Io { .. } => ErrorCode::Io,
+            Self::PatternExists(_) => ErrorCode::DuplicateName,
             Self::EmptyGoal | Self::NotAnOption { .. } | Self::Answer(_) | Self::Plan(_) | Self::State(_) => {
                 ErrorCode::InvalidInput
             }
@@ -592,11 +595,7 @@ impl Engine {
             return Err(WizardError::State("the wizard has no plan yet; answer its questions first".into()).into());
         };
         if self.pattern_list()?.iter().any(|p| p.name == name) {
-            return Err(crate::pattern::PatternError::Rule {
-                file: name.to_owned(),
-                message: "a pattern of this name exists; choose another name".into(),
-            }
-            .into());
+            return Err(WizardError::PatternExists(name.to_owned()).into());
         }
         let mut template =
             plan_template(&plan, name, &format!("Made by the wizard for: {}", w.goal.replace('\n', " ")));

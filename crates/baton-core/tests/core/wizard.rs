@@ -268,6 +268,7 @@ fn a_plan_saved_as_a_pattern_is_listed_and_runs_for_another_goal() {
     assert_eq!(info.tasks, ["spec", "implement-web", "implement-core", "review-web", "review-core"]);
     assert!(e.pattern_list().unwrap().iter().any(|p| p.name == "checkout-work"));
     let err = e.wizard_save_pattern(&w.id, "checkout-work").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DuplicateName);
     assert!(err.to_string().contains("exists"), "{err}");
     assert!(e.wizard_save_pattern(&w.id, "../x").is_err());
     let tasks = e

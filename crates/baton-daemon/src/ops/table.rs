@@ -205,7 +205,7 @@ operations! {
             => |s| s.wizard_discard(&id);
         /// Saves the plan as a user pattern (`$BATON_HOME/templates/NAME.toml`).
         wizard_save_pattern: POST "/api/wizards/{id}/pattern" path(id: String) body(req: WizardPatternSave)
-            -> 200 PatternInfo, errors(InvalidSettings, Io) => |s| s.wizard_save_pattern(&id, &req.name);
+            -> 200 PatternInfo, errors(InvalidSettings, DuplicateName, Io) => |s| s.wizard_save_pattern(&id, &req.name);
     }
     "artifacts" {
         /// A session's artifacts (or one task's), newest first, without their bodies.
