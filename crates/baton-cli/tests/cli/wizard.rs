@@ -94,7 +94,7 @@ fn a_goal_becomes_launched_tasks_with_its_answers_in_the_context() {
 }
 
 #[test]
-fn refusals_say_what_to_do() {
+fn refusals_say_what_to_do_and_a_draft_outlives_the_daemon() {
     let h = Home::new();
     let repo = shop(&h);
     h.ok(&["session", "new", "--repo", s(&repo), "--name", "shop"]);
@@ -109,6 +109,12 @@ fn refusals_say_what_to_do() {
 
     h.ok(&["wizard", "start", "--session", "shop", "--goal", "g"]);
     let w = id_of(&h, "shop");
+    h.ok(&["wizard", "answer", &w, "It works"]);
+    // A draft outlives the daemon: the next command starts another, which finds it.
+    h.ok(&["daemon", "stop"]);
+    let out = h.ok(&["wizard", "show", &w]);
+    assert!(out.contains("It works") && out.contains("question 2 of at most 7"), "{out}");
+    h.ok(&["wizard", "back", &w]);
     let err = h.err(&["wizard", "plan", &w]);
     assert!(err.contains("questions left"), "{err}");
     let shown: serde_json::Value = serde_json::from_str(&h.ok(&["wizard", "show", &w, "--json"])).unwrap();
