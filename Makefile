@@ -84,5 +84,6 @@ bench: setup ui
 	cargo bench -p baton-cli --bench daemon_start
 	cargo bench -p baton-cli --bench agent_load
 	cargo bench -p baton-core --bench parse_throughput
+	cargo bench -p baton-core --bench wizard_start
 	TMPDIR=/dev/shm cargo bench -p baton-core --bench worktree_ops
 	tests/perf/idle-memory.sh

@@ -33,6 +33,9 @@ enum Command {
     /// Add and list the tasks of a session's graph
     #[command(subcommand)]
     Task(commands::task::TaskCommand),
+    /// From a goal to a launched plan: a few questions about the work, a plan to edit, then
+    /// launch. Alone on a terminal it asks interactively
+    Wizard(commands::wizard::WizardArgs),
     /// List patterns and add one's tasks to a session
     #[command(subcommand)]
     Pattern(commands::task::PatternCommand),
@@ -204,6 +207,7 @@ fn main() -> ExitCode {
         Command::Daemon(args) => commands::daemon::run(&home, args).map(|()| 0),
         Command::Session(cmd) => commands::session::run(&home, cmd).map(|()| 0),
         Command::Task(cmd) => commands::task::run(&home, cmd).map(|()| 0),
+        Command::Wizard(args) => commands::wizard::run(&home, args),
         Command::Pattern(cmd) => commands::task::pattern(&home, cmd).map(|()| 0),
         Command::Complete { task, outcome, note } => commands::task::complete(&home, &task, outcome, note).map(|()| 0),
         Command::Agent(AgentCommand::Spawn(args)) => agent::spawn(&home, args).map(|()| 0),

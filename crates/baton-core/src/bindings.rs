@@ -29,6 +29,13 @@ use crate::events::EngineEvent;
 use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
+use crate::wizard::facts::{DeclaredCommand, FolderFacts, LanguageCount, Manifest, RepoFacts};
+use crate::wizard::plan::{PlanAgent, PlanTask, WizardPlan};
+use crate::wizard::questions::QuestionKind;
+use crate::wizard::{
+    Wizard, WizardAnswer, WizardEngine, WizardLaunch, WizardLaunched, WizardListQuery, WizardOption, WizardPatternSave,
+    WizardPlanSet, WizardQuestion, WizardReply, WizardStart, WizardState,
+};
 use crate::worktree::diff::{FileStat, WorktreeDiff};
 use crate::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
 use crate::worktree::snapshot::{Checkpoint, RestoreReport};
@@ -114,5 +121,27 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     CyclesQuery::export_all(&cfg)?;
     ArtifactListQuery::export_all(&cfg)?;
     ArtifactSearchQuery::export_all(&cfg)?;
+    Wizard::export_all(&cfg)?;
+    WizardAnswer::export_all(&cfg)?;
+    WizardEngine::export_all(&cfg)?;
+    WizardLaunch::export_all(&cfg)?;
+    WizardLaunched::export_all(&cfg)?;
+    WizardListQuery::export_all(&cfg)?;
+    WizardOption::export_all(&cfg)?;
+    WizardPatternSave::export_all(&cfg)?;
+    WizardPlanSet::export_all(&cfg)?;
+    WizardQuestion::export_all(&cfg)?;
+    WizardReply::export_all(&cfg)?;
+    WizardStart::export_all(&cfg)?;
+    WizardState::export_all(&cfg)?;
+    WizardPlan::export_all(&cfg)?;
+    PlanAgent::export_all(&cfg)?;
+    PlanTask::export_all(&cfg)?;
+    QuestionKind::export_all(&cfg)?;
+    RepoFacts::export_all(&cfg)?;
+    LanguageCount::export_all(&cfg)?;
+    FolderFacts::export_all(&cfg)?;
+    Manifest::export_all(&cfg)?;
+    DeclaredCommand::export_all(&cfg)?;
     Ok(())
 }

@@ -215,7 +215,12 @@ fn text_check(text: &str) -> Result<String> {
 }
 
 /// Records an objective (open, or as given) in a transaction.
-fn objective_insert(tx: &mut Tx<'_>, session_id: &str, text: &str, state: ObjectiveState) -> Result<Objective> {
+pub(crate) fn objective_insert(
+    tx: &mut Tx<'_>,
+    session_id: &str,
+    text: &str,
+    state: ObjectiveState,
+) -> Result<Objective> {
     let text = text_check(text)?;
     let id = ids::new_id("obj");
     let now = time::now_ms();
@@ -241,7 +246,12 @@ fn insight_insert(tx: &mut Tx<'_>, session_id: &str, text: &str) -> Result<Insig
 }
 
 /// Records a decision, pending, or decided when it comes with its answer.
-fn decision_insert(tx: &mut Tx<'_>, session_id: &str, question: &str, answer: Option<&str>) -> Result<Decision> {
+pub(crate) fn decision_insert(
+    tx: &mut Tx<'_>,
+    session_id: &str,
+    question: &str,
+    answer: Option<&str>,
+) -> Result<Decision> {
     let question = text_check(question)?;
     let answer = answer.map(text_check).transpose()?;
     let state = if answer.is_some() { DecisionState::Decided } else { DecisionState::Pending };

@@ -10,6 +10,7 @@ use crate::context::ContextError;
 use crate::pattern::PatternError;
 use crate::settings::SettingsError;
 use crate::task::TaskError;
+use crate::wizard::WizardError;
 use crate::worktree::WorktreeError;
 use crate::{git::GitError, session::SessionError, store::StoreError};
 
@@ -82,6 +83,8 @@ pub enum Error {
     Context(#[from] ContextError),
     #[error(transparent)]
     Name(#[from] crate::names::NameError),
+    #[error(transparent)]
+    Wizard(#[from] WizardError),
 }
 
 impl Error {
@@ -98,6 +101,7 @@ impl Error {
             Self::Artifact(e) => e.code(),
             Self::Context(e) => e.code(),
             Self::Name(e) => e.code(),
+            Self::Wizard(e) => e.code(),
         }
     }
 

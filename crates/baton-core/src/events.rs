@@ -52,6 +52,10 @@ pub enum EngineEvent {
     ContextUpdated {
         session_id: String,
     },
+    /// A wizard was started, answered, edited, launched or discarded.
+    WizardUpdated {
+        wizard: Box<crate::wizard::Wizard>,
+    },
 }
 
 impl EngineEvent {
@@ -66,6 +70,7 @@ impl EngineEvent {
             (E::AgentUpdated { agent: a }, E::AgentUpdated { agent: b }) => a.id == b.id,
             (E::TaskUpdated { task: a }, E::TaskUpdated { task: b }) => a.id == b.id,
             (E::ContextUpdated { session_id: a }, E::ContextUpdated { session_id: b }) => a == b,
+            (E::WizardUpdated { wizard: a }, E::WizardUpdated { wizard: b }) => a.id == b.id,
             _ => false,
         }
     }

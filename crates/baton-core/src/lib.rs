@@ -22,6 +22,7 @@ pub mod settings;
 pub mod store;
 pub mod task;
 pub mod time;
+pub mod wizard;
 pub mod worktree;
 
 pub use engine::Engine;

@@ -18,6 +18,7 @@ use ts_rs::TS;
 use crate::agent::protocol::CliKind;
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
+use crate::store::Tx;
 use crate::task::graph::graph_check;
 use crate::task::{Task, TaskCreate};
 
@@ -27,7 +28,7 @@ const BUILT_IN: &[(&str, &str)] = &[("tri-agent.toml", include_str!("../../../te
 /// Placeholders a template may use besides the names of tasks its task runs after.
 const PLACEHOLDERS: &[&str] = &["goal", "diff", "findings"];
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub name: String,
@@ -38,38 +39,38 @@ pub struct Template {
     pub tasks: Vec<TemplateTask>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
     /// `claude`, `codex` or `gemini` [default: the session's].
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cli: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Put before each prompt of the role's tasks.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateTask {
     pub name: String,
     pub title: String,
     pub prompt: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub if_succeeded: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub if_failed: Vec<String>,
     /// This task reviews that task's work: a verdict requesting changes sends it back.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviews: Option<String>,
     /// How many times the reviewed task may be sent back [default: 3].
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rounds: Option<u32>,
 }
 
@@ -217,11 +218,83 @@ pub(crate) fn placeholders(text: &str) -> Vec<String> {
     found
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// Adds a template's tasks to a session's graph in a transaction, with `{goal}` filled in and the
+/// roles' CLI, model and preamble; task names get a suffix (`-2`...) when taken. The graph then
+/// moves on. Returns the tasks added, as they stand after.
+pub(crate) fn template_insert(tx: &mut Tx<'_>, session_id: &str, template: &Template, goal: &str) -> Result<Vec<Task>> {
+    let existing = crate::task::task_list(tx, session_id)?;
+    let taken =
+        |suffix: &str| template.tasks.iter().any(|t| existing.iter().any(|e| e.name == format!("{}{suffix}", t.name)));
+    let mut suffix = String::new();
+    let mut n = 2;
+    while taken(&suffix) {
+        suffix = format!("-{n}");
+        n += 1;
+    }
+    let mut added = Vec::new();
+    // Template order is a valid order once the graph is acyclic: add in dependency order.
+    let mut pending: Vec<&TemplateTask> = template.tasks.iter().collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut i = 0;
+        while i < pending.len() {
+            let t = pending[i];
+            let deps_in = t
+                .after
+                .iter()
+                .chain(&t.if_succeeded)
+                .chain(&t.if_failed)
+                .all(|d| added.iter().any(|a: &Task| a.name == format!("{d}{suffix}")));
+            if !deps_in {
+                i += 1;
+                continue;
+            }
+            let role = t.role.as_ref().and_then(|r| template.roles.get(r));
+            let mut prompt = t.prompt.replace("{goal}", goal);
+            if !suffix.is_empty() {
+                // `{spec}` names the task `spec` of this run: `spec-2` on a second run.
+                for other in &template.tasks {
+                    prompt = prompt.replace(&format!("{{{}}}", other.name), &format!("{{{}{suffix}}}", other.name));
+                }
+            }
+            if let Some(preamble) = role.and_then(|r| r.prompt.as_deref()) {
+                prompt = format!("{preamble}\n\n{prompt}");
+            }
+            let names = |l: &[String]| l.iter().map(|d| format!("{d}{suffix}")).collect();
+            let id = crate::task::task_insert(
+                tx,
+                session_id,
+                &TaskCreate {
+                    session: session_id.to_owned(),
+                    title: t.title.replace("{goal}", goal),
+                    prompt,
+                    name: Some(format!("{}{suffix}", t.name)),
+                    role: t.role.clone(),
+                    cli: role.and_then(|r| r.cli.as_deref()).and_then(CliKind::parse),
+                    model: role.and_then(|r| r.model.clone()),
+                    after: names(&t.after),
+                    if_succeeded: names(&t.if_succeeded),
+                    if_failed: names(&t.if_failed),
+                    reviews: t.reviews.as_ref().map(|r| format!("{r}{suffix}")),
+                    max_rounds: t.max_rounds,
+                },
+            )?;
+            added.push(crate::task::task_get(tx, None, &id)?);
+            pending.remove(i);
+        }
+        if pending.len() == before {
+            break; // unreachable for a checked template; never loop forever
+        }
+    }
+    crate::task::tasks_advance_in(tx, session_id)?;
+    added.iter().map(|t| crate::task::task_get(tx, None, &t.id)).collect()
 }
 
 impl Engine {
@@ -252,77 +325,7 @@ impl Engine {
             .into());
         }
         // All the pattern's tasks or none: a running coordinator never sees half a graph.
-        self.write(|tx| {
-            let existing = crate::task::task_list(tx, &session.id)?;
-            let taken = |suffix: &str| {
-                template.tasks.iter().any(|t| existing.iter().any(|e| e.name == format!("{}{suffix}", t.name)))
-            };
-            let mut suffix = String::new();
-            let mut n = 2;
-            while taken(&suffix) {
-                suffix = format!("-{n}");
-                n += 1;
-            }
-            let goal = req.goal.trim();
-            let mut added = Vec::new();
-            // Template order is a valid order once the graph is acyclic: add in dependency order.
-            let mut pending: Vec<&TemplateTask> = template.tasks.iter().collect();
-            while !pending.is_empty() {
-                let before = pending.len();
-                let mut i = 0;
-                while i < pending.len() {
-                    let t = pending[i];
-                    let deps_in = t
-                        .after
-                        .iter()
-                        .chain(&t.if_succeeded)
-                        .chain(&t.if_failed)
-                        .all(|d| added.iter().any(|a: &Task| a.name == format!("{d}{suffix}")));
-                    if !deps_in {
-                        i += 1;
-                        continue;
-                    }
-                    let role = t.role.as_ref().and_then(|r| template.roles.get(r));
-                    let mut prompt = t.prompt.replace("{goal}", goal);
-                    if !suffix.is_empty() {
-                        // `{spec}` names the task `spec` of this run: `spec-2` on a second run.
-                        for other in &template.tasks {
-                            prompt =
-                                prompt.replace(&format!("{{{}}}", other.name), &format!("{{{}{suffix}}}", other.name));
-                        }
-                    }
-                    if let Some(preamble) = role.and_then(|r| r.prompt.as_deref()) {
-                        prompt = format!("{preamble}\n\n{prompt}");
-                    }
-                    let names = |l: &[String]| l.iter().map(|d| format!("{d}{suffix}")).collect();
-                    let id = crate::task::task_insert(
-                        tx,
-                        &session.id,
-                        &TaskCreate {
-                            session: session.id.clone(),
-                            title: t.title.replace("{goal}", goal),
-                            prompt,
-                            name: Some(format!("{}{suffix}", t.name)),
-                            role: t.role.clone(),
-                            cli: role.and_then(|r| r.cli.as_deref()).and_then(CliKind::parse),
-                            model: role.and_then(|r| r.model.clone()),
-                            after: names(&t.after),
-                            if_succeeded: names(&t.if_succeeded),
-                            if_failed: names(&t.if_failed),
-                            reviews: t.reviews.as_ref().map(|r| format!("{r}{suffix}")),
-                            max_rounds: t.max_rounds,
-                        },
-                    )?;
-                    added.push(crate::task::task_get(tx, None, &id)?);
-                    pending.remove(i);
-                }
-                if pending.len() == before {
-                    break; // unreachable for a checked template; never loop forever
-                }
-            }
-            crate::task::tasks_advance_in(tx, &session.id)?;
-            added.iter().map(|t| crate::task::task_get(tx, None, &t.id)).collect()
-        })
+        self.write(|tx| template_insert(tx, &session.id, &template, req.goal.trim()))
     }
 
     fn templates(&self) -> Result<Vec<(String, Template)>> {

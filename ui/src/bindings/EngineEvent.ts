@@ -5,8 +5,9 @@ import type { ChangedFile } from "./ChangedFile";
 import type { Cycle } from "./Cycle";
 import type { Session } from "./Session";
 import type { Task } from "./Task";
+import type { Wizard } from "./Wizard";
 
 /**
  * Variant names are snake_case (`agent_updated`); fields are camelCase, as in the records.
  */
-export type EngineEvent = { "type": "session_created", session: Session, } | { "type": "session_updated", session: Session, } | { "type": "agent_updated", agent: Agent, } | { "type": "agent_event", record: AgentEventRecord, } | { "type": "task_updated", task: Task, } | { "type": "agent_removed", agentId: string, } | { "type": "agent_changes", agentId: string, files: Array<ChangedFile>, } | { "type": "coordinator_cycle", sessionId: string, cycle: Cycle, } | { "type": "context_updated", sessionId: string, };
+export type EngineEvent = { "type": "session_created", session: Session, } | { "type": "session_updated", session: Session, } | { "type": "agent_updated", agent: Agent, } | { "type": "agent_event", record: AgentEventRecord, } | { "type": "task_updated", task: Task, } | { "type": "agent_removed", agentId: string, } | { "type": "agent_changes", agentId: string, files: Array<ChangedFile>, } | { "type": "coordinator_cycle", sessionId: string, cycle: Cycle, } | { "type": "context_updated", sessionId: string, } | { "type": "wizard_updated", wizard: Wizard, };

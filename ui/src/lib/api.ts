@@ -42,6 +42,14 @@ import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
 import type { TaskListQuery } from "../bindings/TaskListQuery";
+import type { Wizard } from "../bindings/Wizard";
+import type { WizardLaunch } from "../bindings/WizardLaunch";
+import type { WizardLaunched } from "../bindings/WizardLaunched";
+import type { WizardListQuery } from "../bindings/WizardListQuery";
+import type { WizardPatternSave } from "../bindings/WizardPatternSave";
+import type { WizardPlanSet } from "../bindings/WizardPlanSet";
+import type { WizardReply } from "../bindings/WizardReply";
+import type { WizardStart } from "../bindings/WizardStart";
 import type { WorktreeDiff } from "../bindings/WorktreeDiff";
 import type { WorktreesGc } from "../bindings/WorktreesGc";
 import type { WorktreesUsage } from "../bindings/WorktreesUsage";
@@ -270,6 +278,51 @@ export class Api {
   /** Adds the pattern's tasks to the session for a goal, all at once or not at all. */
   patternRun(name: string, body: PatternRun): Promise<Array<Task>> {
     return this.transport.call("POST", `/api/patterns/${encodeURIComponent(String(name))}/run`, undefined, body);
+  }
+
+  /** Starts a wizard for a goal: reads the repository's facts and answers with the first question. */
+  wizardStart(body: WizardStart): Promise<Wizard> {
+    return this.transport.call("POST", `/api/wizards`, undefined, body);
+  }
+
+  /** A session's wizards (drafts, launched and discarded), newest first. */
+  wizardList(query: WizardListQuery): Promise<Array<Wizard>> {
+    return this.transport.call("GET", `/api/wizards`, query, undefined);
+  }
+
+  /** A wizard with its facts, answers, next question or plan. */
+  wizardGet(id: string): Promise<Wizard> {
+    return this.transport.call("GET", `/api/wizards/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Answers the current question (labels or 1-based numbers, a text, a number; none takes the recommended answer); answers with the next question or the plan. */
+  wizardAnswer(id: string, body: WizardReply): Promise<Wizard> {
+    return this.transport.call("POST", `/api/wizards/${encodeURIComponent(String(id))}/answer`, undefined, body);
+  }
+
+  /** Goes back to the question answered last. */
+  wizardBack(id: string): Promise<Wizard> {
+    return this.transport.call("POST", `/api/wizards/${encodeURIComponent(String(id))}/back`, undefined, undefined);
+  }
+
+  /** Replaces the plan with an edited one, checked as templates are. */
+  wizardPlanSet(id: string, body: WizardPlanSet): Promise<Wizard> {
+    return this.transport.call("PATCH", `/api/wizards/${encodeURIComponent(String(id))}/plan`, undefined, body);
+  }
+
+  /** Adds the plan's tasks, the goal as an objective and the answers as decisions, in one transaction; `run` then starts the coordinator. A wizard launches once. */
+  wizardLaunch(id: string, body: WizardLaunch): Promise<WizardLaunched> {
+    return this.transport.call("POST", `/api/wizards/${encodeURIComponent(String(id))}/launch`, undefined, body);
+  }
+
+  /** Discards a draft. */
+  wizardDiscard(id: string): Promise<Wizard> {
+    return this.transport.call("DELETE", `/api/wizards/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Saves the plan as a user pattern (`$BATON_HOME/templates/NAME.toml`). */
+  wizardSavePattern(id: string, body: WizardPatternSave): Promise<PatternInfo> {
+    return this.transport.call("POST", `/api/wizards/${encodeURIComponent(String(id))}/pattern`, undefined, body);
   }
 
   /** A session's artifacts (or one task's), newest first, without their bodies. */

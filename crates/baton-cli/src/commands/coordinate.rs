@@ -122,6 +122,13 @@ fn print_status(st: &SessionStatus) {
             println!("  [{}] {} ({})", if o.state == ObjectiveState::Done { "x" } else { " " }, o.text, o.id);
         }
     }
+    let decided: Vec<_> = st.decisions.iter().filter(|d| d.state == DecisionState::Decided).collect();
+    if !decided.is_empty() {
+        println!("\ndecisions:");
+        for d in decided {
+            println!("  {} {}", d.question, d.answer.as_deref().unwrap_or(""));
+        }
+    }
     let pending: Vec<_> = st.decisions.iter().filter(|d| d.state == DecisionState::Pending).collect();
     if !pending.is_empty() {
         println!("\ndecisions pending:");

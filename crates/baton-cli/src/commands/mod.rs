@@ -3,6 +3,7 @@ pub mod coordinate;
 pub mod daemon;
 pub mod session;
 pub mod task;
+pub mod wizard;
 pub mod work;
 
 use baton_core::BatonHome;

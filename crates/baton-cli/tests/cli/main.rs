@@ -8,4 +8,5 @@ mod daemon;
 mod session;
 mod support;
 mod tasks;
+mod wizard;
 mod worktrees;

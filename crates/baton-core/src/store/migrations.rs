@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "0004_agent_worktrees", include_str!("../../../../migrations/0004_agent_worktrees.sql")),
     (5, "0005_tasks_states", include_str!("../../../../migrations/0005_tasks_states.sql")),
     (6, "0006_coordinator", include_str!("../../../../migrations/0006_coordinator.sql")),
+    (7, "0007_wizard", include_str!("../../../../migrations/0007_wizard.sql")),
 ];
 
 /// The schema version this build writes.

@@ -160,3 +160,47 @@ fn a_context_import_that_fails_half_way_leaves_nothing_and_says_nothing() {
     }
     assert_eq!(created, 1, "the new session is announced once, when whole");
 }
+
+#[test]
+fn a_wizard_launch_that_fails_half_way_leaves_nothing_and_says_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = BatonHome::at(tmp.path().join("home"));
+    let db = home.db_path();
+    let e = Engine::open(home).unwrap();
+    let repo = crate::wizard::repo_two_languages(tmp.path());
+    e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
+    let start = baton_core::wizard::WizardStart { session: "s".into(), goal: "add a coupon".into(), engine: None };
+    let mut w = e.wizard_start(&start).unwrap();
+    while w.question.is_some() {
+        w = e.wizard_answer(&w.id, &baton_core::wizard::WizardReply::default()).unwrap();
+    }
+    let before = dump(&db);
+    let mut rx = e.events().subscribe();
+
+    // The tasks and the objective are in, and two decisions, when the third decision fails.
+    fault(&db, "decisions", "question", "What must not break?");
+    let launch = baton_core::wizard::WizardLaunch { run: false };
+    let err = e.wizard_launch(&w.id, &launch).unwrap_err();
+    assert!(err.to_string().contains("injected fault"), "{err}");
+    assert_eq!(dump(&db), before, "the store is exactly as before");
+    assert!(rx.try_recv().is_err(), "nothing was published");
+    assert_eq!(e.wizard_get(&w.id).unwrap().state, baton_core::wizard::WizardState::Draft);
+
+    fault_clear(&db);
+    let launched = e.wizard_launch(&w.id, &launch).unwrap();
+    // The recommended answers: one part (web), a Claude review.
+    let names: Vec<&str> = launched.tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["spec", "implement", "review"]);
+    let mut seen = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        seen.push(match event {
+            baton_core::events::EngineEvent::TaskUpdated { .. } => "task",
+            baton_core::events::EngineEvent::ContextUpdated { .. } => "context",
+            baton_core::events::EngineEvent::SessionUpdated { .. } => "session",
+            baton_core::events::EngineEvent::WizardUpdated { .. } => "wizard",
+            _ => "other",
+        });
+    }
+    assert_eq!(seen, ["task", "task", "task", "context", "session", "wizard"]);
+}

@@ -12,4 +12,5 @@ mod sessions;
 mod store;
 mod support;
 mod tasks;
+mod wizard;
 mod worktrees;

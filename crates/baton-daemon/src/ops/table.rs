@@ -15,6 +15,9 @@ use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
+use baton_core::wizard::{
+    Wizard, WizardLaunch, WizardLaunched, WizardListQuery, WizardPatternSave, WizardPlanSet, WizardReply, WizardStart,
+};
 use baton_core::worktree::ChangedFile;
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest};
@@ -172,6 +175,37 @@ operations! {
         /// Adds the pattern's tasks to the session for a goal, all at once or not at all.
         pattern_run: POST "/api/patterns/{name}/run" path(name: String) body(req: PatternRun) -> 200 Vec<Task>,
             errors(InvalidSettings) => |s| s.pattern_run(&name, &req);
+    }
+    "wizard" {
+        /// Starts a wizard for a goal: reads the repository's facts and answers with the first question.
+        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard, errors(InvalidSettings)
+            => |s| s.wizard_start(&req);
+        /// A session's wizards (drafts, launched and discarded), newest first.
+        wizard_list: GET "/api/wizards" query(q: WizardListQuery) -> 200 Vec<Wizard>, errors(InvalidSettings)
+            => |s| s.wizard_list(&q.session);
+        /// A wizard with its facts, answers, next question or plan.
+        wizard_get: GET "/api/wizards/{id}" path(id: String) -> 200 Wizard, errors(InvalidSettings)
+            => |s| s.wizard_get(&id);
+        /// Answers the current question (labels or 1-based numbers, a text, a number; none takes
+        /// the recommended answer); answers with the next question or the plan.
+        wizard_answer: POST "/api/wizards/{id}/answer" path(id: String) body(req: WizardReply) -> 200 Wizard,
+            errors(InvalidSettings) => |s| s.wizard_answer(&id, &req);
+        /// Goes back to the question answered last.
+        wizard_back: POST "/api/wizards/{id}/back" path(id: String) -> 200 Wizard, errors(InvalidSettings)
+            => |s| s.wizard_back(&id);
+        /// Replaces the plan with an edited one, checked as templates are.
+        wizard_plan_set: PATCH "/api/wizards/{id}/plan" path(id: String) body(req: WizardPlanSet) -> 200 Wizard,
+            errors(InvalidSettings) => |s| s.wizard_plan_set(&id, &req.plan);
+        /// Adds the plan's tasks, the goal as an objective and the answers as decisions, in one
+        /// transaction; `run` then starts the coordinator. A wizard launches once.
+        wizard_launch: POST "/api/wizards/{id}/launch" path(id: String) body(req: WizardLaunch) -> 200 WizardLaunched,
+            errors(InvalidSettings) => |s| s.wizard_launch(&id, &req);
+        /// Discards a draft.
+        wizard_discard: DELETE "/api/wizards/{id}" path(id: String) -> 200 Wizard, errors(InvalidSettings)
+            => |s| s.wizard_discard(&id);
+        /// Saves the plan as a user pattern (`$BATON_HOME/templates/NAME.toml`).
+        wizard_save_pattern: POST "/api/wizards/{id}/pattern" path(id: String) body(req: WizardPatternSave)
+            -> 200 PatternInfo, errors(InvalidSettings, DuplicateName, Io) => |s| s.wizard_save_pattern(&id, &req.name);
     }
     "artifacts" {
         /// A session's artifacts (or one task's), newest first, without their bodies.

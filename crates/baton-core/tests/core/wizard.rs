@@ -1,0 +1,281 @@
+//! The guided wizard on real repositories and a real store: facts shape the questions, answers
+//! are checked, drafts survive a restart, plans are checked as templates are, a plan launches
+//! once and can be saved as a pattern.
+
+use std::path::Path;
+
+use baton_core::session::SessionCreate;
+use baton_core::wizard::plan::WizardPlan;
+use baton_core::wizard::questions::QuestionKind;
+use baton_core::wizard::{WizardLaunch, WizardReply, WizardStart, WizardState};
+use baton_core::{BatonHome, Engine, ErrorCode};
+
+use crate::support::git;
+
+/// A repository with two languages in two folders, a package.json with a test script at the
+/// top and a Cargo.toml in `core`; ignored and untracked files too.
+pub fn repo_two_languages(parent: &Path) -> std::path::PathBuf {
+    let dir = parent.join("shop");
+    let files: &[(&str, &str)] = &[
+        (
+            "package.json",
+            r#"{"name": "shop", "scripts": {"test": "vitest run", "build": "vite build", "dev": "vite"}}"#,
+        ),
+        ("web/app.ts", "export const a = 1;\n"),
+        ("web/cart.ts", "export const b = 2;\n"),
+        ("web/index.html", "<html></html>\n"),
+        ("core/Cargo.toml", "[package]\nname = \"core\"\nversion = \"0.1.0\"\n"),
+        ("core/src/lib.rs", "pub fn f() {}\n"),
+        (".gitignore", "node_modules/\n"),
+        ("node_modules/left-pad/index.js", "module.exports = 1;\n"),
+    ];
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "Add the shop"]);
+    std::fs::write(dir.join("web/draft.ts"), "// untracked\n").unwrap();
+    dir
+}
+
+fn engine_on(tmp: &Path) -> Engine {
+    Engine::open(BatonHome::at(tmp.join("home"))).unwrap()
+}
+
+fn setup() -> (tempfile::TempDir, Engine) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = repo_two_languages(tmp.path());
+    let e = engine_on(tmp.path());
+    e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
+    (tmp, e)
+}
+
+fn reply(words: &[&str]) -> WizardReply {
+    WizardReply { answers: words.iter().map(|w| (*w).to_owned()).collect() }
+}
+
+fn start(e: &Engine) -> baton_core::wizard::Wizard {
+    e.wizard_start(&WizardStart { session: "s".into(), goal: "add a discount code".into(), engine: None }).unwrap()
+}
+
+#[test]
+fn facts_name_the_folders_and_the_test_command_the_questions_offer() {
+    let (_tmp, e) = setup();
+    let w = start(&e);
+    let f = &w.facts;
+    assert_eq!(f.branch.as_deref(), Some("main"));
+    assert_eq!(f.recent_commits, ["Add the shop"]);
+    assert_eq!(f.uncommitted, 1, "the untracked draft");
+    assert_eq!(f.files, 8, "node_modules is ignored; the untracked file counts: {f:?}");
+    let langs: Vec<(&str, u32)> = f.languages.iter().map(|l| (l.language.as_str(), l.files)).collect();
+    assert_eq!(langs, [("TypeScript", 3), ("HTML", 1), ("Rust", 1)]);
+    let folders: Vec<(&str, Option<&str>, u32)> =
+        f.folders.iter().map(|d| (d.path.as_str(), d.language.as_deref(), d.files)).collect();
+    assert_eq!(folders, [("web", Some("TypeScript"), 4), ("core", Some("Rust"), 2)]);
+    assert_eq!(f.test_commands(), ["npm test", "cd core && cargo test"]);
+
+    let q = w.question.clone().unwrap();
+    assert_eq!((q.id.as_str(), q.position, q.at_most), ("done", 1, 7));
+    assert!(!q.why.is_empty());
+    let w = e.wizard_answer(&w.id, &reply(&["The code applies a discount at checkout"])).unwrap();
+    let q = w.question.unwrap();
+    assert_eq!((q.id.as_str(), q.kind), ("scope", QuestionKind::Folders));
+    let options: Vec<(&str, Option<&str>, bool)> =
+        q.options.iter().map(|o| (o.label.as_str(), o.detail.as_deref(), o.recommended)).collect();
+    assert_eq!(options, [("web", Some("TypeScript, 4 files"), true), ("core", Some("Rust, 2 files"), false)]);
+    let w = e.wizard_answer(&w.id, &reply(&["1", "core"])).unwrap();
+    let w = e.wizard_answer(&w.id, &reply(&[])).unwrap(); // risks: the recommended one
+    assert_eq!(w.answers[2].values, ["Public interfaces"]);
+    let q = w.question.unwrap();
+    assert_eq!(q.id, "verify");
+    let rec: Vec<&str> = q.options.iter().filter(|o| o.recommended).map(|o| o.label.as_str()).collect();
+    assert_eq!(rec, ["npm test"], "{:?}", q.options);
+    assert!(q.options.iter().any(|o| o.label == "cd core && cargo test"));
+    assert_eq!(q.options.last().unwrap().label, "No automated check");
+}
+
+#[test]
+fn a_single_folder_repository_is_not_asked_its_scope() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = crate::support::repo_new(tmp.path(), "tiny"); // README.md only: no folder
+    let e = engine_on(tmp.path());
+    e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
+    let w = start(&e);
+    let w = e.wizard_answer(&w.id, &reply(&[])).unwrap(); // done: the default text
+    assert!(w.answers[0].values[0].contains("existing tests"), "{:?}", w.answers);
+    assert!(w.answers[1].auto && w.answers[1].question == "scope", "{:?}", w.answers);
+    assert_eq!(w.question.unwrap().id, "risks");
+    // No test command declared: verify is answered; one part: parallelism too.
+    let w = e.wizard_answer(&w.id, &reply(&["4"])).unwrap();
+    let auto: Vec<&str> = w.answers.iter().filter(|a| a.auto).map(|a| a.question.as_str()).collect();
+    assert_eq!(auto, ["scope", "verify", "parallelism"]);
+    let q = w.question.unwrap();
+    assert_eq!((q.id.as_str(), q.position, q.at_most), ("review", 3, 4));
+}
+
+#[test]
+fn bad_input_is_refused_with_what_to_do() {
+    let (tmp, e) = setup();
+    let err = e.wizard_start(&WizardStart { session: "s".into(), goal: "  ".into(), engine: None }).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("goal is empty; say what you want done"), "{err}");
+    let err = e.wizard_get("wiz_nope").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(e.wizard_answer("wiz_nope", &reply(&["x"])).is_err());
+
+    let w = start(&e);
+    let w = e.wizard_answer(&w.id, &reply(&["works"])).unwrap();
+    let err = e.wizard_answer(&w.id, &reply(&["api"])).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("\"api\" is not one of the options: 1. web, 2. core"), "{err}");
+    let err = e.wizard_answer(&w.id, &reply(&["3"])).unwrap_err();
+    assert!(err.to_string().contains("not one of the options"), "{err}");
+    let err = e.wizard_back(&e.wizard_back(&w.id).unwrap().id).unwrap_err();
+    assert!(err.to_string().contains("first question"), "{err}");
+
+    // A user's graph of the same name wins, and its typo is named with file, line and field.
+    let dir = tmp.path().join("home/templates/wizard");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("mine.toml"),
+        "name = \"guided\"\n\n[[questions]]\nid = \"a\"\ntext = \"t\"\nwhy = \"w\"\nkind = \"text\"\ndefualt = \"x\"\n",
+    )
+    .unwrap();
+    let err = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidSettings);
+    let msg = err.to_string();
+    assert!(msg.contains("mine.toml, line 8") && msg.contains("defualt"), "{msg}");
+    std::fs::write(
+        dir.join("mine.toml"),
+        "name = \"guided\"\n\n[[questions]]\nid = \"a\"\ntext = \"Why?\"\nwhy = \"w\"\nkind = \"text\"\ndefault = \"x\"\n\n[[plan.tasks]]\nname = \"t\"\ntitle = \"T\"\nprompt = \"{goal}: {a}\"\n",
+    )
+    .unwrap();
+    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap();
+    assert_eq!(w.question.unwrap().text, "Why?");
+    let w = e.wizard_answer(&w.id, &reply(&[])).unwrap();
+    assert_eq!(w.plan.unwrap().tasks[0].prompt, "g: x");
+}
+
+/// Answers every question of the shipped graph on the two-folder repository.
+fn answered(e: &Engine) -> baton_core::wizard::Wizard {
+    let w = start(e);
+    let mut w = e.wizard_answer(&w.id, &reply(&["Codes apply at checkout"])).unwrap();
+    for r in [&["web", "core"][..], &["Stored data"], &[], &["2"], &["Codex, up to 3 rounds"], &[]] {
+        w = e.wizard_answer(&w.id, &reply(r)).unwrap();
+    }
+    assert!(w.question.is_none(), "{:?}", w.question);
+    w
+}
+
+#[test]
+fn plans_are_checked_as_templates_are_and_launch_once() {
+    let (_tmp, e) = setup();
+    let w = answered(&e);
+    let plan: WizardPlan = w.plan.clone().unwrap();
+    let names: Vec<&str> = plan.tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["spec", "implement-web", "implement-core", "review-web", "review-core"]);
+    assert_eq!(plan.concurrency, 2);
+    assert!(!plan.auto_merge);
+    let err = e.wizard_answer(&w.id, &reply(&["1"])).unwrap_err();
+    assert!(err.to_string().contains("every question is answered"), "{err}");
+
+    let mut cyclic = plan.clone();
+    cyclic.tasks[0].after = vec!["review-core".into()];
+    let err = e.wizard_plan_set(&w.id, &cyclic).unwrap_err().to_string();
+    assert!(err.contains("tasks: the tasks depend on each other in a cycle"), "{err}");
+    let mut unknown = plan.clone();
+    unknown.tasks[2].role = Some("tester".into());
+    let err = e.wizard_plan_set(&w.id, &unknown).unwrap_err().to_string();
+    assert!(err.contains("tasks[2].role: unknown role \"tester\""), "{err}");
+    let mut dangling = plan.clone();
+    dangling.tasks[1].after = vec!["x".into()];
+    let err = e.wizard_plan_set(&w.id, &dangling).unwrap_err().to_string();
+    assert!(err.contains("tasks[1].after: unknown task \"x\""), "{err}");
+
+    // An edit: the core part and its review go; the web review runs on Gemini.
+    let mut edited = plan.clone();
+    edited.tasks.retain(|t| !t.name.ends_with("-core"));
+    edited.agents.iter_mut().find(|a| a.role == "reviewer").unwrap().cli =
+        Some(baton_core::agent::protocol::CliKind::Gemini);
+    let w = e.wizard_plan_set(&w.id, &edited).unwrap();
+    assert_eq!(w.plan.as_ref().unwrap().tasks.len(), 3);
+
+    let launched = e.wizard_launch(&w.id, &WizardLaunch { run: false }).unwrap();
+    assert_eq!(launched.wizard.state, WizardState::Launched);
+    assert!(!launched.running);
+    let tasks = e.task_list("s").unwrap();
+    let states: Vec<(&str, &str)> = tasks.iter().map(|t| (t.name.as_str(), t.state.as_str())).collect();
+    assert_eq!(states, [("spec", "ready"), ("implement-web", "pending"), ("review-web", "pending")]);
+    let review = &tasks[2];
+    assert_eq!(review.cli, Some(baton_core::agent::protocol::CliKind::Gemini));
+    assert_eq!(review.reviews.as_deref(), Some(tasks[1].id.as_str()));
+    assert!(review.prompt.starts_with("You are the reviewer."), "{}", review.prompt);
+    let status = e.session_status("s").unwrap();
+    assert_eq!(status.objectives.len(), 1);
+    assert_eq!(status.objectives[0].text, "add a discount code");
+    let decisions: Vec<(&str, &str)> =
+        status.decisions.iter().map(|d| (d.question.as_str(), d.answer.as_deref().unwrap())).collect();
+    assert_eq!(decisions.len(), 7, "{decisions:?}");
+    assert!(decisions.contains(&("What must not break?", "Stored data")), "{decisions:?}");
+    assert!(decisions.contains(&("How is the work checked?", "npm test")), "{decisions:?}");
+    assert_eq!(status.session.settings.max_agents, Some(2));
+
+    let err = e.wizard_launch(&w.id, &WizardLaunch { run: false }).unwrap_err();
+    assert!(err.to_string().contains("is launched"), "{err}");
+    assert_eq!(e.task_list("s").unwrap().len(), 3, "nothing added twice");
+    assert!(e.wizard_discard(&w.id).is_err());
+}
+
+#[test]
+fn a_draft_survives_a_restart_and_is_resumed_or_discarded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = repo_two_languages(tmp.path());
+    let id = {
+        let e = engine_on(tmp.path());
+        e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+            .unwrap();
+        let w = start(&e);
+        let w = e.wizard_answer(&w.id, &reply(&["It works"])).unwrap();
+        let w = e.wizard_answer(&w.id, &reply(&["web"])).unwrap();
+        assert_eq!(w.question.as_ref().unwrap().id, "risks");
+        e.close();
+        w.id
+    };
+    let e = engine_on(tmp.path());
+    let w = e.wizard_get(&id).unwrap();
+    assert_eq!(w.state, WizardState::Draft);
+    assert_eq!(w.answers.len(), 2);
+    assert_eq!(w.question.as_ref().unwrap().id, "risks");
+    assert_eq!(e.wizard_list("s").unwrap().iter().map(|w| w.id.as_str()).collect::<Vec<_>>(), [id.as_str()]);
+    let w = e.wizard_back(&id).unwrap();
+    assert_eq!(w.question.unwrap().id, "scope");
+    let w = e.wizard_discard(&id).unwrap();
+    assert_eq!(w.state, WizardState::Discarded);
+    let err = e.wizard_answer(&id, &reply(&["web"])).unwrap_err();
+    assert!(err.to_string().contains("is discarded"), "{err}");
+}
+
+#[test]
+fn a_plan_saved_as_a_pattern_is_listed_and_runs_for_another_goal() {
+    let (_tmp, e) = setup();
+    let w = answered(&e);
+    let info = e.wizard_save_pattern(&w.id, "checkout-work").unwrap();
+    assert_eq!(info.tasks, ["spec", "implement-web", "implement-core", "review-web", "review-core"]);
+    assert!(e.pattern_list().unwrap().iter().any(|p| p.name == "checkout-work"));
+    let err = e.wizard_save_pattern(&w.id, "checkout-work").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DuplicateName);
+    assert!(err.to_string().contains("exists"), "{err}");
+    assert!(e.wizard_save_pattern(&w.id, "../x").is_err());
+    let tasks = e
+        .pattern_run(
+            "checkout-work",
+            &baton_core::pattern::PatternRun { session: "s".into(), goal: "add gift cards".into() },
+        )
+        .unwrap();
+    assert_eq!(tasks[0].title, "Specify: add gift cards");
+}
