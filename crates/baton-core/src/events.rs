@@ -8,6 +8,7 @@ use ts_rs::TS;
 
 use crate::agent::{Agent, AgentEventRecord};
 use crate::coordinator::Cycle;
+use crate::health::Alert;
 use crate::session::Session;
 use crate::task::Task;
 use crate::worktree::ChangedFile;
@@ -52,6 +53,10 @@ pub enum EngineEvent {
     ContextUpdated {
         session_id: String,
     },
+    /// An alert was raised, resolved by itself, or acknowledged.
+    AlertUpdated {
+        alert: Alert,
+    },
 }
 
 impl EngineEvent {
@@ -66,6 +71,7 @@ impl EngineEvent {
             (E::AgentUpdated { agent: a }, E::AgentUpdated { agent: b }) => a.id == b.id,
             (E::TaskUpdated { task: a }, E::TaskUpdated { task: b }) => a.id == b.id,
             (E::ContextUpdated { session_id: a }, E::ContextUpdated { session_id: b }) => a == b,
+            (E::AlertUpdated { alert: a }, E::AlertUpdated { alert: b }) => a.id == b.id,
             _ => false,
         }
     }

@@ -197,6 +197,13 @@ impl Engine {
             }
             .into());
         }
+        // An idle process being released: let it end, then resume the session in a new one.
+        let agent = if self.inner.health.releasing_take(&agent.id) {
+            self.process_end(&agent.id);
+            self.agent_get(&agent.id)?
+        } else {
+            agent
+        };
         // The state after the last turn is kept before the next one can change it.
         self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
         let protocol = agent.cli.protocol();
@@ -339,6 +346,8 @@ impl Engine {
             }
             record::agent_state_set(&self.inner.store.conn(), id, AgentState::Stopped, None, None)?;
         }
+        // A paused group went with the daemon that paused it.
+        self.inner.store.conn().execute("UPDATE agents SET paused = 0 WHERE paused = 1", [])?;
         Ok(orphaned)
     }
 
