@@ -190,6 +190,93 @@ mod tests {
         assert_eq!(m.update("a", 4_000, &[(10, 150)], 100), Some(0.0));
     }
 
+    /// A day of 50 agents sampled every 2 s, with the retention applied every simulated minute
+    /// as the sampler does: the table holds the last hour at full rate and minute averages
+    /// before it, and no more. The numbers are in docs/perf.md.
+    #[test]
+    fn a_simulated_day_of_50_agents_stays_bounded() {
+        const AGENTS: usize = 50;
+        const EVERY_MS: i64 = 2_000;
+        const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&tmp.path().join("baton.db")).unwrap();
+        let mut conn = store.conn();
+        // A day goes by in seconds here: the whole table in the page cache, as a day's worth of
+        // 2 s ticks would have it warm anyway.
+        conn.execute_batch("PRAGMA cache_size = -65536").unwrap();
+        conn.execute(
+            "INSERT INTO sessions (id, name, repo, created_at, updated_at) VALUES ('ses', 's', '/r', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let ids: Vec<String> = (0..AGENTS).map(|i| format!("agt_{i:026}")).collect();
+        for id in &ids {
+            conn.execute(
+                "INSERT INTO agents (id, session_id, name, cli, cwd, log_path, created_at, updated_at) \
+                 VALUES (?1, 'ses', ?1, 'claude', '/r', '/l', 0, 0)",
+                [id],
+            )
+            .unwrap();
+        }
+        let start: i64 = 1_700_000_000_000;
+        let clock = std::time::Instant::now();
+        let mut t = start;
+        while t < start + DAY_MS {
+            // A simulated minute of ticks, then the retention, as the sampler runs them.
+            let tx = conn.transaction().unwrap();
+            let minute_end = t + 60_000;
+            while t < minute_end {
+                let samples: Vec<HealthSample> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| HealthSample {
+                        agent_id: id.clone(),
+                        ts: t,
+                        cpu_pct: Some((i % 100) as f64 + 0.5),
+                        rss_bytes: Some(300 << 20),
+                        threads: Some(12),
+                        score: 90,
+                        state: Some("running".into()),
+                        last_output_at: Some(t - 1_000),
+                        averaged: false,
+                    })
+                    .collect();
+                samples_insert(&tx, &samples).unwrap();
+                t += EVERY_MS;
+            }
+            samples_compact(&tx, t).unwrap();
+            tx.commit().unwrap();
+        }
+        let elapsed = clock.elapsed();
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let raw = count("SELECT count(*) FROM health_samples WHERE averaged = 0");
+        let averaged = count("SELECT count(*) FROM health_samples WHERE averaged = 1");
+        // The last hour at full rate (the cut falls on a minute), 23 hours of minutes before it.
+        let per_agent_raw = FULL_RATE_MS / EVERY_MS;
+        assert!(raw <= (per_agent_raw + 30) * AGENTS as i64 && raw >= per_agent_raw * AGENTS as i64, "{raw}");
+        assert_eq!(averaged, (DAY_MS - FULL_RATE_MS) / MINUTE_MS * AGENTS as i64);
+        // An average keeps the samples' values.
+        let (cpu, rss): (f64, i64) = conn
+            .query_row(
+                "SELECT cpu_pct, rss_bytes FROM health_samples WHERE averaged = 1 AND agent_id = ?1 LIMIT 1",
+                [&ids[7]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((cpu, rss), (7.5, 300 << 20));
+        conn.execute_batch("VACUUM").unwrap();
+        let bytes = count("PRAGMA page_count") * count("PRAGMA page_size");
+        println!(
+            "simulated day of {AGENTS} agents every {} s: {raw} full-rate rows, {averaged} minute averages, \
+             database {:.1} MB after VACUUM, simulated in {:.1} s",
+            EVERY_MS / 1000,
+            bytes as f64 / 1e6,
+            elapsed.as_secs_f64()
+        );
+        // A week of 50 agents at this size is bounded too; a day stays well under 20 MB.
+        assert!(bytes < 20_000_000, "{bytes} bytes");
+    }
+
     #[test]
     fn this_process_group_is_read_from_proc() {
         let me = rustix::process::getpgrp().as_raw_nonzero().get();
