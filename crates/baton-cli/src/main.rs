@@ -254,9 +254,7 @@ fn main() -> ExitCode {
         Command::Status { agent, json, .. } => agent::status(&home, &agent.unwrap_or_default(), json).map(|()| 0),
         Command::Run { session, wait, timeout } => commands::coordinate::run(&home, &session, wait, timeout),
         Command::Pause { all: true, .. } => commands::health::pause_all(&home).map(|()| 0),
-        Command::Pause { session, .. } => {
-            commands::coordinate::pause(&home, &session.unwrap_or_default()).map(|()| 0)
-        }
+        Command::Pause { session, .. } => commands::coordinate::pause(&home, &session.unwrap_or_default()).map(|()| 0),
         Command::Resume { .. } => commands::health::resume_all(&home).map(|()| 0),
         Command::Health { session, json } => commands::health::health(&home, session, json).map(|()| 0),
         Command::Alerts { cmd: Some(AlertsCommand::Ack { id }), .. } => {

@@ -68,14 +68,7 @@ pub fn alerts(home: &BatonHome, session: Option<String>, all: bool, json: bool) 
             (None, Some(_)) => "acknowledged",
             (None, None) => "open",
         };
-        println!(
-            "{}  {} {} {}  {}",
-            a.id,
-            output::time_short(&a.created_at),
-            a.severity.as_str(),
-            status,
-            a.message
-        );
+        println!("{}  {} {} {}  {}", a.id, output::time_short(&a.created_at), a.severity.as_str(), status, a.message);
         println!("    {}", a.way_on);
     }
     Ok(())
@@ -325,7 +318,19 @@ mod tests {
             .chunks(100)
             .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
             .collect();
-        for wanted in ["score 80", "PAUSED", "12 ticks", "builder", "running (paused)", "97%", "300 MB", "$0.25", "cargo build", "no open alerts", "q quits"] {
+        for wanted in [
+            "score 80",
+            "PAUSED",
+            "12 ticks",
+            "builder",
+            "running (paused)",
+            "97%",
+            "300 MB",
+            "$0.25",
+            "cargo build",
+            "no open alerts",
+            "q quits",
+        ] {
             assert!(screen.contains(wanted), "{wanted:?} not in\n{screen}");
         }
     }

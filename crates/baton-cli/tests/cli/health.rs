@@ -36,14 +36,19 @@ fn health_alerts_pause_and_resume_from_the_command_line() {
     spawn(&h, "quiet", "sleep 300");
     until("a sample of ticker", 20, || {
         let json: serde_json::Value = serde_json::from_str(&h.ok(&["health", "--session", "work", "--json"])).unwrap();
-        json["agents"].as_array().unwrap().iter().any(|a| a["name"] == "ticker" && a["sample"]["rssBytes"].as_u64() > Some(0))
+        json["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "ticker" && a["sample"]["rssBytes"].as_u64() > Some(0))
     });
     let table = h.ok(&["health", "--session", "work"]);
     assert!(table.contains("AGENT") && table.contains("ticker") && table.contains("running"), "{table}");
 
     until("quiet stalled", 20, || h.ok(&["alerts"]).contains("agent quiet is stalled"));
     let json: serde_json::Value = serde_json::from_str(&h.ok(&["alerts", "--json"])).unwrap();
-    let id = json.as_array().unwrap().iter().find(|a| a["kind"] == "stalled").unwrap()["id"].as_str().unwrap().to_owned();
+    let id =
+        json.as_array().unwrap().iter().find(|a| a["kind"] == "stalled").unwrap()["id"].as_str().unwrap().to_owned();
     assert!(h.ok(&["alerts", "ack", &id]).contains("acknowledged"));
     assert!(!h.ok(&["alerts"]).contains(&id));
     assert!(h.ok(&["alerts", "--all"]).contains(&id));
@@ -69,11 +74,7 @@ fn monitor_shows_agents_and_their_states_in_a_terminal_and_quits_on_q() {
     // A tmux server of this test's own, in its temporary folder.
     let socket = h.tmp.path().join("tmux.sock");
     let tmux = |args: &[&str]| Command::new("tmux").arg("-S").arg(&socket).args(args).output().unwrap();
-    let command = format!(
-        "BATON_HOME='{}' '{}' monitor --session work",
-        h.home.display(),
-        env!("CARGO_BIN_EXE_baton")
-    );
+    let command = format!("BATON_HOME='{}' '{}' monitor --session work", h.home.display(), env!("CARGO_BIN_EXE_baton"));
     let started = tmux(&["new-session", "-d", "-x", "140", "-y", "30", "-s", "mon", &command]);
     assert!(started.status.success(), "{started:?}");
     let screen = || String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "mon"]).stdout).into_owned();

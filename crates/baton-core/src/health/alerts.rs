@@ -129,7 +129,11 @@ pub fn conditions(view: &AgentView<'_>, limits: &Limits, now: i64) -> Vec<Condit
         let tool = tools.first().copied().unwrap_or("TOOL");
         hold(
             AlertKind::NeedsInput,
-            format!("agent {}{on_task} needs input: it asks to use {}", a.name, if tools.is_empty() { "a tool".to_owned() } else { tools.join(", ") }),
+            format!(
+                "agent {}{on_task} needs input: it asks to use {}",
+                a.name,
+                if tools.is_empty() { "a tool".to_owned() } else { tools.join(", ") }
+            ),
             format!("`baton approve {} {tool}` lets it go on; `baton deny {} {tool}` refuses", a.name, a.name),
         );
     }
@@ -213,7 +217,8 @@ const COLUMNS: &str = "al.id, al.session_id, al.agent_id, ag.name, al.task_id, a
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
     let kind: String = r.get(5)?;
     let severity: String = r.get(6)?;
-    let when = |i: usize| -> rusqlite::Result<Option<String>> { Ok(r.get::<_, Option<i64>>(i)?.map(time::ms_to_rfc3339)) };
+    let when =
+        |i: usize| -> rusqlite::Result<Option<String>> { Ok(r.get::<_, Option<i64>>(i)?.map(time::ms_to_rfc3339)) };
     Ok(Alert {
         id: r.get(0)?,
         session_id: r.get(1)?,
@@ -248,13 +253,14 @@ pub(crate) fn alert_list(conn: &Connection, session_id: Option<&str>, all: bool,
          WHERE (?1 IS NULL OR al.session_id = ?1) AND (?2 OR (al.resolved_at IS NULL AND al.acknowledged_at IS NULL)) \
          ORDER BY al.created_at DESC, al.id DESC LIMIT ?3"
     ))?;
-    let rows = stmt.query_map(params![session_id, all, limit as i64], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows =
+        stmt.query_map(params![session_id, all, limit as i64], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 pub(crate) fn alerts_open(conn: &Connection) -> Result<Vec<OpenAlert>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, agent_id, kind FROM alerts WHERE resolved_at IS NULL AND agent_id IS NOT NULL")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id, agent_id, kind FROM alerts WHERE resolved_at IS NULL AND agent_id IS NOT NULL")?;
     let rows = stmt
         .query_map([], |r| {
             let kind: String = r.get(2)?;
@@ -272,7 +278,17 @@ pub(crate) fn alert_insert(conn: &Connection, c: &Condition, now: i64) -> Result
     conn.execute(
         "INSERT INTO alerts (id, session_id, agent_id, task_id, kind, severity, message, way_on, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![id, c.session_id, c.agent_id, c.task_id, c.kind.as_str(), c.kind.severity().as_str(), c.message, c.way_on, now],
+        params![
+            id,
+            c.session_id,
+            c.agent_id,
+            c.task_id,
+            c.kind.as_str(),
+            c.kind.severity().as_str(),
+            c.message,
+            c.way_on,
+            now
+        ],
     )?;
     Ok(id)
 }
@@ -283,10 +299,7 @@ pub(crate) fn alert_resolve(conn: &Connection, id: &str, now: i64) -> Result<()>
 }
 
 pub(crate) fn alert_acknowledge(conn: &Connection, id: &str, now: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ?2) WHERE id = ?1",
-        params![id, now],
-    )?;
+    conn.execute("UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ?2) WHERE id = ?1", params![id, now])?;
     Ok(())
 }
 

@@ -161,10 +161,7 @@ impl Engine {
             Some(s) => self.agent_list(Some(s))?,
             None => {
                 let open = alerts::alerts_open_by_agent(&self.inner.store.conn())?;
-                self.agent_list(None)?
-                    .into_iter()
-                    .filter(|a| !a.state.is_ended() || open.contains_key(&a.id))
-                    .collect()
+                self.agent_list(None)?.into_iter().filter(|a| !a.state.is_ended() || open.contains_key(&a.id)).collect()
             }
         };
         let open = alerts::alerts_open_by_agent(&self.inner.store.conn())?;

@@ -68,8 +68,7 @@ impl CpuMeter {
         if elapsed_ms <= 0 || ticks_per_second == 0 {
             return None;
         }
-        let ticks: u64 =
-            current.iter().map(|(pid, t)| t.saturating_sub(before.get(pid).copied().unwrap_or(0))).sum();
+        let ticks: u64 = current.iter().map(|(pid, t)| t.saturating_sub(before.get(pid).copied().unwrap_or(0))).sum();
         Some(ticks as f64 * 1000.0 * 100.0 / ticks_per_second as f64 / elapsed_ms as f64)
     }
 
@@ -165,7 +164,8 @@ pub(crate) fn samples_since(conn: &Connection, agent_id: &str, since: i64, limit
         "SELECT * FROM (SELECT {COLUMNS} FROM health_samples WHERE agent_id = ?1 AND ts >= ?2 ORDER BY ts DESC LIMIT ?3) \
          ORDER BY ts"
     ))?;
-    let rows = stmt.query_map(params![agent_id, since, limit as i64], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows =
+        stmt.query_map(params![agent_id, since, limit as i64], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 

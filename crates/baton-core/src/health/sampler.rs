@@ -96,11 +96,8 @@ impl Engine {
             let limits = Limits { stall_ms, memory_max_bytes };
             let tally = self.inner.health.tally(&a.id);
             let (task_open, task_name) = self.task_brief(a)?;
-            let group = live
-                .iter()
-                .any(|l| l.id == a.id)
-                .then(|| a.pid.and_then(|p| groups.get(&(p as i32))))
-                .flatten();
+            let group =
+                live.iter().any(|l| l.id == a.id).then(|| a.pid.and_then(|p| groups.get(&(p as i32)))).flatten();
             let cpu = group.and_then(|(_, members)| s.meter.update(&a.id, now, members, s.ticks_per_second));
             let rss = group.map(|(g, _)| g.rss_bytes);
             let rss_earlier = match rss {

@@ -258,7 +258,11 @@ pub(crate) mod tests {
             t.apply(&call, ts, true);
         }
         for ts in 0..2 {
-            t.apply(&crate::agent::AgentEvent::ToolResult { id: "1".into(), output: "no".into(), is_error: true }, ts, true);
+            t.apply(
+                &crate::agent::AgentEvent::ToolResult { id: "1".into(), output: "no".into(), is_error: true },
+                ts,
+                true,
+            );
             t.apply(&crate::agent::AgentEvent::Retry { attempt: 1, max_retries: None, error: None }, ts, true);
         }
         let mut v = view(&a, Some(&t));

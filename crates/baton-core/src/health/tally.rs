@@ -45,11 +45,9 @@ impl Tally {
                 });
                 self.line_set(format!("{name} {}", input_brief(input)));
             }
-            AgentEvent::ToolResult { is_error, output, .. } => {
-                if *is_error {
-                    push_bounded(&mut self.failed_tools, ts);
-                    self.error_seen(output);
-                }
+            AgentEvent::ToolResult { is_error: true, output, .. } => {
+                push_bounded(&mut self.failed_tools, ts);
+                self.error_seen(output);
             }
             AgentEvent::Command { command, status, .. } => {
                 if *status == crate::agent::event::CommandStatus::Failed {
@@ -119,12 +117,11 @@ fn push_bounded(list: &mut VecDeque<i64>, ts: i64) {
 
 fn input_brief(input: &serde_json::Value) -> String {
     let text = match input {
-        serde_json::Value::Object(map) => {
-            map.get("command").or_else(|| map.get("file_path")).or_else(|| map.get("path")).map_or_else(
-                || input.to_string(),
-                |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-            )
-        }
+        serde_json::Value::Object(map) => map
+            .get("command")
+            .or_else(|| map.get("file_path"))
+            .or_else(|| map.get("path"))
+            .map_or_else(|| input.to_string(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
         other => other.to_string(),
     };
     text.chars().take(120).collect()

@@ -30,7 +30,8 @@ fn setup(health: serde_json::Value) -> Setup {
     let mut h = serde_json::json!({"sampleSecs": 0.2});
     h.as_object_mut().unwrap().extend(health.as_object().unwrap().clone());
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fake-claude");
-    let settings = serde_json::json!({"health": h, "clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": tmp.path()}}}});
+    let settings =
+        serde_json::json!({"health": h, "clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": tmp.path()}}}});
     std::fs::write(home.settings_file(), settings.to_string()).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let engine = {

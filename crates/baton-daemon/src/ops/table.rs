@@ -9,10 +9,10 @@ use baton_core::api::{
     ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, HealthAgentsQuery, ObjectiveUpdate,
     SamplesQuery, TaskListQuery, WorktreesGc, WorktreesUsage,
 };
-use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
+use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
