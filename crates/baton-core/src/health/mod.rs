@@ -178,13 +178,17 @@ impl Engine {
             };
             let limits = score::Limits { stall_ms, memory_max_bytes: settings.memory_max_mb.saturating_mul(1 << 20) };
             let sample = sample::sample_latest(&self.inner.store.conn(), &agent.id)?;
+            // Growth over the window, as the sampler weighs it: from a sample at least a minute old.
+            let rss_earlier = sample::rss_since(&self.inner.store.conn(), &agent.id, now - score::WINDOW_MS)?
+                .filter(|(ts, _)| now - ts >= 60_000)
+                .map(|(_, b)| b);
             let tally = self.inner.health.tally(&agent.id);
             let (task_open, task_name) = self.task_brief(agent)?;
             let view = score::AgentView {
                 agent,
                 tally: tally.as_ref(),
                 rss_bytes: sample.as_ref().filter(|_| agent.pid.is_some()).and_then(|s| s.rss_bytes),
-                rss_earlier: None,
+                rss_earlier,
                 task_open,
                 task_name: task_name.as_deref(),
             };

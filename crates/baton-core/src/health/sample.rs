@@ -169,6 +169,16 @@ pub(crate) fn samples_since(conn: &Connection, agent_id: &str, since: i64, limit
     Ok(rows)
 }
 
+/// The memory of an agent's oldest sample from `since` on (for growth over a window).
+pub(crate) fn rss_since(conn: &Connection, agent_id: &str, since: i64) -> Result<Option<(i64, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ts, rss_bytes FROM health_samples WHERE agent_id = ?1 AND ts >= ?2 AND rss_bytes IS NOT NULL \
+         ORDER BY ts LIMIT 1",
+    )?;
+    let mut rows = stmt.query_map(params![agent_id, since], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.next().transpose()?.map(|(ts, b)| (ts, b.max(0) as u64)))
+}
+
 /// The newest sample of an agent.
 pub(crate) fn sample_latest(conn: &Connection, agent_id: &str) -> Result<Option<HealthSample>> {
     let mut stmt = conn.prepare_cached(&format!(
