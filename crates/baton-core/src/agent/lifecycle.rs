@@ -215,6 +215,12 @@ impl Engine {
                 record::agent_state_set(&self.inner.store.conn(), &agent.id, AgentState::Running, agent.pid, None)?;
                 let line = protocol.stdin_message(text);
                 if control.send(Control::Stdin { text: text.to_owned(), line }).is_ok() {
+                    if self.inner.health.releasing_take(&agent.id) {
+                        // A release went out just before this message: the process ends without
+                        // reading it. Let it end, then resume the session with the message.
+                        self.process_end(&agent.id);
+                        return self.agent_resume(&handle, &self.agent_get(&agent.id)?, text, &[]);
+                    }
                     self.inner.agent_publish(&agent.id);
                     return self.agent_get(&agent.id);
                 }

@@ -97,7 +97,9 @@ pub(crate) struct HealthState {
     tallies: Mutex<HashMap<String, tally::Tally>>,
     paused_all: AtomicBool,
     /// Agents whose idle process is being ended (a message waits for the end, then resumes).
-    releasing: Mutex<HashSet<String>>,
+    /// A release is decided and sent under this lock, and a message checks it after it went
+    /// out on stdin: a message that crossed a release is never lost.
+    pub(super) releasing: Mutex<HashSet<String>>,
     ticks: AtomicU64,
     /// Set when the engine closes: the sampler thread ends.
     stop: std::sync::Arc<(Mutex<bool>, Condvar)>,
@@ -126,11 +128,6 @@ impl HealthState {
     /// the end itself).
     pub(crate) fn releasing_take(&self, agent_id: &str) -> bool {
         locked(&self.releasing).remove(agent_id)
-    }
-
-    /// Marks the agent as being released; false if it already was.
-    pub(crate) fn releasing_mark(&self, agent_id: &str) -> bool {
-        locked(&self.releasing).insert(agent_id.to_owned())
     }
 
     /// Forgets releases whose process has ended.

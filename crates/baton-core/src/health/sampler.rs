@@ -176,8 +176,15 @@ impl Engine {
     /// Ends an idle agent's process to free its memory; it stays `waiting` and the next
     /// message resumes its session.
     fn agent_release(&self, agent: &Agent, now: i64) {
-        if !self.inner.health.releasing_mark(&agent.id) {
+        let mut releasing = super::locked(&self.inner.health.releasing);
+        if releasing.contains(&agent.id) {
             return;
+        }
+        // Still waiting now (a message may have come since the snapshot): a message sets the
+        // agent running before it writes to stdin, and looks for a release after.
+        match record::agent_get(&self.inner.store.conn(), &agent.id) {
+            Ok(fresh) if fresh.state == AgentState::Waiting && !fresh.paused => {}
+            _ => return,
         }
         let control = self.inner.agents().get(&agent.id).and_then(|s| s.live.as_ref().map(|l| l.control.clone()));
         let Some(control) = control else { return };
@@ -188,7 +195,9 @@ impl Engine {
             agent.cli.as_str()
         );
         self.note_blocking(&agent.id, &Note::Notice { message });
-        let _ended_meanwhile = control.send(Control::Release);
+        if control.send(Control::Release).is_ok() {
+            releasing.insert(agent.id.clone());
+        }
     }
 }
 
