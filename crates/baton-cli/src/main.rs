@@ -77,10 +77,45 @@ enum Command {
         #[arg(long, value_name = "SECONDS", requires = "wait")]
         timeout: Option<u64>,
     },
-    /// Pause a session's coordinator (running agents go on; ready tasks wait)
+    /// Pause a session's coordinator (running agents go on; ready tasks wait), or with --all
+    /// every running agent (SIGSTOP to its process group) and every coordinator's starts
     Pause {
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        session: Option<String>,
         #[arg(long)]
-        session: String,
+        all: bool,
+    },
+    /// Continue every agent paused by `pause --all`; coordinators start tasks again
+    Resume {
+        #[arg(long, required = true)]
+        all: bool,
+    },
+    /// Each agent's CPU, memory, threads and health score (0-100, with what took points off)
+    Health {
+        /// One session's agents (id or name) [default: every live agent]
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open alerts (needs input, stalled, crashed, looping, high memory), each with the way on
+    #[command(args_conflicts_with_subcommands = true)]
+    Alerts {
+        #[command(subcommand)]
+        cmd: Option<AlertsCommand>,
+        #[arg(long)]
+        session: Option<String>,
+        /// Resolved and acknowledged ones too
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A live full-screen view of agents (state, CPU, memory, last line, cost), alerts and
+    /// cycles, redrawn as things change; q quits
+    Monitor {
+        #[arg(long)]
+        session: Option<String>,
     },
     /// Record and complete a session's objectives
     #[command(subcommand)]
@@ -173,6 +208,12 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum AlertsCommand {
+    /// Acknowledge an alert: it leaves the open list (it still resolves by itself)
+    Ack { id: String },
+}
+
+#[derive(Subcommand)]
 enum InsightCommand {
     /// Record an insight; prints its id
     Add {
@@ -217,7 +258,17 @@ fn main() -> ExitCode {
         }
         Command::Status { agent, json, .. } => agent::status(&home, &agent.unwrap_or_default(), json).map(|()| 0),
         Command::Run { session, wait, timeout } => commands::coordinate::run(&home, &session, wait, timeout),
-        Command::Pause { session } => commands::coordinate::pause(&home, &session).map(|()| 0),
+        Command::Pause { all: true, .. } => commands::health::pause_all(&home).map(|()| 0),
+        Command::Pause { session, .. } => commands::coordinate::pause(&home, &session.unwrap_or_default()).map(|()| 0),
+        Command::Resume { .. } => commands::health::resume_all(&home).map(|()| 0),
+        Command::Health { session, json } => commands::health::health(&home, session, json).map(|()| 0),
+        Command::Alerts { cmd: Some(AlertsCommand::Ack { id }), .. } => {
+            commands::health::alert_ack(&home, &id).map(|()| 0)
+        }
+        Command::Alerts { cmd: None, session, all, json } => {
+            commands::health::alerts(&home, session, all, json).map(|()| 0)
+        }
+        Command::Monitor { session } => commands::health::monitor(&home, session).map(|()| 0),
         Command::Objective(cmd) => commands::coordinate::objective(&home, cmd).map(|()| 0),
         Command::Insight { cmd: InsightCommand::Add { session, text } } => {
             commands::coordinate::insight(&home, &session, &text).map(|()| 0)

@@ -153,3 +153,39 @@ pub struct ArtifactSearchQuery {
     #[ts(optional, type = "number")]
     pub limit: Option<u64>,
 }
+
+/// `GET /api/health/agents`: one session's agents (id or name), or every live agent and every
+/// one with an open alert.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HealthAgentsQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub session: Option<String>,
+}
+
+/// `GET /api/agents/{id}/samples`: samples from `since` (milliseconds since the epoch; default
+/// the last hour), oldest first, at most `limit` (the newest; default 1,800, at most 20,000).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SamplesQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub since: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub limit: Option<u64>,
+}
+
+/// `GET /api/alerts`: one session's alerts (id or name) or every session's, newest first: the
+/// open, unacknowledged ones, or with `all` every one kept (at most 500).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlertListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub session: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub all: Option<bool>,
+}

@@ -16,6 +16,7 @@ use crate::api::{
     AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, ArtifactListQuery, ArtifactSearchQuery,
     CyclesQuery, TaskListQuery,
 };
+use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{ContextText, ObjectiveUpdate, WorktreesGc, WorktreesUsage};
 use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
 use crate::context::{
@@ -26,6 +27,10 @@ use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
 use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
+use crate::health::{
+    AgentHealth, Alert, AlertKind, AlertSeverity, Deduction, DeductionKind, HealthReport, HealthSample, PauseReport,
+    Score,
+};
 use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
@@ -143,5 +148,18 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     FolderFacts::export_all(&cfg)?;
     Manifest::export_all(&cfg)?;
     DeclaredCommand::export_all(&cfg)?;
+    HealthAgentsQuery::export_all(&cfg)?;
+    SamplesQuery::export_all(&cfg)?;
+    AlertListQuery::export_all(&cfg)?;
+    HealthReport::export_all(&cfg)?;
+    AgentHealth::export_all(&cfg)?;
+    HealthSample::export_all(&cfg)?;
+    Score::export_all(&cfg)?;
+    Deduction::export_all(&cfg)?;
+    DeductionKind::export_all(&cfg)?;
+    Alert::export_all(&cfg)?;
+    AlertKind::export_all(&cfg)?;
+    AlertSeverity::export_all(&cfg)?;
+    PauseReport::export_all(&cfg)?;
     Ok(())
 }

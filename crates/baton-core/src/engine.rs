@@ -48,6 +48,8 @@ pub(crate) struct EngineState {
     pub checkpoints: crate::agent::workspace::CheckpointsInFlight,
     /// Records agents' output off the async runtime; `None` outside a runtime.
     pub recorder: Option<crate::agent::supervisor::Recorder>,
+    /// Agent health: tallies of their events, pause all, releases, the sampler's stop.
+    pub health: crate::health::HealthState,
 }
 
 impl EngineState {
@@ -105,11 +107,18 @@ impl Engine {
                 coordinators: Default::default(),
                 recorder,
                 checkpoints: Default::default(),
+                health: Default::default(),
             }),
         };
         let orphaned = engine.agents_reconcile()?;
         engine.coordinators_resume(orphaned)?;
         engine.worktrees_watch()?;
+        if engine.inner.runtime.is_some() {
+            engine.sampler_start().map_err(|e| crate::agent::record::AgentError::Spawn {
+                program: "the health sampler's thread".into(),
+                detail: format!("{e}; the system is out of threads or memory"),
+            })?;
+        }
         Ok(engine)
     }
 
@@ -124,6 +133,7 @@ impl Engine {
     /// Writes what is queued for the index and closes its connection. Call it last, after the
     /// agents have stopped.
     pub fn close(&self) {
+        self.inner.health.close();
         self.inner.index.close();
     }
 

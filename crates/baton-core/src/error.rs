@@ -76,6 +76,8 @@ pub enum Error {
     #[error(transparent)]
     Task(#[from] TaskError),
     #[error(transparent)]
+    Health(#[from] crate::health::HealthError),
+    #[error(transparent)]
     Pattern(#[from] PatternError),
     #[error(transparent)]
     Artifact(#[from] ArtifactError),
@@ -97,6 +99,7 @@ impl Error {
             Self::Settings(e) => e.code(),
             Self::Worktree(e) => e.code(),
             Self::Task(e) => e.code(),
+            Self::Health(e) => e.code(),
             Self::Pattern(e) => e.code(),
             Self::Artifact(e) => e.code(),
             Self::Context(e) => e.code(),

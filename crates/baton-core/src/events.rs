@@ -8,6 +8,7 @@ use ts_rs::TS;
 
 use crate::agent::{Agent, AgentEventRecord};
 use crate::coordinator::Cycle;
+use crate::health::Alert;
 use crate::session::Session;
 use crate::task::Task;
 use crate::worktree::ChangedFile;
@@ -56,6 +57,10 @@ pub enum EngineEvent {
     WizardUpdated {
         wizard: Box<crate::wizard::Wizard>,
     },
+    /// An alert was raised, resolved by itself, or acknowledged.
+    AlertUpdated {
+        alert: Alert,
+    },
 }
 
 impl EngineEvent {
@@ -71,6 +76,7 @@ impl EngineEvent {
             (E::TaskUpdated { task: a }, E::TaskUpdated { task: b }) => a.id == b.id,
             (E::ContextUpdated { session_id: a }, E::ContextUpdated { session_id: b }) => a == b,
             (E::WizardUpdated { wizard: a }, E::WizardUpdated { wizard: b }) => a.id == b.id,
+            (E::AlertUpdated { alert: a }, E::AlertUpdated { alert: b }) => a.id == b.id,
             _ => false,
         }
     }

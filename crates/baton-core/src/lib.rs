@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod git;
+pub mod health;
 pub mod home;
 pub mod ids;
 pub mod names;

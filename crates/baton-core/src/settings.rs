@@ -5,7 +5,8 @@
 //!
 //! ```json
 //! { "clis": { "claude": { "binary": "/opt/claude/bin/claude", "args": [], "env": { "K": "V" } } },
-//!   "worktrees": { "retentionDays": 7, "archivedRetentionDays": 1 } }
+//!   "worktrees": { "retentionDays": 7, "archivedRetentionDays": 1 },
+//!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 } }
 //! ```
 
 use std::collections::BTreeMap;
@@ -22,6 +23,54 @@ pub struct Settings {
     pub clis: CliSettingsMap,
     #[serde(default)]
     pub worktrees: WorktreeSettings,
+    #[serde(default)]
+    pub health: HealthSettings,
+}
+
+/// The health sampler: how often it samples, how much memory is too much, and how long an
+/// agent may wait for a message before its process is ended to free its memory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthSettings {
+    /// Seconds between samples [default: 2].
+    #[serde(default = "sample_secs_default")]
+    pub sample_secs: f64,
+    /// An agent's process group over this many MB raises a high-memory alert [default: 4096].
+    #[serde(default = "memory_max_default")]
+    pub memory_max_mb: u64,
+    /// An agent waiting this many seconds has its CLI process ended (released); the next
+    /// message resumes its session [default: 600]. 0 never releases.
+    #[serde(default = "idle_release_default")]
+    pub idle_release_secs: f64,
+}
+
+impl Default for HealthSettings {
+    fn default() -> Self {
+        Self {
+            sample_secs: sample_secs_default(),
+            memory_max_mb: memory_max_default(),
+            idle_release_secs: idle_release_default(),
+        }
+    }
+}
+
+impl HealthSettings {
+    /// The time between samples, at least a tenth of a second.
+    pub fn sample_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(if self.sample_secs.is_finite() { self.sample_secs.max(0.1) } else { 2.0 })
+    }
+}
+
+fn sample_secs_default() -> f64 {
+    2.0
+}
+
+fn memory_max_default() -> u64 {
+    4096
+}
+
+fn idle_release_default() -> f64 {
+    600.0
 }
 
 /// How long finished agents' worktrees are kept before garbage collection removes them.
@@ -154,6 +203,17 @@ mod tests {
         let s = Settings::load(&path).unwrap();
         assert_eq!(s.clis.codex.args, vec!["-c", "x"]);
         assert_eq!(s.clis.codex.env["A"], "b");
+    }
+
+    #[test]
+    fn health_settings_default_and_a_typo_names_its_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("settings.json");
+        let d = Settings::load(&path).unwrap().health;
+        assert_eq!((d.sample_secs, d.memory_max_mb, d.idle_release_secs), (2.0, 4096, 600.0));
+        std::fs::write(&path, "{\"health\": {\"sampleSecs\": 0.5,\n  \"idleReleaseSec\": 5}}").unwrap();
+        let msg = Settings::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("line 2") && msg.contains("unknown field `idleReleaseSec`"), "{msg}");
     }
 
     #[test]

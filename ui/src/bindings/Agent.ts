@@ -58,4 +58,13 @@ taskId: string | null,
 /**
  * The task's role (`architect`, `reviewer`...): idle agents take new work of their role.
  */
-role: string | null, };
+role: string | null, 
+/**
+ * Its process group is paused (SIGSTOP) by "pause all"; "resume all" continues it.
+ */
+paused: boolean, 
+/**
+ * When its idle process was ended to free memory (it is `waiting`; a message resumes its
+ * session). RFC 3339; `None` while it has a process or never idled that long.
+ */
+releasedAt: string | null, };

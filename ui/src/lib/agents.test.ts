@@ -166,6 +166,8 @@ describe("SessionAgents", () => {
       worktree: null,
       taskId: null,
       role: null,
+      paused: false,
+      releasedAt: null,
       ...overrides,
     };
   }

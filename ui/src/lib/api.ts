@@ -10,6 +10,8 @@ import type { AgentListQuery } from "../bindings/AgentListQuery";
 import type { AgentMessage } from "../bindings/AgentMessage";
 import type { AgentRemoveQuery } from "../bindings/AgentRemoveQuery";
 import type { AgentSpawn } from "../bindings/AgentSpawn";
+import type { Alert } from "../bindings/Alert";
+import type { AlertListQuery } from "../bindings/AlertListQuery";
 import type { Artifact } from "../bindings/Artifact";
 import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
@@ -26,6 +28,9 @@ import type { DaemonHealth } from "../bindings/DaemonHealth";
 import type { Decision } from "../bindings/Decision";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { GcReport } from "../bindings/GcReport";
+import type { HealthAgentsQuery } from "../bindings/HealthAgentsQuery";
+import type { HealthReport } from "../bindings/HealthReport";
+import type { HealthSample } from "../bindings/HealthSample";
 import type { Insight } from "../bindings/Insight";
 import type { MergeReport } from "../bindings/MergeReport";
 import type { MergeRequest } from "../bindings/MergeRequest";
@@ -33,7 +38,9 @@ import type { Objective } from "../bindings/Objective";
 import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
+import type { PauseReport } from "../bindings/PauseReport";
 import type { RestoreReport } from "../bindings/RestoreReport";
+import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionStatus } from "../bindings/SessionStatus";
@@ -323,6 +330,36 @@ export class Api {
   /** Saves the plan as a user pattern (`$BATON_HOME/templates/NAME.toml`). */
   wizardSavePattern(id: string, body: WizardPatternSave): Promise<PatternInfo> {
     return this.transport.call("POST", `/api/wizards/${encodeURIComponent(String(id))}/pattern`, undefined, body);
+  }
+
+  /** Each agent's latest sample (CPU, memory, threads), score with its deductions, last line and open alerts, and the session's score: one session's agents, or every live one. */
+  healthAgents(query: HealthAgentsQuery): Promise<HealthReport> {
+    return this.transport.call("GET", `/api/health/agents`, query, undefined);
+  }
+
+  /** An agent's health samples from `since` (ms since the epoch; default the last hour), oldest first; older ones are one-minute averages. */
+  agentSamples(id: string, query: SamplesQuery): Promise<Array<HealthSample>> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/samples`, query, undefined);
+  }
+
+  /** Alerts newest first (one session's, or all): open and unacknowledged, or with `all` every one kept. Each names the agent, its task and the way on. */
+  alertList(query: AlertListQuery): Promise<Array<Alert>> {
+    return this.transport.call("GET", `/api/alerts`, query, undefined);
+  }
+
+  /** Acknowledges an alert: it leaves the open list (it still resolves by itself). */
+  alertAcknowledge(id: string): Promise<Alert> {
+    return this.transport.call("POST", `/api/alerts/${encodeURIComponent(String(id))}/ack`, undefined, undefined);
+  }
+
+  /** Pauses every running agent (SIGSTOP to its process group); coordinators start no task until everything is resumed. A paused agent is never taken for stalled. */
+  agentsPauseAll(): Promise<PauseReport> {
+    return this.transport.call("POST", `/api/agents/pause-all`, undefined, undefined);
+  }
+
+  /** Continues every paused agent (SIGCONT); coordinators start tasks again. */
+  agentsResumeAll(): Promise<PauseReport> {
+    return this.transport.call("POST", `/api/agents/resume-all`, undefined, undefined);
   }
 
   /** A session's artifacts (or one task's), newest first, without their bodies. */

@@ -32,6 +32,8 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     worktree: null,
     taskId: null,
     role: null,
+    paused: false,
+    releasedAt: null,
     ...overrides,
   };
 }

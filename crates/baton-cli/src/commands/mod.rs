@@ -1,6 +1,7 @@
 pub mod agent;
 pub mod coordinate;
 pub mod daemon;
+pub mod health;
 pub mod session;
 pub mod task;
 pub mod wizard;

@@ -5,6 +5,7 @@
 mod agents;
 mod coordinate;
 mod daemon;
+mod health;
 mod session;
 mod support;
 mod tasks;

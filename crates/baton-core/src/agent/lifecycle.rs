@@ -202,6 +202,13 @@ impl Engine {
             }
             .into());
         }
+        // An idle process being released: let it end, then resume the session in a new one.
+        let agent = if self.inner.health.releasing_take(&agent.id) {
+            self.process_end(&agent.id);
+            self.agent_get(&agent.id)?
+        } else {
+            agent
+        };
         // The state after the last turn is kept before the next one can change it.
         self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
         let protocol = agent.cli.protocol();
@@ -213,6 +220,12 @@ impl Engine {
                 record::agent_state_set(&self.inner.store.conn(), &agent.id, AgentState::Running, agent.pid, None)?;
                 let line = protocol.stdin_message(text);
                 if control.send(Control::Stdin { text: text.to_owned(), line }).is_ok() {
+                    if self.inner.health.releasing_take(&agent.id) {
+                        // A release went out just before this message: the process ends without
+                        // reading it. Let it end, then resume the session with the message.
+                        self.process_end(&agent.id);
+                        return self.agent_resume(&handle, &self.agent_get(&agent.id)?, text, &[]);
+                    }
                     self.inner.agent_publish(&agent.id);
                     return self.agent_get(&agent.id);
                 }
@@ -346,6 +359,8 @@ impl Engine {
             }
             record::agent_state_set(&self.inner.store.conn(), id, AgentState::Stopped, None, None)?;
         }
+        // A paused group went with the daemon that paused it.
+        self.inner.store.conn().execute("UPDATE agents SET paused = 0 WHERE paused = 1", [])?;
         Ok(orphaned)
     }
 

@@ -53,6 +53,11 @@ pub struct Agent {
     pub task_id: Option<String>,
     /// The task's role (`architect`, `reviewer`...): idle agents take new work of their role.
     pub role: Option<String>,
+    /// Its process group is paused (SIGSTOP) by "pause all"; "resume all" continues it.
+    pub paused: bool,
+    /// When its idle process was ended to free memory (it is `waiting`; a message resumes its
+    /// session). RFC 3339; `None` while it has a process or never idled that long.
+    pub released_at: Option<String>,
 }
 
 /// Where an agent works in git: its worktree, its branch, what the branch started from, and its
@@ -132,6 +137,11 @@ impl AgentState {
             "failed" => Self::Failed,
             _ => Self::Stopped,
         }
+    }
+
+    /// Whether its process ended for good (a message may still resume its session).
+    pub fn is_ended(self) -> bool {
+        matches!(self, Self::Exited | Self::Failed | Self::Stopped)
     }
 
     /// Whether a process may be working for this agent.
@@ -217,7 +227,7 @@ impl AgentError {
 const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, prompt, cli_session_id, pid, exit_code, \
      allowed_tools, turns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, \
      cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
-     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role";
+     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role, paused, released_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -271,6 +281,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         },
         task_id: row.get(33)?,
         role: row.get(34)?,
+        paused: row.get(35)?,
+        released_at: row.get::<_, Option<i64>>(36)?.map(time::ms_to_rfc3339),
     })
 }
 
@@ -397,6 +409,20 @@ pub(crate) fn agent_list(conn: &Connection, session_id: Option<&str>) -> Result<
     Ok(agents)
 }
 
+/// The agents health watches: those not ended, those that ended since `since` (ms), and those
+/// with an open alert.
+pub(crate) fn agents_watched(conn: &Connection, since: i64) -> Result<Vec<Agent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM agents WHERE state NOT IN ('exited', 'failed', 'stopped') OR ended_at >= ?1 \
+         OR id IN (SELECT agent_id FROM alerts WHERE resolved_at IS NULL) ORDER BY created_at, id"
+    ))?;
+    let mut agents = stmt.query_map([since], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    for agent in agents.iter_mut().filter(|a| a.state == AgentState::NeedsInput) {
+        agent.pending = permission_pending(conn, &agent.id)?;
+    }
+    Ok(agents)
+}
+
 pub(crate) fn agent_state_set(
     conn: &Connection,
     id: &str,
@@ -406,7 +432,8 @@ pub(crate) fn agent_state_set(
 ) -> Result<()> {
     conn.execute(
         "UPDATE agents SET state = ?2, pid = ?3, exit_code = ?4, updated_at = ?5, \
-         ended_at = CASE WHEN ?2 IN ('exited', 'failed', 'stopped') THEN ?5 END WHERE id = ?1",
+         ended_at = CASE WHEN ?2 IN ('exited', 'failed', 'stopped') THEN ?5 END, \
+         paused = CASE WHEN ?3 IS NULL THEN 0 ELSE paused END WHERE id = ?1",
         params![id, state.as_str(), pid, exit_code, time::now_ms()],
     )?;
     Ok(())
@@ -508,6 +535,20 @@ pub(crate) fn permission_decide(conn: &Connection, agent_id: &str, tool: &str, a
         "UPDATE permission_requests SET state = ?3, decided_at = ?4 WHERE agent_id = ?1 AND tool = ?2 AND state = 'pending'",
         params![agent_id, tool, if approved { "approved" } else { "denied" }, time::now_ms()],
     )?)
+}
+
+/// Marks the agent paused or not (the change counts as activity: a resumed agent's silence
+/// starts again from now, so it is not taken for stalled).
+pub(crate) fn agent_paused_set(conn: &Connection, id: &str, paused: bool) -> Result<()> {
+    conn.execute("UPDATE agents SET paused = ?2, updated_at = ?3 WHERE id = ?1", params![id, paused, time::now_ms()])?;
+    Ok(())
+}
+
+/// Records that the agent's idle process was ended to free its memory (`Some(now)`), or that it
+/// has a process again (`None`).
+pub(crate) fn agent_released_set(conn: &Connection, id: &str, at: Option<i64>) -> Result<()> {
+    conn.execute("UPDATE agents SET released_at = ?2 WHERE id = ?1", params![id, at])?;
+    Ok(())
 }
 
 /// Agents a previous daemon left in an active state: their processes are gone.

@@ -46,6 +46,9 @@ pub(crate) enum Control {
     /// Close stdin: a CLI reading its conversation from stdin then finishes and exits.
     CloseStdin,
     Stop,
+    /// End an idle process to free its memory: stopped like `Stop`, but the agent stays
+    /// `waiting` (released), and a message resumes its session.
+    Release,
 }
 
 /// What lives across an agent's processes: its log, its decoder and its event counter.
@@ -107,6 +110,7 @@ impl AgentRuntime {
             for event in self.decoder.decode(entry) {
                 self.seq += 1;
                 self.apply(inner, &event);
+                inner.health.event_apply(&self.agent_id, &event, entry.ts, entry.stream != Stream::Baton);
                 if event.is_indexed() {
                     inner.index.push(IndexRow {
                         agent_id: self.agent_id.clone(),
@@ -255,7 +259,9 @@ pub(crate) fn process_start(
         }
         let agent_id = rt.agent_id.clone();
         let conn = inner.store.conn();
-        if let Err(e) = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None) {
+        if let Err(e) = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None)
+            .and_then(|()| record::agent_released_set(&conn, &agent_id, None))
+        {
             tracing::error!(agent = %agent_id, "cannot record the start: {e}");
         }
         drop(conn);
@@ -293,6 +299,8 @@ async fn supervise(
     let mut control_open = true;
     // The process is being stopped on request: its end is `stopped`, not a failure.
     let mut stop_requested = false;
+    // The process is ended because it idled (released): the agent stays `waiting`.
+    let mut release_requested = false;
 
     let recorder = AgentRecorder { inner: inner.clone(), runtime: runtime.clone() };
 
@@ -314,11 +322,17 @@ async fn supervise(
                     stdin_write(&mut stdin, &line).await;
                 }
                 Some(Control::CloseStdin) => stdin = None,
-                Some(Control::Stop) => {
-                    stop_requested = true;
+                Some(order @ (Control::Stop | Control::Release)) => {
+                    if matches!(order, Control::Release) {
+                        release_requested = true;
+                    } else {
+                        stop_requested = true;
+                    }
                     if exit.is_none() && stop_stage == 0 {
                         stop_stage = 1;
                         group_signal(pid, rustix::process::Signal::INT);
+                        // A paused group acts on its signals only once it runs again.
+                        group_signal(pid, rustix::process::Signal::CONT);
                         stop_at = Instant::now() + STOP_GRACE;
                     }
                 }
@@ -341,7 +355,7 @@ async fn supervise(
     // Everything the process printed is recorded before its end is.
     recorder.finish().await;
 
-    if stop_requested {
+    if stop_requested || release_requested {
         // Whatever the agent left running in its group goes with it.
         group_signal(pid, rustix::process::Signal::KILL);
     }
@@ -362,8 +376,11 @@ async fn supervise(
         let id = rt.agent_id.clone();
         let conn = inner.store.conn();
         let pending = record::permission_pending(&conn, &id).map(|p| !p.is_empty()).unwrap_or(false);
+        let released = release_requested && !stop_requested;
         let state = if stop_requested {
             AgentState::Stopped
+        } else if released {
+            AgentState::Waiting
         } else if pending {
             AgentState::NeedsInput
         } else if code == Some(0) && follow_up == FollowUp::Relaunch {
@@ -375,6 +392,9 @@ async fn supervise(
         };
         if let Err(e) = record::agent_state_set(&conn, &id, state, None, code) {
             tracing::error!(agent = %id, "cannot record the exit: {e}");
+        }
+        if released && let Err(e) = record::agent_released_set(&conn, &id, Some(time::now_ms())) {
+            tracing::error!(agent = %id, "cannot record the release: {e}");
         }
         drop(conn);
         // Free before anyone hears of the end: a relaunch takes the runtime at once.

@@ -40,7 +40,13 @@ impl Engine {
         // Ready tasks start, oldest first, within the session's limit.
         let tasks = self.task_list(&session.id)?;
         let agents = self.agent_list(Some(&session.id))?;
-        let plan = decide::starts_plan(&tasks, &agents, session.settings.max_agents(), session.settings.default_cli());
+        let mut plan =
+            decide::starts_plan(&tasks, &agents, session.settings.max_agents(), session.settings.default_cli());
+        if self.inner.health.paused_all() && !plan.starts.is_empty() {
+            // "Pause all": ready tasks wait until "resume all".
+            plan.starts.clear();
+            sum.notes.push("everything is paused: ready tasks wait for `baton resume --all`".into());
+        }
         let mut started = 0;
         for start in &plan.starts {
             if started >= plan.room {

@@ -482,6 +482,8 @@ pub(crate) fn agents_mark(
         let working = a.task_id.as_deref().is_some_and(|id| tasks.iter().any(|t| t.id == id && !t.state.is_final()));
         match a.state {
             AgentState::NeedsInput => m.waiting.push(a.name.clone()),
+            // Paused by the user ("pause all"): silent on purpose, never stalled.
+            AgentState::Starting | AgentState::Running if a.paused => m.running.push(a.name.clone()),
             AgentState::Starting | AgentState::Running => {
                 // Our own stall notice is written to the log too: it is not the agent's.
                 let noted = stalled_since.get(&a.id).copied();
@@ -618,6 +620,8 @@ mod tests {
             worktree: None,
             task_id: None,
             role: None,
+            paused: false,
+            released_at: None,
         }
     }
 
@@ -914,6 +918,8 @@ mod tests {
 
         let m = agents_mark(&tasks, &agents, stall, now, &logged, &HashMap::new());
         assert_eq!((m.stalled, m.running), (vec!["quiet".to_owned()], vec!["chatty".to_owned()]));
+        let mut paused = quiet.clone();
+        paused.paused = true;
         assert_eq!((m.waiting, m.idle), (vec!["asking".to_owned()], vec!["idle".to_owned()]));
         assert!(
             matches!(&m.stall_notes[..], [(id, message)] if *id == quiet.id && message.contains("no output for 120 s"))
@@ -927,6 +933,9 @@ mod tests {
         assert_eq!(m.stalled, ["quiet"]);
         assert!(m.stall_notes.is_empty());
         assert_eq!(m.stall_cleared, [chatty.id]);
+        // Paused ("pause all"): as silent, never stalled.
+        let m = agents_mark(&tasks, &[paused], stall, now, &logged, &HashMap::new());
+        assert_eq!((m.stalled.len(), m.running, m.stall_notes.len()), (0, vec!["quiet".to_owned()], 0));
     }
 
     #[test]

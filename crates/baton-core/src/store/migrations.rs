@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "0005_tasks_states", include_str!("../../../../migrations/0005_tasks_states.sql")),
     (6, "0006_coordinator", include_str!("../../../../migrations/0006_coordinator.sql")),
     (7, "0007_wizard", include_str!("../../../../migrations/0007_wizard.sql")),
+    (8, "0008_health", include_str!("../../../../migrations/0008_health.sql")),
 ];
 
 /// The schema version this build writes.

@@ -6,6 +6,7 @@ mod agents;
 mod atomic;
 mod bindings;
 mod coordinator;
+mod health;
 mod merges;
 mod protocols;
 mod sessions;

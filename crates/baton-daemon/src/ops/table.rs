@@ -5,13 +5,14 @@
 
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
 use baton_core::api::{
-    AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, ArtifactListQuery,
-    ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, ObjectiveUpdate, TaskListQuery, WorktreesGc,
-    WorktreesUsage,
+    AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AlertListQuery,
+    ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, HealthAgentsQuery, ObjectiveUpdate,
+    SamplesQuery, TaskListQuery, WorktreesGc, WorktreesUsage,
 };
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
+use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
@@ -32,6 +33,9 @@ const CYCLES_DEFAULT: u64 = 50;
 const CYCLES_MAX: u64 = 10_000;
 const HITS_DEFAULT: u64 = 50;
 const HITS_MAX: u64 = 1_000;
+const SAMPLES_DEFAULT: u64 = 1_800;
+const SAMPLES_MAX: u64 = 20_000;
+const ALERTS_MAX: usize = 500;
 
 fn bounded(limit: Option<u64>, default: u64, max: u64) -> usize {
     usize::try_from(limit.unwrap_or(default).min(max)).unwrap_or(usize::MAX)
@@ -206,6 +210,32 @@ operations! {
         /// Saves the plan as a user pattern (`$BATON_HOME/templates/NAME.toml`).
         wizard_save_pattern: POST "/api/wizards/{id}/pattern" path(id: String) body(req: WizardPatternSave)
             -> 200 PatternInfo, errors(InvalidSettings, DuplicateName, Io) => |s| s.wizard_save_pattern(&id, &req.name);
+    }
+    "health" {
+        /// Each agent's latest sample (CPU, memory, threads), score with its deductions, last line
+        /// and open alerts, and the session's score: one session's agents, or every live one.
+        health_agents: GET "/api/health/agents" query(q: HealthAgentsQuery) -> 200 HealthReport,
+            errors(InvalidSettings) => |s| s.health_agents(q.session.as_deref());
+        /// An agent's health samples from `since` (ms since the epoch; default the last hour),
+        /// oldest first; older ones are one-minute averages.
+        agent_samples: GET "/api/agents/{id}/samples" path(id: String) query(q: SamplesQuery) -> 200 Vec<HealthSample>
+            => |s| s.agent_samples(
+                &id,
+                q.since.unwrap_or_else(|| baton_core::time::now_ms() - 3_600_000),
+                bounded(q.limit, SAMPLES_DEFAULT, SAMPLES_MAX),
+            );
+        /// Alerts newest first (one session's, or all): open and unacknowledged, or with `all`
+        /// every one kept. Each names the agent, its task and the way on.
+        alert_list: GET "/api/alerts" query(q: AlertListQuery) -> 200 Vec<Alert>
+            => |s| s.alert_list(q.session.as_deref(), q.all.unwrap_or(false), ALERTS_MAX);
+        /// Acknowledges an alert: it leaves the open list (it still resolves by itself).
+        alert_acknowledge: POST "/api/alerts/{id}/ack" path(id: String) -> 200 Alert
+            => |s| s.alert_acknowledge(&id);
+        /// Pauses every running agent (SIGSTOP to its process group); coordinators start no task
+        /// until everything is resumed. A paused agent is never taken for stalled.
+        agents_pause_all: POST "/api/agents/pause-all" -> 200 PauseReport => |s| s.agents_pause_all();
+        /// Continues every paused agent (SIGCONT); coordinators start tasks again.
+        agents_resume_all: POST "/api/agents/resume-all" -> 200 PauseReport => |s| s.agents_resume_all();
     }
     "artifacts" {
         /// A session's artifacts (or one task's), newest first, without their bodies.

@@ -373,3 +373,74 @@ fn codex_sandbox_refusal_is_approved_then_runs() {
     assert!(outside.exists(), "the approved command wrote outside the workspace");
     std::fs::remove_file(&outside).unwrap();
 }
+
+/// [`settings_write`] for Claude, with the health settings on top.
+fn settings_write_health(d: &TestDaemon, fake: &FakeModel, health: serde_json::Value) {
+    settings_write(d, AgentCli::Claude, fake);
+    let path = d.home.settings_file();
+    let mut settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    settings["health"] = health;
+    std::fs::write(&path, settings.to_string()).unwrap();
+}
+
+#[test]
+fn claude_idle_is_released_and_a_message_resumes_its_session_with_its_history() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(KEY.to_owned(), Scenario::new([Step::text("First."), Step::text("Still here.")]))]);
+    settings_write_health(&d, &fake, json!({"sampleSecs": 0.5, "idleReleaseSecs": 3}));
+    let a = spawn(&d, &s, CliKind::Claude, "hello");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    assert_eq!(a.state, AgentState::Waiting);
+    let session_id = a.cli_session_id.clone().unwrap();
+    let pid = a.pid.expect("a waiting claude keeps its process");
+    // Its memory while it waits, as the sampler saw it.
+    let query = baton_core::api::HealthAgentsQuery { session: Some("s".into()) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let waiting_rss = loop {
+        let report = d.client.health_agents(&query).unwrap();
+        let rss = report.agents.iter().find(|h| h.agent_id == a.id).and_then(|h| h.sample.as_ref()?.rss_bytes);
+        if let Some(rss) = rss.filter(|_| d.client.agent_get(&a.id).unwrap().pid.is_some()) {
+            break rss;
+        }
+        assert!(Instant::now() < deadline, "never sampled");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let a = until(&d, &a.id, "released", |a| a.released_at.is_some() && a.pid.is_none());
+    assert_eq!(a.state, AgentState::Waiting, "released, neither failed nor stopped");
+    assert!(group_gone(pid), "its process group is gone");
+    println!("a waiting Claude Code process group: {} MB resident before its release, none after", waiting_rss >> 20);
+    let notes: Vec<AgentEvent> = events(&d, &a.id);
+    assert!(notes.iter().any(|e| matches!(e, AgentEvent::Notice { message } if message.contains("(released)"))));
+
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into() }).unwrap();
+    let a = until(&d, &a.id, "answered after its release", turn_done(2));
+    assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
+    let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap();
+    assert!(last.body.to_string().contains("First."), "the model sees the history");
+}
+
+#[test]
+fn claude_repeating_the_same_tool_call_raises_looping() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let readme = worktree(&d, "claude-1").join("README.md");
+    let read = || Step::tool_call("Read", json!({"file_path": readme})).with_text("Let me read it again.");
+    let fake = FakeModel::start([(KEY.to_owned(), Scenario::new([read(), read(), read(), Step::text("Done.")]))]);
+    settings_write_health(&d, &fake, json!({"sampleSecs": 0.5}));
+    let a = spawn(&d, &s, CliKind::Claude, "read the readme");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let alert = loop {
+        let alerts = d
+            .client
+            .alert_list(&baton_core::api::AlertListQuery { session: Some("s".into()), all: Some(true) })
+            .unwrap();
+        if let Some(alert) = alerts.into_iter().find(|x| x.kind == baton_core::health::AlertKind::Looping) {
+            break alert;
+        }
+        assert!(Instant::now() < deadline, "never looping; events: {:#?}", events(&d, &a.id));
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(alert.agent_id.as_deref(), Some(a.id.as_str()));
+    assert!(alert.message.contains("3 times in a row: Read"), "{}", alert.message);
+}
