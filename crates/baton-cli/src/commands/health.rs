@@ -225,6 +225,13 @@ fn monitor_load(client: &DaemonClient, session: &Option<String>) -> MonitorView 
 /// sample), until q, Esc or Ctrl-C.
 pub fn monitor(home: &BatonHome, session: Option<String>) -> Result<(), DaemonError> {
     use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(DaemonError::Api(baton_core::ApiError::new(
+            baton_core::ErrorCode::InvalidInput,
+            "baton monitor draws a live view and needs a terminal; for a snapshot use `baton health` (or --json)",
+        )));
+    }
     let client = super::client(home)?;
     let (changed_tx, changed) = mpsc::channel::<()>();
     {

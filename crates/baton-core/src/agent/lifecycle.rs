@@ -224,6 +224,7 @@ impl Engine {
                         // A release went out just before this message: the process ends without
                         // reading it. Let it end, then resume the session with the message.
                         self.process_end(&agent.id);
+                        self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
                         return self.agent_resume(&handle, &self.agent_get(&agent.id)?, text, &[]);
                     }
                     self.inner.agent_publish(&agent.id);

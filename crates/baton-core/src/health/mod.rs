@@ -11,7 +11,7 @@ mod sampler;
 pub mod score;
 pub mod tally;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -99,7 +99,9 @@ pub(crate) struct HealthState {
     /// Agents whose idle process is being ended (a message waits for the end, then resumes).
     /// A release is decided and sent under this lock, and a message checks it after it went
     /// out on stdin: a message that crossed a release is never lost.
-    pub(super) releasing: Mutex<HashSet<String>>,
+    /// Each mark names the process it was sent to, so a mark outlives neither that process nor
+    /// a new one started for a message meanwhile.
+    pub(super) releasing: Mutex<HashMap<String, Option<u32>>>,
     ticks: AtomicU64,
     /// Set when the engine closes: the sampler thread ends.
     stop: std::sync::Arc<(Mutex<bool>, Condvar)>,
@@ -127,12 +129,13 @@ impl HealthState {
     /// Whether the agent's process is being released; clears the mark (the caller waits for
     /// the end itself).
     pub(crate) fn releasing_take(&self, agent_id: &str) -> bool {
-        locked(&self.releasing).remove(agent_id)
+        locked(&self.releasing).remove(agent_id).is_some()
     }
 
-    /// Forgets releases whose process has ended.
-    pub(crate) fn releasing_retain(&self, live: &[&str]) {
-        locked(&self.releasing).retain(|id| live.contains(&id.as_str()));
+    /// Forgets releases whose process has ended or been replaced: `live` is each live agent
+    /// with its current process.
+    pub(crate) fn releasing_retain(&self, live: &[(&str, Option<u32>)]) {
+        locked(&self.releasing).retain(|id, pid| live.iter().any(|(l, p)| *l == id.as_str() && p == pid));
     }
 
     pub(crate) fn close(&self) {
@@ -252,35 +255,55 @@ impl Engine {
             .into_iter()
             .filter(|a| a.state.is_active() && !a.paused && a.pid.is_some() && self.process_live(&a.id))
             .collect();
-        let names = self.write(|tx| {
-            let mut names = Vec::new();
+        // Marked in one transaction from a fresh read (an agent removed or ended meanwhile is
+        // left out); the processes are stopped only once that is committed, so a failure
+        // leaves no process stopped that the store does not call paused.
+        let marked = self.write(|tx| {
+            let mut marked = Vec::new();
             for a in &running {
-                record::agent_paused_set(tx, &a.id, true)?;
-                crate::agent::supervisor::group_signal(a.pid, rustix::process::Signal::STOP);
-                tx.publish(EngineEvent::AgentUpdated { agent: Box::new(record::agent_get(tx, &a.id)?) });
-                names.push(a.name.clone());
+                let Ok(now) = record::agent_get(tx, &a.id) else { continue };
+                if !now.state.is_active() || now.paused || now.pid.is_none() {
+                    continue;
+                }
+                record::agent_paused_set(tx, &now.id, true)?;
+                tx.publish(EngineEvent::AgentUpdated { agent: Box::new(record::agent_get(tx, &now.id)?) });
+                marked.push((now.name, now.pid));
             }
-            Ok(names)
-        })?;
-        Ok(PauseReport { paused_all: true, agents: names })
+            Ok(marked)
+        });
+        let marked = match marked {
+            Ok(m) => m,
+            Err(e) => {
+                self.inner.health.paused_all.store(false, Ordering::SeqCst);
+                return Err(e);
+            }
+        };
+        for (_, pid) in &marked {
+            crate::agent::supervisor::group_signal(*pid, rustix::process::Signal::STOP);
+        }
+        Ok(PauseReport { paused_all: true, agents: marked.into_iter().map(|(name, _)| name).collect() })
     }
 
     /// Continues every paused agent (SIGCONT to its group); coordinators start tasks again.
     pub fn agents_resume_all(&self) -> Result<PauseReport> {
         let paused: Vec<Agent> = self.agent_list(None)?.into_iter().filter(|a| a.paused).collect();
-        let names = self.write(|tx| {
-            let mut names = Vec::new();
+        let resumed = self.write(|tx| {
+            let mut resumed = Vec::new();
             for a in &paused {
+                let Ok(now) = record::agent_get(tx, &a.id) else { continue };
                 // Marked first: its silence counts from now, so it is not taken for stalled.
-                record::agent_paused_set(tx, &a.id, false)?;
-                crate::agent::supervisor::group_signal(a.pid, rustix::process::Signal::CONT);
-                tx.publish(EngineEvent::AgentUpdated { agent: Box::new(record::agent_get(tx, &a.id)?) });
-                names.push(a.name.clone());
+                record::agent_paused_set(tx, &now.id, false)?;
+                tx.publish(EngineEvent::AgentUpdated { agent: Box::new(record::agent_get(tx, &now.id)?) });
+                resumed.push((now.name, now.pid));
             }
-            Ok(names)
+            Ok(resumed)
         })?;
+        // Continued after the commit: a failure above leaves them paused, as the store says.
+        for (_, pid) in &resumed {
+            crate::agent::supervisor::group_signal(*pid, rustix::process::Signal::CONT);
+        }
         self.inner.health.paused_all.store(false, Ordering::SeqCst);
-        Ok(PauseReport { paused_all: false, agents: names })
+        Ok(PauseReport { paused_all: false, agents: resumed.into_iter().map(|(name, _)| name).collect() })
     }
 
     /// Whether this daemon supervises a process of the agent.

@@ -161,13 +161,14 @@ impl Engine {
         let live_ids: Vec<&str> = live.iter().map(|a| a.id.as_str()).collect();
         s.meter.retain(&live_ids);
         s.memory.retain(|id, _| live_ids.contains(&id.as_str()));
-        self.inner.health.releasing_retain(&live_ids);
+        let live_procs: Vec<(&str, Option<u32>)> = live.iter().map(|a| (a.id.as_str(), a.pid)).collect();
+        self.inner.health.releasing_retain(&live_procs);
         self.inner.health.ticks.fetch_add(1, Ordering::Relaxed);
 
         if settings.idle_release_secs > 0.0 {
             let idle_ms = (settings.idle_release_secs * 1000.0) as i64;
             for a in live.iter().filter(|a| releasable(a, now, idle_ms)) {
-                self.agent_release(a, now);
+                self.agent_release(a, now, idle_ms);
             }
         }
         Ok(())
@@ -175,17 +176,23 @@ impl Engine {
 
     /// Ends an idle agent's process to free its memory; it stays `waiting` and the next
     /// message resumes its session.
-    fn agent_release(&self, agent: &Agent, now: i64) {
+    fn agent_release(&self, agent: &Agent, now: i64, idle_ms: i64) {
         let mut releasing = super::locked(&self.inner.health.releasing);
-        if releasing.contains(&agent.id) {
+        if releasing.contains_key(&agent.id) {
             return;
         }
         // Still waiting now (a message may have come since the snapshot): a message sets the
-        // agent running before it writes to stdin, and looks for a release after.
-        match record::agent_get(&self.inner.store.conn(), &agent.id) {
-            Ok(fresh) if fresh.state == AgentState::Waiting && !fresh.paused => {}
+        // agent running before it writes to stdin, and looks for a release after. Its idle time
+        // is read again too: a turn may have ended since.
+        let pid = match record::agent_get(&self.inner.store.conn(), &agent.id) {
+            Ok(fresh) if fresh.state == AgentState::Waiting && !fresh.paused && fresh.pid == agent.pid => {
+                if idle_since(&fresh).is_some_and(|t| now - t < idle_ms) {
+                    return;
+                }
+                fresh.pid
+            }
             _ => return,
-        }
+        };
         let control = self.inner.agents().get(&agent.id).and_then(|s| s.live.as_ref().map(|l| l.control.clone()));
         let Some(control) = control else { return };
         let idle = idle_since(agent).map_or(0, |t| (now - t).max(0) / 1000);
@@ -196,7 +203,7 @@ impl Engine {
         );
         self.note_blocking(&agent.id, &Note::Notice { message });
         if control.send(Control::Release).is_ok() {
-            releasing.insert(agent.id.clone());
+            releasing.insert(agent.id.clone(), pid);
         }
     }
 }

@@ -171,13 +171,29 @@ pub fn facts_read(root: &Path) -> Result<RepoFacts, GitError> {
     // The root's manifests first, then by path.
     manifests.sort_by_key(|p| (p.contains('/'), p.clone()));
     for path in manifests {
-        let Ok(text) = std::fs::read_to_string(root.join(&path)) else { continue };
+        let Some(text) = manifest_read(&root.join(&path)) else { continue };
         let commands = manifest_commands(&path, &text);
         if !commands.is_empty() {
             facts.manifests.push(Manifest { path, commands });
         }
     }
     Ok(facts)
+}
+
+/// The largest manifest read; a bigger one is not a manifest anyone wrote by hand.
+const MANIFEST_MAX: u64 = 1024 * 1024;
+
+/// A manifest's text, if it is a regular file (not a link to `/dev/zero` or a pipe, which a
+/// repository can hold) of a sane size.
+fn manifest_read(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() || meta.len() > MANIFEST_MAX {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path).ok()?.take(MANIFEST_MAX).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 /// Folders never counted, even when a repository tracks them.

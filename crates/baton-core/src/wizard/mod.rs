@@ -612,9 +612,21 @@ impl Engine {
         crate::pattern::template_parse(&file, &text)?;
         let io = |e: std::io::Error| WizardError::Io { path: file.clone(), detail: e.to_string() };
         std::fs::create_dir_all(&dir).map_err(io)?;
-        let tmp = dir.join(format!(".{name}.toml.tmp"));
+        // A file of that name is another pattern's, whatever name it declares inside.
+        if path.exists() {
+            return Err(WizardError::PatternExists(name.to_owned()).into());
+        }
+        let tmp = dir.join(format!(".{name}.{}.toml.tmp", w.id));
         std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
+        // Linked into place, which fails if another save got there first; never overwritten.
+        let placed = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        match placed {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(WizardError::PatternExists(name.to_owned()).into());
+            }
+            other => other.map_err(io)?,
+        }
         self.pattern_list()?
             .into_iter()
             .find(|p| p.name == name)
