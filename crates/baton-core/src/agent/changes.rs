@@ -3,7 +3,8 @@
 //! One filesystem watcher (one inotify instance, one thread) serves every worktree: watching is
 //! per folder, skipping `.git` and build and dependency folders, which can hold more folders than
 //! inotify allows and change on every build. A burst of events is debounced per agent, then the
-//! list is read from `git status` (which also knows what is ignored) off the async runtime.
+//! list is read from `git status` (which also knows what is ignored) off the async runtime, as
+//! are the walks that add a worktree's folders to the watcher.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -85,12 +86,16 @@ impl ChangeWatch {
     }
 }
 
+/// The watcher, shared with the blocking threads that walk folders into it.
+type SharedWatcher = Arc<Mutex<Option<notify::RecommendedWatcher>>>;
+
 async fn watch_loop(
     mut rx: mpsc::UnboundedReceiver<Msg>,
-    mut watcher: Option<notify::RecommendedWatcher>,
+    watcher: Option<notify::RecommendedWatcher>,
     latest: ChangesMap,
     events: EventBus,
 ) {
+    let watcher: SharedWatcher = Arc::new(Mutex::new(watcher));
     let mut roots: HashMap<String, PathBuf> = HashMap::new();
     let mut due: HashMap<String, Instant> = HashMap::new();
     loop {
@@ -104,14 +109,14 @@ async fn watch_loop(
         };
         match msg {
             Some(Msg::Watch { agent_id, root }) => {
-                if let Some(w) = watcher.as_mut() {
-                    watch_tree(w, &root);
-                }
+                watch_trees_off_runtime(&watcher, vec![root.clone()]).await;
                 roots.insert(agent_id.clone(), root);
                 due.insert(agent_id, Instant::now());
             }
             Some(Msg::Unwatch { agent_id }) => {
-                if let (Some(root), Some(w)) = (roots.remove(&agent_id), watcher.as_mut()) {
+                if let Some(root) = roots.remove(&agent_id)
+                    && let Some(w) = watcher.lock().unwrap_or_else(|p| p.into_inner()).as_mut()
+                {
                     let _ = w.unwatch(&root);
                 }
                 due.remove(&agent_id);
@@ -123,18 +128,19 @@ async fn watch_loop(
                 }
             }
             Some(Msg::Paths(paths)) => {
+                let mut new_folders = Vec::new();
                 for path in paths {
                     let Some((agent_id, root)) = roots.iter().find(|(_, r)| path.starts_with(r)) else { continue };
                     let Ok(rel) = path.strip_prefix(root) else { continue };
                     if rel.components().any(|c| SKIPPED.iter().any(|s| c.as_os_str() == *s)) {
                         continue;
                     }
-                    if path.is_dir()
-                        && let Some(w) = watcher.as_mut()
-                    {
-                        watch_tree(w, &path);
-                    }
+                    new_folders.push(path);
                     due.entry(agent_id.clone()).or_insert_with(|| Instant::now() + DEBOUNCE);
+                }
+                // A new folder is watched too (what is not a folder is skipped by the walk).
+                if !new_folders.is_empty() {
+                    watch_trees_off_runtime(&watcher, new_folders).await;
                 }
             }
             None => {
@@ -173,6 +179,20 @@ async fn sleep_until(at: Option<Instant>) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
+}
+
+/// [`watch_tree`] for each of `dirs` that is a folder, on a blocking thread: a worktree can hold
+/// many folders.
+async fn watch_trees_off_runtime(watcher: &SharedWatcher, dirs: Vec<PathBuf>) {
+    let watcher = watcher.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        let mut guard = watcher.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(w) = guard.as_mut() else { return };
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            watch_tree(w, dir);
+        }
+    })
+    .await;
 }
 
 /// Watches `dir` and every folder below it that is not skipped, one folder at a time.

@@ -228,7 +228,7 @@ pub(crate) struct ProcessPlan {
 }
 
 /// Starts the process (synchronously, so a failure to start is reported to the caller) and its
-/// supervisor task.
+/// supervisor task. Call it from a blocking thread, not from async code.
 pub(crate) fn process_start(
     inner: &Arc<EngineState>,
     handle: &tokio::runtime::Handle,
@@ -248,25 +248,26 @@ pub(crate) fn process_start(
         .kill_on_drop(false);
     let child = command.spawn()?;
     let pid = child.id().unwrap_or(0);
-    {
-        // Nothing else holds the runtime yet: the task below starts after this.
-        let mut rt = runtime.try_lock().map_err(|_| std::io::Error::other("agent runtime busy"))?;
+    // Called on a blocking thread (engine methods are): the runtime may be busy for a moment
+    // with a note from elsewhere (a checkpoint), so wait for it rather than fail the start.
+    let agent_id = {
+        let mut rt = runtime.blocking_lock();
         rt.turn_denied = false;
         let program = plan.program.to_string_lossy().into_owned();
         rt.note(inner, &Note::ProcessStarted { pid, program, args: plan.args.clone() });
         if let Some(text) = &plan.first_message {
             rt.note(inner, &Note::UserMessage { text: text.clone() });
         }
-        let agent_id = rt.agent_id.clone();
-        let conn = inner.store.conn();
-        if let Err(e) = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None)
-            .and_then(|()| record::agent_released_set(&conn, &agent_id, None))
-        {
-            tracing::error!(agent = %agent_id, "cannot record the start: {e}");
-        }
-        drop(conn);
-        inner.agent_publish(&agent_id);
+        rt.agent_id.clone()
+    };
+    let conn = inner.store.conn();
+    if let Err(e) = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None)
+        .and_then(|()| record::agent_released_set(&conn, &agent_id, None))
+    {
+        tracing::error!(agent = %agent_id, "cannot record the start: {e}");
     }
+    drop(conn);
+    inner.agent_publish(&agent_id);
     let (control, control_rx) = mpsc::unbounded_channel();
     let (done_tx, done) = watch::channel(false);
     handle.spawn(supervise(inner.clone(), runtime, child, plan, control_rx, done_tx));
