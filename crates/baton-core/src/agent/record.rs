@@ -410,11 +410,13 @@ pub(crate) fn agent_list(conn: &Connection, session_id: Option<&str>) -> Result<
 }
 
 /// The agents health watches: those not ended, those that ended since `since` (ms), and those
-/// with an open alert.
+/// with an open alert the user has not acknowledged (an ended agent whose crash was seen is not
+/// weighed again every tick for ever; resumed, it is watched again and the alert resolves).
 pub(crate) fn agents_watched(conn: &Connection, since: i64) -> Result<Vec<Agent>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM agents WHERE state NOT IN ('exited', 'failed', 'stopped') OR ended_at >= ?1 \
-         OR id IN (SELECT agent_id FROM alerts WHERE resolved_at IS NULL) ORDER BY created_at, id"
+         OR id IN (SELECT agent_id FROM alerts WHERE resolved_at IS NULL AND acknowledged_at IS NULL) \
+         ORDER BY created_at, id"
     ))?;
     let mut agents = stmt.query_map([since], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     for agent in agents.iter_mut().filter(|a| a.state == AgentState::NeedsInput) {
