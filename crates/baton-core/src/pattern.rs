@@ -10,7 +10,7 @@
 //! `{findings}` (see `coordinator::handoff`).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -297,6 +297,18 @@ pub(crate) fn template_insert(tx: &mut Tx<'_>, session_id: &str, template: &Temp
     added.iter().map(|t| crate::task::task_get(tx, None, &t.id)).collect()
 }
 
+/// The `.toml` files of a folder of user templates, sorted; none when it does not exist.
+pub(crate) fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
+        }
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}
+
 impl Engine {
     /// Every template: the user's (`$BATON_HOME/templates/*.toml`) and the built-in ones they do
     /// not replace. A broken template is an error naming it, not a silent omission.
@@ -330,15 +342,7 @@ impl Engine {
 
     fn templates(&self) -> Result<Vec<(String, Template)>> {
         let mut list: Vec<(String, Template)> = Vec::new();
-        let dir = self.home().root().join("templates");
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-            Ok(entries) => {
-                entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
-            }
-            Err(_) => Vec::new(),
-        };
-        files.sort();
-        for path in files {
+        for path in toml_files(&self.home().root().join("templates")) {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| PatternError::Unreadable { path: path.display().to_string(), detail: e.to_string() })?;
             list.push((path.display().to_string(), template_parse(&path.display().to_string(), &text)?));

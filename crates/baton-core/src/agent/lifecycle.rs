@@ -224,7 +224,6 @@ impl Engine {
                         // A release went out just before this message: the process ends without
                         // reading it. Let it end, then resume the session with the message.
                         self.process_end(&agent.id);
-                        self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
                         return self.agent_resume(&handle, &self.agent_get(&agent.id)?, text, &[]);
                     }
                     self.inner.agent_publish(&agent.id);
@@ -238,10 +237,8 @@ impl Engine {
                 }
                 .into());
             } else {
-                // The turn is over and the process is finishing: let it (and the checkpoint of
-                // what it left), then resume.
+                // The turn is over and the process is finishing: let it, then resume.
                 self.process_end(&agent.id);
-                self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
             }
         }
         self.agent_resume(&handle, &agent, text, &[])
@@ -262,7 +259,6 @@ impl Engine {
             Ok(())
         })?;
         self.process_end(&agent.id);
-        self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
         let agent = self.agent_get(&agent.id)?;
         let message = format!("The user approved the {tool} tool. Continue with your task.");
         self.agent_resume(&handle, &agent, &message, &[tool.to_owned()])
@@ -533,6 +529,9 @@ impl Engine {
                 self.done_wait(done, END_WAIT);
             }
         }
+        // The end includes the checkpoint of what the process left: whatever runs next in
+        // the worktree must not change it first.
+        self.inner.checkpoints.wait(id, CHECKPOINT_WAIT);
     }
 
     /// Waits (blocking this thread) until a process's supervisor is done; false on timeout.

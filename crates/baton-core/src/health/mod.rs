@@ -314,13 +314,10 @@ impl Engine {
     /// Whether the agent's task is still open, and its name.
     fn task_brief(&self, agent: &Agent) -> Result<(bool, Option<String>)> {
         let Some(task_id) = &agent.task_id else { return Ok((false, None)) };
-        let conn = self.inner.store.conn();
-        let mut stmt = conn.prepare_cached("SELECT name, state FROM tasks WHERE id = ?1")?;
-        let row: Option<(String, String)> =
-            rusqlite::OptionalExtension::optional(stmt.query_row([task_id], |r| Ok((r.get(0)?, r.get(1)?))))?;
-        Ok(match row {
-            Some((name, state)) => (!matches!(state.as_str(), "done" | "failed" | "cancelled"), Some(name)),
-            None => (false, None),
-        })
+        match crate::task::task_get(&self.inner.store.conn(), None, task_id) {
+            Ok(task) => Ok((!task.state.is_final(), Some(task.name))),
+            Err(e) if e.code() == crate::error::ErrorCode::NotFound => Ok((false, None)),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -13,7 +13,7 @@ pub mod facts;
 pub mod plan;
 pub mod questions;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -337,15 +337,7 @@ impl Engine {
     /// The question graph named `name`: the user's (`$BATON_HOME/templates/wizard/*.toml`) wins
     /// over the built-in one. A user file that does not parse is an error naming it.
     pub fn wizard_graph(&self, name: &str) -> Result<QuestionGraph> {
-        let dir = self.home().root().join("templates").join("wizard");
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-            Ok(entries) => {
-                entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
-            }
-            Err(_) => Vec::new(),
-        };
-        files.sort();
-        for path in files {
+        for path in crate::pattern::toml_files(&self.home().root().join("templates").join("wizard")) {
             let file = path.display().to_string();
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| WizardError::Io { path: file.clone(), detail: e.to_string() })?;
