@@ -34,4 +34,9 @@ folders: Array<FolderFacts>,
 /**
  * Manifests at the top or one folder down, with the commands they declare.
  */
-manifests: Array<Manifest>, };
+manifests: Array<Manifest>, 
+/**
+ * The tree lists more files than Baton reads (names beyond 16 MiB, some 300,000 files):
+ * the counts cover the first of them. Usually a large folder that `.gitignore` should name.
+ */
+partial: boolean, };

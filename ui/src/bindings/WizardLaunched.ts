@@ -13,4 +13,9 @@ tasks: Array<Task>,
 /**
  * Whether the coordinator was started.
  */
-running: boolean, };
+running: boolean, 
+/**
+ * Why the coordinator did not start when asked to; the launch itself stands (start the
+ * coordinator again with `baton coordinator start`).
+ */
+runError?: string, };

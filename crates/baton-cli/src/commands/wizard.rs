@@ -168,6 +168,9 @@ pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
                 let session = &launched.wizard.session_id;
                 if launched.running {
                     println!("launched; the coordinator runs: `baton status --session {session}` shows its progress");
+                } else if let Some(e) = &launched.run_error {
+                    eprintln!("launched, but the coordinator did not start: {e}");
+                    eprintln!("start it with `baton run --session {session}`");
                 } else {
                     println!("launched; start it with `baton run --session {session}`");
                 }
@@ -253,6 +256,9 @@ fn print_facts(w: &Wizard) {
         f.branch.as_deref().unwrap_or("(detached)"),
         f.uncommitted
     );
+    if f.partial {
+        println!("(counted the first {} files only: a large folder that .gitignore should name?)", f.files);
+    }
     let tests = f.test_commands();
     if !tests.is_empty() {
         println!("tests: {}", tests.join("; "));
@@ -387,7 +393,17 @@ fn interactive(home: &BatonHome, session: Option<String>) -> Result<u8, DaemonEr
     let run = yes.eq_ignore_ascii_case("run");
     if run || yes.eq_ignore_ascii_case("y") || yes.eq_ignore_ascii_case("yes") {
         let launched = client.wizard_launch(&w.id, &WizardLaunch { run })?;
-        println!("launched {} tasks{}", launched.tasks.len(), if run { "; the coordinator runs" } else { "" });
+        println!(
+            "launched {} tasks{}",
+            launched.tasks.len(),
+            if launched.running { "; the coordinator runs" } else { "" }
+        );
+        if let Some(e) = &launched.run_error {
+            eprintln!(
+                "the coordinator did not start: {e}; start it with `baton run --session {}`",
+                launched.wizard.session_id
+            );
+        }
     } else {
         println!("kept as a draft: `baton wizard launch {}` launches it later", w.id);
     }

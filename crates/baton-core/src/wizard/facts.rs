@@ -30,6 +30,10 @@ pub struct RepoFacts {
     pub folders: Vec<FolderFacts>,
     /// Manifests at the top or one folder down, with the commands they declare.
     pub manifests: Vec<Manifest>,
+    /// The tree lists more files than Baton reads (names beyond 16 MiB, some 300,000 files):
+    /// the counts cover the first of them. Usually a large folder that `.gitignore` should name.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
@@ -86,23 +90,31 @@ impl RepoFacts {
     }
 }
 
+/// How much of a git listing is read: a tree of millions of unignored files must neither fill
+/// memory nor hold the wizard while git walks it all.
+const LISTING_MAX: usize = 16 * 1024 * 1024;
+
 /// Reads the facts of the repository whose working tree is `root`.
 pub fn facts_read(root: &Path) -> Result<RepoFacts, GitError> {
+    facts_read_within(root, LISTING_MAX)
+}
+
+fn facts_read_within(root: &Path, max: usize) -> Result<RepoFacts, GitError> {
     let run = |args: &'static [&'static str]| {
         let root = root.to_owned();
-        std::thread::spawn(move || git_command(Some(&root)).args(args).output())
+        std::thread::spawn(move || output_within(git_command(Some(&root)).args(args), max))
     };
     let files = run(&["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"]);
     let status = run(&["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
     let log = run(&["log", "-10", "--format=%s"]);
     let branch = run(&["symbolic-ref", "--quiet", "--short", "HEAD"]);
-    let out = |h: std::thread::JoinHandle<std::io::Result<std::process::Output>>| -> Result<_, GitError> {
+    let out = |h: std::thread::JoinHandle<std::io::Result<Listing>>| -> Result<_, GitError> {
         h.join()
             .map_err(|_| GitError::Missing("a git read panicked".into()))?
             .map_err(|e| GitError::Missing(e.to_string()))
     };
     let files = out(files)?;
-    if !files.status.success() {
+    if !files.success() {
         return Err(GitError::Failed {
             args: "ls-files".into(),
             dir: root.to_owned(),
@@ -114,13 +126,14 @@ pub fn facts_read(root: &Path) -> Result<RepoFacts, GitError> {
     let branch = out(branch)?;
 
     let mut facts = RepoFacts {
+        partial: files.cut || status.cut,
         branch: branch
             .status
             .success()
             .then(|| String::from_utf8_lossy(&branch.stdout).trim().to_owned())
             .filter(|b| !b.is_empty()),
         uncommitted: porcelain_count(&status.stdout),
-        recent_commits: if log.status.success() {
+        recent_commits: if log.success() {
             String::from_utf8_lossy(&log.stdout).lines().map(str::to_owned).collect()
         } else {
             Vec::new()
@@ -202,6 +215,46 @@ const SKIPPED: &[&str] = &[".git", "node_modules", "target"];
 const MANIFESTS: &[&str] = &["package.json", "Cargo.toml", "Makefile", "makefile", "pyproject.toml", "go.mod"];
 
 /// Entries in `git status --porcelain -z` output (a rename carries its old path as an extra field).
+/// A git read's output, cut after `max` bytes at the last whole entry.
+struct Listing {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    /// Git was stopped after `max` bytes; what was read still counts.
+    cut: bool,
+}
+
+impl Listing {
+    fn success(&self) -> bool {
+        self.cut || self.status.success()
+    }
+}
+
+fn output_within(cmd: &mut std::process::Command, max: usize) -> std::io::Result<Listing> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut stdout = Vec::new();
+    let read = child.stdout.take().map(|o| o.take(max as u64 + 1).read_to_end(&mut stdout));
+    let cut = stdout.len() > max;
+    if cut {
+        let _ = child.kill();
+        // Entries end with NUL (or a newline): the one cut in half is dropped.
+        let end = stdout[..max].iter().rposition(|b| *b == 0 || *b == b'\n').map_or(0, |i| i + 1);
+        stdout.truncate(end);
+    }
+    // git writes little to stderr; it is read once stdout is done (or git was stopped).
+    let mut stderr = Vec::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_end(&mut stderr);
+    }
+    let status = child.wait()?;
+    if let Some(r) = read {
+        r?;
+    }
+    Ok(Listing { status, stdout, stderr, cut })
+}
+
 fn porcelain_count(out: &[u8]) -> u32 {
     let mut n = 0;
     let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
@@ -319,6 +372,25 @@ fn script_kind(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listing_longer_than_the_bound_is_cut_at_a_whole_name_and_says_so() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let git = |args: &[&str]| assert!(git_command(Some(root)).args(args).status().unwrap().success());
+        git(&["init", "-q"]);
+        for i in 0..200 {
+            std::fs::write(root.join(format!("file-{i:03}.rs")), "").unwrap();
+        }
+        let whole = facts_read(root).unwrap();
+        assert_eq!((whole.files, whole.uncommitted, whole.partial), (200, 200, false));
+        // 13 bytes a name (`file-000.rs` and a NUL is 12; status lines are longer): about 20 read.
+        let cut = facts_read_within(root, 250).unwrap();
+        assert!(cut.partial);
+        assert!((10..=21).contains(&cut.files), "{}", cut.files);
+        assert!(cut.languages.iter().all(|l| l.language == "Rust"));
+        assert!(cut.uncommitted > 0 && cut.uncommitted < 200, "{}", cut.uncommitted);
+    }
 
     #[test]
     fn manifests_declare_their_commands() {

@@ -184,6 +184,11 @@ pub struct WizardLaunched {
     pub tasks: Vec<Task>,
     /// Whether the coordinator was started.
     pub running: bool,
+    /// Why the coordinator did not start when asked to; the launch itself stands (start the
+    /// coordinator again with `baton coordinator start`).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_error: Option<String>,
 }
 
 /// `POST /api/wizards/{id}/pattern`.
@@ -296,6 +301,11 @@ fn wizard_save(tx: &mut Tx<'_>, w: &mut Stored) -> Result<()> {
     Ok(())
 }
 
+/// Words in braces the user's answers hold: text of theirs in the prompts, not placeholders.
+fn answer_words(w: &Stored) -> Vec<String> {
+    w.answers.iter().flat_map(|a| &a.values).flat_map(|v| crate::pattern::placeholders(v)).collect()
+}
+
 fn draft_check(w: &Stored) -> Result<()> {
     match w.state {
         WizardState::Draft => Ok(()),
@@ -311,8 +321,8 @@ fn draft_check(w: &Stored) -> Result<()> {
 /// Moves the dialogue on: answers the facts give are added; at the end the plan is made.
 fn advance(g: &QuestionGraph, w: &mut Stored) -> Result<()> {
     if step(g, &w.facts, &mut w.answers) == Step::Done && w.plan.is_none() {
-        let plan = plan_build(g, &w.goal, &w.answers);
-        plan_check(&plan).map_err(|e| WizardError::GraphRule {
+        let plan = plan_build(g, &w.answers);
+        plan_check(&plan, &answer_words(w)).map_err(|e| WizardError::GraphRule {
             file: format!("question graph {:?}", g.name),
             message: format!("these answers make an invalid plan ({e}); fix the graph's fragments"),
         })?;
@@ -505,9 +515,9 @@ impl Engine {
 
     /// Replaces the plan with the user's edit, once every question is answered.
     pub fn wizard_plan_set(&self, id: &str, plan: &WizardPlan) -> Result<Wizard> {
-        plan_check(plan).map_err(WizardError::Plan)?;
         self.wizard_change(id, |_, w| {
             draft_check(w)?;
+            plan_check(plan, &answer_words(w)).map_err(WizardError::Plan)?;
             if w.plan.is_none() {
                 return Err(WizardError::State(
                     "the wizard has questions left; answer them first (`baton wizard show` shows the next)".into(),
@@ -540,7 +550,7 @@ impl Engine {
                     WizardError::State("the wizard has questions left; answer them before launching".into()).into()
                 );
             };
-            plan_check(&plan).map_err(WizardError::Plan)?;
+            plan_check(&plan, &answer_words(w)).map_err(WizardError::Plan)?;
             let session = crate::session::session_get(tx, &w.session_id)?;
             if session.state == crate::session::SessionState::Archived {
                 return Err(WizardError::State(format!(
@@ -569,39 +579,45 @@ impl Engine {
             session_id = w.session_id.clone();
             Ok(())
         })?;
-        let running = if req.run {
-            self.coordinator_start(&session_id)?;
-            true
-        } else {
-            false
+        // The launch is committed: a coordinator that fails to start must not read as a failed
+        // launch (a retry would then be refused as "launched" with nothing said of the tasks).
+        let (running, run_error) = match req.run.then(|| self.coordinator_start(&session_id)) {
+            Some(Ok(_)) => (true, None),
+            Some(Err(e)) => (false, Some(e.to_string())),
+            None => (false, None),
         };
-        Ok(WizardLaunched { wizard, tasks, running })
+        Ok(WizardLaunched { wizard, tasks, running, run_error })
     }
 
-    /// Saves the wizard's plan as a user pattern (`$BATON_HOME/templates/NAME.toml`), its goal
-    /// made the `{goal}` placeholder again, so `baton pattern run NAME` reuses it for another goal.
+    /// Saves the wizard's plan as a user pattern (`$BATON_HOME/templates/NAME.toml`); its prompts
+    /// hold the `{goal}` placeholder, so `baton pattern run NAME` reuses it for another goal.
     pub fn wizard_save_pattern(&self, id: &str, name: &str) -> Result<PatternInfo> {
         file_name_check(name)?;
         let w = wizard_load(&self.inner.store.conn(), id)?;
-        let Some(plan) = w.plan else {
+        let Some(plan) = &w.plan else {
             return Err(WizardError::State("the wizard has no plan yet; answer its questions first".into()).into());
         };
         if self.pattern_list()?.iter().any(|p| p.name == name) {
             return Err(WizardError::PatternExists(name.to_owned()).into());
         }
-        let mut template =
-            plan_template(&plan, name, &format!("Made by the wizard for: {}", w.goal.replace('\n', " ")));
-        for t in &mut template.tasks {
-            t.title = t.title.replace(&w.goal, "{goal}");
-            t.prompt = t.prompt.replace(&w.goal, "{goal}");
-        }
+        let template = plan_template(plan, name, &format!("Made by the wizard for: {}", w.goal.replace('\n', " ")));
         let text = toml::to_string(&template)
             .map_err(|e| WizardError::Io { path: name.to_owned(), detail: format!("cannot write TOML: {e}") })?;
         let dir = self.home().root().join("templates");
         let path = dir.join(format!("{name}.toml"));
         let file = path.display().to_string();
         // Checked as it will be read, before it is written.
-        crate::pattern::template_parse(&file, &text)?;
+        if let Err(e) = crate::pattern::template_parse(&file, &text) {
+            let words = answer_words(&w);
+            if words.is_empty() {
+                return Err(e.into());
+            }
+            return Err(WizardError::State(format!(
+                "this plan cannot be saved as a pattern: answers put {} in its prompts, which a pattern reads as placeholders; edit the plan to drop the braces (`baton wizard edit`), then save",
+                words.iter().map(|w| format!("{{{w}}}")).collect::<Vec<_>>().join(", ")
+            ))
+            .into());
+        }
         let io = |e: std::io::Error| WizardError::Io { path: file.clone(), detail: e.to_string() };
         std::fs::create_dir_all(&dir).map_err(io)?;
         // A file of that name is another pattern's, whatever name it declares inside.
@@ -697,8 +713,8 @@ mod tests {
                     }
                     Step::Done => {
                         ends += 1;
-                        let plan = plan_build(&g, "add a cache", &answers);
-                        plan_check(&plan).unwrap_or_else(|e| panic!("{e}: {answers:?}"));
+                        let plan = plan_build(&g, &answers);
+                        plan_check(&plan, &[]).unwrap_or_else(|e| panic!("{e}: {answers:?}"));
                     }
                 }
             }
@@ -792,8 +808,8 @@ mod tests {
             answers.push(WizardAnswer { question: q.id.clone(), text: q.text.clone(), values, auto: false });
         }
         assert_eq!(step(&g, &two, &mut answers), Step::Done);
-        let plan = plan_build(&g, "add a cache", &answers);
-        plan_check(&plan).unwrap();
+        let plan = plan_build(&g, &answers);
+        plan_check(&plan, &[]).unwrap();
         let names: Vec<&str> = plan.tasks.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["spec", "implement-api", "implement-ui", "security-review", "review-api", "review-ui"]);
         let review_ui = &plan.tasks[5];
@@ -803,6 +819,7 @@ mod tests {
         assert_eq!(plan.tasks[3].after, ["implement-api", "implement-ui"]);
         assert!(plan.tasks[3].prompt.contains("{implement-api}\n\n{implement-ui}"), "{}", plan.tasks[3].prompt);
         assert!(plan.tasks[0].prompt.contains("How the work is checked: npm test"), "{}", plan.tasks[0].prompt);
+        assert!(plan.tasks[0].prompt.contains("{goal}"), "the goal is filled at launch: {}", plan.tasks[0].prompt);
         assert_eq!(plan.concurrency, 2);
         assert!(plan.auto_merge);
         assert_eq!(

@@ -79,8 +79,9 @@ impl PlanTask {
     }
 }
 
-/// Checks a plan; `Err` names the field and says what is wrong.
-pub fn plan_check(plan: &WizardPlan) -> Result<(), String> {
+/// Checks a plan; `Err` names the field and says what is wrong. `literal` are words in braces the
+/// user's own answers brought into the prompts (`{curly}` in an answer is text, not a typo).
+pub fn plan_check(plan: &WizardPlan, literal: &[String]) -> Result<(), String> {
     let mut roles: Vec<&str> = Vec::new();
     for (i, a) in plan.agents.iter().enumerate() {
         let at = format!("agents[{i}]");
@@ -148,7 +149,7 @@ pub fn plan_check(plan: &WizardPlan) -> Result<(), String> {
         let upstream = upstream(plan, &t.name);
         for (field, text) in [("title", &t.title), ("prompt", &t.prompt)] {
             for p in placeholders(text) {
-                if !PLAN_PLACEHOLDERS.contains(&p.as_str()) && !upstream.contains(&p) {
+                if !PLAN_PLACEHOLDERS.contains(&p.as_str()) && !upstream.contains(&p) && !literal.contains(&p) {
                     return Err(format!(
                         "{at}.{field}: unknown placeholder {{{p}}}; known ones are {{goal}}, {{diff}}, {{findings}} and the names of tasks it runs after"
                     ));
@@ -246,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_good_plan_passes_and_each_fault_names_its_field() {
-        plan_check(&plan()).unwrap();
+        plan_check(&plan(), &[]).unwrap();
         type Change = Box<dyn Fn(&mut WizardPlan)>;
         let cases: Vec<(Change, &str)> = vec![
             (Box::new(|p| p.tasks[2].after = vec!["x".into()]), "tasks[2].after: unknown task \"x\""),
@@ -263,11 +264,13 @@ mod tests {
         for (change, want) in cases {
             let mut p = plan();
             change(&mut p);
-            let err = plan_check(&p).unwrap_err();
+            let err = plan_check(&p, &[]).unwrap_err();
             assert!(err.contains(want), "{want:?} in {err:?}");
         }
         let mut p = plan();
         p.tasks[2].prompt = "review {a} then {diff}".into();
-        plan_check(&p).unwrap();
+        plan_check(&p, &[]).unwrap();
+        p.tasks[2].prompt = "keep the {legacy} flag".into();
+        plan_check(&p, &["legacy".to_owned()]).unwrap();
     }
 }

@@ -547,22 +547,27 @@ pub fn question_view(g: &QuestionGraph, q: &Question, facts: &RepoFacts, answers
 pub fn answer_parse(q: &Question, facts: &RepoFacts, input: &[String]) -> Result<Vec<String>, WizardError> {
     let input: Vec<&str> = input.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
     let options = options_of(q, facts);
+    // A label first: a folder may be called `2024`, and typing its name must pick it; any other
+    // number picks by position, as the options are shown numbered.
     let pick = |word: &str| -> Result<String, WizardError> {
+        // The exact label first (folders `Web` and `web` may both exist), then any case.
+        let exact = options.iter().find(|o| o.label == word);
+        if let Some(o) = exact.or_else(|| options.iter().find(|o| o.label.eq_ignore_ascii_case(word))) {
+            return Ok(o.label.clone());
+        }
         if let Ok(n) = word.parse::<usize>()
             && (1..=options.len()).contains(&n)
         {
             return Ok(options[n - 1].label.clone());
         }
-        options.iter().find(|o| o.label.eq_ignore_ascii_case(word)).map(|o| o.label.clone()).ok_or_else(|| {
-            WizardError::NotAnOption {
-                answer: word.to_owned(),
-                options: options
-                    .iter()
-                    .enumerate()
-                    .map(|(i, o)| format!("{}. {}", i + 1, o.label))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
+        Err(WizardError::NotAnOption {
+            answer: word.to_owned(),
+            options: options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| format!("{}. {}", i + 1, o.label))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
     };
     let recommended = || options.iter().find(|o| o.recommended).map(|o| vec![o.label.clone()]).unwrap_or_default();
@@ -618,8 +623,10 @@ pub fn answer_parse(q: &Question, facts: &RepoFacts, input: &[String]) -> Result
 }
 
 /// The plan the answers make: the graph's plan, then each answer's fragments in order, with the
-/// placeholders `{goal}`, `{item}` and the answers (`{ID}`) filled in.
-pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> WizardPlan {
+/// placeholders `{item}` and the answers (`{ID}`) filled in. `{goal}` stays a placeholder, filled
+/// at launch as a pattern's is: the plan is then exactly what a saved pattern holds, and a goal
+/// that holds braces or words of the prompts is never mistaken for part of them.
+pub fn plan_build(g: &QuestionGraph, answers: &[WizardAnswer]) -> WizardPlan {
     let mut fragments: Vec<&Fragment> = vec![&g.plan];
     let mut concurrency: Option<u32> = None;
     let mut rounds: Option<u32> = None;
@@ -644,7 +651,7 @@ pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> Wi
             .map(|a| if a.values.is_empty() { "not said".into() } else { a.values.join(", ") })
     };
     let fill = |text: &str, item: &str| -> String {
-        let mut out = text.replace("{goal}", goal).replace("{item}", item);
+        let mut out = text.replace("{item}", item);
         for q in &g.questions {
             let key = format!("{{{}}}", q.id);
             if out.contains(&key) {
@@ -668,8 +675,9 @@ pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> Wi
             None => Vec::new(),
         }
     };
-    let instance =
-        |name: &str, item: &str, many: bool| if many { format!("{name}-{}", slug(item)) } else { name.to_owned() };
+    let instance = |name: &str, item: &str, items: &[String]| {
+        if items.len() > 1 { format!("{name}-{}", item_slug(items, item)) } else { name.to_owned() }
+    };
     // The names a reference to task `dep` stands for, from a task working on `item` (if any).
     let refs = |dep: &str, item: Option<&str>| -> Vec<String> {
         let Some(d) = all.iter().find(|t| t.name == dep) else { return vec![dep.to_owned()] };
@@ -678,8 +686,8 @@ pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> Wi
             return vec![dep.to_owned()];
         }
         match item.filter(|i| items.iter().any(|x| x == i)) {
-            Some(i) => vec![instance(dep, i, true)],
-            None => items.iter().map(|i| instance(dep, i, true)).collect(),
+            Some(i) => vec![instance(dep, i, &items)],
+            None => items.iter().map(|i| instance(dep, i, &items)).collect(),
         }
     };
     for f in &fragments {
@@ -701,7 +709,6 @@ pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> Wi
         }
         for t in &f.tasks {
             let items = items_of(t);
-            let many = items.len() > 1;
             let list: Vec<Option<&str>> = if t.each.is_some() && !items.is_empty() {
                 items.iter().map(|i| Some(i.as_str())).collect()
             } else {
@@ -731,9 +738,10 @@ pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> Wi
                     }
                 }
                 let item_text = item.unwrap_or("the whole repository");
-                plan.tasks.retain(|x| x.name != instance(&t.name, item.unwrap_or(""), many));
+                let name = instance(&t.name, item.unwrap_or(""), &items);
+                plan.tasks.retain(|x| x.name != name);
                 plan.tasks.push(PlanTask {
-                    name: instance(&t.name, item.unwrap_or(""), many),
+                    name,
                     title: fill(&title, item_text),
                     prompt: fill(&prompt, item_text),
                     role: t.role.clone(),
@@ -755,6 +763,15 @@ pub fn plan_build(g: &QuestionGraph, goal: &str, answers: &[WizardAnswer]) -> Wi
         }
     }
     plan
+}
+
+/// `item` as part of a task name, unique among `items`: `crates/core` -> `crates-core`, and a
+/// later `crates-core` -> `crates-core-2` (else one part's task would replace the other's).
+fn item_slug(items: &[String], item: &str) -> String {
+    let mine = slug(item);
+    let position = items.iter().position(|i| i == item).unwrap_or(0);
+    let before = items[..position].iter().filter(|i| slug(i) == mine).count();
+    if before == 0 { mine } else { format!("{mine}-{}", before + 1) }
 }
 
 /// A folder as part of a task name: `crates/core` -> `crates-core`.

@@ -158,7 +158,7 @@ fn bad_input_is_refused_with_what_to_do() {
     let w = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap();
     assert_eq!(w.question.unwrap().text, "Why?");
     let w = e.wizard_answer(&w.id, &reply(&[])).unwrap();
-    assert_eq!(w.plan.unwrap().tasks[0].prompt, "g: x");
+    assert_eq!(w.plan.unwrap().tasks[0].prompt, "{goal}: x", "the goal is filled at launch");
 }
 
 /// Answers every question of the shipped graph on the two-folder repository.
@@ -278,4 +278,74 @@ fn a_plan_saved_as_a_pattern_is_listed_and_runs_for_another_goal() {
         )
         .unwrap();
     assert_eq!(tasks[0].title, "Specify: add gift cards");
+}
+
+/// Answers each question asked with the words given for its id, or its recommended answer.
+fn answer_by_id(
+    e: &Engine,
+    mut w: baton_core::wizard::Wizard,
+    words: &[(&str, &[&str])],
+) -> baton_core::wizard::Wizard {
+    while let Some(q) = &w.question {
+        let given = words.iter().find(|(id, _)| *id == q.id).map_or(&[][..], |(_, w)| *w);
+        w = e.wizard_answer(&w.id, &reply(given)).unwrap();
+    }
+    w
+}
+
+#[test]
+fn a_goal_and_answers_with_braces_launch_and_save_exactly() {
+    let (tmp, e) = setup();
+    // `test` is also a word of the prompts: saving must not turn those into `{goal}`.
+    let goal = "test";
+    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: goal.into(), engine: None }).unwrap();
+    let w = answer_by_id(&e, w, &[("done", &["the {legacy} flag still works"]), ("scope", &["web"])]);
+    let plan = w.plan.clone().unwrap();
+    assert!(plan.tasks[0].prompt.contains("{goal}") && plan.tasks[0].prompt.contains("{legacy}"));
+
+    let err = e.wizard_save_pattern(&w.id, "saved").unwrap_err().to_string();
+    assert!(err.contains("{legacy}") && err.contains("drop the braces"), "{err}");
+    assert!(!tmp.path().join("home/templates/saved.toml").exists());
+    let mut edited = plan.clone();
+    for t in &mut edited.tasks {
+        t.prompt = t.prompt.replace("{legacy}", "legacy");
+    }
+    let w = e.wizard_plan_set(&w.id, &edited).unwrap();
+    e.wizard_save_pattern(&w.id, "saved").unwrap();
+    let saved = std::fs::read_to_string(tmp.path().join("home/templates/saved.toml")).unwrap();
+    assert!(saved.contains("npm test"), "{saved}");
+    assert!(!saved.contains("npm {goal}"), "{saved}");
+
+    let w = e.wizard_plan_set(&w.id, &plan).unwrap();
+    e.wizard_launch(&w.id, &WizardLaunch { run: false }).unwrap();
+    let spec = &e.task_list("s").unwrap()[0];
+    assert!(spec.prompt.contains("test") && !spec.prompt.contains("{goal}"), "{}", spec.prompt);
+    assert!(spec.prompt.contains("the {legacy} flag still works"), "{}", spec.prompt);
+}
+
+#[test]
+fn folders_whose_names_look_alike_or_like_numbers_each_get_their_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = repo_two_languages(tmp.path());
+    for folder in ["my app", "my-app", "2", "Web"] {
+        std::fs::create_dir_all(repo.join(folder)).unwrap();
+        std::fs::write(repo.join(folder).join("main.py"), "print(1)\n").unwrap();
+    }
+    let e = engine_on(tmp.path());
+    e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
+        .unwrap();
+    let w = start(&e);
+    let w = e.wizard_answer(&w.id, &reply(&["works"])).unwrap();
+    assert_eq!(w.question.as_ref().unwrap().id, "scope");
+    // `2` is a folder's name: the name wins over the second option.
+    let w = e.wizard_answer(&w.id, &reply(&["my app", "my-app", "2", "Web", "web"])).unwrap();
+    assert_eq!(w.answers[1].values, ["my app", "my-app", "2", "Web", "web"]);
+    let w = answer_by_id(&e, w, &[]);
+    let plan = w.plan.unwrap();
+    let names: Vec<&str> = plan.tasks.iter().map(|t| t.name.as_str()).collect();
+    assert!(names.contains(&"implement-my-app") && names.contains(&"implement-my-app-2"), "{names:?}");
+    assert!(names.contains(&"implement-2") && names.contains(&"review-my-app-2"), "{names:?}");
+    assert!(names.contains(&"implement-web") && names.contains(&"implement-web-2"), "{names:?}");
+    let review = plan.tasks.iter().find(|t| t.name == "review-my-app-2").unwrap();
+    assert_eq!(review.reviews.as_deref(), Some("implement-my-app-2"));
 }
