@@ -298,6 +298,16 @@ pub(crate) fn alert_resolve(conn: &Connection, id: &str, now: i64) -> Result<()>
     Ok(())
 }
 
+/// How long a resolved alert is kept (the health view's history); open ones are never removed.
+pub(crate) const RESOLVED_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Removes alerts resolved more than [`RESOLVED_KEPT_MS`] ago. Returns the rows removed.
+pub(crate) fn alerts_compact(conn: &Connection, now: i64) -> Result<usize> {
+    let cut = now - RESOLVED_KEPT_MS;
+    // `created_at < cut` lets the `alerts_created` index find them: resolved before means raised before.
+    Ok(conn.execute("DELETE FROM alerts WHERE created_at < ?1 AND resolved_at < ?1", [cut])?)
+}
+
 pub(crate) fn alert_acknowledge(conn: &Connection, id: &str, now: i64) -> Result<()> {
     conn.execute("UPDATE alerts SET acknowledged_at = COALESCE(acknowledged_at, ?2) WHERE id = ?1", params![id, now])?;
     Ok(())
@@ -360,5 +370,41 @@ mod tests {
         assert_eq!(alerts_plan(vec![], &open, &["agt_1"]).resolve, ["alr_1"]);
         // An agent not watched this time is left as it is.
         assert_eq!(alerts_plan(vec![], &open, &[]), AlertPlan::default());
+    }
+
+    #[test]
+    fn resolved_alerts_go_after_thirty_days_and_open_ones_stay() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&tmp.path().join("baton.db")).unwrap();
+        let conn = store.conn();
+        conn.execute_batch(
+            "INSERT INTO sessions (id, name, repo, created_at, updated_at) VALUES ('ses_1', 's', '/r', 0, 0); \
+             INSERT INTO agents (id, session_id, name, cli, cwd, log_path, created_at, updated_at) \
+             VALUES ('agt_1', 'ses_1', 'dev', 'claude', '/r', '/l', 0, 0);",
+        )
+        .unwrap();
+        let day = 24 * 60 * 60 * 1000;
+        let now = 100 * day;
+        let a = agent(AgentState::Running, 0);
+        let mut raise = |at: i64| {
+            let mut held = conditions(&view(&a, None), &LIMITS, at + 90_000).remove(0);
+            held.task_id = None; // no task row here
+            alert_insert(&conn, &held, at).unwrap()
+        };
+        let old_resolved = raise(now - 40 * day);
+        let old_open = raise(now - 40 * day);
+        let recent_resolved = raise(now - 10 * day);
+        alert_resolve(&conn, &old_resolved, now - 39 * day).unwrap();
+        alert_resolve(&conn, &recent_resolved, now - 9 * day).unwrap();
+        assert_eq!(alerts_compact(&conn, now).unwrap(), 1);
+        let left: Vec<String> = conn
+            .prepare("SELECT id FROM alerts ORDER BY created_at, id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left.contains(&old_open) && left.contains(&recent_resolved), "{left:?}");
     }
 }

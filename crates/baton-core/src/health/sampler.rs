@@ -152,6 +152,7 @@ impl Engine {
             }
             if compact {
                 sample::samples_compact(tx, now)?;
+                alerts::alerts_compact(tx, now)?;
             }
             Ok(())
         })?;
