@@ -386,7 +386,7 @@ mod tests {
         let day = 24 * 60 * 60 * 1000;
         let now = 100 * day;
         let a = agent(AgentState::Running, 0);
-        let mut raise = |at: i64| {
+        let raise = |at: i64| {
             let mut held = conditions(&view(&a, None), &LIMITS, at + 90_000).remove(0);
             held.task_id = None; // no task row here
             alert_insert(&conn, &held, at).unwrap()
