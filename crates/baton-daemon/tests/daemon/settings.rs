@@ -18,7 +18,10 @@ fn a_change_through_the_api_is_used_by_the_next_spawn_without_a_restart() {
     assert!(!read.exists);
 
     let repo = repo_new(d.tmp.path(), "r");
-    let s = d.client.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
+    let s = d
+        .client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None })
+        .unwrap();
     let patch = json!({ "clis": { "claude": { "binary": "/nowhere/set-through-the-api" } } });
     let read = d.client.settings_update(&SettingsUpdate { patch }).unwrap();
     assert!(read.exists);
