@@ -121,7 +121,7 @@ test("screenshots of the screen, light and dark, the theme applied at once", asy
       });
       await h.screenshot(`settings-${mode}-${w}x${hgt}.png`);
       await browser.execute(() => {
-        document.scrollingElement.scrollTop = document.scrollingElement.scrollHeight;
+        document.querySelector('[data-testid="settings-notifications"]').scrollIntoView({ block: "end" });
       });
       await h.screenshot(`settings-${mode}-${w}x${hgt}-end.png`);
     }
