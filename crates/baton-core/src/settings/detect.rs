@@ -140,14 +140,18 @@ pub(super) fn output_within(command: &mut Command, wait: Duration) -> Result<Out
         .process_group(0)
         .spawn()
         .map_err(|e| format!("could not start: {e}"))?;
+    // Each pipe is read on a thread that sends what it read; a pipe some detached grandchild
+    // keeps open is given up on rather than waited for.
     let read = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             if let Some(mut p) = pipe {
                 let _ = p.by_ref().take(64 * 1024).read_to_end(&mut bytes);
             }
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
+            let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
+        });
+        rx
     };
     let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
@@ -165,11 +169,12 @@ pub(super) fn output_within(command: &mut Command, wait: Duration) -> Result<Out
     };
     // Whatever the group's other processes still hold open is theirs: end them so the pipes close.
     crate::agent::supervisor::group_signal(Some(child.id()), rustix::process::Signal::KILL);
+    let collect = |rx: std::sync::mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(1)).unwrap_or_default();
     Ok(Output {
         success: status.success(),
         status: status.to_string(),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout: collect(stdout),
+        stderr: collect(stderr),
     })
 }
 
