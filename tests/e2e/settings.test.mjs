@@ -49,6 +49,7 @@ test("a spawn that finds no Claude links to the Settings screen", async () => {
   const error = $id("agent-error");
   await error.waitForDisplayed({ timeout: 15_000 });
   assert.match(await error.getText(), /claude CLI is not on PATH/);
+  await h.screenshot("settings-spawn-error.png");
   await $id("agent-error-settings").click();
   await $id("settings-view").waitForDisplayed({ timeout: 15_000 });
   assert.equal(await browser.execute(() => window.location.hash), "#/settings");
