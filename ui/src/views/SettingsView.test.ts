@@ -122,6 +122,18 @@ describe("SettingsView", () => {
     await waitFor(() => expect(file()).toEqual({}));
   });
 
+  it("shows a saved editor command with its arguments", async () => {
+    writeFileSync(
+      join(d.daemon.home, "settings.json"),
+      JSON.stringify({ editor: { program: "my-edit", args: ["-n", "two words"], terminal: true } }),
+    );
+    await shown();
+    await waitFor(() => expect(byId<HTMLSelectElement>("settings-editor").value).toBe("custom"));
+    expect(byId<HTMLInputElement>("settings-editor-program").value).toBe("my-edit");
+    expect(byId<HTMLInputElement>("settings-editor-args").value).toBe("-n 'two words'");
+    expect(byId<HTMLInputElement>("settings-editor-terminal").checked).toBe(true);
+  });
+
   it("names the line and field of a typo in the file, and shows the file again once it is fixed", async () => {
     const path = join(d.daemon.home, "settings.json");
     writeFileSync(path, '{\n  "clis": { "claude": { "binray": "/x" } }\n}\n');
