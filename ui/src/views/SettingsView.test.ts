@@ -1,12 +1,22 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { useDaemon } from "../test/daemon";
 import SettingsView from "./SettingsView.svelte";
 
+// Editors the daemon finds on its PATH: Zed, Neovim, and a terminal emulator for Neovim.
+const editorsDir = mkdtempSync(join(tmpdir(), "baton-editors-"));
+for (const name of ["zed", "nvim", "xterm"]) {
+  writeFileSync(join(editorsDir, name), "#!/bin/sh\nexit 0\n");
+  chmodSync(join(editorsDir, name), 0o755);
+}
+
+afterAll(() => rmSync(editorsDir, { recursive: true, force: true }));
+
 // Settings are the whole home's: a daemon of its own for each test.
-const d = useDaemon({ perTest: true });
+const d = useDaemon({ perTest: true, env: { PATH: `${editorsDir}:${process.env.PATH}` } });
 
 const byId = <T extends HTMLElement>(id: string) => screen.getByTestId(id) as T;
 
@@ -120,6 +130,18 @@ describe("SettingsView", () => {
     // Back to the first one found: the setting is removed.
     await fireEvent.change(byId("settings-editor"), { target: { value: "" } });
     await waitFor(() => expect(file()).toEqual({}));
+  });
+
+  it("offers the editors found, a terminal one in the terminal found, and saves the choice", async () => {
+    await shown();
+    const select = byId<HTMLSelectElement>("settings-editor");
+    await waitFor(() => expect([...select.options].map((o) => o.textContent?.trim())).toContain("Zed — zed"));
+    const labels = [...select.options].map((o) => o.textContent?.trim());
+    expect(labels).toContain("Neovim (in a terminal) — nvim");
+    expect(labels[0]).toMatch(/^The first one found \(now .+\)$/);
+
+    await fireEvent.change(select, { target: { value: "nvim" } });
+    await waitFor(() => expect(file()).toEqual({ editor: { program: "nvim", args: [], terminal: true } }));
   });
 
   it("shows a saved editor command with its arguments", async () => {
