@@ -53,6 +53,8 @@ export type DaemonOptions = {
   fakeClaude?: boolean;
   settings?: Record<string, unknown>;
   bin?: string;
+  /** Added to the daemon's environment. */
+  env?: Record<string, string>;
 };
 export function daemonStart(options?: DaemonOptions): Promise<Daemon>;
 

@@ -129,9 +129,10 @@ export class Daemon {
 
 /**
  * Starts `baton daemon --foreground` in a new temporary home. `fakeClaude`: the `claude` CLI is
- * the stand-in, with its files in `daemon.fakeDir`. `settings` go to settings.json as they are.
+ * the stand-in, with its files in `daemon.fakeDir`. `settings` go to settings.json as they are;
+ * `env` is added to the daemon's environment (a PATH with programs of the test's making).
  */
-export async function daemonStart({ fakeClaude = false, settings = {}, bin = batonBin() } = {}) {
+export async function daemonStart({ fakeClaude = false, settings = {}, env = {}, bin = batonBin() } = {}) {
   if (!existsSync(bin)) {
     throw new Error(`There is no baton binary at ${bin}: run \`make build\` first, or set BATON_BIN.`);
   }
@@ -149,7 +150,7 @@ export async function daemonStart({ fakeClaude = false, settings = {}, bin = bat
   if (Object.keys(all).length > 0) writeFileSync(join(home, "settings.json"), JSON.stringify(all, null, 2));
 
   const child = spawn(bin, ["daemon", "--foreground"], {
-    env: { ...process.env, BATON_HOME: home },
+    env: { ...process.env, ...env, BATON_HOME: home },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

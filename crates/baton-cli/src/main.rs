@@ -30,6 +30,15 @@ enum Command {
     /// Start agents
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Show settings.json as in effect (agent CLIs, editor, retention, theme, notifications);
+    /// set or unset one; detect the installed CLIs and editors
+    #[command(args_conflicts_with_subcommands = true)]
+    Settings {
+        #[command(subcommand)]
+        cmd: Option<commands::settings::SettingsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add and list the tasks of a session's graph
     #[command(subcommand)]
     Task(commands::task::TaskCommand),
@@ -290,6 +299,7 @@ fn main() -> ExitCode {
         Command::Checkpoints { agent, json } => work::checkpoints(&home, &agent, json).map(|()| 0),
         Command::Restore { agent, checkpoint } => work::restore(&home, &agent, checkpoint).map(|()| 0),
         Command::Gc { dry_run, json } => work::gc(&home, dry_run, json).map(|()| 0),
+        Command::Settings { cmd, json } => commands::settings::run(&home, cmd, json).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -189,3 +189,39 @@ pub struct AlertListQuery {
     #[ts(optional)]
     pub all: Option<bool>,
 }
+
+/// `GET /api/settings`: the settings in effect, the defaults, and the file they come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsRead {
+    /// `$BATON_HOME/settings.json`, the file the CLI and the daemon read.
+    pub path: String,
+    /// The file exists (without it, every setting is its default).
+    pub exists: bool,
+    /// The values in effect: the file's, and the defaults for what it leaves out.
+    pub settings: crate::settings::Settings,
+    pub defaults: crate::settings::Settings,
+}
+
+/// `PATCH /api/settings`: a JSON merge patch of the settings (RFC 7396): `{"theme": "dark"}`
+/// sets a field, `{"clis": {"claude": {"binary": null}}}` removes one (back to its default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsUpdate {
+    pub patch: serde_json::Value,
+}
+
+/// `GET /api/settings/clis`: one CLI, or every one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CliDetectQuery {
+    #[ts(optional)]
+    pub cli: Option<crate::agent::protocol::CliKind>,
+}
+
+/// `POST /api/editor/open`: the folder (or file) to open in the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EditorOpen {
+    pub path: String,
+}

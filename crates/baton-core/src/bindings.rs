@@ -17,6 +17,7 @@ use crate::api::{
     CyclesQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
+use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use crate::api::{ContextText, ObjectiveUpdate, WorktreesGc, WorktreesUsage};
 use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
 use crate::context::{
@@ -33,6 +34,7 @@ use crate::health::{
 };
 use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
+use crate::settings::{CliDetection, EditorOpened, EditorsDetected, Settings};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
 use crate::wizard::facts::{DeclaredCommand, FolderFacts, LanguageCount, Manifest, RepoFacts};
 use crate::wizard::plan::{PlanAgent, PlanTask, WizardPlan};
@@ -53,6 +55,14 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     ErrorCode::export_all(&cfg)?;
     DaemonHealth::export_all(&cfg)?;
     DaemonConnection::export_all(&cfg)?;
+    SettingsRead::export_all(&cfg)?;
+    SettingsUpdate::export_all(&cfg)?;
+    Settings::export_all(&cfg)?;
+    CliDetectQuery::export_all(&cfg)?;
+    CliDetection::export_all(&cfg)?;
+    EditorsDetected::export_all(&cfg)?;
+    EditorOpen::export_all(&cfg)?;
+    EditorOpened::export_all(&cfg)?;
     EngineEvent::export_all(&cfg)?;
     Session::export_all(&cfg)?;
     SessionState::export_all(&cfg)?;

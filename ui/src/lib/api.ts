@@ -18,6 +18,8 @@ import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
 import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
+import type { CliDetectQuery } from "../bindings/CliDetectQuery";
+import type { CliDetection } from "../bindings/CliDetection";
 import type { ContextDoc } from "../bindings/ContextDoc";
 import type { ContextImport } from "../bindings/ContextImport";
 import type { ContextText } from "../bindings/ContextText";
@@ -26,6 +28,9 @@ import type { Cycle } from "../bindings/Cycle";
 import type { CyclesQuery } from "../bindings/CyclesQuery";
 import type { DaemonHealth } from "../bindings/DaemonHealth";
 import type { Decision } from "../bindings/Decision";
+import type { EditorOpen } from "../bindings/EditorOpen";
+import type { EditorOpened } from "../bindings/EditorOpened";
+import type { EditorsDetected } from "../bindings/EditorsDetected";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { GcReport } from "../bindings/GcReport";
 import type { HealthAgentsQuery } from "../bindings/HealthAgentsQuery";
@@ -45,6 +50,8 @@ import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionStatus } from "../bindings/SessionStatus";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { SettingsRead } from "../bindings/SettingsRead";
+import type { SettingsUpdate } from "../bindings/SettingsUpdate";
 import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
@@ -90,6 +97,31 @@ export class Api {
   /** Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon. */
   daemonStop(): Promise<null> {
     return this.transport.call("POST", `/api/daemon/stop`, undefined, undefined);
+  }
+
+  /** The settings in effect (the file's values, defaults for the rest), the defaults, and the path of `settings.json`. */
+  settingsGet(): Promise<SettingsRead> {
+    return this.transport.call("GET", `/api/settings`, undefined, undefined);
+  }
+
+  /** Changes the settings with a JSON merge patch (`null` removes a field), checked as the file is read and written atomically; the next use (a spawn, a collection) reads them. */
+  settingsUpdate(body: SettingsUpdate): Promise<SettingsRead> {
+    return this.transport.call("PATCH", `/api/settings`, undefined, body);
+  }
+
+  /** Each agent CLI (or `cli`): the program Baton would run, where it resolves, its `--version`, or what is wrong and how to fix it. */
+  settingsClisDetect(query: CliDetectQuery): Promise<Array<CliDetection>> {
+    return this.transport.call("GET", `/api/settings/clis`, query, undefined);
+  }
+
+  /** The editors found on this machine (terminal ones when a terminal emulator exists). */
+  settingsEditorsDetect(): Promise<EditorsDetected> {
+    return this.transport.call("GET", `/api/settings/editors`, undefined, undefined);
+  }
+
+  /** Opens a folder (a worktree) in the editor of the settings, started by the daemon. */
+  editorOpen(body: EditorOpen): Promise<EditorOpened> {
+    return this.transport.call("POST", `/api/editor/open`, undefined, body);
   }
 
   /** Every session, newest first, archived ones included. */

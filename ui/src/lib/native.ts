@@ -2,11 +2,13 @@
 //
 // This module and backend.ts are the only ones that import @tauri-apps; views ask here
 // whether a native feature exists (`canPickFolder`) and hide the control when it does not, or
-// (`openFolder`, `openInEditor`) keep the control and show the message the call fails with.
+// (`openFolder`) keep the control and show the message the call fails with. Opening an editor
+// is the daemon's (`openInEditor`): it knows the editor set in Settings and runs on this machine.
 
 import { isTauri } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
 import { openPath } from "@tauri-apps/plugin-opener";
+import { connectBackend, type Backend } from "./backend";
 
 /** A native folder chooser exists only inside the desktop app. */
 export function canPickFolder(): boolean {
@@ -20,7 +22,7 @@ export async function pickFolder(): Promise<string | null> {
   return typeof chosen === "string" ? chosen : null;
 }
 
-/** Opening folders and editors needs the desktop app: a web page cannot start programs. */
+/** Opening folders needs the desktop app: a web page cannot start programs. */
 export function canOpenPaths(): boolean {
   return isTauri();
 }
@@ -38,26 +40,13 @@ export async function openFolder(path: string): Promise<void> {
 }
 
 /**
- * The program that opens a folder in an editor: VS Code's `code` command, or on macOS the
- * application's name (the opener runs `open -a APP` there, which wants a name, not a command).
+ * Opens `path` (a worktree) in the editor chosen in Settings (or the first one found). The
+ * daemon starts it, on this same machine, so it works in a browser too. Without `backend`,
+ * connects as the window does. Fails with the daemon's message, which says what to do.
  */
-export function editorProgram(userAgent: string = navigator.userAgent): string {
-  return /Mac OS X|Macintosh/.test(userAgent) ? "Visual Studio Code" : "code";
-}
-
-/** Opens `path` (a worktree) in the editor. Fails with a message to show the user. */
-export async function openInEditor(path: string): Promise<void> {
-  if (!canOpenPaths()) {
-    throw new Error(`Opening an editor needs the Baton desktop app; in a browser, open \`${path}\` in your editor yourself.`);
-  }
-  const program = editorProgram();
-  try {
-    await openPath(path, program);
-  } catch (err) {
-    throw new Error(
-      `Baton could not open \`${path}\` with \`${program}\`: ${reason(err)}. Install VS Code and its \`code\` command, or open the folder yourself.`,
-    );
-  }
+export async function openInEditor(path: string, backend?: Backend): Promise<void> {
+  const daemon = backend ?? (await connectBackend());
+  await daemon.editorOpen({ path });
 }
 
 function reason(err: unknown): string {

@@ -1,9 +1,10 @@
 // Which view the window shows, kept in the address's hash (`#/session/ID`) so the browser's
 // Back and a reload work, in a plain browser and in the desktop app alike.
 
-export type Route = { view: "home" } | { view: "session"; sessionId: string };
+export type Route = { view: "home" } | { view: "session"; sessionId: string } | { view: "settings" };
 
 export function parseRoute(hash: string): Route {
+  if (/^#\/settings\/?$/.test(hash)) return { view: "settings" };
   const match = /^#\/session\/([^/?#]+)\/?$/.exec(hash);
   if (match) {
     try {
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
 }
 
 export function routeHash(route: Route): string {
+  if (route.view === "settings") return "#/settings";
   return route.view === "session" ? `#/session/${encodeURIComponent(route.sessionId)}` : "#/";
 }
 

@@ -3,6 +3,7 @@ pub mod coordinate;
 pub mod daemon;
 pub mod health;
 pub mod session;
+pub mod settings;
 pub mod task;
 pub mod wizard;
 pub mod work;

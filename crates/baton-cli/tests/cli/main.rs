@@ -7,6 +7,7 @@ mod coordinate;
 mod daemon;
 mod health;
 mod session;
+mod settings;
 mod support;
 mod tasks;
 mod wizard;

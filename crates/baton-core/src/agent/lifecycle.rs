@@ -571,7 +571,7 @@ fn program_resolve(settings: &Settings, cli: CliKind, program: &[String]) -> Res
                 path.display()
             ),
             None => format!(
-                "the {cli} CLI is not on PATH; install it with `npm install -g {package}`, or set clis.{cli}.binary in settings.json in BATON_HOME"
+                "the {cli} CLI is not on PATH; install it with `npm install -g {package}`, or set its program in Settings (clis.{cli}.binary in settings.json)"
             ),
         };
         AgentError::CliMissing(message).into()

@@ -10,6 +10,7 @@ mod health;
 mod merges;
 mod protocols;
 mod sessions;
+mod settings;
 mod store;
 mod support;
 mod tasks;

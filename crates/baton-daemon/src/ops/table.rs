@@ -9,12 +9,14 @@ use baton_core::api::{
     ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, HealthAgentsQuery, ObjectiveUpdate,
     SamplesQuery, TaskListQuery, WorktreesGc, WorktreesUsage,
 };
+use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
+use baton_core::settings::{CliDetection, EditorOpened, EditorsDetected};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
 use baton_core::wizard::{
     Wizard, WizardLaunch, WizardLaunched, WizardListQuery, WizardPatternSave, WizardPlanSet, WizardReply, WizardStart,
@@ -50,6 +52,24 @@ operations! {
             s.stop_request();
             Ok(())
         };
+    }
+    "settings" {
+        /// The settings in effect (the file's values, defaults for the rest), the defaults, and
+        /// the path of `settings.json`.
+        settings_get: GET "/api/settings" -> 200 SettingsRead, errors(InvalidSettings) => |s| s.settings_read();
+        /// Changes the settings with a JSON merge patch (`null` removes a field), checked as the
+        /// file is read and written atomically; the next use (a spawn, a collection) reads them.
+        settings_update: PATCH "/api/settings" body(req: SettingsUpdate) -> 200 SettingsRead,
+            errors(InvalidSettings, Io) => |s| s.settings_update(&req.patch);
+        /// Each agent CLI (or `cli`): the program Baton would run, where it resolves, its
+        /// `--version`, or what is wrong and how to fix it.
+        settings_clis_detect: GET "/api/settings/clis" query(q: CliDetectQuery) -> 200 Vec<CliDetection>,
+            errors(InvalidSettings) => |s| s.clis_detect(q.cli);
+        /// The editors found on this machine (terminal ones when a terminal emulator exists).
+        settings_editors_detect: GET "/api/settings/editors" -> 200 EditorsDetected => |s| Ok(s.editors_detect());
+        /// Opens a folder (a worktree) in the editor of the settings, started by the daemon.
+        editor_open: POST "/api/editor/open" body(req: EditorOpen) -> 200 EditorOpened,
+            errors(InvalidSettings) => |s| s.editor_open(&req.path);
     }
     "sessions" {
         /// Every session, newest first, archived ones included.

@@ -8,6 +8,7 @@ mod coordinator;
 mod discovery;
 mod generated;
 mod real_clis;
+mod settings;
 mod strict;
 mod support;
 mod worktrees;

@@ -1,0 +1,21 @@
+// The app's colours: the system's, or always light or dark, as chosen in Settings (`theme` in
+// settings.json). `data-theme` on the root element selects them; `theme.css` holds the two fixed
+// palettes, and without a fixed choice app.css follows the system (`prefers-color-scheme`).
+
+import "../theme.css";
+import type { Theme } from "../bindings/Theme";
+import type { Backend } from "./backend";
+
+/** Shows the app in `theme` at once. */
+export function themeApply(theme: Theme, root: HTMLElement = document.documentElement): void {
+  root.dataset.theme = theme;
+}
+
+/** Applies the saved theme (when the window starts); a settings file that cannot be read leaves the system's. */
+export async function themeLoad(backend: Backend): Promise<void> {
+  try {
+    themeApply((await backend.settingsGet()).settings.theme);
+  } catch {
+    themeApply("system");
+  }
+}
