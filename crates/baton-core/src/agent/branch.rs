@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use super::log::Note;
 use super::record::{Agent, AgentError};
-use super::workspace::merge_message_default;
+use super::workspace::work_described;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::session::Session;
-use crate::worktree::merge::MergeStrategy;
 use crate::worktree::publish::{
     PullRequestSpec, PushReport, PushRequest, branch_push, gh_find, gh_ready, pull_request_open, remote_choose,
     uncommitted_count,
@@ -107,10 +106,14 @@ impl Engine {
         if let Some(gh) = gh {
             let base = base_of(&session, &wt.base_ref);
             let task = agent.task_id.as_deref().map(|t| self.task_get(t)).transpose()?;
-            let default = merge_message_default(&agent, task.as_ref(), &wt.branch, MergeStrategy::Squash);
-            let (subject, rest) = default.split_once("\n\n").unwrap_or((default.as_str(), ""));
-            let title = req.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(subject);
-            let body = req.body.as_deref().unwrap_or(rest);
+            let (subject, described) = work_described(&agent, task.as_ref());
+            let rest = [described, format!("Opened by Baton from branch {} of agent {}.", wt.branch, agent.name)]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            let title = req.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&subject);
+            let body = req.body.as_deref().unwrap_or(&rest);
             let spec = PullRequestSpec { dir: &repo, branch: &wt.branch, base: &base, title, body };
             let url = pull_request_open(&gh, &spec)?;
             message.push_str(&format!(" and opened pull request {url}"));

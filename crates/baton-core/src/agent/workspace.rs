@@ -540,44 +540,36 @@ impl Drop for CheckpointEnd<'_> {
     }
 }
 
-/// The squash or merge commit's message when the user gives none: the task's title as subject,
-/// then what the agent said it did and how the review ended; an agent without a task gets its
-/// first prompt line. The trailer says where the work came from.
+/// The squash or merge commit's message when the user gives none: the work's subject and body
+/// ([`work_described`]), then a trailer saying where the work came from.
 pub(crate) fn merge_message_default(
     agent: &Agent,
     task: Option<&crate::task::Task>,
     branch: &str,
     strategy: crate::worktree::merge::MergeStrategy,
 ) -> String {
+    let (subject, body) = work_described(agent, task);
     let origin = format!("Merged by Baton from branch {branch} of agent {} ({}).", agent.name, strategy.as_str());
+    [subject, body, origin].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n\n")
+}
+
+/// What an agent's work is, in a subject line and a body: the task's title, then what the agent
+/// said it did (the task's summary) and how the task ended (its outcome: a review's approval);
+/// an agent without a task gets its name and first prompt line, and no body.
+pub(crate) fn work_described(agent: &Agent, task: Option<&crate::task::Task>) -> (String, String) {
     let Some(task) = task else {
         let first = agent.prompt.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
         let first: String = first.trim().chars().take(72).collect();
         let subject =
             if first.is_empty() { format!("{}: work", agent.name) } else { format!("{}: {first}", agent.name) };
-        return format!("{subject}\n\n{origin}");
+        return (subject, String::new());
     };
-    let mut parts = vec![task.title.trim().to_owned()];
-    let said: Vec<&str> = [task.summary.as_deref(), task.outcome.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let mut body = String::new();
-    for (i, s) in said.iter().enumerate() {
+    let mut said: Vec<&str> = Vec::new();
+    for s in [task.summary.as_deref(), task.outcome.as_deref()].into_iter().flatten().map(str::trim) {
         // The outcome often repeats the summary (a task done without review).
-        if i > 0 && said[..i].contains(s) {
-            continue;
+        if !s.is_empty() && !said.contains(&s) {
+            said.push(s);
         }
-        if !body.is_empty() {
-            body.push('\n');
-        }
-        body.push_str(s);
     }
-    if !body.is_empty() {
-        parts.push(body);
-    }
-    parts.push(origin);
-    parts.join("\n\n")
+    (task.title.trim().to_owned(), said.join("\n"))
 }

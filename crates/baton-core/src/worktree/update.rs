@@ -132,7 +132,7 @@ pub fn update_from_base(
     let message = format!("Merge branch '{base}' into {branch}");
     let args: Vec<&str> = match mode {
         UpdateMode::Rebase => vec!["rebase", "--no-autostash", base],
-        UpdateMode::Merge => vec!["merge", "--no-edit", "--no-ff", "-m", &message, base],
+        UpdateMode::Merge => vec!["merge", "--no-edit", "-m", &message, base],
     };
     let out = crate::git::git_command(Some(worktree))
         .args(&args)

@@ -202,7 +202,7 @@ fn a_pull_request_needs_gh_installed_and_logged_in_then_gets_the_task_title() {
         ["pr", "create", "--head", "baton/s/alice", "--base", "main", "--title", "Add a; rm -rf / `x`"]
     );
     assert_eq!(argv[8], "--body");
-    assert!(argv[9..].join("\n").contains("Merged by Baton from branch baton/s/alice"), "{argv:?}");
+    assert_eq!(argv[9..].join("\n"), "Opened by Baton from branch baton/s/alice of agent alice.");
 }
 
 #[test]
