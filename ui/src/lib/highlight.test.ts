@@ -27,15 +27,34 @@ describe("highlight", () => {
     const [file] = parsePatch(patch);
     const chunks: Map<DiffLine, Token[]>[] = [];
     await hunksHighlight("rust", file!.hunks, (c) => chunks.push(c), () => false);
-    expect(chunks).toHaveLength(1);
+    // One chunk for each side: the removed line, then the context and added lines.
+    expect(chunks.map((c) => c.size)).toEqual([1, 3]);
     const lines = file!.hunks[0]!.lines;
-    const tokens = chunks[0]!;
+    const tokens = new Map(chunks.flatMap((c) => [...c]));
     expect(lines.map((l) => tokens.get(l)!.map((t) => t.text).join(""))).toEqual(["/* start", "let old = 1;", "let new = 2;", "end */"]);
     // Inside the block comment on both sides: one colour for the whole line, the comment's.
     const comment = tokens.get(lines[0]!)![0]!.style;
     expect(tokens.get(lines[1]!)!.map((t) => t.style)).toEqual([comment]);
     expect(tokens.get(lines[2]!)!.map((t) => t.style)).toEqual([comment]);
     expect(comment).toMatch(/^--shiki-light:#[0-9A-F]{6};--shiki-dark:#[0-9A-F]{6}$/);
+  });
+
+  it("hands a long hunk over in chunks, the grammar going on across them", async () => {
+    // A block comment opened on the first line and closed on the last of 450 added lines.
+    const body = Array.from({ length: 448 }, (_, i) => `+ line ${i}`);
+    const patch = ["diff --git a/x.rs b/x.rs", "--- /dev/null", "+++ b/x.rs", "@@ -0,0 +1,450 @@", "+/* start", ...body, "+end */ fn f() {}", ""];
+    const [file] = parsePatch(patch.join("\n"));
+    const chunks: Map<DiffLine, Token[]>[] = [];
+    await hunksHighlight("rust", file!.hunks, (c) => chunks.push(c), () => false);
+    expect(chunks.map((c) => c.size)).toEqual([200, 200, 50]);
+    const lines = file!.hunks[0]!.lines;
+    const all = new Map(chunks.flatMap((c) => [...c]));
+    const comment = all.get(lines[0]!)![0]!.style;
+    expect(all.get(lines[300]!)!.map((t) => t.style)).toEqual([comment]);
+    const last = all.get(lines[449]!)!;
+    expect(last[0]!.text).toBe("end */");
+    expect(last[0]!.style).toBe(comment);
+    expect(last.some((t) => t.text === "fn" && t.style !== comment)).toBe(true);
   });
 
   it("stops when the view no longer wants the colours", async () => {

@@ -6,7 +6,7 @@
 // again. A hunk is highlighted as the code on each side (old: context and deleted lines; new:
 // context and added lines), so a line inside a block comment or a string is coloured as one.
 
-import type { HighlighterCore, LanguageRegistration, ThemedToken } from "shiki/core";
+import type { GrammarState, HighlighterCore, LanguageRegistration, ThemedToken } from "shiki/core";
 import type { DiffLine, Hunk } from "./diff";
 
 type LangLoader = () => Promise<{ default: LanguageRegistration[] }>;
@@ -88,10 +88,14 @@ async function languageLoad(h: HighlighterCore, lang: string): Promise<void> {
 /** One coloured piece of a line. `style` sets both themes' colours as CSS variables. */
 export type Token = { text: string; style: string };
 
+/** Lines highlighted at once before yielding to the browser: a few milliseconds of work. */
+const CHUNK_LINES = 200;
+
 /**
- * Tokens for each line of `hunks` (keyed by the line itself), highlighted as `lang`. Returns
- * after each hunk through `onChunk`, yielding to the browser in between, so a long diff shows
- * its first colours at once and never blocks input for long.
+ * Tokens for each line of `hunks` (keyed by the line itself), highlighted as `lang`. Hands them
+ * over through `onChunk` every CHUNK_LINES lines at most, yielding to the browser in between
+ * (a long hunk goes on from where the grammar stood), so a long diff shows its first colours at
+ * once and never blocks input for long.
  */
 export async function hunksHighlight(
   lang: string,
@@ -101,29 +105,30 @@ export async function hunksHighlight(
 ): Promise<void> {
   const h = await highlighterGet();
   await languageLoad(h, lang);
+  const options = { lang, themes: { light: "github-light", dark: "github-dark" }, defaultColor: false } as const;
   for (const hunk of hunks) {
-    if (cancelled()) return;
-    const out = new Map<DiffLine, Token[]>();
     for (const side of ["old", "new"] as const) {
       const lines = hunk.lines.filter((l) =>
         side === "old" ? l.kind === "context" || l.kind === "del" : l.kind === "context" || l.kind === "add",
       );
-      if (lines.length === 0) continue;
-      const code = lines.map((l) => (l.text.length > LINE_MAX ? "" : l.text)).join("\n");
-      const result = h.codeToTokens(code, {
-        lang,
-        themes: { light: "github-light", dark: "github-dark" },
-        defaultColor: false,
-      });
-      lines.forEach((line, i) => {
-        // Context lines take the new side's colours; each changed line its own side's.
-        if (side === "old" && line.kind === "context") return;
-        if (line.text.length > LINE_MAX) return;
-        out.set(line, (result.tokens[i] ?? []).map(tokenOf));
-      });
+      let state: GrammarState | undefined;
+      for (let start = 0; start < lines.length; start += CHUNK_LINES) {
+        if (cancelled()) return;
+        const slice = lines.slice(start, start + CHUNK_LINES);
+        const code = slice.map((l) => (l.text.length > LINE_MAX ? "" : l.text)).join("\n");
+        const result = h.codeToTokens(code, state ? { ...options, grammarState: state } : options);
+        state = result.grammarState;
+        const out = new Map<DiffLine, Token[]>();
+        slice.forEach((line, i) => {
+          // Context lines take the new side's colours; each changed line its own side's.
+          if (side === "old" && line.kind === "context") return;
+          if (line.text.length > LINE_MAX) return;
+          out.set(line, (result.tokens[i] ?? []).map(tokenOf));
+        });
+        if (out.size > 0) onChunk(out);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
     }
-    onChunk(out);
-    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
