@@ -185,10 +185,21 @@ describe("line comments", () => {
   });
 
   it("go to the agent as path:line: comment, one a line, a long one indented under its first", () => {
-    const c = (path: string, no: number, text: string) => ({ id: no, path, ref: `new:${no}`, line: no, text, sent: false });
+    const c = (path: string, no: number, text: string, removed: string | null = null) => ({
+      id: no,
+      path,
+      ref: `new:${no}`,
+      line: no,
+      removed,
+      text,
+      sent: false,
+    });
     expect(commentsMessage([c("src/a.ts", 3, "Rename this")])).toBe("A review comment on your diff:\n\nsrc/a.ts:3: Rename this");
     expect(commentsMessage([c("a.rs", 1, "Two\nlines"), c("b.rs", 9, "Why?")])).toBe(
       "Review comments on your diff:\n\na.rs:1: Two\n    lines\nb.rs:9: Why?",
+    );
+    expect(commentsMessage([c("a.rs", 4, "Keep it", "  let x = 1;")])).toBe(
+      'A review comment on your diff:\n\na.rs:4: (on the removed line "let x = 1;") Keep it',
     );
   });
 });

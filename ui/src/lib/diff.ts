@@ -230,6 +230,8 @@ export type LineComment = {
   ref: string;
   /** The line number the agent reads: the new file's, or the old file's for a removed line. */
   line: number;
+  /** For a removed line, its text: the agent's file no longer has it at that number. */
+  removed: string | null;
   text: string;
   sent: boolean;
 };
@@ -245,14 +247,19 @@ export function lineRef(line: DiffLine): { ref: string; no: number } {
 
 /**
  * The message that carries comments to the agent: one "path:line: comment" line each (a
- * comment of several lines goes on, indented, under its first), after a line that says what
- * they are.
+ * comment of several lines goes on, indented, under its first; one on a removed line quotes it,
+ * as that number now holds another line), after a line that says what they are.
  */
 export function commentsMessage(comments: readonly LineComment[]): string {
   const lines = comments.map((c) => {
     const [first, ...rest] = c.text.split("\n");
-    return [`${c.path}:${c.line}: ${first}`, ...rest.map((r) => `    ${r}`)].join("\n");
+    const on = c.removed === null ? "" : `(on the removed line ${JSON.stringify(clip(c.removed.trim(), 60))}) `;
+    return [`${c.path}:${c.line}: ${on}${first}`, ...rest.map((r) => `    ${r}`)].join("\n");
   });
   const head = comments.length === 1 ? "A review comment on your diff:" : "Review comments on your diff:";
   return `${head}\n\n${lines.join("\n")}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -225,6 +225,28 @@ describe("DiffDialog review", () => {
     expect(within(file).getByTestId("diff-comment").dataset.sent).toBe("false");
   });
 
+  it("takes comments side by side too: a removed line by its old number", async () => {
+    const agent = await agentWith(["sh", "-c", WORK]);
+    const send = vi.spyOn(d.backend, "agentSend").mockResolvedValue(agent);
+    render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn(), file: "src/client.ts" });
+    const file = await screen.findByTestId("diff-file");
+    await fireEvent.click(screen.getByTestId("diff-split"));
+    // The second row: "two" removed (left), "TWO" added (right); each side has its own "+".
+    const row = within(file).getAllByTestId("diff-pair")[1]!;
+    const [left, right] = within(row).getAllByTestId("diff-comment-add");
+    await fireEvent.click(left!);
+    await fireEvent.input(within(file).getByTestId("diff-comment-input"), { target: { value: "Why remove it?" } });
+    await fireEvent.click(within(file).getByTestId("diff-comment-save"));
+    await fireEvent.click(right!);
+    await fireEvent.input(within(file).getByTestId("diff-comment-input"), { target: { value: "Shouting?" } });
+    await fireEvent.click(within(file).getByTestId("diff-comment-save"));
+    await fireEvent.click(screen.getByTestId("diff-comments-send"));
+    await waitFor(() => expect(send).toHaveBeenCalledTimes(1));
+    expect(send.mock.calls[0]![1].text).toBe(
+      "Review comments on your diff:\n\nsrc/client.ts:2: (on the removed line \"two\") Why remove it?\nsrc/client.ts:2: Shouting?",
+    );
+  });
+
   it("opens at a file and line asked for, and marks the line", async () => {
     const agent = await agentWith(["sh", "-c", WORK]);
     render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn(), file: "src/client.ts", line: 4 });
