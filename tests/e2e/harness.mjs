@@ -94,12 +94,14 @@ export class Harness {
   /**
    * Starts the fake model server binary with one scenario (its steps answer the model requests
    * in turn) and points the real Claude Code at it in settings.json; resolves the server's
-   * child process and URL. `stop()` ends it.
+   * child process and URL. `stop()` ends it. `record`: a file that gets every request the
+   * server receives, one JSON line each.
    */
-  async fakeClaude(steps) {
+  async fakeClaude(steps, { record = null } = {}) {
     const file = path.join(this.tmp, "scenario.json");
     writeFileSync(file, JSON.stringify({ steps }));
-    const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file], { stdio: ["ignore", "pipe", "inherit"] });
+    const args = ["--port", "0", "--scenario", file, ...(record ? ["--record", record] : [])];
+    const child = spawn(bin.fakeModel, args, { stdio: ["ignore", "pipe", "inherit"] });
     this.fake = child;
     const url = await new Promise((resolve, reject) => {
       let out = "";

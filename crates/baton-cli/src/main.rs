@@ -194,6 +194,41 @@ enum Command {
         /// Only check: list conflicts and what would land, change nothing
         #[arg(long)]
         dry_run: bool,
+        /// The squash or merge commit's message [default: the agent's task title, then its result
+        /// and review; `--dry-run` shows it]
+        #[arg(long, short = 'm')]
+        message: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bring the session's base branch into an agent's branch, in its worktree; on conflicts the
+    /// worktree is left mid-update: resolve there and continue with git, or `--abort`. Exit code 1
+    /// on conflicts
+    Update {
+        agent: String,
+        /// Rebase (the agent's commits replayed on the base) or merge (one merge commit, the
+        /// agent's commits kept as they are: better once the branch is pushed)
+        #[arg(long, value_enum, default_value = "rebase")]
+        mode: commands::branch::Mode,
+        /// Abandon an update stopped on conflicts, putting the branch back as it was
+        #[arg(long, conflicts_with = "mode")]
+        abort: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push an agent's branch to the repository's remote; with --pr, open a pull request into the
+    /// session's base branch with the GitHub CLI (`gh`, installed and logged in)
+    Push {
+        agent: String,
+        /// The remote [default: origin, or the only remote]
+        #[arg(long)]
+        remote: Option<String>,
+        /// Also open a pull request
+        #[arg(long)]
+        pr: bool,
+        /// The pull request's title [default: the agent's task title]
+        #[arg(long)]
+        title: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -252,7 +287,8 @@ fn main() -> ExitCode {
         Ok(home) => home,
         Err(e) => return output::fail(&e.to_string()),
     };
-    use commands::{agent, work};
+    use baton_core::worktree::publish::PushRequest;
+    use commands::{agent, branch, work};
     let result = match cli.command {
         Command::Daemon(args) => commands::daemon::run(&home, args).map(|()| 0),
         Command::Session(cmd) => commands::session::run(&home, cmd).map(|()| 0),
@@ -293,8 +329,12 @@ fn main() -> ExitCode {
         Command::Abort { agent } => agent::abort(&home, &agent).map(|()| 0),
         Command::Agent(AgentCommand::Rm { agent, force }) => work::remove(&home, &agent, force).map(|()| 0),
         Command::Diff { agent, stat, json } => work::diff(&home, &agent, stat, json).map(|()| 0),
-        Command::Merge { agent, into, strategy, dry_run, json } => {
-            work::merge(&home, &agent, into, strategy, dry_run, json)
+        Command::Merge { agent, into, strategy, dry_run, message, json } => {
+            work::merge(&home, &agent, work::MergeArgs { into, strategy, dry_run, message }, json)
+        }
+        Command::Update { agent, mode, abort, json } => branch::update(&home, &agent, mode, abort, json),
+        Command::Push { agent, remote, pr, title, json } => {
+            branch::push(&home, &agent, PushRequest { remote, pull_request: pr, title, body: None }, json).map(|()| 0)
         }
         Command::Checkpoints { agent, json } => work::checkpoints(&home, &agent, json).map(|()| 0),
         Command::Restore { agent, checkpoint } => work::restore(&home, &agent, checkpoint).map(|()| 0),

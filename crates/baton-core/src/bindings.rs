@@ -45,7 +45,9 @@ use crate::wizard::{
 };
 use crate::worktree::diff::{FileStat, WorktreeDiff};
 use crate::worktree::merge::{MergeReport, MergeRequest, MergeStrategy};
+use crate::worktree::publish::{PushReport, PushRequest};
 use crate::worktree::snapshot::{Checkpoint, RestoreReport};
+use crate::worktree::update::{BranchStatus, UpdateMode, UpdateReport, UpdateRequest};
 use crate::worktree::{ChangedFile, Worktree};
 
 /// Writes every binding (with its dependencies) into `dir`, one `.ts` file per type.
@@ -90,6 +92,12 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     MergeStrategy::export_all(&cfg)?;
     MergeRequest::export_all(&cfg)?;
     MergeReport::export_all(&cfg)?;
+    UpdateMode::export_all(&cfg)?;
+    UpdateRequest::export_all(&cfg)?;
+    UpdateReport::export_all(&cfg)?;
+    BranchStatus::export_all(&cfg)?;
+    PushRequest::export_all(&cfg)?;
+    PushReport::export_all(&cfg)?;
     GcReport::export_all(&cfg)?;
     GcEntry::export_all(&cfg)?;
     WorktreesGc::export_all(&cfg)?;

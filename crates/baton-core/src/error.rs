@@ -41,6 +41,10 @@ pub enum ErrorCode {
     DirtyCheckout,
     /// The agent is working; wait for it or stop it first.
     AgentBusy,
+    /// The repository has no remote to push to.
+    NoRemote,
+    /// A pull request needs the GitHub CLI (`gh`) installed and logged in.
+    GhUnavailable,
     Io,
     Internal,
 }

@@ -45,4 +45,9 @@ alreadyMerged: boolean,
 /**
  * The agent's branch tip that was merged.
  */
-mergedTip: string | null, };
+mergedTip: string | null, 
+/**
+ * The squash or merge commit's message: the one asked for, or the engine's default (what a
+ * merge dialog shows to edit).
+ */
+message: string, };

@@ -12,4 +12,9 @@ into: string | null, strategy: MergeStrategy,
 /**
  * Check only: say what would happen, change nothing.
  */
-dryRun: boolean, };
+dryRun: boolean, 
+/**
+ * The squash or merge commit's message [default: the engine's, from the agent's task: its
+ * title, then its result and review]. A rebase keeps the agent's own messages.
+ */
+message?: string, };

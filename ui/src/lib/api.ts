@@ -16,6 +16,7 @@ import type { Artifact } from "../bindings/Artifact";
 import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
 import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
+import type { BranchStatus } from "../bindings/BranchStatus";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
 import type { CliDetectQuery } from "../bindings/CliDetectQuery";
@@ -44,6 +45,8 @@ import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
 import type { PauseReport } from "../bindings/PauseReport";
+import type { PushReport } from "../bindings/PushReport";
+import type { PushRequest } from "../bindings/PushRequest";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
@@ -56,6 +59,8 @@ import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
 import type { TaskListQuery } from "../bindings/TaskListQuery";
+import type { UpdateReport } from "../bindings/UpdateReport";
+import type { UpdateRequest } from "../bindings/UpdateRequest";
 import type { Wizard } from "../bindings/Wizard";
 import type { WizardLaunch } from "../bindings/WizardLaunch";
 import type { WizardLaunched } from "../bindings/WizardLaunched";
@@ -272,6 +277,26 @@ export class Api {
   /** Merges the agent's work into a branch, or (`dryRun`) says what would happen. A merge is refused, changing nothing, when files conflict, the target is checked out with uncommitted changes, or the agent is working. */
   agentMerge(id: string, body: MergeRequest): Promise<MergeReport> {
     return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/merge`, undefined, body);
+  }
+
+  /** How many commits the agent's branch is behind and ahead of the session's base branch, and an update from the base stopped on conflicts, if one is. */
+  agentBranch(id: string): Promise<BranchStatus> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/branch`, undefined, undefined);
+  }
+
+  /** Brings the session's base branch into the agent's branch (`mode`: rebase or merge) in its worktree. Refused while the agent works or its worktree has uncommitted changes; conflicts are listed and left to resolve, or to abort. */
+  agentUpdate(id: string, body: UpdateRequest): Promise<UpdateReport> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/update`, undefined, body);
+  }
+
+  /** Abandons an update from the base stopped on conflicts: the branch goes back to how it was. */
+  agentUpdateAbort(id: string): Promise<BranchStatus> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/update/abort`, undefined, undefined);
+  }
+
+  /** Pushes the agent's branch to the repository's remote and (`pullRequest`) opens a pull request with the GitHub CLI, which must be installed and logged in. */
+  agentPush(id: string, body: PushRequest): Promise<PushReport> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/push`, undefined, body);
   }
 
   /** Where Baton keeps worktrees and the disk they use. */

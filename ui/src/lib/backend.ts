@@ -39,6 +39,8 @@ const ERROR_CODES = [
   "merge_conflict",
   "dirty_checkout",
   "agent_busy",
+  "no_remote",
+  "gh_unavailable",
   "io",
   "internal",
 ] as const satisfies readonly ErrorCode[];

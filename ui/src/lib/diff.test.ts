@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePatch, sideBySide, unquote, type DiffLine } from "./diff";
+import { commentsMessage, lineRef, parsePatch, sideBySide, unquote, type DiffLine } from "./diff";
 
 /** `git diff` output with the cases the viewer must read: edit, add, delete, rename, binary, mode. */
 const PATCH = [
@@ -172,5 +172,34 @@ describe("sideBySide", () => {
       { kind: "pair", left: expect.objectContaining({ text: "old" }), right: expect.objectContaining({ text: "new" }) },
       { kind: "note", text: "\\ No newline at end of file" },
     ]);
+  });
+});
+
+describe("line comments", () => {
+  const line = (kind: "add" | "del" | "context", oldNo: number | null, newNo: number | null) => ({ kind, text: "x", oldNo, newNo });
+
+  it("place a line by the new file's number, or the old file's for a removed line", () => {
+    expect(lineRef(line("add", null, 7))).toEqual({ ref: "new:7", no: 7 });
+    expect(lineRef(line("context", 3, 4))).toEqual({ ref: "new:4", no: 4 });
+    expect(lineRef(line("del", 5, null))).toEqual({ ref: "old:5", no: 5 });
+  });
+
+  it("go to the agent as path:line: comment, one a line, a long one indented under its first", () => {
+    const c = (path: string, no: number, text: string, removed: string | null = null) => ({
+      id: no,
+      path,
+      ref: `new:${no}`,
+      line: no,
+      removed,
+      text,
+      sent: false,
+    });
+    expect(commentsMessage([c("src/a.ts", 3, "Rename this")])).toBe("A review comment on your diff:\n\nsrc/a.ts:3: Rename this");
+    expect(commentsMessage([c("a.rs", 1, "Two\nlines"), c("b.rs", 9, "Why?")])).toBe(
+      "Review comments on your diff:\n\na.rs:1: Two\n    lines\nb.rs:9: Why?",
+    );
+    expect(commentsMessage([c("a.rs", 4, "Keep it", "  let x = 1;")])).toBe(
+      'A review comment on your diff:\n\na.rs:4: (on the removed line "let x = 1;") Keep it',
+    );
   });
 });

@@ -221,3 +221,45 @@ export function sideBySide(hunk: Hunk): SideRow[] {
   }
   return rows;
 }
+
+/** A comment on a line of a file's diff, to send to the agent as "path:line: text". */
+export type LineComment = {
+  id: number;
+  path: string;
+  /** The line's reference in its file's diff (see `lineRef`). */
+  ref: string;
+  /** The line number the agent reads: the new file's, or the old file's for a removed line. */
+  line: number;
+  /** For a removed line, its text: the agent's file no longer has it at that number. */
+  removed: string | null;
+  text: string;
+  sent: boolean;
+};
+
+/**
+ * A line's place in its file: `new:N` for a line of the new file (added or unchanged), `old:N`
+ * for a removed one, and the number an agent is told.
+ */
+export function lineRef(line: DiffLine): { ref: string; no: number } {
+  if (line.newNo !== null) return { ref: `new:${line.newNo}`, no: line.newNo };
+  return { ref: `old:${line.oldNo ?? 0}`, no: line.oldNo ?? 0 };
+}
+
+/**
+ * The message that carries comments to the agent: one "path:line: comment" line each (a
+ * comment of several lines goes on, indented, under its first; one on a removed line quotes it,
+ * as that number now holds another line), after a line that says what they are.
+ */
+export function commentsMessage(comments: readonly LineComment[]): string {
+  const lines = comments.map((c) => {
+    const [first, ...rest] = c.text.split("\n");
+    const on = c.removed === null ? "" : `(on the removed line ${JSON.stringify(clip(c.removed.trim(), 60))}) `;
+    return [`${c.path}:${c.line}: ${on}${first}`, ...rest.map((r) => `    ${r}`)].join("\n");
+  });
+  const head = comments.length === 1 ? "A review comment on your diff:" : "Review comments on your diff:";
+  return `${head}\n\n${lines.join("\n")}`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -136,3 +136,124 @@ describe("DiffDialog", () => {
     expect(onClose).toHaveBeenCalledTimes(2);
   });
 });
+
+describe("DiffDialog review", () => {
+  /** An agent that commits a TypeScript file, then reads messages on its stdin and says what it got. */
+  const LISTENER = [
+    "sh",
+    "-c",
+    "printf 'export const a = 1;\\n// note\\nexport function f(): string {\\n  return \"x\";\\n}\\n' > src/new.ts && git add src/new.ts && git commit -qm 'Add new.ts' && while read -r line; do echo \"got: $line\"; done",
+  ];
+
+  async function listening() {
+    const name = d.unique("rev");
+    const repo = d.daemon.repoMake(name, { "src/client.ts": "one\n" });
+    const session = await sessionMake(d.daemon.api, repo, name);
+    const spawned = await commandSpawn(d.daemon.api, session.id, LISTENER, "builder");
+    const agent = await agentUntil(d.daemon.api, spawned.id, (a) => a.state === "running" && a.turns >= 0);
+    // Its commit is there before the diff is read.
+    await waitFor(async () => expect((await d.backend.agentDiff(agent.id, { patch: false })).files.length).toBe(1), {
+      timeout: 10_000,
+    });
+    return agent;
+  }
+
+  it("colours the code with the language's grammar, in both themes' colours", async () => {
+    const agent = await listening();
+    render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn() });
+    const file = await screen.findByTestId("diff-file");
+    expect(file.dataset.lang).toBe("typescript");
+    await waitFor(() => expect(file.querySelectorAll(".tok").length).toBeGreaterThan(5), { timeout: 10_000 });
+    const keyword = [...file.querySelectorAll<HTMLElement>(".tok")].find((t) => t.textContent === "export")!;
+    expect(keyword.getAttribute("style")).toMatch(/--shiki-light: ?#[0-9A-Fa-f]{6}; ?--shiki-dark: ?#[0-9A-Fa-f]{6}/);
+    // The text is the code's, whatever the spans.
+    const rows = [...file.querySelectorAll("tr.line")];
+    expect(cells(rows[2]!)).toEqual(["", "3", "+export function f(): string {"]);
+    await d.backend.agentStop(agent.id);
+  });
+
+  it("sends comments on lines to the agent as path:line, in one message, and shows them sent", async () => {
+    const agent = await listening();
+    const send = vi.spyOn(d.backend, "agentSend");
+    render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn() });
+    const file = await screen.findByTestId("diff-file");
+    const addButtons = () => within(file).getAllByTestId("diff-comment-add");
+    expect(addButtons()).toHaveLength(5);
+
+    await fireEvent.click(addButtons()[0]!);
+    const input = () => within(file).getByTestId("diff-comment-input") as HTMLTextAreaElement;
+    expect(document.activeElement).toBe(input());
+    await fireEvent.input(input(), { target: { value: "Name this constant" } });
+    await fireEvent.keyDown(input(), { key: "Enter", ctrlKey: true });
+    await fireEvent.click(addButtons()[2]!);
+    await fireEvent.input(input(), { target: { value: "Say what f returns" } });
+    await fireEvent.click(within(file).getByTestId("diff-comment-save"));
+
+    const shown = within(file).getAllByTestId("diff-comment");
+    expect(shown.map((c) => c.dataset.sent)).toEqual(["false", "false"]);
+    expect(shown[0]!.textContent).toContain("src/new.ts:1");
+    expect(screen.getByTestId("diff-comments-bar").textContent).toContain("2 comments to send to builder");
+    expect(send).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId("diff-comments-send"));
+    await waitFor(() => expect(within(file).getAllByTestId("diff-comment-sent")).toHaveLength(2));
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0]![1].text).toBe(
+      "Review comments on your diff:\n\nsrc/new.ts:1: Name this constant\nsrc/new.ts:3: Say what f returns",
+    );
+    expect(screen.getByTestId("diff-comments-bar").textContent).toContain("All comments sent to builder");
+    // The agent read them (its program echoes each line it is sent).
+    await waitFor(
+      async () => {
+        const events = await d.backend.agentEvents(agent.id, {});
+        expect(JSON.stringify(events)).toContain("got: src/new.ts:3: Say what f returns");
+      },
+      { timeout: 10_000 },
+    );
+    await d.backend.agentStop(agent.id);
+  });
+
+  it("says why comments could not be sent, and keeps them to send again", async () => {
+    const agent = await agentWith(["sh", "-c", "printf 'x\\n' > src/client.ts"]);
+    render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn() });
+    const file = await screen.findByTestId("diff-file");
+    await fireEvent.click(within(file).getAllByTestId("diff-comment-add")[0]!);
+    await fireEvent.input(within(file).getByTestId("diff-comment-input"), { target: { value: "Why?" } });
+    await fireEvent.click(within(file).getByTestId("diff-comment-save"));
+    await fireEvent.click(screen.getByTestId("diff-comments-send"));
+    expect((await screen.findByTestId("diff-comments-error")).textContent).toContain("its program has ended");
+    expect(within(file).getByTestId("diff-comment").dataset.sent).toBe("false");
+  });
+
+  it("takes comments side by side too: a removed line by its old number", async () => {
+    const agent = await agentWith(["sh", "-c", WORK]);
+    const send = vi.spyOn(d.backend, "agentSend").mockResolvedValue(agent);
+    render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn(), file: "src/client.ts" });
+    const file = await screen.findByTestId("diff-file");
+    await fireEvent.click(screen.getByTestId("diff-split"));
+    // The second row: "two" removed (left), "TWO" added (right); each side has its own "+".
+    const row = within(file).getAllByTestId("diff-pair")[1]!;
+    const [left, right] = within(row).getAllByTestId("diff-comment-add");
+    await fireEvent.click(left!);
+    await fireEvent.input(within(file).getByTestId("diff-comment-input"), { target: { value: "Why remove it?" } });
+    await fireEvent.click(within(file).getByTestId("diff-comment-save"));
+    await fireEvent.click(right!);
+    await fireEvent.input(within(file).getByTestId("diff-comment-input"), { target: { value: "Shouting?" } });
+    await fireEvent.click(within(file).getByTestId("diff-comment-save"));
+    await fireEvent.click(screen.getByTestId("diff-comments-send"));
+    await waitFor(() => expect(send).toHaveBeenCalledTimes(1));
+    expect(send.mock.calls[0]![1].text).toBe(
+      "Review comments on your diff:\n\nsrc/client.ts:2: (on the removed line \"two\") Why remove it?\nsrc/client.ts:2: Shouting?",
+    );
+  });
+
+  it("opens at a file and line asked for, and marks the line", async () => {
+    const agent = await agentWith(["sh", "-c", WORK]);
+    render(DiffDialog, { backend: d.backend, agent, onClose: vi.fn(), file: "src/client.ts", line: 4 });
+    const file = await screen.findByTestId("diff-file");
+    expect(file.dataset.path).toBe("src/client.ts");
+    const focused = file.querySelectorAll("tr.focused");
+    expect(focused).toHaveLength(1);
+    expect(cells(focused[0]!)).toEqual(["", "4", "+four"]);
+  });
+});

@@ -134,3 +134,36 @@ describe("MergeDialog", () => {
     expect(screen.queryByTestId("merge-result")).toBeNull();
   });
 });
+
+describe("MergeDialog commit message", () => {
+  it("shows the daemon's default message, and an edited one is the commit's message", async () => {
+    const { repo, agent, merge, open } = await setup();
+    open();
+    const message = (await screen.findByTestId("merge-message")) as HTMLTextAreaElement;
+    // An agent without a task: its name and first prompt line, then where the work came from.
+    await waitFor(() => expect(message.value).toContain(`Merged by Baton from branch ${agent.worktree!.branch}`));
+    const edited = "Retry failed charges\n\nThe client retries a failed charge three times.";
+    await fireEvent.input(message, { target: { value: edited } });
+    expect(screen.getByTestId("merge-message-reset")).toBeTruthy();
+    await waitFor(() => expect(confirmButton().disabled).toBe(false));
+    await fireEvent.click(confirmButton());
+    await screen.findByTestId("merge-result");
+    expect(merge).toHaveBeenLastCalledWith(agent.id, { into: "main", strategy: "squash", dryRun: false, message: edited });
+    expect(repoGit(repo, "log", "-1", "--format=%B", "main")).toBe(edited);
+  });
+
+  it("asks for a message when it is emptied, and has none to write for a rebase", async () => {
+    const { open } = await setup();
+    open();
+    const message = (await screen.findByTestId("merge-message")) as HTMLTextAreaElement;
+    await waitFor(() => expect(confirmButton().disabled).toBe(false));
+    await fireEvent.input(message, { target: { value: "  " } });
+    expect(confirmButton().disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("merge-message-reset"));
+    expect(message.value).toContain("Merged by Baton");
+    await waitFor(() => expect(confirmButton().disabled).toBe(false));
+
+    await fireEvent.change(screen.getByTestId("merge-strategy"), { target: { value: "rebase" } });
+    expect(screen.queryByTestId("merge-message")).toBeNull();
+  });
+});

@@ -1,4 +1,5 @@
 pub mod agent;
+pub mod branch;
 pub mod coordinate;
 pub mod daemon;
 pub mod health;

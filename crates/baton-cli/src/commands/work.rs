@@ -71,15 +71,17 @@ fn stat_print(d: &WorktreeDiff) {
     );
 }
 
-pub fn merge(
-    home: &BatonHome,
-    agent: &str,
-    into: Option<String>,
-    strategy: Strategy,
-    dry_run: bool,
-    json: bool,
-) -> Result<u8, DaemonError> {
-    let req = MergeRequest { into, strategy: strategy.into(), dry_run };
+/// What `baton merge` was asked.
+pub struct MergeArgs {
+    pub into: Option<String>,
+    pub strategy: Strategy,
+    pub dry_run: bool,
+    pub message: Option<String>,
+}
+
+pub fn merge(home: &BatonHome, agent: &str, args: MergeArgs, json: bool) -> Result<u8, DaemonError> {
+    let req =
+        MergeRequest { into: args.into, strategy: args.strategy.into(), dry_run: args.dry_run, message: args.message };
     let report = super::client(home)?.agent_merge(agent, &req)?;
     if json {
         output::json(&report);
@@ -118,6 +120,12 @@ fn report_print(r: &MergeReport) {
     }
     if let Some(co) = &r.checkout_updated {
         println!("updated your checkout {co}");
+    }
+    if r.dry_run && r.ok && !r.already_merged && r.strategy != MergeStrategy::Rebase {
+        println!("commit message:");
+        for line in r.message.lines() {
+            println!("  {line}");
+        }
     }
     for c in &r.conflicts {
         println!("  conflict: {c}");

@@ -103,3 +103,48 @@ fn session_settings_name_branches_and_run_a_setup_command() {
     let err = h.err(&["merge", "nobody"]);
     assert!(err.contains("no agent has the id or name \"nobody\""), "{err}");
 }
+
+#[test]
+fn merge_with_a_message_update_from_base_and_push_from_the_command_line() {
+    let h = Home::new();
+    let repo = h.repo("r");
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
+    agent(
+        &h,
+        "alice",
+        "printf 'agent\\n' > a.txt && git add a.txt && git -c user.name=a -c user.email=a@b commit -qm 'add a'",
+    );
+
+    // main moves on with the same file: the update stops on the conflict, abort puts it back.
+    std::fs::write(repo.join("a.txt"), "user\n").unwrap();
+    git(&repo, &["add", "a.txt"]);
+    git(&repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "user a"]);
+    let out = h.baton(&["update", "alice"]);
+    assert_eq!(out.status.code(), Some(1), "a conflict exits 1: {out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("the rebase stopped on conflicts in:\n  a.txt"), "{said}");
+    assert!(said.contains("baton update alice --abort"), "{said}");
+    let aborted = h.ok(&["update", "alice", "--abort"]);
+    assert!(aborted.contains("baton/work/alice is 1 behind and 1 ahead of main"), "{aborted}");
+
+    // Without the conflict (the user takes it back), a merge brings main in.
+    git(&repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "revert", "--no-edit", "HEAD"]);
+    let updated = h.ok(&["update", "alice", "--mode", "merge"]);
+    assert!(updated.contains("brought main in (merge)") && updated.contains("0 behind and 2 ahead"), "{updated}");
+
+    let err = h.err(&["push", "alice"]);
+    assert!(err.contains("no remote to push to") && err.contains("git remote add origin"), "{err}");
+    let bare = h.tmp.path().join("remote.git");
+    git(h.tmp.path(), &["init", "-q", "--bare", s(&bare)]);
+    git(&repo, &["remote", "add", "origin", s(&bare)]);
+    let pushed = h.ok(&["push", "alice"]);
+    assert!(pushed.contains("pushed baton/work/alice to origin"), "{pushed}");
+    git(&bare, &["rev-parse", "--verify", "baton/work/alice"]);
+
+    let dry = h.ok(&["merge", "alice", "--dry-run"]);
+    assert!(dry.contains("commit message:\n  alice: "), "{dry}");
+    h.ok(&["merge", "alice", "--message", "Take alice's a.txt\n\nReviewed by hand."]);
+    let out =
+        std::process::Command::new("git").arg("-C").arg(&repo).args(["log", "-1", "--format=%B"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Take alice's a.txt\n\nReviewed by hand.");
+}

@@ -1,6 +1,7 @@
 //! Agents: one CLI process (or a series of them, one per turn, for CLIs that resume) working in
 //! a session, its normalised events, its log and its record in the store.
 
+mod branch;
 pub(crate) mod changes;
 pub mod event;
 pub(crate) mod index;

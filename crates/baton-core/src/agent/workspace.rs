@@ -220,13 +220,19 @@ impl Engine {
             "{}: work left uncommitted\n\nCommitted by Baton to merge it (agent {}, task: {title}).",
             agent.name, agent.id
         );
-        let message = format!(
-            "{}: {title}\n\nMerged by Baton from branch {} of agent {} ({}).",
-            agent.name,
-            wt.branch,
-            agent.id,
-            req.strategy.as_str()
-        );
+        let message = match req.message.as_deref() {
+            Some(m) if m.trim().is_empty() => {
+                return Err(AgentError::Invalid(
+                    "the commit message is empty; write one, or leave it out for the default".into(),
+                )
+                .into());
+            }
+            Some(m) => m.trim().to_owned(),
+            None => {
+                let task = agent.task_id.as_deref().map(|t| self.task_get(t)).transpose()?;
+                merge_message_default(&agent, task.as_ref(), &wt.branch, req.strategy)
+            }
+        };
         let path = PathBuf::from(&wt.path);
         let spec = MergeSpec {
             repo: Path::new(&session.repo),
@@ -433,7 +439,7 @@ impl Engine {
     }
 
     /// The agent's session and worktree, or an error saying it has none.
-    fn worktree_of(&self, agent: &Agent) -> Result<(Session, crate::agent::AgentWorktree)> {
+    pub(super) fn worktree_of(&self, agent: &Agent) -> Result<(Session, crate::agent::AgentWorktree)> {
         let Some(wt) = agent.worktree.clone() else {
             return Err(AgentError::Invalid(format!(
                 "agent {} works in {} (a folder it was given), not in a worktree of its own",
@@ -445,7 +451,7 @@ impl Engine {
     }
 
     /// [`Self::worktree_of`], for operations that need the folder itself.
-    fn worktree_live(&self, agent: &Agent) -> Result<(Session, crate::agent::AgentWorktree)> {
+    pub(super) fn worktree_live(&self, agent: &Agent) -> Result<(Session, crate::agent::AgentWorktree)> {
         let (session, wt) = self.worktree_of(agent)?;
         if wt.removed_at.is_some() || !Path::new(&wt.path).is_dir() {
             return Err(AgentError::Invalid(format!(
@@ -532,4 +538,38 @@ impl Drop for CheckpointEnd<'_> {
     fn drop(&mut self) {
         self.0.end(self.1);
     }
+}
+
+/// The squash or merge commit's message when the user gives none: the work's subject and body
+/// ([`work_described`]), then a trailer saying where the work came from.
+pub(crate) fn merge_message_default(
+    agent: &Agent,
+    task: Option<&crate::task::Task>,
+    branch: &str,
+    strategy: crate::worktree::merge::MergeStrategy,
+) -> String {
+    let (subject, body) = work_described(agent, task);
+    let origin = format!("Merged by Baton from branch {branch} of agent {} ({}).", agent.name, strategy.as_str());
+    [subject, body, origin].into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n\n")
+}
+
+/// What an agent's work is, in a subject line and a body: the task's title, then what the agent
+/// said it did (the task's summary) and how the task ended (its outcome: a review's approval);
+/// an agent without a task gets its name and first prompt line, and no body.
+pub(crate) fn work_described(agent: &Agent, task: Option<&crate::task::Task>) -> (String, String) {
+    let Some(task) = task else {
+        let first = agent.prompt.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        let first: String = first.trim().chars().take(72).collect();
+        let subject =
+            if first.is_empty() { format!("{}: work", agent.name) } else { format!("{}: {first}", agent.name) };
+        return (subject, String::new());
+    };
+    let mut said: Vec<&str> = Vec::new();
+    for s in [task.summary.as_deref(), task.outcome.as_deref()].into_iter().flatten().map(str::trim) {
+        // The outcome often repeats the summary (a task done without review).
+        if !s.is_empty() && !said.contains(&s) {
+            said.push(s);
+        }
+    }
+    (task.title.trim().to_owned(), said.join("\n"))
 }

@@ -50,6 +50,11 @@ pub struct MergeRequest {
     /// Check only: say what would happen, change nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// The squash or merge commit's message [default: the engine's, from the agent's task: its
+    /// title, then its result and review]. A rebase keeps the agent's own messages.
+    #[serde(default)]
+    #[ts(optional)]
+    pub message: Option<String>,
 }
 
 /// What a merge did, or (dry run) would do.
@@ -79,6 +84,9 @@ pub struct MergeReport {
     pub already_merged: bool,
     /// The agent's branch tip that was merged.
     pub merged_tip: Option<String>,
+    /// The squash or merge commit's message: the one asked for, or the engine's default (what a
+    /// merge dialog shows to edit).
+    pub message: String,
 }
 
 /// What to merge where.
@@ -106,6 +114,7 @@ pub fn merge(spec: &MergeSpec<'_>) -> Result<MergeReport, WorktreeError> {
         into: spec.into.to_owned(),
         strategy: spec.strategy,
         dry_run: spec.dry_run,
+        message: spec.message.to_owned(),
         ..MergeReport::default()
     };
     let into_tip = commit_of(repo, &format!("refs/heads/{}", spec.into))?.ok_or_else(|| {

@@ -24,7 +24,9 @@ use crate::git::git_command;
 pub mod diff;
 pub mod gc;
 pub mod merge;
+pub mod publish;
 pub mod snapshot;
+pub mod update;
 
 /// The default for [`branch_name`]'s pattern.
 pub const BRANCH_PATTERN_DEFAULT: &str = "baton/{session}/{agent}";
@@ -62,6 +64,12 @@ pub enum WorktreeError {
     TargetDirty { into: String, checkout: PathBuf, files: Vec<String> },
     #[error("{0}")]
     Refused(String),
+    #[error("worktree {worktree} has uncommitted changes ({files}); commit them (or ask the agent to) before updating from the base branch", worktree = .worktree.display(), files = .files.join(", "))]
+    UpdateDirty { worktree: PathBuf, files: Vec<String> },
+    #[error("{0}")]
+    NoRemote(String),
+    #[error("{0}")]
+    GhUnavailable(String),
 }
 
 impl WorktreeError {
@@ -69,7 +77,9 @@ impl WorktreeError {
         match self {
             Self::InvalidInput(_) | Self::Dirty { .. } | Self::Refused(_) => ErrorCode::InvalidInput,
             Self::Conflicts { .. } => ErrorCode::MergeConflict,
-            Self::TargetDirty { .. } => ErrorCode::DirtyCheckout,
+            Self::TargetDirty { .. } | Self::UpdateDirty { .. } => ErrorCode::DirtyCheckout,
+            Self::NoRemote(_) => ErrorCode::NoRemote,
+            Self::GhUnavailable(_) => ErrorCode::GhUnavailable,
             Self::NotARepo(_) => ErrorCode::NotAGitRepo,
             Self::BaseRefMissing { .. } | Self::NotAWorktree(_) => ErrorCode::NotFound,
             Self::NoFreeName(_) => ErrorCode::DuplicateName,

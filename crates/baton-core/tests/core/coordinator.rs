@@ -552,3 +552,36 @@ fn a_message_sent_as_a_turn_ends_waits_for_that_turns_checkpoint() {
         assert_eq!(files(&checkpoints[1].commit), ["work-1.txt", "work-2.txt"]);
     }
 }
+
+#[test]
+fn approved_work_merges_with_the_tasks_title_and_summary_or_the_message_given() {
+    let s = setup(&[r#"{\"verdict\":\"approve\",\"findings\":[]}"#]);
+    let e = &s.engine;
+    review_graph(e);
+    e.coordinator_start("s").unwrap();
+    until(e, "completed", 60, complete);
+    let build = e.task_get("build").unwrap();
+    let agent = build.agent_id.clone().unwrap();
+    let req = baton_core::worktree::merge::MergeRequest { dry_run: true, ..Default::default() };
+    let check = e.agent_merge(&agent, &req).unwrap();
+    assert!(check.ok, "{check:?}");
+    let mut parts = check.message.split("\n\n");
+    assert_eq!(parts.next(), Some("Task build"), "the task's title as subject, not the prompt: {}", check.message);
+    let body = parts.next().unwrap();
+    assert!(body.contains(build.summary.as_deref().unwrap()), "the agent's result: {}", check.message);
+    assert!(body.contains("approved by check in round 1"), "the review: {}", check.message);
+    assert!(!check.message.contains("build it"), "{}", check.message);
+
+    let message = "Build it, reviewed\n\nEdited before merging.";
+    let req = baton_core::worktree::merge::MergeRequest { message: Some(message.into()), ..Default::default() };
+    let merged = e.agent_merge(&agent, &req).unwrap();
+    assert!(merged.ok, "{merged:?}");
+    let repo = Path::new(&e.session_get("s").unwrap().repo).to_owned();
+    let last = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["log", "-1", "--format=%B", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&last.stdout).trim(), message);
+}

@@ -5,6 +5,7 @@
 mod agents;
 mod atomic;
 mod bindings;
+mod branches;
 mod coordinator;
 mod health;
 mod merges;

@@ -15,16 +15,16 @@ use baton_core::{BatonHome, Engine};
 
 use crate::support::{git, repo_new};
 
-struct Fixture {
-    tmp: tempfile::TempDir,
+pub(crate) struct Fixture {
+    pub(crate) tmp: tempfile::TempDir,
     _runtime: tokio::runtime::Runtime,
-    engine: Engine,
-    repo: PathBuf,
+    pub(crate) engine: Engine,
+    pub(crate) repo: PathBuf,
     session: Session,
 }
 
 impl Fixture {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::in_repo("repo")
     }
 
@@ -47,12 +47,12 @@ impl Fixture {
     }
 
     /// Starts an agent running `script` (bash) in its worktree and waits for it to end.
-    fn agent(&self, name: &str, script: &str) -> Agent {
+    pub(crate) fn agent(&self, name: &str, script: &str) -> Agent {
         let agent = self.spawn(name, script);
         self.until_ended(&agent.id)
     }
 
-    fn spawn(&self, name: &str, script: &str) -> Agent {
+    pub(crate) fn spawn(&self, name: &str, script: &str) -> Agent {
         self.engine
             .agent_spawn(&AgentSpawn {
                 session: self.session.id.clone(),
@@ -85,7 +85,7 @@ impl Fixture {
         strategy: MergeStrategy,
         dry_run: bool,
     ) -> baton_core::Result<baton_core::worktree::merge::MergeReport> {
-        self.engine.agent_merge(agent, &MergeRequest { into: None, strategy, dry_run })
+        self.engine.agent_merge(agent, &MergeRequest { into: None, strategy, dry_run, message: None })
     }
 
     fn checkpoints_until(&self, agent: &str, n: usize) {
@@ -97,7 +97,7 @@ impl Fixture {
     }
 }
 
-fn out(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn out(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
     assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).trim().to_owned()
@@ -107,7 +107,7 @@ fn out(dir: &Path, args: &[&str]) -> String {
 const COMMIT_AND_LEAVE: &str = "printf 'one\\n' > {f}.txt && git add {f}.txt && \
     git -c user.name=agent -c user.email=agent@example.com commit -qm 'add {f}' && printf 'two\\n' > {f}-notes.txt";
 
-fn work(file: &str) -> String {
+pub(crate) fn work(file: &str) -> String {
     COMMIT_AND_LEAVE.replace("{f}", file)
 }
 
@@ -239,7 +239,12 @@ fn merging_into_a_branch_not_checked_out_moves_only_that_branch() {
         .engine
         .agent_merge(
             "alice",
-            &MergeRequest { into: Some("release".into()), strategy: MergeStrategy::Squash, dry_run: false },
+            &MergeRequest {
+                into: Some("release".into()),
+                strategy: MergeStrategy::Squash,
+                dry_run: false,
+                message: None,
+            },
         )
         .unwrap();
     assert!(r.ok && r.checkout_updated.is_none(), "{r:?}");

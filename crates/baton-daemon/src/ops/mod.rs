@@ -98,6 +98,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | ErrorCode::NotAGitRepo
         | ErrorCode::BareRepo
         | ErrorCode::CliMissing
+        | ErrorCode::NoRemote
+        | ErrorCode::GhUnavailable
         | ErrorCode::InvalidSettings => 400,
         ErrorCode::DuplicateName
         | ErrorCode::DaemonRunning

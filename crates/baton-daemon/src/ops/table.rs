@@ -24,7 +24,9 @@ use baton_core::wizard::{
 use baton_core::worktree::ChangedFile;
 use baton_core::worktree::diff::WorktreeDiff;
 use baton_core::worktree::merge::{MergeReport, MergeRequest};
+use baton_core::worktree::publish::{PushReport, PushRequest};
 use baton_core::worktree::snapshot::{Checkpoint, RestoreReport};
+use baton_core::worktree::update::{BranchStatus, UpdateReport, UpdateRequest};
 
 use super::operations;
 
@@ -168,6 +170,21 @@ operations! {
         /// uncommitted changes, or the agent is working.
         agent_merge: POST "/api/agents/{id}/merge" path(id: String) body(req: MergeRequest) -> 200 MergeReport,
             errors(MergeConflict, DirtyCheckout, AgentBusy) => |s| s.agent_merge(&id, &req);
+        /// How many commits the agent's branch is behind and ahead of the session's base branch, and
+        /// an update from the base stopped on conflicts, if one is.
+        agent_branch: GET "/api/agents/{id}/branch" path(id: String) -> 200 BranchStatus => |s| s.agent_branch_status(&id);
+        /// Brings the session's base branch into the agent's branch (`mode`: rebase or merge) in its
+        /// worktree. Refused while the agent works or its worktree has uncommitted changes; conflicts
+        /// are listed and left to resolve, or to abort.
+        agent_update: POST "/api/agents/{id}/update" path(id: String) body(req: UpdateRequest) -> 200 UpdateReport,
+            errors(AgentBusy, DirtyCheckout) => |s| s.agent_update(&id, &req);
+        /// Abandons an update from the base stopped on conflicts: the branch goes back to how it was.
+        agent_update_abort: POST "/api/agents/{id}/update/abort" path(id: String) -> 200 BranchStatus,
+            errors(AgentBusy) => |s| s.agent_update_abort(&id);
+        /// Pushes the agent's branch to the repository's remote and (`pullRequest`) opens a pull
+        /// request with the GitHub CLI, which must be installed and logged in.
+        agent_push: POST "/api/agents/{id}/push" path(id: String) body(req: PushRequest) -> 200 PushReport,
+            errors(NoRemote, GhUnavailable) => |s| s.agent_push(&id, &req);
     }
     "worktrees" {
         /// Where Baton keeps worktrees and the disk they use.

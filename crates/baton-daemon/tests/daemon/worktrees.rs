@@ -120,7 +120,10 @@ fn merge_refusals_are_conflicts_with_stable_codes_and_work_is_diffed_and_removed
     assert!(staged.success());
     let dirty = d
         .client
-        .agent_merge(&busy.id, &MergeRequest { strategy: MergeStrategy::Merge, dry_run: true, into: None })
+        .agent_merge(
+            &busy.id,
+            &MergeRequest { strategy: MergeStrategy::Merge, dry_run: true, into: None, message: None },
+        )
         .unwrap();
     assert!(!dirty.ok && dirty.refusal.is_some());
     d.client.agent_stop(&busy.id).unwrap();
