@@ -41,6 +41,8 @@ pub enum ErrorCode {
     DirtyCheckout,
     /// The agent is working; wait for it or stop it first.
     AgentBusy,
+    /// Agents are working; stopping the daemon would interrupt them (`force` does it anyway).
+    AgentsWorking,
     Io,
     Internal,
 }

@@ -39,6 +39,7 @@ const ERROR_CODES = [
   "merge_conflict",
   "dirty_checkout",
   "agent_busy",
+  "agents_working",
   "io",
   "internal",
 ] as const satisfies readonly ErrorCode[];

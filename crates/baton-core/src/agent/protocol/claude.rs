@@ -95,6 +95,23 @@ impl LineParser for ClaudeParser {
     }
 }
 
+/// What the CLI writes into the conversation, as a user message, when SIGINT ends its turn (its
+/// Esc key, interactively; Baton's stop, headless): "[Request interrupted by user]", or "... for
+/// tool use]" during a tool call. Nobody typed it.
+const INTERRUPTED_MARKER: &str = "[Request interrupted by user";
+
+/// What the lane says for the CLI's interruption marker.
+const INTERRUPTED_NOTICE: &str = "Turn interrupted: Baton stopped the CLI";
+
+/// A user message as the CLI echoed it, unless it is the CLI's own interruption marker: that is
+/// said for what it is.
+fn user_text(text: &str) -> AgentEvent {
+    if text.starts_with(INTERRUPTED_MARKER) && text.trim_end().ends_with(']') && !text.contains('\n') {
+        return AgentEvent::Notice { message: INTERRUPTED_NOTICE.into() };
+    }
+    AgentEvent::UserText { text: text.to_owned() }
+}
+
 impl ClaudeParser {
     /// The line's events; a line mapped only in part also gets a Raw copy of itself, so nothing
     /// is lost.
@@ -161,7 +178,7 @@ impl ClaudeParser {
     fn user(&mut self, v: &Value, line: &str) -> Vec<AgentEvent> {
         let content = v.pointer("/message/content");
         if let Some(text) = content.and_then(Value::as_str) {
-            return vec![AgentEvent::UserText { text: text.to_owned() }];
+            return vec![user_text(text)];
         }
         let Some(blocks) = content.and_then(Value::as_array) else { return Vec::new() };
         let mut events = Vec::new();
@@ -172,9 +189,7 @@ impl ClaudeParser {
                     Some(mut result) => events.append(&mut result),
                     None => lossy = true,
                 },
-                Some("text") => {
-                    events.push(AgentEvent::UserText { text: str_at(block, "text").unwrap_or_default().into() })
-                }
+                Some("text") => events.push(user_text(str_at(block, "text").unwrap_or_default())),
                 _ => lossy = true,
             }
         }
