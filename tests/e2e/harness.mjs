@@ -202,7 +202,7 @@ export class Harness {
       }
     }
     try {
-      this.baton("daemon", "stop");
+      this.baton("daemon", "stop", "--force");
     } catch {
       // No daemon was started.
     }
