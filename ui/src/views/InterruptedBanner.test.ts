@@ -48,6 +48,18 @@ describe("InterruptedBanner", () => {
     expect(await backend.agentsInterrupted()).toEqual([]);
   });
 
+  it("drops an agent resumed another way, by a message", async () => {
+    const session = await sessionMake(d.daemon.api, d.daemon.repoMake("api"), "api");
+    const held = await claudeSpawn(d.daemon.api, session.id, "HOLD for now", "mender");
+    await agentUntil(d.daemon.api, held.id, (a) => a.state === "running" && a.cliSessionId !== null);
+    const backend = await restarted();
+
+    render(InterruptedBanner, { backend });
+    await screen.findByTestId("interrupted-banner");
+    await backend.agentSend(held.id, { text: "carry on" });
+    await waitFor(() => expect(screen.queryByTestId("interrupted-banner")).toBeNull());
+  });
+
   it("says why an agent could not resume, and Dismiss forgets the list", async () => {
     const session = await sessionMake(d.daemon.api, d.daemon.repoMake("web"), "web");
     const a = await commandSpawn(d.daemon.api, session.id, ["sleep", "300"], "sleeper");

@@ -84,8 +84,11 @@ fn diff_merge_checkpoints_restore_and_gc_from_the_command_line() {
     let err = h.err(&["agent", "rm", "bob"]);
     assert!(err.contains("uncommitted changes") && err.contains("force"), "{err}");
     let removed = h.ok(&["agent", "rm", "bob", "--force"]);
-    assert!(removed.contains("its branch baton/work/bob stays"), "{removed}");
+    assert!(removed.contains("archived bob") && removed.contains("its branch baton/work/bob stays"), "{removed}");
     assert!(!bob_wt.exists());
+    // Archived: listed as such, its history still readable.
+    let list = h.ok(&["list", "--session", "work"]);
+    assert!(list.lines().any(|l| l.contains("bob") && l.contains("(archived)")), "{list}");
     git(&repo, &["rev-parse", "--verify", "baton/work/bob"]);
 }
 

@@ -74,6 +74,9 @@ impl Protocol for Claude {
 struct ClaudeParser {
     pending: HashMap<String, ToolUse>,
     cost_so_far: f64,
+    /// The CLI wrote its interruption marker: the turn's result that follows is the stop's end
+    /// (`error_during_execution`), named for what it is.
+    interrupted: bool,
 }
 
 struct ToolUse {
@@ -178,7 +181,9 @@ impl ClaudeParser {
     fn user(&mut self, v: &Value, line: &str) -> Vec<AgentEvent> {
         let content = v.pointer("/message/content");
         if let Some(text) = content.and_then(Value::as_str) {
-            return vec![user_text(text)];
+            let event = user_text(text);
+            self.interrupted |= matches!(event, AgentEvent::Notice { .. });
+            return vec![event];
         }
         let Some(blocks) = content.and_then(Value::as_array) else { return Vec::new() };
         let mut events = Vec::new();
@@ -189,7 +194,11 @@ impl ClaudeParser {
                     Some(mut result) => events.append(&mut result),
                     None => lossy = true,
                 },
-                Some("text") => events.push(user_text(str_at(block, "text").unwrap_or_default())),
+                Some("text") => {
+                    let event = user_text(str_at(block, "text").unwrap_or_default());
+                    self.interrupted |= matches!(event, AgentEvent::Notice { .. });
+                    events.push(event);
+                }
                 _ => lossy = true,
             }
         }
@@ -239,10 +248,16 @@ impl ClaudeParser {
                 input: denial.get("tool_input").cloned().unwrap_or(Value::Null),
             });
         }
-        let subtype = str_at(v, "subtype");
+        let mut subtype = str_at(v, "subtype");
+        let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(subtype != Some("success"));
+        if std::mem::take(&mut self.interrupted) && is_error {
+            // Baton stopped it: named as such. It stays a turn that did not complete (the
+            // coordinator resumes a task whose turn was cut, rather than taking it as done).
+            subtype = Some("interrupted");
+        }
         events.push(AgentEvent::TurnCompleted {
             result: str_at(v, "result").map(String::from),
-            is_error: v.get("is_error").and_then(Value::as_bool).unwrap_or(subtype != Some("success")),
+            is_error,
             subtype: subtype.map(String::from),
             duration_ms: v.get("duration_ms").and_then(Value::as_u64),
         });

@@ -296,3 +296,22 @@ fn claude_interruption_marker_is_said_for_what_it_is_not_shown_as_the_user_typin
     assert_eq!(events[2], AgentEvent::UserText { text: "[Request interrupted by user] is what I saw, why?".into() });
     assert_eq!(events.len(), 3, "{events:?}");
 }
+
+#[test]
+fn the_turn_a_stop_interrupted_ends_named_interrupted() {
+    let result = json!({"type": "result", "subtype": "error_during_execution", "is_error": true, "duration_ms": 288});
+    let events = lines(&[
+        json!({"type": "user", "message": {"role": "user", "content": [{"type": "text", "text": "[Request interrupted by user]"}]}}),
+        result.clone(),
+        // A later turn that fails is a failure again.
+        result,
+    ]);
+    let ended = |is_error: bool, subtype: &str| AgentEvent::TurnCompleted {
+        result: None,
+        is_error,
+        subtype: Some(subtype.into()),
+        duration_ms: Some(288),
+    };
+    // Still a turn that did not complete: the coordinator resumes a task cut this way.
+    assert_eq!(events[1..], [ended(true, "interrupted"), ended(true, "error_during_execution")], "{events:?}");
+}
