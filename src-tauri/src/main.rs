@@ -8,6 +8,7 @@ mod tray;
 use baton_core::api::DaemonConnection;
 use baton_core::{ApiError, BatonHome, ErrorCode};
 use baton_daemon::client::{baton_bin_find, daemon_ensure};
+use tauri::Manager;
 
 struct Shell {
     home: BatonHome,
@@ -61,6 +62,28 @@ fn window_state_file(home: &BatonHome) -> String {
     home.root().join("window-state.json").to_string_lossy().into_owned()
 }
 
+/// The plugin writes the window's state to disk only when the app exits normally; an app ended by
+/// a signal (a session logging out, a test driver) would lose it. So it is also written half a
+/// second after the window last moved or changed size.
+fn window_state_keep(window: &tauri::Window, event: &tauri::WindowEvent) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    static CHANGES: AtomicU64 = AtomicU64::new(0);
+    if !matches!(event, tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)) {
+        return;
+    }
+    let change = CHANGES.fetch_add(1, Ordering::Relaxed) + 1;
+    let app = window.app_handle().clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if CHANGES.load(Ordering::Relaxed) == change
+            && let Err(e) = app.save_window_state(StateFlags::all())
+        {
+            tracing::warn!("cannot save the window's size and position: {e}");
+        }
+    });
+}
+
 fn main() {
     webkit_compositing_configure();
     tracing_subscriber::fmt()
@@ -91,6 +114,7 @@ fn main() {
                 .build(),
         )
         .plugin(tauri_plugin_window_state::Builder::new().with_filename(window_state_file(&home)).build())
+        .on_window_event(window_state_keep)
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(Shell { home: home.clone() })

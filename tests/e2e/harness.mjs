@@ -47,7 +47,7 @@ async function portWait(port, ms) {
 }
 
 /** Desktop app processes running with this BATON_HOME. */
-function appPids(home) {
+export function appPids(home) {
   const pids = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -180,7 +180,11 @@ export class Harness {
     throw new Error(`cannot save the screenshot ${name}: ${lastError?.message}`);
   }
 
-  async stop() {
+  /**
+   * Ends the app and its driver; then, unless `keep` (a later `start()` reopens the app on the
+   * same home), stops the daemon and removes the test folder.
+   */
+  async stop({ keep = false } = {}) {
     try {
       await this.browser?.deleteSession();
     } catch {
@@ -201,6 +205,7 @@ export class Harness {
         // Already gone.
       }
     }
+    if (keep) return;
     try {
       this.baton("daemon", "stop", "--force");
     } catch {
