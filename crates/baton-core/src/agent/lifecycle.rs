@@ -408,12 +408,16 @@ impl Engine {
 
     /// Forgets the interruptions (the agents stay as they are); returns the agents concerned.
     pub fn agents_interrupted_dismiss(&self) -> Result<Vec<Agent>> {
-        let agents = self.agents_interrupted()?;
-        for agent in &agents {
-            record::agent_interrupted_clear(&self.inner.store.conn(), &agent.id)?;
-            self.inner.agent_publish(&agent.id);
-        }
-        agents.iter().map(|a| self.agent_get(&a.id)).collect()
+        self.write(|tx| {
+            let mut dismissed = Vec::new();
+            for agent in record::agents_interrupted(tx)? {
+                record::agent_interrupted_clear(tx, &agent.id)?;
+                let agent = record::agent_get(tx, &agent.id)?;
+                tx.publish(crate::events::EngineEvent::AgentUpdated { agent: Box::new(agent.clone()) });
+                dismissed.push(agent);
+            }
+            Ok(dismissed)
+        })
     }
 
     /// Resumes every interrupted agent: its next turn continues its own CLI session, told that

@@ -290,10 +290,13 @@ impl Engine {
         if let Some(changes) = &self.inner.changes {
             changes.unwatch(&agent.id);
         }
-        self.note_blocking(
-            &agent.id,
-            &Note::Notice { message: "archived: its worktree was removed; its history and cost are kept".into() },
-        );
+        // Its runtime may not be open in this daemon (an agent of a previous one): the note needs it.
+        self.runtime_slot(&agent)?;
+        let message = match &agent.worktree {
+            Some(_) => "archived: its worktree was removed; its history and cost are kept",
+            None => "archived: its history and cost are kept",
+        };
+        self.note_blocking(&agent.id, &Note::Notice { message: message.into() });
         record::agent_archived_set(&self.inner.store.conn(), &agent.id)?;
         // Its runtime (open log) is no longer needed; a read of its history opens the log itself.
         self.inner.agents().remove(&agent.id);

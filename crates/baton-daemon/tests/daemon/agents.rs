@@ -321,6 +321,10 @@ fn removing_an_agent_archives_it_and_the_list_says_so() {
     let s = session(&d);
     let a = spawn(&d, &s, "echo hello");
     until(&d, &a.id, 10, ended);
+    // Removed by a later daemon than the one that ran it.
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
     let removed = d.client.agent_remove(&a.id, &baton_core::api::AgentRemoveQuery { force: Some(false) }).unwrap();
     assert!(removed.archived_at.is_some());
     let all =
@@ -333,4 +337,12 @@ fn removing_an_agent_archives_it_and_the_list_says_so() {
         .unwrap();
     assert!(in_use.is_empty());
     assert_eq!(texts(&d, &a.id), vec!["hello".to_string()], "its history stays readable");
+    let events = d
+        .client
+        .agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .unwrap();
+    assert!(
+        events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.starts_with("archived"))),
+        "its lane says it was archived: {events:?}"
+    );
 }
