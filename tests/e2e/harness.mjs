@@ -2,7 +2,7 @@
 // the `baton` CLI, tauri-driver (which starts WebKitWebDriver and the desktop app) and a
 // WebDriver session. Everything started here is stopped by `stop()`, by PID.
 import { spawn, execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -99,7 +99,10 @@ export class Harness {
   async fakeClaude(steps) {
     const file = path.join(this.tmp, "scenario.json");
     writeFileSync(file, JSON.stringify({ steps }));
-    const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file], { stdio: ["ignore", "pipe", "inherit"] });
+    this.modelRecord = path.join(this.tmp, "model-requests.jsonl");
+    const child = spawn(bin.fakeModel, ["--port", "0", "--scenario", file, "--record", this.modelRecord], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     this.fake = child;
     const url = await new Promise((resolve, reject) => {
       let out = "";
@@ -125,6 +128,14 @@ export class Harness {
     mkdirSync(this.home, { recursive: true });
     writeFileSync(path.join(this.home, "settings.json"), JSON.stringify({ clis: { claude: { binary: bin.claude, env } } }));
     return { child, url };
+  }
+
+  /** How many model turns the fake model server has been asked for (each answered by a step). */
+  modelTurns() {
+    if (!this.modelRecord || !existsSync(this.modelRecord)) return 0;
+    return readFileSync(this.modelRecord, "utf8")
+      .split("\n")
+      .filter((line) => line && JSON.parse(line).step !== null).length;
   }
 
   folder(name) {

@@ -36,10 +36,11 @@ after(async () => {
 });
 
 test("daemon stop refuses while an agent works, naming it; --force stops it", async () => {
+  // Stopped while the model holds its first answer back.
   await until(async () => {
     const a = agent("fixer");
-    return a.state === "running" && a.cliSessionId !== null;
-  }, "claude never started its turn");
+    return a.state === "running" && a.cliSessionId !== null && h.modelTurns() === 1;
+  }, "claude never asked the model");
   let refused;
   try {
     h.baton("daemon", "stop");
@@ -74,7 +75,12 @@ test("Resume all continues the agent's own conversation", async () => {
   const before = agent("fixer");
   await browser.$('[data-testid="interrupted-resume"]').click();
   await banner().waitForDisplayed({ reverse: true, timeout: 15_000 });
-  await until(async () => /Continued where I left off\./.test(await lane("fixer").getText()), "the agent did not continue");
+  try {
+    await until(async () => /Continued where I left off\./.test(await lane("fixer").getText()), "the agent did not continue");
+  } catch (e) {
+    await h.screenshot("interrupted-resume-failed.png").catch(() => {});
+    throw new Error(`${e.message}; its log:\n${h.baton("logs", "fixer")}`);
+  }
   const after = agent("fixer");
   assert.equal(after.cliSessionId, before.cliSessionId, "its own CLI session continued");
   assert.equal(after.interruptedAt, null);
