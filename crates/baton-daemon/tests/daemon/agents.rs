@@ -337,10 +337,8 @@ fn removing_an_agent_archives_it_and_the_list_says_so() {
         .unwrap();
     assert!(in_use.is_empty());
     assert_eq!(texts(&d, &a.id), vec!["hello".to_string()], "its history stays readable");
-    let events = d
-        .client
-        .agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
-        .unwrap();
+    let events =
+        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
     assert!(
         events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.starts_with("archived"))),
         "its lane says it was archived: {events:?}"
