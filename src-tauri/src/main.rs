@@ -1,12 +1,14 @@
 //! Baton's desktop shell. Thin on purpose: the UI talks to the daemon's HTTP API itself; this
 //! process only finds or starts the daemon (`daemon_connect`), and owns what is native: the
-//! window, the tray and the folder dialog.
+//! window (its size and position remembered, one window per Baton home), the tray and the folder
+//! dialog.
 
 mod tray;
 
 use baton_core::api::DaemonConnection;
 use baton_core::{ApiError, BatonHome, ErrorCode};
 use baton_daemon::client::{baton_bin_find, daemon_ensure};
+use tauri::Manager;
 
 struct Shell {
     home: BatonHome,
@@ -41,6 +43,47 @@ fn webkit_compositing_configure() {
     }
 }
 
+/// The name under which the running window is found by a second launch: one per Baton home, so a
+/// second launch over the same home focuses the open window, while another home (a test, a second
+/// profile) gets its own window and daemon.
+fn instance_id(home: &BatonHome) -> String {
+    format!("dev.baton.desktop.h{:016x}", fnv1a(home.root().as_os_str().as_encoded_bytes()))
+}
+
+/// A hash that stays the same across builds (std's `DefaultHasher` does not promise that, and two
+/// builds of Baton must agree on the name to find each other).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The window's size and position live with the rest of the home's state; the plugin joins this
+/// absolute path onto its config folder, which leaves it as is.
+fn window_state_file(home: &BatonHome) -> String {
+    home.root().join("window-state.json").to_string_lossy().into_owned()
+}
+
+/// The plugin writes the window's state to disk only when the app exits normally; an app ended by
+/// a signal (a session logging out, a test driver) would lose it. So it is also written half a
+/// second after the window last moved or changed size.
+fn window_state_keep(window: &tauri::Window, event: &tauri::WindowEvent) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+    static CHANGES: AtomicU64 = AtomicU64::new(0);
+    if !matches!(event, tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_)) {
+        return;
+    }
+    let change = CHANGES.fetch_add(1, Ordering::Relaxed) + 1;
+    let app = window.app_handle().clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if CHANGES.load(Ordering::Relaxed) == change
+            && let Err(e) = app.save_window_state(StateFlags::all())
+        {
+            tracing::warn!("cannot save the window's size and position: {e}");
+        }
+    });
+}
+
 fn main() {
     webkit_compositing_configure();
     tracing_subscriber::fmt()
@@ -62,6 +105,16 @@ fn main() {
         }
     };
     let result = tauri::Builder::default()
+        // First, so that a second launch hands over to the running window before anything else
+        // of this process starts.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id(&home))
+                .callback(|app, _argv, _cwd| tray::window_show(app))
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::new().with_filename(window_state_file(&home)).build())
+        .on_window_event(window_state_keep)
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(Shell { home: home.clone() })

@@ -49,7 +49,8 @@ fn tray_build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     builder.build(app)
 }
 
-fn window_show(app: &AppHandle) {
+/// Brings the main window to the front: from the tray, or when Baton is launched a second time.
+pub fn window_show(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();

@@ -2,7 +2,7 @@
 // the `baton` CLI, tauri-driver (which starts WebKitWebDriver and the desktop app) and a
 // WebDriver session. Everything started here is stopped by `stop()`, by PID.
 import { spawn, execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -47,7 +47,7 @@ async function portWait(port, ms) {
 }
 
 /** Desktop app processes running with this BATON_HOME. */
-function appPids(home) {
+export function appPids(home) {
   const pids = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -100,7 +100,9 @@ export class Harness {
   async fakeClaude(steps, { record = null } = {}) {
     const file = path.join(this.tmp, "scenario.json");
     writeFileSync(file, JSON.stringify({ steps }));
-    const args = ["--port", "0", "--scenario", file, ...(record ? ["--record", record] : [])];
+    // Every request is recorded (`modelTurns()` reads them); `record` names the file.
+    this.modelRecord = record ?? path.join(this.tmp, "model-requests.jsonl");
+    const args = ["--port", "0", "--scenario", file, "--record", this.modelRecord];
     const child = spawn(bin.fakeModel, args, { stdio: ["ignore", "pipe", "inherit"] });
     this.fake = child;
     const url = await new Promise((resolve, reject) => {
@@ -127,6 +129,14 @@ export class Harness {
     mkdirSync(this.home, { recursive: true });
     writeFileSync(path.join(this.home, "settings.json"), JSON.stringify({ clis: { claude: { binary: bin.claude, env } } }));
     return { child, url };
+  }
+
+  /** How many model turns the fake model server has been asked for (each answered by a step). */
+  modelTurns() {
+    if (!this.modelRecord || !existsSync(this.modelRecord)) return 0;
+    return readFileSync(this.modelRecord, "utf8")
+      .split("\n")
+      .filter((line) => line && JSON.parse(line).step !== null).length;
   }
 
   folder(name) {
@@ -182,7 +192,11 @@ export class Harness {
     throw new Error(`cannot save the screenshot ${name}: ${lastError?.message}`);
   }
 
-  async stop() {
+  /**
+   * Ends the app and its driver; then, unless `keep` (a later `start()` reopens the app on the
+   * same home), stops the daemon and removes the test folder.
+   */
+  async stop({ keep = false } = {}) {
     try {
       await this.browser?.deleteSession();
     } catch {
@@ -203,8 +217,9 @@ export class Harness {
         // Already gone.
       }
     }
+    if (keep) return;
     try {
-      this.baton("daemon", "stop");
+      this.baton("daemon", "stop", "--force");
     } catch {
       // No daemon was started.
     }

@@ -34,6 +34,7 @@ export function until<T>(probe: () => T | undefined | false | Promise<T | undefi
 
 export class Daemon {
   readonly child: ChildProcess;
+  readonly bin: string;
   readonly root: string;
   readonly home: string;
   readonly fakeDir: string;
@@ -46,6 +47,8 @@ export class Daemon {
   repoMake(name?: string, files?: Record<string, string>): string;
   verdictsWrite(verdicts: (Verdict | string)[]): void;
   release(): void;
+  /** Stops the daemon with `force` (agents at work are interrupted) and starts a new one on the same home. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 

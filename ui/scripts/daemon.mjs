@@ -78,18 +78,38 @@ export async function until(probe, { timeoutMs = 15_000, intervalMs = 25, what =
 const STOP_WAIT_MS = 20_000;
 
 export class Daemon {
-  constructor({ child, root, home, fakeDir, info, exited }) {
-    this.child = child;
+  constructor({ child, root, home, fakeDir, info, exited, onExit, bin }) {
     this.root = root;
     this.home = home;
     this.fakeDir = fakeDir;
+    this.bin = bin;
+    this.repos = 0;
+    this.attach({ child, info, exited, onExit });
+  }
+
+  /** The running process: its pid, address, token and client. */
+  attach({ child, info, exited, onExit }) {
+    this.child = child;
     this.pid = child.pid;
     this.port = info.port;
     this.token = info.token;
     this.url = `http://127.0.0.1:${info.port}`;
     this.api = new DaemonApi(this.url, this.token);
     this.exited = exited;
-    this.repos = 0;
+    this.onExit = onExit;
+  }
+
+  /**
+   * Stops the daemon as `baton daemon stop --force` does (agents at work are interrupted) and
+   * starts a new one on the same home: a new pid, port and token.
+   */
+  async restart() {
+    await this.api.request("POST", "/api/daemon/stop?force=true").catch(() => this.child.kill("SIGTERM"));
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), STOP_WAIT_MS);
+    await this.exited;
+    clearTimeout(timer);
+    process.off("exit", this.onExit);
+    this.attach(await daemonLaunch(this.bin, this.home));
   }
 
   /** The page address that opens the UI on this daemon (the url and the hex token need no escaping). */
@@ -117,7 +137,7 @@ export class Daemon {
   /** Asks the daemon to stop, waits for it (SIGKILL to its pid past the wait), removes the folder. */
   async stop() {
     if (this.child.exitCode === null && this.child.signalCode === null) {
-      await this.api.request("POST", "/api/daemon/stop").catch(() => this.child.kill("SIGTERM"));
+      await this.api.request("POST", "/api/daemon/stop?force=true").catch(() => this.child.kill("SIGTERM"));
       const timer = setTimeout(() => this.child.kill("SIGKILL"), STOP_WAIT_MS);
       await this.exited;
       clearTimeout(timer);
@@ -149,6 +169,18 @@ export async function daemonStart({ fakeClaude = false, settings = {}, env = {},
   }
   if (Object.keys(all).length > 0) writeFileSync(join(home, "settings.json"), JSON.stringify(all, null, 2));
 
+  let launched;
+  try {
+    launched = await daemonLaunch(bin, home);
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+  return new Daemon({ ...launched, root, home, fakeDir, bin });
+}
+
+/** Runs `baton daemon --foreground` on `home` until it has written its daemon file. */
+async function daemonLaunch(bin, home) {
   const child = spawn(bin, ["daemon", "--foreground"], {
     env: { ...process.env, ...env, BATON_HOME: home },
     stdio: ["ignore", "ignore", "pipe"],
@@ -161,9 +193,8 @@ export async function daemonStart({ fakeClaude = false, settings = {}, env = {},
   process.on("exit", onExit);
 
   const file = join(home, "daemon.json");
-  let info;
   try {
-    info = await until(
+    const info = await until(
       () => {
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`baton daemon exited at once (${child.exitCode ?? child.signalCode}): ${stderr}`);
@@ -178,15 +209,12 @@ export async function daemonStart({ fakeClaude = false, settings = {}, env = {},
       },
       { timeoutMs: 10_000, intervalMs: 5, what: `baton daemon wrote ${file}`, describe: () => stderr },
     );
+    return { child, info, exited, onExit };
   } catch (err) {
     child.kill("SIGKILL");
     process.off("exit", onExit);
-    rmSync(root, { recursive: true, force: true });
     throw err;
   }
-  const daemon = new Daemon({ child, root, home, fakeDir, info, exited });
-  daemon.onExit = onExit;
-  return daemon;
 }
 
 function git(cwd, ...args) {

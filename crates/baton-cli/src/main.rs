@@ -271,12 +271,23 @@ enum InsightCommand {
 enum AgentCommand {
     /// Start an agent; prints its id and returns while it works
     Spawn(commands::agent::SpawnArgs),
-    /// Remove an agent and its worktree (its branch stays)
+    /// Archive an agent: stop it and remove its worktree (its branch stays); its history and
+    /// cost are kept (`baton list` shows it as archived, `baton logs` reads it)
     Rm {
         agent: String,
         /// Even when its worktree holds uncommitted work (lost)
         #[arg(long)]
         force: bool,
+    },
+    /// The agents the last `baton daemon stop --force` (or a daemon that died) interrupted in a
+    /// turn; --resume continues each one's session, --dismiss forgets the list
+    Interrupted {
+        #[arg(long, conflicts_with = "dismiss")]
+        resume: bool,
+        #[arg(long)]
+        dismiss: bool,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -328,6 +339,9 @@ fn main() -> ExitCode {
         Command::Wait { agent, timeout } => agent::wait(&home, &agent, timeout),
         Command::Abort { agent } => agent::abort(&home, &agent).map(|()| 0),
         Command::Agent(AgentCommand::Rm { agent, force }) => work::remove(&home, &agent, force).map(|()| 0),
+        Command::Agent(AgentCommand::Interrupted { resume, dismiss, json }) => {
+            agent::interrupted(&home, resume, dismiss, json)
+        }
         Command::Diff { agent, stat, json } => work::diff(&home, &agent, stat, json).map(|()| 0),
         Command::Merge { agent, into, strategy, dry_run, message, json } => {
             work::merge(&home, &agent, work::MergeArgs { into, strategy, dry_run, message }, json)

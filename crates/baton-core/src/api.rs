@@ -81,6 +81,11 @@ pub struct AgentListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub session: Option<String>,
+    /// Include removed (archived) agents, flagged by their `archivedAt` [default: true, so a
+    /// session's total counts their cost].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub archived: Option<bool>,
 }
 
 /// `GET /api/agents/{id}/events`: the history after `after` (a seq, exclusive; default 0), at
@@ -94,6 +99,16 @@ pub struct AgentEventsQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub limit: Option<u64>,
+}
+
+/// `POST /api/daemon/stop`: `force` stops the daemon even while agents work (interrupting them;
+/// the next daemon lists them to resume).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DaemonStopQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub force: Option<bool>,
 }
 
 /// `DELETE /api/agents/{id}`: `force` removes the worktree even with uncommitted work in it.

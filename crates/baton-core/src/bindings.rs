@@ -10,11 +10,11 @@ use crate::agent::event::CommandStatus;
 use crate::agent::protocol::CliKind;
 use crate::agent::record::TokenUsage;
 use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, PermissionRequest};
-use crate::agent::{AgentWorktree, GcEntry, GcReport};
+use crate::agent::{AgentWorktree, GcEntry, GcReport, InterruptedResume, ResumeFailure};
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{
     AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, ArtifactListQuery, ArtifactSearchQuery,
-    CyclesQuery, TaskListQuery,
+    CyclesQuery, DaemonStopQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
@@ -139,6 +139,9 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     AgentListQuery::export_all(&cfg)?;
     AgentEventsQuery::export_all(&cfg)?;
     AgentRemoveQuery::export_all(&cfg)?;
+    DaemonStopQuery::export_all(&cfg)?;
+    InterruptedResume::export_all(&cfg)?;
+    ResumeFailure::export_all(&cfg)?;
     AgentDiffQuery::export_all(&cfg)?;
     TaskListQuery::export_all(&cfg)?;
     CyclesQuery::export_all(&cfg)?;

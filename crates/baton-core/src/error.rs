@@ -45,6 +45,8 @@ pub enum ErrorCode {
     NoRemote,
     /// A pull request needs the GitHub CLI (`gh`) installed and logged in.
     GhUnavailable,
+    /// Agents are working; stopping the daemon would interrupt them (`force` does it anyway).
+    AgentsWorking,
     Io,
     Internal,
 }

@@ -58,18 +58,25 @@ impl DaemonClient {
         Ok(())
     }
 
-    /// Asks the daemon to stop, without waiting for it.
+    /// Asks the daemon to stop, without waiting for it, even while agents work (they are
+    /// interrupted and listed by the next daemon).
     pub fn daemon_stop_request(&self) -> Result<(), DaemonError> {
-        match self.daemon_stop() {
+        self.daemon_stop_ask(true)
+    }
+
+    /// Asks the daemon to stop; without `force`, refused (`AgentsWorking`) while agents work.
+    pub fn daemon_stop_ask(&self, force: bool) -> Result<(), DaemonError> {
+        match self.daemon_stop(&baton_core::api::DaemonStopQuery { force: Some(force) }) {
             // The daemon may close the connection as it stops.
             Ok(_) | Err(DaemonError::Unreachable { .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    /// Asks the daemon to stop and waits (up to `timeout`) until its process has gone.
-    pub fn daemon_stop_wait(&self, timeout: Duration) -> Result<(), DaemonError> {
-        self.daemon_stop_request()?;
+    /// Asks the daemon to stop (see [`Self::daemon_stop_ask`]) and waits (up to `timeout`) until
+    /// its process has gone.
+    pub fn daemon_stop_wait(&self, timeout: Duration, force: bool) -> Result<(), DaemonError> {
+        self.daemon_stop_ask(force)?;
         let deadline = Instant::now() + timeout;
         while pid_alive(self.info.pid) {
             if Instant::now() > deadline {

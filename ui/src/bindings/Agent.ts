@@ -67,4 +67,14 @@ paused: boolean,
  * When its idle process was ended to free memory (it is `waiting`; a message resumes its
  * session). RFC 3339; `None` while it has a process or never idled that long.
  */
-releasedAt: string | null, };
+releasedAt: string | null, 
+/**
+ * When the user removed it: its worktree is gone, its record, history and cost stay (the
+ * session's total counts them). RFC 3339; `None` for an agent in use.
+ */
+archivedAt: string | null, 
+/**
+ * When a stopping (or dying) daemon interrupted its turn: it is listed among the agents to
+ * resume after the restart until it is resumed or the notice dismissed. RFC 3339.
+ */
+interruptedAt: string | null, };

@@ -3,4 +3,9 @@
 /**
  * `GET /api/agents`: one session's agents (id or name), or every session's.
  */
-export type AgentListQuery = { session?: string, };
+export type AgentListQuery = { session?: string, 
+/**
+ * Include removed (archived) agents, flagged by their `archivedAt` [default: true, so a
+ * session's total counts their cost].
+ */
+archived?: boolean, };

@@ -122,9 +122,12 @@ export class AgentChanges {
 }
 
 export class SessionAgents {
-  /** Oldest first: a lane keeps its place as others are added. */
+  /** Oldest first: a lane keeps its place as others are added. Archived (removed) agents are not here. */
   agents = $state.raw<Agent[]>([]);
+  /** Agents the user removed: archived, their history and cost kept (`archivedAt` set), oldest first. */
+  archived = $state.raw<Agent[]>([]);
   private readonly byId = new Map<string, Agent>();
+  private readonly archivedById = new Map<string, Agent>();
   private readonly feeds = new Map<string, AgentFeed>();
   private readonly changeLists = new Map<string, AgentChanges>();
   /** Agents removed: a late reply or event about one must not bring its lane back. */
@@ -144,9 +147,22 @@ export class SessionAgents {
     return this.changeLists.get(agentId);
   }
 
+  /** Every agent of the session, archived ones included: what its total cost adds up. */
+  get all(): Agent[] {
+    return [...this.agents, ...this.archived];
+  }
+
   /** The newer `updatedAt` wins, so a stale reply never undoes an event. */
   upsert(agent: Agent): void {
-    if (agent.sessionId !== this.sessionId || this.removed.has(agent.id)) return;
+    if (agent.sessionId !== this.sessionId) return;
+    if (agent.archivedAt !== null) {
+      // Removed here or by another client: its lane goes, the agent stays listed as archived.
+      this.archivedById.set(agent.id, agent);
+      this.archived = [...this.archivedById.values()].sort(byCreation);
+      this.remove(agent.id);
+      return;
+    }
+    if (this.removed.has(agent.id)) return;
     const known = this.byId.get(agent.id);
     if (known && time(known.updatedAt) > time(agent.updatedAt)) return;
     this.byId.set(agent.id, agent);
@@ -218,10 +234,12 @@ export class SessionAgents {
   }
 
   private sort(): void {
-    this.agents = [...this.byId.values()].sort(
-      (a, b) => time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
+    this.agents = [...this.byId.values()].sort(byCreation);
   }
+}
+
+function byCreation(a: Agent, b: Agent): number {
+  return time(a.createdAt) - time(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function time(rfc3339: string): number {

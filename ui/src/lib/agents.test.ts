@@ -134,6 +134,9 @@ describe("SessionAgents", () => {
       await d.backend.agentRemove(second.id, { force: true });
       await vi.waitFor(() => expect(store.agents.map((a) => a.name)).toEqual(["first"]));
       expect(store.feed(second.id)).toBeUndefined();
+      // Removed is archived: its lane goes, the agent stays known (its cost is the session's).
+      expect(store.archived.map((a) => [a.name, a.archivedAt !== null])).toEqual([["second", true]]);
+      expect(store.all.map((a) => a.name)).toEqual(["first", "second"]);
     } finally {
       unsubscribe();
     }
@@ -168,6 +171,8 @@ describe("SessionAgents", () => {
       role: null,
       paused: false,
       releasedAt: null,
+      archivedAt: null,
+      interruptedAt: null,
       ...overrides,
     };
   }

@@ -28,6 +28,7 @@ import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
 import type { Cycle } from "../bindings/Cycle";
 import type { CyclesQuery } from "../bindings/CyclesQuery";
 import type { DaemonHealth } from "../bindings/DaemonHealth";
+import type { DaemonStopQuery } from "../bindings/DaemonStopQuery";
 import type { Decision } from "../bindings/Decision";
 import type { EditorOpen } from "../bindings/EditorOpen";
 import type { EditorOpened } from "../bindings/EditorOpened";
@@ -38,6 +39,7 @@ import type { HealthAgentsQuery } from "../bindings/HealthAgentsQuery";
 import type { HealthReport } from "../bindings/HealthReport";
 import type { HealthSample } from "../bindings/HealthSample";
 import type { Insight } from "../bindings/Insight";
+import type { InterruptedResume } from "../bindings/InterruptedResume";
 import type { MergeReport } from "../bindings/MergeReport";
 import type { MergeRequest } from "../bindings/MergeRequest";
 import type { Objective } from "../bindings/Objective";
@@ -99,9 +101,9 @@ export class Api {
     return this.transport.call("GET", `/api/health`, undefined, undefined);
   }
 
-  /** Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon. */
-  daemonStop(): Promise<null> {
-    return this.transport.call("POST", `/api/daemon/stop`, undefined, undefined);
+  /** Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon. Refused while agents work, naming them, unless `force`; those it then interrupts are listed by the next daemon (`agents_interrupted`). */
+  daemonStop(query: DaemonStopQuery): Promise<null> {
+    return this.transport.call("POST", `/api/daemon/stop`, query, undefined);
   }
 
   /** The settings in effect (the file's values, defaults for the rest), the defaults, and the path of `settings.json`. */
@@ -209,7 +211,7 @@ export class Api {
     return this.transport.call("POST", `/api/context/import`, undefined, body);
   }
 
-  /** The agents of one session (id or name), or of every session. */
+  /** The agents of one session (id or name), or of every session. Removed agents are listed too (archived, flagged by `archivedAt`), unless `archived: false`. */
   agentList(query: AgentListQuery): Promise<Array<Agent>> {
     return this.transport.call("GET", `/api/agents`, query, undefined);
   }
@@ -224,7 +226,7 @@ export class Api {
     return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}`, undefined, undefined);
   }
 
-  /** Stops the agent and removes it and its worktree (its branch stays). Refused while the worktree holds uncommitted work, unless `force`. */
+  /** Stops the agent, removes its worktree (its branch stays) and archives it: its record, history and cost are kept. Refused while the worktree holds uncommitted work, unless `force`. */
   agentRemove(id: string, query: AgentRemoveQuery): Promise<Agent> {
     return this.transport.call("DELETE", `/api/agents/${encodeURIComponent(String(id))}`, query, undefined);
   }
@@ -417,6 +419,21 @@ export class Api {
   /** Continues every paused agent (SIGCONT); coordinators start tasks again. */
   agentsResumeAll(): Promise<PauseReport> {
     return this.transport.call("POST", `/api/agents/resume-all`, undefined, undefined);
+  }
+
+  /** The agents the previous daemon's stop (or death) interrupted in a turn, until they are resumed or the notice is dismissed, oldest first. */
+  agentsInterrupted(): Promise<Array<Agent>> {
+    return this.transport.call("GET", `/api/agents/interrupted`, undefined, undefined);
+  }
+
+  /** Resumes every interrupted agent: its next turn continues its own CLI session. Those that cannot resume are listed with the reason and stay interrupted. */
+  agentsInterruptedResume(): Promise<InterruptedResume> {
+    return this.transport.call("POST", `/api/agents/interrupted/resume`, undefined, undefined);
+  }
+
+  /** Dismisses the notice: the interrupted agents stay stopped, no longer listed as interrupted. */
+  agentsInterruptedDismiss(): Promise<Array<Agent>> {
+    return this.transport.call("POST", `/api/agents/interrupted/dismiss`, undefined, undefined);
   }
 
   /** A session's artifacts (or one task's), newest first, without their bodies. */

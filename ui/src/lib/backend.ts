@@ -41,6 +41,7 @@ const ERROR_CODES = [
   "agent_busy",
   "no_remote",
   "gh_unavailable",
+  "agents_working",
   "io",
   "internal",
 ] as const satisfies readonly ErrorCode[];

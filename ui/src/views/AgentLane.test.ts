@@ -508,7 +508,9 @@ describe("AgentLane with a worktree", () => {
     await fireEvent.click(screen.getByTestId("remove-force"));
     expect(remove).toHaveBeenLastCalledWith(agent.id, { force: true });
     await waitFor(() => expect(onRemoved).toHaveBeenCalledWith(expect.objectContaining({ id: agent.id })));
-    expect((await d.backend.agentList({ session: session.id })).map((a) => a.id)).not.toContain(agent.id);
+    // Archived: no longer in use, still listed with its history and cost.
+    expect((await d.backend.agentList({ session: session.id, archived: false })).map((a) => a.id)).not.toContain(agent.id);
+    expect((await d.backend.agentGet(agent.id)).archivedAt).not.toBeNull();
   });
 
   it("cancels a removal", async () => {

@@ -303,7 +303,7 @@ describe("Home", () => {
     );
     await fireEvent.click(screen.getByTestId("worktrees-cleanup"));
     expect((await screen.findByTestId("gc-nothing")).textContent).toMatch(
-      /Nothing to clean up now: no finished agent's worktree is old enough to remove\.\s+Baton keeps a finished agent's worktree for 7 days by default/,
+      /Nothing to clean up now: no finished agent's work is merged or old enough to remove\.\s+A worktree whose work was merged can go at once; Baton keeps other finished agents' worktrees for 7 days\s+by\s+default/,
     );
     expect(gc).toHaveBeenCalledExactlyOnceWith({ dryRun: true });
   });

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
@@ -133,7 +135,7 @@ describe("Worktrees footer and clean-up", () => {
 
     const nothing = await screen.findByTestId("gc-nothing");
     expect(nothing.textContent!.replace(/\s+/g, " ")).toContain(
-      "Nothing can be removed now: the worktrees below are kept, for the reasons given, and no other finished agent's worktree is old enough to remove. Baton keeps a finished agent's worktree for 7 days by default (1 day in archived sessions); worktrees.retentionDays and worktrees.archivedRetentionDays in Baton's settings.json change that.",
+      "Nothing can be removed now: the worktrees below are kept, for the reasons given, and no other finished agent's work is merged or old enough to remove. A worktree whose work was merged can go at once; Baton keeps other finished agents' worktrees for 7 days by default (1 day in archived sessions); worktrees.retentionDays and worktrees.archivedRetentionDays in Baton's settings.json change that.",
     );
     // Why the dirty one stays is still said.
     expect(entries("gc-kept").map((e) => e.name)).toEqual(["dirty"]);
@@ -144,6 +146,29 @@ describe("Worktrees footer and clean-up", () => {
     expect(gc).toHaveBeenCalledExactlyOnceWith({ dryRun: true });
     const busy = (await d.backend.agentList({ session: "pay" })).find((a) => a.name === "busy")!;
     await d.backend.agentStop(busy.id);
+  });
+
+  it("offers merged work at once, while unmerged work waits for the retention", async () => {
+    await seed(["done", "unmerged"]);
+    // Back to the default retention (a week): only merged work may go now.
+    writeFileSync(join(d.daemon.home, "settings.json"), "{}");
+    const done = (await d.backend.agentList({ session: "pay" })).find((a) => a.name === "done")!;
+    expect((await d.backend.agentMerge(done.id, { into: null, strategy: "squash", dryRun: false })).ok).toBe(true);
+    setup();
+    await openCleanup();
+
+    expect((await screen.findByTestId("gc-summary")).textContent!.replace(/\s+/g, " ")).toContain(
+      "Would remove 1 worktree and delete 1 merged branch.",
+    );
+    expect(entries("gc-removed")).toEqual([
+      { name: "done", text: `done ${worktreesDir()}/pay/done its work was merged into main` },
+    ]);
+    expect(screen.getByTestId("gc-branches").textContent).toContain("baton/pay/done");
+    await fireEvent.click(confirmButton());
+    await screen.findByTestId("gc-result");
+    expect(entries("gc-result-removed").map((e) => e.name)).toEqual(["done"]);
+    const unmerged = (await d.backend.agentList({ session: "pay" })).find((a) => a.name === "unmerged")!;
+    expect(unmerged.worktree!.removedAt).toBeNull();
   });
 
   it("offers to delete merged branches whose worktrees went before", async () => {

@@ -34,6 +34,8 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     role: null,
     paused: false,
     releasedAt: null,
+    archivedAt: null,
+    interruptedAt: null,
     ...overrides,
   };
 }

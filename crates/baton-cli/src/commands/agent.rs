@@ -81,7 +81,7 @@ pub fn spawn(home: &BatonHome, args: SpawnArgs) -> Result<(), DaemonError> {
 }
 
 pub fn list(home: &BatonHome, session: Option<String>, json: bool) -> Result<(), DaemonError> {
-    let agents = super::client(home)?.agent_list(&AgentListQuery { session: session.clone() })?;
+    let agents = super::client(home)?.agent_list(&AgentListQuery { session: session.clone(), archived: None })?;
     if json {
         output::json(&agents);
     } else if agents.is_empty() {
@@ -94,7 +94,7 @@ pub fn list(home: &BatonHome, session: Option<String>, json: bool) -> Result<(),
                     a.id.clone(),
                     a.name.clone(),
                     a.cli.as_str().into(),
-                    a.state.as_str().into(),
+                    state(a),
                     cost(a),
                     a.last_event_at.as_deref().map(output::time_short).unwrap_or_default(),
                     a.session_id.clone(),
@@ -104,6 +104,49 @@ pub fn list(home: &BatonHome, session: Option<String>, json: bool) -> Result<(),
         output::table(&["ID", "NAME", "CLI", "STATE", "COST", "LAST EVENT (UTC)", "SESSION"], &rows);
     }
     Ok(())
+}
+
+/// The state, and whether it is archived (removed: history and cost kept).
+fn state(a: &Agent) -> String {
+    if a.archived_at.is_some() { format!("{} (archived)", a.state.as_str()) } else { a.state.as_str().into() }
+}
+
+/// Lists (or resumes, or dismisses) the agents a daemon's stop interrupted. Exit code 1 when some
+/// could not be resumed.
+pub fn interrupted(home: &BatonHome, resume: bool, dismiss: bool, json: bool) -> Result<u8, DaemonError> {
+    let client = super::client(home)?;
+    if resume {
+        let r = client.agents_interrupted_resume()?;
+        if json {
+            output::json(&r);
+        } else {
+            for a in &r.resumed {
+                println!("resumed {}", a.name);
+            }
+            for f in &r.failed {
+                println!("not resumed {}: {}", f.agent_name, f.message);
+            }
+            if r.resumed.is_empty() && r.failed.is_empty() {
+                println!("no agent was interrupted by the last stop");
+            }
+        }
+        return Ok(u8::from(!r.failed.is_empty()));
+    }
+    let agents = if dismiss { client.agents_interrupted_dismiss()? } else { client.agents_interrupted()? };
+    if json {
+        output::json(&agents);
+    } else if agents.is_empty() {
+        println!("no agent was interrupted by the last stop");
+    } else {
+        let verb = if dismiss { "dismissed" } else { "interrupted" };
+        for a in &agents {
+            println!("{verb}: {} ({}, session {})", a.name, a.id, a.session_id);
+        }
+        if !dismiss {
+            println!("`baton agent interrupted --resume` continues them; --dismiss forgets this list");
+        }
+    }
+    Ok(0)
 }
 
 fn cost(a: &Agent) -> String {

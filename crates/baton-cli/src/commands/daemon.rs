@@ -23,8 +23,13 @@ pub struct DaemonArgs {
 
 #[derive(Subcommand)]
 enum DaemonCommand {
-    /// Stop the running daemon
-    Stop,
+    /// Stop the running daemon (refused while agents work, unless --force)
+    Stop {
+        /// Stop even while agents work: their turns are interrupted, and the next daemon lists
+        /// them to resume (`baton agent interrupted`, or the app's banner)
+        #[arg(long)]
+        force: bool,
+    },
     /// Show whether a daemon runs, with its pid, port and version
     Status {
         #[arg(long)]
@@ -34,7 +39,7 @@ enum DaemonCommand {
 
 pub fn run(home: &BatonHome, args: DaemonArgs) -> Result<(), DaemonError> {
     match args.command {
-        Some(DaemonCommand::Stop) => stop(home),
+        Some(DaemonCommand::Stop { force }) => stop(home, force),
         Some(DaemonCommand::Status { json }) => status(home, json),
         None if args.foreground => foreground(home, args.port),
         None => background(home),
@@ -67,10 +72,10 @@ fn background(home: &BatonHome) -> Result<(), DaemonError> {
     Ok(())
 }
 
-fn stop(home: &BatonHome) -> Result<(), DaemonError> {
+fn stop(home: &BatonHome, force: bool) -> Result<(), DaemonError> {
     match daemon_find(home)? {
         Some(client) => {
-            client.daemon_stop_wait(Duration::from_secs(30))?;
+            client.daemon_stop_wait(Duration::from_secs(30), force)?;
             println!("Baton daemon stopped (pid {})", client.info().pid);
         }
         None => println!("no Baton daemon runs for {}", home.root().display()),

@@ -125,7 +125,7 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                 }
                 println!("created:     {}", s.created_at);
                 println!("updated:     {}", s.updated_at);
-                let agents = client.agent_list(&AgentListQuery { session: Some(s.id.clone()) })?;
+                let agents = client.agent_list(&AgentListQuery { session: Some(s.id.clone()), archived: None })?;
                 let cost = agents.iter().fold(0.0, |sum, a| sum + a.cost_usd);
                 let estimate = if agents.iter().any(|a| a.cost_is_estimate) { "~" } else { "" };
                 let (tokens_in, tokens_out) =

@@ -170,8 +170,11 @@ pub fn restore(home: &BatonHome, agent: &str, n: u32) -> Result<(), DaemonError>
 pub fn remove(home: &BatonHome, agent: &str, force: bool) -> Result<(), DaemonError> {
     let a = super::client(home)?.agent_remove(agent, &AgentRemoveQuery { force: Some(force) })?;
     match a.worktree {
-        Some(wt) => println!("removed {} and its worktree {}; its branch {} stays", a.name, wt.path, wt.branch),
-        None => println!("removed {}", a.name),
+        Some(wt) => println!(
+            "archived {}: its worktree {} is removed, its branch {} stays; its history (`baton logs {}`) and cost are kept",
+            a.name, wt.path, wt.branch, a.name
+        ),
+        None => println!("archived {}: its history (`baton logs {}`) and cost are kept", a.name, a.name),
     }
     Ok(())
 }

@@ -87,3 +87,29 @@ fn a_database_from_a_newer_baton_is_refused() {
     let line = h.err(&["session", "list"]);
     assert!(line.contains("written by a newer Baton (schema 999"), "{line}");
 }
+
+#[test]
+fn daemon_stop_refuses_while_agents_work_and_forced_the_next_daemon_lists_them() {
+    let h = Home::new();
+    let repo = h.repo("r");
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
+    h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "sleeper", "--", "sleep", "300"]);
+    let pid = daemon_pid(&h);
+
+    let line = h.err(&["daemon", "stop"]);
+    assert!(line.contains("1 agent(s) are working: sleeper") && line.contains("baton daemon stop --force"), "{line}");
+    assert_eq!(daemon_pid(&h), pid, "the daemon still runs");
+
+    assert!(h.ok(&["daemon", "stop", "--force"]).contains(&format!("stopped (pid {pid})")));
+    // The next daemon (started by this command) lists the agent the stop interrupted.
+    let listed = h.ok(&["agent", "interrupted"]);
+    assert!(listed.contains("interrupted: sleeper") && listed.contains("--resume"), "{listed}");
+    // A program that ended cannot be resumed: said, with exit code 1.
+    let out = h.baton(&["agent", "interrupted", "--resume"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not resumed sleeper"), "{out:?}");
+    assert!(h.ok(&["agent", "interrupted", "--dismiss"]).contains("dismissed: sleeper"));
+    assert!(h.ok(&["agent", "interrupted"]).contains("no agent was interrupted"));
+    // Nothing works now: a plain stop stops.
+    h.ok(&["daemon", "stop"]);
+}

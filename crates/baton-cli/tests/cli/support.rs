@@ -55,7 +55,7 @@ impl Home {
 
 impl Drop for Home {
     fn drop(&mut self) {
-        let _ = self.baton(&["daemon", "stop"]);
+        let _ = self.baton(&["daemon", "stop", "--force"]);
     }
 }
 

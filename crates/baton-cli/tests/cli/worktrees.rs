@@ -76,16 +76,21 @@ fn diff_merge_checkpoints_restore_and_gc_from_the_command_line() {
     );
     assert_eq!(std::fs::read_to_string(bob_wt.join("a.txt")).unwrap(), "bob\n");
 
-    // Nothing is old enough for the default retention: gc keeps everything.
+    // Nothing is old enough for the default retention, but alice's work is merged: only hers
+    // may go, at once.
     let gc = h.ok(&["gc", "--dry-run"]);
-    assert!(gc.contains("nothing to collect") && gc.contains("worktrees use"), "{gc}");
+    assert!(gc.contains("would remove alice") && gc.contains("its work was merged into main"), "{gc}");
+    assert!(gc.contains("would delete branch baton/work/alice") && !gc.contains("bob"), "{gc}");
 
     // Removing bob: refused while his worktree holds uncommitted work, then forced.
     let err = h.err(&["agent", "rm", "bob"]);
     assert!(err.contains("uncommitted changes") && err.contains("force"), "{err}");
     let removed = h.ok(&["agent", "rm", "bob", "--force"]);
-    assert!(removed.contains("its branch baton/work/bob stays"), "{removed}");
+    assert!(removed.contains("archived bob") && removed.contains("its branch baton/work/bob stays"), "{removed}");
     assert!(!bob_wt.exists());
+    // Archived: listed as such, its history still readable.
+    let list = h.ok(&["list", "--session", "work"]);
+    assert!(list.lines().any(|l| l.contains("bob") && l.contains("(archived)")), "{list}");
     git(&repo, &["rev-parse", "--verify", "baton/work/bob"]);
 }
 

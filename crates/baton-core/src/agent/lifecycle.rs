@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
 use super::log::{AgentEventRecord, Note, log_replay};
 use super::protocol::{CliKind, FollowUp, LaunchSpec};
 use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
@@ -169,13 +172,19 @@ impl Engine {
         record::agent_get(&self.inner.store.conn(), id_or_name)
     }
 
-    /// Agents of one session (id or name), or of all sessions.
+    /// Agents of one session (id or name), or of all sessions, archived ones included (their
+    /// cost is part of the session's).
     pub fn agent_list(&self, session: Option<&str>) -> Result<Vec<Agent>> {
+        self.agent_list_select(session, true)
+    }
+
+    /// [`Self::agent_list`], without the archived agents when `archived` is false.
+    pub fn agent_list_select(&self, session: Option<&str>, archived: bool) -> Result<Vec<Agent>> {
         let session_id = match session {
             Some(s) => Some(self.session_get(s)?.id),
             None => None,
         };
-        record::agent_list(&self.inner.store.conn(), session_id.as_deref())
+        record::agent_list(&self.inner.store.conn(), session_id.as_deref(), archived)
     }
 
     /// The agent's events after `after` (its log, replayed), at most `limit`.
@@ -190,6 +199,7 @@ impl Engine {
     pub fn agent_send(&self, id_or_name: &str, text: &str) -> Result<Agent> {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let agent = self.agent_get(id_or_name)?;
+        archived_refuse(&agent)?;
         if text.trim().is_empty() {
             return Err(AgentError::Invalid("the message is empty".into()).into());
         }
@@ -250,6 +260,7 @@ impl Engine {
         crate::names::name_check("tool name", tool)?;
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let agent = self.agent_get(id_or_name)?;
+        archived_refuse(&agent)?;
         self.pending_check(&agent, tool)?;
         self.write(|tx| {
             record::permission_decide(tx, &agent.id, tool, true)?;
@@ -308,18 +319,44 @@ impl Engine {
         self.agent_get(&agent.id)
     }
 
+    /// The agents working on a turn now (not archived), which stopping the daemon interrupts.
+    pub fn agents_working(&self) -> Result<Vec<Agent>> {
+        Ok(self.agent_list_select(None, false)?.into_iter().filter(|a| a.state.is_active()).collect())
+    }
+
+    /// Refuses to stop the daemon while agents work, unless `force`: the error names them.
+    pub fn daemon_stop_check(&self, force: bool) -> Result<()> {
+        if force {
+            return Ok(());
+        }
+        let working = self.agents_working()?;
+        if working.is_empty() {
+            return Ok(());
+        }
+        let names = working.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ");
+        Err(AgentError::Working { count: working.len(), names }.into())
+    }
+
     /// Stops every running agent (the daemon is stopping) and waits for them, up to `timeout`.
+    /// Those interrupted in a turn are recorded, so the next daemon can offer to resume them.
     pub async fn agents_shutdown(&self, timeout: Duration) {
         // First the coordinators: an agent stopped now is not a task that failed.
         let engine = self.clone();
-        let _ = tokio::task::spawn_blocking(move || engine.coordinators_halt()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            engine.coordinators_halt();
+            let working: Vec<String> = engine.agents_working().unwrap_or_default().into_iter().map(|a| a.id).collect();
+            if let Err(e) = record::agents_interrupted_mark(&engine.inner.store.conn(), &working) {
+                tracing::warn!("cannot record which agents the stop interrupts: {e}");
+            }
+        })
+        .await;
         let waits: Vec<_> = self
             .inner
             .agents()
             .values()
             .filter_map(|s| s.live.as_ref())
             .map(|live| {
-                let _ = live.control.send(Control::Stop);
+                let _ = live.control.send(Control::Shutdown);
                 let mut done = live.done.clone();
                 async move {
                     let _ = done.wait_for(|d| *d).await;
@@ -330,9 +367,10 @@ impl Engine {
     }
 
     /// After a daemon restart: agents whose process was running are gone with it. They are
-    /// stopped (not failed): a message resumes their CLI's own session. A daemon that was
-    /// killed may not have written its last batch of the event index: it is filled in from
-    /// their logs, which had every line before it was parsed.
+    /// stopped (not failed), and recorded as interrupted: a message, or "resume all", resumes
+    /// their CLI's own session. A daemon that was killed may not have written its last batch of
+    /// the event index: it is filled in from their logs, which had every line before it was
+    /// parsed.
     pub(crate) fn agents_reconcile(&self) -> Result<Vec<String>> {
         let orphaned = record::agents_orphaned(&self.inner.store.conn())?;
         for id in &orphaned {
@@ -356,9 +394,48 @@ impl Engine {
             }
             record::agent_state_set(&self.inner.store.conn(), id, AgentState::Stopped, None, None)?;
         }
+        record::agents_interrupted_mark(&self.inner.store.conn(), &orphaned)?;
         // A paused group went with the daemon that paused it.
         self.inner.store.conn().execute("UPDATE agents SET paused = 0 WHERE paused = 1", [])?;
         Ok(orphaned)
+    }
+
+    /// The agents a previous daemon's stop (or death) interrupted in a turn, not yet resumed
+    /// nor dismissed, oldest first.
+    pub fn agents_interrupted(&self) -> Result<Vec<Agent>> {
+        record::agents_interrupted(&self.inner.store.conn())
+    }
+
+    /// Forgets the interruptions (the agents stay as they are); returns the agents concerned.
+    pub fn agents_interrupted_dismiss(&self) -> Result<Vec<Agent>> {
+        self.write(|tx| {
+            let mut dismissed = Vec::new();
+            for agent in record::agents_interrupted(tx)? {
+                record::agent_interrupted_clear(tx, &agent.id)?;
+                let agent = record::agent_get(tx, &agent.id)?;
+                tx.publish(crate::events::EngineEvent::AgentUpdated { agent: Box::new(agent.clone()) });
+                dismissed.push(agent);
+            }
+            Ok(dismissed)
+        })
+    }
+
+    /// Resumes every interrupted agent: its next turn continues its own CLI session, told that
+    /// the daemon stopped. One that cannot resume (a program that ended, a missing CLI) stays
+    /// listed, with the reason.
+    pub fn agents_interrupted_resume(&self) -> Result<InterruptedResume> {
+        let mut report = InterruptedResume::default();
+        for agent in self.agents_interrupted()? {
+            match self.agent_send(&agent.id, RESUME_MESSAGE) {
+                Ok(agent) => report.resumed.push(agent),
+                Err(e) => report.failed.push(ResumeFailure {
+                    agent_id: agent.id,
+                    agent_name: agent.name,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok(report)
     }
 
     pub(crate) fn settings(&self) -> Result<Settings> {
@@ -489,6 +566,8 @@ impl Engine {
                 if let Some(slot) = self.inner.agents().get_mut(&agent.id) {
                     slot.live = Some(live);
                 }
+                // Working again: no longer one to resume after an interruption.
+                record::agent_interrupted_clear(&self.inner.store.conn(), &agent.id)?;
                 Ok(())
             }
             Err(e) => {
@@ -539,6 +618,39 @@ impl Engine {
         let Some(handle) = self.inner.runtime.clone() else { return false };
         handle.block_on(async move { tokio::time::timeout(timeout, done.wait_for(|d| *d)).await.is_ok() })
     }
+}
+
+/// What an interrupted agent is told when "resume all" continues its session.
+const RESUME_MESSAGE: &str = "Baton's daemon was stopped while you were working, which interrupted your turn; it \
+     runs again now. Continue your task from where you left off.";
+
+/// What "resume all" did: the agents resumed, and those that could not be, with the reason.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterruptedResume {
+    pub resumed: Vec<Agent>,
+    pub failed: Vec<ResumeFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResumeFailure {
+    pub agent_id: String,
+    pub agent_name: String,
+    /// Why it could not resume, and what to do.
+    pub message: String,
+}
+
+/// A removed (archived) agent takes no more work: its history is there to read.
+fn archived_refuse(agent: &Agent) -> Result<()> {
+    if agent.archived_at.is_some() {
+        return Err(AgentError::Invalid(format!(
+            "agent {} was removed (archived): its history stays readable but it takes no more messages; spawn a new agent",
+            agent.name
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 async fn futures_join(waits: Vec<impl std::future::Future<Output = ()>>) {

@@ -13,6 +13,7 @@ pub(crate) mod supervisor;
 pub(crate) mod workspace;
 
 pub use event::AgentEvent;
+pub use lifecycle::{InterruptedResume, ResumeFailure};
 pub use log::AgentEventRecord;
 pub use record::{Agent, AgentSpawn, AgentState, AgentWorktree, PermissionRequest};
 pub use workspace::{GcEntry, GcReport};

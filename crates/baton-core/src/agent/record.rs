@@ -58,6 +58,12 @@ pub struct Agent {
     /// When its idle process was ended to free memory (it is `waiting`; a message resumes its
     /// session). RFC 3339; `None` while it has a process or never idled that long.
     pub released_at: Option<String>,
+    /// When the user removed it: its worktree is gone, its record, history and cost stay (the
+    /// session's total counts them). RFC 3339; `None` for an agent in use.
+    pub archived_at: Option<String>,
+    /// When a stopping (or dying) daemon interrupted its turn: it is listed among the agents to
+    /// resume after the restart until it is resumed or the notice dismissed. RFC 3339.
+    pub interrupted_at: Option<String>,
 }
 
 /// Where an agent works in git: its worktree, its branch, what the branch started from, and its
@@ -207,6 +213,10 @@ pub enum AgentError {
     NoRuntime,
     #[error("agent {agent} is {state}; {what}")]
     Busy { agent: String, state: &'static str, what: &'static str },
+    #[error(
+        "{count} agent(s) are working: {names}. Stopping the daemon interrupts them; stop it anyway with `baton daemon stop --force` (the app then offers to resume them after the next start)"
+    )]
+    Working { count: usize, names: String },
 }
 
 impl AgentError {
@@ -220,6 +230,7 @@ impl AgentError {
             Self::Log { .. } => ErrorCode::Io,
             Self::NoRuntime => ErrorCode::Internal,
             Self::Busy { .. } => ErrorCode::AgentBusy,
+            Self::Working { .. } => ErrorCode::AgentsWorking,
         }
     }
 }
@@ -227,7 +238,8 @@ impl AgentError {
 const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, prompt, cli_session_id, pid, exit_code, \
      allowed_tools, turns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, \
      cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
-     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role, paused, released_at";
+     merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role, paused, released_at, \
+     archived_at, interrupted_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -283,6 +295,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         role: row.get(34)?,
         paused: row.get(35)?,
         released_at: row.get::<_, Option<i64>>(36)?.map(time::ms_to_rfc3339),
+        archived_at: row.get::<_, Option<i64>>(37)?.map(time::ms_to_rfc3339),
+        interrupted_at: row.get::<_, Option<i64>>(38)?.map(time::ms_to_rfc3339),
     })
 }
 
@@ -346,9 +360,43 @@ pub(crate) fn agent_branch_deleted(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn agent_delete(conn: &Connection, id: &str) -> Result<()> {
-    conn.execute("DELETE FROM agents WHERE id = ?1", [id])?;
+/// The agent is archived: removed from use, its record, log and cost kept.
+pub(crate) fn agent_archived_set(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET archived_at = ?2, interrupted_at = NULL, updated_at = ?2 WHERE id = ?1",
+        params![id, time::now_ms()],
+    )?;
     Ok(())
+}
+
+/// Marks agents interrupted by the daemon stopping (those not archived).
+pub(crate) fn agents_interrupted_mark(conn: &Connection, ids: &[String]) -> Result<()> {
+    let now = time::now_ms();
+    let mut stmt = conn.prepare_cached(
+        "UPDATE agents SET interrupted_at = ?2, updated_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
+    )?;
+    for id in ids {
+        stmt.execute(params![id, now])?;
+    }
+    Ok(())
+}
+
+/// The agent no longer waits to be resumed after an interruption (resumed, or dismissed).
+pub(crate) fn agent_interrupted_clear(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE agents SET interrupted_at = NULL, updated_at = ?2 WHERE id = ?1 AND interrupted_at IS NOT NULL",
+        params![id, time::now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Agents interrupted by a daemon's stop and not yet resumed nor dismissed, oldest first.
+pub(crate) fn agents_interrupted(conn: &Connection) -> Result<Vec<Agent>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM agents WHERE interrupted_at IS NOT NULL AND archived_at IS NULL ORDER BY created_at, id"
+    ))?;
+    let agents = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(agents)
 }
 
 pub(crate) fn agent_name_taken(conn: &Connection, session_id: &str, name: &str) -> Result<bool> {
@@ -398,11 +446,13 @@ pub(crate) fn agent_get(conn: &Connection, id_or_name: &str) -> Result<Agent> {
     Ok(agent)
 }
 
-pub(crate) fn agent_list(conn: &Connection, session_id: Option<&str>) -> Result<Vec<Agent>> {
+/// Agents of a session (or all), archived ones included unless `archived` is false.
+pub(crate) fn agent_list(conn: &Connection, session_id: Option<&str>, archived: bool) -> Result<Vec<Agent>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM agents WHERE ?1 IS NULL OR session_id = ?1 ORDER BY created_at, id"
+        "SELECT {COLUMNS} FROM agents WHERE (?1 IS NULL OR session_id = ?1) AND (?2 OR archived_at IS NULL) \
+         ORDER BY created_at, id"
     ))?;
-    let mut agents = stmt.query_map([session_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut agents = stmt.query_map(params![session_id, archived], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     for agent in &mut agents {
         agent.pending = permission_pending(conn, &agent.id)?;
     }

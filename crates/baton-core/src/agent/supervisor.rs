@@ -37,6 +37,9 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How long output may still arrive after the process exited (a grandchild may hold the pipe).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
+/// What the lane says when the daemon's stop interrupts the agent's turn.
+const SHUTDOWN_NOTICE: &str = "Stopped by Baton when the daemon stopped; after the next start, resume it (or send a message) to continue its session";
+
 pub(crate) enum Control {
     /// A user message, written to stdin as this line.
     Stdin {
@@ -46,6 +49,8 @@ pub(crate) enum Control {
     /// Close stdin: a CLI reading its conversation from stdin then finishes and exits.
     CloseStdin,
     Stop,
+    /// The daemon is stopping: stopped like `Stop`, and the lane says why first.
+    Shutdown,
     /// End an idle process to free its memory: stopped like `Stop`, but the agent stays
     /// `waiting` (released), and a message resumes its session.
     Release,
@@ -323,11 +328,14 @@ async fn supervise(
                     stdin_write(&mut stdin, &line).await;
                 }
                 Some(Control::CloseStdin) => stdin = None,
-                Some(order @ (Control::Stop | Control::Release)) => {
+                Some(order @ (Control::Stop | Control::Shutdown | Control::Release)) => {
                     if matches!(order, Control::Release) {
                         release_requested = true;
                     } else {
                         stop_requested = true;
+                    }
+                    if matches!(order, Control::Shutdown) && exit.is_none() {
+                        recorder.send(Record::Note(Note::Notice { message: SHUTDOWN_NOTICE.into() })).await;
                     }
                     if exit.is_none() && stop_stage == 0 {
                         stop_stage = 1;

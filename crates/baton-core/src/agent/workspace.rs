@@ -121,7 +121,7 @@ impl Engine {
     /// Starts watching every existing worktree of a live agent's session (after a restart).
     pub(crate) fn worktrees_watch(&self) -> Result<()> {
         let Some(changes) = &self.inner.changes else { return Ok(()) };
-        let agents = record::agent_list(&self.inner.store.conn(), None)?;
+        let agents = record::agent_list(&self.inner.store.conn(), None, true)?;
         for agent in agents {
             if let Some(wt) = agent.worktree.filter(|w| w.removed_at.is_none() && Path::new(&w.path).is_dir()) {
                 changes.watch(&agent.id, Path::new(&wt.path));
@@ -267,10 +267,15 @@ impl Engine {
         Ok(report)
     }
 
-    /// Removes an agent: stops it, removes its worktree (refused when it holds uncommitted work,
-    /// unless `force`) and its record and log. Its branch stays: it may hold unmerged work.
+    /// Removes an agent from use, archiving it: stops it and removes its worktree (refused when
+    /// it holds uncommitted work, unless `force`), but keeps its record, its log (its history
+    /// stays readable) and its cost (the session's total still counts it). Its branch stays: it
+    /// may hold unmerged work.
     pub fn agent_remove(&self, id_or_name: &str, force: bool) -> Result<Agent> {
         let agent = self.agent_get(id_or_name)?;
+        if agent.archived_at.is_some() {
+            return Ok(agent);
+        }
         if let Some(wt) = agent.worktree.as_ref().filter(|w| w.removed_at.is_none()) {
             let session = self.session_get(&agent.session_id)?;
             let path = Path::new(&wt.path);
@@ -284,17 +289,25 @@ impl Engine {
             }
             self.agent_stop(&agent.id)?;
             worktree::worktree_remove(Path::new(&session.repo), path, force)?;
+            record::agent_worktree_removed(&self.inner.store.conn(), &agent.id)?;
         } else {
             self.agent_stop(&agent.id)?;
         }
         if let Some(changes) = &self.inner.changes {
             changes.unwatch(&agent.id);
         }
-        record::agent_delete(&self.inner.store.conn(), &agent.id)?;
+        // Its runtime may not be open in this daemon (an agent of a previous one): the note needs it.
+        self.runtime_slot(&agent)?;
+        let message = match &agent.worktree {
+            Some(_) => "archived: its worktree was removed; its history and cost are kept",
+            None => "archived: its history and cost are kept",
+        };
+        self.note_blocking(&agent.id, &Note::Notice { message: message.into() });
+        record::agent_archived_set(&self.inner.store.conn(), &agent.id)?;
+        // Its runtime (open log) is no longer needed; a read of its history opens the log itself.
         self.inner.agents().remove(&agent.id);
-        let _ = std::fs::remove_file(&agent.log_path);
-        self.inner.events.publish(crate::events::EngineEvent::AgentRemoved { agent_id: agent.id.clone() });
-        Ok(agent)
+        self.inner.agent_publish(&agent.id);
+        self.agent_get(&agent.id)
     }
 
     /// Removes finished agents' worktrees older than the retention (sooner for archived
@@ -307,17 +320,25 @@ impl Engine {
         let mut report = GcReport { dry_run, disk_bytes_before: gc::dir_size(&dir), ..GcReport::default() };
         let mut repos = std::collections::BTreeSet::new();
         let now = time::now_ms();
-        let agents = record::agent_list(&self.inner.store.conn(), None)?;
+        let agents = record::agent_list(&self.inner.store.conn(), None, true)?;
         for agent in agents {
             let Some(wt) = agent.worktree.clone() else { continue };
-            // A live process that is waiting (for a message, for approval) is in use; one whose
-            // end is already recorded is only its supervisor finishing up.
-            let ended = matches!(agent.state, AgentState::Exited | AgentState::Failed | AgentState::Stopped);
-            if wt.branch_deleted_at.is_some() || agent.state.is_active() || (!ended && self.is_live(&agent.id)) {
+            if wt.branch_deleted_at.is_some() || agent.state.is_active() {
                 continue;
             }
             let session = self.session_get(&agent.session_id)?;
             let repo = PathBuf::from(&session.repo);
+            // Work merged, with nothing committed since, has nothing left to keep: it goes at once,
+            // whatever its age.
+            let merged = wt.merged_tip.is_some() && gc::branch_is_at(&repo, &wt.branch, wt.merged_tip.as_deref())?;
+            // A live process that is waiting (for a message, for approval) is in use, unless its
+            // work is merged and it only idles; one whose end is already recorded is only its
+            // supervisor finishing up.
+            let ended = matches!(agent.state, AgentState::Exited | AgentState::Failed | AgentState::Stopped);
+            let idle_merged = merged && agent.state == AgentState::Waiting;
+            if !ended && !idle_merged && self.is_live(&agent.id) {
+                continue;
+            }
             repos.insert(repo.clone());
             let days = if session.state == SessionState::Archived {
                 retention.archived_retention_days
@@ -325,8 +346,12 @@ impl Engine {
                 retention.retention_days
             };
             let age_days = (now - time::rfc3339_to_ms(&agent.updated_at).unwrap_or(now)) as f64 / 86_400_000.0;
-            if age_days < days {
+            if age_days < days && !merged {
                 continue;
+            }
+            if !dry_run && !ended {
+                // Its idle process goes first: it works in the folder about to be removed.
+                self.process_end(&agent.id);
             }
             let entry = |reason: String| GcEntry {
                 agent_id: agent.id.clone(),
@@ -353,7 +378,12 @@ impl Engine {
                         }
                     };
                     if dirty == 0 {
-                        report.removed.push(entry(format!("finished {age_days:.0} days ago")));
+                        let why = if merged {
+                            format!("its work was merged into {}", wt.merged_into.as_deref().unwrap_or("its base"))
+                        } else {
+                            format!("finished {age_days:.0} days ago")
+                        };
+                        report.removed.push(entry(why));
                         worktree_gone = true;
                     } else {
                         report.kept.push(entry(format!(

@@ -425,6 +425,7 @@ pub(crate) fn starts_plan(tasks: &[Task], agents: &[Agent], limit: usize, defaul
         let cli = task.cli.unwrap_or(default_cli);
         let resumable = |a: &Agent| {
             a.cli == cli
+                && a.archived_at.is_none()
                 && a.cli_session_id.is_some()
                 && !a.state.is_active()
                 && a.state != AgentState::NeedsInput
@@ -622,6 +623,8 @@ mod tests {
             role: None,
             paused: false,
             released_at: None,
+            archived_at: None,
+            interrupted_at: None,
         }
     }
 

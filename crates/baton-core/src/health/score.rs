@@ -214,6 +214,8 @@ pub(crate) mod tests {
             role: None,
             paused: false,
             released_at: None,
+            archived_at: None,
+            interrupted_at: None,
         }
     }
 

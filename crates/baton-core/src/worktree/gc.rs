@@ -27,6 +27,13 @@ pub fn branch_unmerged(repo: &Path, branch: &str, into: &str, merged_tip: Option
     Ok(git_line(repo, &args)?.parse().unwrap_or(u32::MAX))
 }
 
+/// Whether `branch` still points at `tip` (nothing committed on it since). A branch already
+/// gone counts as being there: its work is wherever it was merged.
+pub fn branch_is_at(repo: &Path, branch: &str, tip: Option<&str>) -> Result<bool, WorktreeError> {
+    let Some(tip) = tip else { return Ok(false) };
+    Ok(commit_of(repo, &format!("refs/heads/{branch}"))?.is_none_or(|now| now == tip))
+}
+
 /// Deletes a branch whose work is merged (`git branch -D`: a squash merge is merged for Baton,
 /// not for `git branch -d`). Callers check [`branch_unmerged`] first.
 pub fn branch_delete(repo: &Path, branch: &str) -> Result<(), WorktreeError> {

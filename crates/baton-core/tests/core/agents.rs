@@ -93,6 +93,10 @@ fn a_restart_after_a_crash_repairs_the_index_from_the_log_and_stops_orphans() {
 
     let engine = Engine::open(home.clone()).unwrap();
     assert_eq!(engine.agent_get("agt_crashed").unwrap().state, AgentState::Stopped, "stopped, not failed");
+    // The daemon that died interrupted it: it is listed to resume.
+    let interrupted = engine.agents_interrupted().unwrap();
+    assert_eq!(interrupted.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["agt_crashed"]);
+    assert!(interrupted[0].interrupted_at.is_some());
     engine.close();
     let conn = rusqlite::Connection::open(home.db_path()).unwrap();
     let rows: Vec<(i64, String)> = conn

@@ -405,10 +405,89 @@ fn removing_an_agent_removes_its_worktree_but_not_its_branch_nor_uncommitted_wor
     let err = f.engine.agent_remove("alice", false).unwrap_err();
     assert!(err.to_string().contains("uncommitted changes"), "{err}");
     assert!(path.exists());
+    assert!(f.engine.agent_get("alice").unwrap().archived_at.is_none(), "a refusal archives nothing");
     f.engine.agent_remove("alice", true).unwrap();
     assert!(!path.exists());
     assert_eq!(out(&f.repo, &["rev-list", "--count", "main..baton/s/alice"]), "1", "the branch stays");
-    assert_eq!(f.engine.agent_get("alice").unwrap_err().code(), ErrorCode::NotFound);
+}
+
+#[test]
+fn removing_an_agent_archives_it_with_its_history_and_cost() {
+    let f = Fixture::new();
+    let a = f.agent("alice", "echo 'I did the work'");
+    let kept = f.agent("bob", "echo 'still here'");
+    // What the agent cost, as its turns would have added it.
+    {
+        let conn = rusqlite::Connection::open(f.engine.home().db_path()).unwrap();
+        conn.execute("UPDATE agents SET cost_usd = 1.25 WHERE id = ?1", [&a.id]).unwrap();
+        conn.execute("UPDATE agents SET cost_usd = 0.5 WHERE id = ?1", [&kept.id]).unwrap();
+    }
+    let before = f.engine.agent_events(&a.id, 0, 1000).unwrap();
+    let removed = f.engine.agent_remove("alice", false).unwrap();
+
+    assert!(removed.archived_at.is_some(), "{removed:?}");
+    let wt = removed.worktree.clone().unwrap();
+    assert!(wt.removed_at.is_some() && !Path::new(&wt.path).exists(), "its worktree is gone");
+    assert_eq!(removed.cost_usd, 1.25, "its cost is kept");
+    // Its history is still there to read, with a line saying it was archived.
+    let after = f.engine.agent_events(&a.id, 0, 1000).unwrap();
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert!(after.iter().any(|r| r.event == AgentEvent::Text { text: "I did the work".into(), delta: false }));
+    assert!(
+        after.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.starts_with("archived"))),
+        "{after:?}"
+    );
+    // Listed, flagged, and counted in the session's total; hidden on request.
+    let all = f.engine.agent_list(Some("s")).unwrap();
+    assert_eq!(
+        all.iter().map(|a| (a.name.as_str(), a.archived_at.is_some())).collect::<Vec<_>>(),
+        [("alice", true), ("bob", false)]
+    );
+    let in_use = f.engine.agent_list_select(Some("s"), false).unwrap();
+    assert_eq!(in_use.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["bob"]);
+    assert_eq!(f.engine.session_status("s").unwrap().cost_usd, 1.75, "the session's total still counts it");
+    // It takes no more work, says why, and a second removal changes nothing.
+    let err = f.engine.agent_send("alice", "more").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("archived"), "{err}");
+    assert_eq!(f.engine.agent_remove("alice", false).unwrap().archived_at, removed.archived_at);
+    // It survives a restart of the engine.
+    let home = f.engine.home().clone();
+    f.engine.close();
+    let engine = Engine::open(home).unwrap();
+    let again = engine.agent_get(&a.id).unwrap();
+    assert!(again.archived_at.is_some() && again.cost_usd == 1.25);
+    assert_eq!(engine.agent_events(&a.id, 0, 1000).unwrap().len(), after.len());
+}
+
+#[test]
+fn merged_work_is_collected_at_once_while_unmerged_work_waits_for_the_retention() {
+    let f = Fixture::new();
+    // The default retention: a week.
+    let merged = f.agent("merged", &work("m"));
+    assert!(f.merge("merged", MergeStrategy::Squash, false).unwrap().ok);
+    let unmerged = f.agent(
+        "unmerged",
+        "printf 'u\\n' > u.txt && git add u.txt && git -c user.name=a -c user.email=a@b commit -qm u",
+    );
+    // Merged, then more committed on its branch: not all merged any more.
+    let moved = f.agent("moved", &work("v"));
+    assert!(f.merge("moved", MergeStrategy::Squash, false).unwrap().ok);
+    let moved_wt = PathBuf::from(moved.worktree.clone().unwrap().path);
+    git(&moved_wt, &["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-q", "--allow-empty", "-m", "more"]);
+
+    let dry = f.engine.worktrees_gc(true).unwrap();
+    let names = |list: &[baton_core::agent::GcEntry]| list.iter().map(|e| e.agent_name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&dry.removed), ["merged"], "{dry:?}");
+    assert!(dry.removed[0].reason.contains("merged into main"), "{:?}", dry.removed[0]);
+    assert_eq!(dry.branches_deleted, ["baton/s/merged"]);
+
+    let r = f.engine.worktrees_gc(false).unwrap();
+    assert_eq!(names(&r.removed), ["merged"]);
+    assert!(!Path::new(&merged.worktree.unwrap().path).exists());
+    assert!(Path::new(&unmerged.worktree.unwrap().path).exists(), "unmerged work waits for the retention");
+    assert!(moved_wt.exists(), "work committed after the merge waits too");
+    assert!(f.engine.agent_get("merged").unwrap().worktree.unwrap().branch_deleted_at.is_some());
 }
 
 #[test]

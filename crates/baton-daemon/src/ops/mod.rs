@@ -105,7 +105,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | ErrorCode::DaemonRunning
         | ErrorCode::MergeConflict
         | ErrorCode::DirtyCheckout
-        | ErrorCode::AgentBusy => 409,
+        | ErrorCode::AgentBusy
+        | ErrorCode::AgentsWorking => 409,
         ErrorCode::Unauthorized => 401,
         ErrorCode::DaemonUnreachable => 503,
         ErrorCode::DatabaseTooNew

@@ -3,11 +3,11 @@
 //! codes it adds to the common ones, and the engine call (on the server's state, which derefs
 //! to the engine). The doc comment is the operation's description everywhere it appears.
 
-use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport};
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, InterruptedResume};
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AlertListQuery,
-    ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, HealthAgentsQuery, ObjectiveUpdate,
-    SamplesQuery, TaskListQuery, WorktreesGc, WorktreesUsage,
+    ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, DaemonStopQuery, HealthAgentsQuery,
+    ObjectiveUpdate, SamplesQuery, TaskListQuery, WorktreesGc, WorktreesUsage,
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
@@ -50,7 +50,10 @@ operations! {
         /// The daemon's version, pid, home and start time, and the number of active sessions.
         health: GET "/api/health" -> 200 DaemonHealth => |s| s.health();
         /// Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon.
-        daemon_stop: POST "/api/daemon/stop" -> 202 () => |s| {
+        /// Refused while agents work, naming them, unless `force`; those it then interrupts are
+        /// listed by the next daemon (`agents_interrupted`).
+        daemon_stop: POST "/api/daemon/stop" query(q: DaemonStopQuery) -> 202 (), errors(AgentsWorking) => |s| {
+            s.daemon_stop_check(q.force.unwrap_or(false))?;
             s.stop_request();
             Ok(())
         };
@@ -129,14 +132,16 @@ operations! {
     }
     "agents" {
         /// The agents of one session (id or name), or of every session.
-        agent_list: GET "/api/agents" query(q: AgentListQuery) -> 200 Vec<Agent> => |s| s.agent_list(q.session.as_deref());
+        /// Removed agents are listed too (archived, flagged by `archivedAt`), unless `archived: false`.
+        agent_list: GET "/api/agents" query(q: AgentListQuery) -> 200 Vec<Agent>
+            => |s| s.agent_list_select(q.session.as_deref(), q.archived.unwrap_or(true));
         /// Starts an agent in its own worktree; it works on in the daemon, its progress arrives as events.
         agent_spawn: POST "/api/agents" body(req: AgentSpawn) -> 201 Agent,
             errors(DuplicateName, CliMissing, SpawnFailed, InvalidSettings) => |s| s.agent_spawn(&req);
         /// An agent by id or name.
         agent_get: GET "/api/agents/{id}" path(id: String) -> 200 Agent => |s| s.agent_get(&id);
-        /// Stops the agent and removes it and its worktree (its branch stays). Refused while the
-        /// worktree holds uncommitted work, unless `force`.
+        /// Stops the agent, removes its worktree (its branch stays) and archives it: its record,
+        /// history and cost are kept. Refused while the worktree holds uncommitted work, unless `force`.
         agent_remove: DELETE "/api/agents/{id}" path(id: String) query(q: AgentRemoveQuery) -> 200 Agent
             => |s| s.agent_remove(&id, q.force.unwrap_or(false));
         /// The agent's history after `after` (a seq, exclusive), oldest first.
@@ -273,6 +278,16 @@ operations! {
         agents_pause_all: POST "/api/agents/pause-all" -> 200 PauseReport => |s| s.agents_pause_all();
         /// Continues every paused agent (SIGCONT); coordinators start tasks again.
         agents_resume_all: POST "/api/agents/resume-all" -> 200 PauseReport => |s| s.agents_resume_all();
+        /// The agents the previous daemon's stop (or death) interrupted in a turn, until they are
+        /// resumed or the notice is dismissed, oldest first.
+        agents_interrupted: GET "/api/agents/interrupted" -> 200 Vec<Agent> => |s| s.agents_interrupted();
+        /// Resumes every interrupted agent: its next turn continues its own CLI session. Those that
+        /// cannot resume are listed with the reason and stay interrupted.
+        agents_interrupted_resume: POST "/api/agents/interrupted/resume" -> 200 InterruptedResume,
+            errors(CliMissing, SpawnFailed) => |s| s.agents_interrupted_resume();
+        /// Dismisses the notice: the interrupted agents stay stopped, no longer listed as interrupted.
+        agents_interrupted_dismiss: POST "/api/agents/interrupted/dismiss" -> 200 Vec<Agent>
+            => |s| s.agents_interrupted_dismiss();
     }
     "artifacts" {
         /// A session's artifacts (or one task's), newest first, without their bodies.

@@ -241,7 +241,12 @@ fn missing_programs_and_clis_are_clear_errors_and_leave_no_agent() {
         "{err}"
     );
 
-    assert!(d.client.agent_list(&baton_core::api::AgentListQuery { session: Some(s.to_string()) }).unwrap().is_empty());
+    assert!(
+        d.client
+            .agent_list(&baton_core::api::AgentListQuery { session: Some(s.to_string()), archived: None })
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -258,4 +263,84 @@ fn stopping_the_daemon_stops_its_agents_and_a_new_daemon_knows_them() {
     let again = d2.client.agent_get(&a.id).unwrap();
     assert_eq!(again.state, AgentState::Stopped);
     assert_eq!(texts(&d2, &a.id), vec!["up".to_string()], "the history survives");
+}
+
+#[test]
+fn stopping_the_daemon_is_refused_while_agents_work_and_forced_it_lists_them_after_the_restart() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let busy = spawn(&d, &s, "echo up; sleep 300");
+    let done = spawn(&d, &s, "echo finished");
+    until(&d, &busy.id, 10, |_| texts(&d, &busy.id).contains(&"up".to_string()));
+    until(&d, &done.id, 10, ended);
+
+    // Refused, naming the agent that works and the way to stop anyway; nothing stops.
+    let err = d.client.daemon_stop_ask(false).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AgentsWorking);
+    let message = err.to_string();
+    assert!(message.contains(&busy.name) && message.contains("--force"), "{message}");
+    assert!(!message.contains(&done.name), "{message}");
+    assert_eq!(d.client.agent_get(&busy.id).unwrap().state, AgentState::Running);
+    assert!(d.client.agents_interrupted().unwrap().is_empty(), "nothing is interrupted yet");
+
+    // Forced: the next daemon lists the agent it interrupted, and only that one.
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    let interrupted = d.client.agents_interrupted().unwrap();
+    assert_eq!(interrupted.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), [busy.id.as_str()]);
+    assert_eq!(interrupted[0].state, AgentState::Stopped);
+    // Its lane says what happened, in Baton's words.
+    let events = d
+        .client
+        .agent_events(&busy.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .unwrap();
+    assert!(
+        events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message }
+            if message.starts_with("Stopped by Baton when the daemon stopped"))),
+        "{events:?}"
+    );
+
+    // A program that ended cannot be resumed: it stays listed, with the reason.
+    let r = d.client.agents_interrupted_resume().unwrap();
+    assert!(r.resumed.is_empty());
+    assert_eq!(r.failed.len(), 1);
+    assert!(r.failed[0].message.contains("spawn a new agent"), "{:?}", r.failed[0]);
+    assert_eq!(d.client.agents_interrupted().unwrap().len(), 1);
+    // Dismissed, the list is empty; the agent stays as it was.
+    let dismissed = d.client.agents_interrupted_dismiss().unwrap();
+    assert_eq!(dismissed.len(), 1);
+    assert!(dismissed[0].interrupted_at.is_none());
+    assert!(d.client.agents_interrupted().unwrap().is_empty());
+    assert_eq!(d.client.agent_get(&busy.id).unwrap().state, AgentState::Stopped);
+}
+
+#[test]
+fn removing_an_agent_archives_it_and_the_list_says_so() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "echo hello");
+    until(&d, &a.id, 10, ended);
+    // Removed by a later daemon than the one that ran it.
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    let removed = d.client.agent_remove(&a.id, &baton_core::api::AgentRemoveQuery { force: Some(false) }).unwrap();
+    assert!(removed.archived_at.is_some());
+    let all =
+        d.client.agent_list(&baton_core::api::AgentListQuery { session: Some(s.clone()), archived: None }).unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].archived_at.is_some());
+    let in_use = d
+        .client
+        .agent_list(&baton_core::api::AgentListQuery { session: Some(s.clone()), archived: Some(false) })
+        .unwrap();
+    assert!(in_use.is_empty());
+    assert_eq!(texts(&d, &a.id), vec!["hello".to_string()], "its history stays readable");
+    let events =
+        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
+    assert!(
+        events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.starts_with("archived"))),
+        "its lane says it was archived: {events:?}"
+    );
 }

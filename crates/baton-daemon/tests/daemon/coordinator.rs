@@ -77,7 +77,7 @@ fn until_complete(d: &TestDaemon) -> Vec<u64> {
                 .collect();
             let agents: Vec<String> = d
                 .client
-                .agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()) })
+                .agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()), archived: None })
                 .unwrap()
                 .iter()
                 .map(|a| {
@@ -139,7 +139,10 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     assert!(task("implement").outcome.unwrap().contains("approved by review in round 2"));
 
     // Each role on its own agent and CLI; the implementer got the spec and then the findings.
-    let agents = d.client.agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()) }).unwrap();
+    let agents = d
+        .client
+        .agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()), archived: None })
+        .unwrap();
     let agent = |role: &str| agents.iter().find(|a| a.role.as_deref() == Some(role)).unwrap().clone();
     assert_eq!(agents.len(), 3, "{agents:#?}");
     assert_eq!(agent("reviewer").cli, baton_core::agent::protocol::CliKind::Gemini);
@@ -256,7 +259,10 @@ fn a_daemon_restart_mid_pattern_resumes_the_implementer_and_repeats_nothing() {
     let implement = tasks.iter().find(|t| t.name == "implement").unwrap();
     assert_eq!(implement.agent_id.as_deref(), Some(implementer.as_str()), "the same agent resumed");
     assert_eq!(
-        d.client.agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()) }).unwrap().len(),
+        d.client
+            .agent_list(&baton_core::api::AgentListQuery { session: Some("s".to_string()), archived: None })
+            .unwrap()
+            .len(),
         3
     );
     let model_turns = fake.requests(CLAUDE_KEY).iter().filter(|r| r.is_model_turn()).count();

@@ -444,3 +444,48 @@ fn claude_repeating_the_same_tool_call_raises_looping() {
     assert_eq!(alert.agent_id.as_deref(), Some(a.id.as_str()));
     assert!(alert.message.contains("3 times in a row: Read"), "{}", alert.message);
 }
+
+#[test]
+fn claude_interrupted_by_a_forced_daemon_stop_is_resumed_after_the_restart() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([Step::text("slow").with_delay_ms(60_000), Step::text("Continued after the restart.")]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "hello");
+    let a = until(&d, &a.id, "asked the model", |a| {
+        a.cli_session_id.is_some() && fake.requests(KEY).iter().any(|r| r.is_model_turn())
+    });
+    assert_eq!(a.state, AgentState::Running);
+    let err = d.client.daemon_stop_ask(false).unwrap_err();
+    assert!(err.to_string().contains(&a.name) && err.to_string().contains("--force"), "{err}");
+
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    let interrupted = d.client.agents_interrupted().unwrap();
+    assert_eq!(interrupted.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
+    // The CLI's own marker of the SIGINT is never shown as if the user had typed it.
+    let before = events(&d, &a.id);
+    assert!(
+        !before.iter().any(|e| matches!(e, AgentEvent::UserText { text } if text.contains("Request interrupted"))),
+        "{before:#?}"
+    );
+    assert!(
+        before.iter().any(|e| matches!(e, AgentEvent::Notice { message } if message.starts_with("Stopped by Baton"))),
+        "{before:#?}"
+    );
+
+    let r = d.client.agents_interrupted_resume().unwrap();
+    assert_eq!(r.resumed.len(), 1, "{r:?}");
+    assert!(d.client.agents_interrupted().unwrap().is_empty(), "resumed, no longer listed");
+    let resumed = until(&d, &a.id, "continued after the restart", |a| {
+        !a.state.is_active()
+            && events(&d, &a.id)
+                .iter()
+                .any(|e| matches!(e, AgentEvent::Text { text, .. } if text.contains("Continued after the restart")))
+    });
+    assert_eq!(resumed.cli_session_id, a.cli_session_id, "its own CLI session continued");
+}

@@ -74,6 +74,9 @@ impl Protocol for Claude {
 struct ClaudeParser {
     pending: HashMap<String, ToolUse>,
     cost_so_far: f64,
+    /// The CLI wrote its interruption marker: the turn's result that follows is the stop's end
+    /// (`error_during_execution`), named for what it is.
+    interrupted: bool,
 }
 
 struct ToolUse {
@@ -93,6 +96,23 @@ impl LineParser for ClaudeParser {
         }
         events
     }
+}
+
+/// What the CLI writes into the conversation, as a user message, when SIGINT ends its turn (its
+/// Esc key, interactively; Baton's stop, headless): "[Request interrupted by user]", or "... for
+/// tool use]" during a tool call. Nobody typed it.
+const INTERRUPTED_MARKER: &str = "[Request interrupted by user";
+
+/// What the lane says for the CLI's interruption marker.
+const INTERRUPTED_NOTICE: &str = "Turn interrupted: Baton stopped the CLI";
+
+/// A user message as the CLI echoed it, unless it is the CLI's own interruption marker: that is
+/// said for what it is.
+fn user_text(text: &str) -> AgentEvent {
+    if text.starts_with(INTERRUPTED_MARKER) && text.trim_end().ends_with(']') && !text.contains('\n') {
+        return AgentEvent::Notice { message: INTERRUPTED_NOTICE.into() };
+    }
+    AgentEvent::UserText { text: text.to_owned() }
 }
 
 impl ClaudeParser {
@@ -161,7 +181,9 @@ impl ClaudeParser {
     fn user(&mut self, v: &Value, line: &str) -> Vec<AgentEvent> {
         let content = v.pointer("/message/content");
         if let Some(text) = content.and_then(Value::as_str) {
-            return vec![AgentEvent::UserText { text: text.to_owned() }];
+            let event = user_text(text);
+            self.interrupted |= matches!(event, AgentEvent::Notice { .. });
+            return vec![event];
         }
         let Some(blocks) = content.and_then(Value::as_array) else { return Vec::new() };
         let mut events = Vec::new();
@@ -173,7 +195,9 @@ impl ClaudeParser {
                     None => lossy = true,
                 },
                 Some("text") => {
-                    events.push(AgentEvent::UserText { text: str_at(block, "text").unwrap_or_default().into() })
+                    let event = user_text(str_at(block, "text").unwrap_or_default());
+                    self.interrupted |= matches!(event, AgentEvent::Notice { .. });
+                    events.push(event);
                 }
                 _ => lossy = true,
             }
@@ -224,10 +248,16 @@ impl ClaudeParser {
                 input: denial.get("tool_input").cloned().unwrap_or(Value::Null),
             });
         }
-        let subtype = str_at(v, "subtype");
+        let mut subtype = str_at(v, "subtype");
+        let is_error = v.get("is_error").and_then(Value::as_bool).unwrap_or(subtype != Some("success"));
+        if std::mem::take(&mut self.interrupted) && is_error {
+            // Baton stopped it: named as such. It stays a turn that did not complete (the
+            // coordinator resumes a task whose turn was cut, rather than taking it as done).
+            subtype = Some("interrupted");
+        }
         events.push(AgentEvent::TurnCompleted {
             result: str_at(v, "result").map(String::from),
-            is_error: v.get("is_error").and_then(Value::as_bool).unwrap_or(subtype != Some("success")),
+            is_error,
             subtype: subtype.map(String::from),
             duration_ms: v.get("duration_ms").and_then(Value::as_u64),
         });

@@ -279,3 +279,39 @@ fn claude_stdin_message_is_one_stream_json_line() {
     let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v, json!({"type": "user", "message": {"role": "user", "content": text}}));
 }
+
+#[test]
+fn claude_interruption_marker_is_said_for_what_it_is_not_shown_as_the_user_typing_it() {
+    // What the CLI writes into its stream when SIGINT ends a turn, as a block or a plain string,
+    // during a reply or a tool call.
+    let events = lines(&[
+        json!({"type": "user", "message": {"role": "user", "content": [{"type": "text", "text": "[Request interrupted by user]"}]}}),
+        json!({"type": "user", "message": {"role": "user", "content": "[Request interrupted by user for tool use]"}}),
+        json!({"type": "user", "message": {"role": "user", "content": "[Request interrupted by user] is what I saw, why?"}}),
+    ]);
+    let interrupted = AgentEvent::Notice { message: "Turn interrupted: Baton stopped the CLI".into() };
+    assert_eq!(events[0], interrupted);
+    assert_eq!(events[1], interrupted);
+    // A user who writes the words in a message of their own still said them.
+    assert_eq!(events[2], AgentEvent::UserText { text: "[Request interrupted by user] is what I saw, why?".into() });
+    assert_eq!(events.len(), 3, "{events:?}");
+}
+
+#[test]
+fn the_turn_a_stop_interrupted_ends_named_interrupted() {
+    let result = json!({"type": "result", "subtype": "error_during_execution", "is_error": true, "duration_ms": 288});
+    let events = lines(&[
+        json!({"type": "user", "message": {"role": "user", "content": [{"type": "text", "text": "[Request interrupted by user]"}]}}),
+        result.clone(),
+        // A later turn that fails is a failure again.
+        result,
+    ]);
+    let ended = |is_error: bool, subtype: &str| AgentEvent::TurnCompleted {
+        result: None,
+        is_error,
+        subtype: Some(subtype.into()),
+        duration_ms: Some(288),
+    };
+    // Still a turn that did not complete: the coordinator resumes a task cut this way.
+    assert_eq!(events[1..], [ended(true, "interrupted"), ended(true, "error_during_execution")], "{events:?}");
+}
