@@ -7,6 +7,7 @@ mod atomic;
 mod bindings;
 mod coordinator;
 mod health;
+mod inbox;
 mod merges;
 mod protocols;
 mod sessions;
