@@ -168,8 +168,8 @@ pub fn inbox_items(snap: &InboxSnapshot<'_>) -> Vec<InboxItem> {
             decision_id: Some(decision.id.clone()),
             ..item(
                 InboxKind::Decision,
-                "A decision is waiting".to_owned(),
                 first_line(&decision.question),
+                "The session waits on this decision: the coordinator is not complete while it is open".to_owned(),
                 &decision.created_at,
             )
         });

@@ -1,5 +1,5 @@
 // The last few lines of an agent's history, as the overview's cards show them: what it said,
-// the tools it used, what it printed. Reads only the last rows, so a card costs the same for an
+// the tools it used, what it printed (each line once). Reads only the last rows, so a card costs the same for an
 // agent of ten events as for one of 100,000.
 
 import type { EventRow } from "./eventRows";
@@ -32,7 +32,8 @@ export function rowLine(row: EventRow): string | null {
     case "raw":
       return lastNonEmpty(e.line);
     case "notice":
-      return e.message;
+      // Where it works, what setup printed: not what the agent is doing.
+      return null;
     case "exited":
       return e.code === null ? "exited" : `exited with code ${e.code}`;
     default:
@@ -45,7 +46,7 @@ export function lastLines(rows: readonly EventRow[], count = 4): string[] {
   const lines: string[] = [];
   for (let i = rows.length - 1; i >= 0 && lines.length < count; i--) {
     const line = rowLine(rows[i]!);
-    if (line !== null && line.trim() !== "" && line !== lines[lines.length - 1]) lines.push(line);
+    if (line !== null && line.trim() !== "" && !lines.includes(line)) lines.push(line);
   }
   return lines.reverse();
 }

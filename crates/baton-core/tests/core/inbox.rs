@@ -106,7 +106,7 @@ fn the_inbox_lists_what_waits_for_the_user_until_it_is_answered() {
     );
     assert!(review.detail.contains("approved by check"), "{}", review.detail);
     let asked = items.iter().find(|i| i.kind == InboxKind::Decision).unwrap();
-    assert_eq!((asked.decision_id.as_deref(), asked.detail.as_str()), (Some(decision.id.as_str()), "Which database?"));
+    assert_eq!((asked.decision_id.as_deref(), asked.title.as_str()), (Some(decision.id.as_str()), "Which database?"));
 
     // Each answer takes its item away.
     e.agent_approve("asker", "Bash", false).unwrap();
