@@ -33,8 +33,10 @@ test("a session made in the app opens, is listed, and the CLI sees it", async ()
   await browser.$('[data-testid="new-session-name"]').setValue("from-ui");
   await browser.$('[data-testid="new-session-create"]').click();
   const opened = browser.$('[data-testid="session-name"]');
-  await opened.waitForDisplayed({ timeout: 15_000 });
-  assert.equal(await opened.getText(), "from-ui");
+  await browser.waitUntil(async () => (await opened.isExisting()) && (await opened.getText()) === "from-ui", {
+    timeout: 15_000,
+    timeoutMsg: "the new session did not open",
+  });
   await browser.$('[data-testid="nav-home"]').click();
   await row("from-ui").waitForExist({ timeout: 15_000 });
   assert.equal(await browser.$$('[data-testid="session-row"]').length, 2);

@@ -46,6 +46,10 @@ describe("the command palette's entries", () => {
     paletteSearch("docs", entries)[0]!.run();
     expect(act.agentFocus).toHaveBeenCalledWith(agents.s2![0]);
     expect(paletteSearch("zzzz", entries)).toEqual([]);
+    // Equal matches keep the palette's order.
+    const workers = ["worker-01", "worker-02", "worker-03", "worker-04"].map((n) => agent(n, n, "s1"));
+    const crowd = paletteEntries({ ...ctx(null, "s1"), agentsOf: (id: string) => (id === "s1" ? workers : []) }, act);
+    expect(paletteSearch("work", crowd).map((e) => e.label)).toEqual(["worker-01", "worker-02", "worker-03", "worker-04"]);
   });
 
   it("lists commands, then the shown session's agents first, and leaves archived sessions out", () => {

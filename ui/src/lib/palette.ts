@@ -91,5 +91,7 @@ export function paletteSearch(query: string, entries: readonly PaletteEntry[], l
     limit,
     threshold: 0.2,
   });
-  return found.map((r) => r.obj);
+  // Equal matches keep the palette's own order (worker-01 before worker-02).
+  const at = new Map(entries.map((e, i) => [e, i]));
+  return [...found].sort((a, b) => b.score - a.score || at.get(a.obj)! - at.get(b.obj)!).map((r) => r.obj);
 }
