@@ -32,8 +32,8 @@ test("a session made in the app opens, is listed, and the CLI sees it", async ()
   await browser.$('[data-testid="new-session-repo"]').setValue(repo);
   await browser.$('[data-testid="new-session-name"]').setValue("from-ui");
   await browser.$('[data-testid="new-session-create"]').click();
-  const opened = browser.$('[data-testid="session-name"]');
-  await browser.waitUntil(async () => (await opened.isExisting()) && (await opened.getText()) === "from-ui", {
+  const shown = () => browser.execute(() => document.querySelector('[data-testid="session-name"]')?.textContent ?? null);
+  await browser.waitUntil(async () => (await shown()) === "from-ui", {
     timeout: 15_000,
     timeoutMsg: "the new session did not open",
   });
