@@ -73,6 +73,11 @@ describe("the sidebar", () => {
     expect(sidebarAgents()).toHaveLength(0);
     await fireEvent.click(within(screen.getAllByTestId("sidebar-session")[0]!).getByRole("button"));
     expect(sidebarAgents().map((a) => a.dataset.agentId)).toEqual([builder.id, asker.id]);
+    // Closed by its arrow, it opens again when shown.
+    await fireEvent.click(within(screen.getAllByTestId("sidebar-session")[0]!).getByRole("button"));
+    expect(sidebarAgents()).toHaveLength(0);
+    await fireEvent.click(screen.getByTestId("sidebar-session-link"));
+    await waitFor(() => expect(sidebarAgents()).toHaveLength(2));
   });
 });
 
