@@ -7,7 +7,7 @@ import App from "../App.svelte";
 import { sessionChange } from "../lib/backend";
 import { router, sessionRoute } from "../lib/route.svelte";
 import { ui } from "../lib/ui.svelte";
-import { agentEnded, agentUntil, claudeSpawn, commandSpawn, sessionMake, useDaemon } from "../test/daemon";
+import { agentEnded, agentUntil, claudeSpawn, commandSpawn, sessionMake, taskAdd, until, useDaemon } from "../test/daemon";
 
 // A daemon per test: the sidebar and the inbox show the whole home.
 const d = useDaemon({ fakeClaude: true, perTest: true });
@@ -111,6 +111,35 @@ describe("the inbox", () => {
     await screen.findByTestId("inbox-empty");
     await waitFor(() => expect(document.title).toBe("Baton"));
     expect(screen.queryByTestId("inbox-count")).toBeNull();
+  });
+});
+
+describe("the inbox's approved work", () => {
+  it("lists a review that approved, opens the merge dialog on it, and drops it once merged", async () => {
+    const api = d.daemon.api;
+    const pay = await sessionMake(api, d.daemon.repoMake("pay"), "pay", { cycleSecs: 1 });
+    d.daemon.verdictsWrite([{ verdict: "approve", findings: [] }]);
+    await taskAdd(api, pay.id, { title: "Implement", prompt: "Implement it", name: "implement" });
+    await taskAdd(api, pay.id, { title: "Review", prompt: "Review; answer with JSON only", name: "review", after: ["implement"], reviews: "implement" });
+    await d.backend.coordinatorRun(pay.id);
+    await until(async () => (await d.backend.sessionGet(pay.id)).coordinator === "complete", { what: "the review approved", timeoutMs: 30_000 });
+    router.go({ view: "inbox" });
+    await renderApp();
+
+    const item = await waitFor(() => {
+      const found = screen.getAllByTestId("inbox-item").find((i) => i.dataset.kind === "review_to_merge");
+      if (!found) throw new Error("no approved work in the inbox");
+      return found;
+    });
+    expect(item.textContent).toContain("Implement approved: merge baton/pay/implement");
+    expect(item.textContent).toContain("approved by review in round 1");
+    await fireEvent.click(within(item).getByTestId("inbox-merge"));
+    const dialog = await screen.findByTestId("merge-dialog");
+    const confirm = within(dialog).getByTestId("merge-confirm") as HTMLButtonElement;
+    await waitFor(() => expect(confirm.disabled).toBe(false), { timeout: 10_000 });
+    await fireEvent.click(confirm);
+    await within(dialog).findByTestId("merge-done");
+    await waitFor(() => expect(screen.queryAllByTestId("inbox-item").filter((i) => i.dataset.kind === "review_to_merge")).toHaveLength(0));
   });
 });
 
