@@ -27,11 +27,17 @@ test("a session made with the CLI is listed in the app", async () => {
   assert.match(status, /connected/i);
 });
 
-test("a session made in the app is listed, and the CLI sees it", async () => {
+test("a session made in the app opens, is listed, and the CLI sees it", async () => {
   const repo = h.repo("ui-repo");
   await browser.$('[data-testid="new-session-repo"]').setValue(repo);
   await browser.$('[data-testid="new-session-name"]').setValue("from-ui");
   await browser.$('[data-testid="new-session-create"]').click();
+  const shown = () => browser.execute(() => document.querySelector('[data-testid="session-name"]')?.textContent ?? null);
+  await browser.waitUntil(async () => (await shown()) === "from-ui", {
+    timeout: 15_000,
+    timeoutMsg: "the new session did not open",
+  });
+  await browser.$('[data-testid="nav-home"]').click();
   await row("from-ui").waitForExist({ timeout: 15_000 });
   assert.equal(await browser.$$('[data-testid="session-row"]').length, 2);
 

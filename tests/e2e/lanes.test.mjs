@@ -1,4 +1,4 @@
-// The session view of the real desktop app: one lane per agent, live. A plain program and the
+// The session view of the real desktop app: each agent, put in focus from the sidebar, live. A plain program and the
 // real Claude Code CLI (against the project's fake model server) run as agents; the lane shows
 // what they do, takes messages, and agents started from the app's form reach the CLI.
 import { after, before, test } from "node:test";
@@ -15,6 +15,15 @@ let repo;
 const worktree = (name) => path.join(h.home, "worktrees", "lanes-repo", name);
 
 const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
+
+/** Puts the agent in focus from the sidebar; resolves its lane. */
+async function focus(name) {
+  const link = browser.$(`[data-testid="sidebar-agent"][data-agent-name="${name}"]`);
+  await link.waitForClickable({ timeout: 15_000 });
+  await link.click();
+  await lane(name).waitForDisplayed({ timeout: 15_000 });
+  return lane(name);
+}
 
 
 before(async () => {
@@ -36,12 +45,12 @@ after(async () => {
   await h.stop();
 });
 
-test("opening a session shows a lane per agent, live, with the program's colours", async () => {
+test("an agent put in focus from the sidebar shows its output live, with the program's colours", async () => {
   const open = browser.$('[data-testid="session-row"][data-session-name="lanes"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 30_000 });
   await open.click();
   await browser.$('[data-testid="session-view"]').waitForDisplayed({ timeout: 15_000 });
-  await lane("echoer").waitForExist({ timeout: 15_000 });
+  await focus("echoer");
   const terminal = lane("echoer").$('[data-testid="agent-terminal"]');
   await browser.waitUntil(async () => (await terminal.getText()).includes("hello from the agent"), { timeout: 15_000 });
   const green = await terminal.$("span*=green");
@@ -63,6 +72,7 @@ test("a message typed in the lane reaches the agent, and the CLI's log has it", 
 });
 
 test("the real Claude Code, started from the app's form, writes a file and shows its work", async () => {
+  await browser.$('[data-testid="new-agent"]').click();
   await browser.$('[data-testid="agent-cli"]').selectByAttribute("value", "claude");
   await browser.$('[data-testid="agent-name"]').setValue("writer");
   await browser.$('[data-testid="agent-prompt"]').setValue("create from-claude.txt");
@@ -85,12 +95,14 @@ test("the real Claude Code, started from the app's form, writes a file and shows
 });
 
 test("stopping an agent from its lane stops it", async () => {
+  await focus("echoer");
   await lane("echoer").$('[data-testid="agent-stop"]').click();
   await browser.waitUntil(async () => (await lane("echoer").getAttribute("data-state")) === "stopped", { timeout: 20_000 });
   assert.equal(JSON.parse(h.baton("status", "echoer", "--json")).state, "stopped");
 });
 
 test("the agent's changes are listed live, diffed, checked and merged back into the user's checkout", async () => {
+  await focus("writer");
   await lane("writer").$('[data-testid="tab-changes"]').click();
   const panel = lane("writer").$('[data-testid="worktree-panel"]');
   await panel.waitForDisplayed({ timeout: 10_000 });

@@ -54,7 +54,8 @@ describe("App", () => {
     expect(screen.queryByTestId("session-list")).toBeNull();
     expect(view.dataset.sessionId).toBe(beta!.id);
 
-    await fireEvent.click(screen.getByTestId("back-home"));
+    // The sidebar leads back to every session.
+    await fireEvent.click(screen.getByTestId("nav-home"));
     await screen.findByTestId("session-list");
     expect(window.location.hash).toBe("#/");
     expect(screen.queryByTestId("session-view")).toBeNull();
@@ -79,16 +80,17 @@ describe("App", () => {
     render(App, { connect: async () => d.backend });
     const { version } = await d.backend.health();
 
+    // Once connected it sits in the sidebar, under the app's name.
+    await waitFor(() => expect(statusState()).toBe("connected"));
     const status = screen.getByTestId("daemon-status");
-    await waitFor(() => expect(status.dataset.state).toBe("connected"));
     expect(status.textContent).toContain("connected");
     expect(status.textContent).toContain(version);
-    expect(screen.getByText("Baton")).toBeTruthy();
+    expect(screen.getByTestId("sidebar").textContent).toContain("Baton");
     await screen.findByTestId("empty-state");
 
     stream.drop();
-    await waitFor(() => expect(status.dataset.state).toBe("disconnected"));
-    expect(status.textContent).toContain("disconnected");
+    await waitFor(() => expect(statusState()).toBe("disconnected"));
+    expect(screen.getByTestId("daemon-status").textContent).toContain("disconnected");
   });
 
   it("explains a failed connection on the whole page and retries", async () => {
@@ -194,11 +196,10 @@ describe("App", () => {
         expect(statusState()).toBe("connected");
         expect(connect).toHaveBeenCalledTimes(2);
 
-        // New sessions are created on the new daemon.
+        // New sessions are created on the new daemon, and open once made.
         await fireEvent.click(screen.getByTestId("new-session-create"));
-        await ioUntil(() => rowNames().length === 2, "the new session's row");
-        expect(rowNames().sort()).toEqual(["from-second", "typed"]);
-        expect(await next.sessionList()).toHaveLength(2);
+        await ioUntil(() => screen.queryByTestId("session-name")?.textContent === "typed", "the new session opened");
+        expect((await next.sessionList()).map((s) => s.name).sort()).toEqual(["from-second", "typed"]);
       } finally {
         vi.useRealTimers();
         await second.stop();

@@ -67,6 +67,8 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     EditorOpened::export_all(&cfg)?;
     EngineEvent::export_all(&cfg)?;
     Session::export_all(&cfg)?;
+    crate::inbox::InboxItem::export_all(&cfg)?;
+    crate::inbox::InboxKind::export_all(&cfg)?;
     SessionState::export_all(&cfg)?;
     SessionCreate::export_all(&cfg)?;
     SessionUpdate::export_all(&cfg)?;

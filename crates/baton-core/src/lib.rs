@@ -15,6 +15,7 @@ pub mod git;
 pub mod health;
 pub mod home;
 pub mod ids;
+pub mod inbox;
 pub mod names;
 pub mod pattern;
 pub mod pricing;

@@ -38,6 +38,7 @@ import type { GcReport } from "../bindings/GcReport";
 import type { HealthAgentsQuery } from "../bindings/HealthAgentsQuery";
 import type { HealthReport } from "../bindings/HealthReport";
 import type { HealthSample } from "../bindings/HealthSample";
+import type { InboxItem } from "../bindings/InboxItem";
 import type { Insight } from "../bindings/Insight";
 import type { InterruptedResume } from "../bindings/InterruptedResume";
 import type { MergeReport } from "../bindings/MergeReport";
@@ -154,6 +155,11 @@ export class Api {
   /** Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance. */
   sessionStatus(id: string): Promise<SessionStatus> {
     return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/status`, undefined, undefined);
+  }
+
+  /** What needs the user in every active session, oldest first: tools agents wait on, failed and blocked tasks, approved work not merged yet, pending decisions. */
+  inbox(): Promise<Array<InboxItem>> {
+    return this.transport.call("GET", `/api/inbox`, undefined, undefined);
   }
 
   /** Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on agents, follows them, stores what they leave as artifacts, runs reviews and checks the completion criteria. */

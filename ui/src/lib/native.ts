@@ -53,3 +53,21 @@ function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/[.\s]+$/, "");
 }
+
+let titleRefused = false;
+
+/**
+ * The desktop window's title (the taskbar shows it), beside the page's `document.title`.
+ * Needs the `core:window:allow-set-title` permission; without it the page's title is all there is.
+ */
+export async function windowTitleSet(title: string): Promise<void> {
+  if (!isTauri() || titleRefused) return;
+  const { getCurrentWindow } = await import("@tauri-apps/api/window");
+  try {
+    await getCurrentWindow().setTitle(title);
+  } catch (err) {
+    // Refused by the window's capabilities: say so once, not at every change of the count.
+    titleRefused = true;
+    console.warn("Baton: the window's title cannot be set:", err);
+  }
+}

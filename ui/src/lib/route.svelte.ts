@@ -1,14 +1,38 @@
-// Which view the window shows, kept in the address's hash (`#/session/ID`) so the browser's
-// Back and a reload work, in a plain browser and in the desktop app alike.
+// Which view the window shows, kept in the address's hash so the browser's Back and a reload
+// work, in a plain browser and in the desktop app alike:
+//
+//   #/                              Home: the list of sessions
+//   #/inbox                         what needs the user, every session
+//   #/settings                      the app's settings
+//   #/session/ID                    a session's overview: all its agents' last lines
+//   #/session/ID/agent/AGENT        one agent in focus (conversation, changes, diff, terminal)
+//   #/session/ID/tasks              a view of the session: tasks, artifacts or context
 
-export type Route = { view: "home" } | { view: "session"; sessionId: string } | { view: "settings" };
+export const SESSION_PANES = ["overview", "tasks", "artifacts", "context"] as const;
+export type SessionPane = (typeof SESSION_PANES)[number];
+
+export type Route =
+  | { view: "home" }
+  | { view: "inbox" }
+  | { view: "settings" }
+  | { view: "session"; sessionId: string; agentId: string | null; pane: SessionPane };
+
+/** A session's route: its overview, one of its views, or one agent in focus. */
+export function sessionRoute(sessionId: string, where: { agentId?: string | null; pane?: SessionPane } = {}): Route {
+  return { view: "session", sessionId, agentId: where.agentId ?? null, pane: where.pane ?? "overview" };
+}
 
 export function parseRoute(hash: string): Route {
+  if (/^#\/inbox\/?$/.test(hash)) return { view: "inbox" };
   if (/^#\/settings\/?$/.test(hash)) return { view: "settings" };
-  const match = /^#\/session\/([^/?#]+)\/?$/.exec(hash);
+  const match = /^#\/session\/([^/?#]+)(?:\/agent\/([^/?#]+)|\/([a-z]+))?\/?$/.exec(hash);
   if (match) {
     try {
-      return { view: "session", sessionId: decodeURIComponent(match[1]!) };
+      const sessionId = decodeURIComponent(match[1]!);
+      if (match[2]) return sessionRoute(sessionId, { agentId: decodeURIComponent(match[2]) });
+      const pane = match[3];
+      if (pane === undefined) return sessionRoute(sessionId);
+      if ((SESSION_PANES as readonly string[]).includes(pane)) return sessionRoute(sessionId, { pane: pane as SessionPane });
     } catch {
       // A malformed escape: not an address this app made.
     }
@@ -17,8 +41,19 @@ export function parseRoute(hash: string): Route {
 }
 
 export function routeHash(route: Route): string {
-  if (route.view === "settings") return "#/settings";
-  return route.view === "session" ? `#/session/${encodeURIComponent(route.sessionId)}` : "#/";
+  switch (route.view) {
+    case "home":
+      return "#/";
+    case "inbox":
+      return "#/inbox";
+    case "settings":
+      return "#/settings";
+    case "session": {
+      const base = `#/session/${encodeURIComponent(route.sessionId)}`;
+      if (route.agentId) return `${base}/agent/${encodeURIComponent(route.agentId)}`;
+      return route.pane === "overview" ? base : `${base}/${route.pane}`;
+    }
+  }
 }
 
 class Router {
@@ -39,3 +74,35 @@ class Router {
 }
 
 export const router = new Router();
+
+/**
+ * Home's "Show archived": kept while the window lives (and across a reload), so coming back
+ * to Home shows the list as it was left.
+ */
+class HomeFilter {
+  private static readonly KEY = "baton.home.showArchived";
+  #showArchived = $state(readFlag(HomeFilter.KEY));
+
+  get showArchived(): boolean {
+    return this.#showArchived;
+  }
+
+  set showArchived(value: boolean) {
+    this.#showArchived = value;
+    try {
+      window.sessionStorage.setItem(HomeFilter.KEY, value ? "1" : "0");
+    } catch {
+      // Storage refused (a private window): the filter is kept in memory only.
+    }
+  }
+}
+
+function readFlag(key: string): boolean {
+  try {
+    return window.sessionStorage.getItem(key) === "1";
+  } catch {
+    return false;
+  }
+}
+
+export const homeFilter = new HomeFilter();

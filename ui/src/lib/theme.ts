@@ -1,8 +1,7 @@
 // The app's colours: the system's, or always light or dark, as chosen in Settings (`theme` in
-// settings.json). `data-theme` on the root element selects them; `theme.css` holds the two fixed
-// palettes, and without a fixed choice app.css follows the system (`prefers-color-scheme`).
+// settings.json). `data-theme` on the root element selects app.css's palette; "system" (or no
+// attribute) follows `prefers-color-scheme`.
 
-import "../theme.css";
 import type { Theme } from "../bindings/Theme";
 import type { Backend } from "./backend";
 

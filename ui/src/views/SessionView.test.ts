@@ -4,7 +4,7 @@ import type { Agent } from "../bindings/Agent";
 import type { Session } from "../bindings/Session";
 import { sessionChange } from "../lib/backend";
 import { formatCost } from "../lib/format";
-import { router } from "../lib/route.svelte";
+import { router, sessionRoute } from "../lib/route.svelte";
 import {
   agentEnded,
   agentUntil,
@@ -22,6 +22,7 @@ import SessionView from "./SessionView.svelte";
 const d = useDaemon({ fakeClaude: true });
 
 afterEach(() => {
+  router.go({ view: "home" });
   vi.restoreAllMocks();
 });
 
@@ -51,14 +52,37 @@ async function renderSession(sessionId: string): Promise<void> {
   await screen.findByTestId("session-name");
 }
 
-function lanes(): HTMLElement[] {
-  return screen.queryAllByTestId("agent-lane");
+/** The overview's cards, one per agent. */
+function cards(): HTMLElement[] {
+  return screen.queryAllByTestId("overview-card");
 }
 
+function cardNames(): (string | undefined)[] {
+  return cards().map((c) => c.dataset.agentName);
+}
+
+/** The agent in focus, if it is `name`. */
 function lane(name: string): HTMLElement {
-  const found = lanes().find((l) => l.dataset.agentName === name);
-  if (!found) throw new Error(`no lane ${name}; lanes: ${lanes().map((l) => l.dataset.agentName).join(", ")}`);
-  return found;
+  const shown = screen.queryByTestId("agent-lane");
+  if (shown?.dataset.agentName !== name) throw new Error(`${name} is not in focus (${shown?.dataset.agentName ?? "none"} is)`);
+  return shown;
+}
+
+/** Picks an agent's card in the overview: it takes the main area. */
+async function focus(name: string): Promise<HTMLElement> {
+  if (screen.queryByTestId("agent-lane")) await fireEvent.click(screen.getByTestId("tab-agents"));
+  const card = await waitFor(() => {
+    const found = cards().find((c) => c.dataset.agentName === name);
+    if (!found) throw new Error(`no card ${name}; cards: ${cardNames().join(", ")}`);
+    return found;
+  });
+  await fireEvent.click(card);
+  return waitFor(() => lane(name));
+}
+
+async function newAgentOpen(): Promise<void> {
+  await fireEvent.click(screen.getByTestId("new-agent"));
+  await screen.findByTestId("new-agent-dialog");
 }
 
 async function chooseCli(value: string): Promise<void> {
@@ -70,7 +94,7 @@ async function type(testId: string, value: string): Promise<void> {
 }
 
 describe("SessionView", () => {
-  it("shows the session and one lane per agent of this session only, oldest first", async () => {
+  it("shows the session and a card per agent of this session only, oldest first, with its last lines", async () => {
     const { session, architect, reviewer } = await seed();
     await renderSession(session.id);
 
@@ -78,25 +102,50 @@ describe("SessionView", () => {
     const view = screen.getByTestId("session-view");
     expect(view.textContent).toContain(session.repo);
     expect(view.textContent).toContain("develop");
-    await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toEqual(["architect", "reviewer"]));
-    expect(lanes().map((l) => l.dataset.agentId)).toEqual([architect.id, reviewer.id]);
-    expect(lane("architect").dataset.state).toBe("waiting");
-    expect(lane("reviewer").dataset.state).toBe("exited");
+    await waitFor(() => expect(cardNames()).toEqual(["architect", "reviewer"]));
+    expect(cards().map((c) => c.dataset.agentId)).toEqual([architect.id, reviewer.id]);
+    expect(cards().map((c) => within(c).getByTestId("agent-dot").dataset.state)).toEqual(["waiting", "exited"]);
+    expect(cards()[0]!.getAttribute("href")).toBe(`#/session/${session.id}/agent/${architect.id}`);
     // The stand-in Claude reports $0.001 a turn; the program costs nothing.
     expect(screen.getByTestId("session-cost").textContent).toContain(`2 agents · ${formatCost(0.001)}`);
+    await waitFor(() => expect(cards()[0]!.textContent).toContain("Finished the work, turn 1"));
+
+    // Picked, the agent takes the main area, its message box ready for the keyboard.
+    await focus("architect");
+    expect(window.location.hash).toBe(`#/session/${session.id}/agent/${architect.id}`);
+    expect(lane("architect").dataset.state).toBe("waiting");
+    expect(screen.getByTestId("tab-focus").textContent).toBe("architect");
     await waitFor(() => expect(within(lane("architect")).getByText("Plan the payments")).toBeTruthy());
+    await waitFor(() => expect(document.activeElement).toBe(within(lane("architect")).getByTestId("agent-message")));
+    expect(cards()).toHaveLength(0);
+  });
+
+  it("puts the agent the address names in focus, by id or name, and says when it is not there", async () => {
+    const { session, reviewer } = await seed();
+    router.go(sessionRoute(session.id, { agentId: reviewer.id }));
+    await renderSession(session.id);
+    await waitFor(() => expect(lane("reviewer").dataset.state).toBe("exited"));
+
+    router.go(sessionRoute(session.id, { agentId: "architect" }));
+    await waitFor(() => expect(lane("architect")).toBeTruthy());
+
+    router.go(sessionRoute(session.id, { agentId: "gone" }));
+    expect((await screen.findByTestId("agent-missing")).textContent).toContain("No such agent");
+    await fireEvent.click(within(screen.getByTestId("agent-missing")).getByRole("button"));
+    await waitFor(() => expect(cardNames()).toEqual(["architect", "reviewer"]));
+    expect(window.location.hash).toBe(`#/session/${session.id}`);
   });
 
   it("finds the session by name too", async () => {
     const { other } = await seed();
     await renderSession(other.name);
-    await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toEqual(["elsewhere"]));
+    await waitFor(() => expect(cardNames()).toEqual(["elsewhere"]));
   });
 
   it("follows the session's agents live: state, events, new agents from other clients", async () => {
     const { session, other, architect } = await seed();
     await renderSession(session.id);
-    await waitFor(() => expect(lanes()).toHaveLength(2));
+    await focus("architect");
 
     const sent = await d.backend.agentSend(architect.id, { text: "Also the webhooks" });
     expect(sent.id).toBe(architect.id);
@@ -109,17 +158,21 @@ describe("SessionView", () => {
       expect(kinds.filter((k) => k === "user_text")).toHaveLength(2);
     });
 
-    // Spawned by another client (the CLI): its lane appears, an agent of another session does not.
+    // Spawned by another client (the CLI): its card appears, an agent of another session's does not.
     await commandSpawn(d.daemon.api, session.id, ["sh", "-c", "echo Write docs"], "docs");
     await commandSpawn(d.daemon.api, other.id, ["true"], "other");
-    await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toEqual(["architect", "reviewer", "docs"]));
+    await fireEvent.click(screen.getByTestId("tab-agents"));
+    await waitFor(() => expect(cardNames()).toEqual(["architect", "reviewer", "docs"]));
+    await focus("docs");
     await waitFor(() => expect(within(lane("docs")).getByText("Write docs")).toBeTruthy());
   });
 
-  it("starts an agent from the form: its lane appears and fills live", async () => {
+  it("starts an agent from the New agent dialog: it opens in focus and fills live", async () => {
     const { session } = await seed(false);
     await renderSession(session.id);
     const spawn = vi.spyOn(d.backend, "agentSpawn");
+    await newAgentOpen();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("agent-prompt")));
 
     // The stand-in asks for Bash on DENY.
     await type("agent-prompt", "DENY: run the tests please");
@@ -138,9 +191,7 @@ describe("SessionView", () => {
       cwd: null,
     });
     await waitFor(() => expect(lane("tester")).toBeTruthy());
-    expect(lanes().filter((l) => l.dataset.agentName === "tester")).toHaveLength(1);
-    // Cleared once the daemon answered (the lane may come first, from its event).
-    await waitFor(() => expect((screen.getByTestId("agent-prompt") as HTMLTextAreaElement).value).toBe(""));
+    expect(screen.queryByTestId("new-agent-dialog")).toBeNull();
     // No Bash allowed: the turn ends asking for it.
     await waitFor(() => expect(lane("tester").dataset.state).toBe("needs_input"));
     expect(within(lane("tester")).getByTestId("permission-request").textContent).toContain("npm test");
@@ -154,6 +205,7 @@ describe("SessionView", () => {
     const { session } = await seed(false);
     await renderSession(session.id);
     const spawn = vi.spyOn(d.backend, "agentSpawn");
+    await newAgentOpen();
 
     await chooseCli("command");
     await type("agent-program", `sh -c "printf '\\033[32m✓ retries on 503\\033[0m\\n'"`);
@@ -174,6 +226,7 @@ describe("SessionView", () => {
   it("shows errors inline and keeps the input", async () => {
     const { session } = await seed();
     await renderSession(session.id);
+    await newAgentOpen();
 
     await fireEvent.click(screen.getByTestId("agent-spawn"));
     expect((await screen.findByTestId("agent-error")).textContent).toContain("prompt is empty");
@@ -224,7 +277,7 @@ describe("SessionView", () => {
     const { session, architect } = await seed();
     const stream = streamCut(d.backend);
     await renderSession(session.id);
-    await waitFor(() => expect(lanes()).toHaveLength(2));
+    await waitFor(() => expect(cards()).toHaveLength(2));
 
     stream.drop();
     // Missed while disconnected: a new agent, and events of the architect.
@@ -232,10 +285,11 @@ describe("SessionView", () => {
     await d.backend.agentSend(architect.id, { text: "missed message" });
     await agentUntil(d.daemon.api, architect.id, (a) => a.turns === 2 && a.state === "waiting");
     await agentUntil(d.daemon.api, late.id, agentEnded);
-    expect(lanes()).toHaveLength(2);
+    expect(cards()).toHaveLength(2);
 
     stream.restore();
-    await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toContain("late"));
+    await waitFor(() => expect(cardNames()).toContain("late"));
+    await focus("architect");
     await waitFor(() => expect(within(lane("architect")).getByText("missed message")).toBeTruthy());
   });
 
@@ -246,7 +300,7 @@ describe("SessionView", () => {
 
     // Each turn of the stand-in writes work-N.txt in its worktree.
     await claudeSpawn(d.daemon.api, session.id, "Edit the client", "editor");
-    await waitFor(() => expect(lane("editor")).toBeTruthy());
+    await focus("editor");
     expect(within(lane("editor")).getByTestId("agent-branch").textContent).toContain(`baton/${session.name}/editor`);
     await waitFor(() => expect(within(lane("editor")).getByTestId("tab-changes-count").textContent).toBe("1"));
     await waitFor(() => expect(within(lane("editor")).getAllByTestId("checkpoint")).toHaveLength(1));
@@ -257,20 +311,22 @@ describe("SessionView", () => {
     expect(within(lane("editor")).getAllByTestId("changed-file").map((f) => f.dataset.path)).toEqual(["work-1.txt"]);
   });
 
-  it("drops a lane when its agent is removed, here or by another client", async () => {
+  it("drops an agent when it is removed, here or by another client", async () => {
     const { session, architect } = await seed();
     await renderSession(session.id);
-    await waitFor(() => expect(lanes()).toHaveLength(2));
 
-    // From the lane: the reviewer left nothing uncommitted, so nothing is refused.
+    // From the agent in focus: the reviewer left nothing uncommitted, so nothing is refused;
+    // the overview is shown again.
+    await focus("reviewer");
     await fireEvent.click(within(lane("reviewer")).getByTestId("agent-remove"));
     await fireEvent.click(within(lane("reviewer")).getByTestId("remove-confirm-button"));
-    await waitFor(() => expect(lanes().map((l) => l.dataset.agentName)).toEqual(["architect"]));
+    await waitFor(() => expect(cardNames()).toEqual(["architect"]));
+    expect(screen.queryByTestId("agent-lane")).toBeNull();
     expect(screen.getByTestId("session-cost").textContent).toContain("1 agent");
 
     // By another client (the CLI): the event removes it (its turn left a file: forced).
     await d.backend.agentRemove(architect.id, { force: true });
-    await waitFor(() => expect(lanes()).toHaveLength(0));
+    await waitFor(() => expect(cards()).toHaveLength(0));
     expect(screen.getByTestId("agents-empty")).toBeTruthy();
   });
 
@@ -291,7 +347,7 @@ describe("SessionView", () => {
 
     // The next agent works on a branch named by the pattern, and its lane shows the setup.
     await claudeSpawn(d.daemon.api, session.id, "Write docs", "docs");
-    await waitFor(() => expect(lane("docs")).toBeTruthy());
+    await focus("docs");
     expect(within(lane("docs")).getByTestId("agent-branch").textContent).toContain("agents/docs");
     await waitFor(() => expect(within(lane("docs")).getByText(/setup: echo ready/)).toBeTruthy());
 

@@ -17,11 +17,14 @@ import {
   taskState,
   useDaemon,
 } from "../test/daemon";
+import { router } from "../lib/route.svelte";
 import SessionView from "./SessionView.svelte";
 
 const d = useDaemon({ fakeClaude: true });
 
 afterEach(() => {
+  // The Tasks tab and an agent in focus are in the address: start each test from Home.
+  router.go({ view: "home" });
   vi.restoreAllMocks();
 });
 
@@ -272,7 +275,7 @@ describe("Tasks tab", () => {
     expect(node("build").dataset.state).toBe("running");
   });
 
-  it("jumps from a task to its agent's lane", async () => {
+  it("jumps from a task to its agent, put in focus and marked", async () => {
     const { session } = await sessionNew();
     const other = await commandSpawn(d.daemon.api, session.id, ["true"], "other");
     const tasks = await branches(session);
@@ -283,12 +286,12 @@ describe("Tasks tab", () => {
     await fireEvent.click(node("build"));
     await fireEvent.click(screen.getByTestId("task-show-agent"));
 
-    expect(screen.getByTestId("tab-agents").getAttribute("aria-selected")).toBe("true");
-    const lanes = await screen.findAllByTestId("agent-lane");
-    const lane = lanes.find((l) => l.dataset.agentId === tasks[0]!.agentId)!;
+    expect(window.location.hash).toBe(`#/session/${session.id}/agent/${tasks[0]!.agentId}`);
+    const lane = await screen.findByTestId("agent-lane");
+    expect(lane.dataset.agentId).toBe(tasks[0]!.agentId);
     await waitFor(() => expect(lane.classList.contains("highlighted")).toBe(true));
-    expect(document.activeElement).toBe(lane);
-    expect(lanes.find((l) => l.dataset.agentId === other.id)!.classList.contains("highlighted")).toBe(false);
+    expect(lane.contains(document.activeElement)).toBe(true);
+    expect(screen.getAllByTestId("agent-lane").map((l) => l.dataset.agentId)).not.toContain(other.id);
   });
 
   it("says when a task's agent is no longer in the session", async () => {

@@ -8,6 +8,7 @@ mod bindings;
 mod branches;
 mod coordinator;
 mod health;
+mod inbox;
 mod merges;
 mod protocols;
 mod sessions;

@@ -14,6 +14,7 @@ use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
+use baton_core::inbox::InboxItem;
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::settings::{CliDetection, EditorOpened, EditorsDetected};
@@ -90,6 +91,11 @@ operations! {
         /// Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance.
         session_status: GET "/api/sessions/{id}/status" path(id: String) -> 200 SessionStatus
             => |s| s.session_status(&id);
+    }
+    "inbox" {
+        /// What needs the user in every active session, oldest first: tools agents wait on, failed
+        /// and blocked tasks, approved work not merged yet, pending decisions.
+        inbox: GET "/api/inbox" -> 200 Vec<InboxItem> => |s| s.inbox();
     }
     "coordinator" {
         /// Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on
