@@ -101,7 +101,7 @@ test("a refusal shows beside its field; a setting made with the CLI shows in the
 
   h.baton("settings", "set", "worktrees.archivedRetentionDays", "0.5");
   await $id("settings-back").click();
-  await $id("settings-link").click();
+  await $id("nav-settings").click();
   const archived = $id("settings-archived-retention");
   await archived.waitForDisplayed({ timeout: 15_000 });
   assert.equal(await archived.getValue(), "0.5");
