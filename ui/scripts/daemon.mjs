@@ -78,11 +78,13 @@ export async function until(probe, { timeoutMs = 15_000, intervalMs = 25, what =
 const STOP_WAIT_MS = 20_000;
 
 export class Daemon {
-  constructor({ child, root, home, fakeDir, info, exited, onExit, bin }) {
+  constructor({ child, root, home, fakeDir, info, exited, onExit, bin, env }) {
     this.root = root;
     this.home = home;
     this.fakeDir = fakeDir;
     this.bin = bin;
+    // Added to the daemon's environment, again at a restart.
+    this.env = env;
     this.repos = 0;
     this.attach({ child, info, exited, onExit });
   }
@@ -109,7 +111,7 @@ export class Daemon {
     await this.exited;
     clearTimeout(timer);
     process.off("exit", this.onExit);
-    this.attach(await daemonLaunch(this.bin, this.home));
+    this.attach(await daemonLaunch(this.bin, this.home, this.env));
   }
 
   /** The page address that opens the UI on this daemon (the url and the hex token need no escaping). */
@@ -171,16 +173,16 @@ export async function daemonStart({ fakeClaude = false, settings = {}, env = {},
 
   let launched;
   try {
-    launched = await daemonLaunch(bin, home);
+    launched = await daemonLaunch(bin, home, env);
   } catch (err) {
     rmSync(root, { recursive: true, force: true });
     throw err;
   }
-  return new Daemon({ ...launched, root, home, fakeDir, bin });
+  return new Daemon({ ...launched, root, home, fakeDir, bin, env });
 }
 
 /** Runs `baton daemon --foreground` on `home` until it has written its daemon file. */
-async function daemonLaunch(bin, home) {
+async function daemonLaunch(bin, home, env) {
   const child = spawn(bin, ["daemon", "--foreground"], {
     env: { ...process.env, ...env, BATON_HOME: home },
     stdio: ["ignore", "ignore", "pipe"],
