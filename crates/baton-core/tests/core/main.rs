@@ -13,5 +13,6 @@ mod sessions;
 mod store;
 mod support;
 mod tasks;
+mod terminal;
 mod wizard;
 mod worktrees;
