@@ -17,6 +17,8 @@ use crate::api::{
     CyclesQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
+use crate::api::{TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize};
+use crate::terminal::{TerminalClientMessage, TerminalInfo, TerminalKind, TerminalServerMessage};
 use crate::api::{ContextText, ObjectiveUpdate, WorktreesGc, WorktreesUsage};
 use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
 use crate::context::{
@@ -161,5 +163,13 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     AlertKind::export_all(&cfg)?;
     AlertSeverity::export_all(&cfg)?;
     PauseReport::export_all(&cfg)?;
+    TerminalInfo::export_all(&cfg)?;
+    TerminalKind::export_all(&cfg)?;
+    TerminalClientMessage::export_all(&cfg)?;
+    TerminalServerMessage::export_all(&cfg)?;
+    TerminalOpen::export_all(&cfg)?;
+    TerminalListQuery::export_all(&cfg)?;
+    TerminalResize::export_all(&cfg)?;
+    TerminalInput::export_all(&cfg)?;
     Ok(())
 }

@@ -49,6 +49,11 @@ import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
 import type { TaskListQuery } from "../bindings/TaskListQuery";
+import type { TerminalInfo } from "../bindings/TerminalInfo";
+import type { TerminalInput } from "../bindings/TerminalInput";
+import type { TerminalListQuery } from "../bindings/TerminalListQuery";
+import type { TerminalOpen } from "../bindings/TerminalOpen";
+import type { TerminalResize } from "../bindings/TerminalResize";
 import type { Wizard } from "../bindings/Wizard";
 import type { WizardLaunch } from "../bindings/WizardLaunch";
 import type { WizardLaunched } from "../bindings/WizardLaunched";
@@ -375,5 +380,35 @@ export class Api {
   /** One artifact with its body. */
   artifactGet(id: string): Promise<Artifact> {
     return this.transport.call("GET", `/api/artifacts/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Terminals (one agent's, or all), oldest first: users' shells in worktrees and `command` agents' processes. Output and input go over the socket `GET /api/terminals/{id}/socket`. */
+  terminalList(query: TerminalListQuery): Promise<Array<TerminalInfo>> {
+    return this.transport.call("GET", `/api/terminals`, query, undefined);
+  }
+
+  /** Opens the user's shell (`$SHELL`, else bash), interactive, in a pseudo-terminal in the agent's worktree. */
+  terminalOpen(body: TerminalOpen): Promise<TerminalInfo> {
+    return this.transport.call("POST", `/api/terminals`, undefined, body);
+  }
+
+  /** A terminal by id. */
+  terminalGet(id: string): Promise<TerminalInfo> {
+    return this.transport.call("GET", `/api/terminals/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Changes a terminal's size in columns and rows; its program gets SIGWINCH. */
+  terminalResize(id: string, body: TerminalResize): Promise<TerminalInfo> {
+    return this.transport.call("POST", `/api/terminals/${encodeURIComponent(String(id))}/resize`, undefined, body);
+  }
+
+  /** Types text into a terminal (`\r` is Enter). */
+  terminalInput(id: string, body: TerminalInput): Promise<TerminalInfo> {
+    return this.transport.call("POST", `/api/terminals/${encodeURIComponent(String(id))}/input`, undefined, body);
+  }
+
+  /** Closes a shell terminal: its processes are hung up, then terminated, then killed. */
+  terminalClose(id: string): Promise<TerminalInfo> {
+    return this.transport.call("DELETE", `/api/terminals/${encodeURIComponent(String(id))}`, undefined, undefined);
   }
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::api::{TerminalInput, TerminalOpen, TerminalResize};
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
 pub use pty::{Attached, Pty, PtyExit, PtySpec};
@@ -134,44 +135,6 @@ impl Terminals {
     fn all(&self) -> Vec<Arc<Terminal>> {
         self.map().values().cloned().collect()
     }
-}
-
-/// `POST /api/terminals`: the user's shell in an agent's worktree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TerminalOpen {
-    /// The agent (id or name) whose worktree the shell opens in.
-    pub agent: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub cols: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub rows: Option<u16>,
-}
-
-/// `GET /api/terminals`: the terminals of one agent (id or name), or all.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TerminalListQuery {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub agent: Option<String>,
-}
-
-/// `POST /api/terminals/{id}/resize`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TerminalResize {
-    pub cols: u16,
-    pub rows: u16,
-}
-
-/// `POST /api/terminals/{id}/input`: text typed into the terminal (`\r` is Enter).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TerminalInput {
-    pub data: String,
 }
 
 /// The user's interactive shell: `$SHELL` when it names a program, else bash, else sh.
@@ -310,4 +273,26 @@ impl Engine {
     pub(crate) fn terminal_forget(&self, id: &str) {
         self.inner.terminals.remove(id);
     }
+}
+
+/// What a viewer sends on a terminal's socket, as a text frame of JSON (a binary frame is raw
+/// input).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TerminalClientMessage {
+    /// Typed text (`\r` is Enter).
+    Input { data: String },
+    /// The viewer's size changed.
+    Resize { cols: u16, rows: u16 },
+}
+
+/// What the daemon sends on a terminal's socket as a text frame of JSON (output itself goes as
+/// binary frames of raw bytes, the scrollback first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TerminalServerMessage {
+    /// The program ended and all its output was sent; the socket closes next.
+    Exit { code: Option<i64>, signal: Option<i64> },
+    /// A message from the viewer was refused; the socket stays open.
+    Error { code: ErrorCode, message: String },
 }

@@ -10,4 +10,5 @@ mod generated;
 mod real_clis;
 mod strict;
 mod support;
+mod terminals;
 mod worktrees;
