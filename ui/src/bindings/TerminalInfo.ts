@@ -12,11 +12,11 @@ agentId: string, cwd: string, program: string, args: Array<string>, cols: number
 /**
  * How it ended (`null` while it runs, or when a signal ended it).
  */
-exitCode: bigint | null, 
+exitCode: number | null, 
 /**
  * The signal that ended it.
  */
-exitSignal: bigint | null, 
+exitSignal: number | null, 
 /**
  * RFC 3339.
  */

@@ -5,4 +5,4 @@ import type { ErrorCode } from "./ErrorCode";
  * What the daemon sends on a terminal's socket as a text frame of JSON (output itself goes as
  * binary frames of raw bytes, the scrollback first).
  */
-export type TerminalServerMessage = { "type": "exit", code: bigint | null, signal: bigint | null, } | { "type": "error", code: ErrorCode, message: string, };
+export type TerminalServerMessage = { "type": "exit", code: number | null, signal: number | null, } | { "type": "error", code: ErrorCode, message: string, };

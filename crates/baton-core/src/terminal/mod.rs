@@ -70,8 +70,10 @@ pub struct TerminalInfo {
     pub pid: Option<u32>,
     pub running: bool,
     /// How it ended (`null` while it runs, or when a signal ended it).
+    #[ts(type = "number | null")]
     pub exit_code: Option<i64>,
     /// The signal that ended it.
+    #[ts(type = "number | null")]
     pub exit_signal: Option<i64>,
     /// RFC 3339.
     pub created_at: String,
@@ -292,7 +294,12 @@ pub enum TerminalClientMessage {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TerminalServerMessage {
     /// The program ended and all its output was sent; the socket closes next.
-    Exit { code: Option<i64>, signal: Option<i64> },
+    Exit {
+        #[ts(type = "number | null")]
+        code: Option<i64>,
+        #[ts(type = "number | null")]
+        signal: Option<i64>,
+    },
     /// A message from the viewer was refused; the socket stays open.
     Error { code: ErrorCode, message: String },
 }
