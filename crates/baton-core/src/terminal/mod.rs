@@ -122,8 +122,25 @@ impl Terminals {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn insert(&self, terminal: Arc<Terminal>) {
-        self.map().insert(terminal.id.clone(), terminal);
+    /// Starts a program in a new terminal and keeps it.
+    pub(crate) fn start(
+        &self,
+        kind: TerminalKind,
+        agent_id: &str,
+        spec: PtySpec,
+        tap: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    ) -> std::io::Result<Arc<Terminal>> {
+        let pty = Pty::spawn(&spec, tap)?;
+        let terminal = Arc::new(Terminal {
+            id: crate::ids::new_id("term"),
+            kind,
+            agent_id: agent_id.to_owned(),
+            spec,
+            created_at: crate::time::ms_to_rfc3339(crate::time::now_ms()),
+            pty,
+        });
+        self.map().insert(terminal.id.clone(), terminal.clone());
+        Ok(terminal)
     }
 
     pub(crate) fn remove(&self, id: &str) -> Option<Arc<Terminal>> {
@@ -181,20 +198,10 @@ impl Engine {
         tap: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
     ) -> Result<Arc<Terminal>> {
         let program = spec.program.to_string_lossy().into_owned();
-        let pty = Pty::spawn(&spec, tap).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidInput => TerminalError::Invalid(e.to_string()),
-            _ => TerminalError::Spawn { program, detail: e.to_string() },
-        })?;
-        let terminal = Arc::new(Terminal {
-            id: crate::ids::new_id("term"),
-            kind,
-            agent_id: agent_id.to_owned(),
-            spec,
-            created_at: crate::time::ms_to_rfc3339(crate::time::now_ms()),
-            pty,
-        });
-        self.inner.terminals.insert(terminal.clone());
-        Ok(terminal)
+        self.inner.terminals.start(kind, agent_id, spec, tap).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidInput => TerminalError::Invalid(e.to_string()).into(),
+            _ => TerminalError::Spawn { program, detail: e.to_string() }.into(),
+        })
     }
 
     /// Terminals of one agent (id or name), or every terminal, oldest first.
@@ -269,11 +276,6 @@ impl Engine {
             stops.spawn(async move { terminal.pty.stop().await });
         }
         while stops.join_next().await.is_some() {}
-    }
-
-    /// Forgets an agent's terminal whose process has ended (a new process gets a new one).
-    pub(crate) fn terminal_forget(&self, id: &str) {
-        self.inner.terminals.remove(id);
     }
 }
 

@@ -234,7 +234,7 @@ fn session_members(sid: i32) -> Vec<i32> {
     members
 }
 
-fn output_read(mut reader: Box<dyn Read + Send>, output: &Mutex<Output>, tap: Option<mpsc::Sender<Vec<u8>>>) {
+fn output_read(mut reader: Box<dyn Read + Send>, output: &Mutex<Output>, mut tap: Option<mpsc::Sender<Vec<u8>>>) {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         // Linux answers EIO once the last holder of the terminal's other end closed it.
@@ -243,10 +243,11 @@ fn output_read(mut reader: Box<dyn Read + Send>, output: &Mutex<Output>, tap: Op
             Ok(n) => n,
         };
         let chunk = &buf[..n];
-        if let Some(tap) = &tap
-            && tap.blocking_send(chunk.to_vec()).is_err()
+        if let Some(to) = &tap
+            && to.blocking_send(chunk.to_vec()).is_err()
         {
-            tracing::warn!("a terminal's recorder went away; its output is no longer recorded");
+            // The recorder stopped listening (its process ended and the rest was drained).
+            tap = None;
         }
         let mut out = lock(output);
         out.scrollback.extend(chunk);
