@@ -185,7 +185,8 @@ impl LineCutter {
         let mut lines = Vec::new();
         for piece in bytes.split_inclusive(|b| *b == b'\n') {
             let (text, ends) = match piece.strip_suffix(b"\n") {
-                Some(text) => (text, true),
+                // The terminal's `\r` before it is part of the line end, not of the line.
+                Some(text) => (text.strip_suffix(b"\r").unwrap_or(text), true),
                 None => (piece, false),
             };
             let room = LINE_MAX.saturating_sub(self.buf.len());
@@ -206,7 +207,8 @@ impl LineCutter {
 
     fn take(&mut self) -> String {
         let mut bytes = std::mem::take(&mut self.buf);
-        if bytes.last() == Some(&b'\r') {
+        // A `\r\n` split between two chunks.
+        if self.dropped == 0 && bytes.last() == Some(&b'\r') {
             bytes.pop();
         }
         let dropped = std::mem::take(&mut self.dropped);
