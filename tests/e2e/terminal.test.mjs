@@ -1,0 +1,137 @@
+// A real terminal in the real desktop app: the Terminal of an agent's worktree runs the user's
+// shell interactively (job control), draws a progress bar in place and shows colours in the
+// theme's palette, light and dark; a `command` agent's lane is a terminal too.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { Harness } from "./harness.mjs";
+
+const h = new Harness();
+let browser;
+
+const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
+const dialog = () => browser.$('[data-testid="terminal-dialog"]');
+
+/** The text of the dialog's terminal screen, one line per row. */
+async function screenRows() {
+  return browser.execute(() =>
+    Array.from(document.querySelectorAll('[data-testid="terminal-dialog"] .xterm-rows > div'), (row) => row.textContent),
+  );
+}
+
+/** Types into the focused terminal, as the keyboard does; "\n" is Enter. */
+async function type(text) {
+  for (const line of text.split(/(\n)/)) {
+    if (line === "\n") await browser.keys(["Enter"]);
+    else if (line !== "") await browser.keys(line.split(""));
+  }
+}
+
+async function rowsUntil(test, what) {
+  await browser.waitUntil(async () => test(await screenRows()), {
+    timeout: 20_000,
+    timeoutMsg: `the terminal never showed ${what}; it shows:\n${(await screenRows()).join("\n")}`,
+  });
+  return screenRows();
+}
+
+before(async () => {
+  const repo = h.repo("term-repo");
+  h.baton("session", "new", "--repo", repo, "--name", "term");
+  h.baton("agent", "spawn", "--session", "term", "--cli", "command", "--name", "worker", "--", "bash", "-c", "echo ready; sleep 600");
+  const bar = 'for i in $(seq 1 10); do printf "\\r\\033[36m[%-10s]\\033[0m %d%%" "$(printf "#%.0s" $(seq $i))" $((i*10)); sleep 0.05; done; echo; echo built; sleep 600';
+  h.baton("agent", "spawn", "--session", "term", "--cli", "command", "--name", "builder", "--", "bash", "-c", bar);
+  browser = await h.start();
+  await browser.setWindowSize(1280, 800);
+});
+
+after(async () => {
+  await h.stop();
+});
+
+test("the Terminal of an agent's worktree runs an interactive shell with job control and a progress bar", async () => {
+  const open = browser.$('[data-testid="session-row"][data-session-name="term"] [data-testid="session-open"]');
+  await open.waitForClickable({ timeout: 30_000 });
+  await open.click();
+  await lane("worker").waitForExist({ timeout: 15_000 });
+  await lane("worker").$('[data-testid="tab-changes"]').click();
+  await lane("worker").$('[data-testid="worktree-terminal"]').click();
+  await dialog().waitForDisplayed({ timeout: 10_000 });
+  // The shell's prompt, in the worktree.
+  await rowsUntil((rows) => rows.some((r) => /[$#]\s*$/.test(r)), "a prompt");
+
+  // A prompt of our own, then job control: a job in the background is listed by `jobs`.
+  await type("PS1='$ '; cd \"$(pwd)\"\n");
+  await type("sleep 30 &\njobs\n");
+  let rows = await rowsUntil((rows) => rows.some((r) => r.includes("Running")), "the background job");
+  assert.ok(rows.some((r) => /^\[1\]\+\s+Running\s+sleep 30 &/.test(r)), rows.join("\n"));
+  assert.ok(!rows.some((r) => r.includes("no job control")), rows.join("\n"));
+
+  // A progress bar redraws itself on one line; colours are the theme's.
+  await type("clear; for i in 1 2 3 4 5; do printf '\\r[%-5s] %d%%' $(printf '#%.0s' $(seq $i)) $((i*20)); sleep 0.1; done; echo\n");
+  await type("printf '\\033[32mgreen\\033[0m \\033[31mred\\033[0m\\n'\n");
+  rows = await rowsUntil((rows) => rows.includes("green red"), "the coloured line");
+  assert.deepEqual(rows.filter((r) => r.startsWith("[")), ["[#####] 100%"], "one line holds the bar");
+  const green = await browser.execute(() => {
+    const span = document.querySelector('[data-testid="terminal-dialog"] .xterm-rows .xterm-fg-2');
+    return span ? getComputedStyle(span).color : null;
+  });
+  assert.equal(green, "rgb(17, 99, 41)", "green of the light palette");
+  await h.screenshot("terminal-light.png");
+
+  // The dark theme: the terminal takes its colours again.
+  await browser.execute(() => {
+    const root = document.documentElement;
+    root.dataset.theme = "dark";
+    // Until the app's stylesheet has a rule for data-theme, its dark tokens are set here.
+    if (getComputedStyle(root).getPropertyValue("--surface").trim() !== "#151b23") {
+      for (const [k, v] of Object.entries({ "--bg": "#0d1117", "--surface": "#151b23", "--surface-2": "#1c2330", "--border": "#30363d", "--text": "#e6edf3", "--muted": "#9198a1", "--accent": "#2f81f7", "--user-bg": "#12263f" })) {
+        root.style.setProperty(k, v);
+      }
+    }
+  });
+  await browser.waitUntil(
+    async () =>
+      (await browser.execute(() => {
+        const span = document.querySelector('[data-testid="terminal-dialog"] .xterm-rows .xterm-fg-2');
+        return span ? getComputedStyle(span).color : null;
+      })) === "rgb(63, 185, 80)",
+    { timeout: 10_000, timeoutMsg: "the terminal kept its light colours in the dark theme" },
+  );
+  await h.screenshot("terminal-dark.png");
+  await browser.execute(() => {
+    const root = document.documentElement;
+    delete root.dataset.theme;
+    root.removeAttribute("style");
+  });
+
+  // Closed, the shell goes on: reopened, its screen is there again.
+  await browser.$('[data-testid="modal-close"]').click();
+  await dialog().waitForExist({ reverse: true, timeout: 5_000 });
+  await lane("worker").$('[data-testid="worktree-terminal"]').click();
+  await dialog().waitForDisplayed({ timeout: 10_000 });
+  await rowsUntil((rows) => rows.includes("green red"), "the screen from before");
+  await browser.$('[data-testid="terminal-end"]').click();
+  await dialog().waitForExist({ reverse: true, timeout: 10_000 });
+});
+
+test("a command agent's lane is a terminal: its progress bar ends on one line", async () => {
+  const terminal = lane("builder").$('[data-testid="agent-terminal"]');
+  await terminal.waitForExist({ timeout: 15_000 });
+  const rows = async () =>
+    browser.execute(
+      () =>
+        Array.from(
+          document.querySelectorAll('[data-testid="agent-lane"][data-agent-name="builder"] .xterm-rows > div'),
+          (row) => row.textContent,
+        ),
+    );
+  await browser.waitUntil(async () => (await rows()).includes("built"), {
+    timeout: 20_000,
+    timeoutMsg: `the builder's lane never showed "built": ${(await rows()).join("\n")}`,
+  });
+  assert.deepEqual((await rows()).filter((r) => r.startsWith("[")), ["[##########] 100%"]);
+  // The log keeps the bar's line, returns and all, so its history replays the same.
+  const log = JSON.parse(h.baton("logs", "builder", "--json").split("\n").filter(Boolean).find((l) => l.includes("100%")));
+  assert.match(log.event.text, /\r.*\[#{10}\].*100%/);
+  await h.screenshot("terminal-agent.png");
+});
