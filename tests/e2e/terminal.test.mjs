@@ -18,12 +18,12 @@ async function screenRows() {
   );
 }
 
-/** Types into the focused terminal, as the keyboard does; "\n" is Enter. */
+/**
+ * Types into the focused terminal, as the keyboard does; "\n" is Enter. One key per action:
+ * WebKitWebDriver merges a key repeated within one action ("sleep" arrived as "slep").
+ */
 async function type(text) {
-  for (const line of text.split(/(\n)/)) {
-    if (line === "\n") await browser.keys(["Enter"]);
-    else if (line !== "") await browser.keys(line.split(""));
-  }
+  for (const ch of text) await browser.keys(ch === "\n" ? ["Enter"] : [ch]);
 }
 
 async function rowsUntil(test, what) {
@@ -60,15 +60,17 @@ test("the Terminal of an agent's worktree runs an interactive shell with job con
   await rowsUntil((rows) => rows.some((r) => /[$#]\s*$/.test(r)), "a prompt");
 
   // A prompt of our own, then job control: a job in the background is listed by `jobs`.
-  await type("PS1='$ '; cd \"$(pwd)\"\n");
+  await type("PS1='$ '\n");
   await type("sleep 30 &\njobs\n");
   let rows = await rowsUntil((rows) => rows.some((r) => r.includes("Running")), "the background job");
   assert.ok(rows.some((r) => /^\[1\]\+\s+Running\s+sleep 30 &/.test(r)), rows.join("\n"));
   assert.ok(!rows.some((r) => r.includes("no job control")), rows.join("\n"));
 
   // A progress bar redraws itself on one line; colours are the theme's.
-  await type("clear; for i in 1 2 3 4 5; do printf '\\r[%-5s] %d%%' $(printf '#%.0s' $(seq $i)) $((i*20)); sleep 0.1; done; echo\n");
-  await type("printf '\\033[32mgreen\\033[0m \\033[31mred\\033[0m\\n'\n");
+  await type(
+    "clear; for i in 1 2 3 4 5; do printf '\\r[%-5s] %d%%' $(printf '#%.0s' $(seq $i)) $((i*20)); sleep 0.1; done; " +
+      "echo; printf '\\033[32mgreen\\033[0m \\033[31mred\\033[0m\\n'\n",
+  );
   rows = await rowsUntil((rows) => rows.includes("green red"), "the coloured line");
   assert.deepEqual(rows.filter((r) => r.startsWith("[")), ["[#####] 100%"], "one line holds the bar");
   const green = await browser.execute(() => {

@@ -17,9 +17,8 @@ use crate::api::{
     CyclesQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
-use crate::api::{TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize};
-use crate::terminal::{TerminalClientMessage, TerminalInfo, TerminalKind, TerminalServerMessage};
 use crate::api::{ContextText, ObjectiveUpdate, WorktreesGc, WorktreesUsage};
+use crate::api::{TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize};
 use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
 use crate::context::{
     AgentBrief, ContextDoc, ContextImport, ContextSession, ContextTask, Decision, DecisionState, Insight, Objective,
@@ -36,6 +35,7 @@ use crate::health::{
 use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
+use crate::terminal::{TerminalClientMessage, TerminalInfo, TerminalKind, TerminalServerMessage};
 use crate::wizard::facts::{DeclaredCommand, FolderFacts, LanguageCount, Manifest, RepoFacts};
 use crate::wizard::plan::{PlanAgent, PlanTask, WizardPlan};
 use crate::wizard::questions::QuestionKind;

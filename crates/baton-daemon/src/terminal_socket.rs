@@ -149,7 +149,9 @@ async fn terminal_write(terminal: &Arc<Terminal>, bytes: Vec<u8>) -> Result<(), 
     let written = tokio::task::spawn_blocking(move || terminal.pty.write(&bytes)).await;
     match written {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(ApiError::new(ErrorCode::Io, format!("cannot write to the terminal: {e}; it has probably exited"))),
+        Ok(Err(e)) => {
+            Err(ApiError::new(ErrorCode::Io, format!("cannot write to the terminal: {e}; it has probably exited")))
+        }
         Err(e) => Err(ApiError::new(ErrorCode::Internal, format!("the terminal's write failed: {e}"))),
     }
 }

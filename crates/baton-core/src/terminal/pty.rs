@@ -110,7 +110,9 @@ impl Pty {
         let (exit_tx, exit) = watch::channel(None);
 
         let read_into = output.clone();
-        std::thread::Builder::new().name("baton-pty-read".into()).spawn(move || output_read(reader, &read_into, tap))?;
+        std::thread::Builder::new()
+            .name("baton-pty-read".into())
+            .spawn(move || output_read(reader, &read_into, tap))?;
         std::thread::Builder::new().name("baton-pty-wait".into()).spawn(move || {
             // portable-pty's unix child is a std child: its status keeps the signal's number.
             let plain: &mut dyn portable_pty::Child = &mut *child;
@@ -164,9 +166,7 @@ impl Pty {
     /// Changes the terminal's size; the program gets SIGWINCH.
     pub fn resize(&self, cols: u16, rows: u16) -> std::io::Result<()> {
         size_check(cols, rows)?;
-        lock(&self.master)
-            .resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
-            .map_err(pty_error)?;
+        lock(&self.master).resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).map_err(pty_error)?;
         *lock(&self.size) = (cols, rows);
         Ok(())
     }

@@ -37,10 +37,8 @@ pub fn document() -> Value {
             },
         }),
     );
-    let client_messages =
-        serde_json::to_value(generator.subschema_for::<TerminalClientMessage>()).unwrap_or_default();
-    let server_messages =
-        serde_json::to_value(generator.subschema_for::<TerminalServerMessage>()).unwrap_or_default();
+    let client_messages = serde_json::to_value(generator.subschema_for::<TerminalClientMessage>()).unwrap_or_default();
+    let server_messages = serde_json::to_value(generator.subschema_for::<TerminalServerMessage>()).unwrap_or_default();
     paths.entry("/api/terminals/{id}/socket".into()).or_default().insert(
         "get".into(),
         json!({

@@ -160,7 +160,8 @@ fn the_daemon_stopping_ends_its_terminals() {
     // A job that ignores the hangup, in a process group of its own.
     send(&mut ws, serde_json::json!({"type": "input", "data": "(trap '' HUP; exec sleep 300) & echo \"JOB=<$!>\"\r"}));
     let job = loop {
-        let found = seen.split("JOB=<").filter_map(|rest| rest.split_once('>')).find_map(|(n, _)| n.parse::<u32>().ok());
+        let found =
+            seen.split("JOB=<").filter_map(|rest| rest.split_once('>')).find_map(|(n, _)| n.parse::<u32>().ok());
         if let Some(pid) = found {
             break pid;
         }
