@@ -112,6 +112,21 @@ test("the Terminal of an agent's worktree runs an interactive shell with job con
   await lane("worker").$('[data-testid="worktree-terminal"]').click();
   await dialog().waitForDisplayed({ timeout: 10_000 });
   await rowsUntil((rows) => rows.includes("green red"), "the screen from before");
+
+  // A smaller window: the terminal refits, and the shell is told its new size.
+  const before = (await screenRows()).length;
+  await browser.setWindowSize(1024, 640);
+  await browser.waitUntil(async () => (await screenRows()).length < before, {
+    timeout: 10_000,
+    timeoutMsg: "the terminal kept its height in a smaller window",
+  });
+  const height = (await screenRows()).length;
+  await type("clear; stty size\n");
+  rows = await rowsUntil((rows) => rows.some((r) => /^\d+ \d+\s*$/.test(r)), "the size stty reports");
+  const [ttyRows] = rows.find((r) => /^\d+ \d+\s*$/.test(r)).trim().split(" ").map(Number);
+  assert.equal(ttyRows, height, "the shell's terminal has the rows the view shows");
+  await h.screenshot("terminal-1024x640.png");
+  await browser.setWindowSize(1280, 800);
   await browser.$('[data-testid="terminal-end"]').click();
   await dialog().waitForExist({ reverse: true, timeout: 10_000 });
 });
