@@ -240,3 +240,41 @@ pub struct CliDetectQuery {
 pub struct EditorOpen {
     pub path: String,
 }
+
+/// `POST /api/terminals`: the user's shell in an agent's worktree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalOpen {
+    /// The agent (id or name) whose worktree the shell opens in.
+    pub agent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cols: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rows: Option<u16>,
+}
+
+/// `GET /api/terminals`: the terminals of one agent (id or name), or all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub agent: Option<String>,
+}
+
+/// `POST /api/terminals/{id}/resize`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalResize {
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// `POST /api/terminals/{id}/input`: text typed into the terminal (`\r` is Enter).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalInput {
+    pub data: String,
+}

@@ -19,6 +19,7 @@ use crate::api::{
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use crate::api::{ContextText, ObjectiveUpdate, WorktreesGc, WorktreesUsage};
+use crate::api::{TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize};
 use crate::artifact::{Artifact, ArtifactHit, ArtifactKind};
 use crate::context::{
     AgentBrief, ContextDoc, ContextImport, ContextSession, ContextTask, Decision, DecisionState, Insight, Objective,
@@ -36,6 +37,7 @@ use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::settings::{CliDetection, EditorOpened, EditorsDetected, Settings};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
+use crate::terminal::{TerminalClientMessage, TerminalInfo, TerminalKind, TerminalServerMessage};
 use crate::wizard::facts::{DeclaredCommand, FolderFacts, LanguageCount, Manifest, RepoFacts};
 use crate::wizard::plan::{PlanAgent, PlanTask, WizardPlan};
 use crate::wizard::questions::QuestionKind;
@@ -184,5 +186,13 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     AlertKind::export_all(&cfg)?;
     AlertSeverity::export_all(&cfg)?;
     PauseReport::export_all(&cfg)?;
+    TerminalInfo::export_all(&cfg)?;
+    TerminalKind::export_all(&cfg)?;
+    TerminalClientMessage::export_all(&cfg)?;
+    TerminalServerMessage::export_all(&cfg)?;
+    TerminalOpen::export_all(&cfg)?;
+    TerminalListQuery::export_all(&cfg)?;
+    TerminalResize::export_all(&cfg)?;
+    TerminalInput::export_all(&cfg)?;
     Ok(())
 }

@@ -50,6 +50,8 @@ pub(crate) struct EngineState {
     pub recorder: Option<crate::agent::supervisor::Recorder>,
     /// Agent health: tallies of their events, pause all, releases, the sampler's stop.
     pub health: crate::health::HealthState,
+    /// Live terminals: users' shells in worktrees and `command` agents' processes.
+    pub terminals: crate::terminal::Terminals,
 }
 
 impl EngineState {
@@ -108,6 +110,7 @@ impl Engine {
                 recorder,
                 checkpoints: Default::default(),
                 health: Default::default(),
+                terminals: Default::default(),
             }),
         };
         let orphaned = engine.agents_reconcile()?;

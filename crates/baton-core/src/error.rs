@@ -93,6 +93,8 @@ pub enum Error {
     Name(#[from] crate::names::NameError),
     #[error(transparent)]
     Wizard(#[from] WizardError),
+    #[error(transparent)]
+    Terminal(#[from] crate::terminal::TerminalError),
 }
 
 impl Error {
@@ -111,6 +113,7 @@ impl Error {
             Self::Context(e) => e.code(),
             Self::Name(e) => e.code(),
             Self::Wizard(e) => e.code(),
+            Self::Terminal(e) => e.code(),
         }
     }
 

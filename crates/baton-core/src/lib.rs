@@ -23,6 +23,7 @@ pub mod session;
 pub mod settings;
 pub mod store;
 pub mod task;
+pub mod terminal;
 pub mod time;
 pub mod wizard;
 pub mod worktree;

@@ -10,5 +10,6 @@ mod error;
 pub mod ops;
 pub mod run;
 mod server;
+mod terminal_socket;
 
 pub use error::DaemonError;

@@ -102,6 +102,8 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
         .await;
     // Agents are stopped cleanly (their records say so) before the daemon goes.
     engine.agents_shutdown(AGENTS_STOP_WAIT).await;
+    // Users' shells end with the daemon too: hung up, then terminated, then killed.
+    engine.terminals_shutdown().await;
     engine.close();
     daemon_file_remove_if_ours(&file, pid);
     tracing::info!("daemon stopped");

@@ -1,6 +1,6 @@
 //! The HTTP API: thin handlers over [`Engine`] methods, a token check on every request, CORS so
 //! the desktop webview and a browser can call it, and server-sent events carrying batches of
-//! [`EngineEvent`]s.
+//! [`EngineEvent`]s, and a WebSocket per terminal viewer (`terminal_socket.rs`).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -60,6 +60,7 @@ pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .merge(crate::ops::routes())
         .route("/api/events", get(events))
+        .route("/api/terminals/{id}/socket", get(crate::terminal_socket::terminal_socket))
         .route("/api/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

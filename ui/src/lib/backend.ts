@@ -11,6 +11,8 @@ import type { DaemonConnection } from "../bindings/DaemonConnection";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { TerminalClientMessage } from "../bindings/TerminalClientMessage";
+import type { TerminalServerMessage } from "../bindings/TerminalServerMessage";
 import { Api, type Method, type Transport } from "./api";
 
 /**
@@ -162,6 +164,62 @@ class HttpTransport implements Transport {
     };
   }
 
+  /** Joins a terminal over its WebSocket (see `terminalAttach`). */
+  terminalConnect(id: string, viewer: TerminalViewer): TerminalConnection {
+    // A WebSocket cannot send headers either: the token goes in the query string.
+    const base = this.url.replace(/^http/, "ws");
+    const socket = new WebSocket(
+      `${base}/api/terminals/${encodeURIComponent(id)}/socket?token=${encodeURIComponent(this.token)}`,
+    );
+    socket.binaryType = "arraybuffer";
+    // What is typed before the socket opens is sent once it does, in order.
+    const queued: string[] = [];
+    let exited = false;
+    const send = (message: TerminalClientMessage) => {
+      const text = JSON.stringify(message);
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      else if (socket.readyState === WebSocket.CONNECTING) queued.push(text);
+    };
+    socket.onopen = () => {
+      for (const text of queued.splice(0)) socket.send(text);
+    };
+    socket.onmessage = (message: MessageEvent<ArrayBuffer | string>) => {
+      if (typeof message.data !== "string") {
+        viewer.onOutput(new Uint8Array(message.data));
+        return;
+      }
+      let parsed: TerminalServerMessage;
+      try {
+        parsed = JSON.parse(message.data) as TerminalServerMessage;
+      } catch {
+        console.warn("Baton: ignored an unreadable terminal message from the daemon");
+        return;
+      }
+      if (parsed.type === "exit") {
+        exited = true;
+        viewer.onExit(parsed.code, parsed.signal);
+      } else {
+        viewer.onError?.(new BackendError(isErrorCode(parsed.code) ? parsed.code : "internal", parsed.message));
+      }
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (exited) return;
+      viewer.onClosed?.(
+        event.code === 1001
+          ? new BackendError("daemon_unreachable", "The Baton daemon stopped; the terminal ended with it.")
+          : daemonUnreachable(this.url),
+      );
+    };
+    return {
+      input: (data) => send({ type: "input", data }),
+      resize: (cols, rows) => send({ type: "resize", cols, rows }),
+      close: () => {
+        exited = true;
+        socket.close();
+      },
+    };
+  }
+
   private openEventStream(): void {
     this.reopenTimer = null;
     // EventSource cannot send headers, so the daemon accepts the token in the query string.
@@ -262,6 +320,37 @@ class HttpTransport implements Transport {
     }
     return json as T;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terminals
+
+/** What a terminal's viewer is told: output bytes as they come (the screen so far first), the exit. */
+export type TerminalViewer = {
+  onOutput: (bytes: Uint8Array) => void;
+  /** The program ended and all its output has arrived. */
+  onExit: (code: number | null, signal: number | null) => void;
+  /** The daemon refused a message (the connection stays). */
+  onError?: (error: BackendError) => void;
+  /** The connection ended before the program did (the daemon stopped or went away). */
+  onClosed?: (error: BackendError) => void;
+};
+
+/** A viewer's hold on a terminal: type into it, resize it, let go of it. */
+export type TerminalConnection = {
+  input: (data: string) => void;
+  resize: (cols: number, rows: number) => void;
+  /** Leaves the terminal running (close it with `terminalClose`). */
+  close: () => void;
+};
+
+/** Joins a terminal's output and input (the daemon's `GET /api/terminals/{id}/socket`). */
+export function terminalAttach(backend: Backend, id: string, viewer: TerminalViewer): TerminalConnection {
+  const transport = backend.transport as Partial<HttpTransport>;
+  if (typeof transport.terminalConnect !== "function") {
+    throw new BackendError("internal", "This backend cannot reach terminals: it has no socket to the daemon.");
+  }
+  return transport.terminalConnect.call(backend.transport, id, viewer);
 }
 
 // ---------------------------------------------------------------------------------------------

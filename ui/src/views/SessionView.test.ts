@@ -220,7 +220,7 @@ describe("SessionView", () => {
     });
     await waitFor(() => expect(lane("command-1")).toBeTruthy());
     await waitFor(() => expect(lane("command-1").dataset.state).toBe("exited"));
-    await waitFor(() => expect(within(lane("command-1")).getByTestId("agent-terminal").querySelector(".ansi-fg-2")!.textContent).toBe("✓ retries on 503"));
+    await waitFor(() => expect(within(lane("command-1")).getByTestId("agent-terminal").querySelector(".xterm-fg-2")?.textContent).toBe("✓ retries on 503"));
   });
 
   it("shows errors inline and keeps the input", async () => {

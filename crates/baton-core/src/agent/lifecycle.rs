@@ -560,6 +560,7 @@ impl Engine {
             stdin_open,
             follow_up: protocol.follow_up(),
             first_message: (!prompt.is_empty()).then(|| prompt.to_owned()),
+            terminal: agent.cli == CliKind::Command,
         };
         match process_start(&self.inner, handle, runtime.clone(), plan) {
             Ok(live) => {

@@ -10,6 +10,7 @@ pub mod log;
 pub mod protocol;
 pub mod record;
 pub(crate) mod supervisor;
+mod terminal;
 pub(crate) mod workspace;
 
 pub use event::AgentEvent;

@@ -33,9 +33,9 @@ use crate::events::EngineEvent;
 use crate::time;
 
 /// How long each stop signal gets before the next, harder one.
-const STOP_GRACE: Duration = Duration::from_secs(3);
+pub(super) const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How long output may still arrive after the process exited (a grandchild may hold the pipe).
-const DRAIN_GRACE: Duration = Duration::from_secs(2);
+pub(super) const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// What the lane says when the daemon's stop interrupts the agent's turn.
 const SHUTDOWN_NOTICE: &str = "Stopped by Baton when the daemon stopped; after the next start, resume it (or send a message) to continue its session";
@@ -230,6 +230,9 @@ pub(crate) struct ProcessPlan {
     pub follow_up: FollowUp,
     /// The message this process is started with, noted in the log so the lane shows it.
     pub first_message: Option<String>,
+    /// Runs in a pseudo-terminal (a `command` agent: any program, shown as a terminal) rather
+    /// than on pipes (the agent CLIs, whose output is a protocol).
+    pub terminal: bool,
 }
 
 /// Starts the process (synchronously, so a failure to start is reported to the caller) and its
@@ -240,6 +243,9 @@ pub(crate) fn process_start(
     runtime: Arc<Mutex<AgentRuntime>>,
     plan: ProcessPlan,
 ) -> std::io::Result<RunningProcess> {
+    if plan.terminal {
+        return super::terminal::process_start_pty(inner, handle, runtime, plan);
+    }
     let _enter = handle.enter();
     let mut command = tokio::process::Command::new(&plan.program);
     command
@@ -253,6 +259,21 @@ pub(crate) fn process_start(
         .kill_on_drop(false);
     let child = command.spawn()?;
     let pid = child.id().unwrap_or(0);
+    process_started(inner, &runtime, &plan, pid);
+    let (control, control_rx) = mpsc::unbounded_channel();
+    let (done_tx, done) = watch::channel(false);
+    handle.spawn(supervise(inner.clone(), runtime, child, plan, control_rx, done_tx));
+    Ok(RunningProcess { control, done })
+}
+
+/// Notes a process's start in the agent's log (with the message it starts with) and records the
+/// agent as running it.
+pub(super) fn process_started(
+    inner: &Arc<EngineState>,
+    runtime: &Arc<Mutex<AgentRuntime>>,
+    plan: &ProcessPlan,
+    pid: u32,
+) {
     // Called on a blocking thread (engine methods are): the runtime may be busy for a moment
     // with a note from elsewhere (a checkpoint), so wait for it rather than fail the start.
     let agent_id = {
@@ -273,10 +294,6 @@ pub(crate) fn process_start(
     }
     drop(conn);
     inner.agent_publish(&agent_id);
-    let (control, control_rx) = mpsc::unbounded_channel();
-    let (done_tx, done) = watch::channel(false);
-    handle.spawn(supervise(inner.clone(), runtime, child, plan, control_rx, done_tx));
-    Ok(RunningProcess { control, done })
 }
 
 async fn supervise(
@@ -375,7 +392,26 @@ async fn supervise(
         }
         _ => (None, None),
     };
-    let follow_up = plan.follow_up;
+    let ending = ProcessEnd { code, signal, follow_up: plan.follow_up, stop_requested, release_requested };
+    process_end(inner, runtime, ending).await;
+    let _ = done.send(true);
+}
+
+/// How a process ended, for [`process_end`].
+pub(super) struct ProcessEnd {
+    pub code: Option<i64>,
+    pub signal: Option<i64>,
+    pub follow_up: FollowUp,
+    /// Stopped on request: its end is `stopped`, not a failure.
+    pub stop_requested: bool,
+    /// Ended because it idled: the agent stays `waiting`.
+    pub release_requested: bool,
+}
+
+/// Records a process's end (after all its output): the exit note, the agent's state, and the
+/// checkpoint of what it left in the worktree.
+pub(super) async fn process_end(inner: Arc<EngineState>, runtime: Arc<Mutex<AgentRuntime>>, ending: ProcessEnd) {
+    let ProcessEnd { code, signal, follow_up, stop_requested, release_requested } = ending;
     let ended = inner.clone();
     let runtime = runtime.clone();
     let recorded = tokio::task::spawn_blocking(move || {
@@ -421,11 +457,10 @@ async fn supervise(
     if let Err(e) = recorded {
         tracing::error!("an agent's end was not recorded: {e}");
     }
-    let _ = done.send(true);
 }
 
 /// What a supervisor hands the recorder, in the order it happened.
-enum Record {
+pub(super) enum Record {
     Lines(Stream, Vec<String>),
     Note(Note),
 }
@@ -503,13 +538,13 @@ fn job_run(job: Job) {
 }
 
 /// One supervisor's way to the recorder.
-struct AgentRecorder {
-    inner: Arc<EngineState>,
-    runtime: Arc<Mutex<AgentRuntime>>,
+pub(super) struct AgentRecorder {
+    pub inner: Arc<EngineState>,
+    pub runtime: Arc<Mutex<AgentRuntime>>,
 }
 
 impl AgentRecorder {
-    async fn send(&self, record: Record) {
+    pub(super) async fn send(&self, record: Record) {
         let job = Job::Record { inner: self.inner.clone(), runtime: self.runtime.clone(), record };
         if let Some(recorder) = &self.inner.recorder {
             // Refused only when the engine is going away.
@@ -518,7 +553,7 @@ impl AgentRecorder {
     }
 
     /// Waits until everything sent is recorded.
-    async fn finish(self) {
+    pub(super) async fn finish(self) {
         let Some(recorder) = &self.inner.recorder else { return };
         let (done, recorded) = tokio::sync::oneshot::channel();
         if recorder.tx.send(Job::Flush(done)).await.is_err() || recorded.await.is_err() {

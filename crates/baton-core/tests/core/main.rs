@@ -16,5 +16,6 @@ mod settings;
 mod store;
 mod support;
 mod tasks;
+mod terminal;
 mod wizard;
 mod worktrees;

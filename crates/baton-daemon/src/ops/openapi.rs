@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use baton_core::ApiError;
 use baton_core::events::EngineEvent;
+use baton_core::terminal::{TerminalClientMessage, TerminalServerMessage};
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
@@ -33,6 +34,26 @@ pub fn document() -> Value {
                         // OpenAPI 3.1 has no field for the items of a stream).
                         "content": {"text/event-stream": {"schema": {"type": "string"}, "x-data-schema": events}}},
                 "401": error_response(&error_schema, "unauthorized"),
+            },
+        }),
+    );
+    let client_messages = serde_json::to_value(generator.subschema_for::<TerminalClientMessage>()).unwrap_or_default();
+    let server_messages = serde_json::to_value(generator.subschema_for::<TerminalServerMessage>()).unwrap_or_default();
+    paths.entry("/api/terminals/{id}/socket".into()).or_default().insert(
+        "get".into(),
+        json!({
+            "operationId": "terminal_socket",
+            "tags": ["terminals"],
+            "summary": "A WebSocket joining a viewer to a terminal: output as binary frames of raw bytes (the scrollback first), input and resizes as JSON text frames (a binary frame is raw input); when the program has ended and its output is sent, an `exit` message, then the socket closes.",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+                // OpenAPI 3.1 cannot describe a socket's messages: their schemas are in
+                // `x-client-messages` and `x-server-messages`.
+                "101": {"description": "Switching to the WebSocket protocol.",
+                        "x-client-messages": client_messages, "x-server-messages": server_messages},
+                "400": error_response(&error_schema, "invalid_input"),
+                "401": error_response(&error_schema, "unauthorized"),
+                "404": error_response(&error_schema, "not_found"),
             },
         }),
     );

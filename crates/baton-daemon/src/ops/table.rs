@@ -7,7 +7,8 @@ use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, Interrupt
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AlertListQuery,
     ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, DaemonStopQuery, HealthAgentsQuery,
-    ObjectiveUpdate, SamplesQuery, TaskListQuery, WorktreesGc, WorktreesUsage,
+    ObjectiveUpdate, SamplesQuery, TaskListQuery, TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize,
+    WorktreesGc, WorktreesUsage,
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
@@ -19,6 +20,7 @@ use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::settings::{CliDetection, EditorOpened, EditorsDetected};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
+use baton_core::terminal::TerminalInfo;
 use baton_core::wizard::{
     Wizard, WizardLaunch, WizardLaunched, WizardListQuery, WizardPatternSave, WizardPlanSet, WizardReply, WizardStart,
 };
@@ -305,5 +307,25 @@ operations! {
             => |s| s.artifact_search(&q.q, q.session.as_deref(), bounded(q.limit, HITS_DEFAULT, HITS_MAX));
         /// One artifact with its body.
         artifact_get: GET "/api/artifacts/{id}" path(id: String) -> 200 Artifact => |s| s.artifact_get(&id);
+    }
+    "terminals" {
+        /// Terminals (one agent's, or all), oldest first: users' shells in worktrees and `command`
+        /// agents' processes. Output and input go over the socket `GET /api/terminals/{id}/socket`.
+        terminal_list: GET "/api/terminals" query(q: TerminalListQuery) -> 200 Vec<TerminalInfo>
+            => |s| s.terminal_list(q.agent.as_deref());
+        /// Opens the user's shell (`$SHELL`, else bash), interactive, in a pseudo-terminal in the
+        /// agent's worktree.
+        terminal_open: POST "/api/terminals" body(req: TerminalOpen) -> 201 TerminalInfo,
+            errors(SpawnFailed) => |s| s.terminal_open(&req);
+        /// A terminal by id.
+        terminal_get: GET "/api/terminals/{id}" path(id: String) -> 200 TerminalInfo => |s| s.terminal_get(&id);
+        /// Changes a terminal's size in columns and rows; its program gets SIGWINCH.
+        terminal_resize: POST "/api/terminals/{id}/resize" path(id: String) body(size: TerminalResize) -> 200 TerminalInfo
+            => |s| s.terminal_resize(&id, &size);
+        /// Types text into a terminal (`\r` is Enter).
+        terminal_input: POST "/api/terminals/{id}/input" path(id: String) body(input: TerminalInput) -> 200 TerminalInfo,
+            errors(Io) => |s| s.terminal_input(&id, &input);
+        /// Closes a shell terminal: its processes are hung up, then terminated, then killed.
+        terminal_close: DELETE "/api/terminals/{id}" path(id: String) -> 200 TerminalInfo => |s| s.terminal_close(&id);
     }
 }

@@ -77,5 +77,9 @@ fn the_openapi_document_matches_the_router() {
         }
     }
     let declared_ops = baton_daemon::ops::specs().len();
-    assert_eq!(documented, declared_ops + 2, "every operation, plus the event stream and the document itself");
+    assert_eq!(
+        documented,
+        declared_ops + 3,
+        "every operation, plus the event stream, the terminal socket and the document itself"
+    );
 }

@@ -11,4 +11,5 @@ mod real_clis;
 mod settings;
 mod strict;
 mod support;
+mod terminals;
 mod worktrees;

@@ -128,3 +128,11 @@ pub fn group_gone(pgid: u32) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Whether a process runs (a zombie, dead and waiting to be reaped, does not).
+pub fn pid_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rfind(')').is_some_and(|i| !stat[i + 1..].trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
