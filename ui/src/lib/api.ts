@@ -16,8 +16,11 @@ import type { Artifact } from "../bindings/Artifact";
 import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
 import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
+import type { BranchStatus } from "../bindings/BranchStatus";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
+import type { CliDetectQuery } from "../bindings/CliDetectQuery";
+import type { CliDetection } from "../bindings/CliDetection";
 import type { ContextDoc } from "../bindings/ContextDoc";
 import type { ContextImport } from "../bindings/ContextImport";
 import type { ContextText } from "../bindings/ContextText";
@@ -25,13 +28,19 @@ import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
 import type { Cycle } from "../bindings/Cycle";
 import type { CyclesQuery } from "../bindings/CyclesQuery";
 import type { DaemonHealth } from "../bindings/DaemonHealth";
+import type { DaemonStopQuery } from "../bindings/DaemonStopQuery";
 import type { Decision } from "../bindings/Decision";
+import type { EditorOpen } from "../bindings/EditorOpen";
+import type { EditorOpened } from "../bindings/EditorOpened";
+import type { EditorsDetected } from "../bindings/EditorsDetected";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { GcReport } from "../bindings/GcReport";
 import type { HealthAgentsQuery } from "../bindings/HealthAgentsQuery";
 import type { HealthReport } from "../bindings/HealthReport";
 import type { HealthSample } from "../bindings/HealthSample";
+import type { InboxItem } from "../bindings/InboxItem";
 import type { Insight } from "../bindings/Insight";
+import type { InterruptedResume } from "../bindings/InterruptedResume";
 import type { MergeReport } from "../bindings/MergeReport";
 import type { MergeRequest } from "../bindings/MergeRequest";
 import type { Objective } from "../bindings/Objective";
@@ -39,12 +48,16 @@ import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
 import type { PauseReport } from "../bindings/PauseReport";
+import type { PushReport } from "../bindings/PushReport";
+import type { PushRequest } from "../bindings/PushRequest";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionStatus } from "../bindings/SessionStatus";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
+import type { SettingsRead } from "../bindings/SettingsRead";
+import type { SettingsUpdate } from "../bindings/SettingsUpdate";
 import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
@@ -54,6 +67,8 @@ import type { TerminalInput } from "../bindings/TerminalInput";
 import type { TerminalListQuery } from "../bindings/TerminalListQuery";
 import type { TerminalOpen } from "../bindings/TerminalOpen";
 import type { TerminalResize } from "../bindings/TerminalResize";
+import type { UpdateReport } from "../bindings/UpdateReport";
+import type { UpdateRequest } from "../bindings/UpdateRequest";
 import type { Wizard } from "../bindings/Wizard";
 import type { WizardLaunch } from "../bindings/WizardLaunch";
 import type { WizardLaunched } from "../bindings/WizardLaunched";
@@ -92,9 +107,34 @@ export class Api {
     return this.transport.call("GET", `/api/health`, undefined, undefined);
   }
 
-  /** Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon. */
-  daemonStop(): Promise<null> {
-    return this.transport.call("POST", `/api/daemon/stop`, undefined, undefined);
+  /** Asks the daemon to stop: agents are stopped, running coordinators resume with the next daemon. Refused while agents work, naming them, unless `force`; those it then interrupts are listed by the next daemon (`agents_interrupted`). */
+  daemonStop(query: DaemonStopQuery): Promise<null> {
+    return this.transport.call("POST", `/api/daemon/stop`, query, undefined);
+  }
+
+  /** The settings in effect (the file's values, defaults for the rest), the defaults, and the path of `settings.json`. */
+  settingsGet(): Promise<SettingsRead> {
+    return this.transport.call("GET", `/api/settings`, undefined, undefined);
+  }
+
+  /** Changes the settings with a JSON merge patch (`null` removes a field), checked as the file is read and written atomically; the next use (a spawn, a collection) reads them. */
+  settingsUpdate(body: SettingsUpdate): Promise<SettingsRead> {
+    return this.transport.call("PATCH", `/api/settings`, undefined, body);
+  }
+
+  /** Each agent CLI (or `cli`): the program Baton would run, where it resolves, its `--version`, or what is wrong and how to fix it. */
+  settingsClisDetect(query: CliDetectQuery): Promise<Array<CliDetection>> {
+    return this.transport.call("GET", `/api/settings/clis`, query, undefined);
+  }
+
+  /** The editors found on this machine (terminal ones when a terminal emulator exists). */
+  settingsEditorsDetect(): Promise<EditorsDetected> {
+    return this.transport.call("GET", `/api/settings/editors`, undefined, undefined);
+  }
+
+  /** Opens a folder (a worktree) in the editor of the settings, started by the daemon. */
+  editorOpen(body: EditorOpen): Promise<EditorOpened> {
+    return this.transport.call("POST", `/api/editor/open`, undefined, body);
   }
 
   /** Every session, newest first, archived ones included. */
@@ -120,6 +160,11 @@ export class Api {
   /** Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance. */
   sessionStatus(id: string): Promise<SessionStatus> {
     return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/status`, undefined, undefined);
+  }
+
+  /** What needs the user in every active session, oldest first: tools agents wait on, failed and blocked tasks, approved work not merged yet, pending decisions. */
+  inbox(): Promise<Array<InboxItem>> {
+    return this.transport.call("GET", `/api/inbox`, undefined, undefined);
   }
 
   /** Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on agents, follows them, stores what they leave as artifacts, runs reviews and checks the completion criteria. */
@@ -177,7 +222,7 @@ export class Api {
     return this.transport.call("POST", `/api/context/import`, undefined, body);
   }
 
-  /** The agents of one session (id or name), or of every session. */
+  /** The agents of one session (id or name), or of every session. Removed agents are listed too (archived, flagged by `archivedAt`), unless `archived: false`. */
   agentList(query: AgentListQuery): Promise<Array<Agent>> {
     return this.transport.call("GET", `/api/agents`, query, undefined);
   }
@@ -192,7 +237,7 @@ export class Api {
     return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}`, undefined, undefined);
   }
 
-  /** Stops the agent and removes it and its worktree (its branch stays). Refused while the worktree holds uncommitted work, unless `force`. */
+  /** Stops the agent, removes its worktree (its branch stays) and archives it: its record, history and cost are kept. Refused while the worktree holds uncommitted work, unless `force`. */
   agentRemove(id: string, query: AgentRemoveQuery): Promise<Agent> {
     return this.transport.call("DELETE", `/api/agents/${encodeURIComponent(String(id))}`, query, undefined);
   }
@@ -245,6 +290,26 @@ export class Api {
   /** Merges the agent's work into a branch, or (`dryRun`) says what would happen. A merge is refused, changing nothing, when files conflict, the target is checked out with uncommitted changes, or the agent is working. */
   agentMerge(id: string, body: MergeRequest): Promise<MergeReport> {
     return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/merge`, undefined, body);
+  }
+
+  /** How many commits the agent's branch is behind and ahead of the session's base branch, and an update from the base stopped on conflicts, if one is. */
+  agentBranch(id: string): Promise<BranchStatus> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/branch`, undefined, undefined);
+  }
+
+  /** Brings the session's base branch into the agent's branch (`mode`: rebase or merge) in its worktree. Refused while the agent works or its worktree has uncommitted changes; conflicts are listed and left to resolve, or to abort. */
+  agentUpdate(id: string, body: UpdateRequest): Promise<UpdateReport> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/update`, undefined, body);
+  }
+
+  /** Abandons an update from the base stopped on conflicts: the branch goes back to how it was. */
+  agentUpdateAbort(id: string): Promise<BranchStatus> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/update/abort`, undefined, undefined);
+  }
+
+  /** Pushes the agent's branch to the repository's remote and (`pullRequest`) opens a pull request with the GitHub CLI, which must be installed and logged in. */
+  agentPush(id: string, body: PushRequest): Promise<PushReport> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/push`, undefined, body);
   }
 
   /** Where Baton keeps worktrees and the disk they use. */
@@ -365,6 +430,21 @@ export class Api {
   /** Continues every paused agent (SIGCONT); coordinators start tasks again. */
   agentsResumeAll(): Promise<PauseReport> {
     return this.transport.call("POST", `/api/agents/resume-all`, undefined, undefined);
+  }
+
+  /** The agents the previous daemon's stop (or death) interrupted in a turn, until they are resumed or the notice is dismissed, oldest first. */
+  agentsInterrupted(): Promise<Array<Agent>> {
+    return this.transport.call("GET", `/api/agents/interrupted`, undefined, undefined);
+  }
+
+  /** Resumes every interrupted agent: its next turn continues its own CLI session. Those that cannot resume are listed with the reason and stay interrupted. */
+  agentsInterruptedResume(): Promise<InterruptedResume> {
+    return this.transport.call("POST", `/api/agents/interrupted/resume`, undefined, undefined);
+  }
+
+  /** Dismisses the notice: the interrupted agents stay stopped, no longer listed as interrupted. */
+  agentsInterruptedDismiss(): Promise<Array<Agent>> {
+    return this.transport.call("POST", `/api/agents/interrupted/dismiss`, undefined, undefined);
   }
 
   /** A session's artifacts (or one task's), newest first, without their bodies. */

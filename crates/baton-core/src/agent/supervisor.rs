@@ -38,7 +38,7 @@ pub(super) const STOP_GRACE: Duration = Duration::from_secs(3);
 pub(super) const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// What the lane says when the daemon's stop interrupts the agent's turn.
-const SHUTDOWN_NOTICE: &str = "Stopped by Baton when the daemon stopped; after the next start, resume it (or send a message) to continue its session";
+pub(crate) const SHUTDOWN_NOTICE: &str = "Stopped by Baton when the daemon stopped; after the next start, resume it (or send a message) to continue its session";
 
 pub(crate) enum Control {
     /// A user message, written to stdin as this line.

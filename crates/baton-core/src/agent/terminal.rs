@@ -16,8 +16,8 @@ use tokio::time::Instant;
 
 use super::log::{LINE_MAX, Note, Stream, line_bound};
 use super::supervisor::{
-    AgentRecorder, AgentRuntime, Control, DRAIN_GRACE, ProcessEnd, ProcessPlan, Record, RunningProcess, STOP_GRACE,
-    process_end, process_started,
+    AgentRecorder, AgentRuntime, Control, DRAIN_GRACE, ProcessEnd, ProcessPlan, Record, RunningProcess,
+    SHUTDOWN_NOTICE, STOP_GRACE, process_end, process_started,
 };
 use crate::engine::EngineState;
 use crate::terminal::{PtyExit, PtySpec, Terminal, TerminalKind};
@@ -101,11 +101,14 @@ async fn supervise_pty(
                 }
                 // End of input, as Ctrl-D at the start of a line.
                 Some(Control::CloseStdin) => type_bytes(&terminal, b"\x04".to_vec()).await,
-                Some(order @ (Control::Stop | Control::Release)) => {
+                Some(order @ (Control::Stop | Control::Shutdown | Control::Release)) => {
                     if matches!(order, Control::Release) {
                         release_requested = true;
                     } else {
                         stop_requested = true;
+                    }
+                    if matches!(order, Control::Shutdown) && exit.is_none() {
+                        recorder.send(Record::Note(Note::Notice { message: SHUTDOWN_NOTICE.into() })).await;
                     }
                     if exit.is_none() && stop_stage == 0 {
                         stop_stage = 1;
