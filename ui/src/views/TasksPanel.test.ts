@@ -238,6 +238,35 @@ describe("Tasks tab", () => {
     expect(within(ship).queryByTestId("task-completion")).toBeNull();
   });
 
+  it("shows a started task's prompt as its agent was given it, placeholders filled, and the template apart", async () => {
+    const { session } = await sessionNew();
+    await taskAdd(d.daemon.api, session.id, { title: "Spec", prompt: "Write the spec", name: "spec" });
+    await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "Build from {spec}", name: "build", after: ["spec"] });
+    await renderTasks(session);
+    await waitFor(() => expect(nodes()).toHaveLength(2));
+
+    // Before it starts: the template, and what its placeholders will become.
+    await fireEvent.click(node("build"));
+    expect(screen.getByTestId("task-details-prompt").textContent).toBe("Build from {spec}");
+    expect(screen.getByTestId("task-details-prompt-note").textContent).toContain("filled with earlier tasks' results when it starts");
+    expect(screen.queryByTestId("task-details-template")).toBeNull();
+
+    await d.backend.coordinatorRun(session.id);
+    const tasks = await tasksUntil(d.daemon.api, session.id, (ts: Task[]) => taskState(ts, "build") === "done");
+    const build = tasks.find((t: Task) => t.name === "build")!;
+    const agent = await d.backend.agentGet(build.agentId!);
+    await waitFor(() => expect(screen.getByTestId("task-details").dataset.state).toBe("done"));
+    const sent = screen.getByTestId("task-details-prompt").textContent!;
+    expect(sent).toBe(agent.prompt);
+    expect(sent.startsWith("Build from Finished the work, turn 1")).toBe(true);
+    expect(sent).not.toContain("{spec}");
+    expect(screen.getByTestId("task-details").textContent).toContain("Prompt as sent");
+    const template = screen.getByTestId("task-details-template");
+    expect(template.textContent).toContain("Template (before its placeholders were filled)");
+    expect(template.textContent).toContain("Build from {spec}");
+    await d.backend.coordinatorPause(session.id);
+  });
+
   it("marks a ready task done: its if-failed branch is cancelled", async () => {
     const { session } = await sessionNew();
     await taskAdd(d.daemon.api, session.id, { title: "Build the release", prompt: "Build", name: "build" });

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "0006_coordinator", include_str!("../../../../migrations/0006_coordinator.sql")),
     (7, "0007_wizard", include_str!("../../../../migrations/0007_wizard.sql")),
     (8, "0008_health", include_str!("../../../../migrations/0008_health.sql")),
+    (9, "0009_task_sent_prompt", include_str!("../../../../migrations/0009_task_sent_prompt.sql")),
 ];
 
 /// The schema version this build writes.

@@ -148,6 +148,12 @@ fn a_graph_runs_by_itself_handing_results_on() {
     let b = tasks.iter().find(|t| t.name == "b").unwrap();
     let b_agent = e.agent_get(b.agent_id.as_deref().unwrap()).unwrap();
     assert!(b_agent.prompt.starts_with("do b after Finished the work, turn 1"), "{}", b_agent.prompt);
+    // The task keeps its template, and the prompt exactly as its agent was given it.
+    assert_eq!(b.prompt, "do b after {a}");
+    assert_eq!(b.sent_prompt.as_deref(), Some(b_agent.prompt.as_str()));
+    assert_eq!(d.sent_prompt.as_deref(), Some(agent.prompt.as_str()));
+    assert_eq!(e.task_get("b").unwrap().sent_prompt, b.sent_prompt, "read alone as in a list");
+    assert_eq!(ship.sent_prompt, None, "a task that never started was sent nothing");
     assert_eq!(b_agent.task_id.as_deref(), Some(b.id.as_str()));
     // Its agent knew its session and task.
     let env = std::fs::read_to_string(s.tmp.path().join(format!("env-{}", b.id))).unwrap();
