@@ -49,7 +49,7 @@ impl TaskState {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "ready" => Self::Ready,
             "running" => Self::Running,

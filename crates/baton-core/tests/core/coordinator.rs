@@ -120,6 +120,8 @@ fn a_graph_runs_by_itself_handing_results_on() {
         ..TaskCreate::default()
     })
     .unwrap();
+    let before = e.coordinator_status("s").unwrap().progress;
+    assert_eq!((before.done, before.total, before.running, before.failed), (0, 7, 0, 0), "{before:?}");
     e.coordinator_start("s").unwrap();
     until(e, "ran every task", 60, |e| {
         e.task_list("s").unwrap().iter().all(|t| t.state.is_final() || t.state == TaskState::Blocked)
@@ -178,6 +180,10 @@ fn a_graph_runs_by_itself_handing_results_on() {
     // Cycles are counted and stored; with a failed task the work is not complete.
     let status = e.coordinator_status("s").unwrap();
     assert!(status.cycles >= 3, "{status:?}");
+    // Progress as the bar shows it: the cancelled branch is not work to do, the failure is apart.
+    let progress = &status.progress;
+    assert_eq!((progress.done, progress.total, progress.failed, progress.cancelled), (5, 6, 1, 1), "{progress:?}");
+    assert_eq!((progress.running, progress.blocked), (0, 0));
     let last = status.last.unwrap();
     assert!(!last.summary.criteria.complete);
     assert!(last.summary.criteria.unmet.iter().any(|u| u.contains("risky is failed")), "{:?}", last.summary.criteria);
