@@ -101,7 +101,8 @@ describe("Tasks tab", () => {
     await waitFor(() => expect(nodes()).toHaveLength(4));
 
     expect(Object.fromEntries(nodes().map((n) => [n.dataset.taskName, n.dataset.depth]))).toEqual({ build: "0", ship: "1", fix: "1", announce: "2" });
-    expect(node("ship").style.left).toBe(`${GRAPH.pad + GRAPH.nodeWidth + GRAPH.gapX}px`);
+    // Laid out left to right, one layer apart.
+    expect(Number(node("ship").dataset.x) - Number(node("build").dataset.x)).toBe(GRAPH.nodeWidth + GRAPH.gapX);
     expect(within(node("build")).getByTestId("task-state").textContent).toBe("running");
     expect(node("build").textContent).toContain("Build the release");
 
@@ -112,6 +113,9 @@ describe("Tasks tab", () => {
       ["ship", "announce", "after"],
     ]);
     expect(screen.getAllByTestId("task-edge-label").map((l) => l.textContent)).toEqual(["if succeeded", "if failed"]);
+    // Pan and zoom: the controls zoom and fit the graph to the view.
+    const graph = screen.getByTestId("task-graph");
+    for (const control of ["zoomin", "zoomout", "fitview"]) expect(graph.querySelector(`.svelte-flow__controls-${control}`)).not.toBeNull();
 
     expect(screen.getByTestId("tab-tasks-count").textContent).toBe("4");
     expect(counts()).toEqual({ pending: 3, running: 1 });
