@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "../bindings/Task";
 import { task } from "../views/fixtures";
-import { GRAPH, taskCounts, taskLayout } from "./taskGraph";
+import { GRAPH, layoutKey, taskCounts, taskLayout } from "./taskGraph";
 
 const t = (
   id: string,
@@ -104,5 +104,15 @@ describe("taskCounts", () => {
     const counts = taskCounts([t("a", [], { state: "done" }), t("b", [], { state: "ready" }), t("c", [], { state: "ready" })]);
     expect(counts.map((c) => c.state)).toEqual(["pending", "ready", "running", "review", "done", "failed", "blocked", "cancelled"]);
     expect(Object.fromEntries(counts.map((c) => [c.state, c.count]))).toMatchObject({ ready: 2, done: 1, pending: 0 });
+  });
+});
+
+describe("layoutKey", () => {
+  it("changes with the tasks and their dependencies, not with their states", () => {
+    const before = [t("a"), t("b", [["a", "after"]])];
+    const moved = [t("a", [], { state: "done" }), t("b", [["a", "after", "met"]], { state: "ready" })];
+    expect(layoutKey(moved)).toBe(layoutKey(before));
+    expect(layoutKey([...before, t("c")])).not.toBe(layoutKey(before));
+    expect(layoutKey([t("a"), t("b")])).not.toBe(layoutKey(before));
   });
 });
