@@ -51,6 +51,10 @@ describe("EventRow on an agent that used a subagent", () => {
     // Its lifecycle line (task_started) too: kept, under the call, as every line is.
     expect(kinds).toEqual(["raw", "user_text", "tool_call", "command", "tool_result", "tool_call", "tool_result"]);
     expect(nested.textContent).toContain("List the files of the repository.");
+    // The lifecycle line reads as words; the line itself is in the tooltip.
+    const step = within(nested).getByTestId("subagent-step");
+    expect(step.textContent).toBe("subagent started: List the files");
+    expect(step.getAttribute("title")).toContain('"subtype":"task_started"');
     // Paths inside the subagent's work are relative to the worktree too.
     expect(nested.textContent).toContain("README.md");
     expect(nested.textContent).not.toContain(agent.cwd);
