@@ -7,7 +7,16 @@ export type Task = { id: string, sessionId: string,
 /**
  * Unique in the session.
  */
-name: string, title: string, prompt: string, role: string | null, cli: CliKind | null, model: string | null, state: TaskState, deps: Array<TaskDep>, 
+name: string, title: string, 
+/**
+ * The template: placeholders such as `{spec}` are filled when the task starts.
+ */
+prompt: string, 
+/**
+ * The prompt its agent was given when it last started, placeholders filled, exactly as
+ * sent; `None` before it has started.
+ */
+sentPrompt: string | null, role: string | null, cli: CliKind | null, model: string | null, state: TaskState, deps: Array<TaskDep>, 
 /**
  * The agent working on it.
  */

@@ -3,6 +3,8 @@
 // `coordinator_cycle` events, in whatever order they arrive: the cycle with the higher number
 // wins, so a stale reply never hides a newer cycle. Whether it runs is the session's own
 // `coordinator` field, which the session view already follows (newest `updatedAt` wins).
+// Task progress ("3 of 5 tasks done") is counted by the daemon: its status is read again when a
+// task of the session changes (one read at a time; changes during a read ask for one more).
 
 import type { CoordinatorState } from "../bindings/CoordinatorState";
 import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
@@ -10,12 +12,15 @@ import type { Criteria } from "../bindings/Criteria";
 import type { Cycle } from "../bindings/Cycle";
 import type { CycleSummary } from "../bindings/CycleSummary";
 import type { EngineEvent } from "../bindings/EngineEvent";
+import type { TaskProgress } from "../bindings/TaskProgress";
 import { BackendError, type Backend } from "./backend";
 
 export class SessionCoordinator {
   /** Cycles run so far. */
   cycles = $state(0);
   last = $state.raw<Cycle | null>(null);
+  /** The session's tasks by state, as the daemon counted them; null before the first read. */
+  progress = $state.raw<TaskProgress | null>(null);
   /** True once the status has been read. */
   loaded = $state(false);
   /** Why the status could not be read (e.g. a daemon without a coordinator). */
@@ -23,6 +28,9 @@ export class SessionCoordinator {
 
   private readonly backend: Backend;
   private closed = false;
+  /** A read is under way; `again`: tasks changed during it, read once more after it. */
+  private reading: Promise<void> | null = null;
+  private again = false;
 
   constructor(backend: Backend, readonly sessionId: string) {
     this.backend = backend;
@@ -46,12 +54,33 @@ export class SessionCoordinator {
     if (this.closed || status.sessionId !== this.sessionId) return;
     this.cycles = Math.max(this.cycles, status.cycles);
     if (status.last) this.cycleApply(status.last);
+    this.progress = status.progress;
   }
 
   apply(events: readonly EngineEvent[]): void {
+    let tasksChanged = false;
     for (const e of events) {
       if (e.type === "coordinator_cycle" && e.sessionId === this.sessionId) this.cycleApply(e.cycle);
+      if (e.type === "task_updated" && e.task.sessionId === this.sessionId) tasksChanged = true;
     }
+    if (tasksChanged) void this.refresh();
+  }
+
+  /** Reads the status again (the progress changed); one read at a time. */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      do {
+        this.again = false;
+        await this.load();
+      } while (this.again && !this.closed);
+      this.reading = null;
+    })();
+    return this.reading;
   }
 
   close(): void {
@@ -92,6 +121,12 @@ export function cycleActivity(summary: CycleSummary): string[] {
   if (summary.idle.length > 0) out.push(`idle: ${names(summary.idle)}`);
   out.push(...summary.notes);
   return out;
+}
+
+/** "3 of 5 tasks done", or "No tasks yet". */
+export function progressLine(p: TaskProgress): string {
+  if (p.total === 0) return p.cancelled > 0 ? `${p.cancelled} cancelled, none to run` : "No tasks yet";
+  return `${p.done} of ${p.total} ${p.total === 1 ? "task" : "tasks"} done`;
 }
 
 /** What the button that starts the coordinator says: Resume after a pause or completion, else Run. */

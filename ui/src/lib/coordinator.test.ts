@@ -4,7 +4,9 @@ import type { Cycle } from "../bindings/Cycle";
 import type { CycleSummary } from "../bindings/CycleSummary";
 import { sessionMake, subscribed, until, useDaemon } from "../test/daemon";
 import type { Backend } from "./backend";
-import { criteriaChecks, cycleActivity, runLabel, SessionCoordinator } from "./coordinator.svelte";
+import type { TaskProgress } from "../bindings/TaskProgress";
+import { criteriaChecks, cycleActivity, progressLine, runLabel, SessionCoordinator } from "./coordinator.svelte";
+import { taskAdd } from "../test/daemon";
 
 const d = useDaemon();
 
@@ -27,6 +29,8 @@ function summaryEmpty(): CycleSummary {
 function cycle(n: number, summary: Partial<Cycle["summary"]> = {}): Cycle {
   return { n, startedAt: `2026-11-01T10:00:0${n}Z`, durationMs: 12, summary: { ...summaryEmpty(), ...summary } };
 }
+
+const NO_TASKS: TaskProgress = { total: 0, done: 0, running: 0, failed: 0, blocked: 0, cancelled: 0 };
 
 const cycleEvent = (sessionId: string, c: Cycle) => ({ type: "coordinator_cycle" as const, sessionId: sessionId, cycle: c });
 
@@ -61,7 +65,7 @@ describe("SessionCoordinator", () => {
     expect(store.last?.n).toBe(3);
 
     // A reply read before the last cycle does not take it back.
-    store.statusApply({ sessionId: "s1", state: "running", cycles: 2, last: cycle(2) });
+    store.statusApply({ sessionId: "s1", state: "running", cycles: 2, last: cycle(2), progress: NO_TASKS });
     expect(store.cycles).toBe(3);
     expect(store.last?.n).toBe(3);
     // Nor does an event that arrives late.
@@ -72,7 +76,7 @@ describe("SessionCoordinator", () => {
   it("keeps a failed read in `error`, and a later read clears it", async () => {
     const coordinatorStatus = vi.fn<Backend["coordinatorStatus"]>()
       .mockRejectedValueOnce({ code: "not_found", message: "The daemon has no coordinator: update it." })
-      .mockResolvedValueOnce({ sessionId: "s1", state: "off", cycles: 4, last: cycle(4) });
+      .mockResolvedValueOnce({ sessionId: "s1", state: "off", cycles: 4, last: cycle(4), progress: NO_TASKS });
     const store = new SessionCoordinator({ coordinatorStatus } as unknown as Backend, "s1");
     await store.load();
     expect(store.error?.message).toBe("The daemon has no coordinator: update it.");
@@ -93,6 +97,33 @@ describe("SessionCoordinator", () => {
     store.apply([cycleEvent(session.id, cycle(2))]);
     expect(store.cycles).toBe(0);
     expect(store.last).toBeNull();
+  });
+});
+
+describe("task progress", () => {
+  it("is read from the daemon, and again when a task of the session changes", async () => {
+    const session = await sessionMake(d.daemon.api, d.daemon.repoMake("progress"), "progress");
+    const store = new SessionCoordinator(d.backend, session.id);
+    await store.load();
+    expect(store.progress).toEqual(NO_TASKS);
+
+    const build = await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "b", name: "build" });
+    await taskAdd(d.daemon.api, session.id, { title: "Ship", prompt: "s", name: "ship", after: ["build"] });
+    const done = await d.backend.taskComplete(build.id, { state: "done", outcome: null });
+    // Another session's task changes nothing; this session's asks for a read.
+    store.apply([{ type: "task_updated", task: { ...done, sessionId: "elsewhere" } }]);
+    expect(store.progress).toEqual(NO_TASKS);
+    store.apply([{ type: "task_updated", task: done }]);
+    await until(async () => store.progress?.done === 1, { what: "the progress was read again" });
+    expect(store.progress).toEqual({ ...NO_TASKS, total: 2, done: 1 });
+    store.close();
+  });
+
+  it("says how many tasks are done of those that will run", () => {
+    expect(progressLine(NO_TASKS)).toBe("No tasks yet");
+    expect(progressLine({ ...NO_TASKS, total: 5, done: 3, running: 1, failed: 1 })).toBe("3 of 5 tasks done");
+    expect(progressLine({ ...NO_TASKS, total: 1, done: 0 })).toBe("0 of 1 task done");
+    expect(progressLine({ ...NO_TASKS, cancelled: 2 })).toBe("2 cancelled, none to run");
   });
 });
 

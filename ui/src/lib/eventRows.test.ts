@@ -106,3 +106,52 @@ describe("EventRows", () => {
     expect(rows.lastSeq).toBe(0);
   });
 });
+
+describe("EventRows with subagents", () => {
+  const nested = (event: AgentEvent): AgentEvent => ({ kind: "nested", parent_tool_use_id: "task1", event });
+  const task: AgentEvent = { kind: "tool_call", id: "task1", name: "Task", input: { description: "Look" } };
+
+  it("puts a subagent's events under the call that started it, not in the lane", () => {
+    const rows = new EventRows();
+    rows.append(
+      records([
+        task,
+        nested({ kind: "user_text", text: "Look around" }),
+        nested({ kind: "command", id: "c", command: "ls", output: null, exit_code: null, status: "started" }),
+        nested({ kind: "command", id: "c", command: "ls", output: "a", exit_code: null, status: "completed" }),
+        nested(delta("Fo")),
+        nested(delta("und")),
+        { kind: "tool_result", id: "task1", output: "Found a", is_error: false },
+      ]),
+    );
+    expect(rows.rows.map((r) => r.event.kind)).toEqual(["tool_call", "tool_result"]);
+    const inner = rows.rows[0]!.nested!.rows;
+    expect(inner.map((r) => r.key)).toEqual([2, 3, 5]);
+    expect(inner[1]!.event).toMatchObject({ kind: "command", status: "completed" });
+    expect(inner[2]!.event).toEqual({ kind: "text", text: "Found", delta: true });
+  });
+
+  it("replaces the call's row when its subagent adds a step, so a keyed list sees the change", () => {
+    const rows = new EventRows();
+    rows.append(records([task, nested(whole("one"))]));
+    const before = rows.rows[0];
+    rows.append(records([nested(whole("two"))], 3));
+    expect(rows.rows[0]).not.toBe(before);
+    expect(rows.rows[0]!.key).toBe(1);
+    expect(rows.rows[0]!.nested!.rows).toHaveLength(2);
+  });
+
+  it("keeps a subagent's event whose call it never saw as a row of its own", () => {
+    const rows = new EventRows();
+    rows.append(records([nested(whole("orphan"))], 10), true);
+    expect(rows.rows).toEqual([{ key: 10, ts: 1000, event: nested(whole("orphan")) }]);
+  });
+
+  it("forgets the calls when cleared", () => {
+    const rows = new EventRows();
+    rows.append(records([task]));
+    rows.clear();
+    rows.append(records([nested(whole("after"))], 5), true);
+    expect(rows.rows[0]!.event.kind).toBe("nested");
+  });
+});

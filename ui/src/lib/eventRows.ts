@@ -2,6 +2,8 @@
 // history endpoint and the live stream) that overlap; rows are built incrementally, so appending
 // a few records to 100,000 costs a few records. Kept outside Svelte's reactivity on purpose: the
 // owner bumps a version counter instead of making each event a reactive proxy.
+// A subagent's events (`nested`, under the tool call that started it) are not rows of the lane:
+// they become rows of their own under that call's row, folded there.
 
 import type { AgentEvent } from "../bindings/AgentEvent";
 import type { AgentEventRecord } from "../bindings/AgentEventRecord";
@@ -12,6 +14,8 @@ export type EventRow = {
   ts: number;
   /** For streamed text, the pieces joined into one `text` event (still `delta: true`). */
   event: AgentEvent;
+  /** What the subagents started by this tool call did, as rows of their own. */
+  nested?: EventRows;
 };
 
 /** What stops a streamed message: the turn moved on. Raw lines, stderr and notices do not. */
@@ -36,6 +40,8 @@ export class EventRows {
   private streamed: number | null = null;
   /** Rows of commands reported started, by command id: their end updates them in place. */
   private running = new Map<string, number>();
+  /** Rows of tool calls, by call id: a subagent's events go under theirs. */
+  private calls = new Map<string, number>();
 
   /**
    * Appends records in seq order. Seqs already seen are skipped (the history and the stream
@@ -58,10 +64,15 @@ export class EventRows {
     this.lastSeq = 0;
     this.streamed = null;
     this.running.clear();
+    this.calls.clear();
   }
 
   private add(record: AgentEventRecord): void {
     const event = record.event;
+    if (event.kind === "nested") {
+      this.nestedAdd(record, event.parent_tool_use_id, event.event);
+      return;
+    }
     const last = this.rows.length - 1;
     if (event.kind === "text") {
       const open = this.streamed === null ? undefined : this.rows[this.streamed];
@@ -91,6 +102,24 @@ export class EventRows {
       }
       if (event.status === "started") this.running.set(event.id, this.rows.length);
     }
+    if (event.kind === "tool_call") this.calls.set(event.id, this.rows.length);
     this.rows.push({ key: record.seq, ts: record.ts, event });
+  }
+
+  /**
+   * A subagent's event goes under the row of the call that started it (replaced, so the list
+   * sees it changed). Without that row (history read from the middle), it is a row of its own,
+   * still marked `nested`.
+   */
+  private nestedAdd(record: AgentEventRecord, parent: string, inner: AgentEvent): void {
+    const at = this.calls.get(parent);
+    if (at === undefined) {
+      this.rows.push({ key: record.seq, ts: record.ts, event: record.event });
+      return;
+    }
+    const row = this.rows[at]!;
+    const nested = row.nested ?? new EventRows();
+    nested.append([{ ...record, event: inner }], true);
+    this.rows[at] = { ...row, nested };
   }
 }

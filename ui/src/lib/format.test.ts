@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Agent } from "../bindings/Agent";
-import { firstLine, formatBytes, formatCost, formatCount, formatDuration, toolSummary, totalCost } from "./format";
+import { firstLine, formatBytes, formatCost, formatCount, formatDuration, relativePaths, toolSummary, totalCost } from "./format";
 
 describe("format", () => {
   it("summarises a tool input by its most telling field, else compact JSON", () => {
@@ -44,5 +44,23 @@ describe("format", () => {
     expect(formatBytes(1024 * 1024 - 1)).toBe("1 MiB");
     expect(formatBytes(3.5 * 1024 ** 3)).toBe("3.5 GiB");
     expect(formatBytes(2048 * 1024 ** 4)).toBe("2048 TiB");
+  });
+});
+
+describe("relativePaths", () => {
+  const root = "/home/dev/.baton/worktrees/s/editor";
+
+  it("writes paths under the worktree relative to it", () => {
+    expect(relativePaths(`${root}/src/main.rs`, root)).toBe("src/main.rs");
+    expect(relativePaths(`File created successfully at: ${root}/hello.txt (ok)`, root)).toBe(
+      "File created successfully at: hello.txt (ok)",
+    );
+    expect(relativePaths(`cd ${root} && ls ${root}/a ${root}/b`, `${root}/`)).toBe("cd . && ls a b");
+  });
+
+  it("leaves alone paths that only start like the worktree, and roots too short to mean anything", () => {
+    expect(relativePaths(`${root}-2/x ${root}.bak`, root)).toBe(`${root}-2/x ${root}.bak`);
+    expect(relativePaths("/home/x", "/home")).toBe("/home/x");
+    expect(relativePaths("/a/b", null)).toBe("/a/b");
   });
 });

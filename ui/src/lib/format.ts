@@ -103,3 +103,16 @@ export function formatBytes(bytes: number): string {
   }
   return `${trimZero(value.toFixed(1))} ${BYTE_UNITS[unit]}`;
 }
+
+/**
+ * `text` with every path under `root` (an agent's worktree) written relative to it: `root/a/b`
+ * becomes `a/b`, `root` alone `.`. A root of one segment or none is left alone (it would match
+ * too much).
+ */
+export function relativePaths(text: string, root: string | null | undefined): string {
+  const base = root?.replace(/\/+$/, "") ?? "";
+  if (base.split("/").filter((s) => s !== "").length < 2 || !text.includes(base)) return text;
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Only at a path's start and end: `/repo-2` is not under `/repo`.
+  return text.replace(new RegExp(`(?<![\\w.-])${escaped}(?:/|(?![\\w.-]))`, "g"), (m) => (m.endsWith("/") ? "" : "."));
+}

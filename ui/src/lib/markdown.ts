@@ -1,4 +1,4 @@
-// Markdown from agents (results, specifications) as safe HTML for the artifact viewer: `marked`
+// Markdown from agents (results, specifications, a lane's assistant text) as safe HTML: `marked`
 // turns it into HTML (GitHub's dialect: tables, fenced code), DOMPurify keeps only plain
 // content. Agents' text is untrusted: no scripts, styles, forms or frames survive, and nothing
 // loads from the network (images are dropped, as the app loads nothing from outside); links

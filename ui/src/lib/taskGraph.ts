@@ -1,10 +1,11 @@
-// A session's task graph laid out for drawing: layered left to right by dependency depth (a
-// task sits one column right of its deepest dependency, so a converging task comes after all of
-// the branches it waits for), one box per task, and an edge per dependency, dimmed when it can
-// no longer hold (as the daemon says in each dependency's `holds`).
+// A session's task graph laid out for drawing, left to right: dagre (@dagrejs/dagre) places the
+// boxes in layers so every dependency points right and crossings are few; Svelte Flow draws them
+// (TaskGraph.svelte). One box per task, one edge per dependency, each edge marked as the daemon
+// says its dependency stands (`holds`: met, waiting, or never).
 //
 // Pure functions of the task list: the view derives a layout from the store on every change.
 
+import dagre, { type GraphLabel } from "@dagrejs/dagre";
 import type { DepHolds } from "../bindings/DepHolds";
 import type { DepKind } from "../bindings/DepKind";
 import type { Task } from "../bindings/Task";
@@ -30,153 +31,100 @@ export function depKindLabel(kind: DepKind): string {
   return kind === "if_succeeded" ? "if succeeded" : kind === "if_failed" ? "if failed" : "after";
 }
 
-/** Box and gap sizes, in CSS pixels. The gap is wide enough for an edge's "if succeeded". */
+/** Box sizes and the gaps between layers and boxes, in CSS pixels. */
 export const GRAPH = {
   nodeWidth: 184,
   nodeHeight: 78,
+  /** Between layers: wide enough for an edge's "if succeeded". */
   gapX: 92,
   gapY: 18,
-  pad: 12,
 } as const;
 
 export type GraphNode = {
   task: Task;
-  /** Column: 0 for a task with no dependencies, else one more than its deepest dependency. */
+  /** The layer, from the left: 0 for the first; every dependency is in a layer before. */
   depth: number;
-  /** Place in its column, from the top. */
-  row: number;
+  /** The box's top-left corner. */
   x: number;
   y: number;
 };
 
 export type GraphEdge = {
+  id: string;
   /** The dependency's id, and the id of the task that waits on it. */
   from: string;
   to: string;
   kind: DepKind;
   status: DepHolds;
-  /** SVG path data, a curve from the right side of `from` to the left side of `to`. */
-  path: string;
-  /** Where a conditional edge's label goes: just before the box it enters (never over a box). */
-  labelX: number;
-  labelY: number;
 };
+
+/** What a task's box in the graph is given. */
+export type TaskNodeData = {
+  task: Task;
+  depth: number;
+  selected: boolean;
+  agentName: string | null;
+  /** For a screen reader: what the task waits for. */
+  depsText: string;
+  onSelect: (task: Task) => void;
+};
+
+/** What a dependency's edge in the graph is given. */
+export type TaskEdgeData = { kind: DepKind; status: DepHolds; fromName: string; toName: string };
 
 export type GraphLayout = {
   nodes: GraphNode[];
   edges: GraphEdge[];
-  /** Columns, each a list of task ids from the top. */
-  columns: string[][];
   width: number;
   height: number;
 };
 
+/** From this many tasks, the layout trades some tidiness for time (docs/perf.md). */
+const LARGE = 300;
+
+/**
+ * What the layout depends on: the tasks and their dependencies, not their states. The view lays
+ * the graph out again only when this changes, so a task moving on only restyles its box.
+ */
+export function layoutKey(tasks: readonly Task[]): string {
+  return tasks.map((t) => `${t.id}<${t.deps.map((d) => d.taskId).join(",")}`).join(";");
+}
+
 /**
  * Lays the tasks out. Dependencies on tasks not in the list are ignored (a task of another
- * session, or one not loaded yet); a cycle, which the engine refuses, cannot loop here either.
+ * session, or one not loaded yet); dagre breaks a cycle, which the engine refuses anyway.
  */
 export function taskLayout(tasks: readonly Task[]): GraphLayout {
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const order = new Map(tasks.map((t, i) => [t.id, i]));
-
-  // Depth by depth-first search, memoised; a task on the current path counts as depth 0 so a
-  // cycle (impossible from the engine) cannot recurse forever.
-  const depths = new Map<string, number>();
-  const onPath = new Set<string>();
-  const depthOf = (task: Task): number => {
-    const known = depths.get(task.id);
-    if (known !== undefined) return known;
-    if (onPath.has(task.id)) return 0;
-    onPath.add(task.id);
-    let depth = 0;
-    for (const dep of task.deps) {
-      const parent = byId.get(dep.taskId);
-      if (parent) depth = Math.max(depth, depthOf(parent) + 1);
-    }
-    onPath.delete(task.id);
-    depths.set(task.id, depth);
-    return depth;
-  };
-  for (const t of tasks) depthOf(t);
-
-  // Every depth up to the deepest has a column (only a cycle could leave one empty).
-  const columns: string[][] = Array.from({ length: tasks.length === 0 ? 0 : Math.max(...depths.values()) + 1 }, () => []);
-  for (const t of tasks) columns[depths.get(t.id)!]!.push(t.id);
-
-  // Within a column, a task goes near the tasks it depends on (the mean of their rows), which
-  // keeps chains straight and avoids most crossings; ties keep the order the tasks were made.
-  const rowOf = new Map<string, number>();
-  for (const [depth, column] of columns.entries()) {
-    if (depth > 0) {
-      const weight = (id: string): number => {
-        const rows = byId
-          .get(id)!
-          .deps.map((d) => rowOf.get(d.taskId))
-          .filter((r): r is number => r !== undefined);
-        return rows.length === 0 ? Infinity : rows.reduce((a, b) => a + b, 0) / rows.length;
-      };
-      column.sort((a, b) => weight(a) - weight(b) || order.get(a)! - order.get(b)!);
-    }
-    column.forEach((id, row) => rowOf.set(id, row));
-  }
-
-  const { nodeWidth: W, nodeHeight: H, gapX, gapY, pad } = GRAPH;
-  const nodes: GraphNode[] = [];
-  const at = new Map<string, GraphNode>();
-  for (const [depth, column] of columns.entries()) {
-    column.forEach((id, row) => {
-      const node = { task: byId.get(id)!, depth, row, x: pad + depth * (W + gapX), y: pad + row * (H + gapY) };
-      nodes.push(node);
-      at.set(id, node);
-    });
-  }
-
-  // Each box's edges leave and enter at points spread along its side, in the order of the
-  // boxes at their other end, so several edges (and their labels) never share one point.
-  const outgoing = new Map<string, string[]>();
-  const incoming = new Map<string, string[]>();
-  for (const node of nodes) {
-    for (const dep of node.task.deps) {
-      if (!at.has(dep.taskId)) continue;
-      (outgoing.get(dep.taskId) ?? outgoing.set(dep.taskId, []).get(dep.taskId)!).push(node.task.id);
-      (incoming.get(node.task.id) ?? incoming.set(node.task.id, []).get(node.task.id)!).push(dep.taskId);
-    }
-  }
-  const byPlace = (a: string, b: string) => at.get(a)!.y - at.get(b)!.y || at.get(a)!.x - at.get(b)!.x;
-  for (const list of [...outgoing.values(), ...incoming.values()]) list.sort(byPlace);
-  const spread = (node: GraphNode, list: string[], other: string) =>
-    node.y + (H * (list.indexOf(other) + 1)) / (list.length + 1);
-
+  if (tasks.length === 0) return { nodes: [], edges: [], width: 0, height: 0 };
+  const { nodeWidth: W, nodeHeight: H, gapX, gapY } = GRAPH;
+  const g = new dagre.graphlib.Graph<GraphLabel, { x: number; y: number }, object>();
+  g.setGraph({ rankdir: "LR", ranksep: gapX, nodesep: gapY, marginx: 0, marginy: 0 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const ids = new Set(tasks.map((t) => t.id));
+  for (const t of tasks) g.setNode(t.id, { width: W, height: H, x: 0, y: 0 } as { x: number; y: number });
   const edges: GraphEdge[] = [];
-  for (const node of nodes) {
-    for (const dep of node.task.deps) {
-      const parent = at.get(dep.taskId);
-      if (!parent) continue;
-      const x1 = parent.x + W;
-      const y1 = spread(parent, outgoing.get(parent.task.id)!, node.task.id);
-      const x2 = node.x;
-      const y2 = spread(node, incoming.get(node.task.id)!, parent.task.id);
-      const bend = Math.max((x2 - x1) / 2, 24);
-      edges.push({
-        from: parent.task.id,
-        to: node.task.id,
-        kind: dep.kind,
-        status: dep.holds,
-        path: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
-        labelX: x2 - 8,
-        labelY: y2 - 5,
-      });
+  for (const t of tasks) {
+    for (const dep of t.deps) {
+      if (!ids.has(dep.taskId) || dep.taskId === t.id) continue;
+      g.setEdge(dep.taskId, t.id);
+      edges.push({ id: `${dep.taskId}>${t.id}`, from: dep.taskId, to: t.id, kind: dep.kind, status: dep.holds });
     }
   }
+  // Large graphs: a cheaper ranking and no second ordering pass (crossings are reduced by the
+  // usual sweeps all the same); below that, dagre's best.
+  if (tasks.length > LARGE) g.setGraph({ ...g.graph(), ranker: "tight-tree" });
+  dagre.layout(g, { disableOptimalOrderHeuristic: tasks.length > LARGE });
 
-  const rows = Math.max(0, ...columns.map((c) => c.length));
-  return {
-    nodes,
-    edges,
-    columns,
-    width: columns.length === 0 ? 0 : 2 * pad + columns.length * W + (columns.length - 1) * gapX,
-    height: rows === 0 ? 0 : 2 * pad + rows * H + (rows - 1) * gapY,
-  };
+  // dagre gives centres; layers share an x, so a layer's index is its place among them.
+  const centres = tasks.map((t) => g.node(t.id));
+  const layers = [...new Set(centres.map((c) => Math.round(c.x)))].sort((a, b) => a - b);
+  const layerOf = new Map(layers.map((x, i) => [x, i]));
+  const nodes = tasks.map((task, i) => {
+    const c = centres[i]!;
+    return { task, depth: layerOf.get(Math.round(c.x))!, x: c.x - W / 2, y: c.y - H / 2 };
+  });
+  const { width = 0, height = 0 } = g.graph();
+  return { nodes, edges, width, height };
 }
 
 /** How many tasks are in each state, every state listed (zero included), in life order. */

@@ -85,6 +85,36 @@ describe("Coordinator bar", () => {
     await d.backend.agentStop(build.agentId!);
   });
 
+  it("shows progress as tasks done of those to run, no crosses while work goes on, red only for a failure", async () => {
+    const session = await sessionNew();
+    await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "HOLD: build it", name: "build" });
+    await taskAdd(d.daemon.api, session.id, { title: "Ship", prompt: "ship it", name: "ship", after: ["build"] });
+    await taskAdd(d.daemon.api, session.id, { title: "Lint", prompt: "FAIL: lint", name: "lint" });
+    await renderSession(session);
+    // The same two lines in every state: nothing below the bar moves.
+    const shape = () => [...bar().children].map((c) => c.className.replace(/\s*svelte-\w+/g, ""));
+    const off = shape();
+    expect(off).toEqual(["coordinator-main", "coordinator-detail"]);
+    await waitFor(() => expect(screen.getByTestId("coordinator-progress-line").textContent).toBe("0 of 3 tasks done"));
+    expect(within(bar()).getByRole("progressbar").getAttribute("aria-valuemax")).toBe("3");
+
+    await fireEvent.click(button("coordinator-run"));
+    await waitFor(() => expect(screen.getByTestId("coordinator-progress-running").textContent).toMatch(/[12] running/), { timeout: 5_000 });
+    expect(shape()).toEqual(off);
+    // Unmet criteria while work goes on are pending, not crosses.
+    await waitFor(() => expect(screen.getAllByTestId("criterion").some((c) => c.dataset.ok === "false")).toBe(true), { timeout: 5_000 });
+    expect(bar().textContent).not.toContain("✗");
+    expect(bar().querySelector(".criterion.unmet")).toBeNull();
+
+    // The lint fails: that, and only that, is red.
+    await waitFor(() => expect(screen.getByTestId("coordinator-progress-failed").textContent).toBe("✗ 1 failed"), { timeout: 10_000 });
+    expect(screen.getByTestId("coordinator-progress-line").textContent).toBe("0 of 3 tasks done");
+    expect(shape()).toEqual(off);
+    await d.backend.coordinatorPause(session.id);
+    const build = (await d.backend.taskList({ session: session.id })).find((t) => t.name === "build")!;
+    await d.backend.agentStop(build.agentId!);
+  });
+
   it("says when the work is complete: every criterion holds", async () => {
     const session = await sessionNew();
     await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "build it", name: "build" });

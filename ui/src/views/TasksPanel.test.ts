@@ -104,7 +104,8 @@ describe("Tasks tab", () => {
     await waitFor(() => expect(nodes()).toHaveLength(4));
 
     expect(Object.fromEntries(nodes().map((n) => [n.dataset.taskName, n.dataset.depth]))).toEqual({ build: "0", ship: "1", fix: "1", announce: "2" });
-    expect(node("ship").style.left).toBe(`${GRAPH.pad + GRAPH.nodeWidth + GRAPH.gapX}px`);
+    // Laid out left to right, one layer apart.
+    expect(Number(node("ship").dataset.x) - Number(node("build").dataset.x)).toBe(GRAPH.nodeWidth + GRAPH.gapX);
     expect(within(node("build")).getByTestId("task-state").textContent).toBe("running");
     expect(node("build").textContent).toContain("Build the release");
 
@@ -115,6 +116,9 @@ describe("Tasks tab", () => {
       ["ship", "announce", "after"],
     ]);
     expect(screen.getAllByTestId("task-edge-label").map((l) => l.textContent)).toEqual(["if succeeded", "if failed"]);
+    // Pan and zoom: the controls zoom and fit the graph to the view.
+    const graph = screen.getByTestId("task-graph");
+    for (const control of ["zoomin", "zoomout", "fitview"]) expect(graph.querySelector(`.svelte-flow__controls-${control}`)).not.toBeNull();
 
     expect(screen.getByTestId("tab-tasks-count").textContent).toBe("4");
     expect(counts()).toEqual({ pending: 3, running: 1 });
@@ -239,6 +243,35 @@ describe("Tasks tab", () => {
     expect(within(ship).getByTestId("task-details-reason").textContent).toContain("Cancelled: build failed; this task runs only if it succeeds");
     expect(within(ship).getAllByTestId("task-details-dep").map((x) => x.textContent!.replace(/\s+/g, " ").trim())).toEqual(["if succeeded build failed"]);
     expect(within(ship).queryByTestId("task-completion")).toBeNull();
+  });
+
+  it("shows a started task's prompt as its agent was given it, placeholders filled, and the template apart", async () => {
+    const { session } = await sessionNew();
+    await taskAdd(d.daemon.api, session.id, { title: "Spec", prompt: "Write the spec", name: "spec" });
+    await taskAdd(d.daemon.api, session.id, { title: "Build", prompt: "Build from {spec}", name: "build", after: ["spec"] });
+    await renderTasks(session);
+    await waitFor(() => expect(nodes()).toHaveLength(2));
+
+    // Before it starts: the template, and what its placeholders will become.
+    await fireEvent.click(node("build"));
+    expect(screen.getByTestId("task-details-prompt").textContent).toBe("Build from {spec}");
+    expect(screen.getByTestId("task-details-prompt-note").textContent).toContain("filled with earlier tasks' results when it starts");
+    expect(screen.queryByTestId("task-details-template")).toBeNull();
+
+    await d.backend.coordinatorRun(session.id);
+    const tasks = await tasksUntil(d.daemon.api, session.id, (ts: Task[]) => taskState(ts, "build") === "done");
+    const build = tasks.find((t: Task) => t.name === "build")!;
+    const agent = await d.backend.agentGet(build.agentId!);
+    await waitFor(() => expect(screen.getByTestId("task-details").dataset.state).toBe("done"));
+    const sent = screen.getByTestId("task-details-prompt").textContent!;
+    expect(sent).toBe(agent.prompt);
+    expect(sent.startsWith("Build from Finished the work, turn 1")).toBe(true);
+    expect(sent).not.toContain("{spec}");
+    expect(screen.getByTestId("task-details").textContent).toContain("Prompt as sent");
+    const template = screen.getByTestId("task-details-template");
+    expect(template.textContent).toContain("Template (before its placeholders were filled)");
+    expect(template.textContent).toContain("Build from {spec}");
+    await d.backend.coordinatorPause(session.id);
   });
 
   it("marks a ready task done: its if-failed branch is cancelled", async () => {

@@ -53,6 +53,7 @@ export function task(
     name: id,
     title: `Title of ${id}`,
     prompt: `Prompt of ${id}`,
+    sentPrompt: null,
     role: null,
     cli: null,
     model: null,

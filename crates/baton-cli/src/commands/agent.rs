@@ -253,7 +253,11 @@ fn event_print(record: &AgentEventRecord, json: bool) {
         }
         return;
     }
-    let text = match &record.event {
+    println!("{}", event_text(&record.event));
+}
+
+fn event_text(event: &AgentEvent) -> String {
+    match event {
         AgentEvent::SessionStarted { cli_session_id, model, .. } => {
             format!(
                 "session {cli_session_id} started{}",
@@ -298,8 +302,9 @@ fn event_print(record: &AgentEventRecord, json: bool) {
             (None, Some(s)) => format!("[killed by signal {s}]"),
             _ => "[exited]".into(),
         },
-    };
-    println!("{text}");
+        // A subagent's step, indented under the agent's own.
+        AgentEvent::Nested { event, .. } => format!("  [subagent] {}", event_text(event)),
+    }
 }
 
 pub fn send(home: &BatonHome, id: &str, text: &str) -> Result<(), DaemonError> {

@@ -108,6 +108,13 @@ pub enum AgentEvent {
         commit: String,
         message: String,
     },
+    /// Something one of the agent's own subagents did (Claude's Task tool): `event` as the
+    /// subagent did it, under the tool call that started it, so it can be shown folded there
+    /// rather than mixed into the agent's own conversation.
+    Nested {
+        parent_tool_use_id: String,
+        event: Box<AgentEvent>,
+    },
     /// The process ended: with `code`, or killed by `signal`.
     Exited {
         #[ts(type = "number | null")]
@@ -131,7 +138,10 @@ impl AgentEvent {
     /// lines of text, stderr and raw output, the bulk of what agents print, are only in the
     /// log, which is the record anyway. This keeps the database out of the hot path.
     pub fn is_indexed(&self) -> bool {
-        !matches!(self, Self::Text { .. } | Self::Stderr { .. } | Self::Raw { .. })
+        match self {
+            Self::Nested { event, .. } => event.is_indexed(),
+            _ => !matches!(self, Self::Text { .. } | Self::Stderr { .. } | Self::Raw { .. }),
+        }
     }
 
     /// The event's kind, as in its JSON `kind` field (the event index stores it).
@@ -154,6 +164,7 @@ impl AgentEvent {
             Self::Exited { .. } => "exited",
             Self::Notice { .. } => "notice",
             Self::Checkpoint { .. } => "checkpoint",
+            Self::Nested { .. } => "nested",
         }
     }
 }

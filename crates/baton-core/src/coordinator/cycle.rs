@@ -146,7 +146,7 @@ impl Engine {
                 TaskFields { summary: summary.as_deref(), outcome: outcome.as_deref(), reason: None },
             )?,
             Action::Block { task, why } => self.task_block(&task, &why, sum)?,
-            Action::Assign { task_id, agent_id, turns } => self.task_assign(&task_id, &agent_id, turns, false)?,
+            Action::Assign { task_id, agent_id, turns } => self.task_assign(&task_id, &agent_id, turns, false, None)?,
             Action::Send { agent_id, message } => {
                 self.agent_send(&agent_id, &message)?;
             }
@@ -294,7 +294,7 @@ impl Engine {
                     self.note_blocking(&agent.id, &Note::Notice { message: e });
                 }
                 record::agent_task_set(&self.inner.store.conn(), &agent.id, &task.id, task.role.as_deref())?;
-                self.task_assign(&task.id, &agent.id, agent.turns, true)?;
+                self.task_assign(&task.id, &agent.id, agent.turns, true, Some(&prompt))?;
                 self.agent_send(&agent.id, &prompt)?;
                 return Ok(());
             }
@@ -303,7 +303,7 @@ impl Engine {
         let req = AgentSpawn {
             session: session.id.clone(),
             cli: start.cli,
-            prompt,
+            prompt: prompt.clone(),
             name: Some(name),
             model: task.model.clone(),
             allow_tools: vec![],
@@ -311,7 +311,7 @@ impl Engine {
             cwd: None,
         };
         let agent = self.agent_spawn_for_task(&req, task, &files)?;
-        self.task_assign(&task.id, &agent.id, 0, true)
+        self.task_assign(&task.id, &agent.id, 0, true, Some(&prompt))
     }
 
     /// `base`, or `base-2`, `base-3`... free among the session's agents.

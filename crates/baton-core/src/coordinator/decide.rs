@@ -576,6 +576,7 @@ mod tests {
             name: name.into(),
             title: name.into(),
             prompt: format!("do {name}"),
+            sent_prompt: None,
             role: None,
             cli: None,
             model: None,

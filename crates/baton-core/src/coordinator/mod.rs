@@ -23,6 +23,7 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::events::EngineEvent;
 use crate::session::{self, CoordinatorState};
+use crate::task::TaskState;
 use crate::time;
 
 /// What one cycle saw and did.
@@ -90,6 +91,46 @@ pub struct CoordinatorStatus {
     #[ts(type = "number")]
     pub cycles: u64,
     pub last: Option<Cycle>,
+    /// How far the session's tasks have got, counted now.
+    pub progress: TaskProgress,
+}
+
+/// How far a session's tasks have got, for a progress line ("3 of 5 tasks done"): counted by
+/// state. Cancelled tasks will not run, so they are apart from `total`; `failed` and `blocked`
+/// are the ones that need someone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskProgress {
+    /// Tasks that will or did run (every task but the cancelled ones).
+    pub total: u32,
+    pub done: u32,
+    /// Running, or done and under review.
+    pub running: u32,
+    pub failed: u32,
+    pub blocked: u32,
+    pub cancelled: u32,
+}
+
+impl TaskProgress {
+    /// Counts tasks by state.
+    pub fn of(states: impl IntoIterator<Item = TaskState>) -> TaskProgress {
+        let mut p = TaskProgress::default();
+        for state in states {
+            match state {
+                TaskState::Cancelled => {
+                    p.cancelled += 1;
+                    continue;
+                }
+                TaskState::Done => p.done += 1,
+                TaskState::Running | TaskState::Review => p.running += 1,
+                TaskState::Failed => p.failed += 1,
+                TaskState::Blocked => p.blocked += 1,
+                TaskState::Pending | TaskState::Ready => {}
+            }
+            p.total += 1;
+        }
+        p
+    }
 }
 
 /// The daemon's running loops and what they remember between cycles.
@@ -202,11 +243,19 @@ impl Engine {
             [&session.id],
             |r| r.get(0),
         )?;
+        let progress = {
+            let conn = self.inner.store.conn();
+            let mut stmt = conn.prepare_cached("SELECT state FROM tasks WHERE session_id = ?1")?;
+            let states =
+                stmt.query_map([&session.id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            TaskProgress::of(states.iter().map(|s| TaskState::parse(s)))
+        };
         Ok(CoordinatorStatus {
             session_id: session.id,
             state: session.coordinator,
             cycles: count.max(0) as u64,
             last: cycles.into_iter().next(),
+            progress,
         })
     }
 

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "0007_wizard", include_str!("../../../../migrations/0007_wizard.sql")),
     (8, "0008_health", include_str!("../../../../migrations/0008_health.sql")),
     (9, "0009_agents_archive", include_str!("../../../../migrations/0009_agents_archive.sql")),
+    (10, "0010_task_sent_prompt", include_str!("../../../../migrations/0010_task_sent_prompt.sql")),
 ];
 
 /// The schema version this build writes.

@@ -49,7 +49,7 @@ impl TaskState {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "ready" => Self::Ready,
             "running" => Self::Running,
@@ -138,7 +138,11 @@ pub struct Task {
     /// Unique in the session.
     pub name: String,
     pub title: String,
+    /// The template: placeholders such as `{spec}` are filled when the task starts.
     pub prompt: String,
+    /// The prompt its agent was given when it last started, placeholders filled, exactly as
+    /// sent; `None` before it has started.
+    pub sent_prompt: Option<String>,
     pub role: Option<String>,
     pub cli: Option<CliKind>,
     pub model: Option<String>,
@@ -238,7 +242,7 @@ impl TaskError {
 }
 
 const COLUMNS: &str = "id, session_id, name, title, prompt, role, cli, model, state, agent_id, summary, outcome, \
-     reason, attempts, created_at, updated_at, reviews, max_rounds, rounds";
+     reason, attempts, created_at, updated_at, reviews, max_rounds, rounds, sent_prompt";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -262,6 +266,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         reviews: row.get(16)?,
         max_rounds: row.get::<_, i64>(17)?.clamp(1, u32::MAX as i64) as u32,
         rounds: row.get::<_, i64>(18)?.clamp(0, u32::MAX as i64) as u32,
+        sent_prompt: row.get(19)?,
     })
 }
 
@@ -596,12 +601,21 @@ impl Engine {
     }
 
     /// Records that `agent_id` works on the task from now, its turn count now being `turns`.
-    pub(crate) fn task_assign(&self, id: &str, agent_id: &str, turns: u32, new_attempt: bool) -> Result<()> {
+    /// `sent_prompt`: the prompt the agent was just given, when the task starts.
+    pub(crate) fn task_assign(
+        &self,
+        id: &str,
+        agent_id: &str,
+        turns: u32,
+        new_attempt: bool,
+        sent_prompt: Option<&str>,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE tasks SET state = 'running', reason = NULL, agent_id = ?2, agent_turns = ?3, \
-                 attempts = attempts + ?4, started_at = COALESCE(started_at, ?5), updated_at = ?5 WHERE id = ?1",
-                params![id, agent_id, turns, new_attempt as i64, time::now_ms()],
+                 attempts = attempts + ?4, started_at = COALESCE(started_at, ?5), updated_at = ?5, \
+                 sent_prompt = COALESCE(?6, sent_prompt) WHERE id = ?1",
+                params![id, agent_id, turns, new_attempt as i64, time::now_ms(), sent_prompt],
             )?;
             task_publish_in(tx, id)?;
             Ok(())

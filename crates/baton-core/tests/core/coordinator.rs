@@ -120,6 +120,8 @@ fn a_graph_runs_by_itself_handing_results_on() {
         ..TaskCreate::default()
     })
     .unwrap();
+    let before = e.coordinator_status("s").unwrap().progress;
+    assert_eq!((before.done, before.total, before.running, before.failed), (0, 7, 0, 0), "{before:?}");
     e.coordinator_start("s").unwrap();
     until(e, "ran every task", 60, |e| {
         e.task_list("s").unwrap().iter().all(|t| t.state.is_final() || t.state == TaskState::Blocked)
@@ -148,6 +150,12 @@ fn a_graph_runs_by_itself_handing_results_on() {
     let b = tasks.iter().find(|t| t.name == "b").unwrap();
     let b_agent = e.agent_get(b.agent_id.as_deref().unwrap()).unwrap();
     assert!(b_agent.prompt.starts_with("do b after Finished the work, turn 1"), "{}", b_agent.prompt);
+    // The task keeps its template, and the prompt exactly as its agent was given it.
+    assert_eq!(b.prompt, "do b after {a}");
+    assert_eq!(b.sent_prompt.as_deref(), Some(b_agent.prompt.as_str()));
+    assert_eq!(d.sent_prompt.as_deref(), Some(agent.prompt.as_str()));
+    assert_eq!(e.task_get("b").unwrap().sent_prompt, b.sent_prompt, "read alone as in a list");
+    assert_eq!(ship.sent_prompt, None, "a task that never started was sent nothing");
     assert_eq!(b_agent.task_id.as_deref(), Some(b.id.as_str()));
     // Its agent knew its session and task.
     let env = std::fs::read_to_string(s.tmp.path().join(format!("env-{}", b.id))).unwrap();
@@ -172,6 +180,10 @@ fn a_graph_runs_by_itself_handing_results_on() {
     // Cycles are counted and stored; with a failed task the work is not complete.
     let status = e.coordinator_status("s").unwrap();
     assert!(status.cycles >= 3, "{status:?}");
+    // Progress as the bar shows it: the cancelled branch is not work to do, the failure is apart.
+    let progress = &status.progress;
+    assert_eq!((progress.done, progress.total, progress.failed, progress.cancelled), (5, 6, 1, 1), "{progress:?}");
+    assert_eq!((progress.running, progress.blocked), (0, 0));
     let last = status.last.unwrap();
     assert!(!last.summary.criteria.complete);
     assert!(last.summary.criteria.unmet.iter().any(|u| u.contains("risky is failed")), "{:?}", last.summary.criteria);

@@ -70,6 +70,10 @@ impl Protocol for Claude {
 /// only reported once the tool actually ran (a denied Write changed nothing). And the cost
 /// reported so far: `total_cost_usd` adds up over the turns of one process, while the `usage`
 /// tokens are the turn's own (claude_multiturn.jsonl).
+///
+/// A subagent's lines (Claude's Task tool) carry `parent_tool_use_id`; its lifecycle lines
+/// (`system/task_*`) carry the call's id as `tool_use_id`, except `task_updated`, which names
+/// only its `task_id`: `tasks` remembers which call each task belongs to.
 #[derive(Default)]
 struct ClaudeParser {
     pending: HashMap<String, ToolUse>,
@@ -77,6 +81,7 @@ struct ClaudeParser {
     /// The CLI wrote its interruption marker: the turn's result that follows is the stop's end
     /// (`error_during_execution`), named for what it is.
     interrupted: bool,
+    tasks: HashMap<String, String>,
 }
 
 struct ToolUse {
@@ -119,6 +124,42 @@ impl ClaudeParser {
     /// The line's events; a line mapped only in part also gets a Raw copy of itself, so nothing
     /// is lost.
     fn events(&mut self, v: &Value, line: &str) -> Vec<AgentEvent> {
+        let mut events = self.own_events(v, line);
+        match self.parent_of(v) {
+            Some(parent) => {
+                // Kept whole, but under its call: a subagent's line never lands in the lane.
+                if events.is_empty() {
+                    events.push(raw(line));
+                }
+                events
+                    .into_iter()
+                    .map(|event| AgentEvent::Nested { parent_tool_use_id: parent.clone(), event: Box::new(event) })
+                    .collect()
+            }
+            None => events,
+        }
+    }
+
+    /// The Task tool call a line belongs to, when a subagent of the agent wrote it.
+    fn parent_of(&mut self, v: &Value) -> Option<String> {
+        if let Some(parent) = str_at(v, "parent_tool_use_id") {
+            return Some(parent.to_owned());
+        }
+        let subtype = str_at(v, "subtype").filter(|s| str_at(v, "type") == Some("system") && s.starts_with("task_"))?;
+        let task = str_at(v, "task_id");
+        match (str_at(v, "tool_use_id"), task) {
+            (Some(call), Some(task)) if subtype == "task_started" => {
+                self.tasks.insert(task.to_owned(), call.to_owned());
+                Some(call.to_owned())
+            }
+            (Some(call), _) => Some(call.to_owned()),
+            (None, Some(task)) => self.tasks.get(task).cloned(),
+            (None, None) => None,
+        }
+    }
+
+    /// The line's events as if no subagent were involved.
+    fn own_events(&mut self, v: &Value, line: &str) -> Vec<AgentEvent> {
         match (str_at(v, "type"), str_at(v, "subtype")) {
             (Some("system"), Some("init")) => session_started(v).into_iter().collect(),
             (Some("system"), Some("api_retry")) => retry(v).into_iter().collect(),

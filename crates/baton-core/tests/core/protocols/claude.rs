@@ -315,3 +315,71 @@ fn the_turn_a_stop_interrupted_ends_named_interrupted() {
     // Still a turn that did not complete: the coordinator resumes a task cut this way.
     assert_eq!(events[1..], [ended(true, "interrupted"), ended(true, "error_during_execution")], "{events:?}");
 }
+
+/// A subagent (the Task tool) recorded from Claude Code: its prompt, its tool calls and its
+/// lifecycle lines all come nested under the Task call, never as the agent's own events; the
+/// call and its result (the subagent's answer) stay the agent's own.
+#[test]
+fn claude_subagent_events_are_nested_under_the_task_call() {
+    let all = events("claude_subagent.jsonl");
+    let task = "toolu_fake_1c6bef66ae4c863b";
+    fn nested(e: &AgentEvent) -> Option<(&str, AgentEvent)> {
+        match e {
+            AgentEvent::Nested { parent_tool_use_id, event } => Some((parent_tool_use_id.as_str(), (**event).clone())),
+            _ => None,
+        }
+    }
+    let inner: Vec<AgentEvent> = all
+        .iter()
+        .filter_map(nested)
+        .map(|(parent, event)| {
+            assert_eq!(parent, task);
+            event
+        })
+        .collect();
+    assert!(
+        inner.contains(&AgentEvent::UserText {
+            text: "List the files in the repository and say how many there are.".into()
+        }),
+        "{inner:?}"
+    );
+    assert!(inner.contains(&AgentEvent::ToolCall {
+        id: "toolu_fake_91879dc7902a799f".into(),
+        name: "Bash".into(),
+        input: json!({"command": "ls", "description": "List files"}),
+    }));
+    assert!(inner.contains(&AgentEvent::ToolResult {
+        id: "toolu_fake_91879dc7902a799f".into(),
+        output: "a.txt\nb.txt".into(),
+        is_error: false,
+    }));
+    let command = |e: &AgentEvent| matches!(e, AgentEvent::Command { command, status: CommandStatus::Completed, .. } if command == "ls");
+    assert_eq!(count(&inner, command), 1);
+    // task_started, task_progress, task_updated (by its task id) and task_notification.
+    assert_eq!(count(&inner, |e| matches!(e, AgentEvent::Raw { line } if line.contains("\"task_"))), 4, "{inner:?}");
+
+    let own: Vec<&AgentEvent> = all.iter().filter(|e| nested(e).is_none()).collect();
+    assert!(own.iter().all(|e| !matches!(e, AgentEvent::Raw { .. })), "{own:?}");
+    let call =
+        own.iter().position(|e| matches!(e, AgentEvent::ToolCall { id, name, .. } if id == task && name == "Task"));
+    let result = own.iter().position(|e| matches!(e, AgentEvent::ToolResult { id, output, .. } if id == task && output.contains("There are **2 files**")));
+    assert!(call.unwrap() < result.unwrap(), "{own:?}");
+    assert!(matches!(own.last(), Some(AgentEvent::TurnCompleted { is_error: false, .. })));
+    // A line with `parent_tool_use_id: null` is the agent's own.
+    assert_eq!(count(&events("claude_stream.jsonl"), |e| nested(e).is_some()), 0);
+}
+
+#[test]
+fn a_nested_event_serialises_with_its_parent_id_and_is_indexed_as_its_inner_event() {
+    let event = AgentEvent::Nested {
+        parent_tool_use_id: "toolu_1".into(),
+        event: Box::new(AgentEvent::Text { text: "hi".into(), delta: false }),
+    };
+    let value = serde_json::to_value(&event).unwrap();
+    assert_eq!(
+        value,
+        json!({"kind": "nested", "parent_tool_use_id": "toolu_1", "event": {"kind": "text", "text": "hi", "delta": false}})
+    );
+    assert_eq!(serde_json::from_value::<AgentEvent>(value).unwrap(), event);
+    assert!(!event.is_indexed());
+}
