@@ -82,6 +82,10 @@ test("a lane shows the assistant's markdown, paths relative to the worktree, and
   const open = browser.$('[data-testid="session-row"][data-session-name="readable"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 30_000 });
   await open.click();
+  // The session opens on its overview; the agent comes into focus from the sidebar.
+  const inSidebar = browser.$('[data-testid="sidebar-agent"][data-agent-name="reader"]');
+  await inSidebar.waitForClickable({ timeout: 15_000 });
+  await inSidebar.click();
   await lane("reader").waitForExist({ timeout: 15_000 });
   await browser.waitUntil(async () => (await lane("reader").getAttribute("data-state")) === "waiting", {
     timeout: 90_000,
@@ -119,7 +123,7 @@ test("a lane shows the assistant's markdown, paths relative to the worktree, and
 });
 
 test("a session of 1,000 tasks opens on the graph, pans and zooms (timed for docs/perf.md)", async () => {
-  await browser.$('[data-testid="back-home"]').click();
+  await browser.$('[data-testid="nav-home"]').click();
   const open = browser.$('[data-testid="session-row"][data-session-name="big-plan"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 30_000 });
   await open.click();
@@ -170,7 +174,7 @@ test("a session of 1,000 tasks opens on the graph, pans and zooms (timed for doc
 });
 
 test("a plan of a few tasks: boxes coloured by state, edges by whether their dependency holds", async () => {
-  await browser.$('[data-testid="back-home"]').click();
+  await browser.$('[data-testid="nav-home"]').click();
   const open = browser.$('[data-testid="session-row"][data-session-name="small-plan"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 30_000 });
   await open.click();

@@ -10,10 +10,12 @@ import { remote } from "webdriverio";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+// The tests run the debug build; the timing scripts of tests/perf may ask for the release one.
+const profile = process.env.BATON_E2E_PROFILE ?? "debug";
 export const bin = {
-  baton: path.join(targetDir, "debug", "baton"),
-  desktop: path.join(targetDir, "debug", "baton-desktop"),
-  fakeModel: path.join(targetDir, "debug", "baton-fake-model"),
+  baton: path.join(targetDir, profile, "baton"),
+  desktop: path.join(targetDir, profile, "baton-desktop"),
+  fakeModel: path.join(targetDir, profile, "baton-fake-model"),
   claude: path.join(root, "tests", "agent-clis", "node_modules", ".bin", "claude"),
 };
 export const shotsDir = path.join(targetDir, "e2e");

@@ -13,6 +13,16 @@ let browser;
 const banner = () => browser.$('[data-testid="interrupted-banner"]');
 const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
 
+/** Puts an agent in focus from the sidebar; resolves its lane once shown. */
+async function focus(name) {
+  const entry = browser.$(`[data-testid="sidebar-agent"][data-agent-name="${name}"]`);
+  await entry.waitForClickable({ timeout: 15_000 });
+  await entry.click();
+  const shown = browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
+  await shown.waitForExist({ timeout: 15_000 });
+  return shown;
+}
+
 /** The agent as the CLI reports it. */
 const agent = (name) => JSON.parse(h.baton("status", name, "--json"));
 
@@ -54,8 +64,9 @@ test("daemon stop refuses while an agent works, naming it; --force stops it", as
 });
 
 test("after the restart the app names the interrupted agent, and its lane says Baton stopped it", async () => {
-  // The app notices, starts a new daemon and asks it.
-  await banner().waitForDisplayed({ timeout: 60_000 });
+  // The app notices, starts a new daemon and asks it. Queried afresh each time: the window's
+  // views are mounted again on the new daemon, so an element found early goes stale.
+  await until(async () => (await banner().isExisting()) && (await banner().isDisplayed()), "no banner after the restart", 60_000);
   const text = await browser.$('[data-testid="interrupted-text"]').getText();
   assert.match(text, /The daemon stopped while an agent was working: fixer was stopped in the middle of a turn/);
   await h.screenshot("interrupted-banner.png");
@@ -63,7 +74,7 @@ test("after the restart the app names the interrupted agent, and its lane says B
   const open = browser.$('[data-testid="session-row"][data-session-name="restart"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 15_000 });
   await open.click();
-  await lane("fixer").waitForExist({ timeout: 15_000 });
+  await focus("fixer");
   await until(async () => /Stopped by Baton when the daemon stopped/.test(await lane("fixer").getText()), "the lane never said why it stopped", 15_000);
   const shown = await lane("fixer").getText();
   assert.doesNotMatch(shown, /Request interrupted by user/);

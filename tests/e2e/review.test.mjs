@@ -44,6 +44,16 @@ const EDITED = "Greet several times\n\nThe greeting repeats as many times as ask
 const git = (...args) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
 const lane = (name) => browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
 
+/** Puts an agent in focus from the sidebar; resolves its lane once shown. */
+async function focus(name) {
+  const entry = browser.$(`[data-testid="sidebar-agent"][data-agent-name="${name}"]`);
+  await entry.waitForClickable({ timeout: 15_000 });
+  await entry.click();
+  const shown = browser.$(`[data-testid="agent-lane"][data-agent-name="${name}"]`);
+  await shown.waitForExist({ timeout: 15_000 });
+  return shown;
+}
+
 /** Shows `path` in the open diff dialog. */
 async function fileOpen(path) {
   const button = browser.$(`[data-testid="diff-file-button"][data-path="${path}"]`);
@@ -112,7 +122,7 @@ test("the tri-agent run completes", async () => {
 test("the implementer's diff is highlighted, and a line comment reaches the agent", async () => {
   await browser.$('[data-testid="tab-agents"]').click();
   const implementer = lane("implementer");
-  await implementer.waitForExist({ timeout: 15_000 });
+  await focus("implementer");
   await implementer.$('[data-testid="tab-changes"]').click();
   await implementer.$('[data-testid="worktree-diff"]').click();
   await fileOpen("greet.ts");
@@ -169,7 +179,7 @@ test("the highlighted diff in the dark theme", async () => {
   await open.waitForClickable({ timeout: 30_000 });
   await open.click();
   const implementer = lane("implementer");
-  await implementer.waitForExist({ timeout: 15_000 });
+  await focus("implementer");
   await implementer.$('[data-testid="tab-changes"]').click();
   await implementer.$('[data-testid="worktree-diff"]').click();
   await fileOpen("greet.ts");

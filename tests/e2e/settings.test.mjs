@@ -43,6 +43,7 @@ test("a spawn that finds no Claude links to the Settings screen", async () => {
   const open = browser.$('[data-testid="session-row"][data-session-name="cfg"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 30_000 });
   await open.click();
+  await $id("new-agent").click();
   await $id("agent-cli").selectByAttribute("value", "claude");
   await $id("agent-prompt").setValue("say hello");
   await $id("agent-spawn").click();
