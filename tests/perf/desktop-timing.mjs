@@ -10,9 +10,10 @@
 // The 100,000 events are assistant messages appended to the log of an agent made by the
 // stand-in Claude (tests/fixtures/fake-claude) while the daemon is stopped: the daemon indexes
 // them at its next start, as after a crash.
+import { execFileSync } from "node:child_process";
 import { appendFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { Harness, root } from "../e2e/harness.mjs";
+import { bin, Harness, root } from "../e2e/harness.mjs";
 
 const launches = Number(process.argv[2] ?? 6);
 const switches = Number(process.argv[3] ?? 6);
@@ -60,7 +61,8 @@ function seed() {
 }
 
 const big = await seed();
-const counted = h.baton("logs", "big", "--json").split("\n").filter(Boolean).length;
+const history = execFileSync(bin.baton, ["logs", "big", "--json"], { env: h.env, encoding: "utf8", maxBuffer: 1 << 30 });
+const counted = history.split("\n").filter(Boolean).length;
 console.log(`agent big: ${counted} events in its history`);
 
 // Window interactive: launch → Home's first list painted (the app marks it on the timeline).
@@ -87,6 +89,8 @@ for (let i = 0; i < launches; i++) {
 // Switching the focused agent: a click in the sidebar → the agent's last events on screen.
 const browser = h.browser;
 await browser.setWindowSize(1440, 900);
+// The session opens on its overview; its agents are then listed under it in the sidebar.
+await browser.$('[data-testid="sidebar-session"][data-session-name="session-0"] [data-testid="sidebar-session-link"]').click();
 await browser.$('[data-testid="sidebar-agent"][data-agent-name="small"]').waitForClickable({ timeout: 30_000 });
 const switchTimes = [];
 for (let i = 0; i < switches; i++) {
