@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-baton="$root/target/debug/baton"
+baton="${CARGO_TARGET_DIR:-$root/target}/debug/baton"
 venv="$root/target/schemathesis-venv"
 version=4.32.5
 [ -x "$baton" ] || { echo "build first: cargo build -p baton-cli (make build)"; exit 1; }

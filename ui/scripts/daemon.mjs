@@ -2,7 +2,7 @@
 // the UI tests (`src/test/daemon.ts`) and the demo (`demo.mjs`) run on. Plain JavaScript so
 // that Node runs it as it is; its types are in `daemon.d.mts`.
 //
-// The binary is `$BATON_BIN`, else `<repo>/target/debug/baton` (`make build` makes it).
+// The binary is `$BATON_BIN`, else `debug/baton` in `$CARGO_TARGET_DIR` or `<repo>/target` (`make build` makes it).
 // Everything lives under one temporary folder (the home, repositories, the stand-in Claude's
 // files), removed when the daemon stops. Only the process started here is ever signalled.
 
@@ -19,7 +19,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 export const FAKE_CLAUDE = join(REPO_ROOT, "tests/fixtures/fake-claude");
 
 export function batonBin() {
-  return process.env.BATON_BIN || join(REPO_ROOT, "target/debug/baton");
+  // Where cargo put it: its target dir may be elsewhere (CARGO_TARGET_DIR), as for the e2e tests.
+  return process.env.BATON_BIN || join(process.env.CARGO_TARGET_DIR || join(REPO_ROOT, "target"), "debug/baton");
 }
 
 /** The daemon's `{code, message}` refusal. */
