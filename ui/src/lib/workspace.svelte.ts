@@ -58,8 +58,16 @@ export class Workspace {
     try {
       const [sessions, agents] = await Promise.all([this.backend.sessionList(), this.backend.agentList({ archived: false })]);
       if (this.closed) return;
-      this.sessions = sessions;
-      this.agents = new Map(agents.map((a) => [a.id, a]));
+      // The stream runs while the lists are read: what it brought meanwhile is newer than the
+      // read and stays (an agent that asked for a permission must not read as running again).
+      const heardSessions = new Map(this.sessions.map((x) => [x.id, x]));
+      this.sessions = sessions.map((x) => newer(heardSessions.get(x.id), x));
+      for (const x of this.sessions) heardSessions.delete(x.id);
+      this.sessions = [...heardSessions.values(), ...this.sessions];
+      const listed = new Map(agents.map((a) => [a.id, newer(this.agents.get(a.id), a)]));
+      // Agents created after the read was answered are known from the stream alone.
+      for (const [id, a] of this.agents) if (!listed.has(id) && a.archivedAt === null) listed.set(id, a);
+      this.agents = listed;
       this.group();
       this.error = null;
     } catch (err) {
@@ -165,6 +173,11 @@ export class Workspace {
     }
     this.agentsBySession = by;
   }
+}
+
+/** The newer of what the stream said (`heard`) and what a read answered. */
+function newer<T extends { updatedAt: string }>(heard: T | undefined, read: T): T {
+  return heard && time(heard.updatedAt) > time(read.updatedAt) ? heard : read;
 }
 
 function time(rfc3339: string): number {
