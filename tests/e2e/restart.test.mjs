@@ -64,9 +64,10 @@ test("daemon stop refuses while an agent works, naming it; --force stops it", as
 });
 
 test("after the restart the app names the interrupted agent, and its lane says Baton stopped it", async () => {
-  // The app notices, starts a new daemon and asks it. Queried afresh each time: the window's
-  // views are mounted again on the new daemon, so an element found early goes stale.
-  await until(async () => (await banner().isExisting()) && (await banner().isDisplayed()), "no banner after the restart", 60_000);
+  // The app notices, starts a new daemon and asks it: its checks back off (2, 4, 8, then every
+  // 15 s) and a busy machine may need a few. Queried afresh each time: the window's views are
+  // mounted again on the new daemon, so an element found early goes stale.
+  await until(async () => (await banner().isExisting()) && (await banner().isDisplayed()), "no banner after the restart", 150_000);
   const text = await browser.$('[data-testid="interrupted-text"]').getText();
   assert.match(text, /The daemon stopped while an agent was working: fixer was stopped in the middle of a turn/);
   await h.screenshot("interrupted-banner.png");
