@@ -27,7 +27,7 @@ async function subagentRun(): Promise<{ agent: Agent; rows: EventRows }> {
 function renderRows(rows: EventRows, root: string | null): HTMLElement {
   const list = document.createElement("div");
   document.body.append(list);
-  for (const row of rows.rows) render(EventRow, { target: list, props: { row, terminal: false, expanded: false, onToggle: () => {}, root } });
+  for (const row of rows.rows) render(EventRow, { target: list, props: { row, expanded: false, onToggle: () => {}, root } });
   return list;
 }
 
@@ -90,7 +90,7 @@ describe("EventRow keeps agents' markdown safe", () => {
       text: 'Hi <script>window.x=1</script><img src="http://x/y.png" onerror="alert(1)"> <iframe src="http://x"></iframe>[a](javascript:alert(1)) <b onclick="x()">b</b>',
       delta: false,
     };
-    render(EventRow, { row: { key: 1, ts: 1, event }, terminal: false, expanded: false, onToggle: () => {} });
+    render(EventRow, { row: { key: 1, ts: 1, event }, expanded: false, onToggle: () => {} });
     const text = screen.getByTestId("assistant-markdown");
     expect(text.querySelector("script, img, iframe, [onclick], [onerror]")).toBeNull();
     expect(text.querySelector("a")?.getAttribute("href") ?? null).toBeNull();
@@ -99,7 +99,7 @@ describe("EventRow keeps agents' markdown safe", () => {
 
   it("shows a subagent's event whose call is not among the rows as its own row, marked", () => {
     const event: AgentEvent = { kind: "nested", parent_tool_use_id: "toolu_gone", event: { kind: "user_text", text: "from below" } };
-    render(EventRow, { row: { key: 7, ts: 1, event }, terminal: false, expanded: false, onToggle: () => {} });
+    render(EventRow, { row: { key: 7, ts: 1, event }, expanded: false, onToggle: () => {} });
     const row = screen.getByTestId("event-row");
     expect(row.dataset).toMatchObject({ kind: "user_text", nested: "toolu_gone" });
     expect(row.textContent).toContain("subagent");
