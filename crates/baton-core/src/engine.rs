@@ -52,6 +52,8 @@ pub(crate) struct EngineState {
     pub health: crate::health::HealthState,
     /// Live terminals: users' shells in worktrees and `command` agents' processes.
     pub terminals: crate::terminal::Terminals,
+    /// Where to start decoding each agent's log for a page of its history.
+    pub histories: crate::agent::history::Histories,
 }
 
 impl EngineState {
@@ -111,6 +113,7 @@ impl Engine {
                 checkpoints: Default::default(),
                 health: Default::default(),
                 terminals: Default::default(),
+                histories: Default::default(),
             }),
         };
         let orphaned = engine.agents_reconcile()?;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::log::{AgentEventRecord, Note, log_replay};
+use super::history::Page;
+use super::log::{AgentEventRecord, Note};
 use super::protocol::{CliKind, FollowUp, LaunchSpec};
 use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
 use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
@@ -189,8 +190,30 @@ impl Engine {
 
     /// The agent's events after `after` (its log, replayed), at most `limit`.
     pub fn agent_events(&self, id_or_name: &str, after: u64, limit: usize) -> Result<Vec<AgentEventRecord>> {
+        self.agent_events_page(
+            id_or_name,
+            &crate::api::AgentEventsQuery { after: Some(after), ..Default::default() },
+            limit,
+        )
+    }
+
+    /// A page of the agent's history: after a seq, or the newest before one (`agent/history.rs`
+    /// finds where to start decoding, so a page of a long history costs about its own length).
+    pub fn agent_events_page(
+        &self,
+        id_or_name: &str,
+        q: &crate::api::AgentEventsQuery,
+        limit: usize,
+    ) -> Result<Vec<AgentEventRecord>> {
         let agent = self.agent_get(id_or_name)?;
-        log_replay(&agent.id, agent.cli, Path::new(&agent.log_path), after, limit)
+        let after = q.after.unwrap_or(0);
+        let page = match q.before {
+            Some(before) => Page::Before { after, before },
+            None => Page::After(after),
+        };
+        self.inner
+            .histories
+            .page(&agent.id, agent.cli, Path::new(&agent.log_path), page, limit)
             .map_err(|e| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() }.into())
     }
 
@@ -590,7 +613,7 @@ impl Engine {
         }
         let log = Path::new(&agent.log_path);
         let log_err = |e: std::io::Error| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() };
-        let seq = log_replay(&agent.id, agent.cli, log, 0, usize::MAX).map_err(log_err)?.len() as u64;
+        let seq = self.inner.histories.count(&agent.id, agent.cli, log).map_err(log_err)?;
         let runtime = AgentRuntime::open(&agent.id, agent.cli, agent.model.clone(), log, seq).map_err(log_err)?;
         let runtime = Arc::new(tokio::sync::Mutex::new(runtime));
         self.inner.agents().insert(agent.id.clone(), KnownAgent { runtime: runtime.clone(), live: None });

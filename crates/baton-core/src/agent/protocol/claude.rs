@@ -74,7 +74,7 @@ impl Protocol for Claude {
 /// A subagent's lines (Claude's Task tool) carry `parent_tool_use_id`; its lifecycle lines
 /// (`system/task_*`) carry the call's id as `tool_use_id`, except `task_updated`, which names
 /// only its `task_id`: `tasks` remembers which call each task belongs to.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct ClaudeParser {
     pending: HashMap<String, ToolUse>,
     cost_so_far: f64,
@@ -84,12 +84,17 @@ struct ClaudeParser {
     tasks: HashMap<String, String>,
 }
 
+#[derive(Clone)]
 struct ToolUse {
     name: String,
     input: Value,
 }
 
 impl LineParser for ClaudeParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         let mut events = match serde_json::from_str::<Value>(line) {
             Ok(v) => self.events(&v, line),

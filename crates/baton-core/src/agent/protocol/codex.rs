@@ -42,12 +42,16 @@ impl Protocol for Codex {
 
 /// Keeps the turn's last agent message: `turn.completed` does not repeat it, and it is the
 /// turn's result as Claude reports it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct CodexParser {
     last_message: Option<String>,
 }
 
 impl LineParser for CodexParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         let mut events = match serde_json::from_str::<Value>(line) {
             Ok(v) => self.events(&v),

@@ -50,18 +50,23 @@ impl Protocol for Gemini {
 /// A tool result names only the call's id: the calls are remembered to tell what a result was
 /// about (a file written, a command run, a tool refused). The assistant's text since the last
 /// tool call is kept as the turn's result, which `result` does not repeat.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct GeminiParser {
     pending: HashMap<String, ToolUse>,
     reply: String,
 }
 
+#[derive(Clone)]
 struct ToolUse {
     name: String,
     parameters: Value,
 }
 
 impl LineParser for GeminiParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         let mut events = match serde_json::from_str::<Value>(line) {
             Ok(v) => self.events(&v),

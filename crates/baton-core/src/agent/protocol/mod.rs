@@ -117,4 +117,8 @@ pub trait LineParser: Send {
     /// The events in one stdout line (without its newline). Never panics; a line it does not
     /// understand becomes one [`AgentEvent::Raw`].
     fn parse(&mut self, line: &str) -> Vec<AgentEvent>;
+
+    /// A copy of the parser as it stands: decoding can go on from here later (the history's
+    /// seek points, `agent/history.rs`), giving the events a walk from the start would give.
+    fn snapshot(&self) -> Box<dyn LineParser>;
 }
