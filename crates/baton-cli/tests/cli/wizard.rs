@@ -124,3 +124,34 @@ fn refusals_say_what_to_do_and_a_draft_outlives_the_daemon() {
     let err = h.err(&["wizard", "answer", &w, "x"]);
     assert!(err.contains("is discarded"), "{err}");
 }
+
+#[test]
+fn the_agent_engine_names_a_bad_engine_or_cli_and_a_missing_cli() {
+    let h = Home::new();
+    let repo = shop(&h);
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "shop"]);
+    let start = |extra: &[&str]| {
+        let mut args = vec!["wizard", "start", "--session", "shop", "--goal", "add discount codes"];
+        args.extend_from_slice(extra);
+        h.baton(&args)
+    };
+    let out = start(&["--engine", "magic"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid value 'magic'") && err.contains("guided, agent"), "{err}");
+    let out = start(&["--engine", "agent", "--cli", "cursor"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid value 'cursor'") && err.contains("claude, codex, gemini"), "{err}");
+    let err = h.err(&["wizard", "start", "--session", "shop", "--goal", "g", "--cli", "codex"]);
+    assert!(err.contains("--cli codex names the planner of the agent engine; add --engine agent"), "{err}");
+
+    // A planner CLI that is not there: the error every spawn gives, and nothing left behind.
+    std::fs::create_dir_all(&h.home).unwrap();
+    std::fs::write(h.home.join("settings.json"), r#"{"clis": {"codex": {"binary": "/nowhere/codex"}}}"#).unwrap();
+    let err = h.err(&["wizard", "start", "--session", "shop", "--goal", "g", "--engine", "agent", "--cli", "codex"]);
+    assert!(err.contains("clis.codex.binary = /nowhere/codex) does not exist or is not executable"), "{err}");
+    assert!(h.ok(&["wizard", "list", "--session", "shop"]).contains("no wizards yet"));
+    let agents: serde_json::Value = serde_json::from_str(&h.ok(&["list", "--json"])).unwrap();
+    assert_eq!(agents.as_array().map(Vec::len), Some(0), "{agents}");
+}

@@ -59,7 +59,8 @@ fn reply(words: &[&str]) -> WizardReply {
 }
 
 fn start(e: &Engine) -> baton_core::wizard::Wizard {
-    e.wizard_start(&WizardStart { session: "s".into(), goal: "add a discount code".into(), engine: None }).unwrap()
+    e.wizard_start(&WizardStart { session: "s".into(), goal: "add a discount code".into(), engine: None, cli: None })
+        .unwrap()
 }
 
 #[test]
@@ -121,7 +122,8 @@ fn a_single_folder_repository_is_not_asked_its_scope() {
 #[test]
 fn bad_input_is_refused_with_what_to_do() {
     let (tmp, e) = setup();
-    let err = e.wizard_start(&WizardStart { session: "s".into(), goal: "  ".into(), engine: None }).unwrap_err();
+    let err =
+        e.wizard_start(&WizardStart { session: "s".into(), goal: "  ".into(), engine: None, cli: None }).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("goal is empty; say what you want done"), "{err}");
     let err = e.wizard_get("wiz_nope").unwrap_err();
@@ -146,7 +148,8 @@ fn bad_input_is_refused_with_what_to_do() {
         "name = \"guided\"\n\n[[questions]]\nid = \"a\"\ntext = \"t\"\nwhy = \"w\"\nkind = \"text\"\ndefualt = \"x\"\n",
     )
     .unwrap();
-    let err = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap_err();
+    let err =
+        e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None, cli: None }).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidSettings);
     let msg = err.to_string();
     assert!(msg.contains("mine.toml, line 8") && msg.contains("defualt"), "{msg}");
@@ -155,7 +158,7 @@ fn bad_input_is_refused_with_what_to_do() {
         "name = \"guided\"\n\n[[questions]]\nid = \"a\"\ntext = \"Why?\"\nwhy = \"w\"\nkind = \"text\"\ndefault = \"x\"\n\n[[plan.tasks]]\nname = \"t\"\ntitle = \"T\"\nprompt = \"{goal}: {a}\"\n",
     )
     .unwrap();
-    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap();
+    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None, cli: None }).unwrap();
     assert_eq!(w.question.unwrap().text, "Why?");
     let w = e.wizard_answer(&w.id, &reply(&[])).unwrap();
     assert_eq!(w.plan.unwrap().tasks[0].prompt, "{goal}: x", "the goal is filled at launch");
@@ -298,7 +301,7 @@ fn a_goal_and_answers_with_braces_launch_and_save_exactly() {
     let (tmp, e) = setup();
     // `test` is also a word of the prompts: saving must not turn those into `{goal}`.
     let goal = "test";
-    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: goal.into(), engine: None }).unwrap();
+    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: goal.into(), engine: None, cli: None }).unwrap();
     let w = answer_by_id(&e, w, &[("done", &["the {legacy} flag still works"]), ("scope", &["web"])]);
     let plan = w.plan.clone().unwrap();
     assert!(plan.tasks[0].prompt.contains("{goal}") && plan.tasks[0].prompt.contains("{legacy}"));
