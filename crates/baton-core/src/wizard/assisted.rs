@@ -239,14 +239,23 @@ impl Engine {
             self.planner_watch(id);
             return Ok(());
         }
+        // The daemon stopping cut its turn: not a reply; the next daemon sends the message again.
+        if agent.interrupted_at.is_some() {
+            return Ok(());
+        }
         let outcome = if agent.turns <= p.turns_at {
             Err(Bad::Failed(format!("its agent {} is {} without a reply", agent.name, agent.state.as_str())))
         } else {
             let events = self.agent_events(&agent.id, 0, usize::MAX)?.into_iter().map(|r| r.event);
             let turn = crate::coordinator::decide::turn_last(events);
             if turn.is_error {
-                let said: String = turn.text.chars().take(300).collect();
-                Err(Bad::Failed(format!("its CLI reported an error: {said}")))
+                let said: String = turn.text.trim().chars().take(300).collect();
+                let state = agent.state.as_str();
+                Err(Bad::Failed(if said.is_empty() {
+                    format!("its turn ended in an error (its agent {} is {state})", agent.name)
+                } else {
+                    format!("its CLI reported an error: {said}")
+                }))
             } else {
                 planner::reply_parse(&turn.text, w.answers.len(), p.max_questions, &answer_words(&w))
                     .map_err(Bad::Reply)
@@ -324,8 +333,22 @@ impl Engine {
             w.engine = WizardEngine::Guided;
             w.plan = None;
             advance(&g, w)
-        })?;
-        Ok(())
+        })
+        .map(|w| {
+            if let Some(p) = w.planner {
+                self.planner_release(&p.agent_id);
+            }
+        })
+    }
+
+    /// Ends the planner's process once the wizard no longer needs it (launched, discarded, or
+    /// handed to the guided engine); its lane and CLI session stay. In the background: a CLI
+    /// takes a moment to exit.
+    pub(super) fn planner_release(&self, agent_id: &str) {
+        let Some(handle) = self.inner.runtime.clone() else { return };
+        let engine = self.clone();
+        let id = agent_id.to_owned();
+        handle.spawn_blocking(move || engine.process_end(&id));
     }
 
     /// At the daemon's start: drafts whose planner was thinking when the last daemon stopped.
@@ -345,11 +368,22 @@ impl Engine {
             let engine = self.clone();
             handle.spawn_blocking(move || {
                 let resumed = engine.agent_get(&p.agent_id).and_then(|agent| {
-                    if agent.state.is_active() || agent.turns > p.turns_at {
+                    // A reply that came before the stop is read; a turn the stop cut is asked again.
+                    if agent.interrupted_at.is_none() && (agent.state.is_active() || agent.turns > p.turns_at) {
                         return engine.planner_receive(&w.id);
                     }
+                    let turns_at = agent.turns;
                     match engine.agent_send(&agent.id, &p.message) {
                         Ok(_) => {
+                            engine.wizard_change(&w.id, |_, w| {
+                                let st = w
+                                    .planner
+                                    .as_mut()
+                                    .filter(|s| s.thinking && s.turns_at == p.turns_at)
+                                    .ok_or_else(state_changed)?;
+                                st.turns_at = turns_at;
+                                Ok(())
+                            })?;
                             engine.planner_watch(&w.id);
                             Ok(())
                         }

@@ -612,11 +612,15 @@ impl Engine {
     }
 
     pub fn wizard_discard(&self, id: &str) -> Result<Wizard> {
-        self.wizard_change(id, |_, w| {
+        let w = self.wizard_change(id, |_, w| {
             draft_check(w)?;
             w.state = WizardState::Discarded;
             Ok(())
-        })
+        })?;
+        if let Some(p) = &w.planner {
+            self.planner_release(&p.agent_id);
+        }
+        Ok(w)
     }
 
     /// Launches the plan, all at once or not at all: its tasks, the goal as an objective, each
@@ -661,6 +665,9 @@ impl Engine {
             session_id = w.session_id.clone();
             Ok(())
         })?;
+        if let Some(p) = &wizard.planner {
+            self.planner_release(&p.agent_id);
+        }
         // The launch is committed: a coordinator that fails to start must not read as a failed
         // launch (a retry would then be refused as "launched" with nothing said of the tasks).
         let (running, run_error) = match req.run.then(|| self.coordinator_start(&session_id)) {

@@ -352,3 +352,62 @@ fn folders_whose_names_look_alike_or_like_numbers_each_get_their_part() {
     let review = plan.tasks.iter().find(|t| t.name == "review-my-app-2").unwrap();
     assert_eq!(review.reviews.as_deref(), Some("implement-my-app-2"));
 }
+
+/// The measure of issue 12: how many questions the guided engine asks on five example goals, on
+/// two repositories the test makes (two folders with two test commands; one folder with one),
+/// every question answered with its recommended option (a text question with a sentence). No
+/// question asked may be one the facts answer. Prints the table `docs/perf.md` records:
+/// `cargo nextest run -p baton-core --test core wizard_questions --no-capture`.
+#[test]
+fn wizard_questions_on_five_goals_none_the_facts_answer() {
+    let goals = [
+        "add discount codes at checkout",
+        "fix the flaky cart total test",
+        "rename the core crate to engine",
+        "add a dark theme to the web app",
+        "document the public API",
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let two = repo_two_languages(tmp.path());
+    let one = tmp.path().join("lib");
+    for (path, text) in [("Makefile", "test:\n\tcargo test\n"), ("src/lib.rs", "pub fn f() {}\n")] {
+        std::fs::create_dir_all(one.join(path).parent().unwrap()).unwrap();
+        std::fs::write(one.join(path), text).unwrap();
+    }
+    git(&one, &["init", "-q", "-b", "main"]);
+    git(&one, &["add", "."]);
+    git(&one, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init"]);
+    let e = engine_on(tmp.path());
+    println!("| repository | goal | asked | answered by the facts | questions asked |");
+    println!("|---|---|---|---|---|");
+    for (name, repo) in [("shop (web + core, 2 test commands)", &two), ("lib (src, 1 test command)", &one)] {
+        let session = e
+            .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None })
+            .unwrap();
+        for goal in goals {
+            let mut w = e
+                .wizard_start(&WizardStart { session: session.id.clone(), goal: goal.into(), engine: None, cli: None })
+                .unwrap();
+            let mut asked = Vec::new();
+            while let Some(q) = w.question.clone() {
+                // A question the facts answer is never asked.
+                match q.id.as_str() {
+                    "scope" => assert!(w.facts.folders.len() > 1, "{goal}: scope asked of {:?}", w.facts.folders),
+                    "verify" => assert!(w.facts.test_commands().len() > 1, "{goal}: verify asked"),
+                    "parallelism" => {
+                        let parts = w.answers.iter().find(|a| a.question == "scope").map_or(0, |a| a.values.len());
+                        assert!(parts > 1, "{goal}: parallelism asked for one part");
+                    }
+                    _ => {}
+                }
+                asked.push(q.id.clone());
+                let words: &[&str] = if q.kind == QuestionKind::Text { &["It works and its tests pass"] } else { &[] };
+                w = e.wizard_answer(&w.id, &reply(words)).unwrap();
+            }
+            assert!(w.plan.is_some());
+            assert!(asked.len() <= 7, "{asked:?}");
+            let auto: Vec<&str> = w.answers.iter().filter(|a| a.auto).map(|a| a.question.as_str()).collect();
+            println!("| {name} | {goal} | {} | {} | {} |", asked.len(), auto.join(", "), asked.join(", "));
+        }
+    }
+}

@@ -160,6 +160,12 @@ fn claude_plans_two_questions_then_a_plan_read_only_in_its_own_lane() {
     let context = d.client.context_export(&s).unwrap();
     let decided: Vec<_> = context.decisions.iter().map(|x| (x.question.as_str(), x.answer.as_deref())).collect();
     assert!(decided.contains(&("What must not break?", Some("the checkout total"))), "{decided:?}");
+    // Its work done, the planner's process ends; its lane stays.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while d.client.agent_get(&planner.agent_id).unwrap().state != AgentState::Exited {
+        assert!(Instant::now() < deadline, "the planner still runs after the launch");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
@@ -243,4 +249,36 @@ fn a_draft_outlives_a_daemon_restart_and_its_planner_resumes_its_session() {
         .map(|r| r.event)
         .collect();
     assert!(events.iter().any(|e| matches!(e, AgentEvent::UserText { text } if text.contains("Answer to question 1"))));
+}
+
+#[test]
+fn a_planner_cut_off_mid_turn_by_a_restart_is_sent_its_message_again() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([Step::text("slow").with_delay_ms(60_000), Step::text(Q1)]),
+    )]);
+    settings_write(&d, &fake, 5);
+    let w = start(&d, &s);
+    let agent_id = w.planner.as_ref().unwrap().agent_id.clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fake.requests(KEY).iter().any(|r| r.is_model_turn()) {
+        assert!(Instant::now() < deadline, "the planner never asked the model");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let home = d.home.clone();
+    let tmp = d.stop_keep();
+    let d = TestDaemon::start_in(tmp, home);
+    // The new daemon takes the draft up by itself: the planner's session resumes with the
+    // message it had not answered, and its reply is read.
+    let w = replied(&d, &w.id);
+    assert_eq!(w.question.as_ref().map(|q| q.id.as_str()), Some("planner-1"), "{w:#?}");
+    assert!(w.note.is_none(), "{w:?}");
+    assert!(
+        !d.client.agents_interrupted().unwrap().iter().any(|a| a.id == agent_id),
+        "resumed, so not left for the user to resume"
+    );
+    assert!(sent(&fake, 1).contains("add discount codes"), "the first message again");
 }
