@@ -154,9 +154,8 @@ pub(crate) fn reply_parse(
             "the reply is not a JSON object (it starts {start:?}); reply with the JSON object alone, no words around it"
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| {
-        format!("the reply is not valid JSON ({e}); reply with one JSON object alone")
-    })?;
+    let value: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| format!("the reply is not valid JSON ({e}); reply with one JSON object alone"))?;
     let keys: Vec<&str> = value.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
     if !matches!(keys.as_slice(), ["question"] | ["plan"]) {
         return Err(format!("the object must have one key, \"question\" or \"plan\"; it has {keys:?}"));

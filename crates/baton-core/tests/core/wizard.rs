@@ -381,9 +381,8 @@ fn wizard_questions_on_five_goals_none_the_facts_answer() {
     println!("| repository | goal | asked | answered by the facts | questions asked |");
     println!("|---|---|---|---|---|");
     for (name, repo) in [("shop (web + core, 2 test commands)", &two), ("lib (src, 1 test command)", &one)] {
-        let session = e
-            .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None })
-            .unwrap();
+        let session =
+            e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
         for goal in goals {
             let mut w = e
                 .wizard_start(&WizardStart { session: session.id.clone(), goal: goal.into(), engine: None, cli: None })

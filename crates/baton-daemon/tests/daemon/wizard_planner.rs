@@ -255,10 +255,8 @@ fn a_draft_outlives_a_daemon_restart_and_its_planner_resumes_its_session() {
 fn a_planner_cut_off_mid_turn_by_a_restart_is_sent_its_message_again() {
     let d = TestDaemon::start();
     let s = session(&d);
-    let fake = FakeModel::start([(
-        KEY.to_owned(),
-        Scenario::new([Step::text("slow").with_delay_ms(60_000), Step::text(Q1)]),
-    )]);
+    let fake =
+        FakeModel::start([(KEY.to_owned(), Scenario::new([Step::text("slow").with_delay_ms(60_000), Step::text(Q1)]))]);
     settings_write(&d, &fake, 5);
     let w = start(&d, &s);
     let agent_id = w.planner.as_ref().unwrap().agent_id.clone();
