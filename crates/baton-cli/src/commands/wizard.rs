@@ -253,6 +253,7 @@ pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
                         let at = match (&w.question, &w.plan) {
                             (Some(q), _) => format!("question {}", q.position),
                             (None, Some(_)) => "plan".into(),
+                            (None, None) if w.planner.as_ref().is_some_and(|p| p.thinking) => "planner thinking".into(),
                             (None, None) => "-".into(),
                         };
                         vec![
@@ -297,6 +298,15 @@ fn show(w: &Wizard, json: bool, facts: bool) {
     }
     if facts {
         println!("wizard {} ({}): {}", w.id, w.state.as_str(), w.goal);
+        if let Some(p) = &w.planner {
+            println!(
+                "planner: agent {} ({}), at most {} questions; engine now {}",
+                p.agent_name,
+                p.cli.as_str(),
+                p.max_questions,
+                w.engine.as_str()
+            );
+        }
         print_facts(w);
         for a in &w.answers {
             let how = if a.auto { " (from the repository)" } else { "" };

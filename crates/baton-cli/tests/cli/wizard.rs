@@ -193,4 +193,7 @@ fn the_agent_engine_prints_the_planners_question_then_the_guided_one_after_two_b
     let shown: serde_json::Value = serde_json::from_str(&h.ok(&["wizard", "show", &w, "--json"])).unwrap();
     assert_eq!(shown["engine"], "guided");
     assert_eq!(shown["answers"][0]["values"][0], "core", "the planner's answer is kept");
+    let out = h.ok(&["wizard", "show", &w]);
+    assert!(out.contains("planner: agent planner (claude), at most 5 questions; engine now guided"), "{out}");
+    assert!(out.contains("Which parts change? core"), "{out}");
 }
