@@ -19,12 +19,17 @@ const KEY: &str = "baton-wizard-key";
 
 /// Claude pointed at the fake server; the planner may ask `max_questions`.
 fn settings_write(d: &TestDaemon, fake: &FakeModel, max_questions: u32) {
-    let setup = cli_setup(AgentCli::Claude, &fake.url(), KEY, &d.tmp.path().join("claude-home"));
+    settings_write_for(d, fake, AgentCli::Claude, max_questions);
+}
+
+/// `cli` pointed at the fake server, and the planner's CLI by default.
+fn settings_write_for(d: &TestDaemon, fake: &FakeModel, cli: AgentCli, max_questions: u32) {
+    let setup = cli_setup(cli, &fake.url(), KEY, &d.tmp.path().join(format!("{}-home", cli.name())));
     let env: serde_json::Map<String, serde_json::Value> =
         setup.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
     let settings = json!({
-        "clis": { "claude": { "binary": cli_bin(AgentCli::Claude), "args": setup.args, "env": env } },
-        "wizard": { "planner": "claude", "maxQuestions": max_questions },
+        "clis": { cli.name(): { "binary": cli_bin(cli), "args": setup.args, "env": env } },
+        "wizard": { "planner": cli.name(), "maxQuestions": max_questions },
     });
     std::fs::write(d.home.settings_file(), settings.to_string()).unwrap();
 }
@@ -279,4 +284,52 @@ fn a_planner_cut_off_mid_turn_by_a_restart_is_sent_its_message_again() {
         "resumed, so not left for the user to resume"
     );
     assert!(sent(&fake, 1).contains("add discount codes"), "the first message again");
+}
+
+/// Codex and Gemini plan too, each started read-only its own way, each relaunched (resuming its
+/// session) for the answer. The wizard names no CLI: the setting chooses it.
+fn plans_with(cli: AgentCli, kind: CliKind, read_only: &[&str]) {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let fake = FakeModel::start([(KEY.to_owned(), Scenario::new([Step::text(Q1), Step::text(PLAN)]))]);
+    settings_write_for(&d, &fake, cli, 5);
+    let w = d
+        .client
+        .wizard_start(&WizardStart {
+            session: s.clone(),
+            goal: "add discount codes".into(),
+            engine: Some(WizardEngine::Agent),
+            cli: None,
+        })
+        .unwrap();
+    let planner = w.planner.clone().unwrap();
+    assert_eq!(planner.cli, kind);
+    let w = replied(&d, &w.id);
+    assert_eq!(w.question.as_ref().map(|q| q.id.as_str()), Some("planner-1"), "{w:#?}");
+    let w = answer(&d, &w.id, &["web"]);
+    assert!(w.plan.is_some() && w.note.is_none(), "{w:#?}");
+    // The arguments of each process, as the agent's log (the record) notes its start.
+    let log = d.client.agent_get(&planner.agent_id).unwrap().log_path;
+    let starts: Vec<Vec<String>> = std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(e["line"].as_str()?).ok())
+        .filter(|n| n["note"] == "process_started")
+        .map(|n| serde_json::from_value(n["args"].clone()).unwrap())
+        .collect();
+    assert_eq!(starts.len(), 2, "one process per turn: {starts:?}");
+    for args in &starts {
+        assert!(args.windows(read_only.len()).any(|w| w == read_only), "{read_only:?} in {args:?}");
+    }
+}
+
+#[test]
+fn codex_plans_in_its_read_only_sandbox() {
+    plans_with(AgentCli::Codex, CliKind::Codex, &["--sandbox", "read-only"]);
+}
+
+#[test]
+fn gemini_plans_in_its_default_approval_mode() {
+    plans_with(AgentCli::Gemini, CliKind::Gemini, &["--approval-mode", "default"]);
 }
