@@ -126,17 +126,34 @@ pub(crate) fn question_id(n: usize) -> String {
     format!("planner-{n}")
 }
 
-/// The JSON object of a reply: the whole text, or a text that is one fenced code block.
+/// The JSON object of a reply: the whole text, or a text that is one fenced code block, or the
+/// object that ends the text. A CLI may hand over the words the model said before reading files
+/// together with its answer (Codex and Gemini join a turn's messages), so words before the object
+/// do not make the reply unreadable; an object that does not end the text is not taken.
 fn json_text(text: &str) -> &str {
     let t = text.trim();
-    let Some(rest) = t.strip_prefix("```") else { return t };
-    let Some(body) = rest.strip_suffix("```") else { return t };
-    // The fence's first line may name the language (```json).
-    match body.split_once('\n') {
-        Some((lang, inner)) if !lang.trim_start().starts_with('{') => inner.trim(),
-        _ => body.trim(),
+    // A closing fence, then its opening line (```json), are not part of the object.
+    let t = t.strip_suffix("```").map_or(t, str::trim_end);
+    let t = t.strip_prefix("```").map_or(t, |rest| match rest.split_once('\n') {
+        Some((lang, inner)) if !lang.trim_start().starts_with('{') => inner.trim_start(),
+        _ => rest.trim_start(),
+    });
+    if t.starts_with('{') {
+        return t;
     }
+    t.match_indices('{')
+        .take(TRAILING_TRIES)
+        .map(|(i, _)| &t[i..])
+        .find(|candidate| {
+            serde_json::from_str::<serde_json::Value>(candidate).is_ok_and(|v| {
+                v.as_object().is_some_and(|o| o.len() == 1 && (o.contains_key("question") || o.contains_key("plan")))
+            })
+        })
+        .unwrap_or(t)
 }
+
+/// How many `{` of a reply are tried as the start of the object that ends it.
+const TRAILING_TRIES: usize = 200;
 
 /// Reads the planner's reply. `asked` is how many questions were answered so far; at the limit a
 /// question is refused. `words`: words in braces the user's answers hold (as `plan_check` takes).
@@ -357,6 +374,11 @@ mod tests {
         assert!(q.options[1].recommended && !q.options[0].recommended);
         let fenced = format!("```json\n{}\n```", plan_json());
         assert!(matches!(reply_parse(&fenced, 2, 5, &[]).unwrap(), PlannerReply::Plan(_)));
+        let said_first =
+            format!("I'll look at the folders first.\n\nDone: {{web}} is the front.\n```json\n{}\n```", plan_json());
+        assert!(matches!(reply_parse(&said_first, 2, 5, &[]).unwrap(), PlannerReply::Plan(_)), "words before it");
+        let err = reply_parse(&format!("{}\nThat is my plan.", plan_json()), 2, 5, &[]).unwrap_err();
+        assert!(err.contains("not valid JSON (trailing characters"), "words after it: {err}");
         let words = r#"{"question": {"text": "Why?", "why": "w"}}"#;
         let PlannerReply::Question(q) = reply_parse(words, 1, 5, &[]).unwrap() else { panic!() };
         assert_eq!((q.kind, q.id.as_str()), (QuestionKind::Text, "planner-2"));
