@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use super::planner::{self, PlannerReply, PlannerState};
+use super::planner::{self, Next, PlannerReply, PlannerState};
 use super::{
     COLUMNS, Stored, WizardAnswer, WizardEngine, WizardError, WizardReply, WizardState, advance, answer_words,
     draft_check, stored_from_row, wizard_load,
@@ -26,14 +26,6 @@ use crate::{ids, time};
 
 /// How often the watcher looks at the planner when no event says it changed.
 const WATCH_POLL: Duration = Duration::from_secs(5);
-
-/// What went wrong with a reply.
-enum Bad {
-    /// A reply that breaks the protocol: asked for again once.
-    Reply(String),
-    /// No reply at all (the CLI failed or was stopped): the guided engine takes over.
-    Failed(String),
-}
 
 impl PlannerState {
     fn new(cli: CliKind, agent: &crate::agent::Agent, max_questions: u32, message: String) -> Self {
@@ -243,27 +235,16 @@ impl Engine {
         if agent.interrupted_at.is_some() {
             return Ok(());
         }
-        let outcome = if agent.turns <= p.turns_at {
-            Err(Bad::Failed(format!("its agent {} is {} without a reply", agent.name, agent.state.as_str())))
-        } else {
+        let turn = if agent.turns > p.turns_at {
             let events = self.agent_events(&agent.id, 0, usize::MAX)?.into_iter().map(|r| r.event);
-            let turn = crate::coordinator::decide::turn_last(events);
-            if turn.is_error {
-                let said: String = turn.text.trim().chars().take(300).collect();
-                let state = agent.state.as_str();
-                Err(Bad::Failed(if said.is_empty() {
-                    format!("its turn ended in an error (its agent {} is {state})", agent.name)
-                } else {
-                    format!("its CLI reported an error: {said}")
-                }))
-            } else {
-                planner::reply_parse(&turn.text, w.answers.len(), p.max_questions, &answer_words(&w))
-                    .map_err(Bad::Reply)
-            }
+            Some(crate::coordinator::decide::turn_last(events))
+        } else {
+            None
         };
-        let name = &p.agent_name;
-        match outcome {
-            Ok(reply) => {
+        let lane = format!("its agent {} is {}", agent.name, agent.state.as_str());
+        let turn = turn.as_ref().map(|t| (t.text.as_str(), t.is_error));
+        match planner::reply_next(&p, turn, &lane, w.answers.len(), &answer_words(&w)) {
+            Next::Reply(reply) => {
                 self.wizard_change(id, |_, w| {
                     let st = w
                         .planner
@@ -279,8 +260,7 @@ impl Engine {
                     Ok(())
                 })?;
             }
-            Err(Bad::Reply(e)) if !p.reasked => {
-                let message = planner::message_reask(&e);
+            Next::Reask { message, error } => {
                 let turns_at = agent.turns;
                 match self.agent_send(&agent.id, &message) {
                     Ok(_) => {
@@ -299,22 +279,14 @@ impl Engine {
                     }
                     Err(send) => {
                         let note = format!(
-                            "The planner ({name}) gave a reply Baton could not use ({e}) and could not be asked again ({send}); the guided questions go on from here."
+                            "The planner ({}) gave a reply Baton could not use ({error}) and could not be asked again ({send}); the guided questions go on from here.",
+                            p.agent_name
                         );
                         self.planner_fallback(id, p.turns_at, note)?;
                     }
                 }
             }
-            Err(Bad::Reply(e)) => {
-                let note = format!(
-                    "The planner ({name}) replied twice with something Baton could not use (last: {e}); the guided questions go on from here."
-                );
-                self.planner_fallback(id, p.turns_at, note)?;
-            }
-            Err(Bad::Failed(e)) => {
-                let note = format!("The planner ({name}) failed: {e}; the guided questions go on from here.");
-                self.planner_fallback(id, p.turns_at, note)?;
-            }
+            Next::Fallback { note } => self.planner_fallback(id, p.turns_at, note)?,
         }
         Ok(())
     }

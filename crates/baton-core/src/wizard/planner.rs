@@ -242,6 +242,53 @@ fn question_check(q: WireQuestion, asked: usize, max_questions: u32) -> Result<W
     })
 }
 
+/// What to do with the end of the planner's turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Show the question, or take the plan.
+    Reply(PlannerReply),
+    /// Send `message` (the reply could not be used: `error`), once.
+    Reask { message: String, error: String },
+    /// The guided engine takes over; `note` tells the user why.
+    Fallback { note: String },
+}
+
+/// Decides on the planner's turn: `turn` is its reply text and whether the CLI called the turn
+/// an error, `None` when no turn ended (the agent failed or was stopped; `lane` says how). A
+/// reply that cannot be used is asked for again once; a second one, or no reply, falls back.
+pub(crate) fn reply_next(
+    p: &PlannerState,
+    turn: Option<(&str, bool)>,
+    lane: &str,
+    asked: usize,
+    words: &[String],
+) -> Next {
+    let name = &p.agent_name;
+    let failed = |why: String| Next::Fallback {
+        note: format!("The planner ({name}) failed: {why}; the guided questions go on from here."),
+    };
+    match turn {
+        None => failed(format!("{lane} without a reply")),
+        Some((text, true)) => {
+            let said: String = text.trim().chars().take(300).collect();
+            failed(if said.is_empty() {
+                format!("its turn ended in an error ({lane})")
+            } else {
+                format!("its CLI reported an error: {said}")
+            })
+        }
+        Some((text, false)) => match reply_parse(text, asked, p.max_questions, words) {
+            Ok(reply) => Next::Reply(reply),
+            Err(error) if !p.reasked => Next::Reask { message: message_reask(&error), error },
+            Err(error) => Next::Fallback {
+                note: format!(
+                    "The planner ({name}) replied twice with something Baton could not use (last: {error}); the guided questions go on from here."
+                ),
+            },
+        },
+    }
+}
+
 /// The user's answer to one of the planner's questions: options by label or number (several
 /// for a `multiple` question), or words of their own; nothing takes the recommended option.
 pub(crate) fn answer_parse(q: &WizardQuestion, input: &[String]) -> Result<Vec<String>, WizardError> {
@@ -414,6 +461,45 @@ mod tests {
         }
         let err = reply_parse(r#"{"question": {"text": "t", "why": "w"}}"#, 5, 5, &[]).unwrap_err();
         assert!(err.contains("5 questions were asked"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_reply_is_asked_again_once_then_the_guided_engine_takes_over() {
+        let mut p = PlannerState {
+            cli: CliKind::Claude,
+            agent_id: "agt_1".into(),
+            agent_name: "planner".into(),
+            max_questions: 5,
+            asked: vec![],
+            pending: None,
+            thinking: true,
+            turns_at: 0,
+            message: String::new(),
+            reasked: false,
+            told: 0,
+            fell_back: false,
+            kept: vec![],
+            note: None,
+        };
+        let lane = "its agent planner is stopped";
+        assert!(matches!(reply_next(&p, Some((plan_json(), false)), lane, 0, &[]), Next::Reply(PlannerReply::Plan(_))));
+        let Next::Reask { message, error } = reply_next(&p, Some(("Here you go.", false)), lane, 0, &[]) else {
+            panic!()
+        };
+        assert!(error.contains("not a JSON object") && message.contains(&error), "{message}");
+        p.reasked = true;
+        let Next::Fallback { note } = reply_next(&p, Some(("Still prose.", false)), lane, 0, &[]) else { panic!() };
+        assert!(note.starts_with("The planner (planner) replied twice with something Baton could not use"), "{note}");
+        // A good reply after the re-ask is taken.
+        assert!(matches!(reply_next(&p, Some((plan_json(), false)), lane, 0, &[]), Next::Reply(_)));
+        // No reply at all, or a turn the CLI ended in error: no second try.
+        p.reasked = false;
+        let Next::Fallback { note } = reply_next(&p, None, lane, 0, &[]) else { panic!() };
+        assert!(note.contains("failed: its agent planner is stopped without a reply"), "{note}");
+        let Next::Fallback { note } = reply_next(&p, Some(("API Error: 500", true)), lane, 0, &[]) else { panic!() };
+        assert!(note.contains("its CLI reported an error: API Error: 500"), "{note}");
+        let Next::Fallback { note } = reply_next(&p, Some(("", true)), lane, 0, &[]) else { panic!() };
+        assert!(note.contains("its turn ended in an error (its agent planner is stopped)"), "{note}");
     }
 
     #[test]
