@@ -27,6 +27,12 @@ pub struct WizardArgs {
     /// For the interactive dialogue: the session (id or name) [default: the one of this folder's repository]
     #[arg(long)]
     session: Option<String>,
+    /// For the interactive dialogue: who asks the questions
+    #[arg(long, value_enum, default_value = "guided")]
+    engine: Engine,
+    /// For the interactive dialogue with --engine agent: the planner's CLI
+    #[arg(long, value_enum)]
+    cli: Option<Planner>,
     #[command(subcommand)]
     cmd: Option<WizardCommand>,
 }
@@ -128,6 +134,13 @@ impl From<Planner> for CliKind {
     }
 }
 
+fn engine_of(e: Engine) -> WizardEngine {
+    match e {
+        Engine::Guided => WizardEngine::Guided,
+        Engine::Agent => WizardEngine::Agent,
+    }
+}
+
 /// How long `start` and `answer` wait for the planner's reply.
 const PLANNER_WAIT: Duration = Duration::from_secs(600);
 
@@ -157,17 +170,13 @@ pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
             );
             return Ok(2);
         }
-        return interactive(home, args.session);
+        return interactive(home, args.session, engine_of(args.engine), args.cli.map(Into::into));
     };
     let client = super::client(home)?;
     match cmd {
         WizardCommand::Start { session, goal, engine, cli, json } => {
-            let engine = match engine {
-                Engine::Guided => WizardEngine::Guided,
-                Engine::Agent => WizardEngine::Agent,
-            };
-            let w =
-                client.wizard_start(&WizardStart { session, goal, engine: Some(engine), cli: cli.map(Into::into) })?;
+            let engine = Some(engine_of(engine));
+            let w = client.wizard_start(&WizardStart { session, goal, engine, cli: cli.map(Into::into) })?;
             let w = planner_wait(&client, w)?;
             if json {
                 output::json(&w);
@@ -424,7 +433,12 @@ fn print_plan(id: &str, plan: &WizardPlan) {
 }
 
 /// The dialogue on a terminal: the session, the goal, each question, the plan, then launch.
-fn interactive(home: &BatonHome, session: Option<String>) -> Result<u8, DaemonError> {
+fn interactive(
+    home: &BatonHome,
+    session: Option<String>,
+    engine: WizardEngine,
+    cli: Option<CliKind>,
+) -> Result<u8, DaemonError> {
     let client = super::client(home)?;
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
@@ -446,7 +460,7 @@ fn interactive(home: &BatonHome, session: Option<String>) -> Result<u8, DaemonEr
     };
     let mut w = loop {
         let Some(goal) = ask("what do you want done? ") else { return Ok(1) };
-        match client.wizard_start(&WizardStart { session: session.clone(), goal, engine: None, cli: None }) {
+        match client.wizard_start(&WizardStart { session: session.clone(), goal, engine: Some(engine), cli }) {
             Ok(w) => break planner_wait(&client, w)?,
             Err(e) => eprintln!("{e}"),
         }
