@@ -118,6 +118,7 @@ impl Engine {
         };
         let orphaned = engine.agents_reconcile()?;
         engine.coordinators_resume(orphaned)?;
+        engine.wizards_resume()?;
         engine.worktrees_watch()?;
         if engine.inner.runtime.is_some() {
             engine.sampler_start().map_err(|e| crate::agent::record::AgentError::Spawn {

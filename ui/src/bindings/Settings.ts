@@ -3,6 +3,7 @@ import type { CliSettingsMap } from "./CliSettingsMap";
 import type { EditorSettings } from "./EditorSettings";
 import type { HealthSettings } from "./HealthSettings";
 import type { Theme } from "./Theme";
+import type { WizardSettings } from "./WizardSettings";
 import type { WorktreeSettings } from "./WorktreeSettings";
 
 /**
@@ -20,4 +21,9 @@ theme: Theme,
 /**
  * The desktop app's notifications of agents that need you or finished [default: true].
  */
-notifications: boolean, };
+notifications: boolean, 
+/**
+ * The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
+ * may ask.
+ */
+wizard?: WizardSettings, };

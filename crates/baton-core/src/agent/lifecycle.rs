@@ -29,7 +29,13 @@ impl Engine {
     /// Starts an agent: records it, then starts its CLI in its directory. Returns at once; the
     /// agent works on in the daemon.
     pub fn agent_spawn(&self, req: &AgentSpawn) -> Result<Agent> {
-        self.agent_spawn_with(req, None)
+        self.agent_spawn_with(req, None, false)
+    }
+
+    /// Starts an agent offered only the tools that read, in the folder it is given (the
+    /// wizard's planner). Every later process of it is read-only too.
+    pub(crate) fn agent_spawn_read_only(&self, req: &AgentSpawn) -> Result<Agent> {
+        self.agent_spawn_with(req, None, true)
     }
 
     /// Starts an agent for a coordinator's task, with the task's context files in its worktree.
@@ -39,13 +45,14 @@ impl Engine {
         task: &crate::task::Task,
         files: &[(String, String)],
     ) -> Result<Agent> {
-        self.agent_spawn_with(req, Some((task, files)))
+        self.agent_spawn_with(req, Some((task, files)), false)
     }
 
     fn agent_spawn_with(
         &self,
         req: &AgentSpawn,
         for_task: Option<(&crate::task::Task, &[(String, String)])>,
+        read_only: bool,
     ) -> Result<Agent> {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let session = self.session_get(&req.session)?;
@@ -111,6 +118,7 @@ impl Engine {
                     prompt: &req.prompt,
                     allowed_tools: &req.allow_tools,
                     log_dir: &self.inner.home.logs_dir(),
+                    read_only,
                 },
             )?;
             if let Some(wt) = &worktree {
@@ -556,6 +564,7 @@ impl Engine {
                 allowed_tools: &allowed,
                 resume,
                 cwd: &cwd,
+                read_only: record::agent_read_only(&self.inner.store.conn(), &agent.id)?,
             });
             let mut args = cli_settings.map(|s| s.args.clone()).unwrap_or_default();
             args.extend(launch.args);

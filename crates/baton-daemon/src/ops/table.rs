@@ -233,7 +233,10 @@ operations! {
     }
     "wizard" {
         /// Starts a wizard for a goal: reads the repository's facts and answers with the first question.
-        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard, errors(InvalidSettings)
+        /// With the `agent` engine it starts the planner agent and answers at once, the planner
+        /// thinking; its first question comes as a `wizard_updated` event.
+        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard,
+            errors(InvalidSettings, CliMissing, SpawnFailed)
             => |s| s.wizard_start(&req);
         /// A session's wizards (drafts, launched and discarded), newest first.
         wizard_list: GET "/api/wizards" query(q: WizardListQuery) -> 200 Vec<Wizard>, errors(InvalidSettings)

@@ -13,6 +13,9 @@ use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Claude;
 
+/// The built-in tools that only read, for a read-only agent.
+pub const READ_ONLY_TOOLS: &str = "Read,Glob,Grep";
+
 impl Protocol for Claude {
     fn cli(&self) -> CliKind {
         CliKind::Claude
@@ -21,7 +24,11 @@ impl Protocol for Claude {
     /// The prompt goes on stdin (not in the arguments), so it can be any text and follow-ups
     /// travel the same way. `acceptEdits` lets the agent write in its worktree without asking;
     /// `--dangerously-skip-permissions` is never used (refused as root, and too broad).
+    ///
+    /// Read-only: `--tools` limits the tools the model is offered to those that read, and the
+    /// `default` permission mode refuses anything else.
     fn launch(&self, spec: &LaunchSpec<'_>) -> Launch {
+        let mode = if spec.read_only { "default" } else { "acceptEdits" };
         let mut args: Vec<String> = [
             "-p",
             "--output-format",
@@ -30,14 +37,17 @@ impl Protocol for Claude {
             "--input-format",
             "stream-json",
             "--permission-mode",
-            "acceptEdits",
+            mode,
         ]
         .map(String::from)
         .into();
+        if spec.read_only {
+            args.extend(["--tools".into(), READ_ONLY_TOOLS.into()]);
+        }
         if let Some(model) = spec.model.filter(|m| !m.is_empty()) {
             args.extend(["--model".into(), model.into()]);
         }
-        if !spec.allowed_tools.is_empty() {
+        if !spec.allowed_tools.is_empty() && !spec.read_only {
             // One comma-separated value: `--allowedTools` is variadic, so separate values could
             // swallow whatever argument follows.
             args.extend(["--allowedTools".into(), spec.allowed_tools.join(",")]);

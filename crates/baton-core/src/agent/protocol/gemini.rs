@@ -27,7 +27,9 @@ impl Protocol for Gemini {
         } else {
             vec!["-p".into(), spec.prompt.into()]
         };
-        args.extend(["--output-format", "stream-json", "--approval-mode", "auto_edit"].map(String::from));
+        // Read-only: the `default` mode leaves the writing tools and the shell out of the list.
+        let mode = if spec.read_only { "default" } else { "auto_edit" };
+        args.extend(["--output-format", "stream-json", "--approval-mode", mode].map(String::from));
         if let Some(model) = spec.model.filter(|m| !m.is_empty()) {
             args.extend(["-m".into(), model.into()]);
         }
@@ -36,7 +38,7 @@ impl Protocol for Gemini {
         }
         // Deprecated in favour of the policy engine but still honoured by 0.61: a tool the user
         // approved runs without confirmation (auto_edit leaves the shell out otherwise).
-        if !spec.allowed_tools.is_empty() {
+        if !spec.allowed_tools.is_empty() && !spec.read_only {
             args.push(format!("--allowed-tools={}", spec.allowed_tools.join(",")));
         }
         Launch { args, stdin_lines: Vec::new(), stdin_open: false }
