@@ -212,5 +212,9 @@ describe("New work (the wizard)", () => {
     await fireEvent.click(within(plan).getByTestId("plan-save-pattern"));
     expect((await within(plan).findByTestId("plan-saved")).textContent).toContain(`baton pattern run ${name}`);
     expect((await d.backend.patternList()).map((p) => p.name)).toContain(name);
+    // The same name again: the engine's refusal, shown by the buttons.
+    await fireEvent.input(within(plan).getByTestId("plan-pattern-name"), { target: { value: name } });
+    await fireEvent.click(within(plan).getByTestId("plan-save-pattern"));
+    expect((await within(plan).findByTestId("wizard-error")).textContent).toMatch(/exists; choose another name/);
   });
 });
