@@ -177,8 +177,10 @@ test("the plan edited: a task removed (refused at the field that still names it,
   await fault.waitForDisplayed({ timeout: 10_000 });
   assert.equal(await fault.getAttribute("data-field"), "tasks[3].after");
   assert.match(await fault.getText(), /unknown task "implement-web"/);
-  await fault.scrollIntoView({ block: "nearest" });
-  await browser.execute(() => document.scrollingElement?.scrollTo(0, 0));
+  // Brought into view by the editor: it is not on the card whose Remove was pressed.
+  await browser.waitUntil(async () => fault.isDisplayed({ withinViewport: true }), { timeout: 5_000, timeoutMsg: "the error is out of view" });
+  // The window itself never scrolls (a click scrolls what it can to reach its element).
+  assert.equal(await browser.execute(() => document.scrollingElement?.scrollTop ?? 0), 0, "the page scrolled");
   await h.screenshot("wizard-plan-error-1024x640.png");
 
   await card("review-web").$('[data-testid="plan-task-remove"]').click();

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { configure, fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Session } from "../bindings/Session";
 import type { Wizard } from "../bindings/Wizard";
@@ -7,6 +7,9 @@ import { sessionMake, useDaemon } from "../test/daemon";
 import SessionView from "./SessionView.svelte";
 
 const d = useDaemon();
+
+// Each step is a round trip to the daemon: a loaded machine may take more than the default second.
+configure({ asyncUtilTimeout: 5_000 });
 
 afterEach(() => {
   router.go({ view: "home" });
