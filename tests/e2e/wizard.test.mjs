@@ -45,8 +45,8 @@ async function theme(name) {
 async function shotAt(name, width, height, mode) {
   await windowSize(width, height);
   await theme(mode);
-  // The page itself never scrolls; a scrolled field may have moved it.
-  await browser.execute(() => document.scrollingElement?.scrollTo(0, 0));
+  // From the top of the wizard, as a user arriving there sees it.
+  await browser.execute(() => document.querySelector('[data-testid="wizard"]')?.scrollTo(0, 0));
   await browser.pause(300);
   await h.screenshot(name);
   await theme("light");
