@@ -204,6 +204,7 @@ test("the plan edited: a task removed (refused at the field that still names it,
 
 test("launched with the coordinator: the tasks run to the end with the real Claude Code; the answers are in the context", async () => {
   assert.equal(await $id("plan-run").isSelected(), true, "the coordinator starts by default");
+  await $id("plan-launch").waitForEnabled({ timeout: 10_000 });
   await $id("plan-launch").click();
   const bar = $id("coordinator-bar");
   await bar.waitForDisplayed({ timeout: 15_000 });

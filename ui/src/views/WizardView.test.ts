@@ -177,7 +177,7 @@ describe("New work (the wizard)", () => {
 
     // Launch without the coordinator: the tasks are the session's, and its Tasks view shows.
     await fireEvent.click(within(plan).getByTestId("plan-run"));
-    expect(within(plan).getByTestId("plan-launch").textContent).toMatch(/^\s*Launch\s*$/);
+    await waitFor(() => expect(within(plan).getByTestId("plan-launch").textContent).toMatch(/^\s*Launch\s*$/));
     await fireEvent.click(within(plan).getByTestId("plan-launch"));
     await waitFor(() => expect(router.current).toEqual(sessionRoute(session.id, { pane: "tasks" })), { timeout: 5_000 });
     const tasks = await d.backend.taskList({ session: session.id });
