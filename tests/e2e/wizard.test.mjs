@@ -122,10 +122,12 @@ test("from Home: a folder, New work, a goal; the questions answered by keyboard 
   await goal.waitForDisplayed({ timeout: 15_000 });
   assert.equal(await activeAttr("data-testid"), "wizard-goal-input", "the goal has the keyboard");
   await goal.setValue("add discount codes");
+  await h.screenshot("wizard-goal-1024x640.png");
   await browser.keys(["Enter"]);
 
   await asked("done");
   assert.equal(await $id("wizard-progress").getText(), "Question 1 of at most 7");
+  await h.screenshot("wizard-text-1024x640.png");
   assert.match(await $id("facts-folders").getText(), /api\/[\s\S]*web\//);
   assert.match(await $id("facts-commands").getText(), /cd web && npm test/);
   await browser.keys(["Enter"]); // the default definition of done

@@ -2,6 +2,7 @@ import { configure, fireEvent, render, screen, waitFor, within } from "@testing-
 import { afterEach, describe, expect, it } from "vitest";
 import type { Session } from "../bindings/Session";
 import type { Wizard } from "../bindings/Wizard";
+import { HttpBackend } from "../lib/backend";
 import { router, sessionRoute } from "../lib/route.svelte";
 import { sessionMake, useDaemon } from "../test/daemon";
 import SessionView from "./SessionView.svelte";
@@ -219,5 +220,25 @@ describe("New work (the wizard)", () => {
     await fireEvent.input(within(plan).getByTestId("plan-pattern-name"), { target: { value: name } });
     await fireEvent.click(within(plan).getByTestId("plan-save-pattern"));
     expect((await within(plan).findByTestId("wizard-error")).textContent).toMatch(/exists; choose another name/);
+  });
+
+  // Last: the daemon of this file is another one after it.
+  it("comes back to a draft at its question after a daemon restart", async () => {
+    const session = await shop();
+    const w = await d.backend.wizardStart({ session: session.id, goal: "outlive a restart", engine: null });
+    await d.backend.wizardAnswer(w.id, { answers: [] });
+    await d.backend.wizardAnswer(w.id, { answers: ["web"] });
+    await d.daemon.restart();
+    const backend = new HttpBackend({ url: d.daemon.url, token: d.daemon.token });
+
+    router.go(sessionRoute(session.id, { wizard: { wizardId: w.id } }));
+    render(SessionView, { backend, sessionId: session.id });
+    const q = await asked("risks");
+    expect(screen.getByTestId("wizard-progress").textContent).toBe("Question 3 of at most 7");
+    expect(screen.getByTestId("wizard-goal-text").textContent).toBe("outlive a restart");
+    // Back goes to the answer given before the restart.
+    await fireEvent.click(within(q).getByTestId("wizard-back"));
+    await asked("scope");
+    expect((await backend.wizardGet(w.id)).answers.map((a) => a.question)).toEqual(["done"]);
   });
 });
