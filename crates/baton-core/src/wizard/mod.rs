@@ -29,7 +29,7 @@ use crate::store::Tx;
 use crate::task::Task;
 use crate::{ids, time};
 use facts::RepoFacts;
-use plan::{WizardPlan, plan_check, plan_template};
+use plan::{PlanFault, WizardPlan, plan_check, plan_fault, plan_template};
 use planner::{PlannerState, WizardPlanner};
 use questions::{QuestionGraph, QuestionKind, Step, answer_parse, graph_parse, plan_build, question_view, step};
 
@@ -255,7 +255,7 @@ pub enum WizardError {
     #[error("a pattern named {0:?} exists; choose another name (`baton pattern list` shows them)")]
     PatternExists(String),
     #[error("the plan is not valid: {0}")]
-    Plan(String),
+    Plan(PlanFault),
     #[error("{0}")]
     State(String),
     #[error("{0}")]
@@ -265,6 +265,14 @@ pub enum WizardError {
 }
 
 impl WizardError {
+    /// The input the error is about, for an editor to show it there: a plan's field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Plan(fault) => Some(&fault.field),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::NotFound(_) => ErrorCode::NotFound,
@@ -599,7 +607,7 @@ impl Engine {
     pub fn wizard_plan_set(&self, id: &str, plan: &WizardPlan) -> Result<Wizard> {
         self.wizard_change(id, |_, w| {
             draft_check(w)?;
-            plan_check(plan, &answer_words(w)).map_err(WizardError::Plan)?;
+            plan_fault(plan, &answer_words(w)).map_err(WizardError::Plan)?;
             if w.plan.is_none() {
                 return Err(WizardError::State(
                     "the wizard has questions left; answer them first (`baton wizard show` shows the next)".into(),
@@ -636,7 +644,7 @@ impl Engine {
                     WizardError::State("the wizard has questions left; answer them before launching".into()).into()
                 );
             };
-            plan_check(&plan, &answer_words(w)).map_err(WizardError::Plan)?;
+            plan_fault(&plan, &answer_words(w)).map_err(WizardError::Plan)?;
             let session = crate::session::session_get(tx, &w.session_id)?;
             if session.state == crate::session::SessionState::Archived {
                 return Err(WizardError::State(format!(

@@ -193,8 +193,11 @@ fn plans_are_checked_as_templates_are_and_launch_once() {
     assert!(err.contains("tasks: the tasks depend on each other in a cycle"), "{err}");
     let mut unknown = plan.clone();
     unknown.tasks[2].role = Some("tester".into());
-    let err = e.wizard_plan_set(&w.id, &unknown).unwrap_err().to_string();
-    assert!(err.contains("tasks[2].role: unknown role \"tester\""), "{err}");
+    let err = e.wizard_plan_set(&w.id, &unknown).unwrap_err();
+    assert!(err.to_string().contains("tasks[2].role: unknown role \"tester\""), "{err}");
+    // Clients get the field apart, to show the message beside it.
+    assert_eq!(err.to_api().field.as_deref(), Some("tasks[2].role"));
+    assert_eq!(e.wizard_answer("wiz_none", &reply(&[])).unwrap_err().to_api().field, None);
     let mut dangling = plan.clone();
     dangling.tasks[1].after = vec!["x".into()];
     let err = e.wizard_plan_set(&w.id, &dangling).unwrap_err().to_string();
