@@ -3,6 +3,7 @@
 // valid plan is); this state only calls its operations, keeps what they answered, and follows
 // the `wizard_updated` events another window or the CLI may cause.
 
+import type { CliKind } from "../bindings/CliKind";
 import type { EngineEvent } from "../bindings/EngineEvent";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { Task } from "../bindings/Task";
@@ -47,8 +48,10 @@ export class WizardFlow {
     return next;
   }
 
-  start(session: string, goal: string): Promise<Wizard | null> {
-    return this.change(() => this.backend.wizardStart({ session, goal, engine: null }));
+  /** With `planner`, a planner agent of that CLI asks the questions (the agent-assisted engine). */
+  start(session: string, goal: string, planner: CliKind | null = null): Promise<Wizard | null> {
+    const engine = planner ? ("agent" as const) : null;
+    return this.change(() => this.backend.wizardStart({ session, goal, engine, ...(planner ? { cli: planner } : {}) }));
   }
 
   open(id: string): Promise<Wizard | null> {
