@@ -113,6 +113,8 @@ impl Engine {
                 terminals: Default::default(),
             }),
         };
+        // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
+        engine.inner.health.paused_all_load(&engine.inner.store.conn())?;
         let orphaned = engine.agents_reconcile()?;
         engine.coordinators_resume(orphaned)?;
         engine.worktrees_watch()?;
