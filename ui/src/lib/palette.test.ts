@@ -83,4 +83,13 @@ describe("the command palette's entries", () => {
     const ended = paletteEntries(ctx(agent("a2", "implementer", "s1", { state: "exited" }), "s1"), act);
     expect(ended.some((e) => e.label.startsWith("Stop") || e.label.startsWith("Merge"))).toBe(false);
   });
+
+  it("offers pause all and resume all", () => {
+    const act = { ...actions(), pauseAll: vi.fn(), resumeAll: vi.fn() };
+    const entries = paletteEntries(ctx(), act);
+    paletteSearch("pause all", entries)[0]!.run();
+    expect(act.pauseAll).toHaveBeenCalledOnce();
+    paletteSearch("resume all", entries)[0]!.run();
+    expect(act.resumeAll).toHaveBeenCalledOnce();
+  });
 });
