@@ -23,6 +23,8 @@ async function windowSize(width, height) {
     },
     { timeout: 10_000, interval: 300, timeoutMsg: `the window never got an inner size of ${width}x${height}` },
   );
+  // Two frames: the page lays itself out again and the charts follow their new width.
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 }
 
 async function theme(name) {
