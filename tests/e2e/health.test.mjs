@@ -57,7 +57,10 @@ test("the Health view charts the busy agent's CPU, with its score", async () => 
   const open = browser.$('[data-testid="session-row"][data-session-name="hot"] [data-testid="session-open"]');
   await open.waitForClickable({ timeout: 30_000 });
   // Home shows the session's score, computed by the engine.
-  await browser.$('[data-testid="session-row"][data-session-name="hot"] [data-testid="session-score"]').waitForDisplayed({ timeout: 15_000 });
+  const score = browser.$('[data-testid="session-row"][data-session-name="hot"] [data-testid="session-score"]');
+  await score.waitForDisplayed({ timeout: 15_000 });
+  assert.match(await score.getText(), /^health \d+\/100$/);
+  await h.screenshot("health-home-1024x640-light.png");
   await open.click();
   const tab = browser.$('[data-testid="session-view"] a[href$="/health"], a[href$="/health"][role="tab"]');
   await tab.waitForClickable({ timeout: 15_000 });

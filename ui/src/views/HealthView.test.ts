@@ -79,7 +79,7 @@ describe("Home", () => {
     const engine = await until(async () => (await d.backend.healthSessions()).find((s) => s.sessionId === session.id && s.score < 100), {
       timeoutMs: 15_000,
     });
-    await waitFor(() => expect(within(row).getByTestId("session-score").textContent).toBe(`score ${engine.score}`), { timeout: 10_000 });
+    await waitFor(() => expect(within(row).getByTestId("session-score").textContent).toBe(`health ${engine.score}/100`), { timeout: 10_000 });
     expect(within(row).getByTestId("session-score").getAttribute("href")).toBe(`#/session/${session.id}/health`);
     await d.backend.agentStop(agent.id);
   }, 40_000);
