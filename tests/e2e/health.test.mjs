@@ -1,6 +1,6 @@
 // The Health view of the real app: a session with a command agent that burns a core; its CPU is
-// charted (uPlot) and the engine's score shown; Pause all from the app shows everything paused
-// and Resume all lifts it. Screenshots at 1024x640 (light) and 1440x900 (dark) go to target/e2e/.
+// charted (uPlot) and the engine's score shown, on Home too; Pause all from the Health view shows
+// everything paused and Resume all from the command palette lifts it. Screenshots at 1024x640 (light) and 1440x900 (dark) go to target/e2e/.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -79,7 +79,7 @@ test("the Health view charts the busy agent's CPU, with its score", async () => 
   await h.screenshot("health-1024x640-light.png");
 });
 
-test("Pause all from the app shows everything paused, and Resume all lifts it", async () => {
+test("Pause all from the app shows everything paused, and Resume all from the palette lifts it", async () => {
   await browser.$('[data-testid="health-pause-all"]').click();
   await browser.$('[data-testid="health-paused"]').waitForDisplayed({ timeout: 10_000 });
   await browser.waitUntil(async () => (await browser.$$('[data-testid="health-agent-paused"]').length) === 2, {
@@ -90,7 +90,17 @@ test("Pause all from the app shows everything paused, and Resume all lifts it", 
   await theme("dark");
   await windowSize(1440, 900);
   await h.screenshot("health-1440x900-dark-paused.png");
-  await browser.$('[data-testid="health-resume-all"]').click();
+  // Resumed from the command palette.
+  await browser.keys(["Control", "k"]);
+  await browser.keys(["Control"]);
+  const input = browser.$('[data-testid="palette-input"]');
+  await input.waitForDisplayed({ timeout: 5_000 });
+  await input.setValue("resume all");
+  await browser.waitUntil(async () => (await browser.$('[data-testid="palette-item"]').getAttribute("data-label")) === "Resume all agents", {
+    timeout: 5_000,
+    timeoutMsg: "the palette does not offer Resume all agents first",
+  });
+  await browser.keys(["Enter"]);
   await browser.$('[data-testid="health-pause-all"]').waitForDisplayed({ timeout: 10_000 });
   assert.equal((await browser.$$('[data-testid="health-agent-paused"]').length), 0);
   await h.screenshot("health-1440x900-dark.png");
