@@ -86,7 +86,8 @@ before(async () => {
     "api/Cargo.toml": '[package]\nname = "api"\nversion = "0.1.0"\nedition = "2021"\n',
     "api/src/lib.rs": "pub fn price() -> u32 { 1 }\n",
     "api/src/cart.rs": "pub fn total() -> u32 { 2 }\n",
-    "web/package.json": JSON.stringify({ name: "web", scripts: { test: "node --test" } }),
+    // Two test scripts of its own: how to check the work is asked (one each would answer it).
+    "web/package.json": JSON.stringify({ name: "web", scripts: { test: "node --test", "test:e2e": "node --test e2e" } }),
     "web/src/app.js": "export const app = 1;\n",
   };
   for (const [file, text] of Object.entries(files)) {
@@ -151,13 +152,12 @@ test("from Home: a folder, New work, a goal; the questions answered by keyboard 
   await browser.keys(["Enter"]);
 
   await asked("verify");
-  assert.deepEqual(await labels(), ["cd api && cargo test", "cd web && npm test", "No automated check"]);
+  assert.deepEqual(await labels(), ["cd api && cargo test", "cd web && npm test", "cd web && npm run test:e2e", "No automated check"]);
   await browser.keys(["2"]);
   await shotAt("wizard-question-1440x900-dark.png", 1440, 900, "dark");
   await browser.keys(["Enter"]);
 
-  await asked("parallelism");
-  await browser.keys(["Enter"]);
+  // Two parts: one agent each, not asked.
   await asked("review");
   await browser.keys(["2", "Enter"]); // Codex reviews
   await asked("merge");

@@ -16,7 +16,7 @@ afterEach(() => {
   router.go({ view: "home" });
 });
 
-/** A repository in two languages: a Rust crate `api` and a web app `web` with a test script. */
+/** A repository in two languages: a Rust crate `api` and a web app `web` with two test scripts. */
 async function shop(): Promise<Session> {
   const name = d.unique("shop");
   const repo = d.daemon.repoMake(name, {
@@ -25,7 +25,7 @@ async function shop(): Promise<Session> {
     "api/src/lib.rs": "pub fn price() -> u32 { 1 }\n",
     "api/src/cart.rs": "pub fn total() -> u32 { 2 }\n",
     "api/src/order.rs": "pub fn order() {}\n",
-    "web/package.json": JSON.stringify({ name: "web", scripts: { test: "node --test", build: "vite build" } }),
+    "web/package.json": JSON.stringify({ name: "web", scripts: { test: "node --test", "test:e2e": "playwright test", build: "vite build" } }),
     "web/src/app.js": "export const app = 1;\n",
   });
   return sessionMake(d.daemon.api, repo, name);
@@ -122,24 +122,14 @@ describe("New work (the wizard)", () => {
     expect(chosen(q)).toEqual(["Public interfaces"]);
     await press("Enter");
 
-    // The checks offered are the commands the manifests declare.
+    // The checks offered are the commands the manifests declare (`web` has two of its own).
     q = await asked("verify");
-    expect(labels(q)).toEqual(["cd api && cargo test", "cd web && npm test", "No automated check"]);
+    expect(labels(q)).toEqual(["cd api && cargo test", "cd web && npm test", "cd web && npm run test:e2e", "No automated check"]);
     await press("2");
     expect(chosen(q)).toEqual(["cd web && npm test"]);
     await press("Enter");
 
-    // A number question: a wrong answer is refused by the engine, shown under the field.
-    q = await asked("parallelism");
-    const n = within(q).getByTestId("wizard-answer-input") as HTMLInputElement;
-    expect(document.activeElement).toBe(n);
-    await fireEvent.input(n, { target: { value: "99" } });
-    await press("Enter");
-    const refused = await within(q).findByTestId("wizard-error");
-    expect(refused.textContent).toMatch(/20/);
-    await fireEvent.input(n, { target: { value: "2" } });
-    await press("Enter");
-
+    // Two parts: one agent each, not asked.
     q = await asked("review");
     await press("2"); // Codex
     await press("Enter");
@@ -186,6 +176,40 @@ describe("New work (the wizard)", () => {
     expect(tasks.find((t) => t.name === "review-api")!.cli).toBe("claude");
     const context = await d.backend.contextExport(session.id);
     expect(context.decisions.map((x) => x.answer)).toContain("cd web && npm test");
+  });
+
+  it("asks how many agents for more parts than that, and shows a number the engine refuses under its field", async () => {
+    const name = d.unique("wide");
+    const repo = d.daemon.repoMake(name, {
+      "README.md": "# Wide\n",
+      "api/a.rs": "fn a() {}\n",
+      "cli/c.rs": "fn c() {}\n",
+      "docs/d.md": "# D\n",
+      "web/w.js": "export const w = 1;\n",
+    });
+    const session = await sessionMake(d.daemon.api, repo, name);
+    await newWork(session);
+    await fireEvent.input(screen.getByTestId("wizard-goal-input"), { target: { value: "touch every part" } });
+    await press("Enter");
+    await asked("done");
+    await press("Enter");
+    const scope = await asked("scope");
+    for (const key of ["2", "3", "4"]) await press(key);
+    expect(chosen(scope)).toHaveLength(4);
+    await press("Enter");
+    await asked("risks");
+    await press("Enter");
+
+    const q = await asked("parallelism");
+    const n = within(q).getByTestId("wizard-answer-input") as HTMLInputElement;
+    expect(document.activeElement).toBe(n);
+    await fireEvent.input(n, { target: { value: "99" } });
+    await press("Enter");
+    const refused = await within(q).findByTestId("wizard-error");
+    expect(refused.textContent).toMatch(/20/);
+    await fireEvent.input(n, { target: { value: "2" } });
+    await press("Enter");
+    await asked("review");
   });
 
   it("lists the session's drafts to resume or discard, and saves a plan as a template", async () => {

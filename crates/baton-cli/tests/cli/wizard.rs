@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use crate::support::{Home, git, s};
 
-/// Two languages in two folders, a package.json with a test script, a Cargo.toml.
+/// Two languages in two folders, a package.json with two test scripts, a Cargo.toml.
 fn shop(h: &Home) -> PathBuf {
     let dir = h.tmp.path().join("shop");
     for (path, text) in [
-        ("package.json", r#"{"scripts": {"test": "vitest run"}}"#),
+        ("package.json", r#"{"scripts": {"test": "vitest run", "test:unit": "vitest run unit"}}"#),
         ("web/app.ts", "export const a = 1;\n"),
         ("web/cart.ts", "export const b = 2;\n"),
         ("web/index.html", "<html></html>\n"),
@@ -52,9 +52,13 @@ fn a_goal_becomes_launched_tasks_with_its_answers_in_the_context() {
     assert!(out.contains("1. npm test (declared in package.json)  [recommended]"), "{out}");
     assert!(out.contains("cd core && cargo test"), "{out}");
     let err = h.err(&["wizard", "answer", &w, "make test"]);
-    assert!(err.contains("\"make test\" is not one of the options: 1. npm test, 2. cd core && cargo test"), "{err}");
-    h.ok(&["wizard", "answer", &w]); // npm test
-    h.ok(&["wizard", "answer", &w, "2"]); // two at once
+    assert!(
+        err.contains("\"make test\" is not one of the options: 1. npm test, 2. npm run test:unit, 3. cd core && cargo test"),
+        "{err}"
+    );
+    let out = h.ok(&["wizard", "answer", &w]); // npm test
+    // Two parts: one agent each, all at once, without asking.
+    assert!(out.contains("Who reviews the work?"), "{out}");
     let out = h.ok(&["wizard", "answer", &w, "codex, up to 3 rounds"]);
     assert!(out.contains("When the reviewer approves"), "{out}");
     let out = h.ok(&["wizard", "answer", &w, "1"]);

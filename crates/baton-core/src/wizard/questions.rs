@@ -118,6 +118,13 @@ pub enum SkipIf {
     SingleTestCommand,
     /// The work touches at most one part (the folders answer): one agent at a time.
     SinglePart,
+    /// Each part the work touches (the folders answer) has at most one test command of its own
+    /// (a part with none has the top's): those commands are how to verify. Without a folders
+    /// answer, as `single_test_command`.
+    OneTestCommandPerPart,
+    /// The work touches no more parts than the question's default: one agent per part, all at
+    /// once.
+    FewParts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -358,6 +365,14 @@ fn graph_check(g: &QuestionGraph) -> Result<(), String> {
             Some(SkipIf::SinglePart) if !g.questions[..i].iter().any(|p| p.kind == QuestionKind::Folders) => {
                 return Err(format!("{at}.skip_if: single_part needs a folders question before it"));
             }
+            Some(SkipIf::OneTestCommandPerPart) if q.options_from != Some(OptionsFrom::TestCommands) => {
+                return Err(format!("{at}.skip_if: one_test_command_per_part needs options_from = \"test_commands\""));
+            }
+            Some(SkipIf::FewParts)
+                if q.kind != QuestionKind::Number || !g.questions[..i].iter().any(|p| p.kind == QuestionKind::Folders) =>
+            {
+                return Err(format!("{at}.skip_if: few_parts is for a number question after a folders question"));
+            }
             _ => {}
         }
     }
@@ -473,14 +488,62 @@ fn skip_answer(g: &QuestionGraph, q: &Question, facts: &RepoFacts, answers: &[Wi
             })
         }
         SkipIf::SinglePart => {
-            let parts = answers
-                .iter()
-                .rev()
-                .find(|a| g.question(&a.question).is_some_and(|p| p.kind == QuestionKind::Folders))
-                .map_or(0, |a| a.values.len());
+            let parts = parts_chosen(g, answers).map_or(0, |p| p.len());
             (parts <= 1).then(|| vec!["1".to_owned()])
         }
+        SkipIf::OneTestCommandPerPart => {
+            // Each part's own test commands (those of the manifests in its folder); a part with
+            // none is checked by the top's. Without a folders answer: every folder's and the top's.
+            let tests_in = |folder: &str| -> Vec<String> {
+                facts
+                    .manifests
+                    .iter()
+                    .filter(|m| m.path.rsplit_once('/').map_or("", |(dir, _)| dir.split('/').next().unwrap_or("")) == folder)
+                    .flat_map(|m| m.commands.iter().filter(|c| c.kind == "test").map(|c| c.command.clone()))
+                    .collect()
+            };
+            let groups: Vec<Vec<String>> = match parts_chosen(g, answers) {
+                Some(parts) => {
+                    let mut groups: Vec<Vec<String>> = Vec::new();
+                    for part in parts {
+                        let own = tests_in(part.trim_end_matches('/'));
+                        let tests = if own.is_empty() { tests_in("") } else { own };
+                        if !groups.contains(&tests) {
+                            groups.push(tests);
+                        }
+                    }
+                    groups
+                }
+                None => vec![facts.test_commands()],
+            };
+            if groups.iter().any(|list| list.len() > 1) {
+                return None;
+            }
+            let commands: Vec<String> = groups.into_iter().flatten().collect();
+            Some(if commands.is_empty() {
+                q.options.iter().find(|o| o.recommended).map(|o| vec![o.label.clone()]).unwrap_or_default()
+            } else {
+                commands
+            })
+        }
+        SkipIf::FewParts => {
+            let parts = parts_chosen(g, answers).map_or(0, |p| p.len()).max(1);
+            let default = match &q.default {
+                Some(Scalar::Number(n)) => *n as usize,
+                _ => 1,
+            };
+            (parts <= default).then(|| vec![parts.to_string()])
+        }
     }
+}
+
+/// The parts the work touches: the last folders answer, if a folders question was answered.
+fn parts_chosen<'a>(g: &QuestionGraph, answers: &'a [WizardAnswer]) -> Option<&'a [String]> {
+    answers
+        .iter()
+        .rev()
+        .find(|a| g.question(&a.question).is_some_and(|p| p.kind == QuestionKind::Folders))
+        .map(|a| a.values.as_slice())
 }
 
 /// The options of `q` as offered now.

@@ -19,7 +19,7 @@ pub fn repo_two_languages(parent: &Path) -> std::path::PathBuf {
     let files: &[(&str, &str)] = &[
         (
             "package.json",
-            r#"{"name": "shop", "scripts": {"test": "vitest run", "build": "vite build", "dev": "vite"}}"#,
+            r#"{"name": "shop", "scripts": {"test": "vitest run", "test:e2e": "playwright test", "build": "vite build", "dev": "vite"}}"#,
         ),
         ("web/app.ts", "export const a = 1;\n"),
         ("web/cart.ts", "export const b = 2;\n"),
@@ -77,7 +77,7 @@ fn facts_name_the_folders_and_the_test_command_the_questions_offer() {
     let folders: Vec<(&str, Option<&str>, u32)> =
         f.folders.iter().map(|d| (d.path.as_str(), d.language.as_deref(), d.files)).collect();
     assert_eq!(folders, [("web", Some("TypeScript"), 4), ("core", Some("Rust"), 2)]);
-    assert_eq!(f.test_commands(), ["npm test", "cd core && cargo test"]);
+    assert_eq!(f.test_commands(), ["npm test", "npm run test:e2e", "cd core && cargo test"]);
 
     let q = w.question.clone().unwrap();
     assert_eq!((q.id.as_str(), q.position, q.at_most), ("done", 1, 7));
@@ -96,7 +96,29 @@ fn facts_name_the_folders_and_the_test_command_the_questions_offer() {
     let rec: Vec<&str> = q.options.iter().filter(|o| o.recommended).map(|o| o.label.as_str()).collect();
     assert_eq!(rec, ["npm test"], "{:?}", q.options);
     assert!(q.options.iter().any(|o| o.label == "cd core && cargo test"));
+    assert!(q.options.iter().any(|o| o.label == "npm run test:e2e"));
     assert_eq!(q.options.last().unwrap().label, "No automated check");
+}
+
+#[test]
+fn a_part_with_one_test_command_is_checked_by_it_and_a_few_parts_are_not_asked_how_many_agents() {
+    let (_tmp, e) = setup();
+    let w = start(&e);
+    let w = e.wizard_answer(&w.id, &reply(&["Done when it works"])).unwrap();
+    // Only `core`: its one test command is how to check it (the top's two are not its own).
+    let w = e.wizard_answer(&w.id, &reply(&["core"])).unwrap();
+    let w = e.wizard_answer(&w.id, &reply(&[])).unwrap(); // risks
+    let q = w.question.clone().unwrap();
+    assert_eq!(q.id, "review", "neither how to check nor how many agents is asked");
+    let verify = w.answers.iter().find(|a| a.question == "verify").unwrap();
+    assert!(verify.auto);
+    assert_eq!(verify.values, ["cd core && cargo test"]);
+    let parallelism = w.answers.iter().find(|a| a.question == "parallelism").unwrap();
+    assert_eq!((parallelism.auto, parallelism.values.as_slice()), (true, &["1".to_owned()][..]));
+    let w = e.wizard_answer(&w.id, &reply(&[])).unwrap(); // review
+    let w = e.wizard_answer(&w.id, &reply(&[])).unwrap(); // merge
+    assert!(w.question.is_none() && w.plan.is_some());
+    assert_eq!(w.answers.iter().filter(|a| !a.auto).count(), 5, "five questions asked");
 }
 
 #[test]
@@ -168,7 +190,8 @@ fn bad_input_is_refused_with_what_to_do() {
 fn answered(e: &Engine) -> baton_core::wizard::Wizard {
     let w = start(e);
     let mut w = e.wizard_answer(&w.id, &reply(&["Codes apply at checkout"])).unwrap();
-    for r in [&["web", "core"][..], &["Stored data"], &[], &["2"], &["Codex, up to 3 rounds"], &[]] {
+    // How many agents is not asked: two parts, one agent each.
+    for r in [&["web", "core"][..], &["Stored data"], &[], &["Codex, up to 3 rounds"], &[]] {
         w = e.wizard_answer(&w.id, &reply(r)).unwrap();
     }
     assert!(w.question.is_none(), "{:?}", w.question);
@@ -372,6 +395,11 @@ fn wizard_questions_on_five_goals_none_the_facts_answer() {
     ];
     let tmp = tempfile::tempdir().unwrap();
     let two = repo_two_languages(tmp.path());
+    // One test command per part: the top's `npm test` (for `web`, which has no manifest of its
+    // own) and `core`'s `cargo test`.
+    std::fs::write(two.join("package.json"), r#"{"name": "shop", "scripts": {"test": "vitest run", "build": "vite build"}}"#)
+        .unwrap();
+    git(&two, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "One test script"]);
     let one = tmp.path().join("lib");
     for (path, text) in [("Makefile", "test:\n\tcargo test\n"), ("src/lib.rs", "pub fn f() {}\n")] {
         std::fs::create_dir_all(one.join(path).parent().unwrap()).unwrap();
