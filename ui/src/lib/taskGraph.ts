@@ -67,6 +67,8 @@ export type TaskNodeData = {
   /** For a screen reader: what the task waits for. */
   depsText: string;
   onSelect: (task: Task) => void;
+  /** A plan not launched yet: the box names who does the task rather than a state. */
+  preview?: boolean;
 };
 
 /** What a dependency's edge in the graph is given. */
