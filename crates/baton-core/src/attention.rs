@@ -147,7 +147,11 @@ pub fn attention_summary(facts: &Facts<'_>) -> AttentionSummary {
     if failed > 0 {
         parts.push(format!("{failed} failed"));
     }
-    parts.push(format!("${:.2} today", facts.cost_today_usd));
+    parts.push(match facts.cost_today_usd {
+        // A few turns of a cheap model: not nothing, as "$0.00" would say.
+        c if c > 0.0 && c < 0.005 => "<$0.01 today".to_owned(),
+        c => format!("${c:.2} today"),
+    });
     let line = parts.join(", ");
     AttentionSummary {
         level,
@@ -274,6 +278,7 @@ mod tests {
         assert_eq!(s.line, "3 working, $2.14 today");
         assert!(s.entries.is_empty());
         assert_eq!(summary(&[], &[], 0, 0.0, true).line, "Paused: 0 working, $0.00 today");
+        assert_eq!(summary(&[], &[], 1, 0.001, false).line, "1 working, <$0.01 today");
     }
 
     #[test]
