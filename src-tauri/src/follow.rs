@@ -153,3 +153,6 @@ fn work(home: &BatonHome, rx: &Receiver<Signal>, mut shell: impl Shell) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod latency;

@@ -20,7 +20,8 @@ use super::{Shell, follow_start};
 
 #[derive(Debug)]
 pub(crate) enum Seen {
-    Show(Option<AttentionSummary>, Instant),
+    /// What was shown, and when (milliseconds since the epoch).
+    Show(Option<AttentionSummary>, i64),
     Notify(Notification),
 }
 
@@ -29,7 +30,7 @@ pub(crate) struct Recorder(pub(crate) Sender<Seen>);
 
 impl Shell for Recorder {
     fn show(&mut self, summary: Option<&AttentionSummary>) {
-        let _ = self.0.send(Seen::Show(summary.cloned(), Instant::now()));
+        let _ = self.0.send(Seen::Show(summary.cloned(), baton_core::time::now_ms()));
     }
     fn notify(&mut self, notification: Notification) {
         let _ = self.0.send(Seen::Notify(notification));
