@@ -97,7 +97,11 @@ fn menu_build(app: &AppHandle, summary: Option<&AttentionSummary>) -> tauri::Res
         menu.append(&PredefinedMenuItem::separator(app)?)?;
         for (i, entry) in s.entries.iter().enumerate() {
             let mark = if entry.level == AttentionLevel::Failed { "✗ " } else { "● " };
-            menu.append(&item(&format!("goto:{i}:{}", entry.route), &label_cut(&format!("{mark}{}", entry.label)), true)?)?;
+            menu.append(&item(
+                &format!("goto:{i}:{}", entry.route),
+                &label_cut(&format!("{mark}{}", entry.label)),
+                true,
+            )?)?;
         }
         if s.more > 0 {
             menu.append(&item(&format!("goto:more:{INBOX_ROUTE}"), &format!("{} more in the inbox…", s.more), true)?)?;

@@ -198,10 +198,10 @@ impl Notifier {
                         kind: NoticeKind::Alert,
                         title: alert.message.lines().next().unwrap_or_default().to_owned(),
                         body: alert.way_on.clone(),
-                        route: alert.agent_id.as_deref().map_or_else(
-                            || INBOX_ROUTE.to_owned(),
-                            |agent| agent_route(&alert.session_id, agent),
-                        ),
+                        route: alert
+                            .agent_id
+                            .as_deref()
+                            .map_or_else(|| INBOX_ROUTE.to_owned(), |agent| agent_route(&alert.session_id, agent)),
                     });
                 }
             }
@@ -264,7 +264,8 @@ fn notification_of(mut burst: Vec<Notice>) -> Notification {
         let one = burst.remove(0);
         return Notification { title: one.title, body: one.body, route: one.route, facts: 1 };
     }
-    let route = if burst.iter().all(|n| n.route == burst[0].route) { burst[0].route.clone() } else { INBOX_ROUTE.into() };
+    let route =
+        if burst.iter().all(|n| n.route == burst[0].route) { burst[0].route.clone() } else { INBOX_ROUTE.into() };
     let mut lines: Vec<String> = burst.iter().take(LINES_MAX).map(|n| n.title.clone()).collect();
     if burst.len() > LINES_MAX {
         lines.push(format!("and {} more", burst.len() - LINES_MAX));

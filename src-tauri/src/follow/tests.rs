@@ -7,12 +7,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use baton_core::BatonHome;
 use baton_core::agent::AgentSpawn;
 use baton_core::agent::protocol::CliKind;
 use baton_core::attention::{AttentionLevel, AttentionSummary};
 use baton_core::notify::Notification;
 use baton_core::session::SessionCreate;
-use baton_core::BatonHome;
 use baton_daemon::client::{DaemonClient, daemon_find};
 use baton_daemon::run::{RunOptions, daemon_run};
 

@@ -177,8 +177,11 @@ fn a_review_is_told_only_when_it_approved() {
     let sent_back = [task_event("t", TaskState::Review, None), task_event("r", TaskState::Done, Some("t"))];
     assert!(told(&sent_back).is_empty());
     // Approved, whichever of the two is seen done first; told once.
-    let approved =
-        [task_event("t", TaskState::Done, None), task_event("r", TaskState::Done, Some("t")), task_event("t", TaskState::Done, None)];
+    let approved = [
+        task_event("t", TaskState::Done, None),
+        task_event("r", TaskState::Done, Some("t")),
+        task_event("t", TaskState::Done, None),
+    ];
     assert_eq!(told(&approved), ["Build t approved"]);
     let other_order = [task_event("r", TaskState::Done, Some("t")), task_event("t", TaskState::Done, None)];
     assert_eq!(told(&other_order), ["Build t approved"]);
@@ -186,13 +189,18 @@ fn a_review_is_told_only_when_it_approved() {
 
 #[test]
 fn a_session_is_told_as_it_completes() {
-    let events = [session(CoordinatorState::Running), session(CoordinatorState::Complete), session(CoordinatorState::Complete)];
+    let events =
+        [session(CoordinatorState::Running), session(CoordinatorState::Complete), session(CoordinatorState::Complete)];
     assert_eq!(told(&events), ["Session s is complete"]);
 }
 
 #[test]
 fn an_alert_is_told_when_raised_not_when_it_resolves() {
-    let events = [alert("a1", AlertKind::Stalled, false), alert("a1", AlertKind::Stalled, false), alert("a1", AlertKind::Stalled, true)];
+    let events = [
+        alert("a1", AlertKind::Stalled, false),
+        alert("a1", AlertKind::Stalled, false),
+        alert("a1", AlertKind::Stalled, true),
+    ];
     let n = told_with(&events, &Default::default());
     assert_eq!(n.len(), 1);
     assert_eq!((n[0].title.as_str(), n[0].body.as_str()), ("q has said nothing for 300 s", "baton logs q"));
@@ -202,7 +210,8 @@ fn an_alert_is_told_when_raised_not_when_it_resolves() {
 
 #[test]
 fn each_kind_can_be_turned_off_and_all_at_once() {
-    let events = [agent("ask", &["p1"]), task_event("t", TaskState::Failed, None), alert("a1", AlertKind::Looping, false)];
+    let events =
+        [agent("ask", &["p1"]), task_event("t", TaskState::Failed, None), alert("a1", AlertKind::Looping, false)];
     let no_tasks = NotificationSettings { task_failed: false, ..Default::default() };
     let titles: Vec<String> = told_with(&events, &no_tasks).into_iter().map(|n| n.title).collect();
     assert_eq!(titles, ["ask needs you", "q has said nothing for 300 s"]);

@@ -67,13 +67,13 @@ fn the_attention_summary_shows_the_worst_state_and_what_needs_the_user() {
     assert_eq!(asking.line, "0 working, 1 needs you, <$0.01 today", "the fake costs $0.001 a turn");
 
     e.task_add(&TaskCreate {
-            session: "s".into(),
-            title: "Task risky".into(),
-            prompt: "do it".into(),
-            name: Some("risky".into()),
-            ..TaskCreate::default()
-        })
-        .unwrap();
+        session: "s".into(),
+        title: "Task risky".into(),
+        prompt: "do it".into(),
+        name: Some("risky".into()),
+        ..TaskCreate::default()
+    })
+    .unwrap();
     e.task_complete("risky", &TaskComplete { state: TaskState::Failed, outcome: Some("it broke".into()) }).unwrap();
     let failed = e.attention().unwrap();
     assert_eq!((failed.level, failed.failed, failed.needs_you), (AttentionLevel::Failed, 1, 1));
