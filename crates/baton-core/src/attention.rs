@@ -134,7 +134,7 @@ pub fn attention_summary(facts: &Facts<'_>) -> AttentionSummary {
         }
     }
     // Failures first; the sort is stable, so each level keeps its oldest-first order.
-    entries.sort_by(|a, b| b.level.cmp(&a.level));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.level));
     let count = |level| u32::try_from(entries.iter().filter(|e| e.level == level).count()).unwrap_or(u32::MAX);
     let (needs_you, failed) = (count(AttentionLevel::NeedsYou), count(AttentionLevel::Failed));
     let level = entries.iter().map(|e| e.level).max().unwrap_or(AttentionLevel::Well);

@@ -538,7 +538,7 @@ mod tests {
     fn notifications_are_per_kind_and_a_bare_switch_still_reads() {
         let read = |text: &str| Settings::parse(text).map(|s| s.notifications).map_err(|(_, b)| b);
         assert_eq!(read("{}").unwrap(), NotificationSettings::default());
-        assert_eq!(read(r#"{"notifications": false}"#).unwrap().enabled, false);
+        assert!(!read(r#"{"notifications": false}"#).unwrap().enabled);
         let kinds = read(r#"{"notifications": {"alert": false, "whenAppClosed": true}}"#).unwrap();
         assert!(kinds.enabled && !kinds.alert && kinds.when_app_closed && kinds.needs_input);
         let (field, message) = read(r#"{"notifications": {"alerts": false}}"#).unwrap_err();
