@@ -3,8 +3,9 @@
 // over D-Bus either way) with a notification service (dunst) on the test's private D-Bus
 // session. The icon is there and green, turns amber when an agent asks for a tool and red when a
 // task fails (screenshots of the screen); its menu, read over D-Bus (com.canonical.dbusmenu),
-// lists the agent and opens the app at it; Pause all shows the paused state; and a
-// notification went out (seen with dbus-monitor).
+// lists the agent and opens the app at it; Pause all shows the paused state; a notification went
+// out (seen with dbus-monitor), once: the daemon leaves it to the running app, and sends its own
+// once the app is closed.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -47,8 +48,9 @@ function menuFind() {
   for (const { name } of names) {
     let paths;
     try {
-      // Bounded: one of the app's connections (WebKit's) does not answer introspection.
-      paths = execFileSync("busctl", ["--user", "--timeout=2", "tree", "--list", name], { env: h.env, encoding: "utf8" });
+      // Bounded: one of the app's connections does not answer introspection (and busctl's own
+      // --timeout does not bound `tree`).
+      paths = execFileSync("busctl", ["--user", "tree", "--list", name], { env: h.env, encoding: "utf8", timeout: 2000 });
     } catch {
       continue;
     }
@@ -110,7 +112,11 @@ before(async () => {
   mkdirSync(h.home, { recursive: true });
   writeFileSync(
     path.join(h.home, "settings.json"),
-    JSON.stringify({ clis: { claude: { binary: path.join(root, "tests", "fixtures", "fake-claude"), env: { FAKE_DIR: h.tmp } } } }),
+    JSON.stringify({
+      clis: { claude: { binary: path.join(root, "tests", "fixtures", "fake-claude"), env: { FAKE_DIR: h.tmp } } },
+      // The daemon notifies too, but only while the app is not running.
+      notifications: { whenAppClosed: true },
+    }),
   );
   helperStart("trayer", ["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32"]
     .concat(["--SetDockType", "true", "--transparent", "false", "--tint", "0xffffff"]));
@@ -146,6 +152,9 @@ test("an agent that asks for a tool turns the icon amber, is listed, notified, a
   await trayColourWait("needsYou", "tray-needs-you.png");
   await until("a notification on the bus", () => notifications.includes('string "asker needs you"'));
   assert.match(notifications, /string "It asks to use Bash"/);
+  // Past the daemon's coalescing time: it left this one to the running app.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(notifications.split('string "asker needs you"').length - 1, 1, "notified once, by the app");
 
   menuClick(menu, entry.id);
   const route = `#/session/${agent.sessionId}/agent/${agent.id}`;
@@ -167,4 +176,13 @@ test("pause all from the menu shows the paused state, resume all ends it", async
   assert.equal(menuItems(menu).find((i) => i.label === "Pause all").enabled, false);
   menuClick(menu, resume.id);
   await until("the end of the pause", () => menuItems(menu).find((i) => i.label === "Pause all")?.enabled);
+});
+
+test("with the app closed, the daemon notifies by itself", async () => {
+  await h.stop({ keep: true });
+  assert.equal(appPids(h.home).length, 0);
+  h.baton("agent", "spawn", "--session", "tray", "--cli", "claude", "--name", "later", "--prompt", "DENY: run the tests");
+  // Alone, or in a burst with what the app had not told yet when it closed.
+  await until("the daemon's notification on the bus", () => /string "(Baton: \d updates|later needs you)/.test(notifications));
+  assert.match(notifications, /later needs you"/);
 });
