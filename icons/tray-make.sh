@@ -1,5 +1,5 @@
 #!/bin/sh
-# Makes the tray's three icons from the app icon: the icon at 64 px with a dot in its lower
+# Makes the tray's icons from the app icon: the icon at 64 px with a dot in its lower
 # right corner whose colour is the worst state (green all well, amber needs you, red failed),
 # ringed in the icon's dark background so it reads on light and dark panels alike.
 # Run from the repository root after the app icon changes (ImageMagick, Debian's imagemagick).
@@ -13,3 +13,5 @@ make_one() {
 make_one well '#2ea043'
 make_one needs-you '#e3a008'
 make_one failed '#e5484d'
+# No daemon answers: grey.
+make_one off '#8b949e'

@@ -1,5 +1,5 @@
 //! The tray icon and the notifications. The icon's colour is the worst state (green all well,
-//! amber something needs you, red something failed), its tooltip and the menu's first line say
+//! amber something needs you, red something failed; grey while no daemon answers), its tooltip and the menu's first line say
 //! "3 working, 1 needs you, $2.14 today" (StatusNotifierItem hosts on Linux show no tooltip),
 //! and the menu lists every agent or task that needs the user: a click opens the app at it.
 //! What it shows is the engine's attention summary, followed through the daemon's events
@@ -69,17 +69,19 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn icon(level: AttentionLevel) -> Image<'static> {
+/// The icon of the worst state; grey (`None`) while no daemon answers.
+fn icon(level: Option<AttentionLevel>) -> Image<'static> {
     match level {
-        AttentionLevel::Well => tauri::include_image!("../icons/tray-well.png"),
-        AttentionLevel::NeedsYou => tauri::include_image!("../icons/tray-needs-you.png"),
-        AttentionLevel::Failed => tauri::include_image!("../icons/tray-failed.png"),
+        Some(AttentionLevel::Well) => tauri::include_image!("../icons/tray-well.png"),
+        Some(AttentionLevel::NeedsYou) => tauri::include_image!("../icons/tray-needs-you.png"),
+        Some(AttentionLevel::Failed) => tauri::include_image!("../icons/tray-failed.png"),
+        None => tauri::include_image!("../icons/tray-off.png"),
     }
 }
 
 fn tray_build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     TrayIconBuilder::with_id("baton")
-        .icon(icon(AttentionLevel::Well))
+        .icon(icon(None))
         .tooltip("Baton")
         .menu(&menu_build(app, None)?)
         .on_menu_event(|app, event| menu_pick(app, event.id.as_ref()))
@@ -201,7 +203,7 @@ struct TrayShell {
 impl Shell for TrayShell {
     fn show(&mut self, summary: Option<&AttentionSummary>) {
         let Some(tray) = &self.tray else { return };
-        let level = summary.map_or(AttentionLevel::Well, |s| s.level);
+        let level = summary.map(|s| s.level);
         let line = summary.map_or("Baton: the daemon is not running", |s| s.line.as_str());
         let shown = tray
             .set_icon(Some(icon(level)))
