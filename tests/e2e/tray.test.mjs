@@ -4,7 +4,7 @@
 // session. The icon is there and green, turns amber when an agent asks for a tool and red when a
 // task fails (screenshots of the screen); its menu, read over D-Bus (com.canonical.dbusmenu),
 // lists the agent and opens the app at it; Pause all shows the paused state; a notification went
-// out (seen with dbus-monitor), once: the daemon leaves it to the running app, and sends its own
+// out (seen with dbus-monitor; clicked with dunstctl, it opens the agent too), once: the daemon leaves it to the running app, and sends its own
 // once the app is closed.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -156,9 +156,16 @@ test("an agent that asks for a tool turns the icon amber, is listed, notified, a
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(notifications.split('string "asker needs you"').length - 1, 1, "notified once, by the app");
 
-  menuClick(menu, entry.id);
   const route = `#/session/${agent.sessionId}/agent/${agent.id}`;
-  await until("the app at the agent", async () => (await browser.execute(() => window.location.hash)) === route);
+  const at = async () => browser.execute(() => window.location.hash);
+  // Clicking the notification (dunst's default action) opens the app at the agent...
+  execFileSync("dunstctl", ["action", "0"], { env: h.env });
+  await until("the app at the agent, from the notification", async () => (await at()) === route);
+  // ...and so does its entry in the menu.
+  await browser.execute(() => (window.location.hash = "#/"));
+  await until("the app back home", async () => (await at()) === "#/");
+  menuClick(menu, entry.id);
+  await until("the app at the agent, from the menu", async () => (await at()) === route);
 });
 
 test("a failed task turns the icon red, listed first", async () => {
