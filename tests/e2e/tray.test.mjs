@@ -143,6 +143,18 @@ test("the tray icon is there, green, and its menu says all is well", async () =>
   await trayColourWait("well", "tray-well.png");
 });
 
+test("the settings of notifications and of the tray", async () => {
+  await browser.execute(() => (window.location.hash = "#/settings"));
+  const closeToTray = browser.$('[data-testid="settings-close-to-tray"]');
+  await closeToTray.waitForExist({ timeout: 15_000 });
+  await closeToTray.scrollIntoView({ block: "end" });
+  assert.equal(await closeToTray.isSelected(), true, "on by default");
+  assert.equal(await browser.$('[data-testid="settings-notify-whenAppClosed"]').isSelected(), true, "as the test set it");
+  assert.equal(await browser.$('[data-testid="settings-notify-needsInput"]').isSelected(), true);
+  await h.screenshot("tray-settings.png");
+  await browser.execute(() => (window.location.hash = "#/"));
+});
+
 test("an agent that asks for a tool turns the icon amber, is listed, notified, and opened from the menu", async () => {
   const agent = JSON.parse(
     h.baton("agent", "spawn", "--session", "tray", "--cli", "claude", "--name", "asker", "--prompt", "DENY: run the tests", "--json"),
