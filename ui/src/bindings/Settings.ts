@@ -4,6 +4,7 @@ import type { EditorSettings } from "./EditorSettings";
 import type { HealthSettings } from "./HealthSettings";
 import type { NotificationSettings } from "./NotificationSettings";
 import type { Theme } from "./Theme";
+import type { WizardSettings } from "./WizardSettings";
 import type { WorktreeSettings } from "./WorktreeSettings";
 
 /**
@@ -25,4 +26,9 @@ notifications: NotificationSettings,
 /**
  * Closing the app's window leaves it running in the tray [default: true].
  */
-closeToTray: boolean, };
+closeToTray: boolean, 
+/**
+ * The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
+ * may ask.
+ */
+wizard?: WizardSettings, };

@@ -55,6 +55,7 @@ import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
+import type { SessionHealth } from "../bindings/SessionHealth";
 import type { SessionStatus } from "../bindings/SessionStatus";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
 import type { SettingsRead } from "../bindings/SettingsRead";
@@ -248,7 +249,7 @@ export class Api {
     return this.transport.call("DELETE", `/api/agents/${encodeURIComponent(String(id))}`, query, undefined);
   }
 
-  /** The agent's history after `after` (a seq, exclusive), oldest first. */
+  /** A page of the agent's history, oldest first: after `after` (a seq, exclusive), or the newest events before `before` (a lane opens on the last page, then reads back). */
   agentEvents(id: string, query: AgentEventsQuery): Promise<Array<AgentEventRecord>> {
     return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/events`, query, undefined);
   }
@@ -363,7 +364,7 @@ export class Api {
     return this.transport.call("POST", `/api/patterns/${encodeURIComponent(String(name))}/run`, undefined, body);
   }
 
-  /** Starts a wizard for a goal: reads the repository's facts and answers with the first question. */
+  /** Starts a wizard for a goal: reads the repository's facts and answers with the first question. With the `agent` engine it starts the planner agent and answers at once, the planner thinking; its first question comes as a `wizard_updated` event. */
   wizardStart(body: WizardStart): Promise<Wizard> {
     return this.transport.call("POST", `/api/wizards`, undefined, body);
   }
@@ -411,6 +412,11 @@ export class Api {
   /** Each agent's latest sample (CPU, memory, threads), score with its deductions, last line and open alerts, and the session's score: one session's agents, or every live one. */
   healthAgents(query: HealthAgentsQuery): Promise<HealthReport> {
     return this.transport.call("GET", `/api/health/agents`, query, undefined);
+  }
+
+  /** Every session that has agents, with its score (as in its health report) and its open, unacknowledged alerts: Home's and the sidebar's glance. */
+  healthSessions(): Promise<Array<SessionHealth>> {
+    return this.transport.call("GET", `/api/health/sessions`, undefined, undefined);
   }
 
   /** An agent's health samples from `since` (ms since the epoch; default the last hour), oldest first; older ones are one-minute averages. */

@@ -25,10 +25,15 @@ export type PaletteActions = {
   agentFocus: (agent: Agent) => void;
   sessionOpen: (session: Session) => void;
   newAgent?: () => void;
+  /** New work (the wizard) in the session shown, or from Home. */
+  newWork?: () => void;
   approve?: (agent: Agent, tool: string) => void;
   stop?: (agent: Agent) => void;
   merge?: (agent: Agent) => void;
   inbox: () => void;
+  /** Pause every agent and keep coordinators from starting tasks; resume them. */
+  pauseAll?: () => void;
+  resumeAll?: () => void;
   settings: () => void;
   home: () => void;
   help: () => void;
@@ -59,8 +64,11 @@ export function paletteEntries(ctx: PaletteContext, act: PaletteActions): Palett
     if (act.stop && LIVE.includes(agent.state)) command("stop", `Stop ${agent.name}`, () => act.stop!(agent));
     if (act.merge && agent.worktree && !agent.worktree.removedAt) command("merge", `Merge ${agent.name}…`, () => act.merge!(agent));
   }
+  if (act.newWork) command("newWork", "New work…", act.newWork);
   if (act.newAgent) command("newAgent", "New agent…", act.newAgent);
   command("inbox", "Open inbox", act.inbox);
+  if (act.pauseAll) command("pauseAll", "Pause all agents", act.pauseAll);
+  if (act.resumeAll) command("resumeAll", "Resume all agents", act.resumeAll);
   command("home", "Go to all sessions", act.home);
   command("settings", "Open settings", act.settings);
   command("help", "Keyboard shortcuts", act.help);

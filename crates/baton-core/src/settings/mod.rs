@@ -11,7 +11,7 @@
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
 //!   "theme": "dark", "notifications": { "needsInput": true, "whenAppClosed": false },
-//!   "closeToTray": true }
+//!   "closeToTray": true, "wizard": { "planner": "claude", "maxQuestions": 5 } }
 //! ```
 
 mod detect;
@@ -53,6 +53,37 @@ pub struct Settings {
     /// Closing the app's window leaves it running in the tray [default: true].
     #[serde(default = "close_to_tray_default")]
     pub close_to_tray: bool,
+    /// The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
+    /// may ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub wizard: Option<WizardSettings>,
+}
+
+/// `wizard` in `settings.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WizardSettings {
+    /// The planner's CLI when a wizard names none [default: claude].
+    #[serde(default = "planner_default")]
+    pub planner: crate::agent::protocol::CliKind,
+    /// The most questions the planner may ask before it must give the plan [default: 5].
+    #[serde(default = "max_questions_default")]
+    pub max_questions: u32,
+}
+
+impl Default for WizardSettings {
+    fn default() -> Self {
+        Self { planner: planner_default(), max_questions: max_questions_default() }
+    }
+}
+
+fn planner_default() -> crate::agent::protocol::CliKind {
+    crate::agent::protocol::CliKind::Claude
+}
+
+fn max_questions_default() -> u32 {
+    5
 }
 
 impl Default for Settings {
@@ -65,6 +96,7 @@ impl Default for Settings {
             theme: Theme::default(),
             notifications: NotificationSettings::default(),
             close_to_tray: close_to_tray_default(),
+            wizard: None,
         }
     }
 }
@@ -380,6 +412,14 @@ impl Settings {
         for (field, value) in days {
             if !value.is_finite() || value < 0.0 {
                 return broken(field, "must be a number, 0 or more");
+            }
+        }
+        if let Some(w) = &self.wizard {
+            if w.planner == crate::agent::protocol::CliKind::Command {
+                return broken("wizard.planner", "must be claude, codex or gemini");
+            }
+            if !(1..=20).contains(&w.max_questions) {
+                return broken("wizard.maxQuestions", "must be a whole number from 1 to 20");
             }
         }
         if !self.health.sample_secs.is_finite() || self.health.sample_secs < 0.1 {

@@ -20,7 +20,9 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "0008_health", include_str!("../../../../migrations/0008_health.sql")),
     (9, "0009_agents_archive", include_str!("../../../../migrations/0009_agents_archive.sql")),
     (10, "0010_task_sent_prompt", include_str!("../../../../migrations/0010_task_sent_prompt.sql")),
-    (11, "0011_cost_quarters", include_str!("../../../../migrations/0011_cost_quarters.sql")),
+    (11, "0011_wizard_planner", include_str!("../../../../migrations/0011_wizard_planner.sql")),
+    (12, "0012_health_pause", include_str!("../../../../migrations/0012_health_pause.sql")),
+    (13, "0013_cost_quarters", include_str!("../../../../migrations/0013_cost_quarters.sql")),
 ];
 
 /// The schema version this build writes.

@@ -15,7 +15,7 @@ use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::attention::AttentionSummary;
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
-use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
+use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
 use baton_core::inbox::InboxItem;
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
@@ -157,9 +157,10 @@ operations! {
         /// history and cost are kept. Refused while the worktree holds uncommitted work, unless `force`.
         agent_remove: DELETE "/api/agents/{id}" path(id: String) query(q: AgentRemoveQuery) -> 200 Agent
             => |s| s.agent_remove(&id, q.force.unwrap_or(false));
-        /// The agent's history after `after` (a seq, exclusive), oldest first.
+        /// A page of the agent's history, oldest first: after `after` (a seq, exclusive), or the
+        /// newest events before `before` (a lane opens on the last page, then reads back).
         agent_events: GET "/api/agents/{id}/events" path(id: String) query(q: AgentEventsQuery) -> 200 Vec<AgentEventRecord>
-            => |s| s.agent_events(&id, q.after.unwrap_or(0), bounded(q.limit, EVENTS_DEFAULT, EVENTS_MAX));
+            => |s| s.agent_events_page(&id, &q, bounded(q.limit, EVENTS_DEFAULT, EVENTS_MAX));
         /// A follow-up message in the agent's own session.
         agent_send: POST "/api/agents/{id}/messages" path(id: String) body(req: AgentMessage) -> 200 Agent,
             errors(AgentBusy, CliMissing, SpawnFailed) => |s| s.agent_send(&id, &req.text);
@@ -237,7 +238,10 @@ operations! {
     }
     "wizard" {
         /// Starts a wizard for a goal: reads the repository's facts and answers with the first question.
-        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard, errors(InvalidSettings)
+        /// With the `agent` engine it starts the planner agent and answers at once, the planner
+        /// thinking; its first question comes as a `wizard_updated` event.
+        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard,
+            errors(InvalidSettings, CliMissing, SpawnFailed)
             => |s| s.wizard_start(&req);
         /// A session's wizards (drafts, launched and discarded), newest first.
         wizard_list: GET "/api/wizards" query(q: WizardListQuery) -> 200 Vec<Wizard>, errors(InvalidSettings)
@@ -271,6 +275,10 @@ operations! {
         /// and open alerts, and the session's score: one session's agents, or every live one.
         health_agents: GET "/api/health/agents" query(q: HealthAgentsQuery) -> 200 HealthReport,
             errors(InvalidSettings) => |s| s.health_agents(q.session.as_deref());
+        /// Every session that has agents, with its score (as in its health report) and its open,
+        /// unacknowledged alerts: Home's and the sidebar's glance.
+        health_sessions: GET "/api/health/sessions" -> 200 Vec<SessionHealth>, errors(InvalidSettings)
+            => |s| s.health_sessions();
         /// An agent's health samples from `since` (ms since the epoch; default the last hour),
         /// oldest first; older ones are one-minute averages.
         agent_samples: GET "/api/agents/{id}/samples" path(id: String) query(q: SamplesQuery) -> 200 Vec<HealthSample>
