@@ -56,7 +56,9 @@ fn latency_from_condition_to_tray() {
     client
         .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
         .expect("session");
-    client.session_update("s", &SessionUpdate { stall_secs: Some(STALL_SECS), ..Default::default() }).expect("stall time");
+    client
+        .session_update("s", &SessionUpdate { stall_secs: Some(STALL_SECS), ..Default::default() })
+        .expect("stall time");
 
     let (mut past_threshold, mut from_alert, mut from_request) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
