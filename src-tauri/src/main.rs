@@ -3,6 +3,7 @@
 //! window (its size and position remembered, one window per Baton home), the tray and the folder
 //! dialog.
 
+mod follow;
 mod tray;
 
 use baton_core::api::DaemonConnection;
@@ -114,7 +115,10 @@ fn main() {
                 .build(),
         )
         .plugin(tauri_plugin_window_state::Builder::new().with_filename(window_state_file(&home)).build())
-        .on_window_event(window_state_keep)
+        .on_window_event(|window, event| {
+            window_state_keep(window, event);
+            tray::window_close_to_tray(window, event);
+        })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(Shell { home: home.clone() })

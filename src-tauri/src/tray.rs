@@ -1,52 +1,164 @@
-//! The tray icon: a menu (Open, Quit) and a tooltip with a one-line status of the daemon,
-//! refreshed in the background. A machine without a tray host (or without the appindicator
-//! library, where tray-icon panics rather than erring) still gets the window.
+//! The tray icon and the notifications. The icon's colour is the worst state (green all well,
+//! amber something needs you, red something failed; grey while no daemon answers), its tooltip and the menu's first line say
+//! "3 working, 1 needs you, $2.14 today" (StatusNotifierItem hosts on Linux show no tooltip),
+//! and the menu lists every agent or task that needs the user: a click opens the app at it.
+//! What it shows is the engine's attention summary, followed through the daemon's events
+//! (`follow.rs`). Closing the window leaves the app in the tray when the settings say so (and a
+//! tray is there to bring it back). A machine without a tray host (or without the appindicator
+//! library, where tray-icon panics rather than erring) still gets the window and notifications.
 
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::sync::mpsc::Sender;
 
 use baton_core::BatonHome;
+use baton_core::attention::{AttentionLevel, AttentionSummary, INBOX_ROUTE};
+use baton_core::notify::Notification;
+use baton_core::settings::Settings;
 use baton_daemon::client::daemon_find;
+use baton_daemon::notify::{AppPresence, app_presence_hold, notification_show};
+use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Wry};
 
-const STATUS_EVERY: Duration = Duration::from_secs(5);
+use crate::follow::{Shell, Signal, follow_start};
+
+/// A menu entry longer than this is cut (menus do not wrap).
+const LABEL_MAX: usize = 80;
+
+/// What the menu's actions and the window's close need.
+struct TrayControl {
+    home: BatonHome,
+    /// Whether a tray icon is there to bring a hidden window back.
+    present: bool,
+    signals: Mutex<Option<Sender<Signal>>>,
+    /// Tells the daemon this app sends the notifications.
+    _presence: Option<AppPresence>,
+}
 
 pub fn tray_install(app: &AppHandle, home: BatonHome) {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| tray_build(app))) {
-        Ok(Ok(tray)) => {
-            std::thread::Builder::new()
-                .name("tray-status".into())
-                .spawn(move || {
-                    loop {
-                        let _ = tray.set_tooltip(Some(status_line(&home)));
-                        std::thread::sleep(STATUS_EVERY);
-                    }
-                })
-                .map(drop)
-                .unwrap_or_else(|e| tracing::warn!("no tray status updates: {e}"));
+    let tray = match std::panic::catch_unwind(AssertUnwindSafe(|| tray_build(app))) {
+        Ok(Ok(tray)) => Some(tray),
+        Ok(Err(e)) => {
+            tracing::warn!("no tray icon: {e}; the window works without it");
+            None
         }
-        Ok(Err(e)) => tracing::warn!("no tray icon: {e}; the window works without it"),
-        Err(_) => tracing::warn!("no tray icon: the tray library is missing (install libayatana-appindicator3-1)"),
+        Err(_) => {
+            tracing::warn!("no tray icon: the tray library is missing (install libayatana-appindicator3-1)");
+            None
+        }
+    };
+    let presence = app_presence_hold(&home).unwrap_or_else(|e| {
+        tracing::warn!("cannot tell the daemon the app runs ({e}); it may notify as well");
+        None
+    });
+    app.manage(TrayControl {
+        home: home.clone(),
+        present: tray.is_some(),
+        signals: Mutex::new(None),
+        _presence: presence,
+    });
+    match follow_start(home, TrayShell { app: app.clone(), tray }) {
+        Ok(signals) => *locked(&app.state::<TrayControl>().signals) = Some(signals),
+        Err(e) => tracing::warn!("the tray cannot follow the daemon: {e}"),
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The icon of the worst state; grey (`None`) while no daemon answers.
+fn icon(level: Option<AttentionLevel>) -> Image<'static> {
+    match level {
+        Some(AttentionLevel::Well) => tauri::include_image!("../icons/tray-well.png"),
+        Some(AttentionLevel::NeedsYou) => tauri::include_image!("../icons/tray-needs-you.png"),
+        Some(AttentionLevel::Failed) => tauri::include_image!("../icons/tray-failed.png"),
+        None => tauri::include_image!("../icons/tray-off.png"),
     }
 }
 
 fn tray_build(app: &AppHandle) -> tauri::Result<TrayIcon> {
-    let open = MenuItem::with_id(app, "open", "Open Baton", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit (agents keep running in the daemon)", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &PredefinedMenuItem::separator(app)?, &quit])?;
-    let mut builder = TrayIconBuilder::with_id("baton").tooltip("Baton").menu(&menu).on_menu_event(|app, event| {
-        match event.id.as_ref() {
-            "open" => window_show(app),
-            "quit" => app.exit(0),
-            _ => {}
+    TrayIconBuilder::with_id("baton")
+        .icon(icon(None))
+        .tooltip("Baton")
+        .menu(&menu_build(app, None)?)
+        .on_menu_event(|app, event| menu_pick(app, event.id.as_ref()))
+        .build(app)
+}
+
+/// The menu for `summary` (`None`: no daemon runs).
+fn menu_build(app: &AppHandle, summary: Option<&AttentionSummary>) -> tauri::Result<Menu<Wry>> {
+    let menu = Menu::new(app)?;
+    let item = |id: &str, label: &str, enabled: bool| MenuItem::with_id(app, id, label, enabled, None::<&str>);
+    let status = summary.map_or("Baton: the daemon is not running", |s| s.line.as_str());
+    menu.append(&item("status", status, false)?)?;
+    menu.append(&item("open", "Open Baton", true)?)?;
+    if let Some(s) = summary.filter(|s| !s.entries.is_empty()) {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        for (i, entry) in s.entries.iter().enumerate() {
+            let mark = if entry.level == AttentionLevel::Failed { "✗ " } else { "● " };
+            menu.append(&item(
+                &format!("goto:{i}:{}", entry.route),
+                &label_cut(&format!("{mark}{}", entry.label)),
+                true,
+            )?)?;
+        }
+        if s.more > 0 {
+            menu.append(&item(&format!("goto:more:{INBOX_ROUTE}"), &format!("{} more in the inbox…", s.more), true)?)?;
+        }
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let paused = summary.is_some_and(|s| s.paused_all);
+    menu.append(&item("pause", "Pause all", summary.is_some() && !paused)?)?;
+    menu.append(&item("resume", if paused { "Resume all (everything is paused)" } else { "Resume all" }, paused)?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&item("quit", "Quit (agents keep running in the daemon)", true)?)?;
+    Ok(menu)
+}
+
+fn label_cut(label: &str) -> String {
+    if label.chars().count() <= LABEL_MAX {
+        return label.to_owned();
+    }
+    let mut cut: String = label.chars().take(LABEL_MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
+fn menu_pick(app: &AppHandle, id: &str) {
+    match id {
+        "open" => window_show(app),
+        "quit" => app.exit(0),
+        "pause" | "resume" => pause_all(app, id == "pause"),
+        _ => {
+            if let Some(route) = id.strip_prefix("goto:").and_then(|rest| rest.split_once(':')).map(|(_, r)| r) {
+                route_open(app, route);
+            }
+        }
+    }
+}
+
+/// "Pause all" or "resume all", off the main thread; the tray is read again after.
+fn pause_all(app: &AppHandle, pause: bool) {
+    let control = app.state::<TrayControl>();
+    let home = control.home.clone();
+    let signals = locked(&control.signals).clone();
+    std::thread::spawn(move || {
+        let done = match daemon_find(&home) {
+            Ok(Some(client)) if pause => client.agents_pause_all().map(drop),
+            Ok(Some(client)) => client.agents_resume_all().map(drop),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = done {
+            tracing::warn!("the tray could not {} all agents: {e}", if pause { "pause" } else { "resume" });
+        }
+        if let Some(signals) = signals {
+            let _ = signals.send(Signal::Refresh);
         }
     });
-    if let Some(icon) = app.default_window_icon() {
-        builder = builder.icon(icon.clone());
-    }
-    builder.build(app)
 }
 
 /// Brings the main window to the front: from the tray, or when Baton is launched a second time.
@@ -58,51 +170,57 @@ pub fn window_show(app: &AppHandle) {
     }
 }
 
-/// One line for the tooltip, e.g. "Baton: daemon running (pid 42), 3 active sessions".
-fn status_line(home: &BatonHome) -> String {
-    match daemon_find(home) {
-        Ok(Some(client)) => match client.health() {
-            Ok(h) => format!("Baton: daemon running (pid {}), {} active sessions", h.pid, h.sessions),
-            Err(e) => format!("Baton: daemon not answering: {e}"),
-        },
-        Ok(None) => "Baton: daemon not running".into(),
-        Err(e) => format!("Baton: {e}"),
+/// Shows the window at one of the app's addresses (`#/session/ID/agent/AGENT`, `#/inbox`).
+fn route_open(app: &AppHandle, route: &str) {
+    window_show(app);
+    let Some(window) = app.get_webview_window("main") else { return };
+    match serde_json::to_string(route) {
+        Ok(quoted) => {
+            if let Err(e) = window.eval(format!("window.location.hash = {quoted}")) {
+                tracing::warn!("cannot open {route} in the window: {e}");
+            }
+        }
+        Err(e) => tracing::warn!("cannot open {route}: {e}"),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
+/// Closing the window hides it when the settings keep the app in the tray, and a tray is there.
+pub fn window_close_to_tray(window: &tauri::Window, event: &tauri::WindowEvent) {
+    let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
+    let Some(control) = window.app_handle().try_state::<TrayControl>() else { return };
+    let keep = Settings::load(&control.home.settings_file()).map_or(true, |s| s.close_to_tray);
+    if control.present && keep {
+        api.prevent_close();
+        let _ = window.hide();
+    }
+}
 
-    use baton_core::BatonHome;
-    use baton_daemon::client::daemon_find;
-    use baton_daemon::run::{RunOptions, daemon_run};
+struct TrayShell {
+    app: AppHandle,
+    tray: Option<TrayIcon>,
+}
 
-    use super::status_line;
+impl Shell for TrayShell {
+    fn show(&mut self, summary: Option<&AttentionSummary>) {
+        let Some(tray) = &self.tray else { return };
+        let level = summary.map(|s| s.level);
+        let line = summary.map_or("Baton: the daemon is not running", |s| s.line.as_str());
+        let shown = tray
+            .set_icon(Some(icon(level)))
+            .and_then(|()| tray.set_tooltip(Some(line)))
+            .and_then(|()| menu_build(&self.app, summary))
+            .and_then(|menu| tray.set_menu(Some(menu)));
+        match shown {
+            Ok(()) => tracing::debug!(?level, line, "tray shown"),
+            Err(e) => tracing::warn!("cannot update the tray: {e}"),
+        }
+    }
 
-    #[test]
-    fn the_tooltip_follows_the_daemon() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let home = BatonHome::at(tmp.path().join("home"));
-        assert_eq!(status_line(&home), "Baton: daemon not running");
-
-        let thread = {
-            let home = home.clone();
-            std::thread::spawn(move || daemon_run(home, RunOptions::default()))
-        };
-        let client = loop {
-            if let Ok(Some(client)) = daemon_find(&home) {
-                break client;
-            }
-            assert!(!thread.is_finished(), "the daemon ended early");
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        assert_eq!(
-            status_line(&home),
-            format!("Baton: daemon running (pid {}), 0 active sessions", std::process::id())
-        );
-        client.daemon_stop_request().expect("stop");
-        thread.join().expect("join").expect("daemon ran");
-        assert_eq!(status_line(&home), "Baton: daemon not running");
+    fn notify(&mut self, notification: Notification) {
+        let app = self.app.clone();
+        let route = notification.route.clone();
+        if let Err(e) = notification_show(&notification, Some(Box::new(move || route_open(&app, &route)))) {
+            tracing::warn!("{e}");
+        }
     }
 }

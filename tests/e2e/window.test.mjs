@@ -4,7 +4,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Harness, appPids, bin } from "./harness.mjs";
 
@@ -23,6 +23,9 @@ after(async () => {
 });
 
 test("the window's size is remembered across starts", async () => {
+  // Closing the window ends the app here (by default it stays in the tray: tray.test.mjs).
+  mkdirSync(h.home, { recursive: true });
+  writeFileSync(path.join(h.home, "settings.json"), JSON.stringify({ closeToTray: false }));
   let browser = await h.start();
   await browser.$('[data-testid="daemon-status"]').waitForExist({ timeout: 30_000 });
   await browser.setWindowSize(1024, 640);

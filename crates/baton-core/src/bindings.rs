@@ -71,6 +71,7 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     Session::export_all(&cfg)?;
     crate::inbox::InboxItem::export_all(&cfg)?;
     crate::inbox::InboxKind::export_all(&cfg)?;
+    crate::attention::AttentionSummary::export_all(&cfg)?;
     SessionState::export_all(&cfg)?;
     SessionCreate::export_all(&cfg)?;
     SessionUpdate::export_all(&cfg)?;

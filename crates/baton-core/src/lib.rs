@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod api;
 pub mod artifact;
+pub mod attention;
 pub mod bindings;
 pub mod context;
 pub mod coordinator;
@@ -17,6 +18,7 @@ pub mod home;
 pub mod ids;
 pub mod inbox;
 pub mod names;
+pub mod notify;
 pub mod pattern;
 pub mod pricing;
 pub mod session;

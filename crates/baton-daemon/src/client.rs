@@ -39,12 +39,23 @@ impl DaemonClient {
 
     /// The daemon's event stream: calls `on_batch` for every batch until it returns false or
     /// the stream ends.
-    pub fn events_follow(&self, mut on_batch: impl FnMut(Vec<EngineEvent>) -> bool) -> Result<(), DaemonError> {
+    pub fn events_follow(&self, on_batch: impl FnMut(Vec<EngineEvent>) -> bool) -> Result<(), DaemonError> {
+        self.events_follow_opened(|| {}, on_batch)
+    }
+
+    /// [`Self::events_follow`], calling `on_open` once the stream is open: what a client reads
+    /// from then on misses no change (every later one comes as an event).
+    pub fn events_follow_opened(
+        &self,
+        on_open: impl FnOnce(),
+        mut on_batch: impl FnMut(Vec<EngineEvent>) -> bool,
+    ) -> Result<(), DaemonError> {
         use std::io::BufRead;
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
         let url = format!("{}/api/events?token={}", self.info.url(), self.info.token);
         let unreachable = |e: String| DaemonError::Unreachable { home: self.home.clone(), detail: e };
         let response = agent.get(&url).call().map_err(|e| unreachable(e.to_string()))?;
+        on_open();
         let reader = std::io::BufReader::new(response.into_body().into_reader());
         for line in reader.lines() {
             let line = line.map_err(|e| unreachable(e.to_string()))?;

@@ -95,6 +95,7 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
 
     tokio::spawn(signals_watch(shutdown));
     tokio::spawn(worktrees_collect(engine.clone()));
+    tokio::spawn(crate::notify::daemon_notify(engine.clone(), home.clone()));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|stop| *stop).await;

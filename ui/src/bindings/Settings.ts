@@ -2,6 +2,7 @@
 import type { CliSettingsMap } from "./CliSettingsMap";
 import type { EditorSettings } from "./EditorSettings";
 import type { HealthSettings } from "./HealthSettings";
+import type { NotificationSettings } from "./NotificationSettings";
 import type { Theme } from "./Theme";
 import type { WizardSettings } from "./WizardSettings";
 import type { WorktreeSettings } from "./WorktreeSettings";
@@ -19,9 +20,13 @@ editor?: EditorSettings,
  */
 theme: Theme, 
 /**
- * The desktop app's notifications of agents that need you or finished [default: true].
+ * Desktop notifications: on or off (`true`/`false`), or each kind on its own.
  */
-notifications: boolean, 
+notifications: NotificationSettings, 
+/**
+ * Closing the app's window leaves it running in the tray [default: true].
+ */
+closeToTray: boolean, 
 /**
  * The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
  * may ask.

@@ -16,6 +16,7 @@ import type { Artifact } from "../bindings/Artifact";
 import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
 import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
+import type { AttentionSummary } from "../bindings/AttentionSummary";
 import type { BranchStatus } from "../bindings/BranchStatus";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
@@ -166,6 +167,11 @@ export class Api {
   /** What needs the user in every active session, oldest first: tools agents wait on, failed and blocked tasks, approved work not merged yet, pending decisions. */
   inbox(): Promise<Array<InboxItem>> {
     return this.transport.call("GET", `/api/inbox`, undefined, undefined);
+  }
+
+  /** What the tray shows: the worst state (all well, needs you, failed), one line ("3 working, 1 needs you, $2.14 today"), each thing that needs the user with the app's address of it, and whether everything is paused. */
+  attention(): Promise<AttentionSummary> {
+    return this.transport.call("GET", `/api/attention`, undefined, undefined);
   }
 
   /** Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on agents, follows them, stores what they leave as artifacts, runs reviews and checks the completion criteria. */

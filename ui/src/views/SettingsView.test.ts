@@ -112,7 +112,15 @@ describe("SettingsView", () => {
     await waitFor(() => expect(file()).toEqual({ theme: "dark" }));
 
     await fireEvent.click(byId("settings-notifications"));
-    await waitFor(() => expect(file()).toEqual({ theme: "dark", notifications: false }));
+    await waitFor(() => expect(file()).toEqual({ theme: "dark", notifications: { enabled: false } }));
+    expect(byId<HTMLInputElement>("settings-notify-needsInput").closest("fieldset")?.disabled).toBe(true);
+    await fireEvent.click(byId("settings-notifications"));
+    await fireEvent.click(byId("settings-notify-alert"));
+    await waitFor(() => expect(file()).toEqual({ theme: "dark", notifications: { enabled: true, alert: false } }));
+    await fireEvent.click(byId("settings-close-to-tray"));
+    await waitFor(() =>
+      expect(file()).toEqual({ theme: "dark", notifications: { enabled: true, alert: false }, closeToTray: false }),
+    );
   });
 
   it("sets the editor to another command, with its arguments and in a terminal", async () => {

@@ -535,6 +535,9 @@ pub(crate) fn agent_usage_add(
             time::now_ms()
         ],
     )?;
+    if cost > 0.0 {
+        crate::attention::cost_quarter_add(conn, time::now_ms(), cost)?;
+    }
     Ok(())
 }
 

@@ -32,6 +32,9 @@ pub(crate) struct Sampler {
     /// Agents that ended since then are still watched (a crash is seen).
     since: i64,
     ticks_per_second: u64,
+    /// When the first silent agent reaches its stall time, if before the next tick: the sampler
+    /// wakes then, so a stall is raised when it happens rather than up to a period later.
+    next_stall_at: Option<i64>,
 }
 
 impl Sampler {
@@ -42,6 +45,7 @@ impl Sampler {
             last_compact: since,
             since,
             ticks_per_second: procfs::ticks_per_second(),
+            next_stall_at: None,
         }
     }
 }
@@ -65,7 +69,10 @@ impl Engine {
                 }
                 // Not held while sleeping: the engine may go away meanwhile.
                 drop(engine);
-                if !super::HealthState::sleep_on(&stop, every) {
+                let until_stall = sampler
+                    .next_stall_at
+                    .map(|at| Duration::from_millis(u64::try_from(at - time::now_ms()).unwrap_or(0)));
+                if !super::HealthState::sleep_on(&stop, until_stall.map_or(every, |d| d.min(every))) {
                     return;
                 }
             }
@@ -86,6 +93,7 @@ impl Engine {
         );
 
         let mut stall: HashMap<&str, i64> = HashMap::new();
+        let mut next_stall_at: Option<i64> = None;
         let mut holding: Vec<Condition> = Vec::new();
         let mut samples: Vec<HealthSample> = Vec::new();
         for a in &agents {
@@ -125,6 +133,10 @@ impl Engine {
             };
             let agent_score = score::agent_score(&view, &limits, now);
             holding.extend(alerts::conditions(&view, &limits, now));
+            if let Some(silent) = score::silent_ms(&view, now).filter(|s| *s < stall_ms) {
+                let at = now + (stall_ms - silent);
+                next_stall_at = Some(next_stall_at.map_or(at, |n: i64| n.min(at)));
+            }
             if let Some((g, _)) = group {
                 samples.push(HealthSample {
                     agent_id: a.id.clone(),
@@ -163,6 +175,7 @@ impl Engine {
         if compact {
             s.last_compact = now;
         }
+        s.next_stall_at = next_stall_at;
         let live_ids: Vec<&str> = live.iter().map(|a| a.id.as_str()).collect();
         s.meter.retain(&live_ids);
         s.memory.retain(|id, _| live_ids.contains(&id.as_str()));

@@ -10,8 +10,8 @@
 //!   "worktrees": { "retentionDays": 7, "archivedRetentionDays": 1 },
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
-//!   "theme": "dark", "notifications": true,
-//!   "wizard": { "planner": "claude", "maxQuestions": 5 } }
+//!   "theme": "dark", "notifications": { "needsInput": true, "whenAppClosed": false },
+//!   "closeToTray": true, "wizard": { "planner": "claude", "maxQuestions": 5 } }
 //! ```
 
 mod detect;
@@ -47,9 +47,12 @@ pub struct Settings {
     /// The desktop app's colours [default: system].
     #[serde(default)]
     pub theme: Theme,
-    /// The desktop app's notifications of agents that need you or finished [default: true].
-    #[serde(default = "notifications_default")]
-    pub notifications: bool,
+    /// Desktop notifications: on or off (`true`/`false`), or each kind on its own.
+    #[serde(default)]
+    pub notifications: NotificationSettings,
+    /// Closing the app's window leaves it running in the tray [default: true].
+    #[serde(default = "close_to_tray_default")]
+    pub close_to_tray: bool,
     /// The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
     /// may ask.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,14 +94,110 @@ impl Default for Settings {
             health: HealthSettings::default(),
             editor: None,
             theme: Theme::default(),
-            notifications: notifications_default(),
+            notifications: NotificationSettings::default(),
+            close_to_tray: close_to_tray_default(),
             wizard: None,
         }
     }
 }
 
-fn notifications_default() -> bool {
+fn close_to_tray_default() -> bool {
     true
+}
+
+/// Which desktop notifications are sent: each kind can be turned off, or all at once. Read
+/// from an object of kinds, or, as files written before kinds existed have it, `true`/`false`
+/// for all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationSettings {
+    /// Any notification at all [default: true].
+    #[serde(default = "on")]
+    pub enabled: bool,
+    /// An agent waits for a tool to be approved [default: true].
+    #[serde(default = "on")]
+    pub needs_input: bool,
+    /// A task failed or is blocked [default: true].
+    #[serde(default = "on")]
+    pub task_failed: bool,
+    /// A review approved work, which waits to be merged [default: true].
+    #[serde(default = "on")]
+    pub review_approved: bool,
+    /// A session's coordinator found its completion criteria met [default: true].
+    #[serde(default = "on")]
+    pub session_completed: bool,
+    /// An alert was raised: stalled, crashed, looping, high memory [default: true].
+    #[serde(default = "on")]
+    pub alert: bool,
+    /// The daemon sends them itself while the desktop app is not running [default: false].
+    #[serde(default)]
+    pub when_app_closed: bool,
+}
+
+/// [`NotificationSettings`] as an object in the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NotificationFields {
+    #[serde(default = "on")]
+    pub enabled: bool,
+    #[serde(default = "on")]
+    pub needs_input: bool,
+    #[serde(default = "on")]
+    pub task_failed: bool,
+    #[serde(default = "on")]
+    pub review_approved: bool,
+    #[serde(default = "on")]
+    pub session_completed: bool,
+    #[serde(default = "on")]
+    pub alert: bool,
+    #[serde(default)]
+    pub when_app_closed: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            needs_input: true,
+            task_failed: true,
+            review_approved: true,
+            session_completed: true,
+            alert: true,
+            when_app_closed: false,
+        }
+    }
+}
+
+fn on() -> bool {
+    true
+}
+
+impl<'de> Deserialize<'de> for NotificationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = NotificationSettings;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false, or an object such as {\"needsInput\": false}")
+            }
+            fn visit_bool<E: serde::de::Error>(self, enabled: bool) -> Result<Self::Value, E> {
+                Ok(NotificationSettings { enabled, ..NotificationSettings::default() })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let f = NotificationFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(NotificationSettings {
+                    enabled: f.enabled,
+                    needs_input: f.needs_input,
+                    task_failed: f.task_failed,
+                    review_approved: f.review_approved,
+                    session_completed: f.session_completed,
+                    alert: f.alert,
+                    when_app_closed: f.when_app_closed,
+                })
+            }
+        }
+        d.deserialize_any(Either)
+    }
 }
 
 /// The desktop app's colours: the system's, or always light or dark.
@@ -473,6 +572,20 @@ mod tests {
         std::fs::write(&path, "{\"health\": {\"sampleSecs\": 0.5,\n  \"idleReleaseSec\": 5}}").unwrap();
         let msg = Settings::load(&path).unwrap_err().to_string();
         assert!(msg.contains("line 2") && msg.contains("unknown field `idleReleaseSec`"), "{msg}");
+    }
+
+    #[test]
+    fn notifications_are_per_kind_and_a_bare_switch_still_reads() {
+        let read = |text: &str| Settings::parse(text).map(|s| s.notifications).map_err(|(_, b)| b);
+        assert_eq!(read("{}").unwrap(), NotificationSettings::default());
+        assert!(!read(r#"{"notifications": false}"#).unwrap().enabled);
+        let kinds = read(r#"{"notifications": {"alert": false, "whenAppClosed": true}}"#).unwrap();
+        assert!(kinds.enabled && !kinds.alert && kinds.when_app_closed && kinds.needs_input);
+        let (field, message) = read(r#"{"notifications": {"alerts": false}}"#).unwrap_err();
+        assert!(field.starts_with("notifications"), "{field}");
+        assert!(message.contains("unknown field `alerts`"), "{message}");
+        let (_, message) = read(r#"{"notifications": "yes"}"#).unwrap_err();
+        assert!(message.contains("true, false, or an object"), "{message}");
     }
 
     #[test]

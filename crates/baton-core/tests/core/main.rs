@@ -4,6 +4,7 @@
 
 mod agents;
 mod atomic;
+mod attention;
 mod bindings;
 mod branches;
 mod coordinator;

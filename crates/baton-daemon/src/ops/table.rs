@@ -12,6 +12,7 @@ use baton_core::api::{
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
+use baton_core::attention::AttentionSummary;
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
@@ -98,6 +99,10 @@ operations! {
         /// What needs the user in every active session, oldest first: tools agents wait on, failed
         /// and blocked tasks, approved work not merged yet, pending decisions.
         inbox: GET "/api/inbox" -> 200 Vec<InboxItem> => |s| s.inbox();
+        /// What the tray shows: the worst state (all well, needs you, failed), one line ("3 working,
+        /// 1 needs you, $2.14 today"), each thing that needs the user with the app's address of it,
+        /// and whether everything is paused.
+        attention: GET "/api/attention" -> 200 AttentionSummary => |s| s.attention();
     }
     "coordinator" {
         /// Starts (or resumes) the session's coordinator: cycle after cycle it starts ready tasks on
