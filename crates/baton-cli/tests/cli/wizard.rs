@@ -53,7 +53,9 @@ fn a_goal_becomes_launched_tasks_with_its_answers_in_the_context() {
     assert!(out.contains("cd core && cargo test"), "{out}");
     let err = h.err(&["wizard", "answer", &w, "make test"]);
     assert!(
-        err.contains("\"make test\" is not one of the options: 1. npm test, 2. npm run test:unit, 3. cd core && cargo test"),
+        err.contains(
+            "\"make test\" is not one of the options: 1. npm test, 2. npm run test:unit, 3. cd core && cargo test"
+        ),
         "{err}"
     );
     let out = h.ok(&["wizard", "answer", &w]); // npm test

@@ -369,7 +369,8 @@ fn graph_check(g: &QuestionGraph) -> Result<(), String> {
                 return Err(format!("{at}.skip_if: one_test_command_per_part needs options_from = \"test_commands\""));
             }
             Some(SkipIf::FewParts)
-                if q.kind != QuestionKind::Number || !g.questions[..i].iter().any(|p| p.kind == QuestionKind::Folders) =>
+                if q.kind != QuestionKind::Number
+                    || !g.questions[..i].iter().any(|p| p.kind == QuestionKind::Folders) =>
             {
                 return Err(format!("{at}.skip_if: few_parts is for a number question after a folders question"));
             }
@@ -498,7 +499,9 @@ fn skip_answer(g: &QuestionGraph, q: &Question, facts: &RepoFacts, answers: &[Wi
                 facts
                     .manifests
                     .iter()
-                    .filter(|m| m.path.rsplit_once('/').map_or("", |(dir, _)| dir.split('/').next().unwrap_or("")) == folder)
+                    .filter(|m| {
+                        m.path.rsplit_once('/').map_or("", |(dir, _)| dir.split('/').next().unwrap_or("")) == folder
+                    })
                     .flat_map(|m| m.commands.iter().filter(|c| c.kind == "test").map(|c| c.command.clone()))
                     .collect()
             };

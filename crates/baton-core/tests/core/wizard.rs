@@ -397,8 +397,11 @@ fn wizard_questions_on_five_goals_none_the_facts_answer() {
     let two = repo_two_languages(tmp.path());
     // One test command per part: the top's `npm test` (for `web`, which has no manifest of its
     // own) and `core`'s `cargo test`.
-    std::fs::write(two.join("package.json"), r#"{"name": "shop", "scripts": {"test": "vitest run", "build": "vite build"}}"#)
-        .unwrap();
+    std::fs::write(
+        two.join("package.json"),
+        r#"{"name": "shop", "scripts": {"test": "vitest run", "build": "vite build"}}"#,
+    )
+    .unwrap();
     git(&two, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "One test script"]);
     let one = tmp.path().join("lib");
     for (path, text) in [("Makefile", "test:\n\tcargo test\n"), ("src/lib.rs", "pub fn f() {}\n")] {

@@ -79,7 +79,10 @@ fn replied(d: &TestDaemon, id: &str) -> Wizard {
             let agent = &w.planner.as_ref().unwrap().agent_id;
             let events = d
                 .client
-                .agent_events(agent, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() })
+                .agent_events(
+                    agent,
+                    &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+                )
                 .unwrap();
             panic!("the planner never replied: {w:#?}\n{events:#?}");
         }
@@ -248,7 +251,10 @@ fn a_draft_outlives_a_daemon_restart_and_its_planner_resumes_its_session() {
     assert!(last.body.to_string().contains("Which parts of the code will change?"), "history resent on resume");
     let events: Vec<AgentEvent> = d
         .client
-        .agent_events(&agent_id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() })
+        .agent_events(
+            &agent_id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
         .unwrap()
         .into_iter()
         .map(|r| r.event)
