@@ -1,6 +1,6 @@
 //! `$BATON_HOME/settings.json`: where each agent CLI is and how to run it (binary, extra
 //! arguments, extra environment), how long worktrees are kept, health limits, the editor that
-//! opens worktrees, and the desktop app's theme and notifications. Read at every use (each spawn,
+//! opens worktrees, and the desktop app's theme, notifications and start at login. Read at every use (each spawn,
 //! each garbage collection, each sample), so an edit, by hand or through [`settings_update`],
 //! applies to the next use without a restart. Unknown fields are errors that name the file, line
 //! and field: a typo never silently does nothing.
@@ -10,7 +10,7 @@
 //!   "worktrees": { "retentionDays": 7, "archivedRetentionDays": 1 },
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
-//!   "theme": "dark", "notifications": true }
+//!   "theme": "dark", "notifications": true, "startAtLogin": false }
 //! ```
 
 mod detect;
@@ -49,6 +49,10 @@ pub struct Settings {
     /// The desktop app's notifications of agents that need you or finished [default: true].
     #[serde(default = "notifications_default")]
     pub notifications: bool,
+    /// The desktop app starts, in the tray, when the user logs in [default: false]. The app
+    /// writes or removes its login entry to match (see docs/desktop.md, Packaging).
+    #[serde(default)]
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -60,6 +64,7 @@ impl Default for Settings {
             editor: None,
             theme: Theme::default(),
             notifications: notifications_default(),
+            start_at_login: false,
         }
     }
 }
@@ -432,6 +437,20 @@ mod tests {
         std::fs::write(&path, "{\"health\": {\"sampleSecs\": 0.5,\n  \"idleReleaseSec\": 5}}").unwrap();
         let msg = Settings::load(&path).unwrap_err().to_string();
         assert!(msg.contains("line 2") && msg.contains("unknown field `idleReleaseSec`"), "{msg}");
+    }
+
+    #[test]
+    fn start_at_login_is_off_until_set_and_takes_only_a_boolean() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("settings.json");
+        assert!(!Settings::load(&path).unwrap().start_at_login);
+        assert!(settings_update(&path, &serde_json::json!({"startAtLogin": true})).unwrap().start_at_login);
+        assert!(Settings::load(&path).unwrap().start_at_login);
+        let err = settings_update(&path, &serde_json::json!({"startAtLogin": "yes"})).unwrap_err();
+        assert!(err.to_string().contains("startAtLogin"), "{err}");
+        assert!(Settings::load(&path).unwrap().start_at_login, "a refused change leaves the file as it was");
+        assert!(!settings_update(&path, &serde_json::json!({"startAtLogin": null})).unwrap().start_at_login);
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("startAtLogin"), "null removes it");
     }
 
     #[test]
