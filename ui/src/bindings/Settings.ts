@@ -20,4 +20,9 @@ theme: Theme,
 /**
  * The desktop app's notifications of agents that need you or finished [default: true].
  */
-notifications: boolean, };
+notifications: boolean, 
+/**
+ * The desktop app starts, in the tray, when the user logs in [default: false]. The app
+ * writes or removes its login entry to match (see docs/desktop.md, Packaging).
+ */
+startAtLogin: boolean, };
