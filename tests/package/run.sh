@@ -3,9 +3,10 @@
 #   tests/package/run.sh path/to/Baton_VERSION_ARCH.deb      (make test-package builds it first)
 # Checks what it installs (the app and the `baton` CLI in /usr/bin, the desktop entry, the
 # icons), runs `baton --version`, then starts /usr/bin/baton-desktop in a private X server with a
-# fresh HOME (so over a fresh default Baton home) and checks that its window opens, that its page
-# started the daemon through the bundled sidecar (/usr/bin/baton), and that the `startAtLogin`
-# setting wrote the login entry. The package is removed at the end, so that no stale
+# fresh HOME (so over a fresh default Baton home) and checks that its window is shown, that its
+# page started the daemon through the bundled sidecar (/usr/bin/baton), and that the
+# `startAtLogin` setting wrote the login entry; then starts it as that entry does (--tray) with no
+# tray host, where it must show its window all the same. The package is removed at the end, so that no stale
 # /usr/bin/baton stays on PATH in front of the next build (a package that was installed before
 # is replaced by this one, then removed too: it says so).
 #
@@ -13,23 +14,32 @@
 set -euo pipefail
 
 if [[ "${1:-}" == --inside ]]; then
-  # Inside the private X server and D-Bus session: start the installed app, wait for it, look.
+  # Inside the private X server and D-Bus session: start the installed app with the arguments
+  # after the screenshot's path, wait until its window is shown and its daemon runs, look.
   shot=$2
-  /usr/bin/baton-desktop &
+  shift 2
+  /usr/bin/baton-desktop "$@" &
   app=$!
   home="$HOME/.local/share/baton"
+  shown() {
+    local id
+    for id in $(xwininfo -root -tree | sed -n 's/^ *\(0x[0-9a-f]*\) "Baton.*/\1/p'); do
+      xwininfo -id "$id" | grep -q 'Map State: IsViewable' && return 0
+    done
+    return 1
+  }
   for _ in $(seq 600); do
-    [[ -s "$home/daemon.json" ]] && xwininfo -root -tree | grep -q '"Baton' && break
+    [[ -s "$home/daemon.json" ]] && shown && break
     kill -0 "$app" 2>/dev/null || { echo "FAIL: the installed app exited early" >&2; exit 1; }
     sleep 0.1
   done
   sleep 1 # the page paints after it connects
   import -window root "$shot" || echo "note: no screenshot ($shot)"
-  window=$(xwininfo -root -tree | grep -o '"Baton[^"]*"' | head -1 || true)
+  window=$(shown && xwininfo -root -tree | grep -o '"Baton[^"]*"' | head -1 || true)
   kill "$app"
   wait "$app" || true
-  [[ -n "$window" ]] || { echo "FAIL: no Baton window opened" >&2; exit 1; }
-  echo "ok: the installed app opened its window, $window"
+  [[ -n "$window" ]] || { echo "FAIL: the Baton window was not shown (baton-desktop $*)" >&2; exit 1; }
+  echo "ok: the installed app showed its window, $window (baton-desktop $*)"
   exit 0
 fi
 
@@ -96,4 +106,11 @@ entry="$HOME/.config/autostart/Baton.desktop"
 [[ -f "$entry" ]] || fail "startAtLogin is set but the app wrote no $entry"
 grep -qx 'Exec=/usr/bin/baton-desktop --tray' "$entry" || fail "the login entry does not start the installed app in the tray: $(grep Exec "$entry")"
 echo "ok: the login entry starts /usr/bin/baton-desktop --tray"
+
+# Started as the login entry starts it, with no tray host to show its icon (this session bus has
+# no StatusNotifierWatcher), the app shows its window rather than hide in an invisible tray; it
+# finds the daemon already running.
+timeout --kill-after=10 120 xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- \
+  "$0" --inside "$(realpath "$shots")/installed-app-tray.png" --tray
+[[ "$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$daemon_file")" == "$pid" ]] || fail "the second start did not use the running daemon"
 echo "screenshot: $shot"
