@@ -120,7 +120,7 @@ test("the agent's changes are listed live, diffed, checked and merged back into 
   await browser.$('[data-testid="diff-split"]').click();
   await browser.$('[data-testid="diff-pair"]').waitForExist({ timeout: 5_000 });
   await h.screenshot("diff.png");
-  await browser.$('[data-testid="modal-close"]').click();
+  await lane("writer").$('[data-testid="tab-changes"]').click();
 
   await panel.$('[data-testid="worktree-merge"]').click();
   const precheck = browser.$('[data-testid="merge-precheck"]');

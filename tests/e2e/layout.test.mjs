@@ -33,6 +33,7 @@ async function windowSize(width, height) {
 async function theme(name) {
   await browser.execute((t) => {
     document.documentElement.dataset.theme = t;
+    document.documentElement.dataset.scheme = t;
   }, name);
 }
 

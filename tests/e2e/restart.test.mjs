@@ -73,7 +73,13 @@ test("after the restart the app names the interrupted agent, and its lane says B
   // The app notices, starts a new daemon and asks it: its checks back off (2, 4, 8, then every
   // 15 s) and a busy machine may need a few. Queried afresh each time: the window's views are
   // mounted again on the new daemon, so an element found early goes stale.
-  await until(async () => (await banner().isExisting()) && (await banner().isDisplayed()), "no banner after the restart", 150_000);
+  try {
+    await until(async () => (await banner().isExisting()) && (await banner().isDisplayed()), "no banner after the restart", 150_000);
+  } catch (e) {
+    await h.screenshot("interrupted-no-banner.png").catch(() => {});
+    const body = await browser.$("body").getText().catch((err) => `(unreadable: ${err.message})`);
+    throw new Error(`${e.message}; the daemon's list: ${h.baton("agent", "interrupted")}\nthe window shows:\n${body}`);
+  }
   const text = await browser.$('[data-testid="interrupted-text"]').getText();
   assert.match(text, /The daemon stopped while an agent was working: fixer was stopped in the middle of a turn/);
   await h.screenshot("interrupted-banner.png");

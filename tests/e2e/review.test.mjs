@@ -54,7 +54,7 @@ async function focus(name) {
   return shown;
 }
 
-/** Shows `path` in the open diff dialog. */
+/** Shows `path` in the lane's Diff tab. */
 async function fileOpen(path) {
   const button = browser.$(`[data-testid="diff-file-button"][data-path="${path}"]`);
   try {
@@ -66,10 +66,10 @@ async function fileOpen(path) {
   await button.click();
 }
 
+/** Back from the lane's Diff tab to its conversation. */
 async function diffClose() {
-  const dialog = browser.$('[data-testid="diff-dialog"]');
-  await dialog.$('[data-testid="modal-close"]').click();
-  await dialog.waitForExist({ reverse: true, timeout: 10_000 });
+  await browser.$('[data-testid="agent-lane"] [data-testid="tab-events"]').click();
+  await browser.$('[data-testid="diff-view"]').waitForExist({ reverse: true, timeout: 10_000 });
 }
 
 before(async () => {

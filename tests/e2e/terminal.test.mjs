@@ -87,6 +87,7 @@ test("the Terminal of an agent's worktree runs an interactive shell with job con
   // The dark theme: the terminal takes its colours again.
   await browser.execute(() => {
     document.documentElement.dataset.theme = "dark";
+    document.documentElement.dataset.scheme = "dark";
   });
   await browser.waitUntil(
     async () =>
@@ -99,6 +100,7 @@ test("the Terminal of an agent's worktree runs an interactive shell with job con
   await h.screenshot("terminal-dark.png");
   await browser.execute(() => {
     document.documentElement.dataset.theme = "system";
+    document.documentElement.dataset.scheme = "light";
   });
 
   // Left for the conversation, the shell goes on: back in the tab, its screen is there again.

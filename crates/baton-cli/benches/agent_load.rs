@@ -150,7 +150,10 @@ fn main() {
     let mut logged = 0u64;
     for id in &ids {
         logged += client
-            .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(100_000) })
+            .agent_events(
+                id,
+                &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(100_000), ..Default::default() },
+            )
             .expect("events")
             .iter()
             .filter(|r| matches!(&r.event, AgentEvent::Text { text, .. } if parse_line(text).is_some()))

@@ -83,7 +83,7 @@ fn main() {
     engine
         .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
         .expect("session");
-    let start = WizardStart { session: "s".into(), goal: "add a cache".into(), engine: None };
+    let start = WizardStart { session: "s".into(), goal: "add a cache".into(), engine: None, cli: None };
     engine.wizard_start(&start).expect("warm-up");
     let mut ms = Vec::new();
     for _ in 0..RUNS {

@@ -88,14 +88,20 @@ pub struct AgentListQuery {
     pub archived: Option<bool>,
 }
 
-/// `GET /api/agents/{id}/events`: the history after `after` (a seq, exclusive; default 0), at
-/// most `limit` events (default 10,000, at most 100,000), oldest first.
+/// `GET /api/agents/{id}/events`: at most `limit` events of the history (default 10,000, at most
+/// 100,000), oldest first: those after `after` (a seq, exclusive; default 0), or, with `before`
+/// (a seq, exclusive), the newest ones before it. A lane shows a long history from its end:
+/// `before` past the last seq (e.g. 2^53 - 1) gives the last `limit` events, then `before` the
+/// first seq shown gives the page before.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AgentEventsQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub before: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
     pub limit: Option<u64>,

@@ -52,6 +52,8 @@ pub(crate) struct EngineState {
     pub health: crate::health::HealthState,
     /// Live terminals: users' shells in worktrees and `command` agents' processes.
     pub terminals: crate::terminal::Terminals,
+    /// Where to start decoding each agent's log for a page of its history.
+    pub histories: crate::agent::history::Histories,
 }
 
 impl EngineState {
@@ -111,10 +113,12 @@ impl Engine {
                 checkpoints: Default::default(),
                 health: Default::default(),
                 terminals: Default::default(),
+                histories: Default::default(),
             }),
         };
         let orphaned = engine.agents_reconcile()?;
         engine.coordinators_resume(orphaned)?;
+        engine.wizards_resume()?;
         engine.worktrees_watch()?;
         if engine.inner.runtime.is_some() {
             engine.sampler_start().map_err(|e| crate::agent::record::AgentError::Spawn {

@@ -51,17 +51,22 @@ pub enum ErrorCode {
     Internal,
 }
 
-/// What every client receives for a failed call: `{code, message}`.
+/// What every client receives for a failed call: `{code, message}`, and `field` when the input
+/// at fault is one field of a larger one (a wizard plan's `tasks[2].role`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// The path of the field the message is about; the message names it too.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), field: None }
     }
 }
 
@@ -117,8 +122,16 @@ impl Error {
         }
     }
 
+    /// The field of the input at fault, when the error is about one (see [`ApiError::field`]).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Wizard(e) => e.field(),
+            _ => None,
+        }
+    }
+
     pub fn to_api(&self) -> ApiError {
-        ApiError::new(self.code(), self.to_string())
+        ApiError { field: self.field().map(str::to_owned), ..ApiError::new(self.code(), self.to_string()) }
     }
 }
 

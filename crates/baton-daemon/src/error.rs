@@ -40,6 +40,7 @@ impl DaemonError {
     pub fn to_api(&self) -> ApiError {
         match self {
             Self::Api(e) => e.clone(),
+            Self::Engine(e) => e.to_api(),
             other => ApiError::new(other.code(), other.to_string()),
         }
     }

@@ -2,6 +2,11 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /**
- * What every client receives for a failed call: `{code, message}`.
+ * What every client receives for a failed call: `{code, message}`, and `field` when the input
+ * at fault is one field of a larger one (a wizard plan's `tasks[2].role`).
  */
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { code: ErrorCode, message: string, 
+/**
+ * The path of the field the message is about; the message names it too.
+ */
+field?: string, };

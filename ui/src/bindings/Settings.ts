@@ -3,6 +3,7 @@ import type { CliSettingsMap } from "./CliSettingsMap";
 import type { EditorSettings } from "./EditorSettings";
 import type { HealthSettings } from "./HealthSettings";
 import type { Theme } from "./Theme";
+import type { WizardSettings } from "./WizardSettings";
 import type { WorktreeSettings } from "./WorktreeSettings";
 
 /**
@@ -25,4 +26,9 @@ notifications: boolean,
  * The desktop app starts, in the tray, when the user logs in [default: false]. The app
  * writes or removes its login entry to match (see docs/desktop.md, Packaging).
  */
-startAtLogin: boolean, };
+startAtLogin: boolean, 
+/**
+ * The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
+ * may ask.
+ */
+wizard?: WizardSettings, };

@@ -3,14 +3,28 @@ import type { RepoFacts } from "./RepoFacts";
 import type { WizardAnswer } from "./WizardAnswer";
 import type { WizardEngine } from "./WizardEngine";
 import type { WizardPlan } from "./WizardPlan";
+import type { WizardPlanner } from "./WizardPlanner";
 import type { WizardQuestion } from "./WizardQuestion";
 import type { WizardState } from "./WizardState";
 
-export type Wizard = { id: string, sessionId: string, goal: string, engine: WizardEngine, state: WizardState, facts: RepoFacts, answers: Array<WizardAnswer>, 
+export type Wizard = { id: string, sessionId: string, goal: string, 
 /**
- * The question to answer next; `None` once the plan is made.
+ * The engine asking now: `agent` becomes `guided` when the planner failed (see `note`).
+ */
+engine: WizardEngine, state: WizardState, facts: RepoFacts, answers: Array<WizardAnswer>, 
+/**
+ * The question to answer next; `None` once the plan is made, and while the planner thinks.
  */
 question: WizardQuestion | null, 
+/**
+ * The planner agent of an agent-assisted wizard (kept after the guided engine took over).
+ */
+planner?: WizardPlanner, 
+/**
+ * Something the user should know, e.g. that the planner failed and the guided questions
+ * go on.
+ */
+note?: string, 
 /**
  * Made when the last question is answered; the user may edit it.
  */

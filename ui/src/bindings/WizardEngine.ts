@@ -3,4 +3,4 @@
 /**
  * Which engine asks the questions.
  */
-export type WizardEngine = "guided";
+export type WizardEngine = "guided" | "agent";

@@ -21,6 +21,10 @@ export class AgentFeed {
   version = $state(0);
   /** True until the first page of the history is in. */
   loading = $state(true);
+  /** Events before the first one held exist: the lane reads them as the user scrolls up. */
+  hasOlder = $state(false);
+  /** An older page is being read. */
+  olderLoading = $state(false);
   error = $state.raw<BackendError | null>(null);
 
   private readonly backend: Backend;
@@ -47,11 +51,23 @@ export class AgentFeed {
     if (!complete) void this.catchUp();
   }
 
-  /** Reads the history after the last seq shown, page by page, then what came meanwhile. */
+  /**
+   * Reads the history: the first time its last page (a lane opens on its newest events, however
+   * long the history; older pages come with `loadOlder`), then after the last seq shown, page
+   * by page, then what came meanwhile.
+   */
   async catchUp(): Promise<void> {
     if (this.fetching || this.closed) return;
     this.fetching = true;
     try {
+      if (this.events.lastSeq === 0) {
+        const tail = await this.backend.agentEvents(this.agentId, { before: HISTORY_END, limit: this.pageSize });
+        if (this.closed) return;
+        this.events.append(tail, true);
+        this.hasOlder = this.events.firstSeq > 1;
+        this.version++;
+        this.loading = false;
+      }
       for (;;) {
         const page = await this.backend.agentEvents(this.agentId, { after: this.events.lastSeq, limit: this.pageSize });
         if (this.closed) return;
@@ -74,10 +90,31 @@ export class AgentFeed {
     }
   }
 
+  /** Reads the page before the first event held and puts it in front. */
+  async loadOlder(): Promise<void> {
+    if (!this.hasOlder || this.olderLoading || this.closed) return;
+    this.olderLoading = true;
+    try {
+      const page = await this.backend.agentEvents(this.agentId, { before: this.events.firstSeq, limit: this.pageSize });
+      if (this.closed) return;
+      this.events.prepend(page);
+      this.hasOlder = page.length > 0 && this.events.firstSeq > 1;
+      this.version++;
+      this.error = null;
+    } catch (err) {
+      if (!this.closed) this.error = BackendError.from(err);
+    } finally {
+      this.olderLoading = false;
+    }
+  }
+
   close(): void {
     this.closed = true;
   }
 }
+
+/** A seq past any history's end: `before` it is the history's last page. */
+const HISTORY_END = Number.MAX_SAFE_INTEGER;
 
 /**
  * The files changed in one agent's worktree: read once, then replaced by each `agent_changes`

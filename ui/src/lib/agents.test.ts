@@ -26,11 +26,11 @@ function deferred<T>() {
 
 /** A backend whose history calls the test answers by hand. */
 function historyBackend() {
-  const calls: { after: number; limit: number; answer: (records: AgentEventRecord[]) => void }[] = [];
+  const calls: { after: number; before?: number; limit: number; answer: (records: AgentEventRecord[]) => void }[] = [];
   const backend = {
-    agentEvents: vi.fn((_id: string, q: { after?: number; limit?: number }) => {
+    agentEvents: vi.fn((_id: string, q: { after?: number; before?: number; limit?: number }) => {
       const d = deferred<AgentEventRecord[]>();
-      calls.push({ after: q.after ?? 0, limit: q.limit ?? 10_000, answer: d.resolve });
+      calls.push({ after: q.after ?? 0, before: q.before, limit: q.limit ?? 10_000, answer: d.resolve });
       return d.promise;
     }),
   } as unknown as Backend;
@@ -41,12 +41,13 @@ const texts = (feed: AgentFeed) => feed.events.rows.map((r) => (r.event.kind ===
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe("AgentFeed", () => {
-  it("reads the history page by page, then appends live records without duplicates", async () => {
+  it("reads the history's last page first, then what came after it, then appends live records without duplicates", async () => {
     const { backend, calls } = historyBackend();
     const feed = new AgentFeed(backend, "a1", 2);
     const done = feed.catchUp();
     expect(feed.loading).toBe(true);
 
+    expect(calls[0]).toMatchObject({ before: Number.MAX_SAFE_INTEGER, limit: 2 });
     calls[0]!.answer([rec(1), rec(2)]);
     await flush();
     expect(calls[1]).toMatchObject({ after: 2, limit: 2 });
@@ -73,10 +74,46 @@ describe("AgentFeed", () => {
     feed.receive([rec(2)]);
     expect(feed.events.rows).toHaveLength(0);
     calls[0]!.answer([rec(1), rec(2), rec(3)]);
+    await flush();
+    calls[1]!.answer([]);
     await done;
 
     expect(texts(feed)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("opens on the newest page of a long history and puts older pages in front on demand", async () => {
+    const { backend, calls } = historyBackend();
+    const feed = new AgentFeed(backend, "a1", 3);
+    const done = feed.catchUp();
+    calls[0]!.answer([rec(5), rec(6), rec(7)]);
+    await flush();
+    calls[1]!.answer([]);
+    await done;
+    expect(texts(feed)).toEqual(["line 5", "line 6", "line 7"]);
+    expect(feed.hasOlder).toBe(true);
+
+    const older = feed.loadOlder();
+    expect(feed.olderLoading).toBe(true);
+    void feed.loadOlder(); // one read at a time
+    expect(calls[2]).toMatchObject({ before: 5, limit: 3 });
+    expect(calls).toHaveLength(3);
+    calls[2]!.answer([rec(2), rec(3), rec(4)]);
+    await older;
+    expect(texts(feed)).toEqual(["line 2", "line 3", "line 4", "line 5", "line 6", "line 7"]);
+    expect(feed.hasOlder).toBe(true);
+
+    const first = feed.loadOlder();
+    calls[3]!.answer([rec(1)]);
+    await first;
+    expect(texts(feed)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5", "line 6", "line 7"]);
+    expect(feed.hasOlder).toBe(false);
+    await feed.loadOlder();
+    expect(calls).toHaveLength(4);
+
+    // Live records still go at the end.
+    feed.receive([rec(8)]);
+    expect(texts(feed).at(-1)).toBe("line 8");
   });
 
   it("fetches from the last seq when a live record skips some", async () => {
@@ -84,19 +121,21 @@ describe("AgentFeed", () => {
     const feed = new AgentFeed(backend, "a1");
     const first = feed.catchUp();
     calls[0]!.answer([rec(1)]);
+    await flush();
+    calls[1]!.answer([]);
     await first;
 
     feed.receive([rec(2), rec(5)]);
     expect(texts(feed)).toEqual(["line 1", "line 2"]);
-    expect(calls[1]).toMatchObject({ after: 2 });
-    calls[1]!.answer([rec(3), rec(4), rec(5), rec(6)]);
+    expect(calls[2]).toMatchObject({ after: 2 });
+    calls[2]!.answer([rec(3), rec(4), rec(5), rec(6)]);
     await flush();
 
     expect(texts(feed)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5", "line 6"]);
   });
 
   it("reports a failed read and retries from where it stopped", async () => {
-    const backend = stubBackend({ agentEvents: vi.fn().mockRejectedValueOnce(new Error("boom")).mockResolvedValueOnce([rec(1)]) });
+    const backend = stubBackend({ agentEvents: vi.fn().mockResolvedValue([]).mockRejectedValueOnce(new Error("boom")).mockResolvedValueOnce([rec(1)]) });
     const feed = new AgentFeed(backend, "a1");
 
     await feed.catchUp();

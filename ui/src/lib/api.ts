@@ -242,7 +242,7 @@ export class Api {
     return this.transport.call("DELETE", `/api/agents/${encodeURIComponent(String(id))}`, query, undefined);
   }
 
-  /** The agent's history after `after` (a seq, exclusive), oldest first. */
+  /** A page of the agent's history, oldest first: after `after` (a seq, exclusive), or the newest events before `before` (a lane opens on the last page, then reads back). */
   agentEvents(id: string, query: AgentEventsQuery): Promise<Array<AgentEventRecord>> {
     return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/events`, query, undefined);
   }
@@ -357,7 +357,7 @@ export class Api {
     return this.transport.call("POST", `/api/patterns/${encodeURIComponent(String(name))}/run`, undefined, body);
   }
 
-  /** Starts a wizard for a goal: reads the repository's facts and answers with the first question. */
+  /** Starts a wizard for a goal: reads the repository's facts and answers with the first question. With the `agent` engine it starts the planner agent and answers at once, the planner thinking; its first question comes as a `wizard_updated` event. */
   wizardStart(body: WizardStart): Promise<Wizard> {
     return this.transport.call("POST", `/api/wizards`, undefined, body);
   }

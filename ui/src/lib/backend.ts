@@ -57,20 +57,23 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 export class BackendError extends Error {
   readonly code: ErrorCode;
+  /** The field of the input the message is about, when the engine names one (`tasks[2].role`). */
+  readonly field: string | null;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, field: string | null = null) {
     super(message);
     this.name = "BackendError";
     this.code = code;
+    this.field = field;
   }
 
   /** From a daemon's `{code, message}` body; `null` when the value has not that shape. */
   static fromApiError(value: unknown): BackendError | null {
     if (typeof value !== "object" || value === null) return null;
-    const { code, message } = value as Partial<ApiError>;
+    const { code, message, field } = value as Partial<ApiError>;
     if (typeof message !== "string" || typeof code !== "string") return null;
     // A newer daemon may send a code this UI does not know yet: keep its message.
-    return new BackendError(isErrorCode(code) ? code : "internal", message);
+    return new BackendError(isErrorCode(code) ? code : "internal", message, typeof field === "string" ? field : null);
   }
 
   /** Any thrown value as a BackendError, so views have one thing to handle. */

@@ -155,3 +155,45 @@ describe("EventRows with subagents", () => {
     expect(rows.rows[0]!.event.kind).toBe("nested");
   });
 });
+
+describe("EventRows read from the end", () => {
+  const task: AgentEvent = { kind: "tool_call", id: "task1", name: "Task", input: {} };
+  const history = records([
+    { kind: "user_text", text: "go" },
+    task,
+    { kind: "nested", parent_tool_use_id: "task1", event: { kind: "user_text", text: "look" } },
+    { kind: "command", id: "c", command: "ls", output: null, exit_code: null, status: "started" },
+    delta("Hel"),
+    delta("lo"),
+    { kind: "command", id: "c", command: "ls", output: "a", exit_code: 0, status: "completed" },
+    { kind: "nested", parent_tool_use_id: "task1", event: whole("found a") },
+    { kind: "tool_result", id: "task1", output: "a", is_error: false },
+  ]);
+
+  it("puts older pages in front and ends with the rows a read from the start gives", () => {
+    const full = new EventRows();
+    full.append(history);
+    // Pages split a streamed message, a command and a subagent's work across their borders.
+    for (const cut of [2, 3, 5, 6, 8]) {
+      const rows = new EventRows();
+      rows.append(history.slice(cut), true);
+      expect(rows.firstSeq).toBe(cut + 1);
+      const list = rows.rows;
+      rows.prepend(history.slice(0, cut));
+      expect(rows.rows).toBe(list); // the same array, for the list that holds it
+      expect(rows.rows).toEqual(full.rows);
+      expect(rows.firstSeq).toBe(1);
+      expect(rows.lastSeq).toBe(9);
+    }
+  });
+
+  it("ignores records it already holds, and keeps appending after a prepend", () => {
+    const rows = new EventRows();
+    rows.append(history.slice(4), true);
+    rows.prepend(history.slice(2, 6));
+    expect(rows.firstSeq).toBe(3);
+    expect(rows.rows[0]!.key).toBe(3);
+    rows.append(records([whole("more")], 10));
+    expect(rows.rows.at(-1)!.event).toEqual(whole("more"));
+  });
+});

@@ -36,6 +36,10 @@ export class EventRows {
   /** Mutated in place (never replaced), so a list holding it always sees the current rows. */
   readonly rows: EventRow[] = [];
   lastSeq = 0;
+  /** The first seq held (0 while empty): a history read from its end starts past 1. */
+  firstSeq = 0;
+  /** The records the rows were built from, kept so older ones can go in front (`prepend`). */
+  private records: AgentEventRecord[] = [];
   /** The row of the message being streamed (`delta` pieces), while the turn has not moved on. */
   private streamed: number | null = null;
   /** Rows of commands reported started, by command id: their end updates them in place. */
@@ -52,16 +56,34 @@ export class EventRows {
     for (const record of records) {
       if (record.seq <= this.lastSeq) continue;
       if (!gapsAllowed && record.seq !== this.lastSeq + 1) return false;
+      if (this.firstSeq === 0) this.firstSeq = record.seq;
       this.lastSeq = record.seq;
+      this.records.push(record);
       this.add(record);
     }
     return true;
+  }
+
+  /**
+   * Puts older records (the page before `firstSeq`, in seq order) in front. The rows are built
+   * again from every record, so a streamed message, a command or a subagent's call that spans
+   * the two pages is one row, exactly as if the history had been read from its start.
+   */
+  prepend(older: readonly AgentEventRecord[]): void {
+    const before = this.firstSeq === 0 ? Infinity : this.firstSeq;
+    const fresh = older.filter((r) => r.seq < before);
+    if (fresh.length === 0) return;
+    const records = [...fresh, ...this.records];
+    this.clear();
+    this.append(records, true);
   }
 
   /** Forget everything (the agent's history is read again from the start). */
   clear(): void {
     this.rows.length = 0;
     this.lastSeq = 0;
+    this.firstSeq = 0;
+    this.records = [];
     this.streamed = null;
     this.running.clear();
     this.calls.clear();

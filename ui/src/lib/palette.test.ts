@@ -83,4 +83,14 @@ describe("the command palette's entries", () => {
     const ended = paletteEntries(ctx(agent("a2", "implementer", "s1", { state: "exited" }), "s1"), act);
     expect(ended.some((e) => e.label.startsWith("Stop") || e.label.startsWith("Merge"))).toBe(false);
   });
+
+  it("finds New work by its name when it is offered", () => {
+    const act = { ...actions(), newWork: vi.fn() };
+    const entries = paletteEntries(ctx(null, "s1"), act);
+    const found = paletteSearch("new work", entries)[0]!;
+    expect(found.label).toBe("New work…");
+    found.run();
+    expect(act.newWork).toHaveBeenCalledOnce();
+    expect(paletteEntries(ctx(null, "s1"), actions()).some((e) => e.label === "New work…")).toBe(false);
+  });
 });

@@ -25,6 +25,8 @@ export type PaletteActions = {
   agentFocus: (agent: Agent) => void;
   sessionOpen: (session: Session) => void;
   newAgent?: () => void;
+  /** New work (the wizard) in the session shown, or from Home. */
+  newWork?: () => void;
   approve?: (agent: Agent, tool: string) => void;
   stop?: (agent: Agent) => void;
   merge?: (agent: Agent) => void;
@@ -59,6 +61,7 @@ export function paletteEntries(ctx: PaletteContext, act: PaletteActions): Palett
     if (act.stop && LIVE.includes(agent.state)) command("stop", `Stop ${agent.name}`, () => act.stop!(agent));
     if (act.merge && agent.worktree && !agent.worktree.removedAt) command("merge", `Merge ${agent.name}…`, () => act.merge!(agent));
   }
+  if (act.newWork) command("newWork", "New work…", act.newWork);
   if (act.newAgent) command("newAgent", "New agent…", act.newAgent);
   command("inbox", "Open inbox", act.inbox);
   command("home", "Go to all sessions", act.home);

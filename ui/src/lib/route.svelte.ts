@@ -7,6 +7,8 @@
 //   #/session/ID                    a session's overview: all its agents' last lines
 //   #/session/ID/agent/AGENT        one agent in focus (conversation, changes, diff, terminal)
 //   #/session/ID/tasks              a view of the session: tasks, artifacts or context
+//   #/session/ID/new                New work: the wizard's goal (and the session's drafts)
+//   #/session/ID/new/WIZARD         a wizard under way: its question, or its plan to edit
 
 export const SESSION_PANES = ["overview", "tasks", "artifacts", "context"] as const;
 export type SessionPane = (typeof SESSION_PANES)[number];
@@ -15,16 +17,32 @@ export type Route =
   | { view: "home" }
   | { view: "inbox" }
   | { view: "settings" }
-  | { view: "session"; sessionId: string; agentId: string | null; pane: SessionPane };
+  | { view: "session"; sessionId: string; agentId: string | null; pane: SessionPane; wizard?: WizardAt };
 
-/** A session's route: its overview, one of its views, or one agent in focus. */
-export function sessionRoute(sessionId: string, where: { agentId?: string | null; pane?: SessionPane } = {}): Route {
-  return { view: "session", sessionId, agentId: where.agentId ?? null, pane: where.pane ?? "overview" };
+/** New work over a session: a wizard to start (`wizardId` null: its goal first) or under way. */
+export type WizardAt = { wizardId: string | null };
+
+/** A session's route: its overview, one of its views, one agent in focus, or New work. */
+export function sessionRoute(
+  sessionId: string,
+  where: { agentId?: string | null; pane?: SessionPane; wizard?: WizardAt } = {},
+): Route {
+  const route: Route = { view: "session", sessionId, agentId: where.agentId ?? null, pane: where.pane ?? "overview" };
+  return where.wizard ? { ...route, wizard: where.wizard } : route;
 }
 
 export function parseRoute(hash: string): Route {
   if (/^#\/inbox\/?$/.test(hash)) return { view: "inbox" };
   if (/^#\/settings\/?$/.test(hash)) return { view: "settings" };
+  const work = /^#\/session\/([^/?#]+)\/new(?:\/([^/?#]+))?\/?$/.exec(hash);
+  if (work) {
+    try {
+      const wizardId = work[2] ? decodeURIComponent(work[2]) : null;
+      return sessionRoute(decodeURIComponent(work[1]!), { wizard: { wizardId } });
+    } catch {
+      // A malformed escape: not an address this app made.
+    }
+  }
   const match = /^#\/session\/([^/?#]+)(?:\/agent\/([^/?#]+)|\/([a-z]+))?\/?$/.exec(hash);
   if (match) {
     try {
@@ -50,6 +68,7 @@ export function routeHash(route: Route): string {
       return "#/settings";
     case "session": {
       const base = `#/session/${encodeURIComponent(route.sessionId)}`;
+      if (route.wizard) return `${base}/new${route.wizard.wizardId ? `/${encodeURIComponent(route.wizard.wizardId)}` : ""}`;
       if (route.agentId) return `${base}/agent/${encodeURIComponent(route.agentId)}`;
       return route.pane === "overview" ? base : `${base}/${route.pane}`;
     }

@@ -11,6 +11,8 @@ describe("the address", () => {
       [sessionRoute("ses_1", { pane: "tasks" }), "#/session/ses_1/tasks"],
       [sessionRoute("ses_1", { pane: "context" }), "#/session/ses_1/context"],
       [sessionRoute("my session", { agentId: "agt/2" }), "#/session/my%20session/agent/agt%2F2"],
+      [sessionRoute("ses_1", { wizard: { wizardId: null } }), "#/session/ses_1/new"],
+      [sessionRoute("ses_1", { wizard: { wizardId: "wiz 1" } }), "#/session/ses_1/new/wiz%201"],
     ];
     for (const [route, hash] of routes) {
       expect(routeHash(route)).toBe(hash);

@@ -60,4 +60,19 @@ describe("RowHeights", () => {
       expect(h.indexAt(sum + heights[i]! - 0.5)).toBe(i);
     }
   });
+
+  it("puts rows in front at the estimate, the measured ones keeping their heights", () => {
+    const h = new RowHeights(10);
+    h.resize(3);
+    h.set(0, 50);
+    h.set(2, 30);
+    h.prepend(100);
+    expect(h.length).toBe(103);
+    expect(h.offset(100)).toBe(1_000);
+    expect(h.height(100)).toBe(50);
+    expect(h.height(101)).toBe(10);
+    expect(h.height(102)).toBe(30);
+    expect(h.total()).toBe(1_000 + 50 + 10 + 30);
+    expect(h.indexAt(1_000 + 55)).toBe(101);
+  });
 });

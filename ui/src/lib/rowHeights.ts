@@ -29,6 +29,16 @@ export class RowHeights {
     this.count = count;
   }
 
+  /** Puts `count` rows (at the estimate) in front of the others, which keep their heights. */
+  prepend(count: number): void {
+    if (count <= 0) return;
+    const kept = this.measured.slice(0, this.count);
+    this.measured = new Float64Array(0);
+    this.count = 0;
+    this.rebuild(kept.length + count);
+    for (let i = 0; i < kept.length; i++) if (kept[i]) this.set(count + i, kept[i]!);
+  }
+
   /** Records a measured height; returns the change from what was counted before. */
   set(index: number, height: number): number {
     if (index < 0 || index >= this.count || !(height > 0)) return 0;

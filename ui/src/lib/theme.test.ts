@@ -10,6 +10,13 @@ describe("themeApply and themeLoad", () => {
     const root = document.createElement("html");
     themeApply("light", root);
     expect(root.dataset.theme).toBe("light");
+    expect(root.dataset.scheme).toBe("light");
+    themeApply("dark", root);
+    expect(root.dataset.scheme).toBe("dark");
+    // "system" shows the system's scheme (light where there is no preference).
+    themeApply("system", root);
+    expect(root.dataset.theme).toBe("system");
+    expect(root.dataset.scheme).toBe(window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light");
 
     await d.backend.settingsUpdate({ patch: { theme: "dark" } });
     await themeLoad(d.backend);

@@ -523,14 +523,19 @@ describe("AgentLane with a worktree", () => {
     expect(remove).not.toHaveBeenCalled();
   });
 
-  it("opens the diff and the merge dialogs from the Changes tab", async () => {
+  it("shows the diff as a tab, from the tab bar and from the Changes tab, and opens the merge dialog", async () => {
     await renderWorktreeLane();
+    await fireEvent.click(screen.getByTestId("tab-diff"));
+    expect(screen.getByTestId("tab-diff").getAttribute("aria-selected")).toBe("true");
+    expect((await screen.findByTestId("diff-summary")).textContent).toMatch(/2 files/);
+    await fireEvent.click(screen.getByTestId("tab-events"));
+    expect(screen.queryByTestId("diff-view")).toBeNull();
+
     await fireEvent.click(screen.getByTestId("tab-changes"));
     await fireEvent.click(screen.getByTestId("worktree-diff"));
-    expect(await screen.findByTestId("diff-dialog")).toBeTruthy();
+    expect(screen.getByTestId("tab-diff").getAttribute("aria-selected")).toBe("true");
     expect((await screen.findByTestId("diff-summary")).textContent).toMatch(/2 files/);
-    await fireEvent.keyDown(screen.getByTestId("diff-dialog"), { key: "Escape" });
-    expect(screen.queryByTestId("diff-dialog")).toBeNull();
+    await fireEvent.click(screen.getByTestId("tab-changes"));
 
     await fireEvent.click(screen.getByTestId("worktree-merge"));
     const dialog = await screen.findByTestId("merge-dialog");

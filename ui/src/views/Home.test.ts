@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Session } from "../bindings/Session";
 import { HttpBackend, sessionChange } from "../lib/backend";
 import { commandSpawn, daemonStart, sessionMake, streamCut, subscribed, taskAdd, until, useDaemon } from "../test/daemon";
+import { router, sessionRoute } from "../lib/route.svelte";
 import Home from "./Home.svelte";
 
 // A daemon per test: the list shows every session of the home.
@@ -108,6 +109,18 @@ describe("Home", () => {
     expect(repo.value).toBe(d.daemon.root);
     expect(repo.getAttribute("aria-invalid")).toBe("true");
     expect(rows()).toHaveLength(0);
+  });
+
+  it("New work makes the session from the folder, then opens the wizard on it", async () => {
+    router.go({ view: "home" });
+    await renderHome();
+    await type("new-session-repo", d.daemon.repoMake("work"));
+    await fireEvent.click(screen.getByTestId("new-session-work"));
+    await waitFor(() => expect(router.current.view).toBe("session"));
+    const [made] = await d.backend.sessionList();
+    expect(made!.name).toBe("work");
+    expect(router.current).toEqual(sessionRoute(made!.id, { wizard: { wizardId: null } }));
+    router.go({ view: "home" });
   });
 
   it("shows an empty-path error and then clears it on success", async () => {

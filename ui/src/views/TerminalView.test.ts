@@ -7,7 +7,7 @@ const d = useDaemon();
 
 afterEach(() => {
   document.documentElement.style.removeProperty("--surface");
-  delete document.documentElement.dataset.theme;
+  delete document.documentElement.dataset.scheme;
 });
 
 /** A shell open in the worktree of a new agent (whose own program is done at once). */
@@ -78,7 +78,7 @@ describe("TerminalView", () => {
       screen.getByTestId("terminal-view").querySelector<HTMLElement>(".xterm-scrollable-element")!.style.backgroundColor;
     await waitFor(() => expect(background()).toMatch(/#fdfdfd|rgb\(253, 253, 253\)/));
     document.documentElement.style.setProperty("--surface", "#151b23");
-    document.documentElement.dataset.theme = "dark";
+    document.documentElement.dataset.scheme = "dark";
     await waitFor(() => expect(background()).toMatch(/#151b23|rgb\(21, 27, 35\)/));
   });
 

@@ -95,6 +95,39 @@ describe("VirtualList", () => {
     expect(screen.queryByTestId("jump-latest")).toBeNull();
   });
 
+  it("asks for older rows near the top, and keeps the rows in view when they come in front", async () => {
+    const list = items(1_000, 5_000);
+    let asked = 0;
+    const { rerender } = render(VirtualList<Item>, {
+      items: list,
+      version: 1,
+      key: (i: Item) => i.id,
+      row,
+      estimate: 20,
+      onTop: () => asked++,
+    });
+    const viewport = document.querySelector<HTMLElement>(".vlist")!;
+    layout(viewport);
+    await rerender({ version: 2 }); // laid out: at the bottom
+    await settle();
+    expect(asked).toBe(0);
+
+    // The user scrolls up to row 40 (within two screens of the top): older rows are wanted.
+    viewport.scrollTop = 800;
+    await fireEvent.scroll(viewport);
+    expect(asked).toBe(1);
+    await settle();
+    expect(shownIndexes()).toContain(40);
+
+    // 500 older rows go in front: row 40 is now row 540, and the view moved down with it.
+    list.unshift(...items(500, 4_500));
+    await rerender({ version: 3 });
+    await settle();
+    expect(viewport.scrollTop).toBe(800 + 500 * 20);
+    expect(shownIndexes()).toContain(540);
+    expect(document.body.textContent).toContain("item 5040");
+  });
+
   it("stops following at a wheel turn up, before the scroll event", async () => {
     const list = items(1_000);
     const { rerender } = render(VirtualList<Item>, { items: list, version: 1, key: (i: Item) => i.id, row, estimate: 20 });

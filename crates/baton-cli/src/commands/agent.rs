@@ -212,7 +212,10 @@ pub fn logs(home: &BatonHome, id: &str, follow: bool, json: bool) -> Result<(), 
     let agent = client.agent_get(id)?;
     let mut last = 0u64;
     loop {
-        let page = client.agent_events(&agent.id, &AgentEventsQuery { after: Some(last), limit: Some(10_000) })?;
+        let page = client.agent_events(
+            &agent.id,
+            &AgentEventsQuery { after: Some(last), limit: Some(10_000), ..Default::default() },
+        )?;
         let done = page.len() < 10_000;
         for record in &page {
             event_print(record, json);

@@ -1,20 +1,24 @@
 //! `baton wizard`: the guided dialogue from a goal to a launched plan. `start` prints the first
 //! question, `answer` the next one or the plan; `plan -o` and `edit --plan` round-trip the plan
 //! through a JSON file; `launch` adds it to the session. `baton wizard` alone on a terminal
-//! asks everything in turn (numbers pick options, Enter takes the recommended one).
+//! asks everything in turn (numbers pick options, Enter takes the recommended one). With
+//! `--engine agent` a planner agent asks the questions: `start` and `answer` wait for its reply.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use baton_core::agent::protocol::CliKind;
 use baton_core::wizard::plan::WizardPlan;
 use baton_core::wizard::questions::QuestionKind;
 use baton_core::wizard::{
-    Wizard, WizardLaunch, WizardListQuery, WizardPatternSave, WizardPlanSet, WizardQuestion, WizardReply, WizardStart,
+    Wizard, WizardEngine, WizardLaunch, WizardListQuery, WizardPatternSave, WizardPlanSet, WizardQuestion, WizardReply,
+    WizardStart,
 };
 use baton_core::{ApiError, BatonHome, ErrorCode};
 use baton_daemon::DaemonError;
 use baton_daemon::client::DaemonClient;
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 
 use crate::output;
 
@@ -23,6 +27,12 @@ pub struct WizardArgs {
     /// For the interactive dialogue: the session (id or name) [default: the one of this folder's repository]
     #[arg(long)]
     session: Option<String>,
+    /// For the interactive dialogue: who asks the questions
+    #[arg(long, value_enum, default_value = "guided")]
+    engine: Engine,
+    /// For the interactive dialogue with --engine agent: the planner's CLI
+    #[arg(long, value_enum)]
+    cli: Option<Planner>,
     #[command(subcommand)]
     cmd: Option<WizardCommand>,
 }
@@ -36,6 +46,12 @@ pub enum WizardCommand {
         /// What you want done
         #[arg(long)]
         goal: String,
+        /// Who asks the questions: the guided question graph, or a planner agent
+        #[arg(long, value_enum, default_value = "guided")]
+        engine: Engine,
+        /// The planner's CLI, with --engine agent [default: settings' wizard.planner, else claude]
+        #[arg(long, value_enum)]
+        cli: Option<Planner>,
         #[arg(long)]
         json: bool,
     },
@@ -95,6 +111,56 @@ pub enum WizardCommand {
     Save { wizard: String, name: String },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Engine {
+    Guided,
+    Agent,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Planner {
+    Claude,
+    Codex,
+    Gemini,
+}
+
+impl From<Planner> for CliKind {
+    fn from(p: Planner) -> Self {
+        match p {
+            Planner::Claude => CliKind::Claude,
+            Planner::Codex => CliKind::Codex,
+            Planner::Gemini => CliKind::Gemini,
+        }
+    }
+}
+
+fn engine_of(e: Engine) -> WizardEngine {
+    match e {
+        Engine::Guided => WizardEngine::Guided,
+        Engine::Agent => WizardEngine::Agent,
+    }
+}
+
+/// How long `start` and `answer` wait for the planner's reply.
+const PLANNER_WAIT: Duration = Duration::from_secs(600);
+
+/// The wizard once its planner has replied (a question, the plan, or the guided engine taking
+/// over); at once when it has no planner thinking.
+fn planner_wait(client: &DaemonClient, mut w: Wizard) -> Result<Wizard, DaemonError> {
+    let deadline = Instant::now() + PLANNER_WAIT;
+    let mut said = false;
+    while w.planner.as_ref().is_some_and(|p| p.thinking) && Instant::now() < deadline {
+        if !said {
+            let p = w.planner.as_ref().map(|p| p.agent_name.clone()).unwrap_or_default();
+            eprintln!("the planner ({p}) is thinking; `baton logs {p}` shows its work");
+            said = true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        w = client.wizard_get(&w.id)?;
+    }
+    Ok(w)
+}
+
 /// Runs a wizard command; returns the exit code.
 pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
     let Some(cmd) = args.cmd else {
@@ -104,12 +170,14 @@ pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
             );
             return Ok(2);
         }
-        return interactive(home, args.session);
+        return interactive(home, args.session, engine_of(args.engine), args.cli.map(Into::into));
     };
     let client = super::client(home)?;
     match cmd {
-        WizardCommand::Start { session, goal, json } => {
-            let w = client.wizard_start(&WizardStart { session, goal, engine: None })?;
+        WizardCommand::Start { session, goal, engine, cli, json } => {
+            let engine = Some(engine_of(engine));
+            let w = client.wizard_start(&WizardStart { session, goal, engine, cli: cli.map(Into::into) })?;
+            let w = planner_wait(&client, w)?;
             if json {
                 output::json(&w);
             } else {
@@ -120,6 +188,7 @@ pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
         }
         WizardCommand::Answer { wizard, answers, json } => {
             let w = client.wizard_answer(&wizard, &WizardReply { answers })?;
+            let w = planner_wait(&client, w)?;
             show(&w, json, false);
         }
         WizardCommand::Back { wizard, json } => show(&client.wizard_back(&wizard)?, json, false),
@@ -193,6 +262,7 @@ pub fn run(home: &BatonHome, args: WizardArgs) -> Result<u8, DaemonError> {
                         let at = match (&w.question, &w.plan) {
                             (Some(q), _) => format!("question {}", q.position),
                             (None, Some(_)) => "plan".into(),
+                            (None, None) if w.planner.as_ref().is_some_and(|p| p.thinking) => "planner thinking".into(),
                             (None, None) => "-".into(),
                         };
                         vec![
@@ -237,6 +307,15 @@ fn show(w: &Wizard, json: bool, facts: bool) {
     }
     if facts {
         println!("wizard {} ({}): {}", w.id, w.state.as_str(), w.goal);
+        if let Some(p) = &w.planner {
+            println!(
+                "planner: agent {} ({}), at most {} questions; engine now {}",
+                p.agent_name,
+                p.cli.as_str(),
+                p.max_questions,
+                w.engine.as_str()
+            );
+        }
         print_facts(w);
         for a in &w.answers {
             let how = if a.auto { " (from the repository)" } else { "" };
@@ -266,6 +345,9 @@ fn print_facts(w: &Wizard) {
 }
 
 fn print_next(w: &Wizard) {
+    if let Some(note) = &w.note {
+        println!("\nnote: {note}");
+    }
     match (&w.question, &w.plan) {
         (Some(q), _) => {
             print_question(q);
@@ -277,7 +359,14 @@ fn print_next(w: &Wizard) {
             );
         }
         (None, Some(plan)) => print_plan(&w.id, plan),
-        (None, None) => {}
+        (None, None) => {
+            if let Some(p) = w.planner.as_ref().filter(|p| p.thinking) {
+                println!(
+                    "\nthe planner ({}) is still thinking; `baton wizard show {}` shows its next question",
+                    p.agent_name, w.id
+                );
+            }
+        }
     }
 }
 
@@ -344,7 +433,12 @@ fn print_plan(id: &str, plan: &WizardPlan) {
 }
 
 /// The dialogue on a terminal: the session, the goal, each question, the plan, then launch.
-fn interactive(home: &BatonHome, session: Option<String>) -> Result<u8, DaemonError> {
+fn interactive(
+    home: &BatonHome,
+    session: Option<String>,
+    engine: WizardEngine,
+    cli: Option<CliKind>,
+) -> Result<u8, DaemonError> {
     let client = super::client(home)?;
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
@@ -366,14 +460,19 @@ fn interactive(home: &BatonHome, session: Option<String>) -> Result<u8, DaemonEr
     };
     let mut w = loop {
         let Some(goal) = ask("what do you want done? ") else { return Ok(1) };
-        match client.wizard_start(&WizardStart { session: session.clone(), goal, engine: None }) {
-            Ok(w) => break w,
+        match client.wizard_start(&WizardStart { session: session.clone(), goal, engine: Some(engine), cli }) {
+            Ok(w) => break planner_wait(&client, w)?,
             Err(e) => eprintln!("{e}"),
         }
     };
     println!("wizard {}", w.id);
     print_facts(&w);
+    let mut noted = false;
     while let Some(q) = w.question.clone() {
+        if let Some(note) = w.note.as_ref().filter(|_| !noted) {
+            println!("\nnote: {note}");
+            noted = true;
+        }
         print_question(&q);
         let Some(line) = ask("> (Enter: recommended, `back`: previous) ") else { return Ok(1) };
         let result = if line == "back" {
@@ -382,7 +481,7 @@ fn interactive(home: &BatonHome, session: Option<String>) -> Result<u8, DaemonEr
             client.wizard_answer(&w.id, &WizardReply { answers: words(&q, &line) })
         };
         match result {
-            Ok(next) => w = next,
+            Ok(next) => w = planner_wait(&client, next)?,
             Err(e) => eprintln!("{e}"),
         }
     }

@@ -124,3 +124,76 @@ fn refusals_say_what_to_do_and_a_draft_outlives_the_daemon() {
     let err = h.err(&["wizard", "answer", &w, "x"]);
     assert!(err.contains("is discarded"), "{err}");
 }
+
+#[test]
+fn the_agent_engine_names_a_bad_engine_or_cli_and_a_missing_cli() {
+    let h = Home::new();
+    let repo = shop(&h);
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "shop"]);
+    let start = |extra: &[&str]| {
+        let mut args = vec!["wizard", "start", "--session", "shop", "--goal", "add discount codes"];
+        args.extend_from_slice(extra);
+        h.baton(&args)
+    };
+    let out = start(&["--engine", "magic"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid value 'magic'") && err.contains("guided, agent"), "{err}");
+    let out = start(&["--engine", "agent", "--cli", "cursor"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid value 'cursor'") && err.contains("claude, codex, gemini"), "{err}");
+    let err = h.err(&["wizard", "start", "--session", "shop", "--goal", "g", "--cli", "codex"]);
+    assert!(err.contains("--cli codex names the planner of the agent engine; add --engine agent"), "{err}");
+
+    // A planner CLI that is not there: the error every spawn gives, and nothing left behind.
+    std::fs::create_dir_all(&h.home).unwrap();
+    std::fs::write(h.home.join("settings.json"), r#"{"clis": {"codex": {"binary": "/nowhere/codex"}}}"#).unwrap();
+    let err = h.err(&["wizard", "start", "--session", "shop", "--goal", "g", "--engine", "agent", "--cli", "codex"]);
+    assert!(err.contains("clis.codex.binary = /nowhere/codex) does not exist or is not executable"), "{err}");
+    assert!(h.ok(&["wizard", "list", "--session", "shop"]).contains("no wizards yet"));
+    let agents: serde_json::Value = serde_json::from_str(&h.ok(&["list", "--json"])).unwrap();
+    assert_eq!(agents.as_array().map(Vec::len), Some(0), "{agents}");
+}
+
+/// `--engine agent` with the real Claude Code (tests/agent-clis) as the planner, its replies
+/// scripted by the fake model server: `start` waits for the planner's question and prints it;
+/// after two replies it cannot use, `answer` prints the note and the guided engine's question.
+#[test]
+fn the_agent_engine_prints_the_planners_question_then_the_guided_one_after_two_bad_replies() {
+    use baton_fake_model::{AgentCli, FakeModel, Scenario, Step, cli_bin, cli_setup};
+    const KEY: &str = "baton-cli-wizard";
+    let h = Home::new();
+    let repo = shop(&h);
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "shop"]);
+    let question = r#"{"question": {"text": "Which parts change?", "why": "Each part gets a builder.", "options": [{"label": "web", "recommended": true}, {"label": "core"}], "multiple": true}}"#;
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([Step::text(question), Step::text("Let me think."), Step::text("Still thinking.")]),
+    )]);
+    let setup = cli_setup(AgentCli::Claude, &fake.url(), KEY, &h.tmp.path().join("claude-home"));
+    let env: serde_json::Map<String, serde_json::Value> =
+        setup.env.iter().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect();
+    let settings = serde_json::json!({
+        "clis": {"claude": {"binary": cli_bin(AgentCli::Claude), "args": setup.args, "env": env}},
+    });
+    std::fs::create_dir_all(&h.home).unwrap();
+    std::fs::write(h.home.join("settings.json"), settings.to_string()).unwrap();
+
+    let out = h.ok(&["wizard", "start", "--session", "shop", "--goal", "add discount codes", "--engine", "agent"]);
+    assert!(out.contains("question 1 of at most 5: Which parts change?"), "{out}");
+    assert!(out.contains("why: Each part gets a builder.") && out.contains("1. web  [recommended]"), "{out}");
+    let w = id_of(&h, "shop");
+    let shown: serde_json::Value = serde_json::from_str(&h.ok(&["wizard", "show", &w, "--json"])).unwrap();
+    assert_eq!((shown["engine"].as_str(), shown["planner"]["agentName"].as_str()), (Some("agent"), Some("planner")));
+
+    let out = h.ok(&["wizard", "answer", &w, "2"]);
+    assert!(out.contains("note: The planner (planner) replied twice with something Baton could not use"), "{out}");
+    assert!(out.contains("question 1 of at most 7: What must be true when this is done?"), "{out}");
+    let shown: serde_json::Value = serde_json::from_str(&h.ok(&["wizard", "show", &w, "--json"])).unwrap();
+    assert_eq!(shown["engine"], "guided");
+    assert_eq!(shown["answers"][0]["values"][0], "core", "the planner's answer is kept");
+    let out = h.ok(&["wizard", "show", &w]);
+    assert!(out.contains("planner: agent planner (claude), at most 5 questions; engine now guided"), "{out}");
+    assert!(out.contains("Which parts change? core"), "{out}");
+}

@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::log::{AgentEventRecord, Note, log_replay};
+use super::history::Page;
+use super::log::{AgentEventRecord, Note};
 use super::protocol::{CliKind, FollowUp, LaunchSpec};
 use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
 use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
@@ -28,7 +29,13 @@ impl Engine {
     /// Starts an agent: records it, then starts its CLI in its directory. Returns at once; the
     /// agent works on in the daemon.
     pub fn agent_spawn(&self, req: &AgentSpawn) -> Result<Agent> {
-        self.agent_spawn_with(req, None)
+        self.agent_spawn_with(req, None, false)
+    }
+
+    /// Starts an agent offered only the tools that read, in the folder it is given (the
+    /// wizard's planner). Every later process of it is read-only too.
+    pub(crate) fn agent_spawn_read_only(&self, req: &AgentSpawn) -> Result<Agent> {
+        self.agent_spawn_with(req, None, true)
     }
 
     /// Starts an agent for a coordinator's task, with the task's context files in its worktree.
@@ -38,13 +45,14 @@ impl Engine {
         task: &crate::task::Task,
         files: &[(String, String)],
     ) -> Result<Agent> {
-        self.agent_spawn_with(req, Some((task, files)))
+        self.agent_spawn_with(req, Some((task, files)), false)
     }
 
     fn agent_spawn_with(
         &self,
         req: &AgentSpawn,
         for_task: Option<(&crate::task::Task, &[(String, String)])>,
+        read_only: bool,
     ) -> Result<Agent> {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
         let session = self.session_get(&req.session)?;
@@ -110,6 +118,7 @@ impl Engine {
                     prompt: &req.prompt,
                     allowed_tools: &req.allow_tools,
                     log_dir: &self.inner.home.logs_dir(),
+                    read_only,
                 },
             )?;
             if let Some(wt) = &worktree {
@@ -189,8 +198,30 @@ impl Engine {
 
     /// The agent's events after `after` (its log, replayed), at most `limit`.
     pub fn agent_events(&self, id_or_name: &str, after: u64, limit: usize) -> Result<Vec<AgentEventRecord>> {
+        self.agent_events_page(
+            id_or_name,
+            &crate::api::AgentEventsQuery { after: Some(after), ..Default::default() },
+            limit,
+        )
+    }
+
+    /// A page of the agent's history: after a seq, or the newest before one (`agent/history.rs`
+    /// finds where to start decoding, so a page of a long history costs about its own length).
+    pub fn agent_events_page(
+        &self,
+        id_or_name: &str,
+        q: &crate::api::AgentEventsQuery,
+        limit: usize,
+    ) -> Result<Vec<AgentEventRecord>> {
         let agent = self.agent_get(id_or_name)?;
-        log_replay(&agent.id, agent.cli, Path::new(&agent.log_path), after, limit)
+        let after = q.after.unwrap_or(0);
+        let page = match q.before {
+            Some(before) => Page::Before { after, before },
+            None => Page::After(after),
+        };
+        self.inner
+            .histories
+            .page(&agent.id, agent.cli, Path::new(&agent.log_path), page, limit)
             .map_err(|e| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() }.into())
     }
 
@@ -533,6 +564,7 @@ impl Engine {
                 allowed_tools: &allowed,
                 resume,
                 cwd: &cwd,
+                read_only: record::agent_read_only(&self.inner.store.conn(), &agent.id)?,
             });
             let mut args = cli_settings.map(|s| s.args.clone()).unwrap_or_default();
             args.extend(launch.args);
@@ -590,7 +622,7 @@ impl Engine {
         }
         let log = Path::new(&agent.log_path);
         let log_err = |e: std::io::Error| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() };
-        let seq = log_replay(&agent.id, agent.cli, log, 0, usize::MAX).map_err(log_err)?.len() as u64;
+        let seq = self.inner.histories.count(&agent.id, agent.cli, log).map_err(log_err)?;
         let runtime = AgentRuntime::open(&agent.id, agent.cli, agent.model.clone(), log, seq).map_err(log_err)?;
         let runtime = Arc::new(tokio::sync::Mutex::new(runtime));
         self.inner.agents().insert(agent.id.clone(), KnownAgent { runtime: runtime.clone(), live: None });

@@ -140,6 +140,11 @@ impl EventDecoder {
         Self { cli, parser: cli.protocol().parser(), last_user_message: None }
     }
 
+    /// A copy of the decoder as it stands (see `agent/history.rs`).
+    pub fn snapshot(&self) -> Self {
+        Self { cli: self.cli, parser: self.parser.snapshot(), last_user_message: self.last_user_message.clone() }
+    }
+
     pub fn decode(&mut self, entry: &LogEntry) -> Vec<AgentEvent> {
         match entry.stream {
             Stream::Stdout => {

@@ -4,6 +4,7 @@
 mod branch;
 pub(crate) mod changes;
 pub mod event;
+pub(crate) mod history;
 pub(crate) mod index;
 mod lifecycle;
 pub mod log;

@@ -320,6 +320,8 @@ pub(crate) struct AgentNew<'a> {
     pub prompt: &'a str,
     pub allowed_tools: &'a [String],
     pub log_dir: &'a std::path::Path,
+    /// Started with only the tools that read (see [`super::protocol::LaunchSpec::read_only`]).
+    pub read_only: bool,
 }
 
 /// Records the worktree made for an agent (after its record, before its process).
@@ -416,7 +418,7 @@ pub(crate) fn agent_insert(conn: &Connection, new: &AgentNew<'_>) -> Result<Agen
     let now = time::now_ms();
     conn.execute(
         "INSERT INTO agents (id, session_id, name, cli, model, state, cwd, command, prompt, allowed_tools, log_path, \
-         created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'starting', ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+         created_at, updated_at, read_only) VALUES (?1, ?2, ?3, ?4, ?5, 'starting', ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
         params![
             id,
             new.session_id,
@@ -428,10 +430,16 @@ pub(crate) fn agent_insert(conn: &Connection, new: &AgentNew<'_>) -> Result<Agen
             new.prompt,
             serde_json::to_string(new.allowed_tools).unwrap_or_else(|_| "[]".into()),
             log_path.to_string_lossy(),
-            now
+            now,
+            new.read_only
         ],
     )?;
     agent_get(conn, &id)
+}
+
+/// Whether the agent was started read-only: every process of it is (a resumption too).
+pub(crate) fn agent_read_only(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn.query_row("SELECT read_only FROM agents WHERE id = ?1", [id], |r| r.get(0))?)
 }
 
 /// By id, or by name (unique within a session; the newest wins across sessions).

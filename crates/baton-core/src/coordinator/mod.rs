@@ -6,7 +6,7 @@
 //! A running coordinator is recorded in the session, so a daemon restart resumes it.
 
 mod cycle;
-mod decide;
+pub(crate) mod decide;
 pub mod handoff;
 pub mod verdict;
 

@@ -1,8 +1,8 @@
 //! `$BATON_HOME/settings.json`: where each agent CLI is and how to run it (binary, extra
 //! arguments, extra environment), how long worktrees are kept, health limits, the editor that
-//! opens worktrees, and the desktop app's theme, notifications and start at login. Read at every use (each spawn,
-//! each garbage collection, each sample), so an edit, by hand or through [`settings_update`],
-//! applies to the next use without a restart. Unknown fields are errors that name the file, line
+//! opens worktrees, the desktop app's theme, notifications and start at login, and the wizard's
+//! planner. Read at every use (each spawn, each garbage collection, each sample), so an edit, by
+//! hand or through [`settings_update`], applies to the next use without a restart. Unknown fields are errors that name the file, line
 //! and field: a typo never silently does nothing.
 //!
 //! ```json
@@ -10,7 +10,8 @@
 //!   "worktrees": { "retentionDays": 7, "archivedRetentionDays": 1 },
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
-//!   "theme": "dark", "notifications": true, "startAtLogin": false }
+//!   "theme": "dark", "notifications": true, "startAtLogin": false,
+//!   "wizard": { "planner": "claude", "maxQuestions": 5 } }
 //! ```
 
 mod detect;
@@ -53,6 +54,37 @@ pub struct Settings {
     /// writes or removes its login entry to match (see docs/desktop.md, Packaging).
     #[serde(default)]
     pub start_at_login: bool,
+    /// The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
+    /// may ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub wizard: Option<WizardSettings>,
+}
+
+/// `wizard` in `settings.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WizardSettings {
+    /// The planner's CLI when a wizard names none [default: claude].
+    #[serde(default = "planner_default")]
+    pub planner: crate::agent::protocol::CliKind,
+    /// The most questions the planner may ask before it must give the plan [default: 5].
+    #[serde(default = "max_questions_default")]
+    pub max_questions: u32,
+}
+
+impl Default for WizardSettings {
+    fn default() -> Self {
+        Self { planner: planner_default(), max_questions: max_questions_default() }
+    }
+}
+
+fn planner_default() -> crate::agent::protocol::CliKind {
+    crate::agent::protocol::CliKind::Claude
+}
+
+fn max_questions_default() -> u32 {
+    5
 }
 
 impl Default for Settings {
@@ -65,6 +97,7 @@ impl Default for Settings {
             theme: Theme::default(),
             notifications: notifications_default(),
             start_at_login: false,
+            wizard: None,
         }
     }
 }
@@ -285,6 +318,14 @@ impl Settings {
         for (field, value) in days {
             if !value.is_finite() || value < 0.0 {
                 return broken(field, "must be a number, 0 or more");
+            }
+        }
+        if let Some(w) = &self.wizard {
+            if w.planner == crate::agent::protocol::CliKind::Command {
+                return broken("wizard.planner", "must be claude, codex or gemini");
+            }
+            if !(1..=20).contains(&w.max_questions) {
+                return broken("wizard.maxQuestions", "must be a whole number from 1 to 20");
             }
         }
         if !self.health.sample_secs.is_finite() || self.health.sample_secs < 0.1 {

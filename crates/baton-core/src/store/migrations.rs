@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "0008_health", include_str!("../../../../migrations/0008_health.sql")),
     (9, "0009_agents_archive", include_str!("../../../../migrations/0009_agents_archive.sql")),
     (10, "0010_task_sent_prompt", include_str!("../../../../migrations/0010_task_sent_prompt.sql")),
+    (11, "0011_wizard_planner", include_str!("../../../../migrations/0011_wizard_planner.sql")),
 ];
 
 /// The schema version this build writes.

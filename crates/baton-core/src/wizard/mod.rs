@@ -9,8 +9,10 @@
 //! question and answer as a decided decision, the concurrency and merge policy as the session's
 //! settings, and the wizard marked launched.
 
+mod assisted;
 pub mod facts;
 pub mod plan;
+pub mod planner;
 pub mod questions;
 
 use std::path::Path;
@@ -27,7 +29,8 @@ use crate::store::Tx;
 use crate::task::Task;
 use crate::{ids, time};
 use facts::RepoFacts;
-use plan::{WizardPlan, plan_check, plan_template};
+use plan::{PlanFault, WizardPlan, plan_check, plan_fault, plan_template};
+use planner::{PlannerState, WizardPlanner};
 use questions::{QuestionGraph, QuestionKind, Step, answer_parse, graph_parse, plan_build, question_view, step};
 
 /// Question graphs shipped with Baton: (file name, text).
@@ -40,12 +43,23 @@ pub enum WizardEngine {
     /// The question graph `guided` (`templates/wizard/guided.toml`, or the user's file of that name).
     #[default]
     Guided,
+    /// A planner agent (Claude Code, Codex or Gemini CLI, read-only) asks the questions and
+    /// proposes the plan (`wizard/planner.rs`); the guided graph takes over if it fails twice.
+    Agent,
 }
 
 impl WizardEngine {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Guided => "guided",
+            Self::Agent => "agent",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "agent" => Self::Agent,
+            _ => Self::Guided,
         }
     }
 }
@@ -125,12 +139,22 @@ pub struct Wizard {
     pub id: String,
     pub session_id: String,
     pub goal: String,
+    /// The engine asking now: `agent` becomes `guided` when the planner failed (see `note`).
     pub engine: WizardEngine,
     pub state: WizardState,
     pub facts: RepoFacts,
     pub answers: Vec<WizardAnswer>,
-    /// The question to answer next; `None` once the plan is made.
+    /// The question to answer next; `None` once the plan is made, and while the planner thinks.
     pub question: Option<WizardQuestion>,
+    /// The planner agent of an agent-assisted wizard (kept after the guided engine took over).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planner: Option<WizardPlanner>,
+    /// Something the user should know, e.g. that the planner failed and the guided questions
+    /// go on.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Made when the last question is answered; the user may edit it.
     pub plan: Option<WizardPlan>,
     /// RFC 3339.
@@ -148,6 +172,11 @@ pub struct WizardStart {
     pub goal: String,
     #[serde(default)]
     pub engine: Option<WizardEngine>,
+    /// The agent engine's planner CLI: claude, codex or gemini [default: settings'
+    /// `wizard.planner`, else claude].
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<crate::agent::protocol::CliKind>,
 }
 
 /// `POST /api/wizards/{id}/answer`: an option's label or 1-based number (several for a
@@ -226,23 +255,36 @@ pub enum WizardError {
     #[error("a pattern named {0:?} exists; choose another name (`baton pattern list` shows them)")]
     PatternExists(String),
     #[error("the plan is not valid: {0}")]
-    Plan(String),
+    Plan(PlanFault),
     #[error("{0}")]
     State(String),
+    #[error("{0}")]
+    Planner(String),
     #[error("cannot read or write {path}: {detail}")]
     Io { path: String, detail: String },
 }
 
 impl WizardError {
+    /// The input the error is about, for an editor to show it there: a plan's field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Plan(fault) => Some(&fault.field),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::GraphInvalid { .. } | Self::GraphRule { .. } | Self::GraphMissing(_) => ErrorCode::InvalidSettings,
             Self::Io { .. } => ErrorCode::Io,
             Self::PatternExists(_) => ErrorCode::DuplicateName,
-            Self::EmptyGoal | Self::NotAnOption { .. } | Self::Answer(_) | Self::Plan(_) | Self::State(_) => {
-                ErrorCode::InvalidInput
-            }
+            Self::EmptyGoal
+            | Self::NotAnOption { .. }
+            | Self::Answer(_)
+            | Self::Plan(_)
+            | Self::State(_)
+            | Self::Planner(_) => ErrorCode::InvalidInput,
         }
     }
 }
@@ -257,26 +299,36 @@ struct Stored {
     facts: RepoFacts,
     answers: Vec<WizardAnswer>,
     plan: Option<WizardPlan>,
+    planner: Option<PlannerState>,
     created_at: i64,
     updated_at: i64,
 }
 
-const COLUMNS: &str = "id, session_id, goal, engine, state, facts, answers, plan, created_at, updated_at";
+impl Stored {
+    /// Every answer in the order given: the planner's kept ones, then the engine's own.
+    fn answers_all(&self) -> Vec<&WizardAnswer> {
+        self.planner.iter().flat_map(|p| &p.kept).chain(&self.answers).collect()
+    }
+}
+
+const COLUMNS: &str = "id, session_id, goal, engine, state, facts, answers, plan, created_at, updated_at, planner";
 
 fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     // The store wrote these as JSON; one from an older or damaged write reads as empty.
     let facts: String = r.get(5)?;
     let answers: String = r.get(6)?;
     let plan: Option<String> = r.get(7)?;
+    let planner: Option<String> = r.get(10)?;
     Ok(Stored {
         id: r.get(0)?,
         session_id: r.get(1)?,
         goal: r.get(2)?,
-        engine: WizardEngine::Guided,
+        engine: WizardEngine::parse(&r.get::<_, String>(3)?),
         state: WizardState::parse(&r.get::<_, String>(4)?),
         facts: serde_json::from_str(&facts).unwrap_or_default(),
         answers: serde_json::from_str(&answers).unwrap_or_default(),
         plan: plan.and_then(|p| serde_json::from_str(&p).ok()),
+        planner: planner.and_then(|p| serde_json::from_str(&p).ok()),
         created_at: r.get(8)?,
         updated_at: r.get(9)?,
     })
@@ -295,15 +347,23 @@ fn json<T: Serialize>(value: &T) -> String {
 fn wizard_save(tx: &mut Tx<'_>, w: &mut Stored) -> Result<()> {
     w.updated_at = time::now_ms();
     tx.execute(
-        "UPDATE wizards SET state = ?2, answers = ?3, plan = ?4, updated_at = ?5 WHERE id = ?1",
-        params![w.id, w.state.as_str(), json(&w.answers), w.plan.as_ref().map(json), w.updated_at],
+        "UPDATE wizards SET state = ?2, answers = ?3, plan = ?4, updated_at = ?5, engine = ?6, planner = ?7 WHERE id = ?1",
+        params![
+            w.id,
+            w.state.as_str(),
+            json(&w.answers),
+            w.plan.as_ref().map(json),
+            w.updated_at,
+            w.engine.as_str(),
+            w.planner.as_ref().map(json)
+        ],
     )?;
     Ok(())
 }
 
 /// Words in braces the user's answers hold: text of theirs in the prompts, not placeholders.
 fn answer_words(w: &Stored) -> Vec<String> {
-    w.answers.iter().flat_map(|a| &a.values).flat_map(|v| crate::pattern::placeholders(v)).collect()
+    w.answers_all().into_iter().flat_map(|a| &a.values).flat_map(|v| crate::pattern::placeholders(v)).collect()
 }
 
 fn draft_check(w: &Stored) -> Result<()> {
@@ -367,6 +427,9 @@ impl Engine {
 
     fn wizard_view(&self, w: Stored) -> Result<Wizard> {
         let question = match (w.state, &w.plan) {
+            (WizardState::Draft, None) if w.engine == WizardEngine::Agent => {
+                w.planner.as_ref().and_then(|p| p.pending.clone())
+            }
             (WizardState::Draft, None) => {
                 let g = self.wizard_graph(w.engine.as_str())?;
                 let mut answers = w.answers.clone();
@@ -377,6 +440,7 @@ impl Engine {
             }
             _ => None,
         };
+        let answers = w.answers_all().into_iter().cloned().collect();
         Ok(Wizard {
             id: w.id,
             session_id: w.session_id,
@@ -384,8 +448,10 @@ impl Engine {
             engine: w.engine,
             state: w.state,
             facts: w.facts,
-            answers: w.answers,
+            answers,
             question,
+            planner: w.planner.as_ref().map(PlannerState::view),
+            note: w.planner.and_then(|p| p.note),
             plan: w.plan,
             created_at: time::ms_to_rfc3339(w.created_at),
             updated_at: time::ms_to_rfc3339(w.updated_at),
@@ -421,6 +487,16 @@ impl Engine {
             .into());
         }
         let engine = req.engine.unwrap_or_default();
+        if engine == WizardEngine::Agent {
+            return self.wizard_start_assisted(&session, goal, req.cli);
+        }
+        if let Some(cli) = req.cli {
+            return Err(WizardError::Planner(format!(
+                "--cli {} names the planner of the agent engine; add --engine agent, or leave --cli out",
+                cli.as_str()
+            ))
+            .into());
+        }
         let g = self.wizard_graph(engine.as_str())?;
         let facts = facts::facts_read(Path::new(&session.repo))?;
         let now = time::now_ms();
@@ -433,13 +509,19 @@ impl Engine {
             facts,
             answers: Vec::new(),
             plan: None,
+            planner: None,
             created_at: now,
             updated_at: now,
         };
         advance(&g, &mut w)?;
+        self.wizard_insert(w)
+    }
+
+    /// Records a new wizard and announces it.
+    fn wizard_insert(&self, w: Stored) -> Result<Wizard> {
         self.write(|tx| {
             tx.execute(
-                &format!("INSERT INTO wizards ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"),
+                &format!("INSERT INTO wizards ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)"),
                 params![
                     w.id,
                     w.session_id,
@@ -449,7 +531,8 @@ impl Engine {
                     json(&w.facts),
                     json(&w.answers),
                     w.plan.as_ref().map(json),
-                    now
+                    w.created_at,
+                    w.planner.as_ref().map(json)
                 ],
             )?;
             Ok(())
@@ -479,7 +562,11 @@ impl Engine {
 
     /// Answers the current question; the wizard comes back with the next one, or its plan.
     pub fn wizard_answer(&self, id: &str, reply: &WizardReply) -> Result<Wizard> {
-        let g = self.wizard_graph(self.wizard_engine_of(id)?.as_str())?;
+        let engine = self.wizard_engine_of(id)?;
+        if engine == WizardEngine::Agent {
+            return self.wizard_answer_assisted(id, reply);
+        }
+        let g = self.wizard_graph(engine.as_str())?;
         self.wizard_change(id, |_, w| {
             draft_check(w)?;
             let q = match step(&g, &w.facts, &mut w.answers) {
@@ -500,6 +587,9 @@ impl Engine {
 
     /// Goes back to the question answered last (answers the facts gave are not questions).
     pub fn wizard_back(&self, id: &str) -> Result<Wizard> {
+        if self.wizard_engine_of(id)? == WizardEngine::Agent {
+            return self.wizard_back_assisted(id);
+        }
         self.wizard_change(id, |_, w| {
             draft_check(w)?;
             let Some(last) = w.answers.iter().rposition(|a| !a.auto) else {
@@ -517,7 +607,7 @@ impl Engine {
     pub fn wizard_plan_set(&self, id: &str, plan: &WizardPlan) -> Result<Wizard> {
         self.wizard_change(id, |_, w| {
             draft_check(w)?;
-            plan_check(plan, &answer_words(w)).map_err(WizardError::Plan)?;
+            plan_fault(plan, &answer_words(w)).map_err(WizardError::Plan)?;
             if w.plan.is_none() {
                 return Err(WizardError::State(
                     "the wizard has questions left; answer them first (`baton wizard show` shows the next)".into(),
@@ -530,11 +620,15 @@ impl Engine {
     }
 
     pub fn wizard_discard(&self, id: &str) -> Result<Wizard> {
-        self.wizard_change(id, |_, w| {
+        let w = self.wizard_change(id, |_, w| {
             draft_check(w)?;
             w.state = WizardState::Discarded;
             Ok(())
-        })
+        })?;
+        if let Some(p) = &w.planner {
+            self.planner_release(&p.agent_id);
+        }
+        Ok(w)
     }
 
     /// Launches the plan, all at once or not at all: its tasks, the goal as an objective, each
@@ -550,7 +644,7 @@ impl Engine {
                     WizardError::State("the wizard has questions left; answer them before launching".into()).into()
                 );
             };
-            plan_check(&plan, &answer_words(w)).map_err(WizardError::Plan)?;
+            plan_fault(&plan, &answer_words(w)).map_err(WizardError::Plan)?;
             let session = crate::session::session_get(tx, &w.session_id)?;
             if session.state == crate::session::SessionState::Archived {
                 return Err(WizardError::State(format!(
@@ -562,7 +656,7 @@ impl Engine {
             let template = plan_template(&plan, plan.pattern.as_deref().unwrap_or("wizard"), "");
             tasks = crate::pattern::template_insert(tx, &session.id, &template, &w.goal)?;
             crate::context::objective_insert(tx, &session.id, &w.goal, crate::context::ObjectiveState::Open)?;
-            for a in &w.answers {
+            for a in w.answers_all() {
                 let mut answer = if a.values.is_empty() { "none".to_owned() } else { a.values.join(", ") };
                 if a.auto {
                     answer.push_str(" (from the repository, not asked)");
@@ -579,6 +673,9 @@ impl Engine {
             session_id = w.session_id.clone();
             Ok(())
         })?;
+        if let Some(p) = &wizard.planner {
+            self.planner_release(&p.agent_id);
+        }
         // The launch is committed: a coordinator that fails to start must not read as a failed
         // launch (a retry would then be refused as "launched" with nothing said of the tasks).
         let (running, run_error) = match req.run.then(|| self.coordinator_start(&session_id)) {

@@ -79,79 +79,113 @@ impl PlanTask {
     }
 }
 
-/// Checks a plan; `Err` names the field and says what is wrong. `literal` are words in braces the
-/// user's own answers brought into the prompts (`{curly}` in an answer is text, not a typo).
+/// What is wrong with a plan, and where: `field` is the path of the input at fault
+/// (`tasks[2].role`, `agents[0].cli`, `concurrency`, or `tasks` for the graph as a whole), so an
+/// editor can show the message beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanFault {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for PlanFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn fault(field: impl Into<String>, message: impl Into<String>) -> PlanFault {
+    PlanFault { field: field.into(), message: message.into() }
+}
+
+/// Checks a plan; `Err` names the field and says what is wrong (`tasks[2].after: unknown task
+/// "x"`). See [`plan_fault`].
 pub fn plan_check(plan: &WizardPlan, literal: &[String]) -> Result<(), String> {
+    plan_fault(plan, literal).map_err(|f| f.to_string())
+}
+
+/// Checks a plan; `Err` names the field apart from what is wrong. `literal` are words in braces
+/// the user's own answers brought into the prompts (`{curly}` in an answer is text, not a typo).
+pub fn plan_fault(plan: &WizardPlan, literal: &[String]) -> Result<(), PlanFault> {
     let mut roles: Vec<&str> = Vec::new();
     for (i, a) in plan.agents.iter().enumerate() {
         let at = format!("agents[{i}]");
         if a.role.trim().is_empty() {
-            return Err(format!("{at}.role: empty; name the role (e.g. implementer)"));
+            return Err(fault(format!("{at}.role"), "empty; name the role (e.g. implementer)"));
         }
-        crate::names::name_check("role", &a.role).map_err(|e| format!("{at}.role: {e}"))?;
+        crate::names::name_check("role", &a.role).map_err(|e| fault(format!("{at}.role"), e.to_string()))?;
         if roles.contains(&a.role.as_str()) {
-            return Err(format!("{at}.role: {:?} is declared twice; one agent per role", a.role));
+            return Err(fault(format!("{at}.role"), format!("{:?} is declared twice; one agent per role", a.role)));
         }
         if a.cli == Some(CliKind::Command) {
-            return Err(format!("{at}.cli: use claude, codex or gemini"));
+            return Err(fault(format!("{at}.cli"), "use claude, codex or gemini"));
         }
         roles.push(&a.role);
     }
     if plan.tasks.is_empty() {
-        return Err("tasks: the plan has no tasks; add at least one".into());
+        return Err(fault("tasks", "the plan has no tasks; add at least one"));
     }
     if plan.concurrency == 0 {
-        return Err("concurrency: at least 1 agent must be allowed to work".into());
+        return Err(fault("concurrency", "at least 1 agent must be allowed to work"));
     }
     let names: Vec<&str> = plan.tasks.iter().map(|t| t.name.as_str()).collect();
     for (i, t) in plan.tasks.iter().enumerate() {
         let at = format!("tasks[{i}]");
         if t.name.trim().is_empty() {
-            return Err(format!("{at}.name: empty; give the task a short name"));
+            return Err(fault(format!("{at}.name"), "empty; give the task a short name"));
         }
-        crate::names::name_check("task name", &t.name).map_err(|e| format!("{at}.name: {e}"))?;
+        crate::names::name_check("task name", &t.name).map_err(|e| fault(format!("{at}.name"), e.to_string()))?;
         if names[..i].contains(&t.name.as_str()) {
-            return Err(format!("{at}.name: {:?} names two tasks; task names must differ", t.name));
+            return Err(fault(format!("{at}.name"), format!("{:?} names two tasks; task names must differ", t.name)));
         }
         if t.title.trim().is_empty() {
-            return Err(format!("{at}.title: empty; say what the task is"));
+            return Err(fault(format!("{at}.title"), "empty; say what the task is"));
         }
         if t.prompt.trim().is_empty() {
-            return Err(format!("{at}.prompt: empty; say what the agent should do"));
+            return Err(fault(format!("{at}.prompt"), "empty; say what the agent should do"));
         }
         if let Some(role) = &t.role
             && !roles.contains(&role.as_str())
         {
-            return Err(format!("{at}.role: unknown role {role:?}; the agents' roles are {}", list(&roles)));
+            return Err(fault(
+                format!("{at}.role"),
+                format!("unknown role {role:?}; the agents' roles are {}", list(&roles)),
+            ));
         }
         for (field, deps) in [("after", &t.after), ("ifSucceeded", &t.if_succeeded), ("ifFailed", &t.if_failed)] {
             for d in deps {
                 if !names.contains(&d.as_str()) {
-                    return Err(format!("{at}.{field}: unknown task {d:?}"));
+                    return Err(fault(format!("{at}.{field}"), format!("unknown task {d:?}")));
                 }
             }
         }
         let deps: Vec<&String> = t.deps().collect();
         if let Some(d) = deps.iter().enumerate().find(|(j, d)| deps[..*j].contains(d)).map(|(_, d)| d) {
-            return Err(format!("{at}: {d:?} is named twice among its dependencies"));
+            return Err(fault(at.clone(), format!("{d:?} is named twice among its dependencies")));
         }
         if let Some(r) = &t.reviews {
             if !names.contains(&r.as_str()) {
-                return Err(format!("{at}.reviews: unknown task {r:?}"));
+                return Err(fault(format!("{at}.reviews"), format!("unknown task {r:?}")));
             }
             if !t.after.contains(r) {
-                return Err(format!("{at}.reviews: it reviews {r:?} but does not run after it; add {r:?} to after"));
+                return Err(fault(
+                    format!("{at}.reviews"),
+                    format!("it reviews {r:?} but does not run after it; add {r:?} to after"),
+                ));
             }
         }
         if t.max_rounds == Some(0) {
-            return Err(format!("{at}.maxRounds: at least 1"));
+            return Err(fault(format!("{at}.maxRounds"), "at least 1"));
         }
         let upstream = upstream(plan, &t.name);
         for (field, text) in [("title", &t.title), ("prompt", &t.prompt)] {
             for p in placeholders(text) {
                 if !PLAN_PLACEHOLDERS.contains(&p.as_str()) && !upstream.contains(&p) && !literal.contains(&p) {
-                    return Err(format!(
-                        "{at}.{field}: unknown placeholder {{{p}}}; known ones are {{goal}}, {{diff}}, {{findings}} and the names of tasks it runs after"
+                    return Err(fault(
+                        format!("{at}.{field}"),
+                        format!(
+                            "unknown placeholder {{{p}}}; known ones are {{goal}}, {{diff}}, {{findings}} and the names of tasks it runs after"
+                        ),
                     ));
                 }
             }
@@ -160,8 +194,10 @@ pub fn plan_check(plan: &WizardPlan, literal: &[String]) -> Result<(), String> {
     let nodes: Vec<(String, Vec<String>)> =
         plan.tasks.iter().map(|t| (t.name.clone(), t.deps().cloned().collect())).collect();
     graph_check(&nodes, &[]).map_err(|e| match e {
-        GraphError::Cycle(_) => format!("tasks: {e}"),
-        GraphError::Unknown { task, dependency } => format!("tasks: {task:?} depends on unknown task {dependency:?}"),
+        GraphError::Cycle(_) => fault("tasks", e.to_string()),
+        GraphError::Unknown { task, dependency } => {
+            fault("tasks", format!("{task:?} depends on unknown task {dependency:?}"))
+        }
     })
 }
 
@@ -266,7 +302,17 @@ mod tests {
             change(&mut p);
             let err = plan_check(&p, &[]).unwrap_err();
             assert!(err.contains(want), "{want:?} in {err:?}");
+            // The field stands apart from the message, as the start of the whole text.
+            let fault = plan_fault(&p, &[]).unwrap_err();
+            assert!(err.starts_with(&format!("{}: ", fault.field)), "{fault:?}");
+            assert!(!fault.message.starts_with(&fault.field), "{fault:?}");
         }
+        let mut p = plan();
+        p.tasks[1].role = Some("qa".into());
+        assert_eq!(plan_fault(&p, &[]).unwrap_err().field, "tasks[1].role");
+        p = plan();
+        p.tasks[0].after = vec!["c".into()];
+        assert_eq!(plan_fault(&p, &[]).unwrap_err().field, "tasks");
         let mut p = plan();
         p.tasks[2].prompt = "review {a} then {diff}".into();
         plan_check(&p, &[]).unwrap();

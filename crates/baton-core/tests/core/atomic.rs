@@ -170,7 +170,8 @@ fn a_wizard_launch_that_fails_half_way_leaves_nothing_and_says_nothing() {
     let repo = crate::wizard::repo_two_languages(tmp.path());
     e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
         .unwrap();
-    let start = baton_core::wizard::WizardStart { session: "s".into(), goal: "add a coupon".into(), engine: None };
+    let start =
+        baton_core::wizard::WizardStart { session: "s".into(), goal: "add a coupon".into(), engine: None, cli: None };
     let mut w = e.wizard_start(&start).unwrap();
     while w.question.is_some() {
         w = e.wizard_answer(&w.id, &baton_core::wizard::WizardReply::default()).unwrap();

@@ -37,7 +37,7 @@ pub fn parse(kind: CliKind, name: &str) -> Vec<AgentEvent> {
 }
 
 pub fn spec<'a>(prompt: &'a str, cwd: &'a Path) -> LaunchSpec<'a> {
-    LaunchSpec { prompt, model: None, allowed_tools: &[], resume: None, cwd }
+    LaunchSpec { prompt, model: None, allowed_tools: &[], resume: None, cwd, read_only: false }
 }
 
 /// A line's JSON type path, e.g. `system/init`, `item.started/file_change`,
@@ -71,7 +71,8 @@ fn no_launch_skips_permissions() {
     let tools = ["Write".to_owned(), "Bash".to_owned()];
     for kind in ALL {
         for resume in [None, Some("sid")] {
-            let spec = LaunchSpec { prompt: "go", model: Some("m"), allowed_tools: &tools, resume, cwd };
+            let spec =
+                LaunchSpec { prompt: "go", model: Some("m"), allowed_tools: &tools, resume, cwd, read_only: false };
             let launch = kind.protocol().launch(&spec);
             for forbidden in ["--dangerously-skip-permissions", "bypassPermissions", "--yolo", "yolo"] {
                 assert!(!launch.args.iter().any(|a| a == forbidden), "{kind:?}: {:?}", launch.args);
@@ -79,6 +80,29 @@ fn no_launch_skips_permissions() {
             assert!(!launch.args.iter().any(|a| a.contains("dangerously")), "{kind:?}: {:?}", launch.args);
         }
     }
+}
+
+/// A read-only agent (the wizard's planner) is started with each CLI's own way of offering no
+/// tool that writes, whatever tools were allowed: Claude's `--tools` and `default` permissions,
+/// Codex's `read-only` sandbox, Gemini's `default` approval mode.
+#[test]
+fn read_only_launches_offer_no_writing_tool() {
+    let cwd = Path::new("/tmp/repo");
+    let tools = ["Write".to_owned(), "Bash".to_owned(), "danger-full-access".to_owned()];
+    let args = |kind: CliKind| {
+        let spec = LaunchSpec { prompt: "go", model: None, allowed_tools: &tools, resume: None, cwd, read_only: true };
+        kind.protocol().launch(&spec).args
+    };
+    let after = |args: &[String], flag: &str| args.iter().position(|a| a == flag).map(|i| args[i + 1].clone());
+    let claude = args(CliKind::Claude);
+    assert_eq!(after(&claude, "--tools").as_deref(), Some("Read,Glob,Grep"), "{claude:?}");
+    assert_eq!(after(&claude, "--permission-mode").as_deref(), Some("default"), "{claude:?}");
+    assert!(!claude.iter().any(|a| a == "--allowedTools"), "{claude:?}");
+    let codex = args(CliKind::Codex);
+    assert_eq!(after(&codex, "--sandbox").as_deref(), Some("read-only"), "{codex:?}");
+    let gemini = args(CliKind::Gemini);
+    assert_eq!(after(&gemini, "--approval-mode").as_deref(), Some("default"), "{gemini:?}");
+    assert!(!gemini.iter().any(|a| a.starts_with("--allowed-tools")), "{gemini:?}");
 }
 
 #[test]

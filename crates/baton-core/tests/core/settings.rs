@@ -84,6 +84,9 @@ fn a_bad_change_names_the_field_and_leaves_the_file_as_it_was() {
         (json!({ "notifications": "yes" }), "notifications: invalid type"),
         (json!({ "editor": { "program": " " } }), "editor.program: is empty"),
         (json!({ "clis": { "gemini": { "env": { "A=B": "c" } } } }), "clis.gemini.env: `A=B` is not a variable name"),
+        (json!({ "wizard": { "maxQuestions": 0 } }), "wizard.maxQuestions: must be a whole number from 1 to 20"),
+        (json!({ "wizard": { "planner": "command" } }), "wizard.planner: must be claude, codex or gemini"),
+        (json!({ "wizard": { "planner": "cursor" } }), "wizard.planner: unknown variant `cursor`"),
         (json!("dark"), "a change is a JSON object"),
     ];
     for (patch, expected) in cases {
@@ -102,6 +105,10 @@ fn a_bad_change_names_the_field_and_leaves_the_file_as_it_was() {
     assert!(Settings::load(&path).unwrap_err().to_string().contains("worktrees.retentionDays: must be a number"));
     let fixed = settings_update(&path, &json!({ "worktrees": { "retentionDays": 0 } })).unwrap();
     assert_eq!(fixed.worktrees.retention_days, 0.0);
+    // The wizard's planner: a field left out takes its default.
+    let set = settings_update(&path, &json!({ "wizard": { "planner": "gemini" } })).unwrap();
+    let wizard = set.wizard.unwrap();
+    assert_eq!((wizard.planner, wizard.max_questions), (baton_core::agent::protocol::CliKind::Gemini, 5));
 }
 
 #[test]

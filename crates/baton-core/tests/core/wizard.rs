@@ -59,7 +59,8 @@ fn reply(words: &[&str]) -> WizardReply {
 }
 
 fn start(e: &Engine) -> baton_core::wizard::Wizard {
-    e.wizard_start(&WizardStart { session: "s".into(), goal: "add a discount code".into(), engine: None }).unwrap()
+    e.wizard_start(&WizardStart { session: "s".into(), goal: "add a discount code".into(), engine: None, cli: None })
+        .unwrap()
 }
 
 #[test]
@@ -121,7 +122,8 @@ fn a_single_folder_repository_is_not_asked_its_scope() {
 #[test]
 fn bad_input_is_refused_with_what_to_do() {
     let (tmp, e) = setup();
-    let err = e.wizard_start(&WizardStart { session: "s".into(), goal: "  ".into(), engine: None }).unwrap_err();
+    let err =
+        e.wizard_start(&WizardStart { session: "s".into(), goal: "  ".into(), engine: None, cli: None }).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("goal is empty; say what you want done"), "{err}");
     let err = e.wizard_get("wiz_nope").unwrap_err();
@@ -146,7 +148,8 @@ fn bad_input_is_refused_with_what_to_do() {
         "name = \"guided\"\n\n[[questions]]\nid = \"a\"\ntext = \"t\"\nwhy = \"w\"\nkind = \"text\"\ndefualt = \"x\"\n",
     )
     .unwrap();
-    let err = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap_err();
+    let err =
+        e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None, cli: None }).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidSettings);
     let msg = err.to_string();
     assert!(msg.contains("mine.toml, line 8") && msg.contains("defualt"), "{msg}");
@@ -155,7 +158,7 @@ fn bad_input_is_refused_with_what_to_do() {
         "name = \"guided\"\n\n[[questions]]\nid = \"a\"\ntext = \"Why?\"\nwhy = \"w\"\nkind = \"text\"\ndefault = \"x\"\n\n[[plan.tasks]]\nname = \"t\"\ntitle = \"T\"\nprompt = \"{goal}: {a}\"\n",
     )
     .unwrap();
-    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None }).unwrap();
+    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: "g".into(), engine: None, cli: None }).unwrap();
     assert_eq!(w.question.unwrap().text, "Why?");
     let w = e.wizard_answer(&w.id, &reply(&[])).unwrap();
     assert_eq!(w.plan.unwrap().tasks[0].prompt, "{goal}: x", "the goal is filled at launch");
@@ -190,8 +193,11 @@ fn plans_are_checked_as_templates_are_and_launch_once() {
     assert!(err.contains("tasks: the tasks depend on each other in a cycle"), "{err}");
     let mut unknown = plan.clone();
     unknown.tasks[2].role = Some("tester".into());
-    let err = e.wizard_plan_set(&w.id, &unknown).unwrap_err().to_string();
-    assert!(err.contains("tasks[2].role: unknown role \"tester\""), "{err}");
+    let err = e.wizard_plan_set(&w.id, &unknown).unwrap_err();
+    assert!(err.to_string().contains("tasks[2].role: unknown role \"tester\""), "{err}");
+    // Clients get the field apart, to show the message beside it.
+    assert_eq!(err.to_api().field.as_deref(), Some("tasks[2].role"));
+    assert_eq!(e.wizard_answer("wiz_none", &reply(&[])).unwrap_err().to_api().field, None);
     let mut dangling = plan.clone();
     dangling.tasks[1].after = vec!["x".into()];
     let err = e.wizard_plan_set(&w.id, &dangling).unwrap_err().to_string();
@@ -298,7 +304,7 @@ fn a_goal_and_answers_with_braces_launch_and_save_exactly() {
     let (tmp, e) = setup();
     // `test` is also a word of the prompts: saving must not turn those into `{goal}`.
     let goal = "test";
-    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: goal.into(), engine: None }).unwrap();
+    let w = e.wizard_start(&WizardStart { session: "s".into(), goal: goal.into(), engine: None, cli: None }).unwrap();
     let w = answer_by_id(&e, w, &[("done", &["the {legacy} flag still works"]), ("scope", &["web"])]);
     let plan = w.plan.clone().unwrap();
     assert!(plan.tasks[0].prompt.contains("{goal}") && plan.tasks[0].prompt.contains("{legacy}"));
@@ -348,4 +354,62 @@ fn folders_whose_names_look_alike_or_like_numbers_each_get_their_part() {
     assert!(names.contains(&"implement-web") && names.contains(&"implement-web-2"), "{names:?}");
     let review = plan.tasks.iter().find(|t| t.name == "review-my-app-2").unwrap();
     assert_eq!(review.reviews.as_deref(), Some("implement-my-app-2"));
+}
+
+/// The measure of issue 12: how many questions the guided engine asks on five example goals, on
+/// two repositories the test makes (two folders with two test commands; one folder with one),
+/// every question answered with its recommended option (a text question with a sentence). No
+/// question asked may be one the facts answer. Prints the table `docs/perf.md` records:
+/// `cargo nextest run -p baton-core --test core wizard_questions --no-capture`.
+#[test]
+fn wizard_questions_on_five_goals_none_the_facts_answer() {
+    let goals = [
+        "add discount codes at checkout",
+        "fix the flaky cart total test",
+        "rename the core crate to engine",
+        "add a dark theme to the web app",
+        "document the public API",
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let two = repo_two_languages(tmp.path());
+    let one = tmp.path().join("lib");
+    for (path, text) in [("Makefile", "test:\n\tcargo test\n"), ("src/lib.rs", "pub fn f() {}\n")] {
+        std::fs::create_dir_all(one.join(path).parent().unwrap()).unwrap();
+        std::fs::write(one.join(path), text).unwrap();
+    }
+    git(&one, &["init", "-q", "-b", "main"]);
+    git(&one, &["add", "."]);
+    git(&one, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init"]);
+    let e = engine_on(tmp.path());
+    println!("| repository | goal | asked | answered by the facts | questions asked |");
+    println!("|---|---|---|---|---|");
+    for (name, repo) in [("shop (web + core, 2 test commands)", &two), ("lib (src, 1 test command)", &one)] {
+        let session =
+            e.session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: None, parent: None }).unwrap();
+        for goal in goals {
+            let mut w = e
+                .wizard_start(&WizardStart { session: session.id.clone(), goal: goal.into(), engine: None, cli: None })
+                .unwrap();
+            let mut asked = Vec::new();
+            while let Some(q) = w.question.clone() {
+                // A question the facts answer is never asked.
+                match q.id.as_str() {
+                    "scope" => assert!(w.facts.folders.len() > 1, "{goal}: scope asked of {:?}", w.facts.folders),
+                    "verify" => assert!(w.facts.test_commands().len() > 1, "{goal}: verify asked"),
+                    "parallelism" => {
+                        let parts = w.answers.iter().find(|a| a.question == "scope").map_or(0, |a| a.values.len());
+                        assert!(parts > 1, "{goal}: parallelism asked for one part");
+                    }
+                    _ => {}
+                }
+                asked.push(q.id.clone());
+                let words: &[&str] = if q.kind == QuestionKind::Text { &["It works and its tests pass"] } else { &[] };
+                w = e.wizard_answer(&w.id, &reply(words)).unwrap();
+            }
+            assert!(w.plan.is_some());
+            assert!(asked.len() <= 7, "{asked:?}");
+            let auto: Vec<&str> = w.answers.iter().filter(|a| a.auto).map(|a| a.question.as_str()).collect();
+            println!("| {name} | {goal} | {} | {} | {} |", asked.len(), auto.join(", "), asked.join(", "));
+        }
+    }
 }

@@ -152,9 +152,10 @@ operations! {
         /// history and cost are kept. Refused while the worktree holds uncommitted work, unless `force`.
         agent_remove: DELETE "/api/agents/{id}" path(id: String) query(q: AgentRemoveQuery) -> 200 Agent
             => |s| s.agent_remove(&id, q.force.unwrap_or(false));
-        /// The agent's history after `after` (a seq, exclusive), oldest first.
+        /// A page of the agent's history, oldest first: after `after` (a seq, exclusive), or the
+        /// newest events before `before` (a lane opens on the last page, then reads back).
         agent_events: GET "/api/agents/{id}/events" path(id: String) query(q: AgentEventsQuery) -> 200 Vec<AgentEventRecord>
-            => |s| s.agent_events(&id, q.after.unwrap_or(0), bounded(q.limit, EVENTS_DEFAULT, EVENTS_MAX));
+            => |s| s.agent_events_page(&id, &q, bounded(q.limit, EVENTS_DEFAULT, EVENTS_MAX));
         /// A follow-up message in the agent's own session.
         agent_send: POST "/api/agents/{id}/messages" path(id: String) body(req: AgentMessage) -> 200 Agent,
             errors(AgentBusy, CliMissing, SpawnFailed) => |s| s.agent_send(&id, &req.text);
@@ -232,7 +233,10 @@ operations! {
     }
     "wizard" {
         /// Starts a wizard for a goal: reads the repository's facts and answers with the first question.
-        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard, errors(InvalidSettings)
+        /// With the `agent` engine it starts the planner agent and answers at once, the planner
+        /// thinking; its first question comes as a `wizard_updated` event.
+        wizard_start: POST "/api/wizards" body(req: WizardStart) -> 201 Wizard,
+            errors(InvalidSettings, CliMissing, SpawnFailed)
             => |s| s.wizard_start(&req);
         /// A session's wizards (drafts, launched and discarded), newest first.
         wizard_list: GET "/api/wizards" query(q: WizardListQuery) -> 200 Vec<Wizard>, errors(InvalidSettings)

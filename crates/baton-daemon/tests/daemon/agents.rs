@@ -54,7 +54,10 @@ fn ended(a: &Agent) -> bool {
 
 fn texts(d: &TestDaemon, id: &str) -> Vec<String> {
     d.client
-        .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(100_000) })
+        .agent_events(
+            id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(100_000), ..Default::default() },
+        )
         .unwrap()
         .into_iter()
         .filter_map(|r| match r.event {
@@ -79,7 +82,10 @@ fn a_command_agent_streams_its_lines_logs_them_and_ends_with_its_exit_code() {
     assert_eq!(a.exit_code, Some(3));
     let events: Vec<AgentEvent> = d
         .client
-        .agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .agent_events(
+            &a.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
         .unwrap()
         .into_iter()
         .map(|r| r.event)
@@ -99,18 +105,56 @@ fn a_command_agent_streams_its_lines_logs_them_and_ends_with_its_exit_code() {
     // Events are numbered 1, 2, 3... in log order.
     let seqs: Vec<u64> = d
         .client
-        .agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .agent_events(
+            &a.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
         .unwrap()
         .iter()
         .map(|r| r.seq)
         .collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
     assert_eq!(
-        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(2), limit: Some(1000) }).unwrap()
-            [0]
-        .seq,
+        d.client
+            .agent_events(
+                &a.id,
+                &baton_core::api::AgentEventsQuery { after: Some(2), limit: Some(1000), ..Default::default() }
+            )
+            .unwrap()[0]
+            .seq,
         3
     );
+}
+
+#[test]
+fn a_long_history_is_read_from_its_end_page_by_page() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let a = spawn(&d, &s, "for i in $(seq 1 300); do echo line $i; done");
+    until(&d, &a.id, 20, |a| a.state == AgentState::Exited);
+    let q = |after: Option<u64>, before: Option<u64>, limit: u64| baton_core::api::AgentEventsQuery {
+        after,
+        before,
+        limit: Some(limit),
+    };
+    let all = d.client.agent_events(&a.id, &q(None, None, 100_000)).unwrap();
+    let last = all.last().unwrap().seq;
+    // The newest page first (a seq past the end), then each page before the first one read.
+    let tail = d.client.agent_events(&a.id, &q(None, Some(9_007_199_254_740_991), 50)).unwrap();
+    assert_eq!(tail.len(), 50);
+    assert_eq!(tail.last().unwrap().seq, last);
+    let mut read = tail;
+    loop {
+        let page = d.client.agent_events(&a.id, &q(None, Some(read[0].seq), 50)).unwrap();
+        if page.is_empty() {
+            break;
+        }
+        read.splice(0..0, page);
+    }
+    assert_eq!(read, all, "the pages put together are the whole history");
+    // Between two seqs.
+    let mid = d.client.agent_events(&a.id, &q(Some(100), Some(110), 1000)).unwrap();
+    assert_eq!(mid.iter().map(|r| r.seq).collect::<Vec<_>>(), (101..110).collect::<Vec<_>>());
 }
 
 #[test]
@@ -123,8 +167,13 @@ fn messages_go_to_stdin_and_the_agent_env_names_its_session() {
     assert_eq!(texts(&d, &a.id)[0], format!("session={s} agent={}", a.id));
     d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello there".into() }).unwrap();
     until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"got: hello there".to_string()));
-    let events =
-        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
+    let events = d
+        .client
+        .agent_events(
+            &a.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
+        .unwrap();
     assert!(events.iter().any(|r| r.event == AgentEvent::UserText { text: "hello there".into() }));
     let a = d.client.agent_stop(&a.id).unwrap();
     assert_eq!(a.state, AgentState::Stopped);
@@ -153,8 +202,13 @@ fn an_agent_that_ignores_sigint_and_sigterm_is_killed() {
     let a = d.client.agent_stop(&a.id).unwrap();
     assert_eq!(a.state, AgentState::Stopped);
     assert!(group_gone(pid));
-    let events =
-        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
+    let events = d
+        .client
+        .agent_events(
+            &a.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
+        .unwrap();
     assert!(events.iter().any(|r| matches!(r.event, AgentEvent::Exited { signal: Some(9), .. })), "ended by SIGKILL");
 }
 
@@ -294,7 +348,10 @@ fn stopping_the_daemon_is_refused_while_agents_work_and_forced_it_lists_them_aft
     // Its lane says what happened, in Baton's words.
     let events = d
         .client
-        .agent_events(&busy.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+        .agent_events(
+            &busy.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
         .unwrap();
     assert!(
         events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message }
@@ -338,8 +395,13 @@ fn removing_an_agent_archives_it_and_the_list_says_so() {
         .unwrap();
     assert!(in_use.is_empty());
     assert_eq!(texts(&d, &a.id), vec!["hello".to_string()], "its history stays readable");
-    let events =
-        d.client.agent_events(&a.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) }).unwrap();
+    let events = d
+        .client
+        .agent_events(
+            &a.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+        )
+        .unwrap();
     assert!(
         events.iter().any(|r| matches!(&r.event, AgentEvent::Notice { message } if message.starts_with("archived"))),
         "its lane says it was archived: {events:?}"

@@ -150,7 +150,10 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     assert!(implementer.prompt.contains("Create greet.txt holding the single line"), "{}", implementer.prompt);
     let said: Vec<String> = d
         .client
-        .agent_events(&implementer.id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(10_000) })
+        .agent_events(
+            &implementer.id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(10_000), ..Default::default() },
+        )
         .unwrap()
         .into_iter()
         .filter_map(|r| match r.event {

@@ -12,4 +12,5 @@ mod settings;
 mod strict;
 mod support;
 mod terminals;
+mod wizard_planner;
 mod worktrees;

@@ -65,7 +65,10 @@ fn until(d: &TestDaemon, id: &str, what: &str, done: impl Fn(&Agent) -> bool) ->
         if Instant::now() > deadline {
             let events = d
                 .client
-                .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000) })
+                .agent_events(
+                    id,
+                    &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
+                )
                 .unwrap();
             panic!("agent never {what}; state {:?}; events: {events:#?}", a.state);
         }
@@ -79,7 +82,10 @@ fn turn_done(turns: u32) -> impl Fn(&Agent) -> bool {
 
 fn events(d: &TestDaemon, id: &str) -> Vec<AgentEvent> {
     d.client
-        .agent_events(id, &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(10_000) })
+        .agent_events(
+            id,
+            &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(10_000), ..Default::default() },
+        )
         .unwrap()
         .into_iter()
         .map(|r| r.event)

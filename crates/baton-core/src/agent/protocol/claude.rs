@@ -13,6 +13,9 @@ use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Claude;
 
+/// The built-in tools that only read, for a read-only agent.
+pub const READ_ONLY_TOOLS: &str = "Read,Glob,Grep";
+
 impl Protocol for Claude {
     fn cli(&self) -> CliKind {
         CliKind::Claude
@@ -21,7 +24,11 @@ impl Protocol for Claude {
     /// The prompt goes on stdin (not in the arguments), so it can be any text and follow-ups
     /// travel the same way. `acceptEdits` lets the agent write in its worktree without asking;
     /// `--dangerously-skip-permissions` is never used (refused as root, and too broad).
+    ///
+    /// Read-only: `--tools` limits the tools the model is offered to those that read, and the
+    /// `default` permission mode refuses anything else.
     fn launch(&self, spec: &LaunchSpec<'_>) -> Launch {
+        let mode = if spec.read_only { "default" } else { "acceptEdits" };
         let mut args: Vec<String> = [
             "-p",
             "--output-format",
@@ -30,14 +37,17 @@ impl Protocol for Claude {
             "--input-format",
             "stream-json",
             "--permission-mode",
-            "acceptEdits",
+            mode,
         ]
         .map(String::from)
         .into();
+        if spec.read_only {
+            args.extend(["--tools".into(), READ_ONLY_TOOLS.into()]);
+        }
         if let Some(model) = spec.model.filter(|m| !m.is_empty()) {
             args.extend(["--model".into(), model.into()]);
         }
-        if !spec.allowed_tools.is_empty() {
+        if !spec.allowed_tools.is_empty() && !spec.read_only {
             // One comma-separated value: `--allowedTools` is variadic, so separate values could
             // swallow whatever argument follows.
             args.extend(["--allowedTools".into(), spec.allowed_tools.join(",")]);
@@ -74,7 +84,7 @@ impl Protocol for Claude {
 /// A subagent's lines (Claude's Task tool) carry `parent_tool_use_id`; its lifecycle lines
 /// (`system/task_*`) carry the call's id as `tool_use_id`, except `task_updated`, which names
 /// only its `task_id`: `tasks` remembers which call each task belongs to.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct ClaudeParser {
     pending: HashMap<String, ToolUse>,
     cost_so_far: f64,
@@ -84,12 +94,17 @@ struct ClaudeParser {
     tasks: HashMap<String, String>,
 }
 
+#[derive(Clone)]
 struct ToolUse {
     name: String,
     input: Value,
 }
 
 impl LineParser for ClaudeParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         let mut events = match serde_json::from_str::<Value>(line) {
             Ok(v) => self.events(&v, line),

@@ -21,7 +21,14 @@ impl Protocol for Codex {
     /// Codex has no flag for single tools; the one "tool" the user can approve is
     /// [`FULL_ACCESS`], the sandbox mode that lets commands write outside the workspace.
     fn launch(&self, spec: &LaunchSpec<'_>) -> Launch {
-        let sandbox = if spec.allowed_tools.iter().any(|t| t == FULL_ACCESS) { FULL_ACCESS } else { "workspace-write" };
+        // Read-only: commands run, but the sandbox refuses every write.
+        let sandbox = if spec.read_only {
+            "read-only"
+        } else if spec.allowed_tools.iter().any(|t| t == FULL_ACCESS) {
+            FULL_ACCESS
+        } else {
+            "workspace-write"
+        };
         let mut args: Vec<String> =
             ["exec", "--json", "--sandbox", sandbox, "--skip-git-repo-check"].map(String::from).into();
         if let Some(model) = spec.model.filter(|m| !m.is_empty()) {
@@ -42,12 +49,16 @@ impl Protocol for Codex {
 
 /// Keeps the turn's last agent message: `turn.completed` does not repeat it, and it is the
 /// turn's result as Claude reports it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct CodexParser {
     last_message: Option<String>,
 }
 
 impl LineParser for CodexParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         let mut events = match serde_json::from_str::<Value>(line) {
             Ok(v) => self.events(&v),

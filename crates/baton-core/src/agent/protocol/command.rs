@@ -33,9 +33,14 @@ impl Protocol for Command {
     }
 }
 
+#[derive(Clone)]
 struct TextParser;
 
 impl LineParser for TextParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         vec![AgentEvent::Text { text: line.to_owned(), delta: false }]
     }

@@ -27,7 +27,9 @@ impl Protocol for Gemini {
         } else {
             vec!["-p".into(), spec.prompt.into()]
         };
-        args.extend(["--output-format", "stream-json", "--approval-mode", "auto_edit"].map(String::from));
+        // Read-only: the `default` mode leaves the writing tools and the shell out of the list.
+        let mode = if spec.read_only { "default" } else { "auto_edit" };
+        args.extend(["--output-format", "stream-json", "--approval-mode", mode].map(String::from));
         if let Some(model) = spec.model.filter(|m| !m.is_empty()) {
             args.extend(["-m".into(), model.into()]);
         }
@@ -36,7 +38,7 @@ impl Protocol for Gemini {
         }
         // Deprecated in favour of the policy engine but still honoured by 0.61: a tool the user
         // approved runs without confirmation (auto_edit leaves the shell out otherwise).
-        if !spec.allowed_tools.is_empty() {
+        if !spec.allowed_tools.is_empty() && !spec.read_only {
             args.push(format!("--allowed-tools={}", spec.allowed_tools.join(",")));
         }
         Launch { args, stdin_lines: Vec::new(), stdin_open: false }
@@ -50,18 +52,23 @@ impl Protocol for Gemini {
 /// A tool result names only the call's id: the calls are remembered to tell what a result was
 /// about (a file written, a command run, a tool refused). The assistant's text since the last
 /// tool call is kept as the turn's result, which `result` does not repeat.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct GeminiParser {
     pending: HashMap<String, ToolUse>,
     reply: String,
 }
 
+#[derive(Clone)]
 struct ToolUse {
     name: String,
     parameters: Value,
 }
 
 impl LineParser for GeminiParser {
+    fn snapshot(&self) -> Box<dyn LineParser> {
+        Box::new(self.clone())
+    }
+
     fn parse(&mut self, line: &str) -> Vec<AgentEvent> {
         let mut events = match serde_json::from_str::<Value>(line) {
             Ok(v) => self.events(&v),

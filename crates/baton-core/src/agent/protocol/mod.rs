@@ -75,6 +75,9 @@ pub struct LaunchSpec<'a> {
     /// The CLI's own session id, to continue that session instead of starting a new one.
     pub resume: Option<&'a str>,
     pub cwd: &'a Path,
+    /// Only tools that read: the CLI is started so that it cannot change files or run commands
+    /// that do (the wizard's planner looks at the repository and answers, nothing more).
+    pub read_only: bool,
 }
 
 /// How to start one process of an agent's CLI (the program itself comes from the settings).
@@ -117,4 +120,8 @@ pub trait LineParser: Send {
     /// The events in one stdout line (without its newline). Never panics; a line it does not
     /// understand becomes one [`AgentEvent::Raw`].
     fn parse(&mut self, line: &str) -> Vec<AgentEvent>;
+
+    /// A copy of the parser as it stands: decoding can go on from here later (the history's
+    /// seek points, `agent/history.rs`), giving the events a walk from the start would give.
+    fn snapshot(&self) -> Box<dyn LineParser>;
 }

@@ -261,6 +261,7 @@ fn claude_launch_with_model_allowed_tools_and_resume() {
         allowed_tools: &tools,
         resume: Some("sid-1"),
         cwd: Path::new("/r"),
+        read_only: false,
     };
     let launch = CliKind::Claude.protocol().launch(&spec);
     let mut expected: Vec<&str> = BASE.to_vec();

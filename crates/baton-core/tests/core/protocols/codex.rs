@@ -187,6 +187,7 @@ fn codex_launch_resume_with_model() {
         allowed_tools: &tools,
         resume: Some("th-1"),
         cwd: Path::new("/r"),
+        read_only: false,
     };
     let launch = CliKind::Codex.protocol().launch(&spec);
     let mut expected = BASE.to_vec();
@@ -220,8 +221,14 @@ fn codex_sandbox_refusal_is_a_permission_denial_for_full_access() {
 #[test]
 fn codex_approved_full_access_changes_the_sandbox() {
     let tools = ["danger-full-access".to_owned()];
-    let spec =
-        LaunchSpec { prompt: "go on", model: None, allowed_tools: &tools, resume: Some("t-1"), cwd: Path::new("/r") };
+    let spec = LaunchSpec {
+        prompt: "go on",
+        model: None,
+        allowed_tools: &tools,
+        resume: Some("t-1"),
+        cwd: Path::new("/r"),
+        read_only: false,
+    };
     let args = CliKind::Codex.protocol().launch(&spec).args;
     let at = args.iter().position(|a| a == "--sandbox").unwrap();
     assert_eq!(args[at + 1], "danger-full-access");

@@ -25,6 +25,7 @@ fn command_launch_adds_no_args_and_writes_the_prompt_to_stdin() {
         allowed_tools: &tools,
         resume: Some("x"),
         cwd: Path::new("/r"),
+        read_only: false,
     };
     let launch = CliKind::Command.protocol().launch(&full);
     assert!(launch.args.is_empty());

@@ -166,6 +166,7 @@ fn gemini_launch_resume_with_model_and_a_dash_prompt() {
         allowed_tools: &tools,
         resume: Some("s-1"),
         cwd: Path::new("/r"),
+        read_only: false,
     };
     let launch = CliKind::Gemini.protocol().launch(&spec);
     assert_eq!(
