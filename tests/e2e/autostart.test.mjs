@@ -26,6 +26,8 @@ after(async () => {
 });
 
 test("the Settings checkbox writes the login entry at once, and removes it", async () => {
+  // The first start after a build can take a while: wait for the window's page like the others do.
+  await $id("nav-settings").waitForClickable({ timeout: 30_000 });
   await $id("nav-settings").click();
   const box = $id("settings-start-at-login");
   await box.waitForDisplayed({ timeout: 30_000 });
