@@ -31,7 +31,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::health::{
     AgentHealth, Alert, AlertKind, AlertSeverity, Deduction, DeductionKind, HealthReport, HealthSample, PauseReport,
-    Score,
+    Score, SessionHealth,
 };
 use crate::pattern::{PatternInfo, PatternRun};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
@@ -186,6 +186,7 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     AlertKind::export_all(&cfg)?;
     AlertSeverity::export_all(&cfg)?;
     PauseReport::export_all(&cfg)?;
+    SessionHealth::export_all(&cfg)?;
     TerminalInfo::export_all(&cfg)?;
     TerminalKind::export_all(&cfg)?;
     TerminalClientMessage::export_all(&cfg)?;

@@ -116,6 +116,8 @@ impl Engine {
                 histories: Default::default(),
             }),
         };
+        // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
+        engine.inner.health.paused_all_load(&engine.inner.store.conn())?;
         let orphaned = engine.agents_reconcile()?;
         engine.coordinators_resume(orphaned)?;
         engine.wizards_resume()?;

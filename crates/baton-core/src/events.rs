@@ -61,6 +61,16 @@ pub enum EngineEvent {
     AlertUpdated {
         alert: Alert,
     },
+    /// The health sampler measured agents (sent after each tick that watched any): samples,
+    /// scores and counters may have changed. Views of health read them again on it.
+    HealthSampled {
+        /// Ticks the sampler has run since the daemon started.
+        #[ts(type = "number")]
+        ticks: u64,
+        /// When it measured (ms since the epoch): samples up to it are stored.
+        #[ts(type = "number")]
+        at: i64,
+    },
 }
 
 impl EngineEvent {
@@ -77,6 +87,7 @@ impl EngineEvent {
             (E::ContextUpdated { session_id: a }, E::ContextUpdated { session_id: b }) => a == b,
             (E::WizardUpdated { wizard: a }, E::WizardUpdated { wizard: b }) => a.id == b.id,
             (E::AlertUpdated { alert: a }, E::AlertUpdated { alert: b }) => a.id == b.id,
+            (E::HealthSampled { .. }, E::HealthSampled { .. }) => true,
             _ => false,
         }
     }

@@ -11,4 +11,12 @@ import type { Wizard } from "./Wizard";
 /**
  * Variant names are snake_case (`agent_updated`); fields are camelCase, as in the records.
  */
-export type EngineEvent = { "type": "session_created", session: Session, } | { "type": "session_updated", session: Session, } | { "type": "agent_updated", agent: Agent, } | { "type": "agent_event", record: AgentEventRecord, } | { "type": "task_updated", task: Task, } | { "type": "agent_removed", agentId: string, } | { "type": "agent_changes", agentId: string, files: Array<ChangedFile>, } | { "type": "coordinator_cycle", sessionId: string, cycle: Cycle, } | { "type": "context_updated", sessionId: string, } | { "type": "wizard_updated", wizard: Wizard, } | { "type": "alert_updated", alert: Alert, };
+export type EngineEvent = { "type": "session_created", session: Session, } | { "type": "session_updated", session: Session, } | { "type": "agent_updated", agent: Agent, } | { "type": "agent_event", record: AgentEventRecord, } | { "type": "task_updated", task: Task, } | { "type": "agent_removed", agentId: string, } | { "type": "agent_changes", agentId: string, files: Array<ChangedFile>, } | { "type": "coordinator_cycle", sessionId: string, cycle: Cycle, } | { "type": "context_updated", sessionId: string, } | { "type": "wizard_updated", wizard: Wizard, } | { "type": "alert_updated", alert: Alert, } | { "type": "health_sampled", 
+/**
+ * Ticks the sampler has run since the daemon started.
+ */
+ticks: number, 
+/**
+ * When it measured (ms since the epoch): samples up to it are stored.
+ */
+at: number, };

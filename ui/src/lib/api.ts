@@ -54,6 +54,7 @@ import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
 import type { SessionCreate } from "../bindings/SessionCreate";
+import type { SessionHealth } from "../bindings/SessionHealth";
 import type { SessionStatus } from "../bindings/SessionStatus";
 import type { SessionUpdate } from "../bindings/SessionUpdate";
 import type { SettingsRead } from "../bindings/SettingsRead";
@@ -405,6 +406,11 @@ export class Api {
   /** Each agent's latest sample (CPU, memory, threads), score with its deductions, last line and open alerts, and the session's score: one session's agents, or every live one. */
   healthAgents(query: HealthAgentsQuery): Promise<HealthReport> {
     return this.transport.call("GET", `/api/health/agents`, query, undefined);
+  }
+
+  /** Every session that has agents, with its score (as in its health report) and its open, unacknowledged alerts: Home's and the sidebar's glance. */
+  healthSessions(): Promise<Array<SessionHealth>> {
+    return this.transport.call("GET", `/api/health/sessions`, undefined, undefined);
   }
 
   /** An agent's health samples from `since` (ms since the epoch; default the last hour), oldest first; older ones are one-minute averages. */

@@ -93,4 +93,13 @@ describe("the command palette's entries", () => {
     expect(act.newWork).toHaveBeenCalledOnce();
     expect(paletteEntries(ctx(null, "s1"), actions()).some((e) => e.label === "New work…")).toBe(false);
   });
+
+  it("offers pause all and resume all", () => {
+    const act = { ...actions(), pauseAll: vi.fn(), resumeAll: vi.fn() };
+    const entries = paletteEntries(ctx(), act);
+    paletteSearch("pause all", entries)[0]!.run();
+    expect(act.pauseAll).toHaveBeenCalledOnce();
+    paletteSearch("resume all", entries)[0]!.run();
+    expect(act.resumeAll).toHaveBeenCalledOnce();
+  });
 });

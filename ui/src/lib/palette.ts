@@ -31,6 +31,9 @@ export type PaletteActions = {
   stop?: (agent: Agent) => void;
   merge?: (agent: Agent) => void;
   inbox: () => void;
+  /** Pause every agent and keep coordinators from starting tasks; resume them. */
+  pauseAll?: () => void;
+  resumeAll?: () => void;
   settings: () => void;
   home: () => void;
   help: () => void;
@@ -64,6 +67,8 @@ export function paletteEntries(ctx: PaletteContext, act: PaletteActions): Palett
   if (act.newWork) command("newWork", "New work…", act.newWork);
   if (act.newAgent) command("newAgent", "New agent…", act.newAgent);
   command("inbox", "Open inbox", act.inbox);
+  if (act.pauseAll) command("pauseAll", "Pause all agents", act.pauseAll);
+  if (act.resumeAll) command("resumeAll", "Resume all agents", act.resumeAll);
   command("home", "Go to all sessions", act.home);
   command("settings", "Open settings", act.settings);
   command("help", "Keyboard shortcuts", act.help);

@@ -6,11 +6,11 @@
 //   #/settings                      the app's settings
 //   #/session/ID                    a session's overview: all its agents' last lines
 //   #/session/ID/agent/AGENT        one agent in focus (conversation, changes, diff, terminal)
-//   #/session/ID/tasks              a view of the session: tasks, artifacts or context
+//   #/session/ID/tasks              a view of the session: tasks, artifacts, context or health
 //   #/session/ID/new                New work: the wizard's goal (and the session's drafts)
 //   #/session/ID/new/WIZARD         a wizard under way: its question, or its plan to edit
 
-export const SESSION_PANES = ["overview", "tasks", "artifacts", "context"] as const;
+export const SESSION_PANES = ["overview", "tasks", "artifacts", "context", "health"] as const;
 export type SessionPane = (typeof SESSION_PANES)[number];
 
 export type Route =

@@ -10,6 +10,7 @@ describe("the address", () => {
       [sessionRoute("ses_1"), "#/session/ses_1"],
       [sessionRoute("ses_1", { pane: "tasks" }), "#/session/ses_1/tasks"],
       [sessionRoute("ses_1", { pane: "context" }), "#/session/ses_1/context"],
+      [sessionRoute("ses_1", { pane: "health" }), "#/session/ses_1/health"],
       [sessionRoute("my session", { agentId: "agt/2" }), "#/session/my%20session/agent/agt%2F2"],
       [sessionRoute("ses_1", { wizard: { wizardId: null } }), "#/session/ses_1/new"],
       [sessionRoute("ses_1", { wizard: { wizardId: "wiz 1" } }), "#/session/ses_1/new/wiz%201"],
@@ -21,7 +22,7 @@ describe("the address", () => {
   });
 
   it("takes anything else for Home", () => {
-    for (const hash of ["", "#", "#/nope", "#/session/", "#/session/a/health", "#/session/a/agent/", "#/session/%E0%A4"]) {
+    for (const hash of ["", "#", "#/nope", "#/session/", "#/session/a/nope", "#/session/a/agent/", "#/session/%E0%A4"]) {
       expect(parseRoute(hash)).toEqual({ view: "home" });
     }
     expect(parseRoute("#/session/a/")).toEqual(sessionRoute("a"));

@@ -286,13 +286,26 @@ pub(super) fn process_started(
         }
         rt.agent_id.clone()
     };
+    // Recorded and checked under the pause gate: while everything is paused ("pause all"),
+    // a process that starts is paused at once, even one whose start crossed the pause.
+    let gate = inner.health.pause_gate();
     let conn = inner.store.conn();
-    if let Err(e) = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None)
-        .and_then(|()| record::agent_released_set(&conn, &agent_id, None))
-    {
-        tracing::error!(agent = %agent_id, "cannot record the start: {e}");
-    }
+    let recorded = record::agent_state_set(&conn, &agent_id, AgentState::Running, Some(pid), None)
+        .and_then(|()| record::agent_released_set(&conn, &agent_id, None));
+    let paused = recorded.and_then(|()| {
+        let pause = inner.health.paused_all();
+        if pause {
+            record::agent_paused_set(&conn, &agent_id, true)?;
+        }
+        Ok(pause)
+    });
     drop(conn);
+    match paused {
+        Ok(true) => group_signal(Some(pid), rustix::process::Signal::STOP),
+        Ok(false) => {}
+        Err(e) => tracing::error!(agent = %agent_id, "cannot record the start: {e}"),
+    }
+    drop(gate);
     inner.agent_publish(&agent_id);
 }
 
@@ -305,11 +318,12 @@ async fn supervise(
     done: watch::Sender<bool>,
 ) {
     let pid = child.id();
-    let mut stdin = child.stdin.take();
+    let mut stdin = stdin_writer(child.stdin.take());
     for line in &plan.stdin_lines {
-        stdin_write(&mut stdin, line).await;
+        stdin_send(&mut stdin, line);
     }
     if !plan.stdin_open {
+        // Closed once the lines above are written.
         stdin = None;
     }
     let mut out = LineReader::new(child.stdout.take());
@@ -342,7 +356,7 @@ async fn supervise(
                 Some(Control::Stdin { text, line }) => {
                     // Queued before the line is written, so the log has it before the answer.
                     recorder.send(Record::Note(Note::UserMessage { text })).await;
-                    stdin_write(&mut stdin, &line).await;
+                    stdin_send(&mut stdin, &line);
                 }
                 Some(Control::CloseStdin) => stdin = None,
                 Some(order @ (Control::Stop | Control::Shutdown | Control::Release)) => {
@@ -562,12 +576,29 @@ impl AgentRecorder {
     }
 }
 
-async fn stdin_write(stdin: &mut Option<ChildStdin>, line: &str) {
-    if let Some(pipe) = stdin {
+/// Writes the child's stdin from a task of its own, line after line in order. A process that
+/// does not read (paused by "pause all", or busy) fills the pipe and blocks only this task: the
+/// supervisor still reads output and handles stop and release. Dropping the sender closes stdin
+/// once the lines queued before are written; the task ends when the child closes its end.
+fn stdin_writer(stdin: Option<ChildStdin>) -> Option<mpsc::UnboundedSender<Vec<u8>>> {
+    let mut pipe = stdin?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(async move {
+        while let Some(bytes) = rx.recv().await {
+            if pipe.write_all(&bytes).await.is_err() || pipe.flush().await.is_err() {
+                // The agent closed its stdin (it is exiting): nothing more can be sent.
+                return;
+            }
+        }
+    });
+    Some(tx)
+}
+
+fn stdin_send(stdin: &mut Option<mpsc::UnboundedSender<Vec<u8>>>, line: &str) {
+    if let Some(writer) = stdin {
         let mut bytes = line.as_bytes().to_vec();
         bytes.push(b'\n');
-        if pipe.write_all(&bytes).await.is_err() || pipe.flush().await.is_err() {
-            // The agent closed its stdin (it is exiting): nothing more can be sent.
+        if writer.send(bytes).is_err() {
             *stdin = None;
         }
     }

@@ -63,8 +63,9 @@ async fn supervise_pty(
     mut control: mpsc::UnboundedReceiver<Control>,
     done: watch::Sender<bool>,
 ) {
+    let typist = typist_start(terminal.clone());
     for line in &plan.stdin_lines {
-        type_line(&terminal, line).await;
+        type_line(&typist, line);
     }
     let recorder = AgentRecorder { inner: inner.clone(), runtime: runtime.clone() };
     let mut lines = LineCutter::default();
@@ -97,10 +98,12 @@ async fn supervise_pty(
                 Some(Control::Stdin { text, line }) => {
                     // Noted before it is typed, so the log has it before the program's answer.
                     recorder.send(Record::Note(Note::UserMessage { text })).await;
-                    type_line(&terminal, &line).await;
+                    type_line(&typist, &line);
                 }
                 // End of input, as Ctrl-D at the start of a line.
-                Some(Control::CloseStdin) => type_bytes(&terminal, b"\x04".to_vec()).await,
+                Some(Control::CloseStdin) => {
+                    let _ = typist.send(b"\x04".to_vec());
+                }
                 Some(order @ (Control::Stop | Control::Shutdown | Control::Release)) => {
                     if matches!(order, Control::Release) {
                         release_requested = true;
@@ -156,22 +159,31 @@ async fn exited(exit: &mut watch::Receiver<Option<PtyExit>>) {
     let _ = exit.wait_for(Option::is_some).await;
 }
 
-/// Types a line and Enter.
-async fn type_line(terminal: &Arc<Terminal>, line: &str) {
+/// Types a line and Enter (through the typist, in order).
+fn type_line(typist: &mpsc::UnboundedSender<Vec<u8>>, line: &str) {
     let mut bytes = line.as_bytes().to_vec();
     bytes.push(b'\r');
-    type_bytes(terminal, bytes).await;
+    let _ = typist.send(bytes);
 }
 
-/// Writes off the async runtime: a program that does not read makes the write wait once the
-/// terminal's buffer is full.
-async fn type_bytes(terminal: &Arc<Terminal>, bytes: Vec<u8>) {
-    let terminal = terminal.clone();
-    let written = tokio::task::spawn_blocking(move || terminal.pty.write(&bytes)).await;
-    if !matches!(written, Ok(Ok(()))) {
-        // The program is exiting: nothing more can be typed.
-        tracing::debug!("a line for an agent's terminal was not written; its program has ended");
-    }
+/// Types into the terminal from a task of its own, off the async runtime: a program that does
+/// not read (paused by "pause all", or busy) makes the write wait once the terminal's buffer is
+/// full, and only this task waits; the supervisor still handles stop and release. Ends when the
+/// supervisor drops the sender, or when the program has ended.
+fn typist_start(terminal: Arc<Terminal>) -> mpsc::UnboundedSender<Vec<u8>> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(async move {
+        while let Some(bytes) = rx.recv().await {
+            let terminal = terminal.clone();
+            let written = tokio::task::spawn_blocking(move || terminal.pty.write(&bytes)).await;
+            if !matches!(written, Ok(Ok(()))) {
+                // The program is exiting: nothing more can be typed.
+                tracing::debug!("a line for an agent's terminal was not written; its program has ended");
+                return;
+            }
+        }
+    });
+    tx
 }
 
 /// Cuts a terminal's output into lines of at most [`LINE_MAX`] bytes (longer ones are cut with a

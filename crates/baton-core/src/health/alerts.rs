@@ -301,11 +301,23 @@ pub(crate) fn alert_resolve(conn: &Connection, id: &str, now: i64) -> Result<()>
 /// How long a resolved alert is kept (the health view's history); open ones are never removed.
 pub(crate) const RESOLVED_KEPT_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-/// Removes alerts resolved more than [`RESOLVED_KEPT_MS`] ago. Returns the rows removed.
+/// How many resolved alerts are kept per agent: one whose condition comes and goes (a stall that
+/// resolves each time it prints) raises a new alert each time, and the newest say enough.
+pub(crate) const RESOLVED_KEPT_PER_AGENT: i64 = 100;
+
+/// Removes alerts resolved more than [`RESOLVED_KEPT_MS`] ago, and each agent's resolved alerts
+/// past its newest [`RESOLVED_KEPT_PER_AGENT`]. Open ones stay. Returns the rows removed.
 pub(crate) fn alerts_compact(conn: &Connection, now: i64) -> Result<usize> {
     let cut = now - RESOLVED_KEPT_MS;
     // `created_at < cut` lets the `alerts_created` index find them: resolved before means raised before.
-    Ok(conn.execute("DELETE FROM alerts WHERE created_at < ?1 AND resolved_at < ?1", [cut])?)
+    let old = conn.execute("DELETE FROM alerts WHERE created_at < ?1 AND resolved_at < ?1", [cut])?;
+    let many = conn.execute(
+        "DELETE FROM alerts WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
+         (PARTITION BY agent_id ORDER BY created_at DESC, id DESC) AS n FROM alerts WHERE resolved_at IS NOT NULL) \
+         WHERE n > ?1)",
+        [RESOLVED_KEPT_PER_AGENT],
+    )?;
+    Ok(old + many)
 }
 
 pub(crate) fn alert_acknowledge(conn: &Connection, id: &str, now: i64) -> Result<()> {
@@ -406,5 +418,40 @@ mod tests {
             .unwrap();
         assert_eq!(left.len(), 2, "{left:?}");
         assert!(left.contains(&old_open) && left.contains(&recent_resolved), "{left:?}");
+    }
+
+    #[test]
+    fn an_alert_that_comes_and_goes_keeps_its_newest_resolved_ones_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&tmp.path().join("baton.db")).unwrap();
+        let conn = store.conn();
+        conn.execute_batch(
+            "INSERT INTO sessions (id, name, repo, created_at, updated_at) VALUES ('ses_1', 's', '/r', 0, 0); \
+             INSERT INTO agents (id, session_id, name, cli, cwd, log_path, created_at, updated_at) \
+             VALUES ('agt_1', 'ses_1', 'dev', 'claude', '/r', '/l', 0, 0), ('agt_2', 'ses_1', 'ops', 'claude', '/r', '/l', 0, 0);",
+        )
+        .unwrap();
+        let a = agent(AgentState::Running, 0);
+        let mut held = conditions(&view(&a, None), &LIMITS, 90_000).remove(0);
+        held.task_id = None; // no task row here
+        // A stall that resolves and comes back, 250 times within a day, and one still open.
+        let mut newest = String::new();
+        for i in 0..250 {
+            newest = alert_insert(&conn, &held, 1_000 + i * 60_000).unwrap();
+            alert_resolve(&conn, &newest, 1_000 + i * 60_000 + 30_000).unwrap();
+        }
+        let open = alert_insert(&conn, &held, 1_000 + 250 * 60_000).unwrap();
+        let mut other = held.clone();
+        other.agent_id = "agt_2".into();
+        let other = alert_insert(&conn, &other, 5_000).unwrap();
+        alert_resolve(&conn, &other, 6_000).unwrap();
+
+        assert_eq!(alerts_compact(&conn, 1_000 + 251 * 60_000).unwrap(), 150);
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM alerts WHERE agent_id = 'agt_1' AND resolved_at IS NOT NULL"), 100);
+        // The newest resolved, the open one and the other agent's stay.
+        for id in [&newest, &open, &other] {
+            assert_eq!(count(&format!("SELECT COUNT(*) FROM alerts WHERE id = '{id}'")), 1, "{id}");
+        }
     }
 }

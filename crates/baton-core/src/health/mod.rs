@@ -6,6 +6,7 @@
 //! transaction per tick. The formula is in `docs/health.md`.
 
 pub mod alerts;
+mod pause;
 pub mod sample;
 mod sampler;
 pub mod score;
@@ -81,6 +82,17 @@ pub struct HealthReport {
     pub sample_secs: f64,
 }
 
+/// `GET /api/health/sessions`: one session's health at a glance (Home, the sidebar).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionHealth {
+    pub session_id: String,
+    /// Its score, 0-100, as in its health report (`GET /api/health/agents?session=`).
+    pub score: u8,
+    /// Its open alerts the user has not acknowledged.
+    pub alerts_open: u32,
+}
+
 /// What "pause all" or "resume all" did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -90,6 +102,9 @@ pub struct PauseReport {
     /// The agents paused (or resumed) by this call, by name.
     pub agents: Vec<String>,
 }
+
+/// Open alerts counted per session (more are shown as this many).
+const ALERTS_COUNTED: usize = 999;
 
 /// What the engine keeps for health between ticks and across requests.
 #[derive(Default)]
@@ -103,6 +118,10 @@ pub(crate) struct HealthState {
     /// a new one started for a message meanwhile.
     pub(super) releasing: Mutex<HashMap<String, Option<u32>>>,
     ticks: AtomicU64,
+    /// Held by "pause all", "resume all" and a process's start while each reads and marks: a
+    /// process that starts while everything is being paused is either seen by "pause all" or
+    /// pauses itself, never neither.
+    pause_gate: Mutex<()>,
     /// Set when the engine closes: the sampler thread ends.
     stop: std::sync::Arc<(Mutex<bool>, Condvar)>,
 }
@@ -124,6 +143,30 @@ impl HealthState {
 
     pub(crate) fn paused_all(&self) -> bool {
         self.paused_all.load(Ordering::SeqCst)
+    }
+
+    /// Reads the stored "pause all" (it outlives a daemon restart) when the engine opens.
+    pub(crate) fn paused_all_load(&self, conn: &rusqlite::Connection) -> Result<()> {
+        self.paused_all.store(pause::paused_all_stored(conn)?, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Held while a process's start is recorded and, if everything is paused, marked paused
+    /// (take it before the store's connection: "pause all" takes them in that order).
+    pub(crate) fn pause_gate(&self) -> std::sync::MutexGuard<'_, ()> {
+        locked(&self.pause_gate)
+    }
+
+    /// Forgets the tallies untouched since `cut` (ms) except those of `keep` (agents not ended,
+    /// or with an open alert): an ended agent's tally goes an hour after its last event, and a
+    /// removed agent's with it. A tally is rebuilt from the events of a process started later.
+    pub(crate) fn tallies_prune(&self, keep: &[&str], cut: i64) {
+        locked(&self.tallies).retain(|id, t| t.touched_at >= cut || keep.contains(&id.as_str()));
+    }
+
+    #[cfg(test)]
+    pub(crate) fn tallies_len(&self) -> usize {
+        locked(&self.tallies).len()
     }
 
     /// Whether the agent's process is being released; clears the mark (the caller waits for
@@ -219,6 +262,25 @@ impl Engine {
         })
     }
 
+    /// Every session that has agents, with its score and open alerts (a session without agents
+    /// has nothing to score and is left out).
+    pub fn health_sessions(&self) -> Result<Vec<SessionHealth>> {
+        let mut with_agents: Vec<String> = self.agent_list(None)?.into_iter().map(|a| a.session_id).collect();
+        with_agents.sort();
+        with_agents.dedup();
+        let mut out = Vec::with_capacity(with_agents.len());
+        for session_id in with_agents {
+            let report = self.health_agents(Some(&session_id))?;
+            let open = alerts::alert_list(&self.inner.store.conn(), Some(&session_id), false, ALERTS_COUNTED)?;
+            out.push(SessionHealth {
+                session_id,
+                score: report.score,
+                alerts_open: u32::try_from(open.len()).unwrap_or(u32::MAX),
+            });
+        }
+        Ok(out)
+    }
+
     /// An agent's samples since `since` (ms since the epoch), oldest first, at most `limit`.
     pub fn agent_samples(&self, id_or_name: &str, since: i64, limit: usize) -> Result<Vec<HealthSample>> {
         let agent = self.agent_get(id_or_name)?;
@@ -246,23 +308,26 @@ impl Engine {
         })
     }
 
-    /// Pauses every running agent (SIGSTOP to its process group) and keeps coordinators from
-    /// starting tasks until [`Engine::agents_resume_all`]. A paused agent is never stalled.
+    /// Pauses every agent with a live process (SIGSTOP to its process group): working,
+    /// waiting for a message or for an approval; one starting meanwhile pauses itself as it
+    /// starts. Coordinators start no task until [`Engine::agents_resume_all`]. The state is
+    /// stored: a daemon restart keeps it. A paused agent is never stalled.
     pub fn agents_pause_all(&self) -> Result<PauseReport> {
-        self.inner.health.paused_all.store(true, Ordering::SeqCst);
-        let running: Vec<Agent> = self
+        let _gate = locked(&self.inner.health.pause_gate);
+        let live: Vec<Agent> = self
             .agent_list(None)?
             .into_iter()
-            .filter(|a| a.state.is_active() && !a.paused && a.pid.is_some() && self.process_live(&a.id))
+            .filter(|a| !a.state.is_ended() && !a.paused && a.pid.is_some() && self.process_live(&a.id))
             .collect();
         // Marked in one transaction from a fresh read (an agent removed or ended meanwhile is
         // left out); the processes are stopped only once that is committed, so a failure
         // leaves no process stopped that the store does not call paused.
         let marked = self.write(|tx| {
+            pause::paused_all_store(tx, true, time::now_ms())?;
             let mut marked = Vec::new();
-            for a in &running {
+            for a in &live {
                 let Ok(now) = record::agent_get(tx, &a.id) else { continue };
-                if !now.state.is_active() || now.paused || now.pid.is_none() {
+                if now.state.is_ended() || now.paused || now.pid.is_none() {
                     continue;
                 }
                 record::agent_paused_set(tx, &now.id, true)?;
@@ -270,14 +335,8 @@ impl Engine {
                 marked.push((now.name, now.pid));
             }
             Ok(marked)
-        });
-        let marked = match marked {
-            Ok(m) => m,
-            Err(e) => {
-                self.inner.health.paused_all.store(false, Ordering::SeqCst);
-                return Err(e);
-            }
-        };
+        })?;
+        self.inner.health.paused_all.store(true, Ordering::SeqCst);
         for (_, pid) in &marked {
             crate::agent::supervisor::group_signal(*pid, rustix::process::Signal::STOP);
         }
@@ -286,8 +345,10 @@ impl Engine {
 
     /// Continues every paused agent (SIGCONT to its group); coordinators start tasks again.
     pub fn agents_resume_all(&self) -> Result<PauseReport> {
+        let _gate = locked(&self.inner.health.pause_gate);
         let paused: Vec<Agent> = self.agent_list(None)?.into_iter().filter(|a| a.paused).collect();
         let resumed = self.write(|tx| {
+            pause::paused_all_store(tx, false, time::now_ms())?;
             let mut resumed = Vec::new();
             for a in &paused {
                 let Ok(now) = record::agent_get(tx, &a.id) else { continue };
@@ -298,11 +359,11 @@ impl Engine {
             }
             Ok(resumed)
         })?;
+        self.inner.health.paused_all.store(false, Ordering::SeqCst);
         // Continued after the commit: a failure above leaves them paused, as the store says.
         for (_, pid) in &resumed {
             crate::agent::supervisor::group_signal(*pid, rustix::process::Signal::CONT);
         }
-        self.inner.health.paused_all.store(false, Ordering::SeqCst);
         Ok(PauseReport { paused_all: false, agents: resumed.into_iter().map(|(name, _)| name).collect() })
     }
 
@@ -319,5 +380,32 @@ impl Engine {
             Err(e) if e.code() == crate::error::ErrorCode::NotFound => Ok((false, None)),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::AgentEvent;
+
+    #[test]
+    fn tallies_of_agents_ended_an_hour_ago_are_forgotten_and_live_ones_kept() {
+        let health = HealthState::default();
+        let text = AgentEvent::Raw { line: "working".into() };
+        let hour = sample::FULL_RATE_MS;
+        // Three agents heard of at 0: one still live, one ended without alerts, one with an
+        // open alert; a fourth heard of just now.
+        for id in ["agt_live", "agt_ended", "agt_alert"] {
+            health.event_apply(id, &text, 0, true);
+        }
+        health.event_apply("agt_new", &text, 2 * hour, true);
+        assert_eq!(health.tallies_len(), 4);
+        health.tallies_prune(&["agt_live", "agt_alert"], 2 * hour - hour);
+        let mut kept: Vec<String> = locked(&health.tallies).keys().cloned().collect();
+        kept.sort();
+        assert_eq!(kept, ["agt_alert", "agt_live", "agt_new"]);
+        // Once its alert is gone, so is the tally.
+        health.tallies_prune(&["agt_live"], hour);
+        assert_eq!(health.tallies_len(), 2);
     }
 }

@@ -20,6 +20,9 @@ use crate::error::Result;
 use crate::events::EngineEvent;
 use crate::time;
 
+/// How long an ended agent stays watched, and its tally kept, after its end or its last event.
+pub(crate) const ENDED_WATCHED_MS: i64 = super::sample::FULL_RATE_MS;
+
 /// What the sampler remembers between ticks.
 pub(crate) struct Sampler {
     meter: CpuMeter,
@@ -75,7 +78,8 @@ impl Engine {
         // A broken settings file is reported by every operation that reads it; sampling goes on.
         let settings = self.settings().map(|s| s.health).unwrap_or_default();
         let memory_max_bytes = settings.memory_max_mb.saturating_mul(1 << 20);
-        let agents = record::agents_watched(&self.inner.store.conn(), s.since)?;
+        // An agent that ended is watched for a while (its crash is seen), not for the daemon's life.
+        let agents = record::agents_watched(&self.inner.store.conn(), s.since.max(now - ENDED_WATCHED_MS))?;
         let live: Vec<&Agent> = agents.iter().filter(|a| a.pid.is_some() && self.process_live(&a.id)).collect();
         let groups = sample::groups_read(
             &live.iter().filter_map(|a| a.pid.and_then(|p| i32::try_from(p).ok())).collect::<Vec<_>>(),
@@ -164,7 +168,19 @@ impl Engine {
         s.memory.retain(|id, _| live_ids.contains(&id.as_str()));
         let live_procs: Vec<(&str, Option<u32>)> = live.iter().map(|a| (a.id.as_str(), a.pid)).collect();
         self.inner.health.releasing_retain(&live_procs);
-        self.inner.health.ticks.fetch_add(1, Ordering::Relaxed);
+        if compact {
+            let open: Vec<&str> = open.iter().map(|o| o.agent_id.as_str()).collect();
+            let keep: Vec<&str> = agents
+                .iter()
+                .filter(|a| !a.state.is_ended() || open.contains(&a.id.as_str()))
+                .map(|a| a.id.as_str())
+                .collect();
+            self.inner.health.tallies_prune(&keep, now - ENDED_WATCHED_MS);
+        }
+        let ticks = self.inner.health.ticks.fetch_add(1, Ordering::Relaxed) + 1;
+        if !agents.is_empty() {
+            self.inner.events.publish(EngineEvent::HealthSampled { ticks, at: now });
+        }
 
         if settings.idle_release_secs > 0.0 {
             let idle_ms = (settings.idle_release_secs * 1000.0) as i64;

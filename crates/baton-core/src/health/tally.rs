@@ -27,12 +27,16 @@ pub struct Tally {
     pub same_call: Option<(String, u32)>,
     /// The last error and how many times in a row it came.
     pub same_error: Option<(String, u32)>,
+    /// When its last event of any kind was applied (ms): the engine forgets a tally untouched
+    /// for a while once its agent has ended.
+    pub touched_at: i64,
 }
 
 impl Tally {
     /// Applies one event at `ts`. `from_agent`: the event is the agent's output (not a note of
     /// Baton's, such as a message it sent or the process's start).
     pub fn apply(&mut self, event: &AgentEvent, ts: i64, from_agent: bool) {
+        self.touched_at = self.touched_at.max(ts);
         if from_agent {
             self.last_output_at = Some(self.last_output_at.map_or(ts, |t| t.max(ts)));
         }

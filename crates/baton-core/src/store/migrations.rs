@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "0009_agents_archive", include_str!("../../../../migrations/0009_agents_archive.sql")),
     (10, "0010_task_sent_prompt", include_str!("../../../../migrations/0010_task_sent_prompt.sql")),
     (11, "0011_wizard_planner", include_str!("../../../../migrations/0011_wizard_planner.sql")),
+    (12, "0012_health_pause", include_str!("../../../../migrations/0012_health_pause.sql")),
 ];
 
 /// The schema version this build writes.

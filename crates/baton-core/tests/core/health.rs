@@ -257,3 +257,73 @@ fn an_idle_agent_is_released_and_a_message_resumes_its_session() {
     assert!(log.contains(&format!("\\\"--resume\\\",\\\"{sid}\\\"")), "{log}");
     s.stop(&idler);
 }
+
+/// The state letter of a process (`T`: stopped) from `/proc/PID/stat`.
+fn proc_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next()).unwrap_or('?')
+}
+
+/// Opens another engine on the same home (as a daemon restart does).
+fn reopen(s: &Setup) -> Engine {
+    let _enter = s._runtime.enter();
+    Engine::open(BatonHome::at(s.tmp.path().join("home"))).unwrap()
+}
+
+#[test]
+fn pause_all_covers_waiting_agents_and_agents_started_meanwhile_and_outlives_a_restart() {
+    let s = setup(serde_json::json!({}));
+    // Waiting for its next message, its process alive.
+    let idler = s.claude("idler", "say hello");
+    let waiting = until("waiting", 20, || {
+        let a = s.engine.agent_get(&idler.id).unwrap();
+        (a.state == AgentState::Waiting && a.pid.is_some()).then_some(a)
+    });
+    let report = s.engine.agents_pause_all().unwrap();
+    assert_eq!(report.agents, ["idler"]);
+    assert!(s.engine.agent_get(&idler.id).unwrap().paused);
+    until("the waiting agent stopped", 10, || (proc_state(waiting.pid.unwrap()) == 'T').then_some(()));
+
+    // Started while everything is paused: it is paused as it starts, and prints nothing.
+    let ticker = s.command("ticker", "sleep 0.5; while :; do echo tick; sleep 0.1; done");
+    let started = s.engine.agent_get(&ticker.id).unwrap();
+    assert!(started.paused, "{started:?}");
+    until("the new agent stopped", 10, || (proc_state(started.pid.unwrap()) == 'T').then_some(()));
+    std::thread::sleep(Duration::from_millis(1_500));
+    let log = std::fs::read_to_string(&started.log_path).unwrap();
+    assert!(!log.contains("\"line\":\"tick"), "{log}");
+
+    // A restart keeps "pause all" (the processes go with the daemon).
+    s.stop(&idler);
+    s.stop(&ticker);
+    s.engine.close();
+    let again = reopen(&s);
+    assert!(again.health_agents(None).unwrap().paused_all);
+    assert!(!again.agents_resume_all().unwrap().paused_all);
+    again.close();
+    let third = reopen(&s);
+    assert!(!third.health_agents(None).unwrap().paused_all);
+    third.close();
+}
+
+#[test]
+fn a_paused_agent_with_a_full_stdin_is_still_stopped() {
+    let s = setup(serde_json::json!({}));
+    // On pipes (an agent CLI) and in a terminal (a command), neither reading while paused.
+    let idler = s.claude("idler", "say hello");
+    until("waiting", 20, || {
+        let a = s.engine.agent_get(&idler.id).unwrap();
+        (a.state == AgentState::Waiting && a.pid.is_some()).then_some(())
+    });
+    let sleeper = s.command("sleeper", "sleep 600");
+    s.engine.agents_pause_all().unwrap();
+    // Far more than a pipe or a terminal holds (64 KiB, 4 KiB).
+    let big = "x".repeat(256 * 1024);
+    for agent in [&idler, &sleeper] {
+        s.engine.agent_send(&agent.id, &big).unwrap();
+    }
+    for agent in [&idler, &sleeper] {
+        let stopped = s.engine.agent_stop(&agent.id).unwrap();
+        assert_eq!((stopped.state, stopped.pid), (AgentState::Stopped, None), "{}", agent.name);
+    }
+}

@@ -14,7 +14,7 @@ use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorStatus, Cycle};
-use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport};
+use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
 use baton_core::inbox::InboxItem;
 use baton_core::pattern::{PatternInfo, PatternRun};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
@@ -270,6 +270,10 @@ operations! {
         /// and open alerts, and the session's score: one session's agents, or every live one.
         health_agents: GET "/api/health/agents" query(q: HealthAgentsQuery) -> 200 HealthReport,
             errors(InvalidSettings) => |s| s.health_agents(q.session.as_deref());
+        /// Every session that has agents, with its score (as in its health report) and its open,
+        /// unacknowledged alerts: Home's and the sidebar's glance.
+        health_sessions: GET "/api/health/sessions" -> 200 Vec<SessionHealth>, errors(InvalidSettings)
+            => |s| s.health_sessions();
         /// An agent's health samples from `since` (ms since the epoch; default the last hour),
         /// oldest first; older ones are one-minute averages.
         agent_samples: GET "/api/agents/{id}/samples" path(id: String) query(q: SamplesQuery) -> 200 Vec<HealthSample>
