@@ -1,14 +1,16 @@
 //! Baton's desktop shell. Thin on purpose: the UI talks to the daemon's HTTP API itself; this
-//! process only finds or starts the daemon (`daemon_connect`), and owns what is native: the
-//! window (its size and position remembered, one window per Baton home), the tray and the folder
-//! dialog.
+//! process only finds or starts the daemon (`daemon_connect`, with the bundled `baton` sidecar),
+//! and owns what is native: the window (its size and position remembered, one window per Baton
+//! home), the tray, the folder dialog and the start at login.
 
+mod autostart;
 mod follow;
+mod sidecar;
 mod tray;
 
 use baton_core::api::DaemonConnection;
 use baton_core::{ApiError, BatonHome, ErrorCode};
-use baton_daemon::client::{baton_bin_find, daemon_ensure};
+use baton_daemon::client::daemon_ensure_with;
 use tauri::Manager;
 
 struct Shell {
@@ -18,12 +20,13 @@ struct Shell {
 /// Finds the daemon of this app's `BATON_HOME`, starting it if none runs, and tells the UI how
 /// to reach it.
 #[tauri::command]
-async fn daemon_connect(shell: tauri::State<'_, Shell>) -> Result<DaemonConnection, ApiError> {
+async fn daemon_connect(app: tauri::AppHandle, shell: tauri::State<'_, Shell>) -> Result<DaemonConnection, ApiError> {
     let home = shell.home.clone();
-    let client = tauri::async_runtime::spawn_blocking(move || daemon_ensure(&home, &baton_bin_find()))
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
-        .map_err(|e| e.to_api())?;
+    let client =
+        tauri::async_runtime::spawn_blocking(move || daemon_ensure_with(&home, || sidecar::baton_command(&app)))
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
+            .map_err(|e| e.to_api())?;
     let info = client.info();
     Ok(DaemonConnection { url: info.url(), token: info.token.clone() })
 }
@@ -121,10 +124,14 @@ fn main() {
         })
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_shell::init())
+        .plugin(autostart::plugin())
         .manage(Shell { home: home.clone() })
-        .invoke_handler(tauri::generate_handler![daemon_connect])
+        .invoke_handler(tauri::generate_handler![daemon_connect, autostart::autostart_apply])
         .setup(move |app| {
+            autostart::autostart_startup(app.handle(), &home);
             tray::tray_install(app.handle(), home);
+            autostart::window_start_hidden(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!("../tauri.conf.json"));

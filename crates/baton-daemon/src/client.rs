@@ -189,9 +189,15 @@ fn lock_held(home: &BatonHome) -> bool {
 
 /// The running daemon of `home`, started with `baton_bin` if none runs.
 pub fn daemon_ensure(home: &BatonHome, baton_bin: &Path) -> Result<DaemonClient, DaemonError> {
+    daemon_ensure_with(home, || Command::new(baton_bin))
+}
+
+/// [`daemon_ensure`] with the `baton` program given as a command to add the daemon's arguments
+/// to (the desktop app's comes from its bundled sidecar); made only when a start is needed.
+pub fn daemon_ensure_with(home: &BatonHome, baton: impl FnOnce() -> Command) -> Result<DaemonClient, DaemonError> {
     match daemon_find(home)? {
         Some(client) => Ok(client),
-        None => daemon_start(home, baton_bin),
+        None => daemon_start_with(home, baton()),
     }
 }
 
@@ -199,6 +205,13 @@ pub fn daemon_ensure(home: &BatonHome, baton_bin: &Path) -> Result<DaemonClient,
 /// the terminal that started it does not stop it), with its output in the daemon log, and waits
 /// until it answers.
 pub fn daemon_start(home: &BatonHome, baton_bin: &Path) -> Result<DaemonClient, DaemonError> {
+    daemon_start_with(home, Command::new(baton_bin))
+}
+
+/// [`daemon_start`] with `baton`, a command that runs the `baton` program, to which the
+/// daemon's arguments, its output and its process group are added.
+pub fn daemon_start_with(home: &BatonHome, mut baton: Command) -> Result<DaemonClient, DaemonError> {
+    let baton_bin = PathBuf::from(baton.get_program());
     home.ensure().map_err(DaemonError::io(format!("cannot create {}", home.root().display())))?;
     let log_path = home.daemon_log();
     let log = File::options()
@@ -208,7 +221,7 @@ pub fn daemon_start(home: &BatonHome, baton_bin: &Path) -> Result<DaemonClient, 
         .map_err(DaemonError::io(format!("cannot open {}", log_path.display())))?;
     let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
     let log_err = log.try_clone().map_err(DaemonError::io("cannot duplicate the log handle"))?;
-    let mut child = Command::new(baton_bin)
+    let mut child = baton
         .arg("daemon")
         .arg("--foreground")
         .arg("--home")

@@ -28,6 +28,11 @@ notifications: NotificationSettings,
  */
 closeToTray: boolean, 
 /**
+ * The desktop app starts, in the tray, when the user logs in [default: false]. The app
+ * writes or removes its login entry to match (see docs/desktop.md, Packaging).
+ */
+startAtLogin: boolean, 
+/**
  * The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
  * may ask.
  */

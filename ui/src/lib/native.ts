@@ -5,7 +5,7 @@
 // (`openFolder`) keep the control and show the message the call fails with. Opening an editor
 // is the daemon's (`openInEditor`): it knows the editor set in Settings and runs on this machine.
 
-import { isTauri } from "@tauri-apps/api/core";
+import { invoke, isTauri } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
 import { openPath } from "@tauri-apps/plugin-opener";
 import { connectBackend, type Backend } from "./backend";
@@ -47,6 +47,19 @@ export async function openFolder(path: string): Promise<void> {
 export async function openInEditor(path: string, backend?: Backend): Promise<void> {
   const daemon = backend ?? (await connectBackend());
   await daemon.editorOpen({ path });
+}
+
+/** Whether the desktop app can write its login entry now (a browser leaves it to the app's next start). */
+export function canStartAtLogin(): boolean {
+  return isTauri();
+}
+
+/**
+ * Makes the desktop app's login entry follow the `startAtLogin` setting just saved; answers
+ * whether it is on. Fails with the app's `{code, message}` when the entry cannot be written.
+ */
+export async function startAtLoginApply(): Promise<boolean> {
+  return invoke<boolean>("autostart_apply");
 }
 
 function reason(err: unknown): string {

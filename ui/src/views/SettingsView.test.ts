@@ -123,6 +123,19 @@ describe("SettingsView", () => {
     );
   });
 
+  it("saves start at login on and off", async () => {
+    await shown();
+    const box = byId<HTMLInputElement>("settings-start-at-login");
+    expect(box.checked).toBe(false);
+    // Outside the desktop app the app's next start writes the login entry; the view says so.
+    expect(screen.getByText("The desktop app applies this when it next starts.")).toBeTruthy();
+    await fireEvent.click(box);
+    await waitFor(() => expect(file()).toEqual({ startAtLogin: true }));
+    expect(await screen.findByTestId("settings-saved-startAtLogin")).toBeTruthy();
+    await fireEvent.click(box);
+    await waitFor(() => expect(file()).toEqual({ startAtLogin: false }));
+  });
+
   it("sets the editor to another command, with its arguments and in a terminal", async () => {
     await shown();
     const select = byId<HTMLSelectElement>("settings-editor");

@@ -1,8 +1,8 @@
 //! `$BATON_HOME/settings.json`: where each agent CLI is and how to run it (binary, extra
 //! arguments, extra environment), how long worktrees are kept, health limits, the editor that
-//! opens worktrees, and the desktop app's theme and notifications. Read at every use (each spawn,
-//! each garbage collection, each sample), so an edit, by hand or through [`settings_update`],
-//! applies to the next use without a restart. Unknown fields are errors that name the file, line
+//! opens worktrees, the desktop app's theme, notifications and start at login, and the wizard's
+//! planner. Read at every use (each spawn, each garbage collection, each sample), so an edit, by
+//! hand or through [`settings_update`], applies to the next use without a restart. Unknown fields are errors that name the file, line
 //! and field: a typo never silently does nothing.
 //!
 //! ```json
@@ -11,7 +11,7 @@
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
 //!   "theme": "dark", "notifications": { "needsInput": true, "whenAppClosed": false },
-//!   "closeToTray": true, "wizard": { "planner": "claude", "maxQuestions": 5 } }
+//!   "closeToTray": true, "startAtLogin": false, "wizard": { "planner": "claude", "maxQuestions": 5 } }
 //! ```
 
 mod detect;
@@ -53,6 +53,10 @@ pub struct Settings {
     /// Closing the app's window leaves it running in the tray [default: true].
     #[serde(default = "close_to_tray_default")]
     pub close_to_tray: bool,
+    /// The desktop app starts, in the tray, when the user logs in [default: false]. The app
+    /// writes or removes its login entry to match (see docs/desktop.md, Packaging).
+    #[serde(default)]
+    pub start_at_login: bool,
     /// The spawning wizard's agent-assisted engine: its planner CLI and how many questions it
     /// may ask.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +100,7 @@ impl Default for Settings {
             theme: Theme::default(),
             notifications: NotificationSettings::default(),
             close_to_tray: close_to_tray_default(),
+            start_at_login: false,
             wizard: None,
         }
     }
@@ -586,6 +591,20 @@ mod tests {
         assert!(message.contains("unknown field `alerts`"), "{message}");
         let (_, message) = read(r#"{"notifications": "yes"}"#).unwrap_err();
         assert!(message.contains("true, false, or an object"), "{message}");
+    }
+
+    #[test]
+    fn start_at_login_is_off_until_set_and_takes_only_a_boolean() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("settings.json");
+        assert!(!Settings::load(&path).unwrap().start_at_login);
+        assert!(settings_update(&path, &serde_json::json!({"startAtLogin": true})).unwrap().start_at_login);
+        assert!(Settings::load(&path).unwrap().start_at_login);
+        let err = settings_update(&path, &serde_json::json!({"startAtLogin": "yes"})).unwrap_err();
+        assert!(err.to_string().contains("startAtLogin"), "{err}");
+        assert!(Settings::load(&path).unwrap().start_at_login, "a refused change leaves the file as it was");
+        assert!(!settings_update(&path, &serde_json::json!({"startAtLogin": null})).unwrap().start_at_login);
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("startAtLogin"), "null removes it");
     }
 
     #[test]
