@@ -426,6 +426,49 @@ fn claude_idle_is_released_and_a_message_resumes_its_session_with_its_history() 
     assert!(last.body.to_string().contains("First."), "the model sees the history");
 }
 
+/// Measured, not checked (docs/perf.md, "Idle agents"): ten real Claude Code agents waiting for
+/// their next message, their process groups' memory as the sampler sees it, then after their
+/// release. Run on demand: `cargo nextest run -p baton-daemon --run-ignored only -E
+/// 'test(ten_waiting)' --no-capture`.
+#[test]
+#[ignore = "a measurement: ten real Claude Code processes, about 2 GB"]
+fn ten_waiting_claude_agents_memory_before_and_after_their_release() {
+    const N: usize = 10;
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(KEY.to_owned(), Scenario::new((0..N).map(|_| Step::text("Ready."))))]);
+    settings_write_health(&d, &fake, json!({"sampleSecs": 1, "idleReleaseSecs": 30}));
+    let agents: Vec<Agent> = (0..N).map(|i| spawn(&d, &s, CliKind::Claude, &format!("agent {i}: say ready"))).collect();
+    let agents: Vec<Agent> = agents.iter().map(|a| until(&d, &a.id, "finished its turn", turn_done(1))).collect();
+    let query = baton_core::api::HealthAgentsQuery { session: Some("s".into()) };
+    // Each one's group as the sampler last saw it, once every one has a sample with its process.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let before: u64 = loop {
+        let report = d.client.health_agents(&query).unwrap();
+        let rss: Vec<u64> = agents
+            .iter()
+            .filter_map(|a| report.agents.iter().find(|h| h.agent_id == a.id)?.sample.as_ref()?.rss_bytes)
+            .collect();
+        let live = agents.iter().all(|a| d.client.agent_get(&a.id).unwrap().pid.is_some());
+        if rss.len() == N && live {
+            break rss.iter().sum();
+        }
+        assert!(Instant::now() < deadline, "never sampled all {N}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let pids: Vec<u32> = agents.iter().filter_map(|a| d.client.agent_get(&a.id).unwrap().pid).collect();
+    for a in &agents {
+        until(&d, &a.id, "released", |a| a.released_at.is_some() && a.pid.is_none());
+    }
+    let left = pids.iter().filter(|p| !group_gone(**p)).count();
+    println!(
+        "{N} waiting Claude Code agents: {} MB resident before their release ({} MB each on average), {left} process groups left after",
+        before >> 20,
+        (before / N as u64) >> 20
+    );
+    assert_eq!(left, 0);
+}
+
 #[test]
 fn claude_repeating_the_same_tool_call_raises_looping() {
     let d = TestDaemon::start();
