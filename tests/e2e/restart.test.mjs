@@ -63,13 +63,7 @@ test("daemon stop refuses while an agent works, naming it; --force stops it", as
   assert.match(h.baton("daemon", "stop", "--force"), /Baton daemon stopped/);
 });
 
-// Known bug, open: run after the other files in one `run.sh`, the window shows no banner after
-// the restart (2 runs in 3), while this file alone passes every time. The daemon's list is right
-// (`baton agent interrupted`; the Rust test real_clis::claude_interrupted_by_a_forced_daemon_stop_
-// is_resumed_after_the_restart). Skipped in the suite until the window's side is found.
-const bannerFlaky = { skip: process.env.BATON_E2E_RESTART === "1" ? false : "known bug: no banner after a restart in a full run (see the comment above)" };
-
-test("after the restart the app names the interrupted agent, and its lane says Baton stopped it", bannerFlaky, async () => {
+test("after the restart the app names the interrupted agent, and its lane says Baton stopped it", async () => {
   // The app notices, starts a new daemon and asks it: its checks back off (2, 4, 8, then every
   // 15 s) and a busy machine may need a few. Queried afresh each time: the window's views are
   // mounted again on the new daemon, so an element found early goes stale.
@@ -95,7 +89,7 @@ test("after the restart the app names the interrupted agent, and its lane says B
   await h.screenshot("interrupted-lane.png");
 });
 
-test("Resume all continues the agent's own conversation", bannerFlaky, async () => {
+test("Resume all continues the agent's own conversation", async () => {
   const before = agent("fixer");
   await browser.$('[data-testid="interrupted-resume"]').click();
   await banner().waitForDisplayed({ reverse: true, timeout: 15_000 });
