@@ -174,6 +174,36 @@ export class Harness {
   }
 
   /**
+   * Gives the window this inner size, so screenshots are of the size they are named for (window
+   * decorations differ between window managers: the window grows by what is missing), then lets
+   * the page lay itself out again (two frames: charts and graphs follow their new width).
+   */
+  async windowSize(width, height) {
+    const browser = this.browser;
+    await browser.setWindowSize(width, height);
+    await browser.waitUntil(
+      async () => {
+        const [w, hgt] = await browser.execute(() => [window.innerWidth, window.innerHeight]);
+        if (w === width && hgt === height) return true;
+        const outer = await browser.getWindowSize();
+        await browser.setWindowSize(outer.width + width - w, outer.height + height - hgt);
+        return false;
+      },
+      { timeout: 10_000, interval: 300, timeoutMsg: `the window never got an inner size of ${width}x${height}` },
+    );
+    await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+  }
+
+  /** Shows the app in a theme (`light`, `dark` or `system`) as the Settings screen would set it. */
+  async theme(name) {
+    await this.browser.execute((t) => {
+      const dark = t === "dark" || (t === "system" && matchMedia("(prefers-color-scheme: dark)").matches);
+      document.documentElement.dataset.theme = t;
+      document.documentElement.dataset.scheme = dark ? "dark" : "light";
+    }, name);
+  }
+
+  /**
    * Saves a screenshot of the window under target/e2e/. WebKitWebDriver can stall on a
    * screenshot when the machine is busy, so each try is bounded and retried.
    */

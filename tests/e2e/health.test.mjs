@@ -10,28 +10,7 @@ import { Harness } from "./harness.mjs";
 const h = new Harness();
 let browser;
 
-/** The window's inner size, so screenshots are of the size they are named for. */
-async function windowSize(width, height) {
-  await browser.setWindowSize(width, height);
-  await browser.waitUntil(
-    async () => {
-      const [w, hgt] = await browser.execute(() => [window.innerWidth, window.innerHeight]);
-      if (w === width && hgt === height) return true;
-      const outer = await browser.getWindowSize();
-      await browser.setWindowSize(outer.width + width - w, outer.height + height - hgt);
-      return false;
-    },
-    { timeout: 10_000, interval: 300, timeoutMsg: `the window never got an inner size of ${width}x${height}` },
-  );
-  // Two frames: the page lays itself out again and the charts follow their new width.
-  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
-}
 
-async function theme(name) {
-  await browser.execute((t) => {
-    document.documentElement.dataset.theme = t;
-  }, name);
-}
 
 before(async () => {
   // Sampled every half second, so the chart fills within the test.
@@ -41,7 +20,7 @@ before(async () => {
   h.baton("agent", "spawn", "--session", "hot", "--cli", "command", "--name", "burner", "--", "bash", "-c", "echo burning; while :; do :; done");
   h.baton("agent", "spawn", "--session", "hot", "--cli", "command", "--name", "reader", "--", "bash", "-c", "echo waiting for lines; while read l; do echo \"$l\"; done");
   browser = await h.start();
-  await windowSize(1024, 640);
+  await h.windowSize(1024, 640);
 });
 
 after(async () => {
@@ -87,8 +66,8 @@ test("Pause all from the app shows everything paused, and Resume all from the pa
     timeoutMsg: "the agents were never shown paused",
   });
   assert.match(h.baton("health", "--json"), /"pausedAll":\s*true/);
-  await theme("dark");
-  await windowSize(1440, 900);
+  await h.theme("dark");
+  await h.windowSize(1440, 900);
   await h.screenshot("health-1440x900-dark-paused.png");
   // Resumed from the command palette.
   await browser.keys(["Control", "k"]);

@@ -14,28 +14,7 @@ const WORKERS = Array.from({ length: 11 }, (_, i) => `worker-${String(i + 1).pad
 const sidebarAgent = (name) => browser.$(`[data-testid="sidebar-agent"][data-agent-name="${name}"]`);
 const focused = () => browser.$('[data-testid="agent-lane"]');
 
-/** The window's inner size, so screenshots are of the size they are named for. */
-async function windowSize(width, height) {
-  await browser.setWindowSize(width, height);
-  await browser.waitUntil(
-    async () => {
-      const [w, hgt] = await browser.execute(() => [window.innerWidth, window.innerHeight]);
-      if (w === width && hgt === height) return true;
-      // Window decorations differ between window managers: grow the window by what is missing.
-      const outer = await browser.getWindowSize();
-      await browser.setWindowSize(outer.width + width - w, outer.height + height - hgt);
-      return false;
-    },
-    { timeout: 10_000, interval: 300, timeoutMsg: `the window never got an inner size of ${width}x${height}` },
-  );
-}
 
-async function theme(name) {
-  await browser.execute((t) => {
-    document.documentElement.dataset.theme = t;
-    document.documentElement.dataset.scheme = t;
-  }, name);
-}
 
 /** True when the element `selector` finds lies inside the window (not cut off below the fold). */
 async function inWindow(selector) {
@@ -76,7 +55,7 @@ before(async () => {
   h.baton("agent", "spawn", "--session", "crowd", "--cli", "claude", "--name", "asker", "--prompt", "make approved.txt with the shell");
   h.baton("decision", "add", "--session", "crowd", "Ship behind a feature flag?");
   browser = await h.start();
-  await windowSize(1024, 640);
+  await h.windowSize(1024, 640);
 });
 
 after(async () => {
@@ -183,9 +162,9 @@ test("screenshots of each screen at 1024x640 and 1440x900, light and dark", asyn
     [1024, 640],
     [1440, 900],
   ]) {
-    await windowSize(width, height);
+    await h.windowSize(width, height);
     for (const mode of ["light", "dark"]) {
-      await theme(mode);
+      await h.theme(mode);
       for (const [name, show, ready] of screens) {
         await show();
         await browser.$(ready).waitForDisplayed({ timeout: 15_000 });
@@ -196,8 +175,8 @@ test("screenshots of each screen at 1024x640 and 1440x900, light and dark", asyn
       }
     }
   }
-  await theme("system");
-  await windowSize(1024, 640);
+  await h.theme("system");
+  await h.windowSize(1024, 640);
 });
 
 test("the permission is approved from the inbox, and the agent runs the tool", async () => {

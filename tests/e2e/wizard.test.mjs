@@ -19,38 +19,18 @@ let repo;
 const SPEC = "# Discount codes\n\nA code takes 10% off at checkout. Add discount.txt holding the line 10%.";
 const $id = (id) => browser.$(`[data-testid="${id}"]`);
 
-/** The window's inner size, so screenshots are of the size they are named for. */
-async function windowSize(width, height) {
-  await browser.setWindowSize(width, height);
-  await browser.waitUntil(
-    async () => {
-      const [w, hgt] = await browser.execute(() => [window.innerWidth, window.innerHeight]);
-      if (w === width && hgt === height) return true;
-      const outer = await browser.getWindowSize();
-      await browser.setWindowSize(outer.width + width - w, outer.height + height - hgt);
-      return false;
-    },
-    { timeout: 10_000, interval: 300, timeoutMsg: `the window never got an inner size of ${width}x${height}` },
-  );
-}
 
-async function theme(name) {
-  await browser.execute((t) => {
-    document.documentElement.dataset.theme = t;
-  }, name);
-  await browser.pause(300);
-}
 
 /** A screenshot at a size and theme, then back to 1024x640 light. */
 async function shotAt(name, width, height, mode) {
-  await windowSize(width, height);
-  await theme(mode);
+  await h.windowSize(width, height);
+  await h.theme(mode);
   // From the top of the wizard, as a user arriving there sees it.
   await browser.execute(() => document.querySelector('[data-testid="wizard"]')?.scrollTo(0, 0));
   await browser.pause(300);
   await h.screenshot(name);
-  await theme("light");
-  await windowSize(1024, 640);
+  await h.theme("light");
+  await h.windowSize(1024, 640);
 }
 
 /** Waits for question `id`, ready for an answer (no call under way). */
@@ -106,7 +86,7 @@ before(async () => {
     { text: JSON.stringify({ verdict: "approve", findings: [] }) },
   ]);
   browser = await h.start();
-  await windowSize(1024, 640);
+  await h.windowSize(1024, 640);
 });
 
 after(async () => {
