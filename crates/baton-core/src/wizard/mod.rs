@@ -899,7 +899,8 @@ mod tests {
         let g = shipped();
         let two = facts(&["api", "ui"], &["npm test", "cargo test"]);
         let mut answers = Vec::new();
-        for reply in [vec!["Ship it"], vec!["1", "2"], vec!["Security"], vec![], vec!["2"], vec![], vec!["2"]] {
+        // How many agents is not asked: two parts, one agent each.
+        for reply in [vec!["Ship it"], vec!["1", "2"], vec!["Security"], vec![], vec![], vec!["2"]] {
             let Step::Ask(q) = step(&g, &two, &mut answers) else { panic!("done early: {answers:?}") };
             let values = answer_parse(q, &two, &reply.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap();
             answers.push(WizardAnswer { question: q.id.clone(), text: q.text.clone(), values, auto: false });
