@@ -53,7 +53,7 @@ pub(crate) struct EngineState {
     /// Live terminals: users' shells in worktrees and `command` agents' processes.
     pub terminals: crate::terminal::Terminals,
     /// Where to start decoding each agent's log for a page of its history.
-    pub histories: crate::agent::history::Histories,
+    pub histories: Arc<crate::agent::history::Histories>,
 }
 
 impl EngineState {
@@ -119,6 +119,7 @@ impl Engine {
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
         engine.inner.health.paused_all_load(&engine.inner.store.conn())?;
         let orphaned = engine.agents_reconcile()?;
+        engine.histories_warm();
         engine.coordinators_resume(orphaned)?;
         engine.wizards_resume()?;
         engine.worktrees_watch()?;

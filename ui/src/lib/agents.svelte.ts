@@ -61,7 +61,9 @@ export class AgentFeed {
     this.fetching = true;
     try {
       if (this.events.lastSeq === 0) {
-        const tail = await this.backend.agentEvents(this.agentId, { before: HISTORY_END, limit: this.pageSize });
+        // A screenful is enough to show at once; the rest comes as the user scrolls up.
+        const limit = Math.min(this.pageSize, TAIL_PAGE);
+        const tail = await this.backend.agentEvents(this.agentId, { before: HISTORY_END, limit });
         if (this.closed) return;
         this.events.append(tail, true);
         this.hasOlder = this.events.firstSeq > 1;
@@ -115,6 +117,8 @@ export class AgentFeed {
 
 /** A seq past any history's end: `before` it is the history's last page. */
 const HISTORY_END = Number.MAX_SAFE_INTEGER;
+/** The first page read of a history, from its end: many screens, a fraction of a full page. */
+const TAIL_PAGE = 1_000;
 
 /**
  * The files changed in one agent's worktree: read once, then replaced by each `agent_changes`

@@ -127,6 +127,28 @@ impl Histories {
     }
 }
 
+impl crate::engine::Engine {
+    /// Reads the logs of the agents in use once, in the background, so that the seek points are
+    /// laid before a lane first asks for a page (the first read of a long log walks all of it).
+    /// Nothing waits for it; a read meanwhile lays the points itself.
+    pub(crate) fn histories_warm(&self) {
+        let Ok(agents) = self.agent_list_select(None, false) else { return };
+        let histories = self.inner.histories.clone();
+        let logs: Vec<(String, CliKind, std::path::PathBuf)> =
+            agents.into_iter().map(|a| (a.id, a.cli, std::path::PathBuf::from(a.log_path))).collect();
+        let warm = std::thread::Builder::new().name("baton-history".into()).spawn(move || {
+            for (id, cli, path) in logs {
+                if let Err(e) = histories.count(&id, cli, &path) {
+                    tracing::debug!(agent = %id, "cannot read the agent's log ahead: {e}");
+                }
+            }
+        });
+        if let Err(e) = warm {
+            tracing::warn!("the agents' histories are read on first use: {e}");
+        }
+    }
+}
+
 /// Decodes the log from `at` on, giving each event to `visit` until it returns false or the log
 /// ends. `at` moves past each whole line read; points are laid past the last one on the way. A
 /// line not ended yet (a write in progress) is decoded by a copy of the decoder, and a page
