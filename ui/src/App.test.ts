@@ -114,6 +114,20 @@ describe("App", () => {
     expect(connect).toHaveBeenCalledTimes(2);
   });
 
+  it("tries again by itself when the daemon did not answer (it may have been stopping)", async () => {
+    const connect = vi
+      .fn<() => Promise<Backend>>()
+      .mockRejectedValueOnce(new BackendError("daemon_unreachable", "The Baton daemon is not answering."))
+      .mockResolvedValueOnce(d.backend);
+    render(App, { connect });
+
+    await screen.findByRole("alert");
+    expect(screen.getByTestId("failure-retrying").textContent).toContain("tries again by itself");
+    // No click: the first retry comes after two seconds.
+    await screen.findByTestId("session-list", undefined, { timeout: 5_000 });
+    expect(connect).toHaveBeenCalledTimes(2);
+  });
+
   it("fails the same way when the daemon answers connect but not health (a wrong token)", async () => {
     render(App, { connect: async () => new HttpBackend({ url: d.daemon.url, token: "not-the-token" }) });
 
