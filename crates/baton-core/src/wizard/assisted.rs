@@ -52,6 +52,12 @@ fn state_changed() -> crate::error::Error {
     WizardError::State("the wizard changed meanwhile; `baton wizard show` shows where it is".into()).into()
 }
 
+/// The planner's state while it still waits for the reply to the turn started at `turns_at`; a
+/// wizard changed meanwhile (answered elsewhere, discarded, handed to the guided engine) is left.
+fn thinking_at(planner: &mut Option<PlannerState>, turns_at: u32) -> Result<&mut PlannerState> {
+    planner.as_mut().filter(|s| s.thinking && s.turns_at == turns_at).ok_or_else(state_changed)
+}
+
 impl Engine {
     /// Starts an agent-assisted wizard: the facts, then the planner agent with the first
     /// message. The wizard comes back at once, its planner thinking; its first question (or
@@ -246,11 +252,7 @@ impl Engine {
         match planner::reply_next(&p, turn, &lane, w.answers.len(), &answer_words(&w)) {
             Next::Reply(reply) => {
                 self.wizard_change(id, |_, w| {
-                    let st = w
-                        .planner
-                        .as_mut()
-                        .filter(|s| s.thinking && s.turns_at == p.turns_at)
-                        .ok_or_else(state_changed)?;
+                    let st = thinking_at(&mut w.planner, p.turns_at)?;
                     st.thinking = false;
                     st.reasked = false;
                     match reply {
@@ -265,11 +267,7 @@ impl Engine {
                 match self.agent_send(&agent.id, &message) {
                     Ok(_) => {
                         self.wizard_change(id, |_, w| {
-                            let st = w
-                                .planner
-                                .as_mut()
-                                .filter(|s| s.thinking && s.turns_at == p.turns_at)
-                                .ok_or_else(state_changed)?;
+                            let st = thinking_at(&mut w.planner, p.turns_at)?;
                             st.reasked = true;
                             st.turns_at = turns_at;
                             st.message = message;
@@ -296,7 +294,7 @@ impl Engine {
     fn planner_fallback(&self, id: &str, turns_at: u32, note: String) -> Result<()> {
         let g = self.wizard_graph(WizardEngine::Guided.as_str())?;
         self.wizard_change(id, |_, w| {
-            let st = w.planner.as_mut().filter(|s| s.thinking && s.turns_at == turns_at).ok_or_else(state_changed)?;
+            let st = thinking_at(&mut w.planner, turns_at)?;
             st.thinking = false;
             st.fell_back = true;
             st.pending = None;
@@ -348,11 +346,7 @@ impl Engine {
                     match engine.agent_send(&agent.id, &p.message) {
                         Ok(_) => {
                             engine.wizard_change(&w.id, |_, w| {
-                                let st = w
-                                    .planner
-                                    .as_mut()
-                                    .filter(|s| s.thinking && s.turns_at == p.turns_at)
-                                    .ok_or_else(state_changed)?;
+                                let st = thinking_at(&mut w.planner, p.turns_at)?;
                                 st.turns_at = turns_at;
                                 Ok(())
                             })?;
