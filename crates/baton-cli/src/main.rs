@@ -126,6 +126,14 @@ enum Command {
         #[arg(long)]
         session: Option<String>,
     },
+    /// Baton's MCP server over stdio, for any MCP client (e.g. `claude mcp add baton -- baton mcp`):
+    /// the session's tasks, agents, artifacts and context as tools
+    Mcp {
+        /// The session calls default to [default: BATON_SESSION, else the newest active session of
+        /// the repository of the current directory]
+        #[arg(long)]
+        session: Option<String>,
+    },
     /// Record and complete a session's objectives
     #[command(subcommand)]
     Objective(commands::coordinate::ObjectiveCommand),
@@ -325,6 +333,7 @@ fn main() -> ExitCode {
             commands::health::alerts(&home, session, all, json).map(|()| 0)
         }
         Command::Monitor { session } => commands::health::monitor(&home, session).map(|()| 0),
+        Command::Mcp { session } => commands::mcp::serve(&home, session),
         Command::Objective(cmd) => commands::coordinate::objective(&home, cmd).map(|()| 0),
         Command::Insight { cmd: InsightCommand::Add { session, text } } => {
             commands::coordinate::insight(&home, &session, &text).map(|()| 0)

@@ -284,3 +284,40 @@ pub struct TerminalResize {
 pub struct TerminalInput {
     pub data: String,
 }
+
+/// `POST /api/artifacts`: keeps a piece of work in the session (a finding, a plan, a report),
+/// searchable with the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArtifactCreate {
+    /// The session (id or name).
+    pub session: String,
+    /// The task it belongs to (id or name), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub task: Option<String>,
+    /// The agent that made it (id or name), if any; an agent calling through MCP is this agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub agent: Option<String>,
+    /// `markdown` (the default), `text`, `json`, `file`, `diff` or `verdict`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub kind: Option<crate::artifact::ArtifactKind>,
+    pub title: String,
+    pub body: String,
+    /// For a file: its path in the worktree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub path: Option<String>,
+}
+
+/// `GET /api/agents/{id}/wait`: how long to wait for the agent's turn to end, in seconds
+/// (default 60, at most 600).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentWaitQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub timeout: Option<u64>,
+}

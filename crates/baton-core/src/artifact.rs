@@ -96,13 +96,15 @@ pub enum ArtifactError {
     NotFound(String),
     #[error("the search is empty; give words to look for")]
     EmptyQuery,
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl ArtifactError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::NotFound(_) => ErrorCode::NotFound,
-            Self::EmptyQuery => ErrorCode::InvalidInput,
+            Self::EmptyQuery | Self::Invalid(_) => ErrorCode::InvalidInput,
         }
     }
 }
@@ -198,6 +200,48 @@ impl Engine {
             .query_map(params![session.id, task_id], |r| from_row(r, false))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Keeps a piece of work given by an agent or the user (a finding, a plan, a report).
+    pub fn artifact_add(&self, req: &crate::api::ArtifactCreate) -> Result<Artifact> {
+        let session = self.session_get(&req.session)?;
+        if req.title.trim().is_empty() {
+            return Err(ArtifactError::Invalid("the title is empty; give the artifact a title".into()).into());
+        }
+        let task_id = match req.task.as_deref() {
+            Some(t) => Some(crate::task::task_get(&self.inner.store.conn(), Some(&session.id), t)?.id),
+            None => None,
+        };
+        let agent_id = match req.agent.as_deref() {
+            Some(a) => {
+                let agent = self.agent_get(a)?;
+                if agent.session_id != session.id {
+                    return Err(ArtifactError::Invalid(format!(
+                        "agent {} is not of session {}; an artifact belongs to one session",
+                        agent.name, session.name
+                    ))
+                    .into());
+                }
+                Some(agent.id)
+            }
+            None => None,
+        };
+        let id = self.write(|tx| {
+            artifact_insert(
+                tx,
+                &ArtifactNew {
+                    session_id: &session.id,
+                    task_id: task_id.as_deref(),
+                    agent_id: agent_id.as_deref(),
+                    kind: req.kind.unwrap_or(ArtifactKind::Markdown),
+                    title: req.title.trim(),
+                    summary: &summary_line(&req.body, 120),
+                    body: &req.body,
+                    path: req.path.as_deref(),
+                },
+            )
+        })?;
+        self.artifact_get(&id)
     }
 
     pub fn artifact_get(&self, id: &str) -> Result<Artifact> {

@@ -13,8 +13,8 @@ use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, 
 use crate::agent::{AgentWorktree, GcEntry, GcReport, InterruptedResume, ResumeFailure};
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{
-    AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, ArtifactListQuery, ArtifactSearchQuery,
-    CyclesQuery, DaemonStopQuery, TaskListQuery,
+    AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, AgentWaitQuery, ArtifactCreate,
+    ArtifactListQuery, ArtifactSearchQuery, CyclesQuery, DaemonStopQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
@@ -151,6 +151,8 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     TaskListQuery::export_all(&cfg)?;
     CyclesQuery::export_all(&cfg)?;
     ArtifactListQuery::export_all(&cfg)?;
+    ArtifactCreate::export_all(&cfg)?;
+    AgentWaitQuery::export_all(&cfg)?;
     ArtifactSearchQuery::export_all(&cfg)?;
     Wizard::export_all(&cfg)?;
     WizardAnswer::export_all(&cfg)?;

@@ -33,6 +33,12 @@ impl DaemonClient {
         Self { home: home.root().to_owned(), info, agent }
     }
 
+    /// The same client with another limit on each call (e.g. for calls that wait on an agent).
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        let home = BatonHome::at(self.home.clone());
+        Self::new(&home, self.info, timeout)
+    }
+
     pub fn info(&self) -> &DaemonInfo {
         &self.info
     }
@@ -104,7 +110,7 @@ impl DaemonClient {
     }
 
     /// One call of an operation (the methods generated from `ops/table.rs` use it).
-    pub(crate) fn call<T: DeserializeOwned>(
+    pub fn call<T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod daemon_file;
 mod error;
+pub mod mcp;
 pub mod notify;
 pub mod ops;
 pub mod run;

@@ -19,6 +19,8 @@ use baton_core::{ApiError, Engine, ErrorCode};
 use futures_util::Stream;
 use tokio::sync::{broadcast, watch};
 
+use crate::mcp::scope::Caller;
+
 pub(crate) struct ServerState {
     pub engine: Arc<Engine>,
     pub token: String,
@@ -57,8 +59,16 @@ impl ServerState {
 }
 
 pub(crate) fn router(state: Shared) -> Router {
+    let mcp_state = state.clone();
+    let mcp = rmcp::transport::streamable_http_server::StreamableHttpService::new(
+        move || Ok(crate::mcp::BatonMcp::in_daemon(mcp_state.clone())),
+        Arc::new(rmcp::transport::streamable_http_server::session::local::LocalSessionManager::default()),
+        rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
+            .with_cancellation_token(mcp_cancel(&state)),
+    );
     Router::new()
         .merge(crate::ops::routes())
+        .nest_service("/mcp", mcp)
         .route("/api/events", get(events))
         .route("/api/terminals/{id}/socket", get(crate::terminal_socket::terminal_socket))
         .route("/api/openapi.json", get(openapi))
@@ -86,6 +96,18 @@ impl From<baton_core::Error> for Failure {
     }
 }
 
+/// Runs a blocking call that answers with a [`Failure`] off the async runtime.
+pub(crate) async fn blocking_failure<T, F>(state: &Shared, f: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce(&ServerState) -> Result<T, Failure> + Send + 'static,
+{
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || f(&state))
+        .await
+        .unwrap_or_else(|e| Err(Failure(ApiError::new(ErrorCode::Internal, format!("engine task failed: {e}")))))
+}
+
 /// Runs a blocking engine call off the async runtime.
 pub(crate) async fn blocking<T, F>(state: &Shared, f: F) -> Result<T, Failure>
 where
@@ -99,19 +121,44 @@ where
     }
 }
 
+/// Ends the MCP server's sessions when the daemon stops, so its streams do not hold the server open.
+fn mcp_cancel(state: &Shared) -> tokio_util::sync::CancellationToken {
+    let token = tokio_util::sync::CancellationToken::new();
+    let (cancel, mut stop) = (token.clone(), state.shutdown.subscribe());
+    tokio::spawn(async move {
+        let _ = stop.wait_for(|s| *s).await;
+        cancel.cancel();
+    });
+    token
+}
+
 /// Token check and CORS. Preflight requests carry no credentials, so they pass; everything else
 /// needs `Authorization: Bearer TOKEN` (or `?token=TOKEN`, for `EventSource`, which cannot set headers).
-async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Response {
+/// The daemon's token is the user's; an agent's own token reaches only `/mcp`, as that agent.
+async fn guard(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else if token_matches(&state.token, request.headers(), request.uri().query()) {
+        request.extensions_mut().insert(Caller::User);
         next.run(request).await
     } else {
-        Failure(ApiError::new(
-            ErrorCode::Unauthorized,
-            "missing or wrong token: read it from daemon.json in BATON_HOME and send `Authorization: Bearer TOKEN`",
-        ))
-        .into_response()
+        let token = bearer(request.headers()).map(str::to_owned);
+        match agent_caller(&state, token).await {
+            Some(agent) if request.uri().path().starts_with("/mcp") => {
+                request.extensions_mut().insert(Caller::Agent(agent));
+                next.run(request).await
+            }
+            Some(_) => Failure(ApiError::new(
+                ErrorCode::Unauthorized,
+                "an agent's token reaches only Baton's MCP server (/mcp); the HTTP API takes the daemon's token",
+            ))
+            .into_response(),
+            None => Failure(ApiError::new(
+                ErrorCode::Unauthorized,
+                "missing or wrong token: read it from daemon.json in BATON_HOME and send `Authorization: Bearer TOKEN`",
+            ))
+            .into_response(),
+        }
     };
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
@@ -121,9 +168,19 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
     response
 }
 
+/// The agent whose own token the request carries, if any.
+async fn agent_caller(state: &Shared, token: Option<String>) -> Option<baton_core::agent::McpCaller> {
+    let token = token?;
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.engine.mcp_caller(&token).ok().flatten()).await.ok().flatten()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+}
+
 fn token_matches(token: &str, headers: &HeaderMap, query: Option<&str>) -> bool {
-    let from_header =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let from_header = bearer(headers);
     let from_query = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
     from_header.or(from_query).is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
 }

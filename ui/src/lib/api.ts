@@ -10,9 +10,11 @@ import type { AgentListQuery } from "../bindings/AgentListQuery";
 import type { AgentMessage } from "../bindings/AgentMessage";
 import type { AgentRemoveQuery } from "../bindings/AgentRemoveQuery";
 import type { AgentSpawn } from "../bindings/AgentSpawn";
+import type { AgentWaitQuery } from "../bindings/AgentWaitQuery";
 import type { Alert } from "../bindings/Alert";
 import type { AlertListQuery } from "../bindings/AlertListQuery";
 import type { Artifact } from "../bindings/Artifact";
+import type { ArtifactCreate } from "../bindings/ArtifactCreate";
 import type { ArtifactHit } from "../bindings/ArtifactHit";
 import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
 import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
@@ -269,6 +271,11 @@ export class Api {
     return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/deny`, undefined, body);
   }
 
+  /** Waits until the agent's turn ends (or `timeout` seconds pass, default 60, at most 600) and answers with the agent: its `state` says whether it is waiting, needs input, failed or still works. */
+  agentWait(id: string, query: AgentWaitQuery): Promise<Agent> {
+    return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/wait`, query, undefined);
+  }
+
   /** Stops the agent: SIGINT, then SIGTERM, then SIGKILL to its process group. */
   agentStop(id: string): Promise<Agent> {
     return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/stop`, undefined, undefined);
@@ -472,6 +479,11 @@ export class Api {
   /** One artifact with its body. */
   artifactGet(id: string): Promise<Artifact> {
     return this.transport.call("GET", `/api/artifacts/${encodeURIComponent(String(id))}`, undefined, undefined);
+  }
+
+  /** Keeps a piece of work in the session (a finding, a plan, a report), searchable with the others. */
+  artifactAdd(body: ArtifactCreate): Promise<Artifact> {
+    return this.transport.call("POST", `/api/artifacts`, undefined, body);
   }
 
   /** Terminals (one agent's, or all), oldest first: users' shells in worktrees and `command` agents' processes. Output and input go over the socket `GET /api/terminals/{id}/socket`. */

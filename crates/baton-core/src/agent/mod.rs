@@ -8,14 +8,17 @@ pub(crate) mod history;
 pub(crate) mod index;
 mod lifecycle;
 pub mod log;
+mod mcp_link;
 pub mod protocol;
 pub mod record;
 pub(crate) mod supervisor;
 mod terminal;
+mod wait;
 pub(crate) mod workspace;
 
 pub use event::AgentEvent;
 pub use lifecycle::{InterruptedResume, ResumeFailure};
 pub use log::AgentEventRecord;
+pub use mcp_link::McpCaller;
 pub use record::{Agent, AgentSpawn, AgentState, AgentWorktree, PermissionRequest};
 pub use workspace::{GcEntry, GcReport};

@@ -165,7 +165,7 @@ impl Engine {
                     .execute("UPDATE tasks SET rounds = ?2 WHERE id = ?1", params![task_id, round])?;
             }
             Action::VerdictStore { task, agent_id, round, summary, body } => {
-                self.artifact_add(ArtifactNew {
+                self.artifact_keep(ArtifactNew {
                     session_id: &session.id,
                     task_id: Some(&task.id),
                     agent_id: Some(&agent_id),
@@ -177,7 +177,7 @@ impl Engine {
                 })?;
             }
             Action::AnswerKeepAndBlock { task, agent_id, text, why } => {
-                let id = self.artifact_add(ArtifactNew {
+                let id = self.artifact_keep(ArtifactNew {
                     session_id: &session.id,
                     task_id: Some(&task.id),
                     agent_id: Some(&agent_id),
@@ -244,11 +244,11 @@ impl Engine {
         let of = (task, agent);
         let title = format!("{}: result", task.name);
         let kind = if turn.is_error { ArtifactKind::Text } else { ArtifactKind::Markdown };
-        self.artifact_add(base(of, kind, &title, summary, &turn.text, None))?;
+        self.artifact_keep(base(of, kind, &title, summary, &turn.text, None))?;
         for (path, content) in handoff::files_named(Path::new(&agent.cwd), &turn.text, FILES_NAMED_MAX) {
             let title = format!("{}: {path}", task.name);
             let line = format!("{path}, {} lines", content.lines().count());
-            self.artifact_add(base(of, ArtifactKind::File, &title, &line, &content, Some(&path)))?;
+            self.artifact_keep(base(of, ArtifactKind::File, &title, &line, &content, Some(&path)))?;
         }
         if agent.worktree.is_some() {
             match self.agent_diff(&agent.id, true) {
@@ -261,7 +261,7 @@ impl Engine {
                         d.deletions
                     );
                     let title = format!("{}: diff", task.name);
-                    self.artifact_add(base(
+                    self.artifact_keep(base(
                         of,
                         ArtifactKind::Diff,
                         &title,
@@ -277,7 +277,7 @@ impl Engine {
         Ok(())
     }
 
-    fn artifact_add(&self, new: ArtifactNew<'_>) -> Result<String> {
+    fn artifact_keep(&self, new: ArtifactNew<'_>) -> Result<String> {
         artifact_insert(&self.inner.store.conn(), &new)
     }
 

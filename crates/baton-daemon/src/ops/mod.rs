@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::server::Failure;
-pub(crate) use table::routes;
 pub use table::specs;
+pub(crate) use table::{op_call, routes};
 
 /// What a declaration says about an operation, for the generators (OpenAPI, TypeScript).
 pub struct OpSpec {
@@ -231,6 +231,38 @@ pub(crate) fn body_none(body: &Bytes) -> Result<(), Failure> {
     }
 }
 
+/// A path parameter from a JSON object of arguments (a string, or a number for numeric ones).
+pub(crate) fn json_path_param<T: std::str::FromStr>(
+    args: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Result<T, Failure> {
+    let text = match args.remove(name) {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(other) => return Err(invalid(format!("`{name}` must be a string, not {other}"))),
+        None => return Err(invalid(format!("`{name}` is missing"))),
+    };
+    text.parse().map_err(|_| invalid(format!("`{text}` is not a valid `{name}`")))
+}
+
+/// The rest of the arguments as an operation's query or body type (which refuses unknown fields).
+pub(crate) fn json_parse<T: DeserializeOwned>(rest: serde_json::Value) -> Result<T, Failure> {
+    serde_json::from_value(rest).map_err(|e| invalid(format!("the arguments are not valid: {e}")))
+}
+
+/// Refuses arguments an operation does not take.
+pub(crate) fn json_none(rest: &serde_json::Value) -> Result<(), Failure> {
+    match rest.as_object().and_then(|o| o.keys().next()) {
+        Some(k) => Err(invalid(format!("this operation takes no argument `{k}`"))),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn json_answer<T: Serialize>(out: &T) -> Result<serde_json::Value, Failure> {
+    serde_json::to_value(out)
+        .map_err(|e| Failure(ApiError::new(ErrorCode::Internal, format!("cannot encode the answer: {e}"))))
+}
+
 /// Declares operations; see `table.rs`. Each yields an axum handler, a [`crate::client::DaemonClient`]
 /// method, and an [`OpSpec`].
 macro_rules! operations {
@@ -315,6 +347,37 @@ macro_rules! operations {
                     answer.await.unwrap_or_else(IntoResponse::into_response)
                 }
             )*)*
+        }
+
+        /// Runs an operation by name, its path parameters, query and body given together as
+        /// one JSON object (how an MCP tool call names them): the same checks and engine call
+        /// as its HTTP route.
+        pub(crate) async fn op_call(
+            state: &$crate::server::Shared,
+            name: &str,
+            args: serde_json::Map<String, serde_json::Value>,
+        ) -> Result<serde_json::Value, $crate::server::Failure> {
+            #[allow(unused_mut)]
+            let mut _args = args;
+            match name {
+                $($(
+                    stringify!($name) => {
+                        $($(let $p: $pt = $crate::ops::json_path_param(&mut _args, stringify!($p))?;)+)?
+                        let _rest = serde_json::Value::Object(_args);
+                        if !$crate::ops::declared!($($q)?) && !$crate::ops::declared!($($b)?) {
+                            $crate::ops::json_none(&_rest)?;
+                        }
+                        $(let $qv: $q = $crate::ops::json_parse(_rest.clone())?;)?
+                        $(let $bv: $b = $crate::ops::json_parse(_rest.clone())?;)?
+                        let out: $answer = $crate::server::blocking(state, move |$s| $run).await?;
+                        $crate::ops::json_answer(&out)
+                    }
+                )*)*
+                _ => Err($crate::server::Failure(baton_core::ApiError::new(
+                    baton_core::ErrorCode::NotFound,
+                    format!("no operation is named {name:?}"),
+                ))),
+            }
         }
 
         impl $crate::client::DaemonClient {$($(

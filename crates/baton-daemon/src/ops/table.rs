@@ -5,10 +5,10 @@
 
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, InterruptedResume};
 use baton_core::api::{
-    AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AlertListQuery,
-    ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, DaemonStopQuery, HealthAgentsQuery,
-    ObjectiveUpdate, SamplesQuery, TaskListQuery, TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize,
-    WorktreesGc, WorktreesUsage,
+    AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AgentWaitQuery,
+    AlertListQuery, ArtifactCreate, ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth,
+    DaemonStopQuery, HealthAgentsQuery, ObjectiveUpdate, SamplesQuery, TaskListQuery, TerminalInput, TerminalListQuery,
+    TerminalOpen, TerminalResize, WorktreesGc, WorktreesUsage,
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
@@ -170,6 +170,10 @@ operations! {
         /// Refuses a denied tool; the agent is told and goes on without it.
         agent_deny: POST "/api/agents/{id}/deny" path(id: String) body(req: AgentApprove) -> 200 Agent,
             errors(CliMissing, SpawnFailed) => |s| s.agent_deny(&id, &req.tool);
+        /// Waits until the agent's turn ends (or `timeout` seconds pass, default 60, at most 600) and
+        /// answers with the agent: its `state` says whether it is waiting, needs input, failed or still works.
+        agent_wait: GET "/api/agents/{id}/wait" path(id: String) query(q: AgentWaitQuery) -> 200 Agent
+            => |s| s.agent_wait(&id, std::time::Duration::from_secs(q.timeout.unwrap_or(60).min(600)));
         /// Stops the agent: SIGINT, then SIGTERM, then SIGKILL to its process group.
         agent_stop: POST "/api/agents/{id}/stop" path(id: String) -> 200 Agent => |s| s.agent_stop(&id);
         /// The files changed in the agent's worktree now (uncommitted and untracked).
@@ -320,6 +324,8 @@ operations! {
             => |s| s.artifact_search(&q.q, q.session.as_deref(), bounded(q.limit, HITS_DEFAULT, HITS_MAX));
         /// One artifact with its body.
         artifact_get: GET "/api/artifacts/{id}" path(id: String) -> 200 Artifact => |s| s.artifact_get(&id);
+        /// Keeps a piece of work in the session (a finding, a plan, a report), searchable with the others.
+        artifact_add: POST "/api/artifacts" body(req: ArtifactCreate) -> 201 Artifact => |s| s.artifact_add(&req);
     }
     "terminals" {
         /// Terminals (one agent's, or all), oldest first: users' shells in worktrees and `command`

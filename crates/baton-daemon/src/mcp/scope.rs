@@ -1,0 +1,73 @@
+//! Who calls Baton's MCP server, and what each may reach. The user (the daemon's token) reaches
+//! everything; an agent (its own token) reaches only its own session, and unless it is the
+//! session's coordinator only the tools a worker needs (see [`super::tools::TOOLS`]).
+
+use baton_core::agent::McpCaller;
+use baton_core::{ApiError, ErrorCode};
+use serde_json::{Map, Value};
+
+use super::tools::{Target, ToolDef, Worker};
+use crate::server::{Failure, ServerState};
+
+/// The caller of a request, set by the server's token check.
+#[derive(Debug, Clone)]
+pub(crate) enum Caller {
+    User,
+    Agent(McpCaller),
+}
+
+fn refused(message: String) -> Failure {
+    Failure(ApiError::new(ErrorCode::Unauthorized, message))
+}
+
+/// Whether the agent is its session's coordinator conversation.
+pub(crate) fn is_coordinator(_state: &ServerState, _caller: &McpCaller) -> bool {
+    false // PROMOTION-MERGE: the session's coordinator agent
+}
+
+/// Checks an agent's call against its scope, and sets what an agent says of itself (the
+/// author of an artifact). Blocking: it reads the store.
+pub(crate) fn authorize(
+    state: &ServerState,
+    caller: &McpCaller,
+    def: &ToolDef,
+    args: &mut Map<String, Value>,
+) -> Result<(), Failure> {
+    let coordinator = is_coordinator(state, caller);
+    if !coordinator && def.worker == Worker::Refused {
+        return Err(refused(format!(
+            "`{}` is for the session's coordinator; agent {} is a worker (ask the coordinator with agent_send)",
+            def.name, caller.agent_name
+        )));
+    }
+    let arg = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_owned);
+    let missing = |key: &str| Failure(ApiError::new(ErrorCode::InvalidInput, format!("`{key}` is missing")));
+    let session = match def.target {
+        Target::None => None,
+        Target::Session(k) => Some(state.session_get(&arg(k).ok_or_else(|| missing(k))?)?.id),
+        Target::Agent(k) => Some(state.agent_get(&arg(k).ok_or_else(|| missing(k))?)?.session_id),
+        Target::Task(k) => {
+            let task = state.task_get(&arg(k).ok_or_else(|| missing(k))?)?;
+            if def.worker == Worker::OwnTask && !coordinator && caller.task_id.as_deref() != Some(&task.id) {
+                return Err(refused(format!(
+                    "agent {} may complete only its own task, not {}",
+                    caller.agent_name, task.name
+                )));
+            }
+            Some(task.session_id)
+        }
+        Target::Artifact(k) => Some(state.artifact_get(&arg(k).ok_or_else(|| missing(k))?)?.session_id),
+    };
+    if let Some(session) = session
+        && session != caller.session_id
+    {
+        return Err(refused(format!(
+            "agent {}'s token reaches only its own session; what `{}` names is of another",
+            caller.agent_name, def.name
+        )));
+    }
+    if def.name == "artifact_add" {
+        args.insert("agent".into(), Value::String(caller.agent_id.clone()));
+    }
+    Ok(())
+}
