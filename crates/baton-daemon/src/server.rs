@@ -60,10 +60,15 @@ impl ServerState {
 
 pub(crate) fn router(state: Shared) -> Router {
     let mcp_state = state.clone();
+    // No SSE priming events (events with empty data): the MCP SDK in Gemini CLI reads every
+    // event's data as JSON and drops the connection on one.
+    let mut sessions = rmcp::transport::streamable_http_server::session::local::LocalSessionManager::default();
+    sessions.session_config.sse_retry = None;
     let mcp = rmcp::transport::streamable_http_server::StreamableHttpService::new(
         move || Ok(crate::mcp::BatonMcp::in_daemon(mcp_state.clone())),
-        Arc::new(rmcp::transport::streamable_http_server::session::local::LocalSessionManager::default()),
+        Arc::new(sessions),
         rmcp::transport::streamable_http_server::StreamableHttpServerConfig::default()
+            .with_sse_retry(None)
             .with_cancellation_token(mcp_cancel(&state)),
     );
     Router::new()

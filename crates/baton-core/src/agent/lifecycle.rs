@@ -11,7 +11,7 @@ use ts_rs::TS;
 
 use super::history::Page;
 use super::log::{AgentEventRecord, Note};
-use super::protocol::{CliKind, FollowUp, LaunchSpec};
+use super::protocol::{CliKind, FollowUp, LaunchSpec, McpConnect, McpLink};
 use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
 use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
 use crate::engine::{Engine, KnownAgent};
@@ -554,6 +554,9 @@ impl Engine {
         allowed.retain(|tool| seen.insert(tool.clone()));
         let cwd = PathBuf::from(&agent.cwd);
         let cli_settings = settings.clis.for_cli(agent.cli);
+        let read_only = record::agent_read_only(&self.inner.store.conn(), &agent.id)?;
+        let mcp = if read_only { McpConnect::default() } else { self.mcp_connect(agent)? };
+        allowed.extend(mcp.allowed_tools.iter().cloned());
         let (args, stdin_lines, stdin_open) = if agent.cli == CliKind::Command {
             let lines = if prompt.is_empty() { vec![] } else { vec![protocol.stdin_message(prompt)] };
             (agent.command.iter().skip(1).cloned().collect(), lines, true)
@@ -564,9 +567,10 @@ impl Engine {
                 allowed_tools: &allowed,
                 resume,
                 cwd: &cwd,
-                read_only: record::agent_read_only(&self.inner.store.conn(), &agent.id)?,
+                read_only,
             });
             let mut args = cli_settings.map(|s| s.args.clone()).unwrap_or_default();
+            args.extend(mcp.args);
             args.extend(launch.args);
             (args, launch.stdin_lines, launch.stdin_open)
         };
@@ -583,6 +587,7 @@ impl Engine {
         if let Some(url) = self.inner.api_url.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             env.push(("BATON_API".into(), url));
         }
+        env.extend(mcp.env);
         let plan = ProcessPlan {
             program: program.clone(),
             args,
@@ -613,6 +618,21 @@ impl Engine {
                 Err(AgentError::Spawn { program: program.display().to_string(), detail: e.to_string() }.into())
             }
         }
+    }
+
+    /// How the agent's CLI reaches Baton's MCP server with the agent's own token (nothing before
+    /// the daemon listens, as in tests of the engine alone). Files it needs are written here,
+    /// readable by the user alone (they hold the token).
+    fn mcp_connect(&self, agent: &Agent) -> Result<McpConnect> {
+        let Some(url) = self.mcp_url() else { return Ok(McpConnect::default()) };
+        let token = self.mcp_token(&agent.id)?;
+        let dir = self.inner.home.root().join("agents").join(&agent.id);
+        let connect = agent.cli.protocol().mcp_connect(&McpLink { url: &url, token: &token, dir: &dir });
+        for (path, text) in &connect.files {
+            private_write(path, text)
+                .map_err(|e| AgentError::Spawn { program: path.display().to_string(), detail: e.to_string() })?;
+        }
+        Ok(connect)
     }
 
     /// The agent's runtime, opened (continuing its log's event count) if this daemon has none yet.
@@ -651,6 +671,20 @@ impl Engine {
         let Some(handle) = self.inner.runtime.clone() else { return false };
         handle.block_on(async move { tokio::time::timeout(timeout, done.wait_for(|d| *d)).await.is_ok() })
     }
+}
+
+/// Writes a file readable by the user alone, whole: written beside, then renamed over.
+fn private_write(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 /// What an interrupted agent is told when "resume all" continues its session.

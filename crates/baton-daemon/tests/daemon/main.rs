@@ -7,6 +7,7 @@ mod api;
 mod coordinator;
 mod discovery;
 mod generated;
+mod mcp_agents;
 mod real_clis;
 mod settings;
 mod strict;

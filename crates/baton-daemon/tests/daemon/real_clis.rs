@@ -13,10 +13,10 @@ use serde_json::json;
 
 use crate::support::{TestDaemon, group_gone, repo_new};
 
-const KEY: &str = "baton-test-key";
+pub(crate) const KEY: &str = "baton-test-key";
 
 /// Points the daemon's settings for `cli` at the installed CLI and the fake server.
-fn settings_write(d: &TestDaemon, cli: AgentCli, fake: &FakeModel) {
+pub(crate) fn settings_write(d: &TestDaemon, cli: AgentCli, fake: &FakeModel) {
     let setup = cli_setup(cli, &fake.url(), KEY, &d.tmp.path().join(format!("{}-home", cli.name())));
     let env: serde_json::Map<String, serde_json::Value> =
         setup.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -24,7 +24,7 @@ fn settings_write(d: &TestDaemon, cli: AgentCli, fake: &FakeModel) {
     std::fs::write(d.home.settings_file(), settings.to_string()).unwrap();
 }
 
-fn session(d: &TestDaemon) -> (String, std::path::PathBuf) {
+pub(crate) fn session(d: &TestDaemon) -> (String, std::path::PathBuf) {
     let repo = repo_new(d.tmp.path(), "repo");
     let id = d
         .client
@@ -36,11 +36,11 @@ fn session(d: &TestDaemon) -> (String, std::path::PathBuf) {
 
 /// Where the agent `name` of [`session`]'s repository works: its own worktree, known before it
 /// starts so the model's scripted tool calls can name files in it.
-fn worktree(d: &TestDaemon, name: &str) -> std::path::PathBuf {
+pub(crate) fn worktree(d: &TestDaemon, name: &str) -> std::path::PathBuf {
     d.home.worktrees_dir().join("repo").join(name)
 }
 
-fn spawn(d: &TestDaemon, session: &str, cli: CliKind, prompt: &str) -> Agent {
+pub(crate) fn spawn(d: &TestDaemon, session: &str, cli: CliKind, prompt: &str) -> Agent {
     d.client
         .agent_spawn(&AgentSpawn {
             session: session.into(),
@@ -55,7 +55,7 @@ fn spawn(d: &TestDaemon, session: &str, cli: CliKind, prompt: &str) -> Agent {
         .unwrap()
 }
 
-fn until(d: &TestDaemon, id: &str, what: &str, done: impl Fn(&Agent) -> bool) -> Agent {
+pub(crate) fn until(d: &TestDaemon, id: &str, what: &str, done: impl Fn(&Agent) -> bool) -> Agent {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let a = d.client.agent_get(id).unwrap();
@@ -76,11 +76,11 @@ fn until(d: &TestDaemon, id: &str, what: &str, done: impl Fn(&Agent) -> bool) ->
     }
 }
 
-fn turn_done(turns: u32) -> impl Fn(&Agent) -> bool {
+pub(crate) fn turn_done(turns: u32) -> impl Fn(&Agent) -> bool {
     move |a: &Agent| a.turns >= turns && !a.state.is_active()
 }
 
-fn events(d: &TestDaemon, id: &str) -> Vec<AgentEvent> {
+pub(crate) fn events(d: &TestDaemon, id: &str) -> Vec<AgentEvent> {
     d.client
         .agent_events(
             id,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{CliKind, FollowUp, Launch, LaunchSpec, LineParser, Protocol};
+use super::{CliKind, FollowUp, Launch, LaunchSpec, LineParser, MCP_SERVER, McpConnect, McpLink, Protocol};
 use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Claude;
@@ -61,6 +61,21 @@ impl Protocol for Claude {
 
     fn follow_up(&self) -> FollowUp {
         FollowUp::Stdin
+    }
+
+    /// `--mcp-config` adds Baton's server to the user's own (no `--strict-mcp-config`), over
+    /// HTTP with the agent's token; its tools are allowed (the server checks each call).
+    fn mcp_connect(&self, link: &McpLink<'_>) -> McpConnect {
+        let config = serde_json::json!({ "mcpServers": { MCP_SERVER: {
+            "type": "http",
+            "url": link.url,
+            "headers": { "Authorization": format!("Bearer {}", link.token) },
+        }}});
+        McpConnect {
+            args: vec!["--mcp-config".into(), config.to_string()],
+            allowed_tools: vec![format!("mcp__{MCP_SERVER}")],
+            ..McpConnect::default()
+        }
     }
 
     /// One stream-json user message, without the trailing newline (the supervisor appends `\n`

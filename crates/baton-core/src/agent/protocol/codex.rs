@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{CliKind, Launch, LaunchSpec, LineParser, Protocol};
+use super::{CliKind, Launch, LaunchSpec, LineParser, MCP_SERVER, MCP_TOKEN_ENV, McpConnect, McpLink, Protocol};
 use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Codex;
@@ -44,6 +44,22 @@ impl Protocol for Codex {
 
     fn parser(&self) -> Box<dyn LineParser> {
         Box::new(CodexParser::default())
+    }
+
+    /// Configuration overrides (`-c`, before the subcommand) add Baton's server over streamable
+    /// HTTP; the token travels in the environment, out of the arguments.
+    fn mcp_connect(&self, link: &McpLink<'_>) -> McpConnect {
+        let url = serde_json::Value::String(link.url.to_owned());
+        McpConnect {
+            args: vec![
+                "-c".into(),
+                format!("mcp_servers.{MCP_SERVER}.url={url}"),
+                "-c".into(),
+                format!("mcp_servers.{MCP_SERVER}.bearer_token_env_var=\"{MCP_TOKEN_ENV}\""),
+            ],
+            env: vec![(MCP_TOKEN_ENV.into(), link.token.into())],
+            ..McpConnect::default()
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{CliKind, Launch, LaunchSpec, LineParser, Protocol};
+use super::{CliKind, Launch, LaunchSpec, LineParser, MCP_SERVER, McpConnect, McpLink, Protocol};
 use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Gemini;
@@ -46,6 +46,23 @@ impl Protocol for Gemini {
 
     fn parser(&self) -> Box<dyn LineParser> {
         Box::new(GeminiParser::default())
+    }
+
+    /// Gemini reads MCP servers only from settings files: Baton's goes in a system settings file
+    /// of the agent's own (`GEMINI_CLI_SYSTEM_SETTINGS_PATH`), merged with the user's settings.
+    /// `trust` lets its tools run without confirmation (the server checks each call).
+    fn mcp_connect(&self, link: &McpLink<'_>) -> McpConnect {
+        let settings = serde_json::json!({ "mcpServers": { MCP_SERVER: {
+            "httpUrl": link.url,
+            "headers": { "Authorization": format!("Bearer {}", link.token) },
+            "trust": true,
+        }}});
+        let path = link.dir.join("gemini-settings.json");
+        McpConnect {
+            env: vec![("GEMINI_CLI_SYSTEM_SETTINGS_PATH".into(), path.to_string_lossy().into_owned())],
+            files: vec![(path, settings.to_string())],
+            ..McpConnect::default()
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! and how to read its output lines into [`AgentEvent`]s. The supervisor knows nothing of any
 //! particular CLI; everything CLI-specific lives in these modules.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -99,6 +99,32 @@ pub enum FollowUp {
     Relaunch,
 }
 
+/// Where an agent reaches Baton's MCP server, with its own token.
+pub struct McpLink<'a> {
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub url: &'a str,
+    pub token: &'a str,
+    /// A folder of the agent's own for a configuration file, if the CLI needs one.
+    pub dir: &'a Path,
+}
+
+/// What connects one CLI to Baton's MCP server: arguments, environment and files to write
+/// before the start. The user's own MCP servers stay configured as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct McpConnect {
+    pub args: Vec<String>,
+    /// Tools to allow without asking (Claude's `mcp__baton`: every tool of the server).
+    pub allowed_tools: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub files: Vec<(PathBuf, String)>,
+}
+
+/// The server's name in every CLI's configuration: its tools are `mcp__baton__*` in Claude.
+pub const MCP_SERVER: &str = "baton";
+
+/// The environment variable that carries the agent's MCP token to CLIs that read it from there.
+pub const MCP_TOKEN_ENV: &str = "BATON_MCP_TOKEN";
+
 pub trait Protocol: Send + Sync {
     fn cli(&self) -> CliKind;
     /// Arguments and stdin for one run. Never a shell string.
@@ -114,6 +140,10 @@ pub trait Protocol: Send + Sync {
     }
     /// A new parser for one process's stdout (parsers may keep state between lines).
     fn parser(&self) -> Box<dyn LineParser>;
+    /// How this CLI connects to Baton's MCP server (nothing for a plain program).
+    fn mcp_connect(&self, _link: &McpLink<'_>) -> McpConnect {
+        McpConnect::default()
+    }
 }
 
 pub trait LineParser: Send {
