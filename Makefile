@@ -11,7 +11,7 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev 
 TAURI_DRIVER_VERSION := 2.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup setup-apt setup-npm setup-driver ui run run-xvfb build test test-rust test-ui test-api test-e2e bindings bench \
+.PHONY: help setup setup-apt setup-npm setup-driver ui run run-xvfb build test test-rust test-ui test-api test-mcp test-e2e bindings bench \
 	package package-debug test-package
 
 help:
@@ -58,7 +58,7 @@ run-xvfb: setup ui
 	cargo build --release -p baton-cli -p baton-desktop
 	xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- target/release/baton-desktop
 
-test: setup build test-ui test-rust test-api test-e2e test-package
+test: setup build test-ui test-rust test-api test-mcp test-e2e test-package
 
 test-ui: setup-npm
 	cd ui && npm run check && npm test
@@ -71,6 +71,10 @@ test-rust:
 # The HTTP API against its OpenAPI document, with generated requests to a real daemon.
 test-api: build
 	tests/api/run.sh
+
+# Baton's MCP server through the official MCP Python SDK: `baton mcp` (stdio) and `/mcp` (HTTP).
+test-mcp: build
+	tests/mcp/run.sh
 
 test-e2e: build setup-driver
 	tests/e2e/run.sh

@@ -11,7 +11,7 @@ use ts_rs::TS;
 
 use super::history::Page;
 use super::log::{AgentEventRecord, Note};
-use super::protocol::{CliKind, FollowUp, LaunchSpec, McpConnect, McpLink};
+use super::protocol::{CliKind, FollowUp, LaunchSpec, MCP_TOKEN_ENV, McpConnect, McpLink};
 use super::record::{self, Agent, AgentError, AgentNew, AgentSpawn, AgentState};
 use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
 use crate::engine::{Engine, KnownAgent};
@@ -627,7 +627,10 @@ impl Engine {
         let Some(url) = self.mcp_url() else { return Ok(McpConnect::default()) };
         let token = self.mcp_token(&agent.id)?;
         let dir = self.inner.home.root().join("agents").join(&agent.id);
-        let connect = agent.cli.protocol().mcp_connect(&McpLink { url: &url, token: &token, dir: &dir });
+        let mut connect = agent.cli.protocol().mcp_connect(&McpLink { url: &url, token: &token, dir: &dir });
+        // Any program the agent runs (a script, a `command` agent) can reach the server too.
+        connect.env.retain(|(k, _)| k != MCP_TOKEN_ENV);
+        connect.env.extend([("BATON_MCP_URL".into(), url.clone()), (MCP_TOKEN_ENV.into(), token.clone())]);
         for (path, text) in &connect.files {
             private_write(path, text)
                 .map_err(|e| AgentError::Spawn { program: path.display().to_string(), detail: e.to_string() })?;

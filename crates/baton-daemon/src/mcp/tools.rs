@@ -159,7 +159,12 @@ fn target_words(target: Target, name: &str) -> Option<&'static str> {
         T::Agent(k) if k == name => Some("The agent's id or name."),
         T::Task(k) if k == name => Some("The task's id or name."),
         T::Artifact(k) if k == name => Some("The artifact's id."),
-        _ => None,
+        _ => match name {
+            "did" => Some("The decision's id."),
+            "oid" => Some("The objective's id."),
+            "name" => Some("The pattern's name (`pattern_list` lists them)."),
+            _ => None,
+        },
     }
 }
 
