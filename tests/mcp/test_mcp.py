@@ -210,7 +210,7 @@ def test_a_worker_sees_and_calls_only_worker_tools_in_its_own_session(baton):
     async def go():
         async with over_http(baton, baton["tokens"]["alpha"]) as s:
             names = {t.name for t in (await s.list_tools()).tools}
-            assert names == TOOLS - COORDINATOR_ONLY
+            assert names == (TOOLS - COORDINATOR_ONLY) | {"permission_prompt"}
             # Its own session, without naming it.
             assert answer(await s.call_tool("session_status", {}))["session"]["name"] == "alpha"
             kept = answer(await s.call_tool("insight_add", {"text": "Seen by a worker"}))

@@ -54,6 +54,8 @@ pub(crate) struct EngineState {
     pub terminals: crate::terminal::Terminals,
     /// Where to start decoding each agent's log for a page of its history.
     pub histories: Arc<crate::agent::history::Histories>,
+    /// Permission requests that wait in a running turn (`agent/permission_live.rs`).
+    pub live_permissions: crate::agent::permission_live::LivePermissions,
 }
 
 impl EngineState {
@@ -114,6 +116,7 @@ impl Engine {
                 health: Default::default(),
                 terminals: Default::default(),
                 histories: Default::default(),
+                live_permissions: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.

@@ -293,6 +293,10 @@ impl Engine {
         let agent = self.agent_get(id_or_name)?;
         archived_refuse(&agent)?;
         self.pending_check(&agent, tool)?;
+        // Asked in the running turn: the answer lets it go on, no resumption.
+        if self.permission_answer(&agent.id, tool, true, always)? {
+            return self.agent_get(&agent.id);
+        }
         self.write(|tx| {
             record::permission_decide(tx, &agent.id, tool, true)?;
             if always {
@@ -310,6 +314,9 @@ impl Engine {
     pub fn agent_deny(&self, id_or_name: &str, tool: &str) -> Result<Agent> {
         let agent = self.agent_get(id_or_name)?;
         self.pending_check(&agent, tool)?;
+        if self.permission_answer(&agent.id, tool, false, false)? {
+            return self.agent_get(&agent.id);
+        }
         self.write(|tx| {
             record::permission_decide(tx, &agent.id, tool, false)?;
             let still_pending = !record::permission_pending(tx, &agent.id)?.is_empty();

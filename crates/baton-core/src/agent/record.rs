@@ -555,21 +555,27 @@ pub(crate) fn permission_insert(
     tool: &str,
     tool_use_id: Option<&str>,
     input: &serde_json::Value,
-) -> Result<()> {
-    // One pending request per tool call: the same denial reported twice is one request.
-    let exists: bool = conn.query_row(
+) -> Result<bool> {
+    // One pending request per tool call: the same denial reported twice is one request. A
+    // call already answered in its turn (`permission_live.rs`) is not asked again.
+    let (pending, answered): (bool, bool) = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM permission_requests WHERE agent_id = ?1 AND state = 'pending' \
-         AND tool = ?2 AND tool_use_id IS ?3)",
+         AND tool = ?2 AND tool_use_id IS ?3), \
+         ?3 IS NOT NULL AND EXISTS(SELECT 1 FROM permission_requests WHERE agent_id = ?1 AND state <> 'pending' \
+         AND tool = ?2 AND tool_use_id = ?3)",
         params![agent_id, tool, tool_use_id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if !exists {
+    if answered {
+        return Ok(false);
+    }
+    if !pending {
         conn.execute(
             "INSERT INTO permission_requests (id, agent_id, tool, tool_use_id, input, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![ids::new_id("prm"), agent_id, tool, tool_use_id, input.to_string(), time::now_ms()],
         )?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub(crate) fn permission_pending(conn: &Connection, agent_id: &str) -> Result<Vec<PermissionRequest>> {

@@ -170,8 +170,9 @@ impl AgentRuntime {
                 record::agent_cli_session_set(&conn, id, cli_session_id, model.as_deref())
             }
             AgentEvent::PermissionDenied { tool, tool_use_id, input } => {
-                self.turn_denied = true;
-                record::permission_insert(&conn, id, tool, tool_use_id.as_deref(), input)
+                record::permission_insert(&conn, id, tool, tool_use_id.as_deref(), input).map(|asked| {
+                    self.turn_denied |= asked;
+                })
             }
             AgentEvent::Usage { input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd } => {
                 let usage = TokenUsage {

@@ -5,6 +5,7 @@
 //! with the user's token. Each tool is an operation of `ops/table.rs`: same description, same
 //! input types, same checks and errors.
 
+mod permission;
 pub(crate) mod scope;
 mod tools;
 
@@ -145,8 +146,9 @@ impl ServerHandler for BatonMcp {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let worker_only = self.worker_only(&Self::caller(&context)).await;
-        let tools = TOOLS
+        let caller = Self::caller(&context);
+        let worker_only = self.worker_only(&caller).await;
+        let mut tools: Vec<Tool> = TOOLS
             .iter()
             .filter(|def| !(worker_only && def.worker == Worker::Refused))
             .filter_map(|def| {
@@ -154,6 +156,9 @@ impl ServerHandler for BatonMcp {
                 Some(Tool::new(def.name, description(def, &spec), input_schema(def, &spec)))
             })
             .collect();
+        if matches!(caller, Caller::Agent(_)) {
+            tools.push(permission::tool());
+        }
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -163,6 +168,18 @@ impl ServerHandler for BatonMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let args = request.arguments.unwrap_or_default();
+        let caller = Self::caller(&context);
+        if request.name == baton_core::agent::protocol::PERMISSION_TOOL
+            && let (Backend::Daemon(state), Caller::Agent(agent)) = (&*self.backend, &caller)
+        {
+            // Claude reads the answer from the text, as JSON.
+            let answer = permission::ask(state, agent, args).await;
+            return Ok(match answer {
+                Ok(value) => CallToolResult::success(vec![ContentBlock::text(value.to_string())]),
+                Err(failure) => tool_result(Err(failure)),
+            }
+            .into());
+        }
         let Some(def) = tool_find(&request.name) else {
             return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
                 "invalid_input: no tool is named {:?}; tools/list lists them",
@@ -170,7 +187,7 @@ impl ServerHandler for BatonMcp {
             ))])
             .into());
         };
-        let answer = self.call(def, Self::caller(&context), args).await;
+        let answer = self.call(def, caller, args).await;
         Ok(tool_result(answer).into())
     }
 }

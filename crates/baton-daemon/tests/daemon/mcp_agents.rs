@@ -7,7 +7,7 @@ use baton_core::agent::{AgentEvent, AgentState};
 use baton_fake_model::{AgentCli, FakeModel, Scenario, Step};
 use serde_json::json;
 
-use crate::real_clis::{KEY, events, session, settings_write, spawn, turn_done, until};
+use crate::real_clis::{KEY, events, session, settings_write, spawn, turn_done, until, worktree};
 use crate::support::TestDaemon;
 
 /// A daemon whose home has no ancestor writable by others: Gemini reads a settings file only
@@ -62,4 +62,52 @@ fn codex_keeps_an_insight_through_baton_tools() {
 #[test]
 fn gemini_keeps_an_insight_through_baton_tools() {
     insight_through_mcp(AgentCli::Gemini, CliKind::Gemini, "mcp_baton_insight_add");
+}
+
+/// Claude asks Baton for a permission in its turn: the agent needs input, the answer goes back
+/// into the same turn (same process, one turn, no resumption).
+fn claude_permission_live(approve: bool) {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let work = worktree(&d, "claude-1");
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::tool_call("Bash", json!({"command": "python3 -c \"open('live.txt', 'w').write('live\\n')\"", "description": "write a file"}))
+                .with_text("I'll run it."),
+            Step::text("Finished."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "write live.txt with bash");
+    let a = until(&d, &a.id, "asked for Bash", |a| a.state == AgentState::NeedsInput);
+    assert_eq!(a.pending.iter().map(|p| p.tool.as_str()).collect::<Vec<_>>(), ["Bash"]);
+    assert_eq!(a.turns, 0, "asked inside its first turn");
+    let pid = a.pid;
+    let req = baton_core::api::AgentApprove { tool: "Bash".into(), always: false };
+    let answered =
+        if approve { d.client.agent_approve(&a.id, &req) } else { d.client.agent_deny(&a.id, &req) }.unwrap();
+    assert!(answered.pending.is_empty(), "{answered:?}");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    let ev = events(&d, &a.id);
+    assert_eq!(a.state, AgentState::Waiting, "the turn went on to its end: {ev:#?}");
+    assert_eq!(a.turns, 1, "no second turn: nothing was resumed");
+    assert_eq!(a.pid, pid, "the same process");
+    assert!(!ev.iter().any(|e| matches!(e, AgentEvent::PermissionDenied { .. })) || !approve, "{ev:#?}");
+    assert!(a.pending.is_empty(), "nothing left to answer: {a:?}");
+    if approve {
+        assert_eq!(std::fs::read_to_string(work.join("live.txt")).unwrap(), "live\n");
+    } else {
+        assert!(!work.join("live.txt").exists(), "a denied command does not run");
+    }
+}
+
+#[test]
+fn claude_permission_approved_in_its_turn() {
+    claude_permission_live(true);
+}
+
+#[test]
+fn claude_permission_denied_in_its_turn() {
+    claude_permission_live(false);
 }

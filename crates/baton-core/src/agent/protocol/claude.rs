@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{CliKind, FollowUp, Launch, LaunchSpec, LineParser, MCP_SERVER, McpConnect, McpLink, Protocol};
+use super::{
+    CliKind, FollowUp, Launch, LaunchSpec, LineParser, MCP_SERVER, McpConnect, McpLink, PERMISSION_TOOL, Protocol,
+};
 use crate::agent::event::{AgentEvent, CommandStatus};
 
 pub struct Claude;
@@ -72,7 +74,14 @@ impl Protocol for Claude {
             "headers": { "Authorization": format!("Bearer {}", link.token) },
         }}});
         McpConnect {
-            args: vec!["--mcp-config".into(), config.to_string()],
+            // A tool that needs permission is asked of Baton, and the turn waits for the answer
+            // (`agent/permission_live.rs`) instead of ending with the tool denied.
+            args: vec![
+                "--mcp-config".into(),
+                config.to_string(),
+                "--permission-prompt-tool".into(),
+                format!("mcp__{MCP_SERVER}__{PERMISSION_TOOL}"),
+            ],
             allowed_tools: vec![format!("mcp__{MCP_SERVER}")],
             ..McpConnect::default()
         }

@@ -122,6 +122,9 @@ pub struct McpConnect {
 /// The server's name in every CLI's configuration: its tools are `mcp__baton__*` in Claude.
 pub const MCP_SERVER: &str = "baton";
 
+/// The tool of Baton's MCP server through which a CLI asks for a permission in its turn.
+pub const PERMISSION_TOOL: &str = "permission_prompt";
+
 /// The environment variable that carries the agent's MCP token to CLIs that read it from there.
 pub const MCP_TOKEN_ENV: &str = "BATON_MCP_TOKEN";
 
