@@ -15,9 +15,12 @@ use super::record::{self, AgentState};
 use crate::engine::Engine;
 use crate::error::Result;
 
-/// Requests waiting for an answer, by agent: the tool and where its answer goes.
+/// A request waiting for an answer: the tool, and where its answer goes.
+type Waiting = (String, oneshot::Sender<bool>);
+
+/// Requests waiting for an answer, by agent.
 #[derive(Default)]
-pub(crate) struct LivePermissions(Mutex<HashMap<String, Vec<(String, oneshot::Sender<bool>)>>>);
+pub(crate) struct LivePermissions(Mutex<HashMap<String, Vec<Waiting>>>);
 
 impl LivePermissions {
     fn add(&self, agent_id: &str, tool: &str, answer: oneshot::Sender<bool>) {
