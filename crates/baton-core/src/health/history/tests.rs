@@ -269,3 +269,32 @@ fn the_samples_of_the_former_table_are_carried_across() {
         conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'health_samples'", [], |r| r.get(0)).unwrap();
     assert_eq!(gone, 0);
 }
+
+/// Removing an agent (with its session) removes its samples and averages.
+#[test]
+fn an_agents_samples_go_with_it() {
+    let (_tmp, store, ids) = store_with_agents(2);
+    let conn = store.conn();
+    let mut written = Written::default();
+    let t0: i64 = 1_700_000_000_000;
+    for id in &ids {
+        samples_insert(&conn, &[measured(id, t0, 12, AgentState::Running)], &mut written).unwrap();
+        samples_insert(
+            &conn,
+            &[measured(id, t0 + FULL_RATE_MS + 2 * MINUTE_MS, 12, AgentState::Running)],
+            &mut written,
+        )
+        .unwrap();
+    }
+    samples_compact(&conn, t0 + FULL_RATE_MS + 2 * MINUTE_MS).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!((count("SELECT count(*) FROM health_raw"), count("SELECT count(*) FROM health_minutes")), (2, 2));
+    conn.execute("DELETE FROM agents WHERE id = ?1", [&ids[0]]).unwrap();
+    assert_eq!(samples_since(&conn, &ids[0], 0, 10).unwrap(), []);
+    assert_eq!(samples_since(&conn, &ids[1], 0, 10).unwrap().len(), 2);
+    conn.execute("DELETE FROM sessions", []).unwrap();
+    let left = count(
+        "SELECT (SELECT count(*) FROM health_agents) + (SELECT count(*) FROM health_raw) + (SELECT count(*) FROM health_minutes)",
+    );
+    assert_eq!(left, 0);
+}
