@@ -65,78 +65,11 @@ pub fn window_start_hidden<R: Runtime>(app: &AppHandle<R>) {
     if !started_in_tray() || app.tray_by_id("baton").is_none() {
         return;
     }
-    if !tray_host_present() {
-        tracing::info!("started for the tray, but no tray host (StatusNotifierWatcher) runs: showing the window");
+    if !crate::tray_host::tray_host_present() {
+        tracing::info!("started for the tray, but no tray host runs: showing the window");
         return;
     }
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.hide();
-    }
-}
-
-/// Whether a StatusNotifierItem host runs on the session bus: the desktop's tray, which shows
-/// the icon tray-icon registers through libayatana-appindicator.
-fn tray_host_present() -> bool {
-    zbus::blocking::Connection::session().and_then(|bus| tray_host_on(&bus)).unwrap_or_else(|e| {
-        tracing::info!("cannot ask the session bus for a tray host: {e}");
-        false
-    })
-}
-
-fn tray_host_on(bus: &zbus::blocking::Connection) -> zbus::Result<bool> {
-    let name = zbus::names::BusName::try_from("org.kde.StatusNotifierWatcher")?;
-    Ok(zbus::blocking::fdo::DBusProxy::new(bus)?.name_has_owner(name)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    use zbus::blocking::connection::Builder;
-
-    use super::tray_host_on;
-
-    /// A private session bus (dbus-daemon, as `make setup` installs it), ended when dropped.
-    struct Bus(std::process::Child, String);
-
-    impl Bus {
-        fn start() -> Self {
-            let mut child = Command::new("dbus-daemon")
-                .args(["--session", "--nofork", "--print-address=1"])
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("dbus-daemon (Debian package dbus)");
-            let mut address = String::new();
-            BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut address).expect("its address");
-            Self(child, address.trim().to_owned())
-        }
-
-        fn connect(&self) -> zbus::blocking::Connection {
-            Builder::address(self.1.as_str()).expect("address").build().expect("connect")
-        }
-    }
-
-    impl Drop for Bus {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    #[test]
-    fn a_tray_host_is_the_owner_of_the_status_notifier_watcher_name() {
-        let bus = Bus::start();
-        let app = bus.connect();
-        assert!(!tray_host_on(&app).expect("ask"), "no host on a new bus");
-        let host = bus.connect();
-        host.request_name("org.kde.StatusNotifierWatcher").expect("own the name");
-        assert!(tray_host_on(&app).expect("ask"), "the host is seen once it owns the name");
-        drop(host);
-        let gone = (0..200).any(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            !tray_host_on(&app).unwrap_or(true)
-        });
-        assert!(gone, "a host that left is no longer seen");
     }
 }

@@ -7,6 +7,7 @@ mod autostart;
 mod follow;
 mod sidecar;
 mod tray;
+mod tray_host;
 
 use baton_core::api::DaemonConnection;
 use baton_core::{ApiError, BatonHome, ErrorCode};

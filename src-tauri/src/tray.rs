@@ -184,15 +184,22 @@ fn route_open(app: &AppHandle, route: &str) {
     }
 }
 
-/// Closing the window hides it when the settings keep the app in the tray, and a tray is there.
+/// Closing the window hides it when the settings keep the app in the tray, and a tray is there
+/// to bring it back: our icon, and a tray host that shows it. Without a host the app would run
+/// on unseen, so closing quits as it does with the setting off.
 pub fn window_close_to_tray(window: &tauri::Window, event: &tauri::WindowEvent) {
     let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
     let Some(control) = window.app_handle().try_state::<TrayControl>() else { return };
     let keep = Settings::load(&control.home.settings_file()).map_or(true, |s| s.close_to_tray);
-    if control.present && keep {
-        api.prevent_close();
-        let _ = window.hide();
+    if !(control.present && keep) {
+        return;
     }
+    if !crate::tray_host::tray_host_present() {
+        tracing::info!("no tray host shows the icon to open the window from: closing quits");
+        return;
+    }
+    api.prevent_close();
+    let _ = window.hide();
 }
 
 struct TrayShell {

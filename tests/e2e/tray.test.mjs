@@ -8,73 +8,16 @@
 // once the app is closed.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Harness, appPids, root, shotsDir } from "./harness.mjs";
+import { Helpers, menuClick as click, menuFind, menuItems as items, until } from "./tray-host.mjs";
 
 const h = new Harness();
-const helpers = [];
+const helpers = new Helpers(h);
 let browser;
 let notifications = "";
-
-function helperStart(cmd, args) {
-  const child = spawn(cmd, args, { env: h.env, stdio: ["ignore", "pipe", "ignore"] });
-  child.on("error", (e) => {
-    throw new Error(`cannot start ${cmd} (Debian package ${cmd === "dbus-monitor" ? "dbus" : cmd}): ${e.message}`);
-  });
-  helpers.push(child);
-  return child;
-}
-
-async function until(what, check, timeout = 30_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const found = await check();
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`never ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function busctl(...args) {
-  return execFileSync("busctl", ["--user", "--json=short", "--", ...args], { env: h.env, encoding: "utf8" });
-}
-
-/** The app's menu object on the bus: the name of its connection and the object's path. */
-function menuFind() {
-  const pids = appPids(h.home);
-  const names = JSON.parse(busctl("list")).filter((e) => pids.includes(e.pid) && e.name.startsWith(":"));
-  for (const { name } of names) {
-    let paths;
-    try {
-      // Bounded: one of the app's connections does not answer introspection (and busctl's own
-      // --timeout does not bound `tree`).
-      paths = execFileSync("busctl", ["--user", "tree", "--list", name], { env: h.env, encoding: "utf8", timeout: 2000 });
-    } catch {
-      continue;
-    }
-    const menu = paths.split("\n").find((p) => /^\/org\/ayatana\/NotificationItem\/.+\/Menu$/.test(p));
-    if (menu) return { name, path: menu };
-  }
-  return null;
-}
-
-/** The tray menu's items, as the tray host reads them: id, label, enabled. */
-function menuItems(menu) {
-  const layout = JSON.parse(busctl("call", menu.name, menu.path, "com.canonical.dbusmenu", "GetLayout", "iias", "0", "-1", "0"));
-  const [, [, , children]] = layout.data;
-  return children.map(({ data: [id, props] }) => ({
-    id,
-    label: props.label?.data ?? "",
-    enabled: props.enabled?.data ?? true,
-    separator: props.type?.data === "separator",
-  }));
-}
-
-function menuClick(menu, id) {
-  busctl("call", menu.name, menu.path, "com.canonical.dbusmenu", "Event", "isvu", String(id), "clicked", "s", "", "0");
-}
 
 const COLOURS = { well: [0x2e, 0xa0, 0x43], needsYou: [0xe3, 0xa0, 0x08], failed: [0xe5, 0x48, 0x4d] };
 
@@ -118,10 +61,9 @@ before(async () => {
       notifications: { whenAppClosed: true },
     }),
   );
-  helperStart("trayer", ["--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32"]
-    .concat(["--SetDockType", "true", "--transparent", "false", "--tint", "0xffffff"]));
-  helperStart("dunst", []);
-  const monitor = helperStart("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications',member='Notify'"]);
+  helpers.trayer();
+  helpers.start("dunst", []);
+  const monitor = helpers.start("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications',member='Notify'"]);
   monitor.stdout.on("data", (chunk) => (notifications += chunk));
   h.baton("session", "new", "--repo", h.repo("tray-repo"), "--name", "tray");
   browser = await h.start();
@@ -130,13 +72,15 @@ before(async () => {
 
 after(async () => {
   await h.stop();
-  for (const child of helpers) child.kill("SIGTERM");
+  helpers.stop();
 });
 
 let menu;
+const menuItems = (m) => items(h, m);
+const menuClick = (m, id) => click(h, m, id);
 
 test("the tray icon is there, green, and its menu says all is well", async () => {
-  menu = await until("the tray's menu on the bus", menuFind);
+  menu = await until("the tray's menu on the bus", () => menuFind(h));
   await until("the summary in the menu", () => menuItems(menu)[0]?.label === "0 working, $0.00 today");
   const labels = menuItems(menu).filter((i) => !i.separator).map((i) => i.label);
   assert.deepEqual(labels, ["0 working, $0.00 today", "Open Baton", "Pause all", "Resume all", "Quit (agents keep running in the daemon)"]);

@@ -9,7 +9,8 @@ export type HealthSample = { agentId: string,
  */
 ts: number, 
 /**
- * CPU of its whole process group, in % of one core (over 100 with several cores busy).
+ * CPU of its whole process group, in % of one core (over 100 with several cores busy), to
+ * a tenth of a percent.
  */
 cpuPct: number | null, 
 /**

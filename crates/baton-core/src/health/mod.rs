@@ -6,6 +6,7 @@
 //! transaction per tick. The formula is in `docs/health.md`.
 
 pub mod alerts;
+pub mod history;
 mod pause;
 pub mod sample;
 mod sampler;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use alerts::{Alert, AlertKind, AlertSeverity};
-pub use sample::HealthSample;
+pub use history::HealthSample;
 pub use score::{Deduction, DeductionKind, Score};
 
 use crate::agent::record::{self, Agent, AgentState};
@@ -220,9 +221,9 @@ impl Engine {
                 }
             };
             let limits = score::Limits { stall_ms, memory_max_bytes: settings.memory_max_mb.saturating_mul(1 << 20) };
-            let sample = sample::sample_latest(&self.inner.store.conn(), &agent.id)?;
+            let sample = history::sample_latest(&self.inner.store.conn(), &agent.id)?;
             // Growth over the window, as the sampler weighs it: from a sample at least a minute old.
-            let rss_earlier = sample::rss_since(&self.inner.store.conn(), &agent.id, now - score::WINDOW_MS)?
+            let rss_earlier = history::rss_since(&self.inner.store.conn(), &agent.id, now - score::WINDOW_MS)?
                 .filter(|(ts, _)| now - ts >= 60_000)
                 .map(|(_, b)| b);
             let tally = self.inner.health.tally(&agent.id);
@@ -284,7 +285,7 @@ impl Engine {
     /// An agent's samples since `since` (ms since the epoch), oldest first, at most `limit`.
     pub fn agent_samples(&self, id_or_name: &str, since: i64, limit: usize) -> Result<Vec<HealthSample>> {
         let agent = self.agent_get(id_or_name)?;
-        sample::samples_since(&self.inner.store.conn(), &agent.id, since, limit)
+        history::samples_since(&self.inner.store.conn(), &agent.id, since, limit)
     }
 
     /// Alerts newest first, of one session or all: the open, unacknowledged ones, or (`all`)
@@ -392,7 +393,7 @@ mod tests {
     fn tallies_of_agents_ended_an_hour_ago_are_forgotten_and_live_ones_kept() {
         let health = HealthState::default();
         let text = AgentEvent::Raw { line: "working".into() };
-        let hour = sample::FULL_RATE_MS;
+        let hour = history::FULL_RATE_MS;
         // Three agents heard of at 0: one still live, one ended without alerts, one with an
         // open alert; a fourth heard of just now.
         for id in ["agt_live", "agt_ended", "agt_alert"] {

@@ -10,7 +10,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::alerts::{self, Condition};
-use super::sample::{self, CpuMeter, HealthSample};
+use super::history::{self, Measured, Written};
+use super::sample::{self, CpuMeter};
 use super::score::{self, AgentView, Limits};
 use crate::agent::log::Note;
 use crate::agent::record::{self, Agent, AgentState};
@@ -21,11 +22,13 @@ use crate::events::EngineEvent;
 use crate::time;
 
 /// How long an ended agent stays watched, and its tally kept, after its end or its last event.
-pub(crate) const ENDED_WATCHED_MS: i64 = super::sample::FULL_RATE_MS;
+pub(crate) const ENDED_WATCHED_MS: i64 = super::history::FULL_RATE_MS;
 
 /// What the sampler remembers between ticks.
 pub(crate) struct Sampler {
     meter: CpuMeter,
+    /// What the last stored samples said (threads and state are stored when they change).
+    written: Written,
     /// Per agent, its memory over the score's window (for growth).
     memory: HashMap<String, VecDeque<(i64, u64)>>,
     last_compact: i64,
@@ -41,6 +44,7 @@ impl Sampler {
     pub(crate) fn new(since: i64) -> Self {
         Self {
             meter: CpuMeter::default(),
+            written: Written::default(),
             memory: HashMap::new(),
             last_compact: since,
             since,
@@ -95,7 +99,7 @@ impl Engine {
         let mut stall: HashMap<&str, i64> = HashMap::new();
         let mut next_stall_at: Option<i64> = None;
         let mut holding: Vec<Condition> = Vec::new();
-        let mut samples: Vec<HealthSample> = Vec::new();
+        let mut samples: Vec<Measured> = Vec::new();
         for a in &agents {
             let stall_ms = match stall.get(a.session_id.as_str()) {
                 Some(ms) => *ms,
@@ -138,16 +142,15 @@ impl Engine {
                 next_stall_at = Some(next_stall_at.map_or(at, |n: i64| n.min(at)));
             }
             if let Some((g, _)) = group {
-                samples.push(HealthSample {
+                samples.push(Measured {
                     agent_id: a.id.clone(),
                     ts: now,
                     cpu_pct: cpu,
-                    rss_bytes: Some(g.rss_bytes),
-                    threads: Some(g.threads),
+                    rss_bytes: g.rss_bytes,
+                    threads: g.threads,
                     score: agent_score.value,
-                    state: Some(a.state.as_str().to_owned()),
+                    state: a.state,
                     last_output_at: score::last_activity(&view),
-                    averaged: false,
                 });
             }
         }
@@ -156,8 +159,9 @@ impl Engine {
         let watched: Vec<&str> = agents.iter().map(|a| a.id.as_str()).collect();
         let plan = alerts::alerts_plan(holding, &open, &watched);
         let compact = now - s.last_compact >= 60_000;
-        self.write(|tx| {
-            sample::samples_insert(tx, &samples)?;
+        let written = &mut s.written;
+        let wrote = self.write(|tx| {
+            history::samples_insert(tx, &samples, written)?;
             for c in &plan.raise {
                 let id = alerts::alert_insert(tx, c, now)?;
                 tx.publish(EngineEvent::AlertUpdated { alert: alerts::alert_get(tx, &id)? });
@@ -167,17 +171,23 @@ impl Engine {
                 tx.publish(EngineEvent::AlertUpdated { alert: alerts::alert_get(tx, id)? });
             }
             if compact {
-                sample::samples_compact(tx, now)?;
+                history::samples_compact(tx, now)?;
                 alerts::alerts_compact(tx, now)?;
             }
             Ok(())
-        })?;
+        });
+        if let Err(e) = wrote {
+            // What it remembers of the samples stored was not stored: the next ones store all.
+            s.written.clear();
+            return Err(e);
+        }
         if compact {
             s.last_compact = now;
         }
         s.next_stall_at = next_stall_at;
         let live_ids: Vec<&str> = live.iter().map(|a| a.id.as_str()).collect();
         s.meter.retain(&live_ids);
+        s.written.retain(&live_ids);
         s.memory.retain(|id, _| live_ids.contains(&id.as_str()));
         let live_procs: Vec<(&str, Option<u32>)> = live.iter().map(|a| (a.id.as_str(), a.pid)).collect();
         self.inner.health.releasing_retain(&live_procs);

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "0012_health_pause", include_str!("../../../../migrations/0012_health_pause.sql")),
     (13, "0013_cost_quarters", include_str!("../../../../migrations/0013_cost_quarters.sql")),
     (14, "0014_mcp_tokens", include_str!("../../../../migrations/0014_mcp_tokens.sql")),
+    (15, "0015_health_history", include_str!("../../../../migrations/0015_health_history.sql")),
 ];
 
 /// The schema version this build writes.

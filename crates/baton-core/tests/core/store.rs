@@ -24,7 +24,9 @@ fn new_database_gets_the_whole_schema() {
         "objectives",
         "decisions",
         "insights",
-        "health_samples",
+        "health_agents",
+        "health_raw",
+        "health_minutes",
         "alerts",
         "monitor_cycles",
     ] {
