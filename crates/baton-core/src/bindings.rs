@@ -14,7 +14,7 @@ use crate::agent::{AgentWorktree, GcEntry, GcReport, InterruptedResume, ResumeFa
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{
     AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, ArtifactListQuery, ArtifactSearchQuery,
-    CyclesQuery, DaemonStopQuery, TaskListQuery,
+    CyclesQuery, DaemonStopQuery, ReportQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
@@ -26,6 +26,7 @@ use crate::context::{
     ObjectiveState, SessionStatus, StateCount,
 };
 use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
+use crate::report::{Report, ReportFormat, ReportSave, ReportSaved};
 use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
@@ -150,6 +151,11 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     AgentDiffQuery::export_all(&cfg)?;
     TaskListQuery::export_all(&cfg)?;
     CyclesQuery::export_all(&cfg)?;
+    ReportQuery::export_all(&cfg)?;
+    ReportFormat::export_all(&cfg)?;
+    Report::export_all(&cfg)?;
+    ReportSave::export_all(&cfg)?;
+    ReportSaved::export_all(&cfg)?;
     ArtifactListQuery::export_all(&cfg)?;
     ArtifactSearchQuery::export_all(&cfg)?;
     Wizard::export_all(&cfg)?;

@@ -11,6 +11,7 @@ mod coordinator;
 mod health;
 mod inbox;
 mod merges;
+mod reports;
 mod protocols;
 mod sessions;
 mod settings;
