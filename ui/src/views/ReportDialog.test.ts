@@ -33,7 +33,7 @@ describe("ReportDialog", () => {
     render(ReportDialog, { backend: d.backend, session, onClose: vi.fn() });
 
     const frame = await screen.findByTestId("report-frame");
-    expect(frame.getAttribute("sandbox")).toBe("");
+    expect(frame.getAttribute("sandbox")).toBe("allow-same-origin"); // no allow-scripts
     const page = frame.getAttribute("srcdoc")!;
     expect(page).toContain(`<h1>Report: ${session.name}</h1>`);
     expect(page).toContain('<svg class="timeline"');

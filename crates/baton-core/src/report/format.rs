@@ -2,9 +2,14 @@
 
 use super::model::Spend;
 
-/// A length of time, coarse enough to read: `45s`, `3m 05s`, `2h 07m`.
+/// A length of time, coarse enough to read: `0.4s`, `45s`, `3m 05s`, `2h 07m`.
 pub fn duration(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
+    let ms = ms.max(0);
+    if ms < 10_000 && ms % 1000 != 0 {
+        // Tenths, rounded down like the rest, so a short run does not read as all "0s".
+        return format!("{}.{}s", ms / 1000, (ms % 1000) / 100);
+    }
+    let s = ms / 1000;
     match s {
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m {:02}s", s / 60, s % 60),
@@ -73,6 +78,9 @@ mod tests {
     #[test]
     fn numbers_and_times_read_as_people_write_them() {
         assert_eq!(duration(45_900), "45s");
+        assert_eq!(duration(450), "0.4s");
+        assert_eq!(duration(3_000), "3s");
+        assert_eq!(duration(1_999), "1.9s");
         assert_eq!(duration(185_000), "3m 05s");
         assert_eq!(duration(7_620_000), "2h 07m");
         assert_eq!(offset(1_000, 61_000 - 60_000), "+0s");

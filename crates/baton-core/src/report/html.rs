@@ -40,6 +40,10 @@ tr.total td { font-weight: 600; border-top: 2px solid #dee2e6; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: 12px; color: #495057; margin-top: 8px; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 ul { padding-left: 20px; margin: 6px 0; }
+ul.objectives { list-style: none; padding-left: 0; }
+.box { display: inline-block; width: 15px; height: 15px; margin-right: 8px; vertical-align: -2px; border: 1.5px solid #adb5bd;
+  border-radius: 3px; font-size: 11px; line-height: 12px; text-align: center; color: #fff; }
+.box.done { background: #2f9e44; border-color: #2f9e44; }
 li { margin: 3px 0; }
 .goal { font-size: 15px; white-space: pre-wrap; margin: 0 0 6px; }
 footer { margin-top: 32px; color: #adb5bd; font-size: 12px; }
@@ -113,17 +117,17 @@ fn goal(o: &mut String, d: &ReportData) {
     w!(o, "<h2>Goal</h2>\n");
     match &d.goal {
         Some(g) => w!(o, "<p class=\"goal\">{}</p>\n", e(g.trim())),
-        None => w!(o, "<p class=\"muted\">No goal was recorded (the session was not planned from a goal).</p>\n"),
+        None => w!(o, "<p class=\"muted\">{}</p>\n", e(super::markdown::goal_missing(d))),
     }
     if d.objectives.is_empty() {
         return;
     }
-    w!(o, "<h3>Objectives</h3>\n<ul>");
+    w!(o, "<h3>Objectives</h3>\n<ul class=\"objectives\">");
     for ob in &d.objectives {
         match ob.state {
-            ObjectiveState::Done => w!(o, "<li>✅ {}</li>", e(&ob.text)),
-            ObjectiveState::Open => w!(o, "<li>⬜ {}</li>", e(&ob.text)),
-            ObjectiveState::Dropped => w!(o, "<li class=\"muted\"><s>{}</s> (dropped)</li>", e(&ob.text)),
+            ObjectiveState::Done => w!(o, "<li><span class=\"box done\">✓</span>{}</li>", e(&ob.text)),
+            ObjectiveState::Open => w!(o, "<li><span class=\"box\"></span>{}</li>", e(&ob.text)),
+            ObjectiveState::Dropped => w!(o, "<li class=\"muted\"><span class=\"box\"></span><s>{}</s> (dropped)</li>", e(&ob.text)),
         }
     }
     w!(o, "</ul>\n");

@@ -41,7 +41,7 @@ fn goal(out: &mut String, d: &ReportData) {
     w!(out, "## Goal\n");
     match &d.goal {
         Some(goal) => w!(out, "{}\n", goal.trim()),
-        None => w!(out, "No goal was recorded (the session was not planned from a goal).\n"),
+        None => w!(out, "{}\n", goal_missing(d)),
     }
     if d.objectives.is_empty() {
         return;
@@ -57,17 +57,26 @@ fn goal(out: &mut String, d: &ReportData) {
     w!(out, "");
 }
 
+/// What stands for the goal when the session was not planned from one.
+pub fn goal_missing(d: &ReportData) -> &'static str {
+    if d.objectives.is_empty() {
+        "No goal was recorded: the session was not planned from a goal and has no objectives."
+    } else {
+        "No goal was recorded (the session was not planned from a goal); its objectives say what it set out to do."
+    }
+}
+
 /// One sentence on where the session stands.
 pub fn verdict_line(d: &ReportData) -> String {
     let unfinished = d.tasks.iter().filter(|t| !t.state.is_final()).count();
     match d.coordinator {
         CoordinatorState::Complete => {
-            format!("Complete: the completion criteria held after {} coordinator cycles.", count(d.cycles))
+            format!("Complete: the completion criteria held after {}.", plural(d.cycles as usize, "coordinator cycle"))
         }
-        CoordinatorState::Running => format!("In progress: the coordinator is running ({unfinished} tasks unfinished)."),
+        CoordinatorState::Running => format!("In progress: the coordinator is running ({} unfinished).", plural(unfinished, "task")),
         CoordinatorState::Off if d.tasks.is_empty() => "Not started: the session has no tasks.".into(),
         CoordinatorState::Off if unfinished == 0 => "Finished: every task ended; the coordinator is off.".into(),
-        CoordinatorState::Off => format!("Stopped: the coordinator is off with {unfinished} tasks unfinished."),
+        CoordinatorState::Off => format!("Stopped: the coordinator is off with {} unfinished.", plural(unfinished, "task")),
     }
 }
 
@@ -77,7 +86,7 @@ pub fn task_line(d: &ReportData) -> String {
         return "no tasks".into();
     }
     let parts: Vec<String> = d.task_counts().iter().map(|(s, n)| format!("{n} {}", s.as_str())).collect();
-    format!("{} (of {} tasks)", parts.join(", "), d.tasks.len())
+    format!("{} (of {})", parts.join(", "), plural(d.tasks.len(), "task"))
 }
 
 fn outcome(out: &mut String, d: &ReportData) {
@@ -90,7 +99,18 @@ fn outcome(out: &mut String, d: &ReportData) {
     }
     let total = d.total();
     w!(out, "- Agents: {}; cost {}; tokens {}", d.agents.len(), cost(&total), tokens(&total));
-    w!(out, "- Reviews: {} rounds; merges: {}; alerts: {}\n", d.reviews.len(), d.merges.len(), d.alerts.len());
+    w!(
+        out,
+        "- Reviews: {}; merges: {}; alerts: {}\n",
+        plural(d.reviews.len(), "round"),
+        d.merges.len(),
+        d.alerts.len()
+    );
+}
+
+/// `1 round`, `2 rounds`.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn when(span: Option<Span>, start: i64) -> (String, String, String) {

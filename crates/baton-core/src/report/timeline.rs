@@ -41,11 +41,13 @@ pub fn cli_colour(cli: &str) -> &'static str {
 
 /// A step for the axis's ticks that gives at most eight of them.
 fn tick_step(total_ms: i64) -> i64 {
-    const STEPS: [i64; 16] = [
-        1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400,
+    // In milliseconds: tenths of a second up to a day.
+    const STEPS: [i64; 19] = [
+        100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+        1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000,
     ];
     let total = total_ms.max(1);
-    STEPS.iter().map(|s| s * 1000).find(|s| total / s <= 8).unwrap_or(86_400_000 * ((total / 86_400_000) / 8 + 1))
+    STEPS.iter().copied().find(|s| total / s <= 8).unwrap_or(86_400_000 * ((total / 86_400_000) / 8 + 1))
 }
 
 fn cut(text: &str, max: usize) -> String {
@@ -165,6 +167,7 @@ mod tests {
 
     #[test]
     fn ticks_are_few_and_round() {
+        assert_eq!(tick_step(1_300), 200);
         assert_eq!(tick_step(5_000), 1_000);
         assert_eq!(tick_step(60_000), 10_000);
         assert_eq!(tick_step(3_600_000), 600_000);
