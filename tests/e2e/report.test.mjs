@@ -77,6 +77,12 @@ test("Report shows the session's HTML report with its timeline and cost table, a
   // Scrolled from the app's side: no script runs inside the sandboxed page.
   await browser.execute(() => {
     const page = document.querySelector('[data-testid="report-frame"]').contentDocument;
+    page.getElementById("timeline").previousElementSibling.scrollIntoView();
+  });
+  await painted();
+  await h.screenshot("report-timeline.png");
+  await browser.execute(() => {
+    const page = document.querySelector('[data-testid="report-frame"]').contentDocument;
     page.getElementById("tasks").closest(".panel").previousElementSibling.scrollIntoView();
   });
   await painted();

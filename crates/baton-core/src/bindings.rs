@@ -26,7 +26,6 @@ use crate::context::{
     ObjectiveState, SessionStatus, StateCount,
 };
 use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
-use crate::report::{Report, ReportFormat, ReportSave, ReportSaved};
 use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
@@ -35,6 +34,7 @@ use crate::health::{
     Score, SessionHealth,
 };
 use crate::pattern::{PatternInfo, PatternRun};
+use crate::report::{Report, ReportFormat, ReportSave, ReportSaved};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::settings::{CliDetection, EditorOpened, EditorsDetected, Settings};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};

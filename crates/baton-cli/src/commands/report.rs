@@ -32,10 +32,9 @@ pub fn run(home: &BatonHome, args: ReportArgs) -> Result<(), DaemonError> {
     let format = match (args.format, &args.output) {
         (Some(Format::Md), _) => ReportFormat::Md,
         (Some(Format::Html), _) => ReportFormat::Html,
-        (None, Some(path)) => path
-            .extension()
-            .and_then(|e| ReportFormat::parse(&e.to_string_lossy()))
-            .unwrap_or(ReportFormat::Md),
+        (None, Some(path)) => {
+            path.extension().and_then(|e| ReportFormat::parse(&e.to_string_lossy())).unwrap_or(ReportFormat::Md)
+        }
         (None, None) => ReportFormat::Md,
     };
     let report = super::client(home)?.session_report(&args.session, &ReportQuery { format: Some(format) })?;

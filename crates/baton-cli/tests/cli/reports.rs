@@ -22,8 +22,14 @@ fn a_finished_session_is_reported_as_markdown_or_html_and_bad_requests_say_what_
 
     let md = h.ok(&["report", "--session", "work"]);
     assert!(md.starts_with("# Report: work\n"), "{md}");
-    for want in ["**Complete:", "- [ ] Lex the config", "| lex | Lexer | done |", "## Cost by CLI", "| claude | 1 |", "lex: result"]
-    {
+    for want in [
+        "**Complete:",
+        "- [ ] Lex the config",
+        "| lex | Lexer | done |",
+        "## Cost by CLI",
+        "| claude | 1 |",
+        "lex: result",
+    ] {
         assert!(md.contains(want), "{want:?} in {md}");
     }
 

@@ -5,7 +5,7 @@ use super::model::Spend;
 /// A length of time, coarse enough to read: `0.4s`, `45s`, `3m 05s`, `2h 07m`.
 pub fn duration(ms: i64) -> String {
     let ms = ms.max(0);
-    if ms < 10_000 && ms % 1000 != 0 {
+    if (100..10_000).contains(&ms) && ms % 1000 != 0 {
         // Tenths, rounded down like the rest, so a short run does not read as all "0s".
         return format!("{}.{}s", ms / 1000, (ms % 1000) / 100);
     }
@@ -27,7 +27,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -79,6 +79,7 @@ mod tests {
     fn numbers_and_times_read_as_people_write_them() {
         assert_eq!(duration(45_900), "45s");
         assert_eq!(duration(450), "0.4s");
+        assert_eq!(duration(40), "0s");
         assert_eq!(duration(3_000), "3s");
         assert_eq!(duration(1_999), "1.9s");
         assert_eq!(duration(185_000), "3m 05s");

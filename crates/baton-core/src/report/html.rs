@@ -95,7 +95,12 @@ fn outcome(o: &mut String, d: &ReportData) {
         crate::session::CoordinatorState::Running => "",
         crate::session::CoordinatorState::Off => "stopped",
     };
-    w!(o, "<p class=\"verdict {class}\" id=\"outcome\"><strong>{}</strong><br>Tasks: {}</p>\n", e(&verdict_line(d)), e(&task_line(d)));
+    w!(
+        o,
+        "<p class=\"verdict {class}\" id=\"outcome\"><strong>{}</strong><br>Tasks: {}</p>\n",
+        e(&verdict_line(d)),
+        e(&task_line(d))
+    );
     let total = d.total();
     let done = d.tasks.iter().filter(|t| t.state == crate::task::TaskState::Done).count();
     let cards = [
@@ -127,7 +132,9 @@ fn goal(o: &mut String, d: &ReportData) {
         match ob.state {
             ObjectiveState::Done => w!(o, "<li><span class=\"box done\">✓</span>{}</li>", e(&ob.text)),
             ObjectiveState::Open => w!(o, "<li><span class=\"box\"></span>{}</li>", e(&ob.text)),
-            ObjectiveState::Dropped => w!(o, "<li class=\"muted\"><span class=\"box\"></span><s>{}</s> (dropped)</li>", e(&ob.text)),
+            ObjectiveState::Dropped => {
+                w!(o, "<li class=\"muted\"><span class=\"box\"></span><s>{}</s> (dropped)</li>", e(&ob.text))
+            }
         }
     }
     w!(o, "</ul>\n");
@@ -197,7 +204,11 @@ fn tasks(o: &mut String, d: &ReportData) {
         w!(o, "<p class=\"muted\">None.</p>\n");
         return;
     }
-    table_open(o, "tasks", &["Task", "State", "Agent", "Start", "End", "#Took", "#Attempts", "Tokens", "#Cost", "Outcome"]);
+    table_open(
+        o,
+        "tasks",
+        &["Task", "State", "Agent", "Start", "End", "#Took", "#Attempts", "Tokens", "#Cost", "Outcome"],
+    );
     for t in &d.tasks {
         w!(
             o,

@@ -73,10 +73,14 @@ pub fn verdict_line(d: &ReportData) -> String {
         CoordinatorState::Complete => {
             format!("Complete: the completion criteria held after {}.", plural(d.cycles as usize, "coordinator cycle"))
         }
-        CoordinatorState::Running => format!("In progress: the coordinator is running ({} unfinished).", plural(unfinished, "task")),
+        CoordinatorState::Running => {
+            format!("In progress: the coordinator is running ({} unfinished).", plural(unfinished, "task"))
+        }
         CoordinatorState::Off if d.tasks.is_empty() => "Not started: the session has no tasks.".into(),
         CoordinatorState::Off if unfinished == 0 => "Finished: every task ended; the coordinator is off.".into(),
-        CoordinatorState::Off => format!("Stopped: the coordinator is off with {} unfinished.", plural(unfinished, "task")),
+        CoordinatorState::Off => {
+            format!("Stopped: the coordinator is off with {} unfinished.", plural(unfinished, "task"))
+        }
     }
 }
 
@@ -299,15 +303,7 @@ fn merges(out: &mut String, d: &ReportData) {
     w!(out, "| At | Agent | Branch | Into | Tip |");
     w!(out, "|---|---|---|---|---|");
     for m in &d.merges {
-        w!(
-            out,
-            "| {} | {} | `{}` | `{}` | `{}` |",
-            offset(m.at, d.start),
-            cell(&m.agent),
-            m.branch,
-            m.into,
-            m.tip
-        );
+        w!(out, "| {} | {} | `{}` | `{}` | `{}` |", offset(m.at, d.start), cell(&m.agent), m.branch, m.into, m.tip);
     }
     w!(out, "");
 }

@@ -87,7 +87,11 @@ pub fn svg(d: &ReportData) -> String {
     }
     let mut y = AXIS;
     let heading = |s: &mut String, y: f64, text: &str| {
-        let _ = write!(s, r##"<text x="4" y="{:.1}" font-size="12" font-weight="600" fill="#343a40">{text}</text>"##, y + 17.0);
+        let _ = write!(
+            s,
+            r##"<text x="4" y="{:.1}" font-size="12" font-weight="600" fill="#343a40">{text}</text>"##,
+            y + 17.0
+        );
     };
     let bar = |s: &mut String, y: f64, label: &str, span: Span, colour: &str, tip: &str| {
         let x0 = x(span.start);

@@ -89,13 +89,24 @@ fn seed(f: &Fixture) -> String {
     task_set(&build, "done", &alice.id, Some(t(20)), Some(t(700)), Some("approved by review in round 2"));
     task_set(&review, "done", &bob.id, Some(t(300)), Some(t(690)), Some("round 2: approved, no findings"));
     task_set(&docs, "failed", &carol.id, Some(t(710)), Some(t(900)), Some("the docs folder is missing"));
-    sql("UPDATE tasks SET state = 'cancelled', reason = 'its dependency review was not approved in time' WHERE name = 'bench'");
+    sql(
+        "UPDATE tasks SET state = 'cancelled', reason = 'its dependency review was not approved in time' WHERE name = 'bench'",
+    );
     // Two review rounds, as the coordinator stores a reviewer's verdict.
     let verdict = |n: u32, at: i64, body: &str, summary: &str| {
         conn.execute(
             "INSERT INTO artifacts (id, session_id, task_id, agent_id, kind, title, summary, body, created_at) \
              VALUES (?1, ?2, ?3, ?4, 'verdict', ?5, ?6, ?7, ?8)",
-            rusqlite::params![format!("art_v{n}"), sid, review, bob.id, format!("review: verdict, round {n}"), summary, body, at],
+            rusqlite::params![
+                format!("art_v{n}"),
+                sid,
+                review,
+                bob.id,
+                format!("review: verdict, round {n}"),
+                summary,
+                body,
+                at
+            ],
         )
         .unwrap();
     };

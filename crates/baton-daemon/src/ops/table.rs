@@ -7,8 +7,8 @@ use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, Interrupt
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AlertListQuery,
     ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth, DaemonStopQuery, HealthAgentsQuery,
-    ObjectiveUpdate, ReportQuery, SamplesQuery, TaskListQuery, TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize,
-    WorktreesGc, WorktreesUsage,
+    ObjectiveUpdate, ReportQuery, SamplesQuery, TaskListQuery, TerminalInput, TerminalListQuery, TerminalOpen,
+    TerminalResize, WorktreesGc, WorktreesUsage,
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
