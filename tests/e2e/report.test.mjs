@@ -5,8 +5,9 @@
 // target/e2e/report-*.png. The Markdown is the one `baton report` prints.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Harness } from "./harness.mjs";
+import { Harness, root } from "./harness.mjs";
 
 const h = new Harness();
 let browser;
@@ -101,4 +102,32 @@ test("Report shows the session's HTML report with its timeline and cost table, a
   const cli = h.baton("report", "--session", "report");
   assert.equal(md.trim(), cli.trim(), "the app shows what `baton report` prints");
   await h.screenshot("report-markdown.png");
+});
+
+test("the engine's snapshot report, every section filled, lays out in the app's WebKit", async () => {
+  // The page the engine's snapshot test pins (a failed and a cancelled task, two review rounds,
+  // an estimate, a merge, an alert), shown in the same sandboxed frame.
+  const page = readFileSync(path.join(root, "crates/baton-core/tests/core/snapshots/report.html"), "utf8");
+  await browser.$('[data-testid="report-html"]').click();
+  const frame = browser.$('[data-testid="report-frame"]');
+  await frame.waitForDisplayed({ timeout: 10_000 });
+  await browser.execute((html) => {
+    document.querySelector('[data-testid="report-frame"]').srcdoc = html;
+  }, page);
+  await browser.waitUntil(
+    async () => browser.execute(() => Boolean(document.querySelector('[data-testid="report-frame"]').contentDocument?.getElementById("alerts"))),
+    { timeout: 10_000, timeoutMsg: "the snapshot page did not load" },
+  );
+  await browser.switchFrame(frame);
+  assert.equal((await browser.$$("svg.timeline circle")).length, 1, "the alert is marked on its agent's row");
+  assert.equal((await browser.$$("svg.timeline path")).length, 1, "the merge too");
+  await browser.switchFrame(null);
+  for (const [id, name] of [["timeline", "report-snapshot-timeline.png"], ["reviews", "report-snapshot-reviews.png"]]) {
+    await browser.execute((target) => {
+      const doc = document.querySelector('[data-testid="report-frame"]').contentDocument;
+      doc.getElementById(target).closest(".panel").previousElementSibling.scrollIntoView();
+    }, id);
+    await painted();
+    await h.screenshot(name);
+  }
 });

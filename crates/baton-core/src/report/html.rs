@@ -34,6 +34,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #f1f3f5; vertical-align: top; }
 th { font-size: 12px; color: #6c757d; font-weight: 600; background: #f8f9fa; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, td.t { white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid #dee2e6; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; color: #fff; white-space: nowrap; }
 .muted { color: #868e96; }
@@ -186,7 +187,7 @@ fn when(span: Option<Span>, start: i64) -> String {
     match span {
         None => "<td class=\"muted\">—</td><td class=\"muted\">—</td><td class=\"muted\">—</td>".into(),
         Some(s) => format!(
-            "<td>{}</td><td>{}</td><td class=\"n\">{}</td>",
+            "<td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"n\">{}</td>",
             offset(s.start, start),
             if s.open { "running".into() } else { offset(s.end, start) },
             duration(s.end - s.start)
@@ -299,7 +300,7 @@ fn reviews(o: &mut String, d: &ReportData) {
         };
         w!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{verdict}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{verdict}</td><td>{}</td></tr>\n",
             offset(r.at, d.start),
             e(&r.reviewer),
             opt(r.reviewed.as_deref()),
@@ -347,7 +348,7 @@ fn artifacts(o: &mut String, d: &ReportData) {
     for a in &d.artifacts {
         w!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             offset(a.at, d.start),
             a.kind.as_str(),
             e(&a.title),
@@ -368,7 +369,7 @@ fn merges(o: &mut String, d: &ReportData) {
     for m in &d.merges {
         w!(
             o,
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>\n",
+            "<tr><td class=\"t\">{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>\n",
             offset(m.at, d.start),
             e(&m.agent),
             e(&m.branch),
@@ -394,7 +395,7 @@ fn alerts(o: &mut String, d: &ReportData) {
         };
         w!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"t\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             offset(a.at, d.start),
             badge(colour, a.severity.as_str()),
             a.kind.as_str(),

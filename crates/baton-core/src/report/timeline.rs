@@ -50,6 +50,16 @@ fn tick_step(total_ms: i64) -> i64 {
     STEPS.iter().copied().find(|s| total / s <= 8).unwrap_or(86_400_000 * ((total / 86_400_000) / 8 + 1))
 }
 
+/// A tick's time without the zeros of a round step: `30s`, `2m`, `1h 30m`.
+fn tick_label(ms: i64) -> String {
+    match ms {
+        0 => "0".into(),
+        ms if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
+        ms if ms % 60_000 == 0 && ms < 3_600_000 => format!("{}m", ms / 60_000),
+        ms => duration(ms),
+    }
+}
+
 fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
@@ -81,7 +91,7 @@ pub fn svg(d: &ReportData) -> String {
             r##"<line x1="{tx:.1}" y1="{:.1}" x2="{tx:.1}" y2="{:.1}" stroke="#dee2e6" stroke-width="1"/><text x="{tx:.1}" y="16" font-size="11" text-anchor="middle" fill="#868e96">{}</text>"##,
             AXIS - 6.0,
             height - 4.0,
-            if t == 0 { "0".into() } else { duration(t) }
+            tick_label(t)
         );
         t += step;
     }
@@ -175,6 +185,10 @@ mod tests {
         assert_eq!(tick_step(5_000), 1_000);
         assert_eq!(tick_step(60_000), 10_000);
         assert_eq!(tick_step(3_600_000), 600_000);
+        assert_eq!(tick_label(120_000), "2m");
+        assert_eq!(tick_label(7_200_000), "2h");
+        assert_eq!(tick_label(5_400_000), "1h 30m");
+        assert_eq!(tick_label(500), "0.5s");
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 4), "abc");
     }
