@@ -84,14 +84,18 @@ pub enum ReportError {
     PathRelative(String),
     #[error("the folder {0:?} does not exist; choose a folder that does")]
     FolderMissing(String),
+    /// The path cannot be written by anyone's fault but the request's: no permission, a folder,
+    /// a read-only disk, a name the system refuses.
     #[error("cannot write the report to {path:?}: {detail}; choose a file you may write")]
+    Refused { path: String, detail: String },
+    #[error("cannot write the report to {path:?}: {detail}")]
     Write { path: String, detail: String },
 }
 
 impl ReportError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::PathRelative(_) => ErrorCode::InvalidInput,
+            Self::PathRelative(_) | Self::Refused { .. } => ErrorCode::InvalidInput,
             Self::FolderMissing(_) => ErrorCode::PathNotFound,
             Self::Write { .. } => ErrorCode::Io,
         }
@@ -119,9 +123,18 @@ pub fn report_write(path: &Path, text: &str) -> Result<(), ReportError> {
     if !dir.is_dir() {
         return Err(ReportError::FolderMissing(dir.display().to_string()));
     }
-    let failed = |e: std::io::Error| ReportError::Write { path: shown.clone(), detail: e.to_string() };
+    let failed = |e: std::io::Error| {
+        use std::io::ErrorKind::*;
+        let (path, detail) = (shown.clone(), e.to_string());
+        match e.kind() {
+            PermissionDenied | IsADirectory | ReadOnlyFilesystem | InvalidInput | InvalidFilename => {
+                ReportError::Refused { path, detail }
+            }
+            _ => ReportError::Write { path, detail },
+        }
+    };
     if path.is_dir() {
-        return Err(ReportError::Write { path: shown.clone(), detail: "it is a folder".into() });
+        return Err(ReportError::Refused { path: shown.clone(), detail: "it is a folder".into() });
     }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(failed)?;

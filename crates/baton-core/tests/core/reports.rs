@@ -230,6 +230,18 @@ fn a_report_is_saved_whole_or_refused_with_what_to_do() {
     assert_eq!(saved.bytes, written.len() as u64);
     assert!(written.starts_with("<!DOCTYPE html>"));
 
+    let folder = f.tmp.path().to_string_lossy().to_string();
+    let err = f.engine.session_report_save("s", &ReportSave { path: folder, format: None }).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "a folder is no file to write: {err}");
+    assert!(err.to_string().contains("it is a folder"), "{err}");
+    // A name the system refuses (even to root): refused as bad input, nothing left behind.
+    let bad = format!("{}/r\0.md", f.tmp.path().display());
+    let err = f.engine.session_report_save("s", &ReportSave { path: bad, format: None }).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(err.to_string().contains("choose a file you may write"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(f.tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with(".tmp")), "no temporary file stays: {left:?}");
+
     let err = f.engine.session_report("nope", ReportFormat::Md).unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 }
