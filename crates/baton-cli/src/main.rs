@@ -148,6 +148,9 @@ enum Command {
     /// List, show and search the artifacts tasks left
     #[command(subcommand)]
     Artifact(commands::coordinate::ArtifactCommand),
+    /// A session's report: goal, outcome, timeline, cost per agent, task and CLI, reviews,
+    /// decisions, insights, artifacts, merges and alerts, as Markdown or one HTML file
+    Report(commands::report::ReportArgs),
     /// Export a session's context as JSON, or import one as a new session
     #[command(subcommand)]
     Context(commands::coordinate::ContextCommand),
@@ -340,6 +343,7 @@ fn main() -> ExitCode {
         }
         Command::Decision(cmd) => commands::coordinate::decision(&home, cmd).map(|()| 0),
         Command::Artifact(cmd) => commands::coordinate::artifact(&home, cmd).map(|()| 0),
+        Command::Report(args) => commands::report::run(&home, args).map(|()| 0),
         Command::Context(cmd) => commands::coordinate::context(&home, cmd).map(|()| 0),
         Command::Logs { agent, follow, json } => agent::logs(&home, &agent, follow, json).map(|()| 0),
         Command::Send { agent, text } => agent::send(&home, &agent, &text).map(|()| 0),

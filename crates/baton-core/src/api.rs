@@ -151,6 +151,15 @@ pub struct CyclesQuery {
     pub limit: Option<u64>,
 }
 
+/// `GET /api/sessions/{id}/report`: the report as Markdown (`md`, the default) or HTML.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub format: Option<crate::report::ReportFormat>,
+}
+
 /// `GET /api/artifacts`: a session's artifacts, or one task's (id or name), newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

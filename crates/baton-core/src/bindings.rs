@@ -14,7 +14,7 @@ use crate::agent::{AgentWorktree, GcEntry, GcReport, InterruptedResume, ResumeFa
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{
     AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, AgentWaitQuery, ArtifactCreate,
-    ArtifactListQuery, ArtifactSearchQuery, CyclesQuery, DaemonStopQuery, TaskListQuery,
+    ArtifactListQuery, ArtifactSearchQuery, CyclesQuery, DaemonStopQuery, ReportQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
@@ -34,6 +34,7 @@ use crate::health::{
     Score, SessionHealth,
 };
 use crate::pattern::{PatternInfo, PatternRun};
+use crate::report::{Report, ReportFormat, ReportSave, ReportSaved};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::settings::{CliDetection, EditorOpened, EditorsDetected, Settings};
 use crate::task::{DepHolds, DepKind, Task, TaskComplete, TaskCreate, TaskDep, TaskState};
@@ -150,6 +151,11 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     AgentDiffQuery::export_all(&cfg)?;
     TaskListQuery::export_all(&cfg)?;
     CyclesQuery::export_all(&cfg)?;
+    ReportQuery::export_all(&cfg)?;
+    ReportFormat::export_all(&cfg)?;
+    Report::export_all(&cfg)?;
+    ReportSave::export_all(&cfg)?;
+    ReportSaved::export_all(&cfg)?;
     ArtifactListQuery::export_all(&cfg)?;
     ArtifactCreate::export_all(&cfg)?;
     AgentWaitQuery::export_all(&cfg)?;

@@ -100,6 +100,8 @@ pub enum Error {
     Wizard(#[from] WizardError),
     #[error(transparent)]
     Terminal(#[from] crate::terminal::TerminalError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 impl Error {
@@ -119,6 +121,7 @@ impl Error {
             Self::Name(e) => e.code(),
             Self::Wizard(e) => e.code(),
             Self::Terminal(e) => e.code(),
+            Self::Report(e) => e.code(),
         }
     }
 

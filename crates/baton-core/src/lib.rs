@@ -21,6 +21,7 @@ pub mod names;
 pub mod notify;
 pub mod pattern;
 pub mod pricing;
+pub mod report;
 pub mod session;
 pub mod settings;
 pub mod store;

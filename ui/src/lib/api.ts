@@ -53,6 +53,10 @@ import type { PatternRun } from "../bindings/PatternRun";
 import type { PauseReport } from "../bindings/PauseReport";
 import type { PushReport } from "../bindings/PushReport";
 import type { PushRequest } from "../bindings/PushRequest";
+import type { Report } from "../bindings/Report";
+import type { ReportQuery } from "../bindings/ReportQuery";
+import type { ReportSave } from "../bindings/ReportSave";
+import type { ReportSaved } from "../bindings/ReportSaved";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
@@ -164,6 +168,16 @@ export class Api {
   /** Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance. */
   sessionStatus(id: string): Promise<SessionStatus> {
     return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/status`, undefined, undefined);
+  }
+
+  /** A report of the session: goal and objectives, outcome, a timeline of tasks and agents, cost and tokens per agent, task and CLI, review rounds with their verdicts, decisions, insights, artifacts, merges and alerts; as Markdown (`format=md`, the default) or one self-contained HTML page (`format=html`), the document in `text`. */
+  sessionReport(id: string, query: ReportQuery): Promise<Report> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/report`, query, undefined);
+  }
+
+  /** Writes the session's report to a file (an absolute path, replaced when it exists). */
+  sessionReportSave(id: string, body: ReportSave): Promise<ReportSaved> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/report`, undefined, body);
   }
 
   /** What needs the user in every active session, oldest first: tools agents wait on, failed and blocked tasks, approved work not merged yet, pending decisions. */

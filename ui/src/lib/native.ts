@@ -6,7 +6,7 @@
 // is the daemon's (`openInEditor`): it knows the editor set in Settings and runs on this machine.
 
 import { invoke, isTauri } from "@tauri-apps/api/core";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { openPath } from "@tauri-apps/plugin-opener";
 import { connectBackend, type Backend } from "./backend";
 
@@ -19,6 +19,21 @@ export function canPickFolder(): boolean {
 export async function pickFolder(): Promise<string | null> {
   if (!canPickFolder()) return null;
   const chosen = await open({ directory: true, multiple: false, title: "Choose a git repository" });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+/** A native "Save as" chooser exists only inside the desktop app; a browser downloads instead. */
+export function canPickSaveFile(): boolean {
+  return isTauri();
+}
+
+/**
+ * The file the user chose to save to (suggested: `defaultName`, filtered to `extension`), or
+ * `null` when they cancelled or no chooser exists here.
+ */
+export async function pickSaveFile(defaultName: string, extension: string, title: string): Promise<string | null> {
+  if (!canPickSaveFile()) return null;
+  const chosen = await save({ defaultPath: defaultName, title, filters: [{ name: extension.toUpperCase(), extensions: [extension] }] });
   return typeof chosen === "string" ? chosen : null;
 }
 

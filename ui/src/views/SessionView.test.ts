@@ -330,6 +330,16 @@ describe("SessionView", () => {
     expect(screen.getByTestId("agents-empty")).toBeTruthy();
   });
 
+  it("opens the session's report from the header and closes it again", async () => {
+    const { session } = await seed(false);
+    await renderSession(session.id);
+    await fireEvent.click(screen.getByTestId("session-report"));
+    const frame = await screen.findByTestId("report-frame");
+    expect(frame.getAttribute("srcdoc")).toContain(`<h1>Report: ${session.name}</h1>`);
+    await fireEvent.click(within(screen.getByTestId("report-dialog")).getByText("Close"));
+    await waitFor(() => expect(screen.queryByTestId("report-dialog")).toBeNull());
+  });
+
   it("edits the session's settings from the header, shows them there, and new agents use them", async () => {
     const { session } = await seed(false);
     await renderSession(session.id);

@@ -4,6 +4,7 @@ pub mod coordinate;
 pub mod daemon;
 pub mod health;
 pub mod mcp;
+pub mod report;
 pub mod session;
 pub mod settings;
 pub mod task;

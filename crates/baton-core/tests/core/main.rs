@@ -12,6 +12,7 @@ mod health;
 mod inbox;
 mod merges;
 mod protocols;
+mod reports;
 mod sessions;
 mod settings;
 mod store;

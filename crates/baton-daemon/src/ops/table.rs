@@ -7,8 +7,8 @@ use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, Interrupt
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AgentWaitQuery,
     AlertListQuery, ArtifactCreate, ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth,
-    DaemonStopQuery, HealthAgentsQuery, ObjectiveUpdate, SamplesQuery, TaskListQuery, TerminalInput, TerminalListQuery,
-    TerminalOpen, TerminalResize, WorktreesGc, WorktreesUsage,
+    DaemonStopQuery, HealthAgentsQuery, ObjectiveUpdate, ReportQuery, SamplesQuery, TaskListQuery, TerminalInput,
+    TerminalListQuery, TerminalOpen, TerminalResize, WorktreesGc, WorktreesUsage,
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
@@ -18,6 +18,7 @@ use baton_core::coordinator::{CoordinatorStatus, Cycle};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
 use baton_core::inbox::InboxItem;
 use baton_core::pattern::{PatternInfo, PatternRun};
+use baton_core::report::{Report, ReportSave, ReportSaved};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::settings::{CliDetection, EditorOpened, EditorsDetected};
 use baton_core::task::{Task, TaskComplete, TaskCreate};
@@ -94,6 +95,17 @@ operations! {
         /// Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance.
         session_status: GET "/api/sessions/{id}/status" path(id: String) -> 200 SessionStatus
             => |s| s.session_status(&id);
+    }
+    "reports" {
+        /// A report of the session: goal and objectives, outcome, a timeline of tasks and agents, cost
+        /// and tokens per agent, task and CLI, review rounds with their verdicts, decisions, insights,
+        /// artifacts, merges and alerts; as Markdown (`format=md`, the default) or one self-contained
+        /// HTML page (`format=html`), the document in `text`.
+        session_report: GET "/api/sessions/{id}/report" path(id: String) query(q: ReportQuery) -> 200 Report
+            => |s| s.session_report(&id, q.format.unwrap_or_default());
+        /// Writes the session's report to a file (an absolute path, replaced when it exists).
+        session_report_save: POST "/api/sessions/{id}/report" path(id: String) body(req: ReportSave) -> 200 ReportSaved,
+            errors(PathNotFound, Io) => |s| s.session_report_save(&id, &req);
     }
     "inbox" {
         /// What needs the user in every active session, oldest first: tools agents wait on, failed

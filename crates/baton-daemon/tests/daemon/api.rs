@@ -132,3 +132,45 @@ fn stopping_ends_open_event_streams_and_removes_the_daemon_file() {
     reader.join().unwrap();
     assert!(!file.exists(), "daemon file removed on stop");
 }
+
+#[test]
+fn a_sessions_report_over_the_api_as_markdown_or_html_and_saved_to_a_file() {
+    let d = TestDaemon::start();
+    let repo = repo_new(d.tmp.path(), "r");
+    d.client
+        .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("rep".into()), parent: None })
+        .unwrap();
+    let auth = format!("Bearer {}", d.token());
+    let get = |query: &str| {
+        http().get(&d.url(&format!("/api/sessions/rep/report{query}"))).header("Authorization", &auth).call().unwrap()
+    };
+
+    let md: serde_json::Value = get("").into_body().read_json().unwrap();
+    assert_eq!(md["format"], "md", "Markdown unless asked");
+    assert_eq!(md["title"], "Report: rep");
+    assert!(md["text"].as_str().unwrap().starts_with("# Report: rep\n"));
+    let html: serde_json::Value = get("?format=html").into_body().read_json().unwrap();
+    assert!(html["text"].as_str().unwrap().starts_with("<!DOCTYPE html>"));
+    let bad = get("?format=pdf");
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.into_body().read_json().unwrap();
+    assert_eq!(body["code"], "invalid_input");
+
+    let path = d.tmp.path().join("rep.html");
+    let saved = d
+        .client
+        .session_report_save(
+            "rep",
+            &baton_core::report::ReportSave {
+                path: path.to_string_lossy().into(),
+                format: Some(baton_core::report::ReportFormat::Html),
+            },
+        )
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap().len() as u64, saved.bytes);
+    let err = d
+        .client
+        .session_report_save("rep", &baton_core::report::ReportSave { path: "/no/such/dir/r.md".into(), format: None })
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PathNotFound);
+}
