@@ -5,6 +5,8 @@
 //! OpenAI Responses SSE, Gemini streamGenerateContent SSE) and answers each model request with
 //! the next step of a [`Scenario`] chosen by the API key the CLI sends, so one server plays a
 //! different script to each agent of one run. Every request is recorded for assertions.
+//! Scripts name tools as each CLI lists them; where Codex defers a tool (its MCP tools, behind
+//! its tool search) the server searches for it before calling it, as a model must (`src/deferred.rs`).
 //!
 //! ```no_run
 //! use baton_fake_model::{AgentCli, FakeModel, Scenario, Step, cli_setup};
@@ -23,6 +25,7 @@
 
 mod anthropic;
 mod cli;
+mod deferred;
 mod gemini;
 mod openai;
 mod scenario;

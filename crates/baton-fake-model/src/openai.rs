@@ -15,10 +15,14 @@
 //! output}` pairs (the output a text block: "Chunk ID ... Process exited with code N ... Output:"),
 //! `custom_tool_call` / `custom_tool_call_output`. Tools offered: `exec_command`, `write_stdin`,
 //! `request_user_input`, `apply_patch` (type `custom`, freeform), `view_image`, `get_goal`,
-//! `create_goal`, `update_goal`, `tool_search`, `web_search`.
+//! `create_goal`, `update_goal`, `tool_search` (`{type:"tool_search", execution:"client"}`),
+//! `web_search`. MCP tools are not among them: Codex defers them behind its tool search, and a
+//! step calling one is answered with a `tool_search_call` first, then the call by namespace (see
+//! [`crate::deferred`]).
 
 use serde_json::{Value, json};
 
+use crate::deferred::{Call, call_resolve};
 use crate::scenario::Step;
 use crate::sse::{Reply, Turn, chunks, sse_event};
 
@@ -47,9 +51,25 @@ fn response(id: &str, created_at: u64, turn: &Turn, status: &str, output: &[Valu
     })
 }
 
+/// How the step's function call answers this request (see [`crate::deferred`]); `Direct` for a
+/// step with no function call.
+pub(crate) fn call_plan(step: &Step, request: &Value) -> Call {
+    match &step.tool_call {
+        Some(call) if call.input.is_object() => call_resolve(&call.name, request),
+        _ => Call::Direct,
+    }
+}
+
+/// Whether answering `request` uses the step up; a tool search made on the step's behalf does
+/// not, so the next request gets the same step.
+pub(crate) fn step_consumed(step: &Step, request: &Value) -> bool {
+    !matches!(call_plan(step, request), Call::Search { .. })
+}
+
 /// The streamed answer to one step, and the final response object (the whole answer for a
 /// request with `"stream": false`).
-pub(crate) fn stream(step: &Step, turn: &Turn) -> (Reply, Value) {
+pub(crate) fn stream(step: &Step, turn: &Turn, request: &Value) -> (Reply, Value) {
+    let plan = call_plan(step, request);
     let id = turn.id("resp_fake_");
     let created_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let mut events = Events { out: Vec::new(), sequence: 0 };
@@ -64,7 +84,17 @@ pub(crate) fn stream(step: &Step, turn: &Turn) -> (Reply, Value) {
     let head = std::mem::take(&mut events.out);
 
     let mut output = Vec::new();
-    if let Some(text) = &step.text {
+    if let Call::Search { query, limit } = &plan {
+        // The search alone: the step's text goes with the call it announces.
+        let item_id = turn.id("tsc_fake_");
+        let mut item = json!({"id": item_id, "type": "tool_search_call", "status": "in_progress",
+                              "call_id": turn.id("call_fake_"), "execution": "client",
+                              "arguments": {"query": query, "limit": limit}});
+        events.push("response.output_item.added", json!({"output_index": 0, "item": item}));
+        item["status"] = "completed".into();
+        events.push("response.output_item.done", json!({"output_index": 0, "item": item}));
+        output.push(item);
+    } else if let Some(text) = &step.text {
         let output_index = output.len();
         let item_id = turn.id("msg_fake_");
         let mut item =
@@ -84,7 +114,7 @@ pub(crate) fn stream(step: &Step, turn: &Turn) -> (Reply, Value) {
         events.push("response.output_item.done", json!({"output_index": output_index, "item": item}));
         output.push(item);
     }
-    if let Some(call) = &step.tool_call {
+    if let Some(call) = step.tool_call.as_ref().filter(|_| !matches!(plan, Call::Search { .. })) {
         let output_index = output.len();
         let call_id = turn.id("call_fake_");
         // A string input is a freeform ("custom") tool such as Codex's apply_patch; an object is
@@ -105,8 +135,12 @@ pub(crate) fn stream(step: &Step, turn: &Turn) -> (Reply, Value) {
             }
             other => {
                 let item_id = turn.id("fc_fake_");
-                let item = json!({"id": item_id, "type": "function_call", "status": "in_progress",
-                                  "call_id": call_id, "name": call.name, "arguments": ""});
+                let mut item = json!({"id": item_id, "type": "function_call", "status": "in_progress",
+                                      "call_id": call_id, "name": call.name, "arguments": ""});
+                if let Call::Namespaced { namespace, name } = &plan {
+                    item["namespace"] = namespace.as_str().into();
+                    item["name"] = name.as_str().into();
+                }
                 (
                     item_id,
                     item,

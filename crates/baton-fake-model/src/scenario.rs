@@ -41,7 +41,10 @@ pub struct Step {
 ///
 /// For Codex, an `input` that is a JSON string is sent as a freeform custom tool call (the shape
 /// of its `apply_patch` tool, whose input is the patch text); an object is sent as a function call
-/// whose `arguments` are that object encoded as JSON (`exec_command {cmd}`).
+/// whose `arguments` are that object encoded as JSON (`exec_command {cmd}`). An MCP tool is named
+/// as Codex names it elsewhere, `mcp__SERVER__TOOL`: Codex defers MCP tools, so the server answers
+/// the step with a tool search first and, once Codex has loaded the tool, calls it by namespace
+/// (`mcp__SERVER`) and name (`TOOL`); both requests are recorded as this step's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCall {

@@ -261,15 +261,19 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The next step for this key, advancing its cursor; `None` when no scenario answers it.
-    fn next_step(&self, key: Option<&str>) -> Option<(usize, Step)> {
+    /// The next step for this key, advancing its cursor unless `consumed` says the answer leaves
+    /// the step for the next request too; `None` when no scenario answers it.
+    fn next_step(&self, key: Option<&str>, consumed: impl FnOnce(&Step) -> bool) -> Option<(usize, Step)> {
         let key = key.unwrap_or_default();
         let scenario = self.scenarios.get(key).or(self.default.as_ref())?;
         let mut state = self.lock();
         let cursor = state.next_step.entry(key.to_owned()).or_default();
         let index = *cursor;
-        *cursor += 1;
-        Some((index, scenario.step(index)))
+        let step = scenario.step(index);
+        if consumed(&step) {
+            *cursor += 1;
+        }
+        Some((index, step))
     }
 
     fn record(&self, request: RecordedRequest) {
@@ -407,7 +411,7 @@ async fn anthropic_messages(State(shared): State<Arc<Shared>>, uri: Uri, headers
     let model = incoming.body.get("model").and_then(Value::as_str).unwrap_or("claude-fake").to_owned();
     let streaming = incoming.body.get("stream").and_then(Value::as_bool).unwrap_or(false);
     let turn = Turn::new(model, incoming.body_len);
-    answer(&shared, incoming, Api::Anthropic, |step| {
+    answer(&shared, incoming, Api::Anthropic, every_step, |step| {
         if streaming {
             Answer::Stream(anthropic::stream(step, &turn))
         } else {
@@ -422,8 +426,10 @@ async fn openai_responses(State(shared): State<Arc<Shared>>, uri: Uri, headers: 
     let model = incoming.body.get("model").and_then(Value::as_str).unwrap_or("gpt-fake").to_owned();
     let streaming = incoming.body.get("stream").and_then(Value::as_bool).unwrap_or(false);
     let turn = Turn::new(model, incoming.body_len);
-    answer(&shared, incoming, Api::OpenAi, |step| {
-        let (reply, completed) = openai::stream(step, &turn);
+    let request = incoming.body.clone();
+    let consumed = |step: &Step| openai::step_consumed(step, &request);
+    answer(&shared, incoming, Api::OpenAi, consumed, |step| {
+        let (reply, completed) = openai::stream(step, &turn, &request);
         if streaming { Answer::Stream(reply) } else { Answer::Json(completed) }
     })
     .await
@@ -441,10 +447,10 @@ async fn gemini_models(
     let turn = Turn::new(model, incoming.body_len);
     match action {
         "streamGenerateContent" => {
-            answer(&shared, incoming, Api::Gemini, |step| Answer::Stream(gemini::stream(step, &turn))).await
+            answer(&shared, incoming, Api::Gemini, every_step, |step| Answer::Stream(gemini::stream(step, &turn))).await
         }
         "generateContent" => {
-            answer(&shared, incoming, Api::Gemini, |step| Answer::Json(gemini::response(step, &turn))).await
+            answer(&shared, incoming, Api::Gemini, every_step, |step| Answer::Json(gemini::response(step, &turn))).await
         }
         "countTokens" => {
             shared.record(incoming.recorded(Api::Gemini, None, StatusCode::OK));
@@ -459,14 +465,25 @@ enum Answer {
     Json(Value),
 }
 
+/// Every answer uses its step up (all but a Codex tool search, see [`crate::deferred`]).
+fn every_step(_: &Step) -> bool {
+    true
+}
+
 /// Takes the key's next step and answers it in the API's shape.
-async fn answer(shared: &Shared, incoming: Incoming, api: Api, build: impl FnOnce(&Step) -> Answer) -> Response {
+async fn answer(
+    shared: &Shared,
+    incoming: Incoming,
+    api: Api,
+    consumed: impl FnOnce(&Step) -> bool,
+    build: impl FnOnce(&Step) -> Answer,
+) -> Response {
     let error_body = |status: u16, message: &str| match api {
         Api::Anthropic => anthropic::error_body(status, message),
         Api::OpenAi => openai::error_body(status, message),
         Api::Gemini | Api::Other => gemini::error_body(status, message),
     };
-    let Some((index, step)) = shared.next_step(incoming.key.as_deref()) else {
+    let Some((index, step)) = shared.next_step(incoming.key.as_deref(), consumed) else {
         let message = format!(
             "fake model: no scenario for API key {:?} and no default scenario (keys with a scenario: {})",
             incoming.key.as_deref().unwrap_or("<none sent>"),

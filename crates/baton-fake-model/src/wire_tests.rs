@@ -198,6 +198,57 @@ fn openai_stream_carries_function_and_custom_tool_calls() {
     assert_eq!(item.1["item"]["input"], "*** Begin Patch\n*** End Patch\n");
 }
 
+/// The output items of a Responses stream, from its `response.output_item.done` events.
+fn openai_items(body: &str) -> Vec<Value> {
+    sse(body)
+        .into_iter()
+        .filter(|(e, _)| e.as_deref() == Some("response.output_item.done"))
+        .map(|(_, d)| d["item"].clone())
+        .collect()
+}
+
+#[test]
+fn a_deferred_codex_tool_is_searched_for_before_its_namespaced_call() {
+    let fake = FakeModel::start([(
+        "k".to_owned(),
+        Scenario::new([
+            Step::tool_call("mcp__baton__insight_add", json!({"text": "slow parser"})).with_text("Noting it."),
+            Step::text("Noted."),
+        ]),
+    )]);
+    let url = format!("{}/v1/responses", fake.url());
+    let auth = [("authorization", "Bearer k")];
+    // As Codex 0.169 asks: MCP tools deferred, the client-side tool search offered.
+    let tools = json!([{"type": "function", "name": "exec_command"}, {"type": "tool_search", "execution": "client"}]);
+    let mut input =
+        vec![json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": "note"}]})];
+
+    let body = json!({"model": "gpt-5.5", "stream": true, "tools": tools, "input": input});
+    let items = openai_items(&post(&url, &auth, &body).1);
+    assert_eq!(items.len(), 1, "the search alone, the text waits for the call: {items:#?}");
+    let search = &items[0];
+    assert_eq!(search["type"], "tool_search_call");
+    assert_eq!(search["execution"], "client");
+    assert_eq!(search["arguments"]["query"], "mcp__baton__insight_add insight add");
+
+    // Codex answers the search with the namespaces it found.
+    input.push(search.clone());
+    input.push(json!({"type": "tool_search_output", "call_id": search["call_id"], "execution": "client",
+                      "status": "completed", "tools": [{"type": "namespace", "name": "mcp__baton",
+                      "description": "Baton", "tools": [{"type": "function", "name": "insight_add"}]}]}));
+    let body = json!({"model": "gpt-5.5", "stream": true, "tools": tools, "input": input});
+    let items = openai_items(&post(&url, &auth, &body).1);
+    assert_eq!(items[0]["content"][0]["text"], "Noting it.");
+    assert_eq!(items[1]["type"], "function_call");
+    assert_eq!((&items[1]["namespace"], &items[1]["name"]), (&json!("mcp__baton"), &json!("insight_add")));
+
+    let body = json!({"model": "gpt-5.5", "stream": true, "tools": tools, "input": input});
+    assert_eq!(openai_items(&post(&url, &auth, &body).1)[0]["content"][0]["text"], "Noted.");
+    // The search and the call both answered step 0.
+    let steps: Vec<Option<usize>> = fake.requests("k").iter().map(|r| r.step).collect();
+    assert_eq!(steps, vec![Some(0), Some(0), Some(1)]);
+}
+
 #[test]
 fn gemini_stream_ends_with_finish_reason_and_usage() {
     let fake = FakeModel::start([(

@@ -21,8 +21,8 @@ fn daemon_in_private_dir() -> TestDaemon {
 }
 
 /// The agent calls `insight_add` through Baton's MCP server with the tool name its CLI gives
-/// it; the insight lands in the agent's session.
-fn insight_through_mcp(cli: AgentCli, kind: CliKind, tool: &str) {
+/// it; the insight lands in the agent's session. Returns the fake model, for what the CLI sent.
+fn insight_through_mcp(cli: AgentCli, kind: CliKind, tool: &str) -> FakeModel {
     let d = daemon_in_private_dir();
     let (s, _repo) = session(&d);
     let fake = FakeModel::start([(
@@ -46,6 +46,7 @@ fn insight_through_mcp(cli: AgentCli, kind: CliKind, tool: &str) {
         ev.iter().any(|e| matches!(e, AgentEvent::ToolCall { name, .. } if name.contains("insight_add"))),
         "{ev:#?}"
     );
+    fake
 }
 
 #[test]
@@ -54,9 +55,15 @@ fn claude_keeps_an_insight_through_baton_tools() {
 }
 
 #[test]
-#[ignore = "Codex 0.169 defers MCP tools behind its tool search; the fake model server does not speak it yet"]
 fn codex_keeps_an_insight_through_baton_tools() {
-    insight_through_mcp(AgentCli::Codex, CliKind::Codex, "mcp__baton__insight_add");
+    // Codex defers MCP tools: the fake model searches for the tool, then calls it by namespace.
+    let fake = insight_through_mcp(AgentCli::Codex, CliKind::Codex, "mcp__baton__insight_add");
+    let requests = fake.requests(KEY);
+    let history = requests.last().and_then(|r| r.body["input"].as_array()).cloned().unwrap_or_default();
+    let found = history.iter().find(|i| i["type"] == "tool_search_output").expect("Codex answered the search");
+    assert_eq!(found["tools"][0]["name"], "mcp__baton", "{found:#}");
+    let call = history.iter().find(|i| i["type"] == "function_call").expect("the call is in the history");
+    assert_eq!((&call["namespace"], &call["name"]), (&json!("mcp__baton"), &json!("insight_add")));
 }
 
 #[test]

@@ -47,7 +47,10 @@ impl Protocol for Codex {
     }
 
     /// Configuration overrides (`-c`, before the subcommand) add Baton's server over streamable
-    /// HTTP; the token travels in the environment, out of the arguments.
+    /// HTTP; the token travels in the environment, out of the arguments. Its tools are approved
+    /// (the server checks each call): `exec` runs with approval policy "never", under which Codex
+    /// refuses an MCP call that would need approval ("MCP tool call requires approval, but
+    /// approval policy is never").
     fn mcp_connect(&self, link: &McpLink<'_>) -> McpConnect {
         let url = serde_json::Value::String(link.url.to_owned());
         McpConnect {
@@ -56,6 +59,8 @@ impl Protocol for Codex {
                 format!("mcp_servers.{MCP_SERVER}.url={url}"),
                 "-c".into(),
                 format!("mcp_servers.{MCP_SERVER}.bearer_token_env_var=\"{MCP_TOKEN_ENV}\""),
+                "-c".into(),
+                format!("mcp_servers.{MCP_SERVER}.default_tools_approval_mode=\"approve\""),
             ],
             env: vec![(MCP_TOKEN_ENV.into(), link.token.into())],
             ..McpConnect::default()
