@@ -126,6 +126,29 @@ enum Command {
         #[arg(long)]
         session: Option<String>,
     },
+    /// Register Baton's MCP server with your own Claude Code, Codex or Gemini CLI and add a
+    /// `/become-orchestrator` command that makes a conversation the repository session's coordinator
+    Install {
+        #[arg(value_enum)]
+        cli: commands::install::Target,
+        /// In the repository of the current folder (the default)
+        #[arg(long, conflicts_with = "user")]
+        project: bool,
+        /// In your home folder, for every repository
+        #[arg(long)]
+        user: bool,
+    },
+    /// Remove what `baton install` wrote (only files carrying Baton's marker, and the `baton`
+    /// server entry while it runs `baton mcp`)
+    Uninstall {
+        /// One CLI [default: all three]
+        #[arg(value_enum)]
+        cli: Option<commands::install::Target>,
+        #[arg(long, conflicts_with = "user")]
+        project: bool,
+        #[arg(long)]
+        user: bool,
+    },
     /// Baton's MCP server over stdio, for any MCP client (e.g. `claude mcp add baton -- baton mcp`):
     /// the session's tasks, agents, artifacts and context as tools
     Mcp {
@@ -302,6 +325,10 @@ enum AgentCommand {
     },
 }
 
+fn install_scope(user: bool) -> commands::install::Scope {
+    if user { commands::install::Scope::User } else { commands::install::Scope::Project }
+}
+
 fn main() -> ExitCode {
     output::closed_pipe_quiet();
     let cli = Cli::parse();
@@ -336,6 +363,8 @@ fn main() -> ExitCode {
             commands::health::alerts(&home, session, all, json).map(|()| 0)
         }
         Command::Monitor { session } => commands::health::monitor(&home, session).map(|()| 0),
+        Command::Install { cli, user, .. } => commands::install::install(cli, install_scope(user)).map(|()| 0),
+        Command::Uninstall { cli, user, .. } => commands::install::uninstall(cli, install_scope(user)).map(|()| 0),
         Command::Mcp { session } => commands::mcp::serve(&home, session),
         Command::Objective(cmd) => commands::coordinate::objective(&home, cmd).map(|()| 0),
         Command::Insight { cmd: InsightCommand::Add { session, text } } => {

@@ -3,6 +3,7 @@ pub mod branch;
 pub mod coordinate;
 pub mod daemon;
 pub mod health;
+pub mod install;
 pub mod mcp;
 pub mod report;
 pub mod session;

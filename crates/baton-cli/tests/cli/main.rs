@@ -6,6 +6,7 @@ mod agents;
 mod coordinate;
 mod daemon;
 mod health;
+mod install;
 mod reports;
 mod session;
 mod settings;
