@@ -54,6 +54,8 @@ pub(crate) struct EngineState {
     pub terminals: crate::terminal::Terminals,
     /// Where to start decoding each agent's log for a page of its history.
     pub histories: Arc<crate::agent::history::Histories>,
+    /// One message delivery at a time per agent.
+    pub messages: crate::agent::message::MessageLocks,
 }
 
 impl EngineState {
@@ -114,6 +116,7 @@ impl Engine {
                 health: Default::default(),
                 terminals: Default::default(),
                 histories: Default::default(),
+                messages: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
@@ -122,6 +125,7 @@ impl Engine {
         engine.histories_warm();
         engine.coordinators_resume(orphaned)?;
         engine.wizards_resume()?;
+        engine.messages_resume()?;
         engine.worktrees_watch()?;
         if engine.inner.runtime.is_some() {
             engine.sampler_start().map_err(|e| crate::agent::record::AgentError::Spawn {

@@ -8,6 +8,7 @@ pub(crate) mod history;
 pub(crate) mod index;
 mod lifecycle;
 pub mod log;
+pub(crate) mod message;
 pub mod protocol;
 pub mod record;
 pub(crate) mod supervisor;

@@ -8,7 +8,11 @@
 mod cycle;
 pub(crate) mod decide;
 pub mod handoff;
+mod news;
+mod promote;
 pub mod verdict;
+
+pub use promote::{INSTRUCTIONS, Promotion};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex};
@@ -313,6 +317,11 @@ impl Engine {
         self.inner
             .events
             .publish(EngineEvent::CoordinatorCycle { session_id: session.id.clone(), cycle: cycle.clone() });
+        // Read again: a promotion or demotion during the cycle counts.
+        let session = self.session_get(&session.id)?;
+        if let Err(e) = self.coordinator_news(&session, &cycle) {
+            tracing::warn!(session = %session.id, "cannot tell the coordinator conversation what changed: {e}");
+        }
         Ok(cycle)
     }
 

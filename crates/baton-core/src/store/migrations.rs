@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "0011_wizard_planner", include_str!("../../../../migrations/0011_wizard_planner.sql")),
     (12, "0012_health_pause", include_str!("../../../../migrations/0012_health_pause.sql")),
     (13, "0013_cost_quarters", include_str!("../../../../migrations/0013_cost_quarters.sql")),
+    (14, "0014_agent_messages", include_str!("../../../../migrations/0014_agent_messages.sql")),
 ];
 
 /// The schema version this build writes.

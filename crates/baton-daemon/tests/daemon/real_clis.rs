@@ -124,14 +124,14 @@ fn claude_writes_answers_a_follow_up_and_reports_cost() {
     assert!(a.usage.input > 0);
     let session_id = a.cli_session_id.clone().expect("claude reports its session");
     let ev = events(&d, &a.id);
-    assert!(ev.contains(&AgentEvent::UserText { text: "create hello.txt".into() }));
+    assert!(ev.contains(&AgentEvent::UserText { text: "create hello.txt".into(), from: None }));
     assert!(ev.iter().any(|e| matches!(e, AgentEvent::ToolCall { name, .. } if name == "Write")));
     assert!(ev.iter().any(|e| matches!(e, AgentEvent::FileChange { path, .. } if path.ends_with("hello.txt"))));
     assert!(ev.iter().any(|e| matches!(e, AgentEvent::TurnCompleted { is_error: false, .. })));
 
     // A follow-up on stdin, in the same process and session.
     let pid = a.pid;
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "and now?".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "and now?".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "finished the second turn", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.pid, pid, "the same process took the follow-up");
@@ -171,7 +171,8 @@ fn claude_denied_bash_is_approved_then_runs() {
     assert_eq!(a.pending[0].input["command"], command);
     let work = Path::new(&a.cwd).to_owned();
     assert!(!work.join("approved.txt").exists());
-    let err = d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into() }).unwrap_err();
+    let err =
+        d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into(), from: None }).unwrap_err();
     assert!(err.to_string().contains("approve"), "{err}");
 
     let a =
@@ -198,7 +199,9 @@ fn claude_resumes_its_session_after_a_daemon_restart() {
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
     assert_eq!(d.client.agent_get(&a.id).unwrap().state, AgentState::Stopped);
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into() }).unwrap();
+    d.client
+        .agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into(), from: None })
+        .unwrap();
     let a = until(&d, &a.id, "answered after the restart", turn_done(2));
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
     let texts: Vec<AgentEvent> = events(&d, &a.id);
@@ -245,7 +248,7 @@ fn codex_runs_a_command_and_resumes_for_a_follow_up() {
     assert!(a.cost_is_estimate && a.cost_usd > 0.0, "codex cost is estimated from tokens: {a:?}");
     let thread = a.cli_session_id.clone().expect("thread id");
 
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.cli_session_id.as_deref(), Some(thread.as_str()));
@@ -280,7 +283,7 @@ fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
         "the prompt is shown once: {ev:?}"
     );
 
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert!(
@@ -329,7 +332,7 @@ fn resumes_after_restart(cli: AgentCli, kind: CliKind) {
     let home = d.home.clone();
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "still there?".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "still there?".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "answered after the restart", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
@@ -419,7 +422,9 @@ fn claude_idle_is_released_and_a_message_resumes_its_session_with_its_history() 
     let notes: Vec<AgentEvent> = events(&d, &a.id);
     assert!(notes.iter().any(|e| matches!(e, AgentEvent::Notice { message } if message.contains("(released)"))));
 
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into() }).unwrap();
+    d.client
+        .agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into(), from: None })
+        .unwrap();
     let a = until(&d, &a.id, "answered after its release", turn_done(2));
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
     let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap();
@@ -519,7 +524,7 @@ fn claude_interrupted_by_a_forced_daemon_stop_is_resumed_after_the_restart() {
     // The CLI's own marker of the SIGINT is never shown as if the user had typed it.
     let before = events(&d, &a.id);
     assert!(
-        !before.iter().any(|e| matches!(e, AgentEvent::UserText { text } if text.contains("Request interrupted"))),
+        !before.iter().any(|e| matches!(e, AgentEvent::UserText { text, .. } if text.contains("Request interrupted"))),
         "{before:#?}"
     );
     assert!(
