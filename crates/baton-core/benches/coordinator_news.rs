@@ -19,8 +19,8 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use baton_core::agent::{AgentEvent, AgentSpawn, AgentState};
 use baton_core::agent::protocol::CliKind;
+use baton_core::agent::{AgentEvent, AgentSpawn, AgentState};
 use baton_core::events::EngineEvent;
 use baton_core::session::SessionCreate;
 use baton_core::task::{TaskCreate, TaskState};

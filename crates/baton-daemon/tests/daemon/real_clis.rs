@@ -543,3 +543,87 @@ fn claude_interrupted_by_a_forced_daemon_stop_is_resumed_after_the_restart() {
     });
     assert_eq!(resumed.cli_session_id, a.cli_session_id, "its own CLI session continued");
 }
+
+/// Messages to a working Claude wait for its turn's end and go together; a message from another
+/// agent shows in both lanes; a promoted Claude reads the coordinator's instructions and is told,
+/// once, that a task finished.
+#[test]
+fn claude_takes_kept_messages_after_its_turn_and_coordinates_when_promoted() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::text("Hello, I lead."),
+            Step::text("Working on it.").with_delay_ms(3000),
+            Step::text("Got both notes."),
+            Step::text("I coordinate this session now."),
+            Step::text("Task one is finished."),
+            Step::text("Noted: t1 is done."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let spawn_named = |name: &str, prompt: &str| {
+        d.client
+            .agent_spawn(&AgentSpawn {
+                session: s.clone(),
+                cli: CliKind::Claude,
+                prompt: prompt.into(),
+                name: Some(name.into()),
+                model: None,
+                allow_tools: vec![],
+                program: vec![],
+                cwd: None,
+            })
+            .unwrap()
+    };
+    let lead = spawn_named("lead", "hello");
+    until(&d, &lead.id, "answered", turn_done(1));
+    let worker = spawn_named("worker", "work");
+    until(&d, &worker.id, "began its turn", |_| fake.requests(KEY).iter().filter(|r| r.is_model_turn()).count() >= 2);
+
+    let msg = |text: &str, from: Option<&str>| baton_core::api::AgentMessage {
+        text: text.into(),
+        from: from.map(Into::into),
+    };
+    assert_eq!(d.client.agent_send(&worker.id, &msg("first, from the lead", Some("lead"))).unwrap().queued_messages, 1);
+    assert_eq!(d.client.agent_send(&worker.id, &msg("second, from the user", None)).unwrap().queued_messages, 2);
+    let w = until(&d, &worker.id, "answered the kept messages", turn_done(2));
+    assert_eq!((w.turns, w.queued_messages, w.state), (2, 0, AgentState::Waiting), "both in one turn");
+    let ev = events(&d, &worker.id);
+    assert!(ev.contains(&AgentEvent::UserText { text: "first, from the lead".into(), from: Some("lead".into()) }));
+    assert!(ev.contains(&AgentEvent::UserText { text: "second, from the user".into(), from: None }));
+    assert!(ev.contains(&AgentEvent::Text { text: "Got both notes.".into(), delta: false }));
+    let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap().body.to_string();
+    let (first, second) = (last.find("first, from the lead").unwrap(), last.find("second, from the user").unwrap());
+    assert!(first < second, "one request, in order");
+    assert!(last.contains("Message from lead, another agent of your Baton session"));
+    assert!(
+        events(&d, &lead.id)
+            .contains(&AgentEvent::MessageSent { to: "worker".into(), text: "first, from the lead".into() })
+    );
+
+    let p = d.client.coordinator_promote(&lead.id).unwrap();
+    assert_eq!(p.session.coordinator_agent.as_deref(), Some(lead.id.as_str()));
+    until(&d, &lead.id, "read its instructions", turn_done(2));
+    let told = |part: &str| {
+        events(&d, &lead.id)
+            .iter()
+            .filter(|e| matches!(e, AgentEvent::UserText { text, .. } if text.contains(part)))
+            .count()
+    };
+    assert_eq!(told("Delegate, never implement"), 1);
+    d.client
+        .task_add(&baton_core::task::TaskCreate {
+            session: s.clone(),
+            title: "Task one".into(),
+            prompt: "do t1".into(),
+            name: Some("t1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let lead = until(&d, &lead.id, "was told t1 is done", |a| a.turns >= 3 && a.state == AgentState::Waiting);
+    assert_eq!(told("task t1 is done"), 1, "{:#?}", events(&d, &lead.id));
+    assert!(events(&d, &lead.id).contains(&AgentEvent::Text { text: "Noted: t1 is done.".into(), delta: false }));
+    assert_eq!(d.client.coordinator_demote(&lead.id).unwrap().coordinator_agent, None);
+}
