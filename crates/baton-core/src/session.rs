@@ -375,9 +375,13 @@ pub(crate) fn coordinator_set(conn: &Connection, id: &str, state: CoordinatorSta
     Ok(())
 }
 
-/// Sessions whose coordinator was running (to resume after a restart).
+/// Sessions whose coordinator's loop was running (to resume after a restart): running ones,
+/// and complete ones a coordinator conversation watches.
 pub(crate) fn coordinators_running(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM sessions WHERE coordinator = 'running' AND state = 'active'")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM sessions WHERE state = 'active' \
+         AND (coordinator = 'running' OR (coordinator = 'complete' AND coordinator_agent IS NOT NULL))",
+    )?;
     let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
 }

@@ -188,6 +188,15 @@ fn told(e: &Engine, id: &str, part: &str) -> usize {
     received(e, id).iter().filter(|(text, _)| text.contains(part)).count()
 }
 
+/// Waits until the agent was given a message containing `part`.
+fn wait_told(e: &Engine, id: &str, part: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while told(e, id, part) == 0 {
+        assert!(Instant::now() < deadline, "never told {part:?}: {:#?}", received(e, id));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_promoted_agent_is_instructed_then_told_each_change_once_until_demoted() {
     let s = setup();
@@ -206,11 +215,7 @@ fn a_promoted_agent_is_instructed_then_told_each_change_once_until_demoted() {
     assert!(e.coordinator_promote("lead").unwrap().unchanged, "promoting it again changes nothing");
 
     add(e, "t1", "do the first part");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while told(e, &lead.id, "task t1 is done") == 0 {
-        assert!(Instant::now() < deadline, "never told: {:#?}", received(e, &lead.id));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_told(e, &lead.id, "task t1 is done");
     let worker = e.task_get("t1").unwrap().agent_id.unwrap();
     assert_ne!(worker, lead.id, "the coordinator conversation is never given a task");
     // More cycles pass (the lead's own turns wake the loop): the change is told once.
@@ -221,6 +226,17 @@ fn a_promoted_agent_is_instructed_then_told_each_change_once_until_demoted() {
         e.coordinator_cycle("s").unwrap();
     }
     assert_eq!(told(e, &lead.id, "task t1 is done"), 1, "{:#?}", received(e, &lead.id));
+    assert_eq!(told(e, &lead.id, "the completion criteria hold"), 1);
+    assert_eq!(e.session_get("s").unwrap().coordinator, CoordinatorState::Complete);
+
+    // Complete, the loop still watches for the conversation: a worker it spawned itself that
+    // finishes, and new work, which runs without another `run`.
+    let side = spawn(e, "s", "side", "look around");
+    until(e, &side.id, "finished", waits_after(1));
+    wait_told(e, &lead.id, "agent side finished its turn");
+    add(e, "t3", "do a third part");
+    wait_told(e, &lead.id, "task t3 is done");
+    assert_ne!(e.task_get("t3").unwrap().agent_id.as_deref(), Some(lead.id.as_str()));
 
     // Demoted: the loop goes on, the lead hears no more.
     let session = e.coordinator_demote("lead").unwrap();
