@@ -113,6 +113,17 @@ pub(crate) fn has_queued(conn: &Connection, agent_id: &str) -> Result<bool> {
     )?)
 }
 
+/// Whether the agent's last turn ended a running task that a running coordinator loop has not
+/// read yet.
+fn task_turn_unread(conn: &Connection, agent: &Agent) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM tasks t JOIN sessions s ON s.id = t.session_id \
+         WHERE t.agent_id = ?1 AND t.state = 'running' AND t.agent_turns < ?2 AND s.coordinator = 'running')",
+        params![agent.id, agent.turns],
+        |r| r.get(0),
+    )?)
+}
+
 fn message_insert(
     conn: &Connection,
     agent_id: &str,
@@ -236,6 +247,11 @@ impl Engine {
         let flushed = self.inner.messages.hold(agent_id, || -> Result<()> {
             let agent = self.agent_get(agent_id)?;
             if agent.state != AgentState::Waiting || agent.archived_at.is_some() {
+                return Ok(());
+            }
+            if task_turn_unread(&self.inner.store.conn(), &agent)? {
+                // The turn ended a task the coordinator's loop has not read yet: its answer is
+                // the task's result, so the loop ends the task first, then delivers these.
                 return Ok(());
             }
             let kept = queued(&self.inner.store.conn(), &agent.id)?;

@@ -74,6 +74,11 @@ impl Engine {
         let workers: Vec<Agent> =
             agents.iter().filter(|a| session.coordinator_agent.as_deref() != Some(a.id.as_str())).cloned().collect();
         self.agents_mark(session, &tasks, &workers, &mut sum);
+        // Messages kept for agents whose turn ended a task wait for the task to be read (see
+        // `agent/message.rs`): it is, now.
+        for agent in agents.iter().filter(|a| a.queued_messages > 0 && a.state == AgentState::Waiting) {
+            self.messages_flush(&agent.id);
+        }
         let decisions: i64 = self.inner.store.conn().query_row(
             "SELECT count(*) FROM decisions WHERE session_id = ?1 AND state = 'pending'",
             [&session.id],

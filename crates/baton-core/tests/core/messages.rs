@@ -315,3 +315,32 @@ fn kept_messages_and_the_promotion_survive_a_restart() {
     assert!(received(&e, &w.id).contains(&("kept for later".to_owned(), Some("lead".to_owned()))));
     drop(rt);
 }
+
+#[test]
+fn a_message_kept_during_a_task_waits_for_the_task_to_be_read() {
+    let s = setup();
+    let e = &s.engine;
+    let peer = spawn(e, "s", "peer", "hello");
+    until(e, &peer.id, "finished", waits_after(1));
+    add(e, "t1", "HOLD the first part");
+    e.coordinator_start("s").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let worker = loop {
+        let t = e.task_get("t1").unwrap();
+        if let Some(id) = t.agent_id
+            && e.agent_get(&id).unwrap().state == AgentState::Running
+        {
+            break id;
+        }
+        assert!(Instant::now() < deadline, "t1 never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(e.agent_send_from(&worker, "also check the docs", Some("peer")).unwrap().queued_messages, 1);
+    release(&s);
+    until(e, &worker, "answered the kept message", |a| a.turns >= 2 && a.state == AgentState::Waiting);
+    // The task's result is the turn it was given, not the answer to the message after it.
+    let t1 = e.task_get("t1").unwrap();
+    assert_eq!(t1.state, TaskState::Done);
+    assert!(t1.summary.as_deref().unwrap_or("").contains("turn 1"), "{t1:?}");
+    assert!(received(e, &worker).contains(&("also check the docs".to_owned(), Some("peer".to_owned()))));
+}
