@@ -1,10 +1,12 @@
 -- Messages to agents, kept until delivered: a message to an agent in the middle of a turn waits
 -- here for the turn's end (several are then delivered together, in order), and survives a daemon
--- restart. `from_agent` is the sending agent of the same session; NULL for the user or Baton.
+-- restart. `from_agent` is the sending agent of the same session; NULL for the user or Baton
+-- (`from_baton`: Baton's own, a coordinator's instructions or news).
 CREATE TABLE agent_messages (
     id           TEXT PRIMARY KEY,
     agent_id     TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
     from_agent   TEXT REFERENCES agents(id) ON DELETE SET NULL,
+    from_baton   INTEGER NOT NULL DEFAULT 0,
     text         TEXT NOT NULL,
     created_at   INTEGER NOT NULL,
     delivered_at INTEGER

@@ -95,6 +95,9 @@ fn an_agent_messages_another_and_is_promoted_and_demoted() {
     assert_eq!(h.ok(&["agent", "promote", "lead"]).trim(), "lead now coordinates session work, in place of helper");
     h.baton(&["wait", "lead", "--timeout", "20"]);
     assert!(h.ok(&["logs", "lead"]).contains("Delegate, never implement"));
+    assert!(
+        h.ok(&["session", "show", "work"]).contains("coordinator: lead (its conversation coordinates the session)")
+    );
     let line = h.err(&["agent", "demote", "helper"]);
     assert!(line.contains("its coordinator is lead"), "{line}");
     assert_eq!(h.ok(&["agent", "demote", "lead"]).trim(), "lead no longer coordinates session work");

@@ -28,20 +28,74 @@ pub(crate) struct Delivery {
     pub notes: Vec<Note>,
 }
 
-/// A message on its way: its text and its sender's name (`None`: the user, or Baton).
+/// A message on its way: its text and who sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Outgoing {
     pub text: String,
-    pub from: Option<String>,
+    pub from: Origin,
+}
+
+/// Who a message is from, as the lane and the receiving agent are told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    User,
+    /// Another agent of the session, by name.
+    Agent(String),
+    /// Baton itself (a coordinator's instructions, the loop's news).
+    Baton,
+}
+
+/// How the lane names Baton as a message's sender.
+pub(crate) const BATON: &str = "Baton";
+
+impl Origin {
+    /// The name the lane shows (`None`: the user).
+    fn shown(&self) -> Option<String> {
+        match self {
+            Self::User => None,
+            Self::Agent(name) => Some(name.clone()),
+            Self::Baton => Some(BATON.to_owned()),
+        }
+    }
+}
+
+/// Who posts a message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Sender<'a> {
+    /// The user: refused while a tool waits for the user's approval (decide it first).
+    User,
+    /// Another agent of the session; kept while a tool waits for approval.
+    Agent(&'a Agent),
+    /// Baton itself; kept while a tool waits for approval.
+    Baton,
+}
+
+impl Sender<'_> {
+    fn agent(&self) -> Option<&Agent> {
+        match self {
+            Self::Agent(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    fn from(&self) -> Origin {
+        match self {
+            Self::User => Origin::User,
+            Self::Agent(a) => Origin::Agent(a.name.clone()),
+            Self::Baton => Origin::Baton,
+        }
+    }
 }
 
 /// Puts messages into one turn's text: a single message from the user as it is; otherwise each
 /// with its sender named, in order, so the agent knows who says what.
 pub(crate) fn delivery_compose(messages: &[Outgoing]) -> Delivery {
+    let several = messages.len() > 1;
     let part = |m: &Outgoing| match &m.from {
-        Some(name) => format!("Message from {name}, another agent of your Baton session:\n\n{}", m.text),
-        None if messages.len() > 1 => format!("Message from the user:\n\n{}", m.text),
-        None => m.text.clone(),
+        Origin::Agent(name) => format!("Message from {name}, another agent of your Baton session:\n\n{}", m.text),
+        Origin::User if several => format!("Message from the user:\n\n{}", m.text),
+        Origin::Baton if several => format!("Message from Baton:\n\n{}", m.text),
+        Origin::User | Origin::Baton => m.text.clone(),
     };
     let parts: Vec<String> = messages.iter().map(part).collect();
     let text = if parts.len() > 1 {
@@ -59,7 +113,7 @@ pub(crate) fn delivery_compose(messages: &[Outgoing]) -> Delivery {
         .enumerate()
         .map(|(i, m)| Note::UserMessage {
             text: m.text.clone(),
-            from: m.from.clone(),
+            from: m.from.shown(),
             // The CLI may echo what it was given: the decoder must know it to show it once.
             sent: (i == last && text != m.text).then(|| text.clone()),
         })
@@ -92,14 +146,21 @@ impl MessageLocks {
     }
 }
 
-/// The agent's kept messages, oldest first: (id, text, sender's name).
+/// The agent's kept messages, oldest first, with their ids.
 fn queued(conn: &Connection, agent_id: &str) -> Result<Vec<(String, Outgoing)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.text, a.name FROM agent_messages m LEFT JOIN agents a ON a.id = m.from_agent \
+        "SELECT m.id, m.text, a.name, m.from_baton FROM agent_messages m LEFT JOIN agents a ON a.id = m.from_agent \
          WHERE m.agent_id = ?1 AND m.delivered_at IS NULL ORDER BY m.rowid",
     )?;
     let rows = stmt
-        .query_map([agent_id], |r| Ok((r.get(0)?, Outgoing { text: r.get(1)?, from: r.get(2)? })))?
+        .query_map([agent_id], |r| {
+            let from = match (r.get::<_, Option<String>>(2)?, r.get::<_, bool>(3)?) {
+                (_, true) => Origin::Baton,
+                (Some(name), false) => Origin::Agent(name),
+                (None, false) => Origin::User,
+            };
+            Ok((r.get(0)?, Outgoing { text: r.get(1)?, from }))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -127,27 +188,25 @@ fn task_turn_unread(conn: &Connection, agent: &Agent) -> Result<bool> {
 fn message_insert(
     conn: &Connection,
     agent_id: &str,
-    from: Option<&str>,
+    sender: Sender<'_>,
     text: &str,
     delivered: Option<i64>,
 ) -> Result<()> {
     let now = time::now_ms();
     conn.execute(
-        "INSERT INTO agent_messages (id, agent_id, from_agent, text, created_at, delivered_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![ids::new_id("msg"), agent_id, from, text, now, delivered],
+        "INSERT INTO agent_messages (id, agent_id, from_agent, from_baton, text, created_at, delivered_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            ids::new_id("msg"),
+            agent_id,
+            sender.agent().map(|a| a.id.as_str()),
+            matches!(sender, Sender::Baton),
+            text,
+            now,
+            delivered
+        ],
     )?;
     Ok(())
-}
-
-/// How a message is posted: a user's may be refused by an agent waiting for an approval; Baton's
-/// own (the coordinator's news) is then kept for the turn after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Posting {
-    /// Refused while a tool waits for approval (as the user is told to decide it first).
-    Strict,
-    /// Kept while a tool waits for approval.
-    Keep,
 }
 
 impl Engine {
@@ -160,7 +219,11 @@ impl Engine {
             Some(from) => Some(self.sender_resolve(&agent, from)?),
             None => None,
         };
-        self.message_post(&agent, text, sender.as_ref(), Posting::Strict)
+        let sender = match &sender {
+            Some(a) => Sender::Agent(a),
+            None => Sender::User,
+        };
+        self.message_post(&agent, text, sender)
     }
 
     /// The sending agent: by id, or by name within the receiver's session.
@@ -191,13 +254,9 @@ impl Engine {
         self.agent_get(&id)
     }
 
-    pub(crate) fn message_post(
-        &self,
-        agent: &Agent,
-        text: &str,
-        sender: Option<&Agent>,
-        posting: Posting,
-    ) -> Result<Agent> {
+    /// Posts a message: kept while the agent works (or, unless it is the user's, while a tool
+    /// waits for approval: the user decides that first), else delivered with whatever was kept.
+    pub(crate) fn message_post(&self, agent: &Agent, text: &str, sender: Sender<'_>) -> Result<Agent> {
         super::lifecycle::archived_refuse(agent)?;
         if text.trim().is_empty() {
             return Err(AgentError::Invalid("the message is empty".into()).into());
@@ -208,10 +267,10 @@ impl Engine {
             // message kept, or this sender finds the agent waiting.
             let agent = self.agent_get(&agent.id)?;
             let working = agent.cli != CliKind::Command && agent.state.is_active();
-            let held_by_approval = agent.state == AgentState::NeedsInput && posting == Posting::Keep;
+            let held_by_approval = agent.state == AgentState::NeedsInput && !matches!(sender, Sender::User);
             if working || held_by_approval {
                 self.write(|tx| {
-                    message_insert(tx, &agent.id, sender.map(|s| s.id.as_str()), text, None)?;
+                    message_insert(tx, &agent.id, sender, text, None)?;
                     let agent = record::agent_get(tx, &agent.id)?;
                     tx.publish(EngineEvent::AgentUpdated { agent: Box::new(agent.clone()) });
                     Ok(agent)
@@ -220,20 +279,20 @@ impl Engine {
                 // Delivered now, with whatever was kept before it (a restart may have left some).
                 let kept = queued(&self.inner.store.conn(), &agent.id)?;
                 let mut messages: Vec<Outgoing> = kept.iter().map(|(_, m)| m.clone()).collect();
-                messages.push(Outgoing { text: text.to_owned(), from: sender.map(|s| s.name.clone()) });
+                messages.push(Outgoing { text: text.to_owned(), from: sender.from() });
                 let delivered = self.message_deliver(&agent, &delivery_compose(&messages))?;
                 self.write(|tx| {
                     let now = time::now_ms();
                     for (id, _) in &kept {
                         tx.execute("UPDATE agent_messages SET delivered_at = ?2 WHERE id = ?1", params![id, now])?;
                     }
-                    message_insert(tx, &agent.id, sender.map(|s| s.id.as_str()), text, Some(now))?;
+                    message_insert(tx, &agent.id, sender, text, Some(now))?;
                     Ok(())
                 })?;
                 Ok(delivered)
             }
         })?;
-        if let Some(sender) = sender
+        if let Some(sender) = sender.agent()
             && self.runtime_slot(sender).is_ok()
         {
             self.note_blocking(&sender.id, &Note::MessageSent { to: posted.name.clone(), text: text.to_owned() });
@@ -316,28 +375,37 @@ pub(crate) fn turn_ended(inner: &Arc<EngineState>, agent_id: &str) {
 mod tests {
     use super::*;
 
-    fn m(text: &str, from: Option<&str>) -> Outgoing {
-        Outgoing { text: text.into(), from: from.map(Into::into) }
+    fn m(text: &str, from: Origin) -> Outgoing {
+        Outgoing { text: text.into(), from }
     }
 
     #[test]
     fn one_message_from_the_user_goes_as_it_is() {
-        let d = delivery_compose(&[m("hello", None)]);
+        let d = delivery_compose(&[m("hello", Origin::User)]);
         assert_eq!(d.text, "hello");
         assert_eq!(d.notes, vec![Note::UserMessage { text: "hello".into(), from: None, sent: None }]);
     }
 
     #[test]
     fn several_messages_go_in_order_each_with_its_sender() {
-        let d = delivery_compose(&[m("first", Some("builder")), m("second", None), m("third", Some("tester"))]);
+        let d = delivery_compose(&[
+            m("first", Origin::Agent("builder".into())),
+            m("second", Origin::User),
+            m("third", Origin::Agent("tester".into())),
+            m("Baton: task t1 is done", Origin::Baton),
+        ]);
         let builder = d.text.find("Message from builder, another agent").unwrap();
         let user = d.text.find("Message from the user:\n\nsecond").unwrap();
         let tester = d.text.find("Message from tester").unwrap();
-        assert!(d.text.starts_with("3 messages arrived"));
-        assert!(builder < user && user < tester, "{}", d.text);
-        assert_eq!(d.notes.len(), 3);
+        let baton = d.text.find("Message from Baton:\n\nBaton: task t1 is done").unwrap();
+        assert!(d.text.starts_with("4 messages arrived"));
+        assert!(builder < user && user < tester && tester < baton, "{}", d.text);
+        assert_eq!(d.notes.len(), 4);
         assert_eq!(d.notes[0], Note::UserMessage { text: "first".into(), from: Some("builder".into()), sent: None });
         // The last note carries what the CLI was given, so an echo of it is shown once.
-        assert!(matches!(&d.notes[2], Note::UserMessage { sent: Some(s), .. } if *s == d.text));
+        assert!(
+            matches!(&d.notes[3], Note::UserMessage { from: Some(b), sent: Some(s), .. } if *s == d.text && b == BATON)
+        );
+        assert!(matches!(&d.notes[1], Note::UserMessage { from: None, sent: None, .. }));
     }
 }

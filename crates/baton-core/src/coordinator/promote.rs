@@ -11,7 +11,7 @@ use ts_rs::TS;
 use super::news::{self, NewsItem, OpenAlert};
 use super::{Criteria, Cycle};
 use crate::agent::log::Note;
-use crate::agent::message::Posting;
+use crate::agent::message::Sender;
 use crate::agent::protocol::CliKind;
 use crate::agent::record::{self, Agent, AgentError};
 use crate::engine::Engine;
@@ -86,7 +86,7 @@ impl Engine {
             session.id,
             previous.as_ref().map(|p| format!(", in place of {}", p.name)).unwrap_or_default()
         );
-        let agent = self.message_post(&agent, &text, None, Posting::Keep)?;
+        let agent = self.message_post(&agent, &text, Sender::Baton)?;
         if session.coordinator != CoordinatorState::Running {
             self.coordinator_start(&session.id)?;
         }
@@ -127,7 +127,7 @@ impl Engine {
         if agent.archived_at.is_none() {
             let text = "Baton: you are no longer this session's coordinator; Baton stops sending you its changes. \
                         Leave the session's tasks and agents to whoever coordinates it now.";
-            if let Err(e) = self.message_post(&agent, text, None, Posting::Keep) {
+            if let Err(e) = self.message_post(&agent, text, Sender::Baton) {
                 tracing::warn!(agent = %agent.id, "cannot tell the demoted coordinator: {e}");
             }
         }
@@ -155,7 +155,7 @@ impl Engine {
         // Recorded before it is posted: a change is told at most once, even if the daemon stops
         // in between (the message itself is kept until delivered).
         self.write(|tx| notices_insert(tx, &session.id, fresh.iter().copied()))?;
-        self.message_post(&agent, &news::news_message(&fresh), None, Posting::Keep)?;
+        self.message_post(&agent, &news::news_message(&fresh), Sender::Baton)?;
         Ok(())
     }
 

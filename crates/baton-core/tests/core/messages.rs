@@ -154,6 +154,13 @@ fn a_message_from_another_agent_shows_in_both_lanes() {
     until(e, &tester.id, "answered the kept message", waits_after(2));
     assert!(received(e, &tester.id).contains(&("done, over to you".to_owned(), Some("builder".to_owned()))));
 
+    // An agent waiting for the user's approval keeps a teammate's message for its next turn's
+    // end (the user's own is refused until the tool is decided).
+    let asker = spawn(e, "s", "asker", "DENY: run the tests");
+    until(e, &asker.id, "asked", |a| a.state == AgentState::NeedsInput);
+    assert_eq!(e.agent_send_from("asker", "tests are flaky", Some("builder")).unwrap().queued_messages, 1);
+    assert!(e.agent_send("asker", "hello").unwrap_err().to_string().contains("approve"));
+
     // Only agents of the same session, and not to itself.
     let other_repo = repo_new(s.tmp.path(), "other");
     e.session_create(&SessionCreate {
@@ -212,6 +219,10 @@ fn a_promoted_agent_is_instructed_then_told_each_change_once_until_demoted() {
     until(e, &lead.id, "read its instructions", waits_after(2));
     assert_eq!(told(e, &lead.id, "you are now the coordinator of the session s"), 1);
     assert_eq!(told(e, &lead.id, "Delegate, never implement"), 1);
+    assert!(
+        received(e, &lead.id).iter().any(|(t, from)| t.contains("Delegate") && from.as_deref() == Some("Baton")),
+        "the lane shows Baton as its sender"
+    );
     assert!(e.coordinator_promote("lead").unwrap().unchanged, "promoting it again changes nothing");
 
     add(e, "t1", "do the first part");
