@@ -29,13 +29,13 @@ TOOLS = {
     "session_status", "context_get", "report", "objective_add", "insight_add", "decision_add",
     "decision_answer", "task_list", "task_get", "task_add", "task_complete", "task_retry",
     "agent_list", "agent_spawn", "agent_send", "agent_status", "agent_logs", "agent_wait",
-    "agent_diff", "agent_merge", "agent_stop", "artifact_search", "artifact_get", "artifact_add",
+    "agent_diff", "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "artifact_search", "artifact_get", "artifact_add",
     "pattern_list", "pattern_run",
 }
 # What a worker may not call: only the coordinator (or the user) steers the session.
 COORDINATOR_ONLY = {
     "objective_add", "decision_add", "decision_answer", "task_add", "task_retry", "agent_spawn",
-    "agent_merge", "agent_stop", "pattern_run",
+    "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "pattern_run",
 }
 
 
@@ -206,11 +206,15 @@ def test_invalid_input_says_what_is_wrong(baton):
     asyncio.run(go())
 
 
-def test_a_worker_sees_and_calls_only_worker_tools_in_its_own_session(baton):
+def test_a_worker_calls_only_worker_tools_in_its_own_session(baton):
     async def go():
         async with over_http(baton, baton["tokens"]["alpha"]) as s:
-            names = {t.name for t in (await s.list_tools()).tools}
-            assert names == (TOOLS - COORDINATOR_ONLY) | {"permission_prompt"}
+            # It sees every tool (a promotion may make it the coordinator mid-conversation),
+            # the coordinator's marked as such, and the permission tool its CLI asks through.
+            tools = {t.name: t for t in (await s.list_tools()).tools}
+            assert set(tools) == TOOLS | {"permission_prompt"}
+            for name in COORDINATOR_ONLY:
+                assert tools[name].description.startswith("For the session's coordinator"), name
             # Its own session, without naming it.
             assert answer(await s.call_tool("session_status", {}))["session"]["name"] == "alpha"
             kept = answer(await s.call_tool("insight_add", {"text": "Seen by a worker"}))

@@ -186,8 +186,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Send an agent a message (a follow-up in its own session)
-    Send { agent: String, text: String },
+    /// Send an agent a message (a follow-up in its own session): at once if it waits, else when
+    /// its current turn ends
+    Send {
+        agent: String,
+        text: String,
+        /// From another agent of the same session (id or name): both lanes show it
+        #[arg(long)]
+        from: Option<String>,
+    },
     /// Approve a tool the agent was denied, and let it continue
     Approve {
         agent: String,
@@ -323,6 +330,11 @@ enum AgentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Make the agent's conversation its session's coordinator (replacing any other): it is sent
+    /// the coordinator's instructions, then what changes after each cycle of Baton's loop
+    Promote { agent: String },
+    /// End the agent's role as its session's coordinator
+    Demote { agent: String },
 }
 
 fn install_scope(user: bool) -> commands::install::Scope {
@@ -375,12 +387,14 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(&home, args).map(|()| 0),
         Command::Context(cmd) => commands::coordinate::context(&home, cmd).map(|()| 0),
         Command::Logs { agent, follow, json } => agent::logs(&home, &agent, follow, json).map(|()| 0),
-        Command::Send { agent, text } => agent::send(&home, &agent, &text).map(|()| 0),
+        Command::Send { agent, text, from } => agent::send(&home, &agent, &text, from).map(|()| 0),
         Command::Approve { agent, tool, always } => agent::approve(&home, &agent, &tool, always).map(|()| 0),
         Command::Deny { agent, tool } => agent::deny(&home, &agent, &tool).map(|()| 0),
         Command::Wait { agent, timeout } => agent::wait(&home, &agent, timeout),
         Command::Abort { agent } => agent::abort(&home, &agent).map(|()| 0),
         Command::Agent(AgentCommand::Rm { agent, force }) => work::remove(&home, &agent, force).map(|()| 0),
+        Command::Agent(AgentCommand::Promote { agent }) => agent::promote(&home, &agent).map(|()| 0),
+        Command::Agent(AgentCommand::Demote { agent }) => agent::demote(&home, &agent).map(|()| 0),
         Command::Agent(AgentCommand::Interrupted { resume, dismiss, json }) => {
             agent::interrupted(&home, resume, dismiss, json)
         }

@@ -30,6 +30,10 @@ pub struct DaemonConnection {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AgentMessage {
     pub text: String,
+    /// The agent (id or name, of the same session) the message is from; absent: the user.
+    #[serde(default)]
+    #[ts(optional)]
+    pub from: Option<String>,
 }
 
 /// `POST /api/agents/{id}/approve` and `/deny` (`always` is ignored by deny).

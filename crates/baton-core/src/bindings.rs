@@ -26,7 +26,7 @@ use crate::context::{
     ObjectiveState, SessionStatus, StateCount,
 };
 use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
-use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary};
+use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary, Promotion};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::health::{
@@ -70,6 +70,7 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     EditorOpened::export_all(&cfg)?;
     EngineEvent::export_all(&cfg)?;
     Session::export_all(&cfg)?;
+    Promotion::export_all(&cfg)?;
     crate::inbox::InboxItem::export_all(&cfg)?;
     crate::inbox::InboxKind::export_all(&cfg)?;
     crate::attention::AttentionSummary::export_all(&cfg)?;

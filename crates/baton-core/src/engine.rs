@@ -56,6 +56,8 @@ pub(crate) struct EngineState {
     pub histories: Arc<crate::agent::history::Histories>,
     /// Permission requests that wait in a running turn (`agent/permission_live.rs`).
     pub live_permissions: crate::agent::permission_live::LivePermissions,
+    /// One message delivery at a time per agent.
+    pub messages: crate::agent::message::MessageLocks,
 }
 
 impl EngineState {
@@ -117,6 +119,7 @@ impl Engine {
                 terminals: Default::default(),
                 histories: Default::default(),
                 live_permissions: Default::default(),
+                messages: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
@@ -125,6 +128,7 @@ impl Engine {
         engine.histories_warm();
         engine.coordinators_resume(orphaned)?;
         engine.wizards_resume()?;
+        engine.messages_resume()?;
         engine.worktrees_watch()?;
         if engine.inner.runtime.is_some() {
             engine.sampler_start().map_err(|e| crate::agent::record::AgentError::Spawn {

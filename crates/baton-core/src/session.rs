@@ -26,6 +26,9 @@ pub struct Session {
     pub parent_session_id: Option<String>,
     /// Whether its coordinator runs (`baton run`).
     pub coordinator: CoordinatorState,
+    /// The agent whose conversation coordinates the session (promoted), if any: Baton's loop
+    /// tells it what changed, cycle after cycle.
+    pub coordinator_agent: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -190,8 +193,8 @@ impl SessionError {
     }
 }
 
-const COLUMNS: &str =
-    "id, name, repo, base_branch, state, created_at, updated_at, settings, parent_session_id, coordinator";
+const COLUMNS: &str = "id, name, repo, base_branch, state, created_at, updated_at, settings, parent_session_id, coordinator, \
+     coordinator_agent";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     let state: String = row.get(4)?;
@@ -206,6 +209,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         settings: serde_json::from_str(&row.get::<_, String>(7)?).unwrap_or_default(),
         parent_session_id: row.get(8)?,
         coordinator: CoordinatorState::parse(&row.get::<_, String>(9)?),
+        coordinator_agent: row.get(10)?,
     })
 }
 
@@ -371,9 +375,13 @@ pub(crate) fn coordinator_set(conn: &Connection, id: &str, state: CoordinatorSta
     Ok(())
 }
 
-/// Sessions whose coordinator was running (to resume after a restart).
+/// Sessions whose coordinator's loop was running (to resume after a restart): running ones,
+/// and complete ones a coordinator conversation watches.
 pub(crate) fn coordinators_running(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM sessions WHERE coordinator = 'running' AND state = 'active'")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM sessions WHERE state = 'active' \
+         AND (coordinator = 'running' OR (coordinator = 'complete' AND coordinator_agent IS NOT NULL))",
+    )?;
     let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
 }

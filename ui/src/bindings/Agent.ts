@@ -77,4 +77,9 @@ archivedAt: string | null,
  * When a stopping (or dying) daemon interrupted its turn: it is listed among the agents to
  * resume after the restart until it is resumed or the notice dismissed. RFC 3339.
  */
-interruptedAt: string | null, };
+interruptedAt: string | null, 
+/**
+ * Messages sent to it while it worked, waiting for its turn to end (then delivered
+ * together, in order).
+ */
+queuedMessages: number, };

@@ -3,4 +3,8 @@
 /**
  * `POST /api/agents/{id}/messages`.
  */
-export type AgentMessage = { text: string, };
+export type AgentMessage = { text: string, 
+/**
+ * The agent (id or name, of the same session) the message is from; absent: the user.
+ */
+from?: string, };

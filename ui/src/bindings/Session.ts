@@ -21,6 +21,11 @@ parentSessionId: string | null,
  */
 coordinator: CoordinatorState, 
 /**
+ * The agent whose conversation coordinates the session (promoted), if any: Baton's loop
+ * tells it what changed, cycle after cycle.
+ */
+coordinatorAgent: string | null, 
+/**
  * RFC 3339.
  */
 createdAt: string, 

@@ -212,6 +212,7 @@ describe("SessionAgents", () => {
       releasedAt: null,
       archivedAt: null,
       interruptedAt: null,
+      queuedMessages: 0,
       ...overrides,
     };
   }

@@ -51,6 +51,7 @@ import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
 import type { PauseReport } from "../bindings/PauseReport";
+import type { Promotion } from "../bindings/Promotion";
 import type { PushReport } from "../bindings/PushReport";
 import type { PushRequest } from "../bindings/PushRequest";
 import type { Report } from "../bindings/Report";
@@ -210,6 +211,16 @@ export class Api {
     return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/cycles`, query, undefined);
   }
 
+  /** Makes the agent's conversation its session's coordinator (replacing any other): it is sent the coordinator's instructions, then told what changes after each cycle of Baton's loop. */
+  coordinatorPromote(id: string): Promise<Promotion> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/promote`, undefined, undefined);
+  }
+
+  /** Ends the agent's role as its session's coordinator: Baton's loop stops sending it the changes. */
+  coordinatorDemote(id: string): Promise<Session> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/demote`, undefined, undefined);
+  }
+
   /** Records an objective (open). */
   objectiveAdd(id: string, body: ContextText): Promise<Objective> {
     return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/objectives`, undefined, body);
@@ -270,7 +281,7 @@ export class Api {
     return this.transport.call("GET", `/api/agents/${encodeURIComponent(String(id))}/events`, query, undefined);
   }
 
-  /** A follow-up message in the agent's own session. */
+  /** Sends the agent a message (`from`: another agent of its session, else the user): at once if it waits, else kept and delivered when its current turn ends. */
   agentSend(id: string, body: AgentMessage): Promise<Agent> {
     return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/messages`, undefined, body);
   }

@@ -12,7 +12,9 @@ export function rowLine(row: EventRow): string | null {
     case "text":
       return lastNonEmpty(e.text);
     case "user_text":
-      return `you: ${lastNonEmpty(e.text) ?? ""}`;
+      return `${e.from ? `from ${e.from}` : "you"}: ${lastNonEmpty(e.text) ?? ""}`;
+    case "message_sent":
+      return `to ${e.to}: ${lastNonEmpty(e.text) ?? ""}`;
     case "tool_call":
       return `${e.name} ${toolSummary(e.input, 80)}`;
     case "tool_result":

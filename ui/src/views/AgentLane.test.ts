@@ -547,3 +547,62 @@ describe("AgentLane with a worktree", () => {
     expect(screen.queryByTestId("merge-dialog")).toBeNull();
   });
 });
+
+describe("AgentLane and messages between agents, and the coordinator role", () => {
+  it("shows a message from another agent in both lanes, and how many wait for the turn's end", async () => {
+    const builder = await claudeAgent("Build it", (x) => x.state === "waiting", "builder");
+    const tester = await agentUntil(
+      d.daemon.api,
+      (await claudeSpawn(d.daemon.api, builder.sessionId, "Test it", "tester")).id,
+      (x) => x.state === "waiting",
+    );
+    await d.backend.agentSend(builder.id, { text: "the API is in api.rs", from: "tester" });
+    const b = await agentUntil(d.daemon.api, builder.id, (x) => x.turns === 2 && x.state === "waiting");
+
+    const first = await renderLive(b);
+    const from = screen.getByTestId("message-from");
+    expect(from.textContent).toContain("From tester");
+    expect(from.textContent).toContain("the API is in api.rs");
+    first.unmount();
+
+    await renderLive(await d.backend.agentGet(tester.id));
+    const sent = screen.getByTestId("message-sent");
+    expect(sent.textContent).toContain("Sent to builder");
+    expect(sent.textContent).toContain("the API is in api.rs");
+  });
+
+  it("counts the messages kept for the end of the turn", async () => {
+    await renderLane(agent("a1", "s1", { state: "running", queuedMessages: 2 }));
+    expect(screen.getByTestId("agent-queued").textContent).toContain("2 queued");
+    await renderLane(agent("a2", "s1", { state: "waiting" }));
+    expect(screen.getAllByTestId("agent-queued")).toHaveLength(1);
+  });
+
+  it("makes the agent the session's coordinator, says whom it replaces, and demotes it", async () => {
+    const lead = await claudeAgent("Lead it", (x) => x.state === "waiting", "lead");
+    const other = await agentUntil(
+      d.daemon.api,
+      (await claudeSpawn(d.daemon.api, lead.sessionId, "Help", "helper")).id,
+      (x) => x.state === "waiting",
+    );
+    await d.backend.coordinatorPromote(other.id);
+    const onSession = vi.fn();
+    const feed = new AgentFeed(d.backend, lead.id);
+    await feed.catchUp();
+    const lane = render(AgentLane, { backend: d.backend, agent: lead, feed, onAgent: vi.fn(), onSession, coordinator: false });
+    expect(screen.queryByTestId("agent-coordinator")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("agent-promote"));
+    const note = await screen.findByTestId("agent-role-note");
+    expect(note.textContent).toBe("lead now coordinates the session, in place of helper.");
+    await waitFor(() => expect(onSession).toHaveBeenCalled());
+    expect(onSession.mock.calls[0]![0]).toMatchObject({ id: lead.sessionId, coordinatorAgent: lead.id });
+    expect((await d.backend.sessionGet(lead.sessionId)).coordinatorAgent).toBe(lead.id);
+
+    await lane.rerender({ coordinator: true });
+    expect(screen.getByTestId("agent-coordinator").textContent).toBe("Coordinator");
+    await fireEvent.click(screen.getByTestId("agent-demote"));
+    await waitFor(() => expect(screen.getByTestId("agent-role-note").textContent).toBe("lead no longer coordinates the session."));
+    expect((await d.backend.sessionGet(lead.sessionId)).coordinatorAgent).toBeNull();
+  });
+});

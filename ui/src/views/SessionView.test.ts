@@ -94,6 +94,19 @@ async function type(testId: string, value: string): Promise<void> {
 }
 
 describe("SessionView", () => {
+  it("marks the coordinator conversation's card, live, and follows it into the lane", async () => {
+    const { session, architect } = await seed();
+    await renderSession(session.id);
+    await waitFor(() => expect(cardNames()).toEqual(["architect", "reviewer"]));
+    expect(screen.queryByTestId("overview-coordinator")).toBeNull();
+
+    await d.backend.coordinatorPromote(architect.id);
+    const badge = await screen.findByTestId("overview-coordinator");
+    expect(badge.closest<HTMLElement>("[data-testid=overview-card]")!.dataset.agentName).toBe("architect");
+    await focus("architect");
+    expect(within(lane("architect")).getByTestId("agent-coordinator").textContent).toBe("Coordinator");
+  });
+
   it("shows the session and a card per agent of this session only, oldest first, with its last lines", async () => {
     const { session, architect, reviewer } = await seed();
     await renderSession(session.id);

@@ -48,6 +48,28 @@ function press(key: string, init: KeyboardEventInit = {}): void {
 }
 
 describe("the sidebar", () => {
+  it("marks the agent whose conversation coordinates the session, live, and in its lane", async () => {
+    const api = d.daemon.api;
+    const web = await sessionMake(api, d.daemon.repoMake("web"), "web");
+    const lead = await agentUntil(api, (await claudeSpawn(api, web.id, "Lead", "lead")).id, (a) => a.state === "waiting");
+    await agentUntil(api, (await claudeSpawn(api, web.id, "Help", "helper")).id, (a) => a.state === "waiting");
+    router.go(sessionRoute(web.id, { agentId: lead.id }));
+    await renderApp();
+    await waitFor(() => expect(sidebarAgents()).toHaveLength(2));
+    expect(screen.queryByTestId("sidebar-coordinator")).toBeNull();
+
+    // Promoted by another client: the sidebar and the lane follow the stream.
+    await d.backend.coordinatorPromote(lead.id);
+    await waitFor(() => expect(within(sidebarAgent("lead")).getByTestId("sidebar-coordinator").textContent).toBe("coord"));
+    expect(within(sidebarAgent("helper")).queryByTestId("sidebar-coordinator")).toBeNull();
+    await waitFor(() => expect(screen.getByTestId("agent-coordinator").textContent).toBe("Coordinator"));
+
+    // Demoted from its lane.
+    await fireEvent.click(screen.getByTestId("agent-demote"));
+    await waitFor(() => expect(screen.queryByTestId("sidebar-coordinator")).toBeNull());
+    expect(screen.getByTestId("agent-promote")).toBeTruthy();
+  });
+
   it("lists the active sessions, the shown one open with its agents, dots and a badge on the one that needs the user", async () => {
     const { web, builder, asker } = await seed();
     router.go(sessionRoute(web.id));

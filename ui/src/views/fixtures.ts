@@ -36,6 +36,7 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     releasedAt: null,
     archivedAt: null,
     interruptedAt: null,
+    queuedMessages: 0,
     ...overrides,
   };
 }

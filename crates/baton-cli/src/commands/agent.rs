@@ -268,7 +268,9 @@ fn event_text(event: &AgentEvent) -> String {
             )
         }
         AgentEvent::Text { text, .. } => text.clone(),
-        AgentEvent::UserText { text } => format!("> {text}"),
+        AgentEvent::UserText { text, from: None } => format!("> {text}"),
+        AgentEvent::UserText { text, from: Some(from) } => format!("> [from {from}] {text}"),
+        AgentEvent::MessageSent { to, text } => format!("[sent to {to}] {text}"),
         AgentEvent::ToolCall { name, input, .. } => format!("[tool] {name} {input}"),
         AgentEvent::ToolResult { output, is_error, .. } => {
             format!(
@@ -310,9 +312,36 @@ fn event_text(event: &AgentEvent) -> String {
     }
 }
 
-pub fn send(home: &BatonHome, id: &str, text: &str) -> Result<(), DaemonError> {
-    let a = super::client(home)?.agent_send(id, &AgentMessage { text: text.to_owned() })?;
-    println!("sent to {} ({})", a.name, a.state.as_str());
+pub fn send(home: &BatonHome, id: &str, text: &str, from: Option<String>) -> Result<(), DaemonError> {
+    let a = super::client(home)?.agent_send(id, &AgentMessage { text: text.to_owned(), from })?;
+    if a.queued_messages > 0 {
+        println!(
+            "kept for {} until its turn ends ({} message{} waiting)",
+            a.name,
+            a.queued_messages,
+            if a.queued_messages == 1 { "" } else { "s" }
+        );
+    } else {
+        println!("sent to {} ({})", a.name, a.state.as_str());
+    }
+    Ok(())
+}
+
+pub fn promote(home: &BatonHome, id: &str) -> Result<(), DaemonError> {
+    let p = super::client(home)?.coordinator_promote(id)?;
+    match (&p.replaced, p.unchanged) {
+        (_, true) => println!("{} already coordinates session {}", p.agent.name, p.session.name),
+        (Some(old), _) => println!("{} now coordinates session {}, in place of {old}", p.agent.name, p.session.name),
+        (None, _) => println!("{} now coordinates session {}", p.agent.name, p.session.name),
+    }
+    Ok(())
+}
+
+pub fn demote(home: &BatonHome, id: &str) -> Result<(), DaemonError> {
+    let client = super::client(home)?;
+    let s = client.coordinator_demote(id)?;
+    let a = client.agent_get(id)?;
+    println!("{} no longer coordinates session {}", a.name, s.name);
     Ok(())
 }
 

@@ -132,6 +132,9 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
                     agents.iter().fold((0, 0), |(i, o), a| (i + a.usage.input, o + a.usage.output));
                 println!("agents:      {}", agents.len());
                 println!("cost:        {estimate}${cost:.4} ({tokens_in} tokens in, {tokens_out} out)");
+                if let Some(lead) = s.coordinator_agent.as_deref().and_then(|id| agents.iter().find(|a| a.id == id)) {
+                    println!("coordinator: {} (its conversation coordinates the session)", lead.name);
+                }
             }
         }
         SessionCommand::Set {

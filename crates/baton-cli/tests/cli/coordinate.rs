@@ -71,3 +71,34 @@ fn a_session_runs_to_completion_and_its_context_is_kept() {
     assert!(h.err(&["context", "import", s(&file)]).contains("not a context export"));
     assert!(h.err(&["task", "retry", "lex"]).contains("only a blocked or failed task"));
 }
+
+#[test]
+fn an_agent_messages_another_and_is_promoted_and_demoted() {
+    let h = Home::new();
+    with_fake_claude(&h);
+    let repo = h.repo("r");
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
+    for name in ["lead", "helper"] {
+        h.ok(&["agent", "spawn", "--session", "work", "--cli", "claude", "--name", name, "--prompt", "hello"]);
+        let out = h.baton(&["wait", name, "--timeout", "20"]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+
+    assert!(h.ok(&["send", "helper", "--from", "lead", "look at api.rs"]).contains("sent to helper"));
+    h.baton(&["wait", "helper", "--timeout", "20"]);
+    assert!(h.ok(&["logs", "helper"]).contains("> [from lead] look at api.rs"));
+    assert!(h.ok(&["logs", "lead"]).contains("[sent to helper] look at api.rs"));
+    let line = h.err(&["send", "helper", "--from", "nobody", "hi"]);
+    assert!(line.contains("no agent \"nobody\""), "{line}");
+
+    assert_eq!(h.ok(&["agent", "promote", "helper"]).trim(), "helper now coordinates session work");
+    assert_eq!(h.ok(&["agent", "promote", "lead"]).trim(), "lead now coordinates session work, in place of helper");
+    h.baton(&["wait", "lead", "--timeout", "20"]);
+    assert!(h.ok(&["logs", "lead"]).contains("Delegate, never implement"));
+    assert!(
+        h.ok(&["session", "show", "work"]).contains("coordinator: lead (its conversation coordinates the session)")
+    );
+    let line = h.err(&["agent", "demote", "helper"]);
+    assert!(line.contains("its coordinator is lead"), "{line}");
+    assert_eq!(h.ok(&["agent", "demote", "lead"]).trim(), "lead no longer coordinates session work");
+}

@@ -23,8 +23,18 @@ pub enum AgentEvent {
         text: String,
         delta: bool,
     },
-    /// A message the user (or Baton on the user's behalf) sent, as the CLI echoed it.
+    /// A message the user (or Baton on the user's behalf) sent, as the CLI echoed it; `from`:
+    /// the name of the agent of the session that sent it, when one did.
     UserText {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        from: Option<String>,
+    },
+    /// A message this agent sent to another agent of its session (`to`: its name). The other
+    /// agent receives it when its turn ends.
+    MessageSent {
+        to: String,
         text: String,
     },
     ToolCall {
@@ -150,6 +160,7 @@ impl AgentEvent {
             Self::SessionStarted { .. } => "session_started",
             Self::Text { .. } => "text",
             Self::UserText { .. } => "user_text",
+            Self::MessageSent { .. } => "message_sent",
             Self::ToolCall { .. } => "tool_call",
             Self::ToolResult { .. } => "tool_result",
             Self::FileChange { .. } => "file_change",

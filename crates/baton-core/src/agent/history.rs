@@ -223,7 +223,7 @@ mod tests {
         let note = |n: &Note| LogEntry { ts: 1, stream: Stream::Baton, line: serde_json::to_string(n).unwrap() };
         log.append_all(&[note(&Note::ProcessStarted { pid: 1, program: "claude".into(), args: vec![] })]).unwrap();
         for turn in 0..turns {
-            let mut entries = vec![note(&Note::UserMessage { text: format!("turn {turn}") })];
+            let mut entries = vec![note(&Note::UserMessage { text: format!("turn {turn}"), from: None, sent: None })];
             entries.extend(transcript.lines().map(|l| LogEntry {
                 ts: turn as i64,
                 stream: Stream::Stdout,

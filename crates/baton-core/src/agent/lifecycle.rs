@@ -160,7 +160,8 @@ impl Engine {
                 handle.spawn_blocking(move || match engine.setup_run(&agent, &command) {
                     // A failure to start is recorded and noted by `process_launch` itself.
                     Ok(()) => {
-                        let _ = engine.process_launch(&launch_handle, &agent, &settings, program, &prompt, None, &[]);
+                        let _ =
+                            engine.process_launch(&launch_handle, &agent, &settings, program, &prompt, None, &[], &[]);
                     }
                     Err(message) => {
                         engine.note_blocking(&agent.id, &Note::Error { message });
@@ -173,7 +174,7 @@ impl Engine {
                 return self.agent_get(&id);
             }
         }
-        self.process_launch(&handle, &agent, &settings, program, &req.prompt, None, &[])?;
+        self.process_launch(&handle, &agent, &settings, program, &req.prompt, None, &[], &[])?;
         self.agent_get(&agent.id)
     }
 
@@ -225,19 +226,21 @@ impl Engine {
             .map_err(|e| AgentError::Log { path: agent.log_path.clone(), detail: e.to_string() }.into())
     }
 
-    /// Sends a message: on stdin to a CLI that reads its conversation there, else by resuming
-    /// the CLI's own session in a new process.
+    /// Sends a message from the user: delivered at once to an agent that waits, kept for the end
+    /// of its turn when it works (see `agent/message.rs`).
     pub fn agent_send(&self, id_or_name: &str, text: &str) -> Result<Agent> {
+        self.agent_send_from(id_or_name, text, None)
+    }
+
+    /// Delivers a message now: on stdin to a CLI that reads its conversation there, else by
+    /// resuming the CLI's own session in a new process. `delivery.notes` say in the lane what
+    /// was sent (and by whom).
+    pub(super) fn message_deliver(&self, agent: &Agent, delivery: &super::message::Delivery) -> Result<Agent> {
         let handle = self.inner.runtime.clone().ok_or(AgentError::NoRuntime)?;
-        let agent = self.agent_get(id_or_name)?;
-        archived_refuse(&agent)?;
-        if text.trim().is_empty() {
-            return Err(AgentError::Invalid("the message is empty".into()).into());
-        }
-        crate::names::arg_check("message", text)?;
+        let text = delivery.text.as_str();
         if agent.state == AgentState::NeedsInput {
             return Err(AgentError::NotListening {
-                agent: agent.name,
+                agent: agent.name.clone(),
                 state: agent.state.as_str(),
                 why: "a tool is waiting for approval; `baton approve` or `baton deny` it first",
             }
@@ -248,7 +251,7 @@ impl Engine {
             self.process_end(&agent.id);
             self.agent_get(&agent.id)?
         } else {
-            agent
+            agent.clone()
         };
         // The state after the last turn is kept before the next one can change it.
         self.inner.checkpoints.wait(&agent.id, CHECKPOINT_WAIT);
@@ -260,12 +263,12 @@ impl Engine {
                 // on cannot see the previous turn's "waiting".
                 record::agent_state_set(&self.inner.store.conn(), &agent.id, AgentState::Running, agent.pid, None)?;
                 let line = protocol.stdin_message(text);
-                if control.send(Control::Stdin { text: text.to_owned(), line }).is_ok() {
+                if control.send(Control::Stdin { notes: delivery.notes.clone(), line }).is_ok() {
                     if self.inner.health.releasing_take(&agent.id) {
                         // A release went out just before this message: the process ends without
                         // reading it. Let it end, then resume the session with the message.
                         self.process_end(&agent.id);
-                        return self.agent_resume(&handle, &self.agent_get(&agent.id)?, text, &[]);
+                        return self.agent_resume(&handle, &self.agent_get(&agent.id)?, text, &[], &delivery.notes);
                     }
                     self.inner.agent_publish(&agent.id);
                     return self.agent_get(&agent.id);
@@ -282,7 +285,7 @@ impl Engine {
                 self.process_end(&agent.id);
             }
         }
-        self.agent_resume(&handle, &agent, text, &[])
+        self.agent_resume(&handle, &agent, text, &[], &delivery.notes)
     }
 
     /// Approves a denied tool and resumes the agent's session with it allowed. `always`: for
@@ -307,7 +310,7 @@ impl Engine {
         self.process_end(&agent.id);
         let agent = self.agent_get(&agent.id)?;
         let message = format!("The user approved the {tool} tool. Continue with your task.");
-        self.agent_resume(&handle, &agent, &message, &[tool.to_owned()])
+        self.agent_resume(&handle, &agent, &message, &[tool.to_owned()], &[])
     }
 
     /// Denies a pending tool; the agent waits for a message.
@@ -509,13 +512,15 @@ impl Engine {
         Err(AgentError::NothingPending { agent: agent.name.clone(), tool: tool.to_owned(), pending }.into())
     }
 
-    /// Continues the CLI's own session in a new process with `message`.
+    /// Continues the CLI's own session in a new process with `message` (noted in the lane as
+    /// `shown`, or as itself when that is empty).
     fn agent_resume(
         &self,
         handle: &tokio::runtime::Handle,
         agent: &Agent,
         message: &str,
         extra_tools: &[String],
+        shown: &[Note],
     ) -> Result<Agent> {
         if agent.cli == CliKind::Command {
             return Err(AgentError::NotListening {
@@ -536,7 +541,7 @@ impl Engine {
         let settings = self.settings()?;
         let program = program_resolve(&settings, agent.cli, &agent.command)?;
         self.worktree_ensure(agent)?;
-        self.process_launch(handle, agent, &settings, program, message, Some(&session_id), extra_tools)?;
+        self.process_launch(handle, agent, &settings, program, message, Some(&session_id), extra_tools, shown)?;
         self.agent_get(&agent.id)
     }
 
@@ -551,6 +556,7 @@ impl Engine {
         prompt: &str,
         resume: Option<&str>,
         extra_tools: &[String],
+        shown: &[Note],
     ) -> Result<()> {
         let runtime = self.runtime_slot(agent)?;
         let protocol = agent.cli.protocol();
@@ -603,7 +609,11 @@ impl Engine {
             stdin_lines,
             stdin_open,
             follow_up: protocol.follow_up(),
-            first_message: (!prompt.is_empty()).then(|| prompt.to_owned()),
+            first_notes: match shown {
+                [] if prompt.is_empty() => Vec::new(),
+                [] => vec![Note::UserMessage { text: prompt.to_owned(), from: None, sent: None }],
+                notes => notes.to_vec(),
+            },
             terminal: agent.cli == CliKind::Command,
         };
         match process_start(&self.inner, handle, runtime.clone(), plan) {
@@ -719,7 +729,7 @@ pub struct ResumeFailure {
 }
 
 /// A removed (archived) agent takes no more work: its history is there to read.
-fn archived_refuse(agent: &Agent) -> Result<()> {
+pub(super) fn archived_refuse(agent: &Agent) -> Result<()> {
     if agent.archived_at.is_some() {
         return Err(AgentError::Invalid(format!(
             "agent {} was removed (archived): its history stays readable but it takes no more messages; spawn a new agent",

@@ -44,8 +44,19 @@ pub enum Note {
         program: String,
         args: Vec<String>,
     },
-    /// A message the user sent (on stdin or as a relaunch prompt).
+    /// A message the user sent (on stdin or as a relaunch prompt); `from`: the sending agent's
+    /// name, when an agent of the session sent it; `sent`: what the CLI was given, when it is
+    /// not `text` (several messages delivered together, with their senders named).
     UserMessage {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent: Option<String>,
+    },
+    /// The agent sent a message to another agent of its session.
+    MessageSent {
+        to: String,
         text: String,
     },
     Exited {
@@ -150,7 +161,7 @@ impl EventDecoder {
             Stream::Stdout => {
                 let mut events = self.parser.parse(&entry.line);
                 if let Some(sent) = &self.last_user_message {
-                    events.retain(|e| !matches!(e, AgentEvent::UserText { text } if text.trim() == sent.trim()));
+                    events.retain(|e| !matches!(e, AgentEvent::UserText { text, .. } if text.trim() == sent.trim()));
                 }
                 events
             }
@@ -161,10 +172,11 @@ impl EventDecoder {
                     self.last_user_message = None;
                     Vec::new()
                 }
-                Ok(Note::UserMessage { text }) => {
-                    self.last_user_message = Some(text.clone());
-                    vec![AgentEvent::UserText { text }]
+                Ok(Note::UserMessage { text, from, sent }) => {
+                    self.last_user_message = Some(sent.unwrap_or_else(|| text.clone()));
+                    vec![AgentEvent::UserText { text, from }]
                 }
+                Ok(Note::MessageSent { to, text }) => vec![AgentEvent::MessageSent { to, text }],
                 Ok(Note::Exited { code, signal }) => vec![AgentEvent::Exited { code, signal }],
                 Ok(Note::Error { message }) => vec![AgentEvent::Error { message }],
                 Ok(Note::Notice { message }) => vec![AgentEvent::Notice { message }],

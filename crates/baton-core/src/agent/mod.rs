@@ -9,6 +9,7 @@ pub(crate) mod index;
 mod lifecycle;
 pub mod log;
 mod mcp_link;
+pub(crate) mod message;
 pub(crate) mod permission_live;
 pub mod protocol;
 pub mod record;

@@ -64,6 +64,9 @@ pub struct Agent {
     /// When a stopping (or dying) daemon interrupted its turn: it is listed among the agents to
     /// resume after the restart until it is resumed or the notice dismissed. RFC 3339.
     pub interrupted_at: Option<String>,
+    /// Messages sent to it while it worked, waiting for its turn to end (then delivered
+    /// together, in order).
+    pub queued_messages: u32,
 }
 
 /// Where an agent works in git: its worktree, its branch, what the branch started from, and its
@@ -239,7 +242,8 @@ const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, pr
      allowed_tools, turns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, \
      cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
      merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role, paused, released_at, \
-     archived_at, interrupted_at";
+     archived_at, interrupted_at, \
+     (SELECT count(*) FROM agent_messages m WHERE m.agent_id = agents.id AND m.delivered_at IS NULL)";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -297,6 +301,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         released_at: row.get::<_, Option<i64>>(36)?.map(time::ms_to_rfc3339),
         archived_at: row.get::<_, Option<i64>>(37)?.map(time::ms_to_rfc3339),
         interrupted_at: row.get::<_, Option<i64>>(38)?.map(time::ms_to_rfc3339),
+        queued_messages: row.get::<_, i64>(39)?.clamp(0, u32::MAX as i64) as u32,
     })
 }
 

@@ -41,9 +41,10 @@ pub(super) const DRAIN_GRACE: Duration = Duration::from_secs(2);
 pub(crate) const SHUTDOWN_NOTICE: &str = "Stopped by Baton when the daemon stopped; after the next start, resume it (or send a message) to continue its session";
 
 pub(crate) enum Control {
-    /// A user message, written to stdin as this line.
+    /// A message, written to stdin as this line; `notes` say in the log what was sent (one per
+    /// message delivered, with its sender).
     Stdin {
-        text: String,
+        notes: Vec<Note>,
         line: String,
     },
     /// Close stdin: a CLI reading its conversation from stdin then finishes and exits.
@@ -69,6 +70,9 @@ pub(crate) struct AgentRuntime {
     /// Turns ended since the recorder last looked: time for a checkpoint. Each holds one count
     /// of the agent's checkpoint in flight, released once the checkpoint is scheduled.
     turn_ends: u32,
+    /// A turn ended with the agent waiting since the recorder last looked: messages kept for
+    /// the turn's end go to it.
+    turn_waits: bool,
 }
 
 impl AgentRuntime {
@@ -89,6 +93,7 @@ impl AgentRuntime {
             seq,
             turn_denied: false,
             turn_ends: 0,
+            turn_waits: false,
         })
     }
 
@@ -193,6 +198,7 @@ impl AgentRuntime {
                 let state = if self.turn_denied { AgentState::NeedsInput } else { AgentState::Waiting };
                 self.turn_denied = false;
                 self.turn_ends += 1;
+                self.turn_waits |= state == AgentState::Waiting;
                 // Held from before the turn is recorded as over until its checkpoint is
                 // scheduled: a message sent the moment the turn shows as over waits for it.
                 inner.checkpoints.begin(id);
@@ -229,8 +235,8 @@ pub(crate) struct ProcessPlan {
     pub stdin_lines: Vec<String>,
     pub stdin_open: bool,
     pub follow_up: FollowUp,
-    /// The message this process is started with, noted in the log so the lane shows it.
-    pub first_message: Option<String>,
+    /// The messages this process is started with, noted in the log so the lane shows them.
+    pub first_notes: Vec<Note>,
     /// Runs in a pseudo-terminal (a `command` agent: any program, shown as a terminal) rather
     /// than on pipes (the agent CLIs, whose output is a protocol).
     pub terminal: bool,
@@ -282,8 +288,8 @@ pub(super) fn process_started(
         rt.turn_denied = false;
         let program = plan.program.to_string_lossy().into_owned();
         rt.note(inner, &Note::ProcessStarted { pid, program, args: plan.args.clone() });
-        if let Some(text) = &plan.first_message {
-            rt.note(inner, &Note::UserMessage { text: text.clone() });
+        for note in &plan.first_notes {
+            rt.note(inner, note);
         }
         rt.agent_id.clone()
     };
@@ -354,9 +360,11 @@ async fn supervise(
                 recorder.send(Record::Lines(Stream::Stderr, err.with_buffered(line))).await;
             },
             message = control.recv(), if control_open => match message {
-                Some(Control::Stdin { text, line }) => {
+                Some(Control::Stdin { notes, line }) => {
                     // Queued before the line is written, so the log has it before the answer.
-                    recorder.send(Record::Note(Note::UserMessage { text })).await;
+                    for note in notes {
+                        recorder.send(Record::Note(note)).await;
+                    }
                     stdin_send(&mut stdin, &line);
                 }
                 Some(Control::CloseStdin) => stdin = None,
@@ -544,6 +552,9 @@ fn job_run(job: Job) {
                 for _ in 0..ended {
                     inner.checkpoints.end(&rt.agent_id);
                 }
+            }
+            if std::mem::take(&mut rt.turn_waits) {
+                super::message::turn_ended(&inner, &rt.agent_id);
             }
         }
         Job::Flush(done) => {

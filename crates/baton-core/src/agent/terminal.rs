@@ -95,9 +95,11 @@ async fn supervise_pty(
                 None => output_done = true,
             },
             message = control.recv(), if control_open => match message {
-                Some(Control::Stdin { text, line }) => {
+                Some(Control::Stdin { notes, line }) => {
                     // Noted before it is typed, so the log has it before the program's answer.
-                    recorder.send(Record::Note(Note::UserMessage { text })).await;
+                    for note in notes {
+                        recorder.send(Record::Note(note)).await;
+                    }
                     type_line(&typist, &line);
                 }
                 // End of input, as Ctrl-D at the start of a line.

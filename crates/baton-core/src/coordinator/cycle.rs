@@ -37,9 +37,11 @@ impl Engine {
         }
         self.tasks_advance(&session.id)?;
 
-        // Ready tasks start, oldest first, within the session's limit.
+        // Ready tasks start, oldest first, within the session's limit; never on the
+        // coordinator conversation, which hands work out rather than doing it.
         let tasks = self.task_list(&session.id)?;
-        let agents = self.agent_list(Some(&session.id))?;
+        let mut agents = self.agent_list(Some(&session.id))?;
+        agents.retain(|a| session.coordinator_agent.as_deref() != Some(a.id.as_str()));
         let mut plan =
             decide::starts_plan(&tasks, &agents, session.settings.max_agents(), session.settings.default_cli());
         if self.inner.health.paused_all() && !plan.starts.is_empty() {
@@ -65,10 +67,18 @@ impl Engine {
             }
         }
 
-        // Agents are marked; the criteria are weighed.
+        // Agents are marked (the coordinator conversation is not a worker to mark idle); the
+        // criteria are weighed.
         let tasks = self.task_list(&session.id)?;
         let agents = self.agent_list(Some(&session.id))?;
-        self.agents_mark(session, &tasks, &agents, &mut sum);
+        let workers: Vec<Agent> =
+            agents.iter().filter(|a| session.coordinator_agent.as_deref() != Some(a.id.as_str())).cloned().collect();
+        self.agents_mark(session, &tasks, &workers, &mut sum);
+        // Messages kept for agents whose turn ended a task wait for the task to be read (see
+        // `agent/message.rs`): it is, now.
+        for agent in agents.iter().filter(|a| a.queued_messages > 0 && a.state == AgentState::Waiting) {
+            self.messages_flush(&agent.id);
+        }
         let decisions: i64 = self.inner.store.conn().query_row(
             "SELECT count(*) FROM decisions WHERE session_id = ?1 AND state = 'pending'",
             [&session.id],

@@ -626,6 +626,7 @@ mod tests {
             released_at: None,
             archived_at: None,
             interrupted_at: None,
+            queued_messages: 0,
         }
     }
 
@@ -971,7 +972,7 @@ mod tests {
     #[test]
     fn the_last_turn_is_the_result_else_what_was_said_since_the_last_message() {
         let said = |text: &str| AgentEvent::Text { text: text.into(), delta: false };
-        let user = AgentEvent::UserText { text: "go".into() };
+        let user = AgentEvent::UserText { text: "go".into(), from: None };
         let t = turn_last([said("old"), user.clone(), said("Hello"), said("world")]);
         assert_eq!(t, TurnEnd { text: "Hello\n\nworld".into(), is_error: false });
         let end = |result: &str, is_error| AgentEvent::TurnCompleted {

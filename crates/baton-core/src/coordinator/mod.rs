@@ -8,7 +8,11 @@
 mod cycle;
 pub(crate) mod decide;
 pub mod handoff;
+mod news;
+mod promote;
 pub mod verdict;
+
+pub use promote::{INSTRUCTIONS, Promotion};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex};
@@ -313,6 +317,19 @@ impl Engine {
         self.inner
             .events
             .publish(EngineEvent::CoordinatorCycle { session_id: session.id.clone(), cycle: cycle.clone() });
+        // Read again: a promotion or demotion during the cycle counts.
+        let session = self.session_get(&session.id)?;
+        if session.coordinator == CoordinatorState::Complete
+            && session.coordinator_agent.is_some()
+            && !cycle.summary.criteria.complete
+        {
+            // Work came back to a session its coordinator conversation watches (a task added).
+            session::coordinator_set(&self.inner.store.conn(), &session.id, CoordinatorState::Running)?;
+            self.session_publish(&session.id);
+        }
+        if let Err(e) = self.coordinator_news(&session, &cycle) {
+            tracing::warn!(session = %session.id, "cannot tell the coordinator conversation what changed: {e}");
+        }
         Ok(cycle)
     }
 
@@ -381,11 +398,16 @@ impl Engine {
             })
             .await;
             let every = match ran {
-                Ok(Ok((cycle, _))) if cycle.summary.criteria.complete => {
+                Ok(Ok((cycle, every))) if cycle.summary.criteria.complete => {
                     let engine = self.clone();
                     let id = session_id.clone();
-                    let _ = tokio::task::spawn_blocking(move || engine.coordinator_complete(&id)).await;
-                    break;
+                    let watched = tokio::task::spawn_blocking(move || engine.coordinator_complete(&id)).await;
+                    // A coordinator conversation still hears what changes (a worker it spawned
+                    // finishing, an alert) and may add work: the loop goes on for it.
+                    if !matches!(watched, Ok(Ok(true))) {
+                        break;
+                    }
+                    every
                 }
                 Ok(Ok((_, every))) => every,
                 Ok(Err(e)) if e.code() == crate::ErrorCode::NotFound && self.session_get(&session_id).is_err() => {
@@ -425,17 +447,27 @@ impl Engine {
     }
 
     /// The criteria held: the coordinator is complete; idle agents' processes are ended (a
-    /// message resumes them).
-    fn coordinator_complete(&self, session_id: &str) -> Result<()> {
+    /// message resumes them). Returns whether the loop goes on: it does while a coordinator
+    /// conversation watches the session (its process is left alone).
+    fn coordinator_complete(&self, session_id: &str) -> Result<bool> {
+        let session = self.session_get(session_id)?;
+        let watched = session.coordinator_agent.is_some();
+        if !watched {
+            locked(&self.inner.coordinators.loops).remove(session_id);
+        }
+        if session.coordinator == CoordinatorState::Complete {
+            return Ok(watched);
+        }
         session::coordinator_set(&self.inner.store.conn(), session_id, CoordinatorState::Complete)?;
-        locked(&self.inner.coordinators.loops).remove(session_id);
         self.session_publish(session_id);
         for agent in self.agent_list(Some(session_id))? {
-            if agent.state == crate::agent::AgentState::Waiting {
+            if agent.state == crate::agent::AgentState::Waiting
+                && session.coordinator_agent.as_deref() != Some(agent.id.as_str())
+            {
                 self.process_end(&agent.id);
             }
         }
-        Ok(())
+        Ok(watched)
     }
 }
 

@@ -216,6 +216,7 @@ pub(crate) mod tests {
             released_at: None,
             archived_at: None,
             interrupted_at: None,
+            queued_messages: 0,
         }
     }
 

@@ -152,7 +152,7 @@ mod tests {
         t.apply(&call("4", "ls"), 40, true);
         assert_eq!(t.loop_streak().map(|(_, n)| n), Some(1));
         t.apply(&call("5", "ls"), 50, true);
-        t.apply(&AgentEvent::UserText { text: "try again".into() }, 60, false);
+        t.apply(&AgentEvent::UserText { text: "try again".into(), from: None }, 60, false);
         assert_eq!(t.loop_streak(), None);
         // Baton's own notes are not output.
         assert_eq!(t.last_output_at, Some(50));

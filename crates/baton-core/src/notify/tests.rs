@@ -51,6 +51,7 @@ fn agent(name: &str, pending: &[&str]) -> EngineEvent {
             released_at: None,
             archived_at: None,
             interrupted_at: None,
+            queued_messages: 0,
         }),
     }
 }
@@ -96,6 +97,7 @@ fn session(coordinator: CoordinatorState) -> EngineEvent {
             settings: SessionSettings::default(),
             parent_session_id: None,
             coordinator,
+            coordinator_agent: None,
             created_at: String::new(),
             updated_at: ms_to_rfc3339(START + 1),
         },

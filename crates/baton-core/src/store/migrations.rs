@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "0013_cost_quarters", include_str!("../../../../migrations/0013_cost_quarters.sql")),
     (14, "0014_mcp_tokens", include_str!("../../../../migrations/0014_mcp_tokens.sql")),
     (15, "0015_health_history", include_str!("../../../../migrations/0015_health_history.sql")),
+    (16, "0016_agent_messages", include_str!("../../../../migrations/0016_agent_messages.sql")),
 ];
 
 /// The schema version this build writes.

@@ -288,7 +288,7 @@ fn a_review_sends_work_back_then_approves() {
         .unwrap()
         .into_iter()
         .filter_map(|r| match r.event {
-            baton_core::agent::AgentEvent::UserText { text } => Some(text),
+            baton_core::agent::AgentEvent::UserText { text, .. } => Some(text),
             _ => None,
         })
         .collect();

@@ -11,6 +11,7 @@ mod coordinator;
 mod health;
 mod inbox;
 mod merges;
+mod messages;
 mod protocols;
 mod reports;
 mod sessions;

@@ -21,7 +21,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
 use self::scope::Caller;
-use self::tools::{TOOLS, ToolDef, Worker, defaults_fill, description, input_schema, spec_of, tool_find};
+use self::tools::{TOOLS, ToolDef, defaults_fill, description, input_schema, spec_of, tool_find};
 use crate::client::DaemonClient;
 use crate::server::{Failure, Shared};
 
@@ -61,17 +61,6 @@ impl BatonMcp {
             .get::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<Caller>().cloned())
             .unwrap_or(Caller::User)
-    }
-
-    /// Whether the caller sees and may call only the tools of a worker.
-    async fn worker_only(&self, caller: &Caller) -> bool {
-        match (&*self.backend, caller) {
-            (Backend::Daemon(state), Caller::Agent(agent)) => {
-                let (state, agent) = (state.clone(), agent.clone());
-                tokio::task::spawn_blocking(move || !scope::is_coordinator(&state, &agent)).await.unwrap_or(true)
-            }
-            _ => false,
-        }
     }
 
     async fn call(
@@ -146,11 +135,12 @@ impl ServerHandler for BatonMcp {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        // Every tool, to workers too: a promotion makes a worker the coordinator in the middle
+        // of its conversation, and CLIs read the list once, when they connect. A worker's call
+        // of a coordinator's tool is refused, saying so.
         let caller = Self::caller(&context);
-        let worker_only = self.worker_only(&caller).await;
         let mut tools: Vec<Tool> = TOOLS
             .iter()
-            .filter(|def| !(worker_only && def.worker == Worker::Refused))
             .filter_map(|def| {
                 let spec = spec_of(def)?;
                 Some(Tool::new(def.name, description(def, &spec), input_schema(def, &spec)))

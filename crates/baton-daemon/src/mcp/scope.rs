@@ -21,8 +21,8 @@ fn refused(message: String) -> Failure {
 }
 
 /// Whether the agent is its session's coordinator conversation.
-pub(crate) fn is_coordinator(_state: &ServerState, _caller: &McpCaller) -> bool {
-    false // PROMOTION-MERGE: the session's coordinator agent
+pub(crate) fn is_coordinator(state: &ServerState, caller: &McpCaller) -> bool {
+    state.session_get(&caller.session_id).is_ok_and(|s| s.coordinator_agent.as_deref() == Some(&caller.agent_id))
 }
 
 /// Checks an agent's call against its scope, and sets what an agent says of itself (the
@@ -66,8 +66,15 @@ pub(crate) fn authorize(
             caller.agent_name, def.name
         )));
     }
-    if def.name == "artifact_add" {
-        args.insert("agent".into(), Value::String(caller.agent_id.clone()));
+    // What an agent says of itself is the agent itself: an artifact's author, a message's sender.
+    match def.name {
+        "artifact_add" => {
+            args.insert("agent".into(), Value::String(caller.agent_id.clone()));
+        }
+        "agent_send" => {
+            args.insert("from".into(), Value::String(caller.agent_id.clone()));
+        }
+        _ => {}
     }
     Ok(())
 }

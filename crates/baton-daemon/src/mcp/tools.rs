@@ -70,6 +70,8 @@ pub(crate) const TOOLS: &[ToolDef] = &[
     tool("agent_diff", "agent_diff", T::Agent("id"), W::Allowed),
     tool("agent_merge", "agent_merge", T::Agent("id"), W::Refused),
     tool("agent_stop", "agent_stop", T::Agent("id"), W::Refused),
+    tool("coordinator_promote", "coordinator_promote", T::Agent("id"), W::Refused),
+    tool("coordinator_demote", "coordinator_demote", T::Agent("id"), W::Refused),
     tool("artifact_search", "artifact_search", T::Session("session"), W::Allowed),
     tool("artifact_get", "artifact_get", T::Artifact("id"), W::Allowed),
     tool("artifact_add", "artifact_add", T::Session("session"), W::Allowed),
@@ -107,6 +109,11 @@ pub(crate) fn defaults_fill(def: &ToolDef, args: &mut Map<String, Value>, sessio
 /// The tool's description: the operation's, and how the caller's session fills in.
 pub(crate) fn description(def: &ToolDef, spec: &OpSpec) -> String {
     let mut text = spec.doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    if def.worker == W::Refused {
+        text.insert_str(0, "For the session's coordinator (or the user). ");
+    } else if def.worker == W::OwnTask {
+        text.push_str(" A worker completes only its own task.");
+    }
     if let T::Session(key) = def.target {
         text.push_str(&format!(" `{key}` (a session's id or name) defaults to your own session."));
     }

@@ -14,7 +14,7 @@ use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::attention::AttentionSummary;
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
-use baton_core::coordinator::{CoordinatorStatus, Cycle};
+use baton_core::coordinator::{CoordinatorStatus, Cycle, Promotion};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
 use baton_core::inbox::InboxItem;
 use baton_core::pattern::{PatternInfo, PatternRun};
@@ -131,6 +131,13 @@ operations! {
         /// The session's newest cycles, newest first.
         coordinator_cycles: GET "/api/sessions/{id}/cycles" path(id: String) query(q: CyclesQuery) -> 200 Vec<Cycle>
             => |s| s.coordinator_cycles(&id, bounded(q.limit, CYCLES_DEFAULT, CYCLES_MAX));
+        /// Makes the agent's conversation its session's coordinator (replacing any other): it is sent
+        /// the coordinator's instructions, then told what changes after each cycle of Baton's loop.
+        coordinator_promote: POST "/api/agents/{id}/promote" path(id: String) -> 200 Promotion
+            => |s| s.coordinator_promote(&id);
+        /// Ends the agent's role as its session's coordinator: Baton's loop stops sending it the changes.
+        coordinator_demote: POST "/api/agents/{id}/demote" path(id: String) -> 200 Session
+            => |s| s.coordinator_demote(&id);
     }
     "context" {
         /// Records an objective (open).
@@ -173,9 +180,10 @@ operations! {
         /// newest events before `before` (a lane opens on the last page, then reads back).
         agent_events: GET "/api/agents/{id}/events" path(id: String) query(q: AgentEventsQuery) -> 200 Vec<AgentEventRecord>
             => |s| s.agent_events_page(&id, &q, bounded(q.limit, EVENTS_DEFAULT, EVENTS_MAX));
-        /// A follow-up message in the agent's own session.
+        /// Sends the agent a message (`from`: another agent of its session, else the user): at once if it
+        /// waits, else kept and delivered when its current turn ends.
         agent_send: POST "/api/agents/{id}/messages" path(id: String) body(req: AgentMessage) -> 200 Agent,
-            errors(AgentBusy, CliMissing, SpawnFailed) => |s| s.agent_send(&id, &req.text);
+            errors(AgentBusy, CliMissing, SpawnFailed) => |s| s.agent_send_from(&id, &req.text, req.from.as_deref());
         /// Allows a denied tool (`always`: for every agent of the session from now on) and lets the agent go on.
         agent_approve: POST "/api/agents/{id}/approve" path(id: String) body(req: AgentApprove) -> 200 Agent,
             errors(CliMissing, SpawnFailed) => |s| s.agent_approve(&id, &req.tool, req.always);

@@ -165,7 +165,7 @@ fn messages_go_to_stdin_and_the_agent_env_names_its_session() {
         spawn(&d, &s, "echo \"session=$BATON_SESSION agent=$BATON_AGENT\"; while read l; do echo \"got: $l\"; done");
     until(&d, &a.id, 10, |_| texts(&d, &a.id).len() == 1);
     assert_eq!(texts(&d, &a.id)[0], format!("session={s} agent={}", a.id));
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello there".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello there".into(), from: None }).unwrap();
     until(&d, &a.id, 10, |_| texts(&d, &a.id).contains(&"got: hello there".to_string()));
     let events = d
         .client
@@ -174,7 +174,7 @@ fn messages_go_to_stdin_and_the_agent_env_names_its_session() {
             &baton_core::api::AgentEventsQuery { after: Some(0), limit: Some(1000), ..Default::default() },
         )
         .unwrap();
-    assert!(events.iter().any(|r| r.event == AgentEvent::UserText { text: "hello there".into() }));
+    assert!(events.iter().any(|r| r.event == AgentEvent::UserText { text: "hello there".into(), from: None }));
     let a = d.client.agent_stop(&a.id).unwrap();
     assert_eq!(a.state, AgentState::Stopped);
 }
@@ -248,7 +248,8 @@ fn a_program_that_exits_at_once_fails_and_cannot_take_messages() {
     let a = spawn(&d, &s, "exit 1");
     let a = until(&d, &a.id, 10, ended);
     assert_eq!(a.state, AgentState::Failed);
-    let err = d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into() }).unwrap_err();
+    let err =
+        d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into(), from: None }).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("cannot take a message"), "{err}");
     let err = d

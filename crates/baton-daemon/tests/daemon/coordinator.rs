@@ -157,7 +157,7 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
         .unwrap()
         .into_iter()
         .filter_map(|r| match r.event {
-            baton_core::agent::AgentEvent::UserText { text } => Some(text),
+            baton_core::agent::AgentEvent::UserText { text, .. } => Some(text),
             _ => None,
         })
         .collect();

@@ -118,3 +118,84 @@ fn claude_permission_approved_in_its_turn() {
 fn claude_permission_denied_in_its_turn() {
     claude_permission_live(false);
 }
+
+/// Settings for several CLIs at once, each with its own API key (so each has its own script).
+fn settings_write_each(d: &TestDaemon, each: &[(AgentCli, &FakeModel, &str)]) {
+    let mut clis = serde_json::Map::new();
+    for (cli, fake, key) in each {
+        let setup =
+            baton_fake_model::cli_setup(*cli, &fake.url(), key, &d.tmp.path().join(format!("{}-home", cli.name())));
+        let env: serde_json::Map<String, serde_json::Value> =
+            setup.env.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        clis.insert(
+            cli.name().into(),
+            json!({ "binary": baton_fake_model::cli_bin(*cli), "args": setup.args, "env": env }),
+        );
+    }
+    std::fs::write(d.home.settings_file(), json!({ "clis": clis }).to_string()).unwrap();
+}
+
+/// The real Claude Code, promoted, plans two tasks through Baton's tools; Baton's loop runs them
+/// on Gemini workers one after the other and tells the coordinator each one finishing; it
+/// checks the session's status and the work completes.
+#[test]
+fn a_promoted_claude_plans_through_baton_tools_and_is_told_as_work_finishes() {
+    const WORKERS: &str = "baton-test-workers";
+    let d = daemon_in_private_dir();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([
+        (
+            KEY.to_owned(),
+            Scenario::new([
+                Step::text("Ready."),
+                // Its instructions: it plans.
+                Step::tool_call(
+                    "mcp__baton__task_add",
+                    json!({"title": "Write the parser", "name": "parser", "prompt": "write it", "cli": "gemini"}),
+                ),
+                Step::tool_call(
+                    "mcp__baton__task_add",
+                    json!({"title": "Test the parser", "name": "tests", "prompt": "test it", "cli": "gemini", "after": ["parser"]}),
+                ),
+                Step::text("Planned two tasks."),
+            ]),
+        ),
+        (WORKERS.to_owned(), Scenario::new([Step::text("The parser is written."), Step::text("The tests pass.")])),
+    ]);
+    settings_write_each(&d, &[(AgentCli::Claude, &fake, KEY), (AgentCli::Gemini, &fake, WORKERS)]);
+    let lead = spawn(&d, &s, CliKind::Claude, "hello");
+    until(&d, &lead.id, "answered", turn_done(1));
+    d.client.coordinator_promote(&lead.id).unwrap();
+
+    // Its tools added the tasks; Baton's loop runs them, in order, on Gemini workers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let tasks = loop {
+        let tasks = d.client.task_list(&baton_core::api::TaskListQuery { session: s.clone() }).unwrap();
+        if tasks.len() == 2 && tasks.iter().all(|t| t.state == baton_core::task::TaskState::Done) {
+            break tasks;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tasks never finished: {tasks:#?}\n{:#?}",
+            events(&d, &lead.id)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(tasks.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["parser", "tests"]);
+    // Told of each, once, in its own conversation.
+    let told = |part: &str| {
+        events(&d, &lead.id)
+            .iter()
+            .filter(|e| matches!(e, AgentEvent::UserText { text, .. } if text.contains(part)))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while told("task tests is done") == 0 {
+        assert!(std::time::Instant::now() < deadline, "never told: {:#?}", events(&d, &lead.id));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(told("task parser is done"), 1, "{:#?}", events(&d, &lead.id));
+    let agents =
+        d.client.agent_list(&baton_core::api::AgentListQuery { session: Some(s.clone()), archived: None }).unwrap();
+    assert!(agents.iter().filter(|a| a.cli == CliKind::Gemini).count() >= 1, "the workers were Gemini agents");
+}

@@ -124,14 +124,14 @@ fn claude_writes_answers_a_follow_up_and_reports_cost() {
     assert!(a.usage.input > 0);
     let session_id = a.cli_session_id.clone().expect("claude reports its session");
     let ev = events(&d, &a.id);
-    assert!(ev.contains(&AgentEvent::UserText { text: "create hello.txt".into() }));
+    assert!(ev.contains(&AgentEvent::UserText { text: "create hello.txt".into(), from: None }));
     assert!(ev.iter().any(|e| matches!(e, AgentEvent::ToolCall { name, .. } if name == "Write")));
     assert!(ev.iter().any(|e| matches!(e, AgentEvent::FileChange { path, .. } if path.ends_with("hello.txt"))));
     assert!(ev.iter().any(|e| matches!(e, AgentEvent::TurnCompleted { is_error: false, .. })));
 
     // A follow-up on stdin, in the same process and session.
     let pid = a.pid;
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "and now?".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "and now?".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "finished the second turn", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.pid, pid, "the same process took the follow-up");
@@ -169,7 +169,8 @@ fn claude_permission_asked_before_a_daemon_restart_is_approved_after_it() {
     assert_eq!(a.pending[0].input["command"], command);
     let work = Path::new(&a.cwd).to_owned();
     assert!(!work.join("approved.txt").exists());
-    let err = d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into() }).unwrap_err();
+    let err =
+        d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "hello".into(), from: None }).unwrap_err();
     assert!(err.to_string().contains("approve"), "{err}");
 
     // The daemon stops with the question open: the turn is gone, the request stays, and an
@@ -203,7 +204,9 @@ fn claude_resumes_its_session_after_a_daemon_restart() {
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
     assert_eq!(d.client.agent_get(&a.id).unwrap().state, AgentState::Stopped);
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into() }).unwrap();
+    d.client
+        .agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into(), from: None })
+        .unwrap();
     let a = until(&d, &a.id, "answered after the restart", turn_done(2));
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
     let texts: Vec<AgentEvent> = events(&d, &a.id);
@@ -250,7 +253,7 @@ fn codex_runs_a_command_and_resumes_for_a_follow_up() {
     assert!(a.cost_is_estimate && a.cost_usd > 0.0, "codex cost is estimated from tokens: {a:?}");
     let thread = a.cli_session_id.clone().expect("thread id");
 
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.cli_session_id.as_deref(), Some(thread.as_str()));
@@ -285,7 +288,7 @@ fn gemini_writes_a_file_and_resumes_for_a_follow_up() {
         "the prompt is shown once: {ev:?}"
     );
 
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert!(
@@ -334,7 +337,7 @@ fn resumes_after_restart(cli: AgentCli, kind: CliKind) {
     let home = d.home.clone();
     let tmp = d.stop_keep();
     let d = TestDaemon::start_in(tmp, home);
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "still there?".into() }).unwrap();
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "still there?".into(), from: None }).unwrap();
     let a = until(&d, &a.id, "answered after the restart", turn_done(2));
     assert_eq!(a.state, AgentState::Waiting);
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
@@ -424,7 +427,9 @@ fn claude_idle_is_released_and_a_message_resumes_its_session_with_its_history() 
     let notes: Vec<AgentEvent> = events(&d, &a.id);
     assert!(notes.iter().any(|e| matches!(e, AgentEvent::Notice { message } if message.contains("(released)"))));
 
-    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into() }).unwrap();
+    d.client
+        .agent_send(&a.id, &baton_core::api::AgentMessage { text: "are you still there?".into(), from: None })
+        .unwrap();
     let a = until(&d, &a.id, "answered after its release", turn_done(2));
     assert_eq!(a.cli_session_id.as_deref(), Some(session_id.as_str()), "the same CLI session continued");
     let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap();
@@ -524,7 +529,7 @@ fn claude_interrupted_by_a_forced_daemon_stop_is_resumed_after_the_restart() {
     // The CLI's own marker of the SIGINT is never shown as if the user had typed it.
     let before = events(&d, &a.id);
     assert!(
-        !before.iter().any(|e| matches!(e, AgentEvent::UserText { text } if text.contains("Request interrupted"))),
+        !before.iter().any(|e| matches!(e, AgentEvent::UserText { text, .. } if text.contains("Request interrupted"))),
         "{before:#?}"
     );
     assert!(
@@ -542,4 +547,88 @@ fn claude_interrupted_by_a_forced_daemon_stop_is_resumed_after_the_restart() {
                 .any(|e| matches!(e, AgentEvent::Text { text, .. } if text.contains("Continued after the restart")))
     });
     assert_eq!(resumed.cli_session_id, a.cli_session_id, "its own CLI session continued");
+}
+
+/// Messages to a working Claude wait for its turn's end and go together; a message from another
+/// agent shows in both lanes; a promoted Claude reads the coordinator's instructions and is told,
+/// once, that a task finished.
+#[test]
+fn claude_takes_kept_messages_after_its_turn_and_coordinates_when_promoted() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::text("Hello, I lead."),
+            Step::text("Working on it.").with_delay_ms(3000),
+            Step::text("Got both notes."),
+            Step::text("I coordinate this session now."),
+            Step::text("Task one is finished."),
+            Step::text("Noted: t1 is done."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let spawn_named = |name: &str, prompt: &str| {
+        d.client
+            .agent_spawn(&AgentSpawn {
+                session: s.clone(),
+                cli: CliKind::Claude,
+                prompt: prompt.into(),
+                name: Some(name.into()),
+                model: None,
+                allow_tools: vec![],
+                program: vec![],
+                cwd: None,
+            })
+            .unwrap()
+    };
+    let lead = spawn_named("lead", "hello");
+    until(&d, &lead.id, "answered", turn_done(1));
+    let worker = spawn_named("worker", "work");
+    until(&d, &worker.id, "began its turn", |_| fake.requests(KEY).iter().filter(|r| r.is_model_turn()).count() >= 2);
+
+    let msg = |text: &str, from: Option<&str>| baton_core::api::AgentMessage {
+        text: text.into(),
+        from: from.map(Into::into),
+    };
+    assert_eq!(d.client.agent_send(&worker.id, &msg("first, from the lead", Some("lead"))).unwrap().queued_messages, 1);
+    assert_eq!(d.client.agent_send(&worker.id, &msg("second, from the user", None)).unwrap().queued_messages, 2);
+    let w = until(&d, &worker.id, "answered the kept messages", turn_done(2));
+    assert_eq!((w.turns, w.queued_messages, w.state), (2, 0, AgentState::Waiting), "both in one turn");
+    let ev = events(&d, &worker.id);
+    assert!(ev.contains(&AgentEvent::UserText { text: "first, from the lead".into(), from: Some("lead".into()) }));
+    assert!(ev.contains(&AgentEvent::UserText { text: "second, from the user".into(), from: None }));
+    assert!(ev.contains(&AgentEvent::Text { text: "Got both notes.".into(), delta: false }));
+    let last = fake.requests(KEY).into_iter().rfind(|r| r.is_model_turn()).unwrap().body.to_string();
+    let (first, second) = (last.find("first, from the lead").unwrap(), last.find("second, from the user").unwrap());
+    assert!(first < second, "one request, in order");
+    assert!(last.contains("Message from lead, another agent of your Baton session"));
+    assert!(
+        events(&d, &lead.id)
+            .contains(&AgentEvent::MessageSent { to: "worker".into(), text: "first, from the lead".into() })
+    );
+
+    let p = d.client.coordinator_promote(&lead.id).unwrap();
+    assert_eq!(p.session.coordinator_agent.as_deref(), Some(lead.id.as_str()));
+    until(&d, &lead.id, "read its instructions", turn_done(2));
+    let told = |part: &str| {
+        events(&d, &lead.id)
+            .iter()
+            .filter(|e| matches!(e, AgentEvent::UserText { text, .. } if text.contains(part)))
+            .count()
+    };
+    assert_eq!(told("Delegate, never implement"), 1);
+    d.client
+        .task_add(&baton_core::task::TaskCreate {
+            session: s.clone(),
+            title: "Task one".into(),
+            prompt: "do t1".into(),
+            name: Some("t1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let lead = until(&d, &lead.id, "was told t1 is done", |a| a.turns >= 3 && a.state == AgentState::Waiting);
+    assert_eq!(told("task t1 is done"), 1, "{:#?}", events(&d, &lead.id));
+    assert!(events(&d, &lead.id).contains(&AgentEvent::Text { text: "Noted: t1 is done.".into(), delta: false }));
+    assert_eq!(d.client.coordinator_demote(&lead.id).unwrap().coordinator_agent, None);
 }

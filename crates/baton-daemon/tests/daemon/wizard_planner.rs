@@ -259,7 +259,9 @@ fn a_draft_outlives_a_daemon_restart_and_its_planner_resumes_its_session() {
         .into_iter()
         .map(|r| r.event)
         .collect();
-    assert!(events.iter().any(|e| matches!(e, AgentEvent::UserText { text } if text.contains("Answer to question 1"))));
+    assert!(
+        events.iter().any(|e| matches!(e, AgentEvent::UserText { text, .. } if text.contains("Answer to question 1")))
+    );
 }
 
 #[test]

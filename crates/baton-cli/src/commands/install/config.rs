@@ -23,8 +23,10 @@ fn is_ours(command: Option<&str>, args: &[String]) -> bool {
 }
 
 fn json_entry_is_ours(entry: &Value) -> bool {
-    let args: Vec<String> =
-        entry["args"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let args: Vec<String> = entry["args"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
     is_ours(entry["command"].as_str(), &args)
 }
 
@@ -115,18 +117,21 @@ fn scope_flag(scope: Scope) -> &'static str {
 pub(super) fn claude_server_add(places: &Places, baton: &Path, changes: &mut Changes) -> Result<(), DaemonError> {
     let file = claude_file(places);
     let existing = json_read(&file)?;
-    if let Some(entry) = existing["mcpServers"].get(SERVER) {
-        if !json_entry_is_ours(entry) {
-            return Err(refuse(format!(
-                "{} already has an MCP server named `baton` that is not `baton mcp`; Baton leaves it alone",
-                file.display()
-            )));
-        }
+    if let Some(entry) = existing["mcpServers"].get(SERVER)
+        && !json_entry_is_ours(entry)
+    {
+        return Err(refuse(format!(
+            "{} already has an MCP server named `baton` that is not `baton mcp`; Baton leaves it alone",
+            file.display()
+        )));
     }
     if claude_on_path() {
         let scope = scope_flag(places.scope);
         if existing["mcpServers"].get(SERVER).is_some() {
-            let _ = Command::new("claude").current_dir(&places.root).args(["mcp", "remove", "--scope", scope, SERVER]).output();
+            let _ = Command::new("claude")
+                .current_dir(&places.root)
+                .args(["mcp", "remove", "--scope", scope, SERVER])
+                .output();
         }
         let out = Command::new("claude")
             .current_dir(&places.root)
@@ -136,10 +141,7 @@ pub(super) fn claude_server_add(places: &Places, baton: &Path, changes: &mut Cha
             .output()
             .map_err(io("cannot run `claude mcp add`".into()))?;
         if !out.status.success() {
-            return Err(refuse(format!(
-                "`claude mcp add` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            return Err(refuse(format!("`claude mcp add` failed: {}", String::from_utf8_lossy(&out.stderr).trim())));
         }
         changes.add(format!("registered the `baton` MCP server with `claude mcp add --scope {scope}`"));
         return Ok(());

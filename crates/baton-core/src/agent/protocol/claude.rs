@@ -156,7 +156,7 @@ fn user_text(text: &str) -> AgentEvent {
     if text.starts_with(INTERRUPTED_MARKER) && text.trim_end().ends_with(']') && !text.contains('\n') {
         return AgentEvent::Notice { message: INTERRUPTED_NOTICE.into() };
     }
-    AgentEvent::UserText { text: text.to_owned() }
+    AgentEvent::UserText { text: text.to_owned(), from: None }
 }
 
 impl ClaudeParser {

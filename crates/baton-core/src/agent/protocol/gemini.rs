@@ -133,7 +133,7 @@ impl GeminiParser {
                 self.reply.push_str(&text);
                 Some(AgentEvent::Text { text, delta })
             }
-            "user" => Some(AgentEvent::UserText { text }),
+            "user" => Some(AgentEvent::UserText { text, from: None }),
             _ => None,
         }
     }

@@ -237,7 +237,10 @@ fn claude_blocks_it_cannot_map_keep_the_line_as_raw() {
     assert_eq!(events, [AgentEvent::Text { text: "hi".into(), delta: false }, AgentEvent::Raw { line: line.clone() }]);
     // An echoed user message (--replay-user-messages) is the user's text.
     let echo = json!({"type": "user", "message": {"role": "user", "content": "do it"}}).to_string();
-    assert_eq!(CliKind::Claude.protocol().parser().parse(&echo), [AgentEvent::UserText { text: "do it".into() }]);
+    assert_eq!(
+        CliKind::Claude.protocol().parser().parse(&echo),
+        [AgentEvent::UserText { text: "do it".into(), from: None }]
+    );
     // Unknown line types and system subtypes stay whole.
     for line in [r#"{"type":"control_request","request":{}}"#, r#"{"type":"system","subtype":"compact_boundary"}"#] {
         assert_eq!(CliKind::Claude.protocol().parser().parse(line), [AgentEvent::Raw { line: line.into() }]);
@@ -294,7 +297,10 @@ fn claude_interruption_marker_is_said_for_what_it_is_not_shown_as_the_user_typin
     assert_eq!(events[0], interrupted);
     assert_eq!(events[1], interrupted);
     // A user who writes the words in a message of their own still said them.
-    assert_eq!(events[2], AgentEvent::UserText { text: "[Request interrupted by user] is what I saw, why?".into() });
+    assert_eq!(
+        events[2],
+        AgentEvent::UserText { text: "[Request interrupted by user] is what I saw, why?".into(), from: None }
+    );
     assert_eq!(events.len(), 3, "{events:?}");
 }
 
@@ -340,7 +346,8 @@ fn claude_subagent_events_are_nested_under_the_task_call() {
         .collect();
     assert!(
         inner.contains(&AgentEvent::UserText {
-            text: "List the files in the repository and say how many there are.".into()
+            text: "List the files in the repository and say how many there are.".into(),
+            from: None
         }),
         "{inner:?}"
     );

@@ -28,7 +28,7 @@ fn gemini_stream_maps_deltas_tool_call_file_change_usage_and_turn() {
             cwd: None,
             tools: vec![],
         },
-        AgentEvent::UserText { text: "create hello.txt".into() },
+        AgentEvent::UserText { text: "create hello.txt".into(), from: None },
         AgentEvent::Text { text: "I'll create the file".into(), delta: true },
         AgentEvent::Text { text: ".".into(), delta: true },
         AgentEvent::ToolCall { id: id.into(), name: "write_file".into(), input },
