@@ -29,13 +29,14 @@ TOOLS = {
     "session_status", "context_get", "report", "objective_add", "insight_add", "decision_add",
     "decision_answer", "task_list", "task_get", "task_add", "task_complete", "task_retry",
     "agent_list", "agent_spawn", "agent_send", "agent_status", "agent_logs", "agent_wait",
-    "agent_diff", "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "artifact_search", "artifact_get", "artifact_add",
+    "agent_diff", "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "coordinator_become", "coordinator_wait", "artifact_search", "artifact_get", "artifact_add",
     "pattern_list", "pattern_run",
 }
 # What a worker may not call: only the coordinator (or the user) steers the session.
 COORDINATOR_ONLY = {
     "objective_add", "decision_add", "decision_answer", "task_add", "task_retry", "agent_spawn",
-    "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "pattern_run",
+    "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "coordinator_become",
+    "coordinator_wait", "pattern_run",
 }
 
 
@@ -63,12 +64,13 @@ def baton():
     try:
         info = json.loads(wait_for(home / "daemon.json", "the daemon file"))
         repos = {}
-        for name in ("alpha", "beta"):
+        for name in ("alpha", "beta", "gamma"):
             repo = tmp / name
             subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
             subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t",
                             "commit", "-q", "--allow-empty", "-m", "init"], check=True)
-            run("session", "new", "--repo", str(repo), "--name", name, env=env)
+            if name != "gamma":  # gamma gets its session from coordinator_become
+                run("session", "new", "--repo", str(repo), "--name", name, env=env)
             repos[name] = repo
         task = run("task", "add", "--session", "alpha", "--title", "Write the parser",
                    "--prompt", "write it", "--name", "parser", env=env)
@@ -255,4 +257,44 @@ def test_a_wrong_token_is_refused(baton):
         with pytest.raises(Exception):
             async with over_http(baton, "not-a-token") as s:
                 await s.list_tools()
+    asyncio.run(go())
+
+
+def test_a_conversation_becomes_the_coordinator_and_waits_for_news(baton):
+    """`/become-orchestrator` in the user's own CLI: `baton mcp` runs in the repository."""
+    async def go():
+        params = StdioServerParameters(command=BATON, args=["mcp"], env=baton["env"], cwd=str(baton["repos"]["gamma"]))
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as s:
+                await s.initialize()
+                became = answer(await s.call_tool("coordinator_become", {
+                    "goal": "Ship the parser", "cli": "claude", "conversation": "conv-1"}))
+                assert became["created"] is True
+                assert became["agent"]["external"] is True
+                assert became["session"]["coordinatorAgent"] == became["agent"]["id"]
+                texts = [m["text"] for m in became["messages"]]
+                assert any("Delegate, never implement" in t for t in texts), texts
+                assert any("coordinator_wait" in t for t in texts), texts
+                # Its calls now default to that session.
+                status = answer(await s.call_tool("session_status", {}))
+                assert status["session"]["id"] == became["session"]["id"]
+                assert "Ship the parser" in json.dumps(status["objectives"])
+                # Nothing new: the wait ends empty at its timeout.
+                assert answer(await s.call_tool("coordinator_wait", {"timeout": 1})) == []
+                # The user writes to it from the app or the CLI: the conversation takes it.
+                run("send", became["agent"]["id"], "Please also add docs", env=baton["env"])
+                taken = answer(await s.call_tool("coordinator_wait", {"timeout": 10}))
+                assert [(m["from"], m["text"]) for m in taken] == [(None, "Please also add docs")]
+                # The same conversation becoming again is the same agent.
+                again = answer(await s.call_tool("coordinator_become", {"cli": "claude", "conversation": "conv-1"}))
+                assert again["agent"]["id"] == became["agent"]["id"] and again["created"] is False
+    asyncio.run(go())
+
+
+def test_an_agent_cannot_make_itself_a_coordinator_elsewhere(baton):
+    async def go():
+        async with over_http(baton, baton["tokens"]["alpha"]) as s:
+            text = refusal(await s.call_tool("coordinator_become", {
+                "repo": str(baton["repos"]["beta"]), "cli": "claude"}), "unauthorized")
+            assert "coordinator_promote" in text
     asyncio.run(go())

@@ -334,3 +334,13 @@ pub struct AgentWaitQuery {
     #[ts(optional, type = "number")]
     pub timeout: Option<u64>,
 }
+
+/// `POST /api/agents/{id}/inbox/take`: how long to wait for a message, in seconds (default 60, at
+/// most 600).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InboxTake {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub timeout: Option<u64>,
+}

@@ -10,11 +10,11 @@ use crate::agent::event::CommandStatus;
 use crate::agent::protocol::CliKind;
 use crate::agent::record::TokenUsage;
 use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, PermissionRequest};
-use crate::agent::{AgentWorktree, GcEntry, GcReport, InterruptedResume, ResumeFailure};
+use crate::agent::{AgentWorktree, GcEntry, GcReport, InboxMessage, InterruptedResume, ResumeFailure};
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{
     AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, AgentWaitQuery, ArtifactCreate,
-    ArtifactListQuery, ArtifactSearchQuery, CyclesQuery, DaemonStopQuery, ReportQuery, TaskListQuery,
+    ArtifactListQuery, ArtifactSearchQuery, CyclesQuery, DaemonStopQuery, InboxTake, ReportQuery, TaskListQuery,
 };
 use crate::api::{AlertListQuery, HealthAgentsQuery, SamplesQuery};
 use crate::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
@@ -26,7 +26,9 @@ use crate::context::{
     ObjectiveState, SessionStatus, StateCount,
 };
 use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
-use crate::coordinator::{CoordinatorStatus, Criteria, Cycle, CycleSummary, Promotion};
+use crate::coordinator::{
+    CoordinatorBecame, CoordinatorBecome, CoordinatorStatus, Criteria, Cycle, CycleSummary, Promotion,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::events::EngineEvent;
 use crate::health::{
@@ -71,6 +73,10 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     EngineEvent::export_all(&cfg)?;
     Session::export_all(&cfg)?;
     Promotion::export_all(&cfg)?;
+    CoordinatorBecome::export_all(&cfg)?;
+    CoordinatorBecame::export_all(&cfg)?;
+    InboxMessage::export_all(&cfg)?;
+    InboxTake::export_all(&cfg)?;
     crate::inbox::InboxItem::export_all(&cfg)?;
     crate::inbox::InboxKind::export_all(&cfg)?;
     crate::attention::AttentionSummary::export_all(&cfg)?;

@@ -82,4 +82,10 @@ interruptedAt: string | null,
  * Messages sent to it while it worked, waiting for its turn to end (then delivered
  * together, in order).
  */
-queuedMessages: number, };
+queuedMessages: number, 
+/**
+ * A conversation Baton does not run (the user's own CLI, registered as the session's
+ * coordinator through MCP): no process is ever started for it; it takes its messages
+ * through Baton's tools.
+ */
+external: boolean, };

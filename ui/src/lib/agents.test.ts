@@ -213,6 +213,7 @@ describe("SessionAgents", () => {
       archivedAt: null,
       interruptedAt: null,
       queuedMessages: 0,
+      external: false,
       ...overrides,
     };
   }

@@ -27,6 +27,8 @@ import type { CliDetection } from "../bindings/CliDetection";
 import type { ContextDoc } from "../bindings/ContextDoc";
 import type { ContextImport } from "../bindings/ContextImport";
 import type { ContextText } from "../bindings/ContextText";
+import type { CoordinatorBecame } from "../bindings/CoordinatorBecame";
+import type { CoordinatorBecome } from "../bindings/CoordinatorBecome";
 import type { CoordinatorStatus } from "../bindings/CoordinatorStatus";
 import type { Cycle } from "../bindings/Cycle";
 import type { CyclesQuery } from "../bindings/CyclesQuery";
@@ -42,6 +44,8 @@ import type { HealthAgentsQuery } from "../bindings/HealthAgentsQuery";
 import type { HealthReport } from "../bindings/HealthReport";
 import type { HealthSample } from "../bindings/HealthSample";
 import type { InboxItem } from "../bindings/InboxItem";
+import type { InboxMessage } from "../bindings/InboxMessage";
+import type { InboxTake } from "../bindings/InboxTake";
 import type { Insight } from "../bindings/Insight";
 import type { InterruptedResume } from "../bindings/InterruptedResume";
 import type { MergeReport } from "../bindings/MergeReport";
@@ -214,6 +218,16 @@ export class Api {
   /** Makes the agent's conversation its session's coordinator (replacing any other): it is sent the coordinator's instructions, then told what changes after each cycle of Baton's loop. */
   coordinatorPromote(id: string): Promise<Promotion> {
     return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/promote`, undefined, undefined);
+  }
+
+  /** Makes the conversation this is called from (the user's own CLI, which Baton does not run) the coordinator of the repository's session, made if there is none: recorded as an agent of the session, it is answered with the coordinator's instructions. */
+  coordinatorBecome(body: CoordinatorBecome): Promise<CoordinatorBecame> {
+    return this.transport.call("POST", `/api/coordinator/become`, undefined, body);
+  }
+
+  /** The messages kept for an agent, oldest first (Baton's news, teammates' and the user's messages), waiting up to `timeout` seconds (default 60, at most 600) for one to come: how a coordinator Baton does not run hears of each change. Empty when none came. */
+  agentInboxTake(id: string, body: InboxTake): Promise<Array<InboxMessage>> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/inbox/take`, undefined, body);
   }
 
   /** Ends the agent's role as its session's coordinator: Baton's loop stops sending it the changes. */

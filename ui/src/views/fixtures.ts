@@ -37,6 +37,7 @@ export function agent(id: string, sessionId: string, overrides: Partial<Agent> =
     archivedAt: null,
     interruptedAt: null,
     queuedMessages: 0,
+    external: false,
     ...overrides,
   };
 }

@@ -124,3 +124,69 @@ fn install_in_a_project_outside_a_repository_says_what_to_do() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not in a git repository") && err.contains("--user"), "{err}");
 }
+
+/// The user's own Claude Code (the real one, against the fake model server), in a repository
+/// where `baton install claude --project` ran: `/become-orchestrator GOAL` makes the
+/// conversation the coordinator of the repository's session, and it plans through Baton's tools.
+#[test]
+fn become_orchestrator_in_the_users_own_claude_code_registers_it_and_it_plans() {
+    use baton_fake_model::{AgentCli, FakeModel, Scenario, Step, cli_bin, cli_setup};
+    use serde_json::json;
+    const KEY: &str = "baton-test-key";
+    let h = Home::new();
+    let repo = h.repo("repo");
+    ok(&h, &repo, &["install", "claude", "--project"]);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::tool_call(
+                "mcp__baton__coordinator_become",
+                json!({"goal": "Add a --verbose flag", "cli": "claude", "conversation": "conversation-1"}),
+            )
+            .with_text("I'll take the lead."),
+            Step::tool_call("mcp__baton__task_add", json!({"title": "Add the flag", "prompt": "add --verbose"})),
+            Step::text("Planned."),
+        ]),
+    )]);
+    let setup = cli_setup(AgentCli::Claude, &fake.url(), KEY, &h.tmp.path().join("claude-home"));
+    let mut claude = Command::new(cli_bin(AgentCli::Claude));
+    claude
+        .args(["-p", "/become-orchestrator Add a --verbose flag", "--output-format", "stream-json", "--verbose"])
+        .current_dir(&repo)
+        .env("BATON_HOME", &h.home)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in &setup.env {
+        claude.env(k, v);
+    }
+    for k in &setup.env_remove {
+        claude.env_remove(k);
+    }
+    let out = claude.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "claude failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+
+    // The command's text reached the model, with the conversation's own id in it.
+    let claude_session = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["session_id"].as_str().map(str::to_owned))
+        .expect("claude reports its session");
+    let first = fake.requests(KEY).into_iter().find(|r| r.is_model_turn()).unwrap().body.to_string();
+    assert!(first.contains("Add a --verbose flag") && first.contains(&claude_session), "{first}");
+    assert!(first.contains(&format!("`conversation` \\\"{claude_session}\\\"")), "the id replaced the placeholder");
+
+    // The session of the repository, with the conversation as its coordinator and the task it added.
+    let sessions: serde_json::Value = serde_json::from_str(&h.ok(&["session", "list", "--json"])).unwrap();
+    let session = &sessions.as_array().unwrap()[0];
+    let status: serde_json::Value =
+        serde_json::from_str(&h.ok(&["status", "--session", session["id"].as_str().unwrap(), "--json"])).unwrap();
+    let coordinator = status["session"]["coordinatorAgent"].as_str().expect("a coordinator");
+    let agent: serde_json::Value = serde_json::from_str(&h.ok(&["status", coordinator, "--json"])).unwrap();
+    assert_eq!(agent["external"], true, "{agent}");
+    assert_eq!(agent["cliSessionId"], "conversation-1");
+    assert_eq!(agent["cli"], "claude");
+    assert!(status["objectives"].to_string().contains("Add a --verbose flag"), "{status}");
+    let tasks = h.ok(&["task", "list", "--session", session["id"].as_str().unwrap()]);
+    assert!(tasks.contains("add-the-flag"), "the task it added: {tasks}");
+    assert!(stdout.contains("Planned."), "{stdout}");
+}

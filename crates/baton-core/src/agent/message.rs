@@ -266,7 +266,8 @@ impl Engine {
             // Read under the agent's delivery lock: a turn that ends from now on finds this
             // message kept, or this sender finds the agent waiting.
             let agent = self.agent_get(&agent.id)?;
-            let working = agent.cli != CliKind::Command && agent.state.is_active();
+            // A conversation Baton does not run takes its messages itself (`agent_inbox_take`).
+            let working = (agent.cli != CliKind::Command && agent.state.is_active()) || agent.external;
             let held_by_approval = agent.state == AgentState::NeedsInput && !matches!(sender, Sender::User);
             if working || held_by_approval {
                 self.write(|tx| {
@@ -305,7 +306,7 @@ impl Engine {
     pub(crate) fn messages_flush(&self, agent_id: &str) {
         let flushed = self.inner.messages.hold(agent_id, || -> Result<()> {
             let agent = self.agent_get(agent_id)?;
-            if agent.state != AgentState::Waiting || agent.archived_at.is_some() {
+            if agent.state != AgentState::Waiting || agent.archived_at.is_some() || agent.external {
                 return Ok(());
             }
             if task_turn_unread(&self.inner.store.conn(), &agent)? {
@@ -346,7 +347,7 @@ impl Engine {
             let conn = self.inner.store.conn();
             let mut stmt = conn.prepare(
                 "SELECT DISTINCT m.agent_id FROM agent_messages m JOIN agents a ON a.id = m.agent_id \
-                 WHERE m.delivered_at IS NULL AND a.state = 'waiting' AND a.archived_at IS NULL",
+                 WHERE m.delivered_at IS NULL AND a.state = 'waiting' AND a.archived_at IS NULL AND a.external = 0",
             )?;
             stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?
         };
@@ -355,6 +356,58 @@ impl Engine {
             handle.spawn_blocking(move || engine.messages_flush(&id));
         }
         Ok(())
+    }
+}
+
+/// A message a conversation Baton does not run took through `agent_inbox_take`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxMessage {
+    /// The sender: an agent's name, `Baton`, or `None` for the user.
+    pub from: Option<String>,
+    pub text: String,
+}
+
+/// How often a waiting `agent_inbox_take` looks again (a cheap indexed read).
+const INBOX_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl Engine {
+    /// Takes the messages kept for the agent, oldest first, waiting up to `timeout` for one to
+    /// come: how a conversation Baton does not run (the user's own coordinator) hears of each
+    /// change. Its lane shows them as delivered.
+    pub fn agent_inbox_take(&self, id_or_name: &str, timeout: std::time::Duration) -> Result<Vec<InboxMessage>> {
+        let agent = self.agent_get(id_or_name)?;
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let taken = self.inner.messages.hold(&agent.id, || -> Result<Vec<Outgoing>> {
+                let kept = queued(&self.inner.store.conn(), &agent.id)?;
+                if kept.is_empty() {
+                    return Ok(Vec::new());
+                }
+                self.write(|tx| {
+                    let now = time::now_ms();
+                    for (id, _) in &kept {
+                        tx.execute("UPDATE agent_messages SET delivered_at = ?2 WHERE id = ?1", params![id, now])?;
+                    }
+                    let agent = record::agent_get(tx, &agent.id)?;
+                    tx.publish(EngineEvent::AgentUpdated { agent: Box::new(agent) });
+                    Ok(())
+                })?;
+                Ok(kept.into_iter().map(|(_, m)| m).collect())
+            })?;
+            if !taken.is_empty() {
+                if self.runtime_slot(&agent).is_ok() {
+                    for note in delivery_compose(&taken).notes {
+                        self.note_blocking(&agent.id, &note);
+                    }
+                }
+                return Ok(taken.into_iter().map(|m| InboxMessage { from: m.from.shown(), text: m.text }).collect());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(Vec::new());
+            }
+            std::thread::sleep(INBOX_POLL.min(deadline.saturating_duration_since(std::time::Instant::now())));
+        }
     }
 }
 

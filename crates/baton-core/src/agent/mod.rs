@@ -22,6 +22,7 @@ pub use event::AgentEvent;
 pub use lifecycle::{InterruptedResume, ResumeFailure};
 pub use log::AgentEventRecord;
 pub use mcp_link::McpCaller;
+pub use message::InboxMessage;
 pub use permission_live::PermissionAsk;
 pub use record::{Agent, AgentSpawn, AgentState, AgentWorktree, PermissionRequest};
 pub use workspace::{GcEntry, GcReport};

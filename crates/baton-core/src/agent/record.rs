@@ -67,6 +67,10 @@ pub struct Agent {
     /// Messages sent to it while it worked, waiting for its turn to end (then delivered
     /// together, in order).
     pub queued_messages: u32,
+    /// A conversation Baton does not run (the user's own CLI, registered as the session's
+    /// coordinator through MCP): no process is ever started for it; it takes its messages
+    /// through Baton's tools.
+    pub external: bool,
 }
 
 /// Where an agent works in git: its worktree, its branch, what the branch started from, and its
@@ -243,7 +247,7 @@ const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, pr
      cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
      merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role, paused, released_at, \
      archived_at, interrupted_at, \
-     (SELECT count(*) FROM agent_messages m WHERE m.agent_id = agents.id AND m.delivered_at IS NULL)";
+     (SELECT count(*) FROM agent_messages m WHERE m.agent_id = agents.id AND m.delivered_at IS NULL), external";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -302,6 +306,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         archived_at: row.get::<_, Option<i64>>(37)?.map(time::ms_to_rfc3339),
         interrupted_at: row.get::<_, Option<i64>>(38)?.map(time::ms_to_rfc3339),
         queued_messages: row.get::<_, i64>(39)?.clamp(0, u32::MAX as i64) as u32,
+        external: row.get(40)?,
     })
 }
 

@@ -7,11 +7,13 @@
 
 mod cycle;
 pub(crate) mod decide;
+mod external;
 pub mod handoff;
 mod news;
 mod promote;
 pub mod verdict;
 
+pub use external::{CoordinatorBecame, CoordinatorBecome};
 pub use promote::{INSTRUCTIONS, Promotion};
 
 use std::collections::{HashMap, HashSet};

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "0014_mcp_tokens", include_str!("../../../../migrations/0014_mcp_tokens.sql")),
     (15, "0015_health_history", include_str!("../../../../migrations/0015_health_history.sql")),
     (16, "0016_agent_messages", include_str!("../../../../migrations/0016_agent_messages.sql")),
+    (17, "0017_agents_external", include_str!("../../../../migrations/0017_agents_external.sql")),
 ];
 
 /// The schema version this build writes.

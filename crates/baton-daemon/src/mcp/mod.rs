@@ -9,7 +9,7 @@ mod permission;
 pub(crate) mod scope;
 mod tools;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use baton_core::{ApiError, ErrorCode};
 use rmcp::model::{
@@ -33,9 +33,10 @@ const INSTRUCTIONS: &str = "Baton conducts AI coding agents working in parallel,
 enum Backend {
     /// In the daemon: calls run on the engine; the caller comes with each HTTP request.
     Daemon(Shared),
-    /// `baton mcp`: calls go to the daemon's HTTP API with the user's token; `session` is the
-    /// session its calls default to.
-    Client { client: DaemonClient, session: Option<String> },
+    /// `baton mcp`: calls go to the daemon's HTTP API with the user's token. `session` is the
+    /// session its calls default to, and `agent` the conversation it serves once that became
+    /// the coordinator (`coordinator_become`; `coordinator_wait` then takes its messages).
+    Client { client: DaemonClient, session: Mutex<Option<String>>, agent: Mutex<Option<String>> },
 }
 
 /// The MCP server's handler (cheap to clone: one per HTTP session or stdio connection).
@@ -51,7 +52,7 @@ impl BatonMcp {
 
     /// For `baton mcp`: calls the daemon of `client`; `session` is what calls default to.
     pub fn over_api(client: DaemonClient, session: Option<String>) -> Self {
-        Self { backend: Arc::new(Backend::Client { client, session }) }
+        Self { backend: Arc::new(Backend::Client { client, session: Mutex::new(session), agent: Mutex::new(None) }) }
     }
 
     /// The caller of an HTTP request (the token check set it); over stdio, the user.
@@ -83,17 +84,39 @@ impl BatonMcp {
                 }
                 crate::ops::op_call(state, def.op, args).await
             }
-            Backend::Client { client, session } => {
-                defaults_fill(def, &mut args, session.as_deref());
+            Backend::Client { client, session, agent } => {
+                let lock = |m: &Mutex<Option<String>>| m.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                match def.name {
+                    // The repository is the one `baton mcp` runs in (the user's CLI starts it there).
+                    "coordinator_become" => {
+                        if let Ok(cwd) = std::env::current_dir() {
+                            args.entry("repo").or_insert_with(|| Value::String(cwd.to_string_lossy().into_owned()));
+                        }
+                    }
+                    "coordinator_wait" => {
+                        if let Some(agent) = lock(agent) {
+                            args.entry("id").or_insert(Value::String(agent));
+                        }
+                    }
+                    _ => {}
+                }
+                defaults_fill(def, &mut args, lock(session).as_deref());
                 let spec = spec_of(def).ok_or_else(|| internal(format!("no operation {}", def.op)))?;
                 let (path, query, body) = tools::http_parts(&spec, args);
-                let (client, method) = (client.clone(), spec.method);
-                tokio::task::spawn_blocking(move || {
-                    client.call::<Value>(method, &path, query.as_deref(), body.as_ref())
+                let (api, method) = (client.clone(), spec.method);
+                let answer = tokio::task::spawn_blocking(move || {
+                    api.call::<Value>(method, &path, query.as_deref(), body.as_ref())
                 })
                 .await
                 .map_err(|e| internal(format!("the call failed: {e}")))?
-                .map_err(|e| Failure(ApiError { code: e.code(), ..ApiError::new(e.code(), e.to_string()) }))
+                .map_err(|e| Failure(ApiError::new(e.code(), e.to_string())))?;
+                if def.name == "coordinator_become" {
+                    // From now on this connection serves that session and that conversation.
+                    let id = |v: &Value| v["id"].as_str().map(str::to_owned);
+                    *session.lock().unwrap_or_else(|p| p.into_inner()) = id(&answer["session"]);
+                    *agent.lock().unwrap_or_else(|p| p.into_inner()) = id(&answer["agent"]);
+                }
+                Ok(answer)
             }
         }
     }

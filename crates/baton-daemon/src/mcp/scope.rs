@@ -33,6 +33,12 @@ pub(crate) fn authorize(
     def: &ToolDef,
     args: &mut Map<String, Value>,
 ) -> Result<(), Failure> {
+    if def.name == "coordinator_become" {
+        return Err(refused(format!(
+            "agent {} already works in a Baton session; the user makes it the coordinator (coordinator_promote)",
+            caller.agent_name
+        )));
+    }
     let coordinator = is_coordinator(state, caller);
     if !coordinator && def.worker == Worker::Refused {
         return Err(refused(format!(

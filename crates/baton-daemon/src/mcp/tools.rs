@@ -72,6 +72,8 @@ pub(crate) const TOOLS: &[ToolDef] = &[
     tool("agent_stop", "agent_stop", T::Agent("id"), W::Refused),
     tool("coordinator_promote", "coordinator_promote", T::Agent("id"), W::Refused),
     tool("coordinator_demote", "coordinator_demote", T::Agent("id"), W::Refused),
+    tool("coordinator_become", "coordinator_become", T::None, W::Refused),
+    tool("coordinator_wait", "agent_inbox_take", T::Agent("id"), W::Refused),
     tool("artifact_search", "artifact_search", T::Session("session"), W::Allowed),
     tool("artifact_get", "artifact_get", T::Artifact("id"), W::Allowed),
     tool("artifact_add", "artifact_add", T::Session("session"), W::Allowed),

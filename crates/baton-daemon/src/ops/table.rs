@@ -3,18 +3,18 @@
 //! codes it adds to the common ones, and the engine call (on the server's state, which derefs
 //! to the engine). The doc comment is the operation's description everywhere it appears.
 
-use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, InterruptedResume};
+use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, InboxMessage, InterruptedResume};
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AgentWaitQuery,
     AlertListQuery, ArtifactCreate, ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth,
-    DaemonStopQuery, HealthAgentsQuery, ObjectiveUpdate, ReportQuery, SamplesQuery, TaskListQuery, TerminalInput,
-    TerminalListQuery, TerminalOpen, TerminalResize, WorktreesGc, WorktreesUsage,
+    DaemonStopQuery, HealthAgentsQuery, InboxTake, ObjectiveUpdate, ReportQuery, SamplesQuery, TaskListQuery,
+    TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize, WorktreesGc, WorktreesUsage,
 };
 use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::attention::AttentionSummary;
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
-use baton_core::coordinator::{CoordinatorStatus, Cycle, Promotion};
+use baton_core::coordinator::{CoordinatorBecame, CoordinatorBecome, CoordinatorStatus, Cycle, Promotion};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
 use baton_core::inbox::InboxItem;
 use baton_core::pattern::{PatternInfo, PatternRun};
@@ -135,6 +135,16 @@ operations! {
         /// the coordinator's instructions, then told what changes after each cycle of Baton's loop.
         coordinator_promote: POST "/api/agents/{id}/promote" path(id: String) -> 200 Promotion
             => |s| s.coordinator_promote(&id);
+        /// Makes the conversation this is called from (the user's own CLI, which Baton does not run)
+        /// the coordinator of the repository's session, made if there is none: recorded as an
+        /// agent of the session, it is answered with the coordinator's instructions.
+        coordinator_become: POST "/api/coordinator/become" body(req: CoordinatorBecome) -> 200 CoordinatorBecame,
+            errors(PathNotFound, NotAGitRepo, BareRepo) => |s| s.coordinator_become(&req);
+        /// The messages kept for an agent, oldest first (Baton's news, teammates' and the user's
+        /// messages), waiting up to `timeout` seconds (default 60, at most 600) for one to come:
+        /// how a coordinator Baton does not run hears of each change. Empty when none came.
+        agent_inbox_take: POST "/api/agents/{id}/inbox/take" path(id: String) body(req: InboxTake) -> 200 Vec<InboxMessage>
+            => |s| s.agent_inbox_take(&id, std::time::Duration::from_secs(req.timeout.unwrap_or(60).min(600)));
         /// Ends the agent's role as its session's coordinator: Baton's loop stops sending it the changes.
         coordinator_demote: POST "/api/agents/{id}/demote" path(id: String) -> 200 Session
             => |s| s.coordinator_demote(&id);
