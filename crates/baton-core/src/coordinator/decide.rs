@@ -627,6 +627,7 @@ mod tests {
             archived_at: None,
             interrupted_at: None,
             queued_messages: 0,
+            external: false,
         }
     }
 

@@ -36,7 +36,7 @@ enum Backend {
     /// `baton mcp`: calls go to the daemon's HTTP API with the user's token. `session` is the
     /// session its calls default to, and `agent` the conversation it serves once that became
     /// the coordinator (`coordinator_become`; `coordinator_wait` then takes its messages).
-    Client { client: DaemonClient, session: Mutex<Option<String>>, agent: Mutex<Option<String>> },
+    Client { client: Box<DaemonClient>, session: Mutex<Option<String>>, agent: Mutex<Option<String>> },
 }
 
 /// The MCP server's handler (cheap to clone: one per HTTP session or stdio connection).
@@ -52,7 +52,13 @@ impl BatonMcp {
 
     /// For `baton mcp`: calls the daemon of `client`; `session` is what calls default to.
     pub fn over_api(client: DaemonClient, session: Option<String>) -> Self {
-        Self { backend: Arc::new(Backend::Client { client, session: Mutex::new(session), agent: Mutex::new(None) }) }
+        Self {
+            backend: Arc::new(Backend::Client {
+                client: Box::new(client),
+                session: Mutex::new(session),
+                agent: Mutex::new(None),
+            }),
+        }
     }
 
     /// The caller of an HTTP request (the token check set it); over stdio, the user.
@@ -103,7 +109,7 @@ impl BatonMcp {
                 defaults_fill(def, &mut args, lock(session).as_deref());
                 let spec = spec_of(def).ok_or_else(|| internal(format!("no operation {}", def.op)))?;
                 let (path, query, body) = tools::http_parts(&spec, args);
-                let (api, method) = (client.clone(), spec.method);
+                let (api, method) = ((**client).clone(), spec.method);
                 let answer = tokio::task::spawn_blocking(move || {
                     api.call::<Value>(method, &path, query.as_deref(), body.as_ref())
                 })
