@@ -5,6 +5,8 @@
 // Screenshots of each screen at 1024x640 and 1440x900, light and dark, go to target/e2e/.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { Harness } from "./harness.mjs";
 
 const h = new Harness();
@@ -35,8 +37,7 @@ async function shortcut(...keys) {
 before(async () => {
   const repo = h.repo("crowd-repo");
   await h.fakeClaude([
-    { tool_call: { name: "Bash", input: { command: "python3 -c \"open('approved.txt', 'w').write('ok')\"", description: "make a file" } } },
-    { text: "I was not allowed to run it." },
+    // Claude asks Baton in its turn (--permission-prompt-tool); the approval lets the turn go on.
     { tool_call: { name: "Bash", input: { command: "python3 -c \"open('approved.txt', 'w').write('ok')\"", description: "make a file" } } },
     { text: "Ran it." },
   ]);
@@ -190,10 +191,13 @@ test("the permission is approved from the inbox, and the agent runs the tool", a
   await browser.waitUntil(
     async () => {
       const status = JSON.parse(h.baton("status", "asker", "--json"));
-      return status.turns >= 2 && status.state === "waiting";
+      return status.turns >= 1 && status.state === "waiting";
     },
     { timeout: 90_000, timeoutMsg: "the approved Bash never ran" },
   );
+  const asker = JSON.parse(h.baton("status", "asker", "--json"));
+  assert.equal(asker.turns, 1, "answered in its turn: nothing was resumed");
+  assert.ok(fs.existsSync(path.join(asker.cwd, "approved.txt")), "the approved command ran");
   assert.equal(await browser.$('[data-testid="inbox-count"]').getText(), "1", "only the decision is left");
   // The decision is still waiting, and is answered here too.
   const decision = browser.$('[data-testid="inbox-item"][data-kind="decision"]');
