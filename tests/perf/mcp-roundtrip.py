@@ -23,6 +23,7 @@ import http.client
 import json
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -206,6 +207,15 @@ def seed(tmp: Path):
     env = {**os.environ, "BATON_HOME": str(home)}
     daemon = subprocess.Popen([BATON, "daemon", "--foreground"], env=env,
                               stdout=open(tmp / "daemon.log", "w"), stderr=subprocess.STDOUT)
+    try:
+        return (daemon, *seed_in(tmp, home, env))
+    except BaseException:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+        raise
+
+
+def seed_in(tmp: Path, home: Path, env):
     info = json.loads(wait_for(home / "daemon.json", "the daemon file"))
     repo = tmp / "repo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
@@ -234,7 +244,7 @@ def seed(tmp: Path):
                 for i in range(INSIGHTS):
                     checked(await s.call_tool("insight_add", {"id": "bench", "text": f"insight {i}"}), "seed")
     asyncio.run(more())
-    return daemon, env, f"http://127.0.0.1:{info['port']}/mcp", info["token"], tokens[0]
+    return env, f"http://127.0.0.1:{info['port']}/mcp", info["token"], tokens[0]
 
 
 def main():
@@ -260,6 +270,7 @@ def main():
     finally:
         daemon.terminate()
         daemon.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f"MCP tool call round trip, {CALLS} calls each after {WARMUP} of warm-up (ms): {BATON}")
     print(f"{'client':<5} {'transport':<11} {'tool':<16} {'p50':>7} {'p99':>7} {'max':>7}")
     worst_read = 0.0
