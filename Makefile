@@ -93,6 +93,7 @@ bench: setup ui
 	cargo bench -p baton-core --bench wizard_start
 	TMPDIR=/dev/shm cargo bench -p baton-core --bench worktree_ops
 	tests/perf/idle-memory.sh
+	tests/perf/mcp-roundtrip.sh
 
 # The Debian package, built by the Tauri bundler (@tauri-apps/cli, pinned in ui/package.json):
 # the app, the `baton` CLI as its sidecar (both in /usr/bin), a desktop entry and the icons.

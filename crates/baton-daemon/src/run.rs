@@ -5,6 +5,7 @@ use std::fs::{File, TryLockError};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use baton_core::{BatonHome, Engine, ids, time};
 use tokio::sync::watch;
 
@@ -71,6 +72,14 @@ async fn serve(home: BatonHome, engine: Arc<Engine>, options: RunOptions) -> Res
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(DaemonError::io(format!("cannot listen on {addr}")))?;
     let port = listener.local_addr().map_err(DaemonError::io("cannot read the bound address"))?.port();
+    // Without TCP_NODELAY a response written in two parts (an MCP call's event stream: its
+    // headers at once, the tool's answer when ready) waits ~40 ms for the client's delayed ACK
+    // before its second part leaves (Nagle's algorithm); see docs/perf.md, MCP tool calls.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY on a connection: {e}");
+        }
+    });
     let pid = std::process::id();
     let info = DaemonInfo {
         port,
