@@ -137,7 +137,7 @@ fn settings_write_each(d: &TestDaemon, each: &[(AgentCli, &FakeModel, &str)]) {
 
 /// The real Claude Code, promoted, plans two tasks through Baton's tools; Baton's loop runs them
 /// on Gemini workers one after the other and tells the coordinator each one finishing; it
-/// checks the session's status and the work completes.
+/// checks the session's status through its tools and finds the work complete.
 #[test]
 fn a_promoted_claude_plans_through_baton_tools_and_is_told_as_work_finishes() {
     const WORKERS: &str = "baton-test-workers";
@@ -158,6 +158,11 @@ fn a_promoted_claude_plans_through_baton_tools_and_is_told_as_work_finishes() {
                     json!({"title": "Test the parser", "name": "tests", "prompt": "test it", "cli": "gemini", "after": ["parser"]}),
                 ),
                 Step::text("Planned two tasks."),
+                // Each time it is told of a change, it checks the session's status.
+                Step::tool_call("mcp__baton__session_status", json!({})),
+                Step::text("Noted."),
+                Step::tool_call("mcp__baton__session_status", json!({})),
+                Step::text("Every task is done and the criteria hold."),
             ]),
         ),
         (WORKERS.to_owned(), Scenario::new([Step::text("The parser is written."), Step::text("The tests pass.")])),
@@ -195,6 +200,19 @@ fn a_promoted_claude_plans_through_baton_tools_and_is_told_as_work_finishes() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(told("task parser is done"), 1, "{:#?}", events(&d, &lead.id));
+    // It checked the criteria through its tools, and found the work complete.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let complete = events(&d, &lead.id).iter().any(|e| {
+            matches!(e, AgentEvent::ToolResult { output, is_error: false, .. }
+                if output.contains("\"criteria\"") && output.contains("\"complete\": true"))
+        });
+        if complete {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never saw the work complete: {:#?}", events(&d, &lead.id));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let agents =
         d.client.agent_list(&baton_core::api::AgentListQuery { session: Some(s.clone()), archived: None }).unwrap();
     assert!(agents.iter().filter(|a| a.cli == CliKind::Gemini).count() >= 1, "the workers were Gemini agents");
