@@ -103,7 +103,9 @@ mod tests {
     impl Display {
         fn start() -> Self {
             let mut child = Command::new("Xvfb")
-                .args(["-displayfd", "1", "-nolisten", "tcp"])
+                // `-noreset`: by default Xvfb resets when its last client leaves, and a client
+                // connecting meanwhile is refused (the test connects several times in a row).
+                .args(["-displayfd", "1", "-nolisten", "tcp", "-noreset"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
