@@ -5,6 +5,7 @@
 mod agents;
 mod coordinate;
 mod daemon;
+mod environment;
 mod health;
 mod install;
 mod reports;

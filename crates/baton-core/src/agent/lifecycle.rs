@@ -587,8 +587,9 @@ impl Engine {
             args.extend(launch.args);
             (args, launch.stdin_lines, launch.stdin_open)
         };
-        let mut env: Vec<(String, String)> =
-            cli_settings.map(|s| s.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+        // The daemon's environment, scrubbed (`environment.rs`), then the CLI's settings.
+        let mut env = super::environment::agent_env(agent.cli, std::env::vars(), &settings.agents.env_allow);
+        env.extend(cli_settings.into_iter().flat_map(|s| s.env.iter().map(|(k, v)| (k.clone(), v.clone()))));
         env.push(("BATON_SESSION".into(), agent.session_id.clone()));
         env.push(("BATON_AGENT".into(), agent.id.clone()));
         if let Some(task) = &agent.task_id {

@@ -3,6 +3,7 @@
 
 mod branch;
 pub(crate) mod changes;
+mod environment;
 pub mod event;
 pub(crate) mod history;
 pub(crate) mod index;

@@ -228,6 +228,7 @@ pub(crate) struct RunningProcess {
 
 /// Everything needed to start one process of an agent.
 pub(crate) struct ProcessPlan {
+    // `env` is the process's whole environment (the daemon's, scrubbed, and the launch's).
     pub program: std::path::PathBuf,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -258,6 +259,8 @@ pub(crate) fn process_start(
     command
         .args(&plan.args)
         .current_dir(&plan.cwd)
+        // The plan's environment is the whole of it: nothing else of the daemon's leaks in.
+        .env_clear()
         .envs(plan.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -43,6 +43,7 @@ pub(super) fn process_start_pty(
         args: plan.args.clone(),
         cwd: plan.cwd.clone(),
         env: plan.env.clone(),
+        env_clear: true,
         cols: COLS,
         rows: ROWS,
     };

@@ -40,6 +40,10 @@ pub struct Settings {
     pub worktrees: WorktreeSettings,
     #[serde(default)]
     pub health: HealthSettings,
+    /// What agents' processes see of the daemon's environment beyond the basics and their own
+    /// CLI's provider variables.
+    #[serde(default)]
+    pub agents: AgentSettings,
     /// The editor "Open in editor" starts; unset, the first one found on PATH.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -96,6 +100,7 @@ impl Default for Settings {
             clis: CliSettingsMap::default(),
             worktrees: WorktreeSettings::default(),
             health: HealthSettings::default(),
+            agents: AgentSettings::default(),
             editor: None,
             theme: Theme::default(),
             notifications: NotificationSettings::default(),
@@ -228,6 +233,18 @@ pub struct EditorSettings {
     /// Run it in a terminal emulator (for vim, nvim, helix...).
     #[serde(default)]
     pub terminal: bool,
+}
+
+/// Agents' processes: what they see of the daemon's environment. They get `PATH`, `HOME`, the
+/// locale, the terminal, proxies and certificates, their own CLI's provider variables
+/// (`ANTHROPIC_*` for Claude, `OPENAI_*` and `CODEX_*` for Codex, `GEMINI_*` and `GOOGLE_*` for
+/// Gemini) and Baton's own; nothing else unless listed here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AgentSettings {
+    /// More variables agents keep: names, or prefixes ending in `*` (`["AWS_*", "GITHUB_TOKEN"]`).
+    #[serde(default)]
+    pub env_allow: Vec<String>,
 }
 
 /// The health sampler: how often it samples, how much memory is too much, and how long an

@@ -182,6 +182,8 @@ impl Engine {
             args: vec!["-i".into()],
             cwd,
             env: vec![("BATON_AGENT".into(), agent.name.clone())],
+            // The user's own shell keeps the user's whole environment.
+            env_clear: false,
             cols: req.cols.unwrap_or(COLS_DEFAULT),
             rows: req.rows.unwrap_or(ROWS_DEFAULT),
         };

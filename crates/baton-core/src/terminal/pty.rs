@@ -30,8 +30,10 @@ pub struct PtySpec {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub cwd: PathBuf,
-    /// Added to the daemon's environment (which the program inherits).
+    /// Added to the daemon's environment (which the program inherits), or with `env_clear` the
+    /// whole of it (an agent's program: `agent/environment.rs`).
     pub env: Vec<(String, String)>,
+    pub env_clear: bool,
     pub cols: u16,
     pub rows: u16,
 }
@@ -93,6 +95,9 @@ impl Pty {
         let mut command = CommandBuilder::new(&spec.program);
         command.args(&spec.args);
         command.cwd(&spec.cwd);
+        if spec.env_clear {
+            command.env_clear();
+        }
         command.env("TERM", "xterm-256color");
         command.env("COLORTERM", "truecolor");
         for (key, value) in &spec.env {

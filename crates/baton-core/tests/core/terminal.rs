@@ -16,6 +16,7 @@ fn spec(args: &[&str], cwd: PathBuf) -> PtySpec {
         cwd,
         // A prompt of our own, and no user's rc files, so the output is predictable.
         env: vec![("PS1".into(), "$ ".into())],
+        env_clear: false,
         cols: 80,
         rows: 24,
     }
