@@ -185,6 +185,14 @@ fn task_turn_unread(conn: &Connection, agent: &Agent) -> Result<bool> {
     )?)
 }
 
+/// Marks kept messages delivered.
+fn delivered_mark(conn: &Connection, kept: &[(String, Outgoing)], now: i64) -> Result<()> {
+    for (id, _) in kept {
+        conn.execute("UPDATE agent_messages SET delivered_at = ?2 WHERE id = ?1", params![id, now])?;
+    }
+    Ok(())
+}
+
 fn message_insert(
     conn: &Connection,
     agent_id: &str,
@@ -284,9 +292,7 @@ impl Engine {
                 let delivered = self.message_deliver(&agent, &delivery_compose(&messages))?;
                 self.write(|tx| {
                     let now = time::now_ms();
-                    for (id, _) in &kept {
-                        tx.execute("UPDATE agent_messages SET delivered_at = ?2 WHERE id = ?1", params![id, now])?;
-                    }
+                    delivered_mark(tx, &kept, now)?;
                     message_insert(tx, &agent.id, sender, text, Some(now))?;
                     Ok(())
                 })?;
@@ -320,15 +326,7 @@ impl Engine {
             }
             let messages: Vec<Outgoing> = kept.iter().map(|(_, m)| m.clone()).collect();
             self.message_deliver(&agent, &delivery_compose(&messages))?;
-            self.write(|tx| {
-                let now = time::now_ms();
-                for (id, _) in &kept {
-                    tx.execute("UPDATE agent_messages SET delivered_at = ?2 WHERE id = ?1", params![id, now])?;
-                }
-                let agent = record::agent_get(tx, &agent.id)?;
-                tx.publish(EngineEvent::AgentUpdated { agent: Box::new(agent) });
-                Ok(())
-            })
+            self.kept_delivered(&agent.id, &kept)
         });
         if let Err(e) = flushed {
             tracing::warn!(agent = %agent_id, "cannot deliver the agent's kept messages: {e}");
@@ -337,6 +335,16 @@ impl Engine {
                 &Note::Error { message: format!("the messages kept for the end of the turn were not delivered: {e}") },
             );
         }
+    }
+
+    /// Marks the agent's kept messages delivered and publishes its record (its count changed).
+    fn kept_delivered(&self, agent_id: &str, kept: &[(String, Outgoing)]) -> Result<()> {
+        self.write(|tx| {
+            delivered_mark(tx, kept, time::now_ms())?;
+            let agent = record::agent_get(tx, agent_id)?;
+            tx.publish(EngineEvent::AgentUpdated { agent: Box::new(agent) });
+            Ok(())
+        })
     }
 
     /// After a start: agents that wait with kept messages (a daemon stopped before it could
@@ -384,15 +392,7 @@ impl Engine {
                 if kept.is_empty() {
                     return Ok(Vec::new());
                 }
-                self.write(|tx| {
-                    let now = time::now_ms();
-                    for (id, _) in &kept {
-                        tx.execute("UPDATE agent_messages SET delivered_at = ?2 WHERE id = ?1", params![id, now])?;
-                    }
-                    let agent = record::agent_get(tx, &agent.id)?;
-                    tx.publish(EngineEvent::AgentUpdated { agent: Box::new(agent) });
-                    Ok(())
-                })?;
+                self.kept_delivered(&agent.id, &kept)?;
                 Ok(kept.into_iter().map(|(_, m)| m).collect())
             })?;
             if !taken.is_empty() {
