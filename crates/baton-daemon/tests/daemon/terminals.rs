@@ -39,12 +39,35 @@ fn open(d: &TestDaemon, agent: &Agent) -> TerminalInfo {
     d.client.terminal_open(&TerminalOpen { agent: agent.name.clone(), cols: Some(100), rows: Some(30) }).unwrap()
 }
 
+/// Whether a socket call was cut by a signal. A read with a timeout (SO_RCVTIMEO) is never
+/// restarted after a signal handler ran (signal(7)), and this process, which runs the daemon,
+/// gets SIGCHLD whenever a child of the daemon ends.
+fn interrupted(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(io) if io.kind() == std::io::ErrorKind::Interrupted)
+}
+
+/// The next message, read again when a signal cut the read.
+fn next(ws: &mut WebSocket<TcpStream>) -> Message {
+    loop {
+        match ws.read() {
+            Err(e) if interrupted(&e) => continue,
+            other => return other.unwrap(),
+        }
+    }
+}
+
 fn socket(d: &TestDaemon, id: &str) -> WebSocket<TcpStream> {
     let url = d.url(&format!("/api/terminals/{id}/socket?token={}", d.token())).replacen("http://", "ws://", 1);
-    let stream = TcpStream::connect(("127.0.0.1", d.client.info().port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let (socket, _) = tungstenite::client(url, stream).unwrap();
-    socket
+    for _ in 0..5 {
+        let stream = TcpStream::connect(("127.0.0.1", d.client.info().port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        match tungstenite::client(url.as_str(), stream) {
+            Ok((socket, _)) => return socket,
+            Err(tungstenite::HandshakeError::Failure(e)) if interrupted(&e) => continue,
+            Err(e) => panic!("the socket did not open: {e}"),
+        }
+    }
+    panic!("the socket's handshake was interrupted five times in a row");
 }
 
 /// Reads binary frames until their text holds `needle`; returns everything read.
@@ -52,7 +75,7 @@ fn read_until(ws: &mut WebSocket<TcpStream>, seen: &mut String, needle: &str) ->
     let deadline = Instant::now() + Duration::from_secs(20);
     while !seen.contains(needle) {
         assert!(Instant::now() < deadline, "never saw {needle:?} in {seen:?}");
-        match ws.read().unwrap() {
+        match next(ws) {
             Message::Binary(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
             Message::Text(text) => panic!("unexpected message {text} before {needle:?}; output: {seen:?}"),
             _ => {}
@@ -90,7 +113,7 @@ fn a_shell_opens_in_the_worktree_and_is_typed_into_over_the_socket() {
     // A bad message is refused on the socket, which stays open.
     send(&mut ws, serde_json::json!({"type": "paste"}));
     let refusal = loop {
-        if let Message::Text(text) = ws.read().unwrap() {
+        if let Message::Text(text) = next(&mut ws) {
             break serde_json::from_str::<TerminalServerMessage>(&text).unwrap();
         }
     };
@@ -110,7 +133,7 @@ fn a_shell_opens_in_the_worktree_and_is_typed_into_over_the_socket() {
     send(&mut ws, serde_json::json!({"type": "input", "data": "exit 3\r"}));
     for viewer in [&mut ws, &mut late] {
         let exit = loop {
-            match viewer.read().unwrap() {
+            match next(viewer) {
                 Message::Text(text) => break serde_json::from_str::<TerminalServerMessage>(&text).unwrap(),
                 Message::Close(_) => panic!("closed before the exit was told"),
                 _ => {}
@@ -165,7 +188,7 @@ fn the_daemon_stopping_ends_its_terminals() {
         if let Some(pid) = found {
             break pid;
         }
-        if let Message::Binary(bytes) = ws.read().unwrap() {
+        if let Message::Binary(bytes) = next(&mut ws) {
             seen.push_str(&String::from_utf8_lossy(&bytes));
         }
     };
