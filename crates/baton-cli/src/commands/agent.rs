@@ -364,6 +364,9 @@ pub fn abort(home: &BatonHome, id: &str) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// The longest one wait call asks of the daemon: under the client's limit on a call (30 s).
+const WAIT_SLICE: Duration = Duration::from_secs(20);
+
 /// Exit codes of `baton wait`.
 pub const WAIT_NEEDS_INPUT: u8 = 3;
 pub const WAIT_FAILED: u8 = 4;
@@ -375,7 +378,10 @@ pub fn wait(home: &BatonHome, id: &str, timeout: Option<u64>) -> Result<u8, Daem
     let client = super::client(home)?;
     let deadline = timeout.map(|s| Instant::now() + Duration::from_secs(s));
     loop {
-        let a = client.agent_get(id)?;
+        // The daemon waits (`agent_wait`), in slices shorter than a client call's limit.
+        let slice = deadline.map_or(WAIT_SLICE, |d| d.saturating_duration_since(Instant::now()).min(WAIT_SLICE));
+        let query = baton_core::api::AgentWaitQuery { timeout: Some(slice.as_millis().div_ceil(1000) as u64) };
+        let a = client.agent_wait(id, &query)?;
         let code = match a.state {
             AgentState::Starting | AgentState::Running => None,
             AgentState::Waiting | AgentState::Exited => Some(0),
@@ -391,6 +397,5 @@ pub fn wait(home: &BatonHome, id: &str, timeout: Option<u64>) -> Result<u8, Daem
             println!("{} is still {} after {}s", a.name, a.state.as_str(), timeout.unwrap_or(0));
             return Ok(WAIT_TIMEOUT);
         }
-        std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -14,14 +14,14 @@ use std::sync::{Arc, Mutex};
 use baton_core::{ApiError, ErrorCode};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
 use self::scope::Caller;
-use self::tools::{TOOLS, ToolDef, defaults_fill, description, input_schema, spec_of, tool_find};
+use self::tools::{ToolDef, defaults_fill, spec_of, tool_find};
 use crate::client::DaemonClient;
 use crate::server::{Failure, Shared};
 
@@ -108,7 +108,7 @@ impl BatonMcp {
                 }
                 defaults_fill(def, &mut args, lock(session).as_deref());
                 let spec = spec_of(def).ok_or_else(|| internal(format!("no operation {}", def.op)))?;
-                let (path, query, body) = tools::http_parts(&spec, args);
+                let (path, query, body) = tools::http_parts(spec, args);
                 let (api, method) = ((**client).clone(), spec.method);
                 let answer = tokio::task::spawn_blocking(move || {
                     api.call::<Value>(method, &path, query.as_deref(), body.as_ref())
@@ -168,13 +168,7 @@ impl ServerHandler for BatonMcp {
         // of its conversation, and CLIs read the list once, when they connect. A worker's call
         // of a coordinator's tool is refused, saying so.
         let caller = Self::caller(&context);
-        let mut tools: Vec<Tool> = TOOLS
-            .iter()
-            .filter_map(|def| {
-                let spec = spec_of(def)?;
-                Some(Tool::new(def.name, description(def, &spec), input_schema(def, &spec)))
-            })
-            .collect();
+        let mut tools = tools::listed().to_vec();
         if matches!(caller, Caller::Agent(_)) {
             tools.push(permission::tool());
         }

@@ -2,6 +2,9 @@
 //! of a tool (its description, its input schema, its checks and its engine call) is the
 //! operation's own declaration in `ops/table.rs`.
 
+use std::sync::OnceLock;
+
+use rmcp::model::Tool;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
@@ -85,9 +88,25 @@ pub(crate) fn tool_find(name: &str) -> Option<&'static ToolDef> {
     TOOLS.iter().find(|t| t.name == name)
 }
 
-/// The declaration of a tool's operation.
-pub(crate) fn spec_of(def: &ToolDef) -> Option<OpSpec> {
-    specs().into_iter().find(|s| s.name == def.op)
+/// The declaration of a tool's operation (the declarations are made once).
+pub(crate) fn spec_of(def: &ToolDef) -> Option<&'static OpSpec> {
+    static SPECS: OnceLock<Vec<OpSpec>> = OnceLock::new();
+    SPECS.get_or_init(specs).iter().find(|s| s.name == def.op)
+}
+
+/// Every tool as clients list it: made once, on the first listing (schemas take a generator's
+/// walk over the types).
+pub(crate) fn listed() -> &'static [Tool] {
+    static LISTED: OnceLock<Vec<Tool>> = OnceLock::new();
+    LISTED.get_or_init(|| {
+        TOOLS
+            .iter()
+            .filter_map(|def| {
+                let spec = spec_of(def)?;
+                Some(Tool::new(def.name, description(def, spec), input_schema(def, spec)))
+            })
+            .collect()
+    })
 }
 
 /// The most events `agent_logs` answers when the caller gives no limit: the tail a model reads.
