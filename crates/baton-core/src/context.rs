@@ -449,6 +449,7 @@ impl Engine {
         crate::names::name_check("session name", &doc.session.name)?;
         if let Some(pattern) = &doc.session.settings.branch_pattern {
             crate::names::name_check("branch pattern", pattern)?;
+            crate::worktree::branch_pattern_check(pattern)?;
         }
         for tool in &doc.session.settings.allow_tools {
             crate::names::name_check("tool name", tool)?;

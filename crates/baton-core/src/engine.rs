@@ -58,6 +58,8 @@ pub(crate) struct EngineState {
     pub live_permissions: crate::agent::permission_live::LivePermissions,
     /// One message delivery at a time per agent.
     pub messages: crate::agent::message::MessageLocks,
+    /// Agent names chosen by spawns not yet recorded.
+    pub name_holds: crate::agent::naming::NameHolds,
 }
 
 impl EngineState {
@@ -120,6 +122,7 @@ impl Engine {
                 histories: Default::default(),
                 live_permissions: Default::default(),
                 messages: Default::default(),
+                name_holds: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
@@ -192,6 +195,9 @@ impl Engine {
             if let Some(v) = value {
                 crate::names::name_check(kind, v)?;
             }
+        }
+        if let Some(pattern) = &update.branch_pattern {
+            crate::worktree::branch_pattern_check(pattern)?;
         }
         self.write(|tx| {
             let session = session::session_update(tx, id_or_name, update)?;

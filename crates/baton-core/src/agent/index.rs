@@ -57,10 +57,8 @@ impl IndexWriter {
                             Err(_) => break,
                         }
                     }
-                    if !batch.is_empty()
-                        && let Err(e) = write(&conn, &batch)
-                    {
-                        tracing::warn!("event index: {} rows not written ({e}); the logs still have them", batch.len());
+                    if !batch.is_empty() {
+                        write_kept(&conn, &batch);
                     }
                 }
             })
@@ -78,6 +76,24 @@ impl IndexWriter {
         let _ = self.tx.send(Message::Close);
         if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = thread.join();
+        }
+    }
+}
+
+/// Writes a batch, trying again while the database stays busy (a write of the store's held it
+/// longer than the busy wait): rows are dropped only on another error, and the logs still have
+/// them for the next start's repair.
+fn write_kept(conn: &rusqlite::Connection, batch: &[IndexRow]) {
+    for attempt in 1.. {
+        match write(conn, batch) {
+            Ok(()) => return,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) && attempt < 4 => {
+                tracing::warn!("event index: the database stayed busy ({e}); writing {} rows again", batch.len());
+            }
+            Err(e) => {
+                tracing::warn!("event index: {} rows not written ({e}); the logs still have them", batch.len());
+                return;
+            }
         }
     }
 }

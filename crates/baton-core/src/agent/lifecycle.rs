@@ -89,13 +89,14 @@ impl Engine {
         // Found before anything is recorded: a missing CLI leaves no failed agent behind.
         let settings = self.settings()?;
         let program = program_resolve(&settings, req.cli, &req.program)?;
-        let name = match &req.name {
-            Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
-            _ => self.agent_name_default(&session.id, req.cli)?,
+        // Held until the agent is recorded: spawns at once never choose the same name.
+        let name_hold = match &req.name {
+            Some(n) if !n.trim().is_empty() => {
+                self.inner.name_holds.hold(&self.inner.store.conn(), &session.id, n.trim())?
+            }
+            _ => self.inner.name_holds.hold_default(&self.inner.store.conn(), &session.id, req.cli)?,
         };
-        if record::agent_name_taken(&self.inner.store.conn(), &session.id, &name)? {
-            return Err(AgentError::DuplicateName(name).into());
-        }
+        let name = name_hold.name().to_owned();
         // Its own worktree unless it was given a folder; made before the record, so a failure
         // leaves no agent behind.
         let worktree = match given_cwd {
@@ -131,6 +132,7 @@ impl Engine {
             tx.publish(crate::events::EngineEvent::AgentUpdated { agent: Box::new(agent.clone()) });
             Ok(agent)
         });
+        drop(name_hold);
         let agent = match inserted {
             Ok(agent) => agent,
             Err(e) => {
@@ -481,23 +483,6 @@ impl Engine {
 
     pub(crate) fn settings(&self) -> Result<Settings> {
         Ok(Settings::load(&self.inner.home.settings_file())?)
-    }
-
-    fn agent_name_default(&self, session_id: &str, cli: CliKind) -> Result<String> {
-        let conn = self.inner.store.conn();
-        let mut n = 1;
-        loop {
-            let name = format!("{}-{n}", cli.as_str());
-            let taken: bool = conn.query_row(
-                "SELECT EXISTS(SELECT 1 FROM agents WHERE session_id = ?1 AND name = ?2)",
-                rusqlite::params![session_id, name],
-                |r| r.get(0),
-            )?;
-            if !taken {
-                return Ok(name);
-            }
-            n += 1;
-        }
     }
 
     fn pending_check(&self, agent: &Agent, tool: &str) -> Result<()> {

@@ -11,6 +11,7 @@ mod lifecycle;
 pub mod log;
 mod mcp_link;
 pub(crate) mod message;
+pub(crate) mod naming;
 pub(crate) mod permission_live;
 pub mod protocol;
 pub mod record;

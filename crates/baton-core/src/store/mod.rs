@@ -85,10 +85,16 @@ impl Store {
     }
 }
 
+/// How long a connection waits for another's write to end before "database is locked". The
+/// daemon's two writers (the store and the event index) hold the lock for milliseconds; under a
+/// machine's full load a batch took longer than the 5 s this was, and `task add` failed (1 in
+/// 4,100). A wait, even a long one, loses nothing; the error loses the user's command.
+pub const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Settings every connection gets: WAL so readers never block the writer, NORMAL sync (safe
 /// with WAL), a busy timeout instead of "database is locked", and enforced foreign keys.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_WAIT)?;
     // Reading the journal mode is the first read of the file: a corrupt header fails here.
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;

@@ -178,6 +178,45 @@ pub fn branch_name(pattern: &str, session: &str, agent: &str) -> String {
     fill(BRANCH_PATTERN_DEFAULT)
 }
 
+/// Checks a session's branch pattern when it is set, so a spawn never falls back to the default
+/// in silence: only `{session}` and `{agent}` are known, `{agent}` must be in it (each agent's
+/// branch is its own), and the branch it makes must be one git accepts. An empty pattern means
+/// the default.
+pub fn branch_pattern_check(pattern: &str) -> Result<(), WorktreeError> {
+    let pattern = pattern.trim();
+    if pattern.is_empty() {
+        return Ok(());
+    }
+    let hint = format!("for example {BRANCH_PATTERN_DEFAULT}");
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            return Err(WorktreeError::InvalidInput(format!(
+                "branch pattern {pattern:?} has a '{{' without its '}}'; placeholders are {{session}} and {{agent}}, {hint}"
+            )));
+        };
+        let name = &rest[start..start + len + 1];
+        if name != "{session}" && name != "{agent}" {
+            return Err(WorktreeError::InvalidInput(format!(
+                "branch pattern {pattern:?} has the unknown placeholder {name}; use {{session}} and {{agent}}, {hint}"
+            )));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if !pattern.contains("{agent}") {
+        return Err(WorktreeError::InvalidInput(format!(
+            "branch pattern {pattern:?} has no {{agent}}, so agents would share one branch name; add {{agent}}, {hint}"
+        )));
+    }
+    let sample = pattern.replace("{session}", "session").replace("{agent}", "agent");
+    if branch_name_valid(&sample) == Some(false) {
+        return Err(WorktreeError::InvalidInput(format!(
+            "branch pattern {pattern:?} makes branches like {sample:?}, which git refuses (no spaces, \"..\", \"~^:?*[\\\", a leading '.' or '-', or a trailing \".lock\" or '/'); {hint}"
+        )));
+    }
+    Ok(())
+}
+
 /// Whether git accepts `name` as a branch name; `None` when git cannot be run.
 fn branch_name_valid(name: &str) -> Option<bool> {
     if name.is_empty() || name.starts_with('-') {

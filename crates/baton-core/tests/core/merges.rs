@@ -380,6 +380,29 @@ fn the_setup_command_runs_in_the_new_worktree_before_the_agent() {
 }
 
 #[test]
+fn a_branch_pattern_git_refuses_or_with_unknown_placeholders_is_refused_when_set() {
+    let f = Fixture::new();
+    for (pattern, says) in [
+        ("a b/{agent}", "which git refuses"),
+        ("../../{agent}", "which git refuses"),
+        ("{agent}.lock", "which git refuses"),
+        ("baton/{user}/{agent}", "unknown placeholder {user}"),
+        ("baton/{agent", "without its '}'"),
+        ("baton/{session}", "has no {agent}"),
+    ] {
+        let update = SessionUpdate { branch_pattern: Some(pattern.into()), ..Default::default() };
+        let err = f.engine.session_update(&f.session.id, &update).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{pattern}");
+        assert!(err.to_string().contains(says), "{pattern}: {err}");
+        assert!(err.to_string().contains("baton/{session}/{agent}"), "says what works: {err}");
+    }
+    let session = f.engine.session_get(&f.session.id).unwrap();
+    assert_eq!(session.settings.branch_pattern, None, "nothing was stored");
+    let update = SessionUpdate { branch_pattern: Some("work/{session}-{agent}".into()), ..Default::default() };
+    f.engine.session_update(&f.session.id, &update).unwrap();
+}
+
+#[test]
 fn the_branch_pattern_is_a_session_setting_and_a_taken_branch_gets_a_free_name() {
     let f = Fixture::new();
     let update = SessionUpdate { branch_pattern: Some("agents/{agent}".into()), ..Default::default() };

@@ -226,3 +226,22 @@ fn every_added_task_is_announced_to_clients() {
     use baton_core::task::DepHolds;
     assert_eq!(d_holds, [DepHolds::Met, DepHolds::Waiting], "d heard that a holds now, c not yet");
 }
+
+#[test]
+fn a_task_add_waits_for_a_long_write_of_another_connection_instead_of_failing() {
+    let (tmp, e) = engine();
+    // Another writer holds the lock longer than the 5 s busy wait of old.
+    let db = tmp.path().join("home").join("baton.db");
+    let (held_tx, held) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        held_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(6));
+        conn.execute_batch("COMMIT").unwrap();
+    });
+    held.recv().unwrap();
+    add(&e, "late", &[], &[], &[]).unwrap();
+    holder.join().unwrap();
+    assert_eq!(state(&e, "late"), TaskState::Ready);
+}

@@ -408,3 +408,19 @@ fn removing_an_agent_archives_it_and_the_list_says_so() {
         "its lane says it was archived: {events:?}"
     );
 }
+
+#[test]
+fn ten_spawns_at_once_without_names_each_get_a_name_of_their_own() {
+    let d = TestDaemon::start();
+    let s = session(&d);
+    let agents: Vec<Agent> = std::thread::scope(|scope| {
+        let spawns: Vec<_> = (0..10).map(|_| scope.spawn(|| spawn(&d, &s, "sleep 30"))).collect();
+        spawns.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut names: Vec<String> = agents.iter().map(|a| a.name.clone()).collect();
+    names.sort_by_key(|n| n.trim_start_matches("command-").parse::<u32>().unwrap());
+    assert_eq!(names, (1..=10).map(|n| format!("command-{n}")).collect::<Vec<_>>());
+    for a in &agents {
+        d.client.agent_stop(&a.id).unwrap();
+    }
+}
