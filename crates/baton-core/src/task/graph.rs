@@ -143,4 +143,112 @@ mod tests {
             Some((Cancelled, Some("x".into())))
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Graphs of up to 8 tasks `t0..t7`, each depending on any others (cycles included), and
+        /// now and then on a task of the session (`old`) or on one that does not exist (`nope`).
+        fn graphs() -> impl Strategy<Value = Vec<(String, Vec<String>)>> {
+            (1usize..8).prop_flat_map(|n| {
+                proptest::collection::vec(proptest::collection::vec(0usize..n + 2, 0..4), n).prop_map(move |deps| {
+                    let name = |j: usize| match j {
+                        j if j < n => format!("t{j}"),
+                        j if j == n => "old".to_owned(),
+                        _ => "nope".to_owned(),
+                    };
+                    deps.into_iter()
+                        .enumerate()
+                        .map(|(i, d)| (format!("t{i}"), d.into_iter().map(name).collect()))
+                        .collect()
+                })
+            })
+        }
+
+        /// Kahn's algorithm: whether the graph's own tasks can be ordered.
+        fn orderable(nodes: &[(String, Vec<String>)]) -> bool {
+            let mut done: Vec<&str> = vec!["old"];
+            let mut left: Vec<&(String, Vec<String>)> = nodes.iter().collect();
+            while !left.is_empty() {
+                let before = left.len();
+                left.retain(|(name, deps)| {
+                    let ready = deps.iter().all(|d| done.contains(&d.as_str()));
+                    if ready {
+                        done.push(name);
+                    }
+                    !ready
+                });
+                if left.len() == before {
+                    return false;
+                }
+            }
+            true
+        }
+
+        fn states() -> impl Strategy<Value = TaskState> {
+            prop_oneof![
+                Just(TaskState::Pending),
+                Just(TaskState::Ready),
+                Just(TaskState::Running),
+                Just(TaskState::Review),
+                Just(TaskState::Blocked),
+                Just(TaskState::Done),
+                Just(TaskState::Failed),
+                Just(TaskState::Cancelled),
+            ]
+        }
+
+        fn kinds() -> impl Strategy<Value = DepKind> {
+            prop_oneof![Just(DepKind::After), Just(DepKind::IfSucceeded), Just(DepKind::IfFailed)]
+        }
+
+        proptest! {
+            /// A graph passes exactly when its names are known and it can be ordered; a cycle
+            /// named is a real path of dependencies back to its start.
+            #[test]
+            fn the_check_accepts_exactly_the_orderable_graphs(nodes in graphs()) {
+                let known = vec!["old".to_owned()];
+                let unknown = nodes.iter().any(|(_, d)| d.iter().any(|d| d == "nope"));
+                match graph_check(&nodes, &known) {
+                    Ok(()) => prop_assert!(!unknown && orderable(&nodes)),
+                    Err(GraphError::Unknown { dependency, .. }) => {
+                        prop_assert!(unknown);
+                        prop_assert_eq!(dependency, "nope");
+                    }
+                    Err(GraphError::Cycle(path)) => {
+                        prop_assert!(!unknown && !orderable(&nodes));
+                        prop_assert!(path.len() >= 2 && path.first() == path.last());
+                        for pair in path.windows(2) {
+                            let deps = &nodes.iter().find(|(n, _)| *n == pair[0]).unwrap().1;
+                            prop_assert!(deps.contains(&pair[1]), "{} does not depend on {}", pair[0], pair[1]);
+                        }
+                    }
+                }
+            }
+
+            /// A pending task is cancelled when any dependency can never hold (saying why), ready
+            /// when all hold, and waits otherwise; a condition can never both hold and never hold.
+            #[test]
+            fn a_pending_task_follows_its_dependencies(deps in proptest::collection::vec((kinds(), states()), 0..6)) {
+                let statuses: Vec<DepStatus> = deps.iter().map(|(k, s)| dep_status(*k, "d", *s)).collect();
+                for ((kind, state), status) in deps.iter().zip(&statuses) {
+                    let finished = matches!(state, TaskState::Done | TaskState::Failed | TaskState::Cancelled);
+                    prop_assert_eq!(*status == DepStatus::Waiting, !finished, "{:?} {:?}", kind, state);
+                }
+                match pending_next(&statuses) {
+                    Some((TaskState::Cancelled, Some(why))) => {
+                        prop_assert!(statuses.contains(&DepStatus::Never(why)));
+                    }
+                    Some((TaskState::Ready, None)) => prop_assert!(statuses.iter().all(|s| *s == DepStatus::Met)),
+                    None => {
+                        prop_assert!(statuses.contains(&DepStatus::Waiting));
+                        prop_assert!(!statuses.iter().any(|s| matches!(s, DepStatus::Never(_))));
+                    }
+                    other => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod attention;
 mod bindings;
 mod branches;
 mod coordinator;
+mod gc_properties;
 mod health;
 mod inbox;
 mod merges;
