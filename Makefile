@@ -11,13 +11,14 @@ APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev 
 TAURI_DRIVER_VERSION := 2.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup setup-apt setup-npm setup-driver ui run run-xvfb build test test-rust test-ui test-api test-mcp test-e2e bindings bench \
+.PHONY: help setup setup-apt setup-npm setup-driver ui run run-xvfb build test test-rust test-ui test-api test-mcp test-e2e test-fuzz fuzz bindings bench \
 	package package-debug test-package
 
 help:
 	@echo "make run    build and start the Baton desktop app (needs a display; see make run-xvfb)"
-	@echo "make test   run every test: Rust (nextest), UI (vitest), API (schemathesis), end-to-end (WebDriver under Xvfb)"
+	@echo "make test   run every test: Rust (nextest), UI (vitest), API (schemathesis), MCP, end-to-end (WebDriver under Xvfb), fuzzing (briefly)"
 	@echo "make bench  run the benchmarks and print their results (see docs/perf.md)"
+	@echo "make fuzz   fuzz each parser and loader for ten minutes (make test runs each for ten seconds; see docs/reliability.md)"
 	@echo "make package  build the Debian package (.deb) of the app and the baton CLI (see README, Install)"
 
 setup: setup-apt setup-npm setup-driver
@@ -58,7 +59,7 @@ run-xvfb: setup ui
 	cargo build --release -p baton-cli -p baton-desktop
 	xvfb-run -a --server-args="-screen 0 1280x800x24" dbus-run-session -- target/release/baton-desktop
 
-test: setup build test-ui test-rust test-api test-mcp test-e2e test-package
+test: setup build test-ui test-rust test-api test-mcp test-e2e test-package test-fuzz
 
 test-ui: setup-npm
 	cd ui && npm run check && npm test
@@ -67,6 +68,14 @@ test-rust:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	cargo nextest run --workspace --no-fail-fast
+
+# Every fuzz target briefly (the agents' streams, settings, templates, verdicts); `make fuzz`
+# runs each for ten minutes. Results and how to read them: docs/reliability.md.
+test-fuzz:
+	fuzz/run.sh 10
+
+fuzz:
+	fuzz/run.sh 600
 
 # The HTTP API against its OpenAPI document, with generated requests to a real daemon.
 test-api: build

@@ -400,7 +400,12 @@ impl Settings {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(SettingsError::Unreadable { path: path.to_owned(), detail: e.to_string() }),
         };
-        Self::parse(&text).map_err(|(at, (field, message))| SettingsError::Invalid {
+        Self::from_text(path, &text)
+    }
+
+    /// The settings in `text`, read from the file at `path` (named in errors).
+    pub fn from_text(path: &Path, text: &str) -> Result<Self, SettingsError> {
+        Self::parse(text).map_err(|(at, (field, message))| SettingsError::Invalid {
             path: path.to_owned(),
             at,
             field,
