@@ -58,6 +58,8 @@ pub(crate) struct EngineState {
     pub live_permissions: crate::agent::permission_live::LivePermissions,
     /// One message delivery at a time per agent.
     pub messages: crate::agent::message::MessageLocks,
+    /// Refusals by the session's policy waiting to be written to their agent's lane.
+    pub policy_denials: crate::policy::DenialNotes,
 }
 
 impl EngineState {
@@ -120,6 +122,7 @@ impl Engine {
                 histories: Default::default(),
                 live_permissions: Default::default(),
                 messages: Default::default(),
+                policy_denials: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
@@ -171,11 +174,16 @@ impl Engine {
         if let Some(name) = &req.name {
             crate::names::name_check("session name", name)?;
         }
-        self.write(|tx| {
+        let session = self.write(|tx| {
             let session = session::session_insert(tx, &repo, req.name.as_deref(), parent.as_deref())?;
             tx.publish(EngineEvent::SessionCreated { session: session.clone() });
             Ok(session)
-        })
+        })?;
+        // Its policy, as a commented file to read and edit (`policy/mod.rs`).
+        if let Err(e) = crate::policy::policy_file_create(&self.inner.home, &session.id) {
+            tracing::warn!(session = %session.id, "{e}; the default policy applies");
+        }
+        Ok(session)
     }
 
     /// Every session, newest first, archived ones included.

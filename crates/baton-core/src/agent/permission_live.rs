@@ -55,8 +55,10 @@ impl LivePermissions {
 
 /// How a permission request is answered.
 pub enum PermissionAsk {
-    /// At once, by the session's policy.
+    /// At once, by the session's allowed tools.
     Answered(bool),
+    /// Refused at once by the session's policy file: the rule that refused it.
+    Denied(String),
     /// By the user (or whoever approves for them), later.
     Waiting(oneshot::Receiver<bool>),
 }
@@ -72,6 +74,14 @@ impl Engine {
     ) -> Result<PermissionAsk> {
         let agent = self.agent_get(agent_id)?;
         crate::names::name_check("tool name", tool)?;
+        match crate::policy::tool_decide(&self.session_policy(&agent.session_id)?, tool, input) {
+            crate::policy::Verdict::Deny(rule) => {
+                crate::policy::denial_note(self, &agent.id, tool, input, &rule);
+                return Ok(PermissionAsk::Denied(rule));
+            }
+            crate::policy::Verdict::Allow(_) => return Ok(PermissionAsk::Answered(true)),
+            crate::policy::Verdict::Ask => {}
+        }
         let allowed = crate::session::session_allow_tools(&self.inner.store.conn(), &agent.session_id)?;
         if allowed.iter().chain(&agent.allowed_tools).any(|t| t == tool) {
             return Ok(PermissionAsk::Answered(true));

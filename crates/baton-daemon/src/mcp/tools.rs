@@ -81,6 +81,10 @@ pub(crate) const TOOLS: &[ToolDef] = &[
     tool("artifact_get", "artifact_get", T::Artifact("id"), W::Allowed),
     tool("artifact_add", "artifact_add", T::Session("session"), W::Allowed),
     tool("pattern_list", "pattern_list", T::None, W::Allowed),
+    // Read only: no agent raises its own budget or edits its policy (`budget_set`,
+    // `policy_write`, `policy_update` and `agent_resume` are the user's, never tools).
+    tool("policy_show", "policy_show", T::Session("id"), W::Allowed),
+    tool("budget_show", "budget_show", T::Session("id"), W::Allowed),
     tool("pattern_run", "pattern_run", T::Session("session"), W::Refused),
 ];
 
