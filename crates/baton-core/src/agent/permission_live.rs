@@ -76,7 +76,7 @@ impl Engine {
         crate::names::name_check("tool name", tool)?;
         match crate::policy::tool_decide(&self.session_policy(&agent.session_id)?, tool, input) {
             crate::policy::Verdict::Deny(rule) => {
-                crate::policy::denial_note(self, &agent.id, tool, input, &rule);
+                crate::policy::denial_note(self, &agent.id, tool, tool_use_id, input, &rule);
                 return Ok(PermissionAsk::Denied(rule));
             }
             crate::policy::Verdict::Allow(_) => return Ok(PermissionAsk::Answered(true)),

@@ -233,16 +233,30 @@ fn text_write(path: &Path, text: &str) -> Result<(), PolicyError> {
 
 /// Notes of refusals made while the recorder held an agent's runtime (a denial read from the
 /// stream): written to the lane as soon as the recorder lets go of it, in [`after_record`].
+/// Also the tool uses refused at the permission prompt: Claude lists them again among its
+/// turn's denials, and they are noted once.
 #[derive(Default)]
-pub(crate) struct DenialNotes(std::sync::Mutex<Vec<(String, Note)>>);
+pub(crate) struct DenialNotes {
+    pending: std::sync::Mutex<Vec<(String, Note)>>,
+    refused_live: std::sync::Mutex<std::collections::HashSet<String>>,
+}
 
 impl DenialNotes {
     fn push(&self, agent_id: &str, note: Note) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push((agent_id.to_owned(), note));
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).push((agent_id.to_owned(), note));
+    }
+
+    fn refused_live_add(&self, tool_use_id: &str) {
+        self.refused_live.lock().unwrap_or_else(|p| p.into_inner()).insert(tool_use_id.to_owned());
+    }
+
+    /// Whether the tool use was refused at the prompt (forgotten once asked: it is listed once).
+    fn refused_live_take(&self, tool_use_id: &str) -> bool {
+        self.refused_live.lock().unwrap_or_else(|p| p.into_inner()).remove(tool_use_id)
     }
 
     fn take(&self, agent_id: &str) -> Vec<Note> {
-        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut *all).into_iter().partition(|(a, _)| a == agent_id);
         *all = rest;
         mine.into_iter().map(|(_, n)| n).collect()
@@ -253,8 +267,19 @@ fn denial(tool: &str, input: &serde_json::Value, rule: &str) -> Note {
     Note::PolicyDenied { tool: tool.to_owned(), command: rules::command_of(input), rule: rule.to_owned() }
 }
 
-/// Shows in the agent's lane that the policy refused a tool use, and by which rule.
-pub(crate) fn denial_note(engine: &Engine, agent_id: &str, tool: &str, input: &serde_json::Value, rule: &str) {
+/// Shows in the agent's lane that the policy refused a tool use at the permission prompt, and
+/// by which rule.
+pub(crate) fn denial_note(
+    engine: &Engine,
+    agent_id: &str,
+    tool: &str,
+    tool_use_id: Option<&str>,
+    input: &serde_json::Value,
+    rule: &str,
+) {
+    if let Some(id) = tool_use_id {
+        engine.inner.policy_denials.refused_live_add(id);
+    }
     engine.note_blocking(agent_id, &denial(tool, input, rule));
 }
 
@@ -280,7 +305,9 @@ pub(crate) fn permission_denied_in_turn(
     };
     match tool_decide(&policy, tool, input) {
         Verdict::Deny(rule) => {
-            inner.policy_denials.push(agent_id, denial(tool, input, &rule));
+            if !tool_use_id.is_some_and(|id| inner.policy_denials.refused_live_take(id)) {
+                inner.policy_denials.push(agent_id, denial(tool, input, &rule));
+            }
             Ok(false)
         }
         _ => crate::agent::record::permission_insert(conn, agent_id, tool, tool_use_id, input),
