@@ -360,7 +360,7 @@ pub struct PolicyRead {
     pub defaults: crate::policy::Policy,
 }
 
-/// `PUT /api/sessions/{id}/policy`: the policy file's new text, checked before it is written.
+/// `POST /api/sessions/{id}/policy`: the policy file's new text, checked before it is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyWrite {

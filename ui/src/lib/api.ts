@@ -187,7 +187,7 @@ export class Api {
 
   /** Replaces the session's policy file; a text that breaks a rule is refused with its line and field, and the file stays as it was. */
   policyWrite(id: string, body: PolicyWrite): Promise<PolicyRead> {
-    return this.transport.call("PUT", `/api/sessions/${encodeURIComponent(String(id))}/policy`, undefined, body);
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/policy`, undefined, body);
   }
 
   /** Changes one setting of the session's policy file in place (sandbox on or off), its comments kept. */
@@ -202,7 +202,7 @@ export class Api {
 
   /** Sets limits of the session's budget, or of one of its agents' (`agent`): fields left out stay, 0 removes a limit. An agent paused by a budget continues with `agent_resume`. */
   budgetSet(id: string, body: BudgetSet): Promise<SessionBudgets> {
-    return this.transport.call("PUT", `/api/sessions/${encodeURIComponent(String(id))}/budget`, undefined, body);
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/budget`, undefined, body);
   }
 
   /** Continues an agent a budget paused, once neither its budget nor its session's is used up (refused with what is still over); messages kept meanwhile go to it. */

@@ -69,7 +69,7 @@ pub struct SessionBudgets {
     pub agents: Vec<BudgetStatus>,
 }
 
-/// `PUT /api/sessions/{id}/budget`: limits of the session's budget, or of one of its agents';
+/// `POST /api/sessions/{id}/budget`: limits of the session's budget, or of one of its agents';
 /// a field left out stays, `0` removes that limit.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -107,7 +107,7 @@ operations! {
             errors(InvalidSettings, Io) => |s| s.policy_read(&id);
         /// Replaces the session's policy file; a text that breaks a rule is refused with its line
         /// and field, and the file stays as it was.
-        policy_write: PUT "/api/sessions/{id}/policy" path(id: String) body(req: PolicyWrite) -> 200 PolicyRead,
+        policy_write: POST "/api/sessions/{id}/policy" path(id: String) body(req: PolicyWrite) -> 200 PolicyRead,
             errors(InvalidSettings, Io) => |s| s.policy_write(&id, &req.text);
         /// Changes one setting of the session's policy file in place (sandbox on or off), its
         /// comments kept.
@@ -119,7 +119,7 @@ operations! {
             => |s| s.budgets_read(&id);
         /// Sets limits of the session's budget, or of one of its agents' (`agent`): fields left out
         /// stay, 0 removes a limit. An agent paused by a budget continues with `agent_resume`.
-        budget_set: PUT "/api/sessions/{id}/budget" path(id: String) body(req: BudgetSet) -> 200 SessionBudgets
+        budget_set: POST "/api/sessions/{id}/budget" path(id: String) body(req: BudgetSet) -> 200 SessionBudgets
             => |s| s.budget_set(&id, &req);
         /// Continues an agent a budget paused, once neither its budget nor its session's is used up
         /// (refused with what is still over); messages kept meanwhile go to it.
