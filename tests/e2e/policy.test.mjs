@@ -38,15 +38,20 @@ test("the lane shows the denied push with its rule, and the agent paused over it
   await link.click();
   const denied = lane("pusher").$('[data-testid="policy-denied"]');
   await denied.waitForDisplayed({ timeout: 60_000 });
-  assert.match(await denied.getText(), /Denied by policy: Bash git push origin HEAD/);
+  await h.screenshot("policy-lane-denied.png");
+  const html = await browser.execute(() => document.querySelector('[data-testid="policy-denied"]').outerHTML);
+  assert.match(await denied.getText(), /Denied by policy: Bash git push origin HEAD/, html);
   assert.match(await denied.getText(), /deny_commands "git push\*"/);
   const paused = lane("pusher").$('[data-testid="agent-paused"]');
   await paused.waitForDisplayed({ timeout: 60_000 });
-  assert.match(await paused.getText(), /^paused: over budget \(tokens \d+ of 1\)$/);
+  assert.match((await paused.getProperty("textContent")).trim(), /^paused: over budget \(tokens \d+ of 1\)$/);
   await h.screenshot("policy-lane-paused.png");
 });
 
-test("the session's settings show the budget and the policy; a typo in the policy is refused", async () => {
+test("the session's settings show the budget and the policy; a typo in the policy is refused", async (t) => {
+  t.after(async () => {
+    if (await $id("settings-cancel").isExisting()) await $id("settings-cancel").click();
+  });
   await $id("session-settings").click();
   const budgets = $id("session-budgets");
   await budgets.waitForDisplayed({ timeout: 15_000 });
@@ -57,7 +62,12 @@ test("the session's settings show the budget and the policy; a typo in the polic
   await text.waitForDisplayed({ timeout: 15_000 });
   assert.match(await text.getValue(), /deny_commands = \["git push\*"/);
   await h.screenshot("policy-settings.png");
-  await text.setValue('allow_tools = []\ndeny_tool = ["Bash"]\n');
+  // Set as the user's typing leaves it (WebDriver's keys would drop the new lines).
+  await browser.execute((value) => {
+    const el = document.querySelector('[data-testid="policy-text"]');
+    el.value = value;
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }, 'allow_tools = []\ndeny_tool = ["Bash"]\n');
   await $id("policy-save").click();
   const error = $id("policy-error");
   await error.waitForDisplayed({ timeout: 15_000 });
@@ -65,7 +75,6 @@ test("the session's settings show the budget and the policy; a typo in the polic
   await error.scrollIntoView();
   await h.screenshot("policy-settings-error.png");
   assert.match(h.baton("policy", "show", "--session", "guard"), /denied commands: +git push\*/, "the file stayed as it was");
-  await $id("settings-cancel").click();
 });
 
 test("Resume is refused while over budget and continues the agent once the CLI raised it", async () => {
@@ -76,6 +85,10 @@ test("Resume is refused while over budget and continues the agent once the CLI r
   assert.match(await error.getText(), /still over budget/);
   h.baton("agent", "budget", "pusher", "--budget-tokens", "0");
   await resume.click();
-  await lane("pusher").$('[data-testid="agent-paused"]').waitForDisplayed({ timeout: 15_000, reverse: true });
+  await lane("pusher").$('[data-testid="agent-paused"]').waitForExist({ timeout: 15_000, reverse: true });
+  await browser.waitUntil(async () => (await lane("pusher").getText()).includes("resumed: within budget again"), {
+    timeout: 15_000,
+    timeoutMsg: "the lane never noted the resume",
+  });
   await h.screenshot("policy-lane-resumed.png");
 });
