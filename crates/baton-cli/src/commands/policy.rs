@@ -201,7 +201,7 @@ pub fn agent_budget_set(
     agent: &str,
     budget: &BudgetArgs,
 ) -> Result<SessionBudgets, DaemonError> {
-    Ok(client.budget_set(session, &budget.to_set(Some(agent.to_owned())))?)
+    client.budget_set(session, &budget.to_set(Some(agent.to_owned())))
 }
 
 fn limits_said(s: &BudgetStatus) -> String {

@@ -126,10 +126,13 @@ fn minutes(v: f64) -> String {
     if v >= 10.0 { format!("{v:.0} min") } else { format!("{v:.1} min") }
 }
 
+/// One measure: its limit, its use, its name and how a value of it is said.
+type Measure = (Option<f64>, f64, &'static str, fn(f64) -> String);
+
 /// The first limit reached and, if none, the first at 80% or more, each said as "cost $1.60 of
 /// $2.00". Pure: the rule of budgets.
 pub fn budget_check(limits: &Budget, used: &BudgetUse) -> (Option<String>, Option<String>) {
-    let measures: [(Option<f64>, f64, &str, fn(f64) -> String); 4] = [
+    let measures: [Measure; 4] = [
         (limits.usd, used.usd, "cost", money),
         (limits.tokens.map(|t| t as f64), used.tokens as f64, "tokens", |v| format!("{v:.0}")),
         (limits.minutes, used.minutes, "wall time", minutes),
