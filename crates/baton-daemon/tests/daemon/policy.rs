@@ -155,3 +155,60 @@ fn an_agent_over_its_budget_pauses_after_its_turn_and_resumes_once_raised() {
     let mine = budgets.agents.iter().find(|b| b.owner_id == a.id).unwrap();
     assert!(mine.used.tokens > 0 && mine.used.usd > 0.0 && mine.limits.tokens.is_none(), "{mine:?}");
 }
+
+/// The session's budget: at 80% a warning (the agent goes on), at 100% the agent pauses after
+/// its turn and the coordinator starts no task while the session is over.
+#[test]
+fn a_session_near_then_over_its_budget_warns_then_pauses_and_its_coordinator_starts_nothing() {
+    let d = TestDaemon::start();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([Step::text("First answer."), Step::text("Second answer."), Step::text("Third answer.")]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = spawn(&d, &s, CliKind::Claude, "say something");
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    // Each turn costs about the same (the same prompt and a short history): after two turns 88%
+    // of this limit is used (near), after three well over it.
+    let limit = 2.0 * a.cost_usd / 0.88;
+    d.client.budget_set(&s, &BudgetSet { usd: Some(limit), ..BudgetSet::default() }).unwrap();
+    let kinds = |d: &TestDaemon| -> Vec<AlertKind> {
+        let q = baton_core::api::AlertListQuery { session: Some(s.clone()), ..Default::default() };
+        d.client.alert_list(&q).unwrap().into_iter().map(|al| al.kind).collect()
+    };
+    d.client.agent_send(&a.id, &AgentMessage { text: "go on".into(), from: None }).unwrap();
+    let a = until(&d, &a.id, "finished its second turn", turn_done(2));
+    let shown = d.client.budget_show(&s).unwrap();
+    assert!(shown.session.near.as_deref().is_some_and(|n| n.starts_with("cost $")), "{shown:?}");
+    let warned = until(&d, &a.id, "was warned", |_| kinds(&d).contains(&AlertKind::BudgetWarning));
+    assert!(warned.paused_reason.is_none(), "a warning only: {warned:?}");
+
+    // The next turn ends over the limit: the agent pauses, said as the session's budget.
+    d.client.agent_send(&a.id, &AgentMessage { text: "and more".into(), from: None }).unwrap();
+    let a = until(&d, &a.id, "was paused by the session's budget", |a| a.paused_reason.is_some());
+    assert!(a.paused_reason.as_deref().unwrap().starts_with("session over budget (cost $"), "{a:?}");
+    assert!(kinds(&d).contains(&AlertKind::OverBudget), "{:?}", kinds(&d));
+
+    // A ready task does not start while the session is over.
+    let task = baton_core::task::TaskCreate {
+        session: s.clone(),
+        title: "More work".into(),
+        prompt: "do more".into(),
+        ..Default::default()
+    };
+    d.client.task_add(&task).unwrap();
+    d.client.coordinator_run(&s).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let note = loop {
+        let cycles = d.client.coordinator_cycles(&s, &baton_core::api::CyclesQuery { limit: Some(20) }).unwrap();
+        assert!(cycles.iter().all(|c| c.summary.started.is_empty()), "nothing started: {cycles:#?}");
+        if let Some(note) = cycles.iter().flat_map(|c| c.summary.notes.iter()).find(|n| n.contains("over budget")) {
+            break note.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no cycle said why: {cycles:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(note.contains("the session is over budget (cost $"), "{note}");
+    assert_eq!(d.client.agent_list(&Default::default()).unwrap().len(), 1, "no agent was started");
+}
