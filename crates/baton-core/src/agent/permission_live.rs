@@ -3,7 +3,7 @@
 //! asks through it and holds the turn until the answer. The request is stored and shown like a
 //! denied one (the agent needs input, the lane's Approve / Deny answer it), but the answer goes
 //! back into the running turn instead of resuming the session afterwards. The session's policy
-//! (tools always allowed) answers at once. CLIs that cannot ask, and requests left over from a
+//! file (`policy/`) and its tools always allowed answer at once. CLIs that cannot ask, and requests left over from a
 //! daemon that stopped, keep the deny-then-resume path.
 
 use std::collections::HashMap;
@@ -74,7 +74,12 @@ impl Engine {
     ) -> Result<PermissionAsk> {
         let agent = self.agent_get(agent_id)?;
         crate::names::name_check("tool name", tool)?;
-        match crate::policy::tool_decide(&self.session_policy(&agent.session_id)?, tool, input) {
+        // A policy file broken by hand: its defaults decide meanwhile (never less safe).
+        let policy = self.session_policy(&agent.session_id).unwrap_or_else(|e| {
+            tracing::warn!(agent = %agent.id, "{e}; the default policy applies");
+            crate::policy::Policy::default()
+        });
+        match crate::policy::tool_decide(&policy, tool, input) {
             crate::policy::Verdict::Deny(rule) => {
                 crate::policy::denial_note(self, &agent.id, tool, tool_use_id, input, &rule);
                 return Ok(PermissionAsk::Denied(rule));

@@ -295,14 +295,11 @@ pub(crate) fn permission_denied_in_turn(
     input: &serde_json::Value,
 ) -> Result<bool> {
     let session_id: String = conn.query_row("SELECT session_id FROM agents WHERE id = ?1", [agent_id], |r| r.get(0))?;
-    let policy = match Policy::load(&policy_path(&inner.home, &session_id)) {
-        Ok(p) => p,
-        // A broken file decides nothing: the user is asked, as without a policy.
-        Err(e) => {
-            tracing::warn!(agent = %agent_id, "{e}");
-            return crate::agent::record::permission_insert(conn, agent_id, tool, tool_use_id, input);
-        }
-    };
+    // A file broken by hand: its defaults decide meanwhile (never less safe).
+    let policy = Policy::load(&policy_path(&inner.home, &session_id)).unwrap_or_else(|e| {
+        tracing::warn!(agent = %agent_id, "{e}; the default policy applies");
+        Policy::default()
+    });
     match tool_decide(&policy, tool, input) {
         Verdict::Deny(rule) => {
             if !tool_use_id.is_some_and(|id| inner.policy_denials.refused_live_take(id)) {
