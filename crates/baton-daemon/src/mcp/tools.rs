@@ -234,3 +234,18 @@ pub(crate) fn http_parts(spec: &OpSpec, mut args: Map<String, Value>) -> (String
         (path, None, None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_read_their_policy_and_budget_but_never_change_them() {
+        for read in ["policy_show", "budget_show"] {
+            assert!(tool_find(read).is_some_and(|t| t.worker == W::Allowed), "{read}");
+        }
+        for user_only in ["policy_write", "policy_update", "budget_set", "agent_resume"] {
+            assert!(TOOLS.iter().all(|t| t.op != user_only), "{user_only} is not a tool");
+        }
+    }
+}
