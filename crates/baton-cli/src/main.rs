@@ -30,6 +30,17 @@ enum Command {
     /// Start agents
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// A session's policy file: allowed and denied tools, denied commands, environment, sandbox
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// A session's budget and its agents': limits and use so far (`session set --budget-*`
+    /// and `agent budget` set them)
+    Budget {
+        #[arg(long)]
+        session: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show settings.json as in effect (agent CLIs, editor, retention, theme, notifications);
     /// set or unset one; detect the installed CLIs and editors
     #[command(args_conflicts_with_subcommands = true)]
@@ -94,9 +105,12 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Continue every agent paused by `pause --all`; coordinators start tasks again
+    /// Continue an agent a budget paused, once its budget is raised; or, with --all, every
+    /// agent paused by `pause --all` (coordinators start tasks again)
     Resume {
-        #[arg(long, required = true)]
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        agent: Option<String>,
+        #[arg(long)]
         all: bool,
     },
     /// Each agent's CPU, memory, threads and health score (0-100, with what took points off)
@@ -335,6 +349,12 @@ enum AgentCommand {
     Promote { agent: String },
     /// End the agent's role as its session's coordinator
     Demote { agent: String },
+    /// Set an agent's budget (`0` removes a limit); `baton resume AGENT` continues one it paused
+    Budget {
+        agent: String,
+        #[command(flatten)]
+        budget: commands::policy::BudgetArgs,
+    },
 }
 
 fn install_scope(user: bool) -> commands::install::Scope {
@@ -366,7 +386,13 @@ fn main() -> ExitCode {
         Command::Run { session, wait, timeout } => commands::coordinate::run(&home, &session, wait, timeout),
         Command::Pause { all: true, .. } => commands::health::pause_all(&home).map(|()| 0),
         Command::Pause { session, .. } => commands::coordinate::pause(&home, &session.unwrap_or_default()).map(|()| 0),
-        Command::Resume { .. } => commands::health::resume_all(&home).map(|()| 0),
+        Command::Resume { all: true, .. } => commands::health::resume_all(&home).map(|()| 0),
+        Command::Resume { agent, .. } => commands::policy::resume(&home, &agent.unwrap_or_default()).map(|()| 0),
+        Command::Policy(cmd) => commands::policy::run(&home, cmd).map(|()| 0),
+        Command::Budget { session, json } => commands::policy::show(&home, &session, json).map(|()| 0),
+        Command::Agent(AgentCommand::Budget { agent, budget }) => {
+            commands::policy::agent_budget(&home, &agent, &budget).map(|()| 0)
+        }
         Command::Health { session, json } => commands::health::health(&home, session, json).map(|()| 0),
         Command::Alerts { cmd: Some(AlertsCommand::Ack { id }), .. } => {
             commands::health::alert_ack(&home, &id).map(|()| 0)

@@ -344,3 +344,36 @@ pub struct InboxTake {
     #[ts(optional, type = "number")]
     pub timeout: Option<u64>,
 }
+
+/// `GET /api/sessions/{id}/policy`: the session's policy in effect, the file's text and path,
+/// and the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRead {
+    pub session_id: String,
+    /// `$BATON_HOME/sessions/ID/policy.toml`.
+    pub path: String,
+    /// The file as written, comments and all.
+    pub text: String,
+    /// The values in effect.
+    pub policy: crate::policy::Policy,
+    pub defaults: crate::policy::Policy,
+}
+
+/// `POST /api/sessions/{id}/policy`: the policy file's new text, checked before it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyWrite {
+    pub text: String,
+}
+
+/// `PATCH /api/sessions/{id}/policy`: one setting of the policy file changed in place (its
+/// comments and other lines kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyUpdate {
+    /// Run the session's agents in the sandbox or not.
+    #[serde(default)]
+    #[ts(optional)]
+    pub sandbox: Option<bool>,
+}

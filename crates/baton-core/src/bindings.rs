@@ -211,5 +211,14 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     TerminalListQuery::export_all(&cfg)?;
     TerminalResize::export_all(&cfg)?;
     TerminalInput::export_all(&cfg)?;
+    crate::api::PolicyRead::export_all(&cfg)?;
+    crate::api::PolicyWrite::export_all(&cfg)?;
+    crate::api::PolicyUpdate::export_all(&cfg)?;
+    crate::policy::Policy::export_all(&cfg)?;
+    crate::agent::budget::Budget::export_all(&cfg)?;
+    crate::agent::budget::BudgetUse::export_all(&cfg)?;
+    crate::agent::budget::BudgetStatus::export_all(&cfg)?;
+    crate::agent::budget::SessionBudgets::export_all(&cfg)?;
+    crate::agent::budget::BudgetSet::export_all(&cfg)?;
     Ok(())
 }

@@ -60,6 +60,8 @@ pub(crate) struct EngineState {
     pub messages: crate::agent::message::MessageLocks,
     /// Agent names chosen by spawns not yet recorded.
     pub name_holds: crate::agent::naming::NameHolds,
+    /// Refusals by the session's policy waiting to be written to their agent's lane.
+    pub policy_denials: crate::policy::DenialNotes,
 }
 
 impl EngineState {
@@ -123,6 +125,7 @@ impl Engine {
                 live_permissions: Default::default(),
                 messages: Default::default(),
                 name_holds: Default::default(),
+                policy_denials: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
@@ -174,11 +177,16 @@ impl Engine {
         if let Some(name) = &req.name {
             crate::names::name_check("session name", name)?;
         }
-        self.write(|tx| {
+        let session = self.write(|tx| {
             let session = session::session_insert(tx, &repo, req.name.as_deref(), parent.as_deref())?;
             tx.publish(EngineEvent::SessionCreated { session: session.clone() });
             Ok(session)
-        })
+        })?;
+        // Its policy, as a commented file to read and edit (`policy/mod.rs`).
+        if let Err(e) = crate::policy::policy_file_create(&self.inner.home, &session.id) {
+            tracing::warn!(session = %session.id, "{e}; the default policy applies");
+        }
+        Ok(session)
     }
 
     /// Every session, newest first, archived ones included.

@@ -47,6 +47,8 @@ pub enum ErrorCode {
     GhUnavailable,
     /// Agents are working; stopping the daemon would interrupt them (`force` does it anyway).
     AgentsWorking,
+    /// A budget of the session or the agent is used up; raise it first.
+    OverBudget,
     Io,
     Internal,
 }
@@ -102,6 +104,10 @@ pub enum Error {
     Terminal(#[from] crate::terminal::TerminalError),
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error(transparent)]
+    Budget(#[from] crate::agent::budget::BudgetError),
 }
 
 impl Error {
@@ -122,6 +128,8 @@ impl Error {
             Self::Wizard(e) => e.code(),
             Self::Terminal(e) => e.code(),
             Self::Report(e) => e.code(),
+            Self::Policy(e) => e.code(),
+            Self::Budget(e) => e.code(),
         }
     }
 
@@ -129,6 +137,7 @@ impl Error {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Wizard(e) => e.field(),
+            Self::Policy(e) => e.field(),
             _ => None,
         }
     }

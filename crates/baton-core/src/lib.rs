@@ -20,6 +20,7 @@ pub mod inbox;
 pub mod names;
 pub mod notify;
 pub mod pattern;
+pub mod policy;
 pub mod pricing;
 pub mod report;
 pub mod session;

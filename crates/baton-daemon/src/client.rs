@@ -130,6 +130,7 @@ impl DaemonClient {
             "DELETE" => self.agent.delete(&url).header("Authorization", &auth).call(),
             "POST" => self.agent.post(&url).header("Authorization", &auth).send_json(body),
             "PATCH" => self.agent.patch(&url).header("Authorization", &auth).send_json(body),
+            "PUT" => self.agent.put(&url).header("Authorization", &auth).send_json(body),
             _ => {
                 return Err(DaemonError::Api(ApiError::new(
                     ErrorCode::Internal,

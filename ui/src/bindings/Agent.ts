@@ -60,9 +60,15 @@ taskId: string | null,
  */
 role: string | null, 
 /**
- * Its process group is paused (SIGSTOP) by "pause all"; "resume all" continues it.
+ * Its process group is paused (SIGSTOP) by "pause all"; "resume all" continues it. Or a
+ * budget paused it after its turn (`paused_reason` says which).
  */
 paused: boolean, 
+/**
+ * Why a budget paused it ("over budget (cost $2.00 of $2.00)"); `baton resume AGENT` once
+ * the budget is raised. `None` when not paused, or paused by "pause all".
+ */
+pausedReason?: string, 
 /**
  * When its idle process was ended to free memory (it is `waiting`; a message resumes its
  * session). RFC 3339; `None` while it has a process or never idled that long.

@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error codes shared by the engine, the API and the UI.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "path_not_found" | "not_a_git_repo" | "bare_repo" | "duplicate_name" | "database_too_new" | "database_corrupt" | "database_unreadable" | "unauthorized" | "daemon_running" | "daemon_unreachable" | "cli_missing" | "spawn_failed" | "invalid_settings" | "merge_conflict" | "dirty_checkout" | "agent_busy" | "no_remote" | "gh_unavailable" | "agents_working" | "io" | "internal";
+export type ErrorCode = "not_found" | "invalid_input" | "path_not_found" | "not_a_git_repo" | "bare_repo" | "duplicate_name" | "database_too_new" | "database_corrupt" | "database_unreadable" | "unauthorized" | "daemon_running" | "daemon_unreachable" | "cli_missing" | "spawn_failed" | "invalid_settings" | "merge_conflict" | "dirty_checkout" | "agent_busy" | "no_remote" | "gh_unavailable" | "agents_working" | "over_budget" | "io" | "internal";

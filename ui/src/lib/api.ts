@@ -20,6 +20,7 @@ import type { ArtifactListQuery } from "../bindings/ArtifactListQuery";
 import type { ArtifactSearchQuery } from "../bindings/ArtifactSearchQuery";
 import type { AttentionSummary } from "../bindings/AttentionSummary";
 import type { BranchStatus } from "../bindings/BranchStatus";
+import type { BudgetSet } from "../bindings/BudgetSet";
 import type { ChangedFile } from "../bindings/ChangedFile";
 import type { Checkpoint } from "../bindings/Checkpoint";
 import type { CliDetectQuery } from "../bindings/CliDetectQuery";
@@ -55,6 +56,9 @@ import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
 import type { PauseReport } from "../bindings/PauseReport";
+import type { PolicyRead } from "../bindings/PolicyRead";
+import type { PolicyUpdate } from "../bindings/PolicyUpdate";
+import type { PolicyWrite } from "../bindings/PolicyWrite";
 import type { Promotion } from "../bindings/Promotion";
 import type { PushReport } from "../bindings/PushReport";
 import type { PushRequest } from "../bindings/PushRequest";
@@ -65,6 +69,7 @@ import type { ReportSaved } from "../bindings/ReportSaved";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
 import type { Session } from "../bindings/Session";
+import type { SessionBudgets } from "../bindings/SessionBudgets";
 import type { SessionCreate } from "../bindings/SessionCreate";
 import type { SessionHealth } from "../bindings/SessionHealth";
 import type { SessionStatus } from "../bindings/SessionStatus";
@@ -173,6 +178,36 @@ export class Api {
   /** Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance. */
   sessionStatus(id: string): Promise<SessionStatus> {
     return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/status`, undefined, undefined);
+  }
+
+  /** The session's policy: allowed and denied tools, denied command patterns, the environment allowlist and sandbox on/off, as in effect and as the file's text (written with the commented defaults if missing). */
+  policyShow(id: string): Promise<PolicyRead> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/policy`, undefined, undefined);
+  }
+
+  /** Replaces the session's policy file; a text that breaks a rule is refused with its line and field, and the file stays as it was. */
+  policyWrite(id: string, body: PolicyWrite): Promise<PolicyRead> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/policy`, undefined, body);
+  }
+
+  /** Changes one setting of the session's policy file in place (sandbox on or off), its comments kept. */
+  policyUpdate(id: string, body: PolicyUpdate): Promise<PolicyRead> {
+    return this.transport.call("PATCH", `/api/sessions/${encodeURIComponent(String(id))}/policy`, undefined, body);
+  }
+
+  /** The session's budget and each of its agents': limits (cost, tokens, wall and CPU minutes) and use so far, with what is over or near (80%). */
+  budgetShow(id: string): Promise<SessionBudgets> {
+    return this.transport.call("GET", `/api/sessions/${encodeURIComponent(String(id))}/budget`, undefined, undefined);
+  }
+
+  /** Sets limits of the session's budget, or of one of its agents' (`agent`): fields left out stay, 0 removes a limit. An agent paused by a budget continues with `agent_resume`. */
+  budgetSet(id: string, body: BudgetSet): Promise<SessionBudgets> {
+    return this.transport.call("POST", `/api/sessions/${encodeURIComponent(String(id))}/budget`, undefined, body);
+  }
+
+  /** Continues an agent a budget paused, once neither its budget nor its session's is used up (refused with what is still over); messages kept meanwhile go to it. */
+  agentResume(id: string): Promise<Agent> {
+    return this.transport.call("POST", `/api/agents/${encodeURIComponent(String(id))}/resume`, undefined, undefined);
   }
 
   /** A report of the session: goal and objectives, outcome, a timeline of tasks and agents, cost and tokens per agent, task and CLI, review rounds with their verdicts, decisions, insights, artifacts, merges and alerts; as Markdown (`format=md`, the default) or one self-contained HTML page (`format=html`), the document in `text`. */

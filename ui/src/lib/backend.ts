@@ -44,6 +44,7 @@ const ERROR_CODES = [
   "no_remote",
   "gh_unavailable",
   "agents_working",
+  "over_budget",
   "io",
   "internal",
 ] as const satisfies readonly ErrorCode[];

@@ -25,6 +25,8 @@ export function rowLine(row: EventRow): string | null {
       return `$ ${e.command}${e.exit_code !== null ? ` (exit ${e.exit_code})` : ""}`;
     case "permission_denied":
       return `waits for permission: ${e.tool}`;
+    case "policy_denied":
+      return `denied by policy: ${e.command ?? e.tool} (${e.rule})`;
     case "turn_completed":
       // The turn's answer; it often repeats the last text, which `lastLines` shows once.
       return e.is_error ? `✗ ${lastNonEmpty(e.result ?? "") ?? "turn failed"}` : lastNonEmpty(e.result ?? "");

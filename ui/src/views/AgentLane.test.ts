@@ -111,6 +111,15 @@ describe("AgentLane shows records", () => {
     expect(rowOf("exited").textContent).toContain("Exited with code 0");
   });
 
+  it("shows a command the session's policy denied, with the rule that denied it", async () => {
+    await renderLane(agent("a1", "s1"), [
+      { kind: "policy_denied", tool: "Bash", command: "git push origin main", rule: 'deny_commands "git push*"' },
+    ]);
+    const row = screen.getByTestId("policy-denied");
+    expect(row.textContent).toContain("Denied by policy: Bash git push origin main");
+    expect(row.querySelector(".policy-rule")!.textContent).toBe('rule deny_commands "git push*"');
+  });
+
   it("expands a tool call to its JSON and a tool result to its whole output", async () => {
     await renderLane(agent("a1", "s1"), EVERY_KIND);
 

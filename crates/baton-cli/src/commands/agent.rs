@@ -54,6 +54,8 @@ pub struct SpawnArgs {
     cwd: Option<String>,
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    budget: super::policy::BudgetArgs,
     /// For `--cli command`: the program and its arguments
     #[arg(last = true, value_name = "PROGRAM ARGS")]
     program: Vec<String>,
@@ -72,6 +74,10 @@ pub fn spawn(home: &BatonHome, args: SpawnArgs) -> Result<(), DaemonError> {
         program: args.program,
         cwd,
     })?;
+    if args.budget.any() {
+        // Set as it starts: budgets are checked at each turn's end, the first one included.
+        super::policy::agent_budget_set(&client, &agent.session_id, &agent.id, &args.budget)?;
+    }
     if args.json {
         output::json(&agent);
     } else {
@@ -285,6 +291,10 @@ fn event_text(event: &AgentEvent) -> String {
             None => format!("[command] {command} ({status:?})").to_lowercase(),
         },
         AgentEvent::PermissionDenied { tool, input, .. } => format!("[denied] {tool} {input}"),
+        AgentEvent::PolicyDenied { tool, command: Some(command), rule } => {
+            format!("[policy] denied {tool}: {command} (by {rule})")
+        }
+        AgentEvent::PolicyDenied { tool, command: None, rule } => format!("[policy] denied {tool} (by {rule})"),
         AgentEvent::Usage { input_tokens, output_tokens, cost_usd, .. } => format!(
             "[usage] {input_tokens} in, {output_tokens} out{}",
             cost_usd.map(|c| format!(", ${c:.4}")).unwrap_or_default()

@@ -5,6 +5,7 @@ pub mod daemon;
 pub mod health;
 pub mod install;
 pub mod mcp;
+pub mod policy;
 pub mod report;
 pub mod session;
 pub mod settings;

@@ -68,6 +68,11 @@ pub enum SessionCommand {
         /// A running agent silent this many seconds is stalled [default: 300]
         #[arg(long)]
         stall_secs: Option<u32>,
+        #[command(flatten)]
+        budget: super::policy::BudgetArgs,
+        /// Run the session's agents in the sandbox (written to its policy file)
+        #[arg(long, value_enum)]
+        sandbox: Option<super::policy::Switch>,
     },
 }
 
@@ -146,7 +151,20 @@ pub fn run(home: &BatonHome, cmd: SessionCommand) -> Result<(), DaemonError> {
             auto_merge,
             cycle_secs,
             stall_secs,
+            budget,
+            sandbox,
         } => {
+            super::policy::session_set(&client, &id, &budget, sandbox)?;
+            let settings_given = branch_pattern.is_some()
+                || setup_command.is_some()
+                || max_agents.is_some()
+                || default_cli.is_some()
+                || auto_merge.is_some()
+                || cycle_secs.is_some()
+                || stall_secs.is_some();
+            if !settings_given && (budget.any() || sandbox.is_some()) {
+                return Ok(());
+            }
             let update = SessionUpdate {
                 branch_pattern,
                 setup_command,

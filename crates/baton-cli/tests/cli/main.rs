@@ -8,6 +8,7 @@ mod daemon;
 mod environment;
 mod health;
 mod install;
+mod policy;
 mod reports;
 mod session;
 mod settings;

@@ -67,6 +67,15 @@ pub enum AgentEvent {
         tool_use_id: Option<String>,
         input: serde_json::Value,
     },
+    /// The session's policy refused a tool use, at once: `rule` is the policy's line that did
+    /// (`deny_commands "git push*"`), `command` the shell command refused, when one was.
+    PolicyDenied {
+        tool: String,
+        #[ts(optional)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        rule: String,
+    },
     /// Tokens (and cost, when the CLI reports it) of a turn: a total for the turn, not a delta.
     Usage {
         #[ts(type = "number")]
@@ -166,6 +175,7 @@ impl AgentEvent {
             Self::FileChange { .. } => "file_change",
             Self::Command { .. } => "command",
             Self::PermissionDenied { .. } => "permission_denied",
+            Self::PolicyDenied { .. } => "policy_denied",
             Self::Usage { .. } => "usage",
             Self::TurnCompleted { .. } => "turn_completed",
             Self::Retry { .. } => "retry",

@@ -439,7 +439,10 @@ impl Engine {
         }
         record::agents_interrupted_mark(&self.inner.store.conn(), &orphaned)?;
         // A paused group went with the daemon that paused it.
-        self.inner.store.conn().execute("UPDATE agents SET paused = 0 WHERE paused = 1", [])?;
+        self.inner
+            .store
+            .conn()
+            .execute("UPDATE agents SET paused = 0 WHERE paused = 1 AND paused_reason IS NULL", [])?;
         Ok(orphaned)
     }
 
@@ -545,8 +548,11 @@ impl Engine {
     ) -> Result<()> {
         let runtime = self.runtime_slot(agent)?;
         let protocol = agent.cli.protocol();
+        // The session's policy file: its allowed tools, its refusals for the CLI, its variables.
+        let policy = self.session_policy(&agent.session_id)?;
         let mut allowed = agent.allowed_tools.clone();
         allowed.extend(crate::session::session_allow_tools(&self.inner.store.conn(), &agent.session_id)?);
+        allowed.extend(crate::policy::launch_allowed(&policy).cloned());
         allowed.extend(extra_tools.iter().cloned());
         let mut seen = std::collections::HashSet::new();
         allowed.retain(|tool| seen.insert(tool.clone()));
@@ -570,10 +576,14 @@ impl Engine {
             let mut args = cli_settings.map(|s| s.args.clone()).unwrap_or_default();
             args.extend(mcp.args);
             args.extend(launch.args);
+            if !read_only {
+                args.extend(crate::policy::launch_args(agent.cli, &policy));
+            }
             (args, launch.stdin_lines, launch.stdin_open)
         };
         // The daemon's environment, scrubbed (`environment.rs`), then the CLI's settings.
-        let mut env = super::environment::agent_env(agent.cli, std::env::vars(), &settings.agents.env_allow);
+        let env_allow: Vec<String> = settings.agents.env_allow.iter().chain(&policy.env_allow).cloned().collect();
+        let mut env = super::environment::agent_env(agent.cli, std::env::vars(), &env_allow);
         env.extend(cli_settings.into_iter().flat_map(|s| s.env.iter().map(|(k, v)| (k.clone(), v.clone()))));
         env.push(("BATON_SESSION".into(), agent.session_id.clone()));
         env.push(("BATON_AGENT".into(), agent.id.clone()));

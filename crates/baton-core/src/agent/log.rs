@@ -77,6 +77,13 @@ pub enum Note {
         commit: String,
         message: String,
     },
+    /// The session's policy refused a tool use (`rule`: the line of the policy that did).
+    PolicyDenied {
+        tool: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        rule: String,
+    },
 }
 
 /// An event with its place in the agent's history.
@@ -181,6 +188,9 @@ impl EventDecoder {
                 Ok(Note::Error { message }) => vec![AgentEvent::Error { message }],
                 Ok(Note::Notice { message }) => vec![AgentEvent::Notice { message }],
                 Ok(Note::Checkpoint { n, commit, message }) => vec![AgentEvent::Checkpoint { n, commit, message }],
+                Ok(Note::PolicyDenied { tool, command, rule }) => {
+                    vec![AgentEvent::PolicyDenied { tool, command, rule }]
+                }
                 Err(_) => vec![AgentEvent::Raw { line: entry.line.clone() }],
             },
         }

@@ -277,7 +277,8 @@ impl Engine {
             // A conversation Baton does not run takes its messages itself (`agent_inbox_take`).
             let working = (agent.cli != CliKind::Command && agent.state.is_active()) || agent.external;
             let held_by_approval = agent.state == AgentState::NeedsInput && !matches!(sender, Sender::User);
-            if working || held_by_approval {
+            // Paused by a budget: kept until `baton resume` (`agent/budget.rs`).
+            if working || held_by_approval || agent.paused_reason.is_some() {
                 self.write(|tx| {
                     message_insert(tx, &agent.id, sender, text, None)?;
                     let agent = record::agent_get(tx, &agent.id)?;
@@ -312,7 +313,11 @@ impl Engine {
     pub(crate) fn messages_flush(&self, agent_id: &str) {
         let flushed = self.inner.messages.hold(agent_id, || -> Result<()> {
             let agent = self.agent_get(agent_id)?;
-            if agent.state != AgentState::Waiting || agent.archived_at.is_some() || agent.external {
+            if agent.state != AgentState::Waiting
+                || agent.archived_at.is_some()
+                || agent.external
+                || agent.paused_reason.is_some()
+            {
                 return Ok(());
             }
             if task_turn_unread(&self.inner.store.conn(), &agent)? {

@@ -2,6 +2,7 @@
 //! a session, its normalised events, its log and its record in the store.
 
 mod branch;
+pub mod budget;
 pub(crate) mod changes;
 mod environment;
 pub mod event;

@@ -3,7 +3,7 @@
 //! asks through it and holds the turn until the answer. The request is stored and shown like a
 //! denied one (the agent needs input, the lane's Approve / Deny answer it), but the answer goes
 //! back into the running turn instead of resuming the session afterwards. The session's policy
-//! (tools always allowed) answers at once. CLIs that cannot ask, and requests left over from a
+//! file (`policy/`) and its tools always allowed answer at once. CLIs that cannot ask, and requests left over from a
 //! daemon that stopped, keep the deny-then-resume path.
 
 use std::collections::HashMap;
@@ -55,8 +55,10 @@ impl LivePermissions {
 
 /// How a permission request is answered.
 pub enum PermissionAsk {
-    /// At once, by the session's policy.
+    /// At once, by the session's allowed tools.
     Answered(bool),
+    /// Refused at once by the session's policy file: the rule that refused it.
+    Denied(String),
     /// By the user (or whoever approves for them), later.
     Waiting(oneshot::Receiver<bool>),
 }
@@ -72,6 +74,19 @@ impl Engine {
     ) -> Result<PermissionAsk> {
         let agent = self.agent_get(agent_id)?;
         crate::names::name_check("tool name", tool)?;
+        // A policy file broken by hand: its defaults decide meanwhile (never less safe).
+        let policy = self.session_policy(&agent.session_id).unwrap_or_else(|e| {
+            tracing::warn!(agent = %agent.id, "{e}; the default policy applies");
+            crate::policy::Policy::default()
+        });
+        match crate::policy::tool_decide(&policy, tool, input) {
+            crate::policy::Verdict::Deny(rule) => {
+                crate::policy::denial_note(self, &agent.id, tool, tool_use_id, input, &rule);
+                return Ok(PermissionAsk::Denied(rule));
+            }
+            crate::policy::Verdict::Allow(_) => return Ok(PermissionAsk::Answered(true)),
+            crate::policy::Verdict::Ask => {}
+        }
         let allowed = crate::session::session_allow_tools(&self.inner.store.conn(), &agent.session_id)?;
         if allowed.iter().chain(&agent.allowed_tools).any(|t| t == tool) {
             return Ok(PermissionAsk::Answered(true));

@@ -53,8 +53,14 @@ pub struct Agent {
     pub task_id: Option<String>,
     /// The task's role (`architect`, `reviewer`...): idle agents take new work of their role.
     pub role: Option<String>,
-    /// Its process group is paused (SIGSTOP) by "pause all"; "resume all" continues it.
+    /// Its process group is paused (SIGSTOP) by "pause all"; "resume all" continues it. Or a
+    /// budget paused it after its turn (`paused_reason` says which).
     pub paused: bool,
+    /// Why a budget paused it ("over budget (cost $2.00 of $2.00)"); `baton resume AGENT` once
+    /// the budget is raised. `None` when not paused, or paused by "pause all".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub paused_reason: Option<String>,
     /// When its idle process was ended to free memory (it is `waiting`; a message resumes its
     /// session). RFC 3339; `None` while it has a process or never idled that long.
     pub released_at: Option<String>,
@@ -247,7 +253,8 @@ const COLUMNS: &str = "id, session_id, name, cli, model, state, cwd, command, pr
      cost_is_estimate, log_path, last_event_at, created_at, updated_at, worktree_path, branch, base_ref, base_commit, \
      merged_into, merged_tip, merged_at, worktree_removed_at, branch_deleted_at, task_id, role, paused, released_at, \
      archived_at, interrupted_at, \
-     (SELECT count(*) FROM agent_messages m WHERE m.agent_id = agents.id AND m.delivered_at IS NULL), external";
+     (SELECT count(*) FROM agent_messages m WHERE m.agent_id = agents.id AND m.delivered_at IS NULL), external, \
+     paused_reason";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -307,6 +314,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Agent> {
         interrupted_at: row.get::<_, Option<i64>>(38)?.map(time::ms_to_rfc3339),
         queued_messages: row.get::<_, i64>(39)?.clamp(0, u32::MAX as i64) as u32,
         external: row.get(40)?,
+        paused_reason: row.get(41)?,
     })
 }
 
@@ -503,7 +511,7 @@ pub(crate) fn agent_state_set(
     conn.execute(
         "UPDATE agents SET state = ?2, pid = ?3, exit_code = ?4, updated_at = ?5, \
          ended_at = CASE WHEN ?2 IN ('exited', 'failed', 'stopped') THEN ?5 END, \
-         paused = CASE WHEN ?3 IS NULL THEN 0 ELSE paused END WHERE id = ?1",
+         paused = CASE WHEN ?3 IS NULL AND paused_reason IS NULL THEN 0 ELSE paused END WHERE id = ?1",
         params![id, state.as_str(), pid, exit_code, time::now_ms()],
     )?;
     Ok(())

@@ -175,9 +175,11 @@ impl AgentRuntime {
                 record::agent_cli_session_set(&conn, id, cli_session_id, model.as_deref())
             }
             AgentEvent::PermissionDenied { tool, tool_use_id, input } => {
-                record::permission_insert(&conn, id, tool, tool_use_id.as_deref(), input).map(|asked| {
-                    self.turn_denied |= asked;
-                })
+                crate::policy::permission_denied_in_turn(inner, &conn, id, tool, tool_use_id.as_deref(), input).map(
+                    |asked| {
+                        self.turn_denied |= asked;
+                    },
+                )
             }
             AgentEvent::Usage { input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd } => {
                 let usage = TokenUsage {
@@ -549,6 +551,7 @@ fn job_run(job: Job) {
                 Record::Note(note) => rt.note(&inner, &note),
             }
             let ended = std::mem::take(&mut rt.turn_ends);
+            crate::policy::after_record(&inner, &mut rt, ended > 0);
             if ended > 0 {
                 // One checkpoint for the burst: it saves the worktree as the last turn left it.
                 super::workspace::checkpoint_schedule(inner.clone(), rt.agent_id.clone());

@@ -49,6 +49,16 @@ impl Engine {
             plan.starts.clear();
             sum.notes.push("everything is paused: ready tasks wait for `baton resume --all`".into());
         }
+        if !plan.starts.is_empty()
+            && let Some(over) = crate::agent::budget::session_over(&self.inner.store.conn(), &session.id)?
+        {
+            // The session's budget is used up: nothing new starts until the user raises it.
+            plan.starts.clear();
+            sum.notes.push(format!(
+                "the session is over budget ({over}): ready tasks wait until `baton session set {} --budget-...` raises it",
+                session.name
+            ));
+        }
         let mut started = 0;
         for start in &plan.starts {
             if started >= plan.room {

@@ -429,6 +429,7 @@ pub(crate) fn starts_plan(tasks: &[Task], agents: &[Agent], limit: usize, defaul
                 && a.cli_session_id.is_some()
                 && !a.state.is_active()
                 && a.state != AgentState::NeedsInput
+                && a.paused_reason.is_none()
                 && !taken.contains(a.id.as_str())
         };
         let task_over =
@@ -627,6 +628,7 @@ mod tests {
             archived_at: None,
             interrupted_at: None,
             queued_messages: 0,
+            paused_reason: None,
             external: false,
         }
     }

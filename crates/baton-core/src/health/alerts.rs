@@ -22,6 +22,10 @@ pub enum AlertKind {
     Crashed,
     Looping,
     HighMemory,
+    /// 80% of a budget (the agent's or its session's) is used.
+    BudgetWarning,
+    /// A budget is used up: the agent is paused after its turn.
+    OverBudget,
 }
 
 impl AlertKind {
@@ -32,18 +36,28 @@ impl AlertKind {
             Self::Crashed => "crashed",
             Self::Looping => "looping",
             Self::HighMemory => "high_memory",
+            Self::BudgetWarning => "budget_warning",
+            Self::OverBudget => "over_budget",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Self::NeedsInput, Self::Stalled, Self::Crashed, Self::Looping, Self::HighMemory]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::NeedsInput,
+            Self::Stalled,
+            Self::Crashed,
+            Self::Looping,
+            Self::HighMemory,
+            Self::BudgetWarning,
+            Self::OverBudget,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     pub fn severity(self) -> AlertSeverity {
         match self {
-            Self::Crashed => AlertSeverity::Critical,
+            Self::Crashed | Self::OverBudget => AlertSeverity::Critical,
             _ => AlertSeverity::Warning,
         }
     }
@@ -260,7 +274,11 @@ pub(crate) fn alert_list(conn: &Connection, session_id: Option<&str>, all: bool,
 
 pub(crate) fn alerts_open(conn: &Connection) -> Result<Vec<OpenAlert>> {
     let mut stmt = conn
-        .prepare_cached("SELECT id, agent_id, kind FROM alerts WHERE resolved_at IS NULL AND agent_id IS NOT NULL")?;
+        // Budget alerts are raised at a turn's end and resolved by `baton resume`, not by the sampler.
+        .prepare_cached(
+            "SELECT id, agent_id, kind FROM alerts WHERE resolved_at IS NULL AND agent_id IS NOT NULL \
+             AND kind NOT IN ('budget_warning', 'over_budget')",
+        )?;
     let rows = stmt
         .query_map([], |r| {
             let kind: String = r.get(2)?;

@@ -347,7 +347,9 @@ impl Engine {
     /// Continues every paused agent (SIGCONT to its group); coordinators start tasks again.
     pub fn agents_resume_all(&self) -> Result<PauseReport> {
         let _gate = locked(&self.inner.health.pause_gate);
-        let paused: Vec<Agent> = self.agent_list(None)?.into_iter().filter(|a| a.paused).collect();
+        // Agents a budget paused stay paused: `baton resume AGENT` once the budget is raised.
+        let paused: Vec<Agent> =
+            self.agent_list(None)?.into_iter().filter(|a| a.paused && a.paused_reason.is_none()).collect();
         let resumed = self.write(|tx| {
             pause::paused_all_store(tx, false, time::now_ms())?;
             let mut resumed = Vec::new();

@@ -217,6 +217,7 @@ pub(crate) mod tests {
             archived_at: None,
             interrupted_at: None,
             queued_messages: 0,
+            paused_reason: None,
             external: false,
         }
     }

@@ -52,6 +52,7 @@ fn agent(name: &str, pending: &[&str]) -> EngineEvent {
             archived_at: None,
             interrupted_at: None,
             queued_messages: 0,
+            paused_reason: None,
             external: false,
         }),
     }

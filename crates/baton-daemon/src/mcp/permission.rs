@@ -42,12 +42,19 @@ pub(crate) async fn ask(state: &Shared, agent: &McpCaller, args: Map<String, Val
         s.permission_ask(&agent_id, &tool, tool_use_id.as_deref(), &asked_input)
     })
     .await?;
+    let tool = args.get("tool_name").and_then(Value::as_str).unwrap_or("the tool");
     let allowed = match ask {
         PermissionAsk::Answered(allowed) => allowed,
+        PermissionAsk::Denied(rule) => {
+            let message = format!(
+                "The session's policy denies this ({rule}). Do not try it another way; go on without it, \
+                 or say why you need it."
+            );
+            return Ok(json!({"behavior": "deny", "message": message}));
+        }
         // The request went away unanswered (the agent was stopped): no.
         PermissionAsk::Waiting(answer) => answer.await.unwrap_or(false),
     };
-    let tool = args.get("tool_name").and_then(Value::as_str).unwrap_or("the tool");
     Ok(if allowed {
         json!({"behavior": "allow", "updatedInput": input})
     } else {

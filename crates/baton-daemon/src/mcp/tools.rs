@@ -81,6 +81,10 @@ pub(crate) const TOOLS: &[ToolDef] = &[
     tool("artifact_get", "artifact_get", T::Artifact("id"), W::Allowed),
     tool("artifact_add", "artifact_add", T::Session("session"), W::Allowed),
     tool("pattern_list", "pattern_list", T::None, W::Allowed),
+    // Read only: no agent raises its own budget or edits its policy (`budget_set`,
+    // `policy_write`, `policy_update` and `agent_resume` are the user's, never tools).
+    tool("policy_show", "policy_show", T::Session("id"), W::Allowed),
+    tool("budget_show", "budget_show", T::Session("id"), W::Allowed),
     tool("pattern_run", "pattern_run", T::Session("session"), W::Refused),
 ];
 
@@ -228,5 +232,20 @@ pub(crate) fn http_parts(spec: &OpSpec, mut args: Map<String, Value>) -> (String
         (path, None, Some(Value::Object(args)))
     } else {
         (path, None, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_read_their_policy_and_budget_but_never_change_them() {
+        for read in ["policy_show", "budget_show"] {
+            assert!(tool_find(read).is_some_and(|t| t.worker == W::Allowed), "{read}");
+        }
+        for user_only in ["policy_write", "policy_update", "budget_set", "agent_resume"] {
+            assert!(TOOLS.iter().all(|t| t.op != user_only), "{user_only} is not a tool");
+        }
     }
 }

@@ -106,7 +106,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | ErrorCode::MergeConflict
         | ErrorCode::DirtyCheckout
         | ErrorCode::AgentBusy
-        | ErrorCode::AgentsWorking => 409,
+        | ErrorCode::AgentsWorking
+        | ErrorCode::OverBudget => 409,
         ErrorCode::Unauthorized => 401,
         ErrorCode::DaemonUnreachable => 503,
         ErrorCode::DatabaseTooNew

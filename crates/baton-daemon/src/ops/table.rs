@@ -3,6 +3,7 @@
 //! codes it adds to the common ones, and the engine call (on the server's state, which derefs
 //! to the engine). The doc comment is the operation's description everywhere it appears.
 
+use baton_core::agent::budget::{BudgetSet, SessionBudgets};
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, InboxMessage, InterruptedResume};
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AgentWaitQuery,
@@ -10,7 +11,9 @@ use baton_core::api::{
     DaemonStopQuery, HealthAgentsQuery, InboxTake, ObjectiveUpdate, ReportQuery, SamplesQuery, TaskListQuery,
     TerminalInput, TerminalListQuery, TerminalOpen, TerminalResize, WorktreesGc, WorktreesUsage,
 };
-use baton_core::api::{CliDetectQuery, EditorOpen, SettingsRead, SettingsUpdate};
+use baton_core::api::{
+    CliDetectQuery, EditorOpen, PolicyRead, PolicyUpdate, PolicyWrite, SettingsRead, SettingsUpdate,
+};
 use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::attention::AttentionSummary;
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
@@ -95,6 +98,33 @@ operations! {
         /// Objectives, decisions, insights, tasks by state, agents and cost: the session at a glance.
         session_status: GET "/api/sessions/{id}/status" path(id: String) -> 200 SessionStatus
             => |s| s.session_status(&id);
+    }
+    "policy" {
+        /// The session's policy: allowed and denied tools, denied command patterns, the environment
+        /// allowlist and sandbox on/off, as in effect and as the file's text (written with the
+        /// commented defaults if missing).
+        policy_show: GET "/api/sessions/{id}/policy" path(id: String) -> 200 PolicyRead,
+            errors(InvalidSettings, Io) => |s| s.policy_read(&id);
+        /// Replaces the session's policy file; a text that breaks a rule is refused with its line
+        /// and field, and the file stays as it was.
+        policy_write: POST "/api/sessions/{id}/policy" path(id: String) body(req: PolicyWrite) -> 200 PolicyRead,
+            errors(InvalidSettings, Io) => |s| s.policy_write(&id, &req.text);
+        /// Changes one setting of the session's policy file in place (sandbox on or off), its
+        /// comments kept.
+        policy_update: PATCH "/api/sessions/{id}/policy" path(id: String) body(req: PolicyUpdate) -> 200 PolicyRead,
+            errors(InvalidSettings, Io) => |s| s.policy_update(&id, &req);
+        /// The session's budget and each of its agents': limits (cost, tokens, wall and CPU
+        /// minutes) and use so far, with what is over or near (80%).
+        budget_show: GET "/api/sessions/{id}/budget" path(id: String) -> 200 SessionBudgets
+            => |s| s.budgets_read(&id);
+        /// Sets limits of the session's budget, or of one of its agents' (`agent`): fields left out
+        /// stay, 0 removes a limit. An agent paused by a budget continues with `agent_resume`.
+        budget_set: POST "/api/sessions/{id}/budget" path(id: String) body(req: BudgetSet) -> 200 SessionBudgets
+            => |s| s.budget_set(&id, &req);
+        /// Continues an agent a budget paused, once neither its budget nor its session's is used up
+        /// (refused with what is still over); messages kept meanwhile go to it.
+        agent_resume: POST "/api/agents/{id}/resume" path(id: String) -> 200 Agent,
+            errors(OverBudget, CliMissing, SpawnFailed) => |s| s.agent_budget_resume(&id);
     }
     "reports" {
         /// A report of the session: goal and objectives, outcome, a timeline of tasks and agents, cost
