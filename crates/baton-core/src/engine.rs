@@ -58,6 +58,8 @@ pub(crate) struct EngineState {
     pub live_permissions: crate::agent::permission_live::LivePermissions,
     /// One message delivery at a time per agent.
     pub messages: crate::agent::message::MessageLocks,
+    /// Confinement: whether bubblewrap works here, refs before each turn, escape watches.
+    pub sandbox: crate::agent::sandbox::SandboxState,
 }
 
 impl EngineState {
@@ -120,6 +122,7 @@ impl Engine {
                 histories: Default::default(),
                 live_permissions: Default::default(),
                 messages: Default::default(),
+                sandbox: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.

@@ -14,6 +14,7 @@ pub(crate) mod message;
 pub(crate) mod permission_live;
 pub mod protocol;
 pub mod record;
+pub mod sandbox;
 pub(crate) mod supervisor;
 mod terminal;
 mod wait;

@@ -245,6 +245,20 @@ pub struct AgentSettings {
     /// More variables agents keep: names, or prefixes ending in `*` (`["AWS_*", "GITHUB_TOKEN"]`).
     #[serde(default)]
     pub env_allow: Vec<String>,
+    /// Confinement of each agent's process with bubblewrap where the machine has it
+    /// (docs/safety.md, Confinement) [default: auto].
+    #[serde(default)]
+    pub sandbox: SandboxSetting,
+}
+
+/// `agents.sandbox`: `auto` confines agents where bubblewrap works (else they run unconfined,
+/// watched for escapes); `off` never confines them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SandboxSetting {
+    #[default]
+    Auto,
+    Off,
 }
 
 /// The health sampler: how often it samples, how much memory is too much, and how long an

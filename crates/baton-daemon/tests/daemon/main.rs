@@ -9,6 +9,7 @@ mod discovery;
 mod generated;
 mod mcp_agents;
 mod real_clis;
+mod sandbox;
 mod settings;
 mod strict;
 mod support;
