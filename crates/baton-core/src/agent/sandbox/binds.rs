@@ -78,6 +78,11 @@ pub(crate) fn cli_state(cli: CliKind, env: &[(String, String)]) -> Vec<PathBuf> 
     }
 }
 
+/// Whether a state path of [`cli_state`] is a file (`~/.claude.json`), not a folder.
+pub(crate) fn is_file_state(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
+}
+
 /// The folders a commit on `branch` writes in the shared git data: the objects, the folder of
 /// the branch's ref and of its reflog. The worktree's admin folder is added by the caller.
 pub(crate) fn git_writable(git: &GitDirs, branch: Option<&str>) -> Vec<PathBuf> {

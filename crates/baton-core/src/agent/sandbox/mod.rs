@@ -131,6 +131,11 @@ impl Engine {
         let mut watched = Watched { repo: repo.clone(), common_dir, refs: before, escape: None };
         let plan = match (confine, state.availability()) {
             (true, Availability::Ready { bwrap, env }) => {
+                // Made first, as the CLI would on its first run: a folder that does not exist
+                // cannot be bound, and the read-only home would refuse it.
+                for dir in binds::cli_state(agent.cli, &plan.env).iter().filter(|p| !binds::is_file_state(p)) {
+                    let _ = std::fs::create_dir_all(dir);
+                }
                 let c = Confine {
                     cli: agent.cli,
                     cwd: &plan.cwd,
