@@ -91,6 +91,7 @@ bench: setup ui
 	cargo bench -p baton-cli --bench agent_load
 	cargo bench -p baton-core --bench parse_throughput
 	cargo bench -p baton-core --bench wizard_start
+	cargo bench -p baton-core --bench sandbox_start
 	TMPDIR=/dev/shm cargo bench -p baton-core --bench worktree_ops
 	tests/perf/idle-memory.sh
 	tests/perf/mcp-roundtrip.sh

@@ -212,3 +212,85 @@ fn an_agent_moving_the_users_branch_is_caught_and_the_branch_put_back() {
     let diff = d.client.agent_diff(&a.id, &AgentDiffQuery { patch: Some(false) }).unwrap();
     assert_eq!(diff.files.len(), 1, "{diff:?}");
 }
+
+/// The command line of the agent's process (its pid is bubblewrap's when confined).
+fn cmdline(a: &Agent) -> String {
+    let pid = a.pid.expect("a process");
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+#[test]
+fn claude_code_runs_its_turns_confined_and_cannot_write_the_checkout() {
+    use baton_fake_model::{AgentCli, FakeModel, Scenario, Step};
+    use serde_json::json;
+
+    use crate::real_clis::{KEY, session, settings_write, turn_done, until, worktree};
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    let work = worktree(&d, "claude-1");
+    let command = format!("echo in > inside.txt; echo out > {}/escaped.txt || echo refused", repo.display());
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::tool_call("Bash", json!({"command": command, "description": "write two files"})),
+            Step::text("Done."),
+            Step::text("Still here."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Claude, &fake);
+    let a = d
+        .client
+        .agent_spawn(&AgentSpawn {
+            session: s.clone(),
+            cli: CliKind::Claude,
+            prompt: "write two files".into(),
+            name: None,
+            model: None,
+            allow_tools: vec!["Bash".into()],
+            program: vec![],
+            cwd: None,
+        })
+        .unwrap();
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    assert!(cmdline(&a).contains("bwrap") && cmdline(&a).contains("--unshare-pid"), "{}", cmdline(&a));
+    assert_eq!(std::fs::read_to_string(work.join("inside.txt")).unwrap(), "in\n");
+    assert!(!repo.join("escaped.txt").exists(), "the checkout is read-only in the sandbox");
+    let requests = fake.requests(KEY);
+    let told = serde_json::to_string(&requests.last().unwrap().body).unwrap();
+    assert!(told.contains("Read-only file system") && told.contains("refused"), "the model is told: {told}");
+    // Its session is in its writable state folder: a follow-up continues it.
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "and now?".into(), from: None }).unwrap();
+    let a = until(&d, &a.id, "finished the second turn", turn_done(2));
+    assert_eq!(a.state, baton_core::agent::AgentState::Waiting);
+}
+
+#[test]
+fn codex_runs_a_command_confined_and_resumes_its_session() {
+    use baton_fake_model::{AgentCli, FakeModel, Scenario, Step};
+    use serde_json::json;
+
+    use crate::real_clis::{KEY, session, settings_write, turn_done, until};
+    let d = TestDaemon::start();
+    let (s, repo) = session(&d);
+    let fake = FakeModel::start([(
+        KEY.to_owned(),
+        Scenario::new([
+            Step::tool_call("exec_command", json!({"cmd": "sleep 2; printf 'from codex\\n' > inside.txt"}))
+                .with_text("Writing it."),
+            Step::text("Done."),
+            Step::text("Again."),
+        ]),
+    )]);
+    settings_write(&d, AgentCli::Codex, &fake);
+    let a = crate::real_clis::spawn(&d, &s, CliKind::Codex, "write inside.txt");
+    let running = until(&d, &a.id, "started", |a| a.pid.is_some() && a.state.is_active());
+    assert!(cmdline(&running).contains("bwrap"), "{}", cmdline(&running));
+    let a = until(&d, &a.id, "finished its turn", turn_done(1));
+    assert_eq!(std::fs::read_to_string(Path::new(&a.cwd).join("inside.txt")).unwrap(), "from codex\n");
+    assert!(!repo.join("inside.txt").exists());
+    d.client.agent_send(&a.id, &baton_core::api::AgentMessage { text: "again".into(), from: None }).unwrap();
+    let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
+    assert_eq!(a.state, baton_core::agent::AgentState::Waiting);
+}

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub(crate) use binds::{Confine, bwrap_args, command_line, git_dirs};
+use binds::{Confine, bwrap_args, command_line, git_dirs};
 
 use super::log::Note;
 use super::record::Agent;
@@ -143,8 +143,7 @@ impl Engine {
                     agent_dir: &agent_dir,
                     branch: branch.as_deref(),
                 };
-                let args = bwrap_args(&c, &plan.env, git.as_ref());
-                let (program, args) = command_line(bwrap, env.as_deref(), args, &plan.program, &plan.args);
+                let (program, args) = confined_line(bwrap, env.as_deref(), &c, &plan.env, &plan.program, &plan.args);
                 ProcessPlan { program, args, ..plan }
             }
             (_, availability) => {
@@ -289,4 +288,44 @@ fn alert_raise(inner: &Arc<EngineState>, agent: &Agent, kind: AlertKind, message
     if let Err(e) = raised {
         tracing::error!(agent = %agent.id, "cannot raise the {} alert: {e}", kind.as_str());
     }
+}
+
+/// The bubblewrap program and GNU `env` (when it can restore signals), where bubblewrap works:
+/// the probe the engine runs once (for the start-up benchmark).
+pub fn sandbox_programs() -> Option<(PathBuf, Option<PathBuf>)> {
+    match probe() {
+        Availability::Ready { bwrap, env } => Some((bwrap, env)),
+        Availability::Missing(_) => None,
+    }
+}
+
+/// The command line that starts `program` confined as an agent of `cli` working in `cwd` (a
+/// worktree of `repo`), as each agent start computes it (for the start-up benchmark).
+#[allow(clippy::too_many_arguments)]
+pub fn confined_command(
+    (bwrap, env_program): (&Path, Option<&Path>),
+    cli: super::protocol::CliKind,
+    cwd: &Path,
+    repo: &Path,
+    agent_dir: &Path,
+    branch: Option<&str>,
+    env: &[(String, String)],
+    program: &Path,
+    args: &[String],
+) -> (PathBuf, Vec<String>) {
+    confined_line(bwrap, env_program, &Confine { cli, cwd, repo, agent_dir, branch }, env, program, args)
+}
+
+/// [`bwrap_args`] then [`command_line`]: what `sandbox_apply` computes at each start.
+fn confined_line(
+    bwrap: &Path,
+    env_program: Option<&Path>,
+    c: &Confine<'_>,
+    env: &[(String, String)],
+    program: &Path,
+    args: &[String],
+) -> (PathBuf, Vec<String>) {
+    let git = git_dirs(c.cwd);
+    let bwrap_args = bwrap_args(c, env, git.as_ref());
+    command_line(bwrap, env_program, bwrap_args, program, args)
 }
