@@ -294,3 +294,30 @@ fn codex_runs_a_command_confined_and_resumes_its_session() {
     let a = until(&d, &a.id, "finished the follow-up", turn_done(2));
     assert_eq!(a.state, baton_core::agent::AgentState::Waiting);
 }
+
+#[test]
+fn the_users_own_commit_on_main_during_a_confined_turn_is_kept() {
+    let (d, repo) = daemon(false);
+    let a = spawn(&d, "slow", "sleep 2; echo work > work.txt; echo done");
+    let committed = Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["-c", "user.name=u", "-c", "user.email=u@example.com"])
+        .args(["commit", "-q", "--allow-empty", "-m", "mine"])
+        .status()
+        .unwrap();
+    assert!(committed.success());
+    let mine = rev(&repo, "refs/heads/main");
+    let a = ended(&d, &a.id);
+    assert!(output(&d, &a).contains("done"));
+    // The check ran (it comes before the checkpoint of what the process left, work.txt) and
+    // left main where the user put it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while d.client.agent_checkpoints(&a.id).unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no checkpoint after the process's end");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(rev(&repo, "refs/heads/main"), mine);
+    let all = d.client.alert_list(&AlertListQuery { session: Some("s".into()), all: Some(true) }).unwrap();
+    assert!(all.iter().all(|al| al.kind != AlertKind::RefMoved), "{all:?}");
+}

@@ -95,6 +95,17 @@ pub(crate) fn git_writable(git: &GitDirs, branch: Option<&str>) -> Vec<PathBuf> 
     out
 }
 
+/// The refs a confined agent can write: those under the folder of its branch's ref
+/// (`refs/heads/baton/s/`), all branches when its branch has no folder, none without a branch.
+pub(crate) fn refs_writable(branch: Option<&str>) -> String {
+    match branch.map(|b| Path::new(b).parent().unwrap_or(Path::new(""))) {
+        Some(parent) if parent.as_os_str().is_empty() => "refs/heads/".to_owned(),
+        Some(parent) => format!("refs/heads/{}/", parent.display()),
+        // No ref folder is bound: a prefix no ref has.
+        None => "refs/heads/\0".to_owned(),
+    }
+}
+
 /// The bubblewrap arguments (before `--` and the program) for one agent process.
 pub(crate) fn bwrap_args(c: &Confine<'_>, env: &[(String, String)], git: Option<&GitDirs>) -> Vec<String> {
     let mut args: Vec<String> = Vec::with_capacity(64);
@@ -210,6 +221,13 @@ mod tests {
         assert!(line.find("--ro-bind-try /r/.git").unwrap() < line.find("--bind-try /r/.git/objects").unwrap());
         assert!(!line.contains("--bind-try /r/.git/refs/heads /"), "{line}");
         assert!(line.ends_with("--chdir /b/worktrees/r/dev --unshare-pid --die-with-parent"));
+    }
+
+    #[test]
+    fn a_confined_agent_can_move_only_the_refs_beside_its_branch() {
+        assert_eq!(refs_writable(Some("baton/s/dev")), "refs/heads/baton/s/");
+        assert_eq!(refs_writable(Some("dev")), "refs/heads/");
+        assert!(!"refs/heads/main".starts_with(&refs_writable(None)));
     }
 
     #[test]

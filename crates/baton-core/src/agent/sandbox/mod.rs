@@ -58,6 +58,10 @@ struct Watched {
     repo: PathBuf,
     common_dir: PathBuf,
     refs: refs::Refs,
+    /// Confined, the agent can write only the refs under its branch's folder
+    /// (`refs/heads/baton/s/`): only those are checked, so a commit the user makes on main
+    /// meanwhile is never taken for the agent's. `None`: unconfined, every guarded ref.
+    writable_refs: Option<String>,
     escape: Option<escape::EscapeWatch>,
 }
 
@@ -73,6 +77,11 @@ fn probe() -> Availability {
         Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
         None => crate::settings::program_find(Path::new("bwrap")),
     };
+    probe_with(bwrap)
+}
+
+/// [`probe`] of a given bubblewrap program (`None`: not found).
+fn probe_with(bwrap: Option<PathBuf>) -> Availability {
     let Some(bwrap) = bwrap else {
         return Availability::Missing(
             "bubblewrap (bwrap) is not installed; install it (`apt install bubblewrap`) to confine agents to their worktrees".into(),
@@ -128,7 +137,7 @@ impl Engine {
                 refs::Refs::new()
             }
         };
-        let mut watched = Watched { repo: repo.clone(), common_dir, refs: before, escape: None };
+        let mut watched = Watched { repo: repo.clone(), common_dir, refs: before, writable_refs: None, escape: None };
         let plan = match (confine, state.availability()) {
             (true, Availability::Ready { bwrap, env }) => {
                 // Made first, as the CLI would on its first run: a folder that does not exist
@@ -144,6 +153,7 @@ impl Engine {
                     branch: branch.as_deref(),
                 };
                 let (program, args) = confined_line(bwrap, env.as_deref(), &c, &plan.env, &plan.program, &plan.args);
+                watched.writable_refs = Some(binds::refs_writable(branch.as_deref()));
                 ProcessPlan { program, args, ..plan }
             }
             (_, availability) => {
@@ -210,6 +220,9 @@ pub(crate) fn turn_check(inner: &Arc<EngineState>, agent: &Agent) {
     if let Ok(now) = refs::refs_read(&watched.repo, &branches) {
         let common = watched.common_dir.clone();
         let mut changes = refs::refs_changed(&watched.refs, &now, |name, id| refs::baton_moved(&common, name, id));
+        if let Some(prefix) = &watched.writable_refs {
+            changes.retain(|c| c.name.starts_with(prefix.as_str()));
+        }
         for change in &mut changes {
             change.restored = refs::ref_restore(&watched.repo, change, &agent.name);
             alert_raise(inner, agent, AlertKind::RefMoved, ref_message(agent, change), ref_way_on(agent, change));
@@ -328,4 +341,18 @@ fn confined_line(
     let git = git_dirs(c.cwd);
     let bwrap_args = bwrap_args(c, env, git.as_ref());
     command_line(bwrap, env_program, bwrap_args, program, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_says_why_agents_cannot_be_confined() {
+        let Availability::Missing(why) = probe_with(None) else { panic!("no bubblewrap, no sandbox") };
+        assert!(why.contains("apt install bubblewrap"), "{why}");
+        // A bubblewrap that cannot make the namespaces (as where user namespaces are disabled).
+        let Availability::Missing(why) = probe_with(Some("/bin/false".into())) else { panic!("a failing bwrap") };
+        assert!(why.contains("user namespaces"), "{why}");
+    }
 }
