@@ -11,7 +11,8 @@
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
 //!   "theme": "dark", "notifications": { "needsInput": true, "whenAppClosed": false },
-//!   "closeToTray": true, "startAtLogin": false, "wizard": { "planner": "claude", "maxQuestions": 5 } }
+//!   "closeToTray": true, "startAtLogin": false, "wizard": { "planner": "claude", "maxQuestions": 5 },
+//!   "agents": { "envAllow": ["GITHUB_TOKEN"], "sandbox": "auto" } }
 //! ```
 
 mod detect;
