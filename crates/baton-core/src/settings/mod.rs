@@ -137,7 +137,7 @@ pub struct NotificationSettings {
     /// A session's coordinator found its completion criteria met [default: true].
     #[serde(default = "on")]
     pub session_completed: bool,
-    /// An alert was raised: stalled, crashed, looping, high memory [default: true].
+    /// An alert was raised: stalled, crashed, looping, high memory, an escape, a ref moved [default: true].
     #[serde(default = "on")]
     pub alert: bool,
     /// The daemon sends them itself while the desktop app is not running [default: false].
