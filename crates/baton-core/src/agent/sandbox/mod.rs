@@ -156,14 +156,11 @@ impl Engine {
                 watched.writable_refs = Some(binds::refs_writable(branch.as_deref()));
                 ProcessPlan { program, args, ..plan }
             }
-            (_, availability) => {
-                let why = match (confine, availability) {
-                    (false, _) => {
-                        "the sandbox is turned off (agents.sandbox in settings.json, or the session's policy)"
-                            .to_owned()
-                    }
-                    (true, Availability::Missing(why)) => why.clone(),
-                    (true, Availability::Ready { .. }) => unreachable!("handled above"),
+            (confine, availability) => {
+                let why = match availability {
+                    Availability::Missing(why) if confine => why.clone(),
+                    _ => "the sandbox is turned off (agents.sandbox in settings.json, or the session's policy)"
+                        .to_owned(),
                 };
                 self.unconfined_say(agent, &why);
                 let mut allowed = vec![plan.cwd.clone(), self.inner.home.root().to_owned(), repo.join(".git")];
