@@ -126,6 +126,11 @@ pub(crate) fn bwrap_args(c: &Confine<'_>, env: &[(String, String)], git: Option<
     if let Some(git) = git {
         push("--ro-bind-try", &[&git.common, &git.common]);
     }
+    // The ssh agent's socket, when the agent was given it (`agents.envAllow`): it usually lives
+    // under /tmp. Connecting to a socket needs no writable mount.
+    if let Some(sock) = env_get(env, "SSH_AUTH_SOCK").map(Path::new) {
+        push("--ro-bind-try", &[sock, sock]);
+    }
     // A private `$TMPDIR` when it is not /tmp (the test CLIs have their own).
     if let Some(tmp) = env_get(env, "TMPDIR").map(Path::new).filter(|t| *t != Path::new("/tmp") && t.is_dir()) {
         push("--tmpfs", &[tmp]);
@@ -203,7 +208,7 @@ mod tests {
             agent_dir: Path::new("/b/agents/agt_1"),
             branch: Some("baton/s/dev"),
         };
-        let args = bwrap_args(&c, &env(&[("HOME", "/home/u")]), Some(&git));
+        let args = bwrap_args(&c, &env(&[("HOME", "/home/u"), ("SSH_AUTH_SOCK", "/tmp/ssh-x/agent.1")]), Some(&git));
         let line = args.join(" ");
         assert!(line.starts_with("--ro-bind / / --dev /dev --proc /proc --tmpfs /tmp"), "{line}");
         for writable in [
@@ -217,6 +222,7 @@ mod tests {
             assert!(line.contains(&format!("--bind-try {writable} {writable}")), "{writable} in {line}");
         }
         assert!(line.contains("--ro-bind-try /r /r") && line.contains("--ro-bind-try /home/u /home/u"));
+        assert!(line.contains("--ro-bind-try /tmp/ssh-x/agent.1 /tmp/ssh-x/agent.1"), "{line}");
         // Read-only binds come before the writable ones (a later bind wins).
         assert!(line.find("--ro-bind-try /r/.git").unwrap() < line.find("--bind-try /r/.git/objects").unwrap());
         assert!(!line.contains("--bind-try /r/.git/refs/heads /"), "{line}");
