@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev \
 	libsoup-3.0-dev libssl-dev pkg-config build-essential git xvfb xauth webkit2gtk-driver dbus \
-	imagemagick fonts-dejavu-core python3 python3-venv python3-xlib tmux perl trayer dunst x11-utils
+	imagemagick fonts-dejavu-core python3 python3-venv python3-xlib tmux perl trayer dunst x11-utils bubblewrap
 TAURI_DRIVER_VERSION := 2.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -100,6 +100,7 @@ bench: setup ui
 	cargo bench -p baton-cli --bench agent_load
 	cargo bench -p baton-core --bench parse_throughput
 	cargo bench -p baton-core --bench wizard_start
+	cargo bench -p baton-core --bench sandbox_start
 	TMPDIR=/dev/shm cargo bench -p baton-core --bench worktree_ops
 	tests/perf/idle-memory.sh
 	tests/perf/mcp-roundtrip.sh

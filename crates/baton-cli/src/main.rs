@@ -121,7 +121,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Open alerts (needs input, stalled, crashed, looping, high memory), each with the way on
+    /// Open alerts (needs input, stalled, crashed, looping, high memory, escape, ref moved), each with the way on
     #[command(args_conflicts_with_subcommands = true)]
     Alerts {
         #[command(subcommand)]

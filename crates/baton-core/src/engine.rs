@@ -62,6 +62,8 @@ pub(crate) struct EngineState {
     pub name_holds: crate::agent::naming::NameHolds,
     /// Refusals by the session's policy waiting to be written to their agent's lane.
     pub policy_denials: crate::policy::DenialNotes,
+    /// Confinement: whether bubblewrap works here, refs before each turn, escape watches.
+    pub sandbox: crate::agent::sandbox::SandboxState,
 }
 
 impl EngineState {
@@ -126,6 +128,7 @@ impl Engine {
                 messages: Default::default(),
                 name_holds: Default::default(),
                 policy_denials: Default::default(),
+                sandbox: Default::default(),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.

@@ -27,7 +27,7 @@ reviewApproved: boolean,
  */
 sessionCompleted: boolean, 
 /**
- * An alert was raised: stalled, crashed, looping, high memory [default: true].
+ * An alert was raised: stalled, crashed, looping, high memory, an escape, a ref moved [default: true].
  */
 alert: boolean, 
 /**

@@ -45,7 +45,11 @@ fn agents_get_the_basics_and_their_own_provider_keys_not_the_daemons_secrets() {
     let claude = h.tmp.path().join("claude-env.sh");
     std::fs::write(&claude, format!("#!/bin/sh\nenv > '{}'\n", claude_env.display())).unwrap();
     std::fs::set_permissions(&claude, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let settings = serde_json::json!({"clis": {"claude": {"binary": claude, "env": {"FROM_SETTINGS": "yes"}}}});
+    // Unconfined: the agents write what they got to the test's folder, which a sandbox refuses.
+    let settings = serde_json::json!({
+        "agents": {"sandbox": "off"},
+        "clis": {"claude": {"binary": claude, "env": {"FROM_SETTINGS": "yes"}}}
+    });
     std::fs::create_dir_all(&h.home).unwrap();
     std::fs::write(h.home.join("settings.json"), settings.to_string()).unwrap();
 

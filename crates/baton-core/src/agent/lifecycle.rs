@@ -17,7 +17,7 @@ use super::supervisor::{AgentRuntime, Control, ProcessPlan, process_start};
 use crate::engine::{Engine, KnownAgent};
 use crate::error::Result;
 use crate::session::SessionState;
-use crate::settings::{Settings, program_find};
+use crate::settings::{SandboxSetting, Settings, program_find};
 
 /// How long an agent's process may take to end when Baton needs it gone (to relaunch it).
 const END_WAIT: Duration = Duration::from_secs(15);
@@ -612,6 +612,10 @@ impl Engine {
             },
             terminal: agent.cli == CliKind::Command,
         };
+        // Confined with bubblewrap unless turned off (agent/sandbox): by the session's policy,
+        // else by the settings. The refs before the turn.
+        let confine = policy.sandbox.unwrap_or(settings.agents.sandbox != SandboxSetting::Off);
+        let plan = self.sandbox_apply(agent, plan, confine)?;
         match process_start(&self.inner, handle, runtime.clone(), plan) {
             Ok(live) => {
                 if let Some(slot) = self.inner.agents().get_mut(&agent.id) {

@@ -16,6 +16,7 @@ pub(crate) mod naming;
 pub(crate) mod permission_live;
 pub mod protocol;
 pub mod record;
+pub mod sandbox;
 pub(crate) mod supervisor;
 mod terminal;
 mod wait;

@@ -506,6 +506,10 @@ pub(crate) fn checkpoint_schedule(inner: Arc<EngineState>, agent_id: String) {
         let _ended = CheckpointEnd(&inner.checkpoints, &agent_id);
         let conn = inner.store.conn();
         let Ok(agent) = record::agent_get(&conn, &agent_id) else { return };
+        drop(conn);
+        // The user's refs and files, checked after every turn (agent/sandbox).
+        super::sandbox::turn_check(&inner, &agent);
+        let conn = inner.store.conn();
         let Some(wt) = agent.worktree.filter(|w| w.removed_at.is_none() && Path::new(&w.path).is_dir()) else {
             return;
         };

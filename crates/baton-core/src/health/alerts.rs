@@ -2,6 +2,8 @@
 //! high memory). Which hold is decided by pure functions over the sampler's snapshot; an alert is
 //! raised once while its condition holds, resolves by itself when the condition ends, and may be
 //! acknowledged by the user meanwhile. Every alert names the agent, its task and the way on.
+//! Some alerts are events rather than conditions (an escape from the worktree, a user's ref
+//! moved, raised by `agent/sandbox`): they stay open until the user acknowledges them.
 
 use std::collections::HashMap;
 
@@ -26,6 +28,10 @@ pub enum AlertKind {
     BudgetWarning,
     /// A budget is used up: the agent is paused after its turn.
     OverBudget,
+    /// The agent wrote outside its worktree (seen where it runs unconfined).
+    Escape,
+    /// A ref of the user's moved during the agent's turn; Baton put it back.
+    RefMoved,
 }
 
 impl AlertKind {
@@ -38,7 +44,15 @@ impl AlertKind {
             Self::HighMemory => "high_memory",
             Self::BudgetWarning => "budget_warning",
             Self::OverBudget => "over_budget",
+            Self::Escape => "escape",
+            Self::RefMoved => "ref_moved",
         }
+    }
+
+    /// Raised when something happened, not while a condition holds: the sampler never resolves
+    /// it; the user acknowledges it.
+    pub fn is_event(self) -> bool {
+        matches!(self, Self::Escape | Self::RefMoved)
     }
 
     fn parse(s: &str) -> Option<Self> {
@@ -50,6 +64,8 @@ impl AlertKind {
             Self::HighMemory,
             Self::BudgetWarning,
             Self::OverBudget,
+            Self::Escape,
+            Self::RefMoved,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -57,7 +73,7 @@ impl AlertKind {
 
     pub fn severity(self) -> AlertSeverity {
         match self {
-            Self::Crashed | Self::OverBudget => AlertSeverity::Critical,
+            Self::Crashed | Self::OverBudget | Self::Escape => AlertSeverity::Critical,
             _ => AlertSeverity::Warning,
         }
     }
@@ -217,7 +233,7 @@ pub fn alerts_plan(holding: Vec<Condition>, open: &[OpenAlert], watched: &[&str]
     let is_open = |c: &Condition| open.iter().any(|o| o.agent_id == c.agent_id && o.kind == c.kind);
     for o in open {
         let holds = holding.iter().any(|c| c.agent_id == o.agent_id && c.kind == o.kind);
-        if !holds && watched.contains(&o.agent_id.as_str()) {
+        if !holds && !o.kind.is_event() && watched.contains(&o.agent_id.as_str()) {
             plan.resolve.push(o.id.clone());
         }
     }
@@ -400,6 +416,9 @@ mod tests {
         assert_eq!(alerts_plan(vec![], &open, &["agt_1"]).resolve, ["alr_1"]);
         // An agent not watched this time is left as it is.
         assert_eq!(alerts_plan(vec![], &open, &[]), AlertPlan::default());
+        // An event (an escape) is never resolved by the sampler: the user acknowledges it.
+        let escaped = [OpenAlert { id: "alr_2".into(), agent_id: "agt_1".into(), kind: AlertKind::Escape }];
+        assert_eq!(alerts_plan(vec![], &escaped, &["agt_1"]), AlertPlan::default());
     }
 
     #[test]

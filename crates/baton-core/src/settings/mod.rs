@@ -11,7 +11,8 @@
 //!   "health": { "sampleSecs": 2, "memoryMaxMb": 4096, "idleReleaseSecs": 600 },
 //!   "editor": { "program": "nvim", "args": [], "terminal": true },
 //!   "theme": "dark", "notifications": { "needsInput": true, "whenAppClosed": false },
-//!   "closeToTray": true, "startAtLogin": false, "wizard": { "planner": "claude", "maxQuestions": 5 } }
+//!   "closeToTray": true, "startAtLogin": false, "wizard": { "planner": "claude", "maxQuestions": 5 },
+//!   "agents": { "envAllow": ["GITHUB_TOKEN"], "sandbox": "auto" } }
 //! ```
 
 mod detect;
@@ -136,7 +137,7 @@ pub struct NotificationSettings {
     /// A session's coordinator found its completion criteria met [default: true].
     #[serde(default = "on")]
     pub session_completed: bool,
-    /// An alert was raised: stalled, crashed, looping, high memory [default: true].
+    /// An alert was raised: stalled, crashed, looping, high memory, an escape, a ref moved [default: true].
     #[serde(default = "on")]
     pub alert: bool,
     /// The daemon sends them itself while the desktop app is not running [default: false].
@@ -245,6 +246,20 @@ pub struct AgentSettings {
     /// More variables agents keep: names, or prefixes ending in `*` (`["AWS_*", "GITHUB_TOKEN"]`).
     #[serde(default)]
     pub env_allow: Vec<String>,
+    /// Confinement of each agent's process with bubblewrap where the machine has it
+    /// (docs/safety.md, Confinement) [default: auto].
+    #[serde(default)]
+    pub sandbox: SandboxSetting,
+}
+
+/// `agents.sandbox`: `auto` confines agents where bubblewrap works (else they run unconfined,
+/// watched for escapes); `off` never confines them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SandboxSetting {
+    #[default]
+    Auto,
+    Off,
 }
 
 /// The health sampler: how often it samples, how much memory is too much, and how long an

@@ -38,7 +38,9 @@ fn setup(verdicts: &[&str]) -> Setup {
     let verdict_file = tmp.path().join("verdicts");
     std::fs::write(&verdict_file, verdicts.iter().map(|v| format!("{v}\n")).collect::<String>()).unwrap();
     std::fs::create_dir_all(home.root()).unwrap();
-    let settings = serde_json::json!({"clis": {"claude": {"binary": fake, "env": {
+    // Unconfined: the fake CLI talks with the test through files in the test's folder, under
+    // the /tmp a sandbox hides (the sandbox's own tests are in the daemon's suite).
+    let settings = serde_json::json!({"agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {
         "FAKE_VERDICTS": verdict_file, "FAKE_DIR": tmp.path()
     }}}});
     std::fs::write(home.settings_file(), settings.to_string()).unwrap();

@@ -31,7 +31,8 @@ fn setup(health: serde_json::Value) -> Setup {
     h.as_object_mut().unwrap().extend(health.as_object().unwrap().clone());
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fake-claude");
     let settings =
-        serde_json::json!({"health": h, "clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": tmp.path()}}}});
+        // Unconfined: the fake CLI talks with the test through files under the /tmp a sandbox hides.
+        serde_json::json!({"health": h, "agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": tmp.path()}}}});
     std::fs::write(home.settings_file(), settings.to_string()).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let engine = {

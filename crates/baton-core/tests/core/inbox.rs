@@ -35,7 +35,8 @@ fn the_inbox_lists_what_waits_for_the_user_until_it_is_answered() {
     std::fs::write(&verdicts, "{\\\"verdict\\\":\\\"approve\\\",\\\"findings\\\":[]}\n").unwrap();
     std::fs::create_dir_all(home.root()).unwrap();
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fake-claude");
-    let settings = serde_json::json!({"clis": {"claude": {"binary": fake, "env": {
+    // Unconfined: the fake CLI talks with the test through files under the /tmp a sandbox hides.
+    let settings = serde_json::json!({"agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {
         "FAKE_VERDICTS": verdicts, "FAKE_DIR": tmp.path()
     }}}});
     std::fs::write(home.settings_file(), settings.to_string()).unwrap();

@@ -31,7 +31,8 @@ fn setup() -> Setup {
     let home = BatonHome::at(tmp.path().join("home"));
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fake-claude");
     std::fs::create_dir_all(home.root()).unwrap();
-    let settings = serde_json::json!({"clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": tmp.path()}}}});
+    // Unconfined: the fake CLI talks with the test through files under the /tmp a sandbox hides.
+    let settings = serde_json::json!({"agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": tmp.path()}}}});
     std::fs::write(home.settings_file(), settings.to_string()).unwrap();
     let rt = runtime();
     let engine = {

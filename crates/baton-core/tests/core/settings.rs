@@ -87,6 +87,7 @@ fn a_bad_change_names_the_field_and_leaves_the_file_as_it_was() {
         (json!({ "wizard": { "maxQuestions": 0 } }), "wizard.maxQuestions: must be a whole number from 1 to 20"),
         (json!({ "wizard": { "planner": "command" } }), "wizard.planner: must be claude, codex or gemini"),
         (json!({ "wizard": { "planner": "cursor" } }), "wizard.planner: unknown variant `cursor`"),
+        (json!({ "agents": { "sandbox": "on" } }), "agents.sandbox: unknown variant `on`, expected `auto` or `off`"),
         (json!("dark"), "a change is a JSON object"),
     ];
     for (patch, expected) in cases {
@@ -109,6 +110,10 @@ fn a_bad_change_names_the_field_and_leaves_the_file_as_it_was() {
     let set = settings_update(&path, &json!({ "wizard": { "planner": "gemini" } })).unwrap();
     let wizard = set.wizard.unwrap();
     assert_eq!((wizard.planner, wizard.max_questions), (baton_core::agent::protocol::CliKind::Gemini, 5));
+    // The sandbox: on where it works unless turned off.
+    assert_eq!(set.agents.sandbox, baton_core::settings::SandboxSetting::Auto);
+    let set = settings_update(&path, &json!({ "agents": { "sandbox": "off" } })).unwrap();
+    assert_eq!(set.agents.sandbox, baton_core::settings::SandboxSetting::Off);
 }
 
 #[test]

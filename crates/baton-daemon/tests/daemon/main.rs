@@ -10,6 +10,7 @@ mod generated;
 mod mcp_agents;
 mod policy;
 mod real_clis;
+mod sandbox;
 mod settings;
 mod strict;
 mod support;

@@ -375,6 +375,11 @@ fn codex_sandbox_refusal_is_approved_then_runs() {
         Scenario::new([write.clone(), Step::text("The sandbox stopped me."), write, Step::text("Done.")]),
     )]);
     settings_write(&d, AgentCli::Codex, &fake);
+    // Codex's own sandbox is what this is about: Baton's would refuse the approved write too.
+    let file = d.home.settings_file();
+    let mut settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    settings["agents"] = json!({ "sandbox": "off" });
+    std::fs::write(&file, settings.to_string()).unwrap();
     let a = spawn(&d, &s, CliKind::Codex, "write outside.txt next to the repository");
     let a = until(&d, &a.id, "asked for permission", |a| a.state == AgentState::NeedsInput);
     assert_eq!(a.pending[0].tool, "danger-full-access", "{:?}", a.pending);

@@ -21,7 +21,8 @@ fn agent(d: &TestDaemon) -> Agent {
         .client
         .session_create(&SessionCreate { repo: repo.to_string_lossy().into(), name: Some("s".into()), parent: None })
         .unwrap();
-    d.client
+    let agent = d
+        .client
         .agent_spawn(&AgentSpawn {
             session: session.id,
             cli: CliKind::Command,
@@ -32,7 +33,14 @@ fn agent(d: &TestDaemon) -> Agent {
             program: vec!["true".into()],
             cwd: None,
         })
-        .unwrap()
+        .unwrap();
+    // Ended, so the agent's own terminal is gone and only the shells opened here are listed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while d.client.agent_get(&agent.id).unwrap().state.is_active() {
+        assert!(std::time::Instant::now() < deadline, "the agent never ended");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    d.client.agent_get(&agent.id).unwrap()
 }
 
 fn open(d: &TestDaemon, agent: &Agent) -> TerminalInfo {
