@@ -12,12 +12,14 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use super::choice::{choice_parse, select_verdict_parse};
 use super::verdict::{VerdictKind, findings_markdown, verdict_parse, verdict_summary};
 use super::{Criteria, handoff::CONTEXT_DIR};
 use crate::agent::AgentEvent;
 use crate::agent::protocol::CliKind;
 use crate::agent::record::{Agent, AgentState};
 use crate::artifact::summary_line;
+use crate::pattern::TaskPattern;
 use crate::task::{Task, TaskState};
 use crate::time;
 
@@ -76,6 +78,8 @@ pub(crate) struct RunningView<'a> {
     /// The agent of the task this one reviews, now (a verdict may send work back to it).
     pub reviewed_agent: Option<&'a Agent>,
     pub auto_merge: bool,
+    /// What a judge may answer (a select or vote task): candidate names or tied choices.
+    pub options: &'a [String],
 }
 
 /// One thing the cycle does, in order. A failing action ends the task's list; the task is then
@@ -158,6 +162,22 @@ pub(crate) enum Action {
         task: Task,
         outcome: String,
         merge: Option<String>,
+    },
+    /// Run the task's gate in its agent's worktree: passing moves it to `passed`, failing fails it.
+    Gate {
+        task: Task,
+        agent: Box<Agent>,
+        command: String,
+        timeout_secs: u32,
+        passed: TaskState,
+        summary: String,
+    },
+    /// A judge chose: the winning candidate (select) or choice (vote).
+    Choose {
+        task: Task,
+        winner: String,
+        scores: std::collections::BTreeMap<String, f64>,
+        reasons: String,
     },
 }
 
@@ -246,6 +266,9 @@ fn turn_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action>
     if task.reviews.is_some() && !turn.is_error {
         return review_ended(v, agent, turn);
     }
+    if matches!(task.pattern, Some(TaskPattern::Select { .. } | TaskPattern::Vote { .. })) && !turn.is_error {
+        return judge_ended(v, agent, turn);
+    }
     let summary = result_summary(&turn.text);
     let mut acts = vec![Action::ResultStore {
         task: task.clone(),
@@ -265,6 +288,17 @@ fn turn_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action>
     }
     let reviewed_by = v.tasks.iter().any(|t| t.reviews.as_deref() == Some(task.id.as_str()) && !t.state.is_final());
     let state = if reviewed_by { TaskState::Review } else { TaskState::Done };
+    if let Some(TaskPattern::Gate { command, timeout_secs }) = &task.pattern {
+        acts.push(Action::Gate {
+            task: task.clone(),
+            agent: Box::new(agent.clone()),
+            command: command.clone(),
+            timeout_secs: *timeout_secs,
+            passed: state,
+            summary,
+        });
+        return acts;
+    }
     acts.push(Action::TaskSet { task: task.clone(), state, summary: Some(summary.clone()), outcome: Some(summary) });
     acts
 }
@@ -380,9 +414,58 @@ fn review_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Actio
     acts
 }
 
+/// A judge answered: the winner, or ask once again for the JSON asked for, then block with the
+/// answer kept.
+fn judge_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action> {
+    let task = v.task;
+    let select = matches!(task.pattern, Some(TaskPattern::Select { .. }));
+    let parsed = if select {
+        select_verdict_parse(&turn.text, v.options).map(|s| (s.winner, s.scores, s.reasons))
+    } else {
+        choice_parse(&turn.text, v.options).map(|c| (c, Default::default(), summary_line(&turn.text, 200)))
+    };
+    match parsed {
+        Ok((winner, scores, reasons)) => {
+            vec![Action::Choose { task: task.clone(), winner, scores, reasons }]
+        }
+        Err(why) if v.marks.reasks == 0 => {
+            let shape = if select {
+                format!(
+                    "{{\"winner\": \"<one of {}>\", \"scores\": {{\"<candidate>\": <0-10>}}, \"reasons\": \"...\"}}",
+                    v.options.join(", ")
+                )
+            } else {
+                format!("{{\"choice\": \"<one of {}>\"}}", v.options.join(", "))
+            };
+            let message = format!(
+                "Your answer is not the verdict asked for: {why}. Answer again with JSON only, exactly in this shape: {shape}"
+            );
+            vec![
+                Action::ReasksSet { task_id: task.id.clone() },
+                Action::Assign { task_id: task.id.clone(), agent_id: agent.id.clone(), turns: agent.turns },
+                Action::Send { agent_id: agent.id.clone(), message },
+                Action::Note(format!("{}: asked {} again for a JSON verdict ({why})", task.name, agent.name)),
+            ]
+        }
+        Err(why) => vec![Action::AnswerKeepAndBlock {
+            task: task.clone(),
+            agent_id: agent.id.clone(),
+            text: turn.text.clone(),
+            why,
+        }],
+    }
+}
+
 /// Why a review is blocked after its reviewer answered twice without a verdict, its answer kept
 /// as the artifact `artifact_id`.
-pub(crate) fn answer_kept_reason(task_name: &str, why: &str, artifact_id: &str) -> String {
+/// (`who`: `reviewer`, or the `judge` of a selection or vote.)
+pub(crate) fn answer_kept_reason(who: &str, task_name: &str, why: &str, artifact_id: &str) -> String {
+    if who != "reviewer" {
+        return format!(
+            "its judge answered twice without the JSON verdict asked for ({why}); its answer is kept as artifact \
+             {artifact_id}. Pick a candidate with `baton task pick {task_name} CANDIDATE`, or `baton task retry {task_name}`"
+        );
+    }
     format!(
         "the reviewer answered twice without a JSON verdict ({why}); its answer is kept as artifact {artifact_id}. \
          Decide with `baton complete {task_name} done` or `failed`, or `baton task retry {task_name}`"
@@ -590,6 +673,8 @@ mod tests {
             reviews: None,
             max_rounds: 3,
             rounds: 0,
+            pattern: None,
+            parent_id: None,
             created_at: String::new(),
             updated_at: String::new(),
         }
@@ -651,6 +736,7 @@ mod tests {
             turn,
             reviewed_agent: None,
             auto_merge: false,
+            options: &[],
         }
     }
 
@@ -809,6 +895,7 @@ mod tests {
                 turn: Some(&end),
                 reviewed_agent: Some(&self.builder),
                 auto_merge,
+                options: &[],
             })
         }
     }
@@ -868,7 +955,7 @@ mod tests {
         let acts = r.follow("Really, it is good.", 1, false);
         assert!(matches!(&acts[1], Action::AnswerKeepAndBlock { task, text, why, .. }
             if task.name == "check" && text == "Really, it is good." && why == "it contains no JSON object"));
-        let reason = answer_kept_reason("check", "it contains no JSON object", "art_1");
+        let reason = answer_kept_reason("reviewer", "check", "it contains no JSON object", "art_1");
         assert!(reason.contains("kept as artifact art_1") && reason.contains("baton task retry check"), "{reason}");
     }
 

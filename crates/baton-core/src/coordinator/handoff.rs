@@ -105,6 +105,9 @@ pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<
         note.push(')');
         notes.push(note);
     }
+    if let Some(brief) = super::select::judge_brief(conn, task, tasks)? {
+        prompt.push_str(&format!("\n\n{brief}"));
+    }
     if !notes.is_empty() {
         prompt.push_str(&format!(
             "\n\n---\nWhat the tasks before this one left (full text in {CONTEXT_DIR}/ in your working folder):\n{}\n",

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "0015_health_history", include_str!("../../../../migrations/0015_health_history.sql")),
     (16, "0016_agent_messages", include_str!("../../../../migrations/0016_agent_messages.sql")),
     (17, "0017_agents_external", include_str!("../../../../migrations/0017_agents_external.sql")),
+    (18, "0018_task_patterns", include_str!("../../../../migrations/0018_task_patterns.sql")),
 ];
 
 /// The schema version this build writes.

@@ -12,6 +12,7 @@ mod health;
 mod inbox;
 mod merges;
 mod messages;
+mod patterns;
 mod protocols;
 mod reports;
 mod sessions;
