@@ -95,6 +95,7 @@ pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
                 if_failed: a.if_failed,
                 reviews: a.reviews,
                 max_rounds: a.max_rounds,
+                parent: None,
             })?;
             if a.json {
                 output::json(&task);

@@ -227,6 +227,12 @@ pub(crate) fn running_follow(v: &RunningView<'_>) -> Vec<Action> {
             return acts;
         }
     }
+    if !turn_over && agent.state == AgentState::Waiting {
+        acts.extend(delegate_follow(task, v.tasks, agent));
+        if !acts.is_empty() {
+            return acts;
+        }
+    }
     match (agent.state, v.turn) {
         (AgentState::Waiting | AgentState::Exited | AgentState::Stopped | AgentState::Failed, Some(turn))
             if turn_over =>
@@ -250,6 +256,35 @@ pub(crate) fn running_follow(v: &RunningView<'_>) -> Vec<Action> {
         _ => {}
     }
     acts
+}
+
+/// A lead waiting for its sub-tasks: once they have all ended (and it was not told of them
+/// yet), it is told what they left; its next answer ends its task.
+fn delegate_follow(task: &Task, tasks: &[Task], agent: &Agent) -> Vec<Action> {
+    if !matches!(task.pattern, Some(TaskPattern::Delegate { .. })) {
+        return Vec::new();
+    }
+    let subs: Vec<&Task> = tasks.iter().filter(|t| t.parent_id.as_deref() == Some(task.id.as_str())).collect();
+    if subs.is_empty() || !subs.iter().all(|t| t.state.is_final()) || subs.len() as u32 <= task.rounds {
+        return Vec::new();
+    }
+    let lines: Vec<String> = subs
+        .iter()
+        .map(|t| {
+            let said = t.outcome.as_deref().or(t.summary.as_deref()).or(t.reason.as_deref()).unwrap_or("(nothing said)");
+            format!("- {} ({}): {}", t.name, t.state.as_str(), summary_line(said, 300))
+        })
+        .collect();
+    let message = format!(
+        "Your sub-tasks have ended:\n{}\n\nTheir full results are artifacts of those tasks (artifact_search, or \
+         task_get with their names). Finish your part from them now and answer with the result.",
+        lines.join("\n")
+    );
+    vec![
+        Action::RoundsSet { task_id: task.id.clone(), round: subs.len() as u32 },
+        Action::Send { agent_id: agent.id.clone(), message },
+        Action::Note(format!("{}: told that its {} sub-task(s) ended", task.name, subs.len())),
+    ]
 }
 
 /// The one-line summary of a turn's answer.
@@ -288,6 +323,27 @@ fn turn_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action>
     }
     let reviewed_by = v.tasks.iter().any(|t| t.reviews.as_deref() == Some(task.id.as_str()) && !t.state.is_final());
     let state = if reviewed_by { TaskState::Review } else { TaskState::Done };
+    if matches!(task.pattern, Some(TaskPattern::Delegate { .. })) {
+        let open: Vec<&str> = v
+            .tasks
+            .iter()
+            .filter(|t| t.parent_id.as_deref() == Some(task.id.as_str()) && !t.state.is_final())
+            .map(|t| t.name.as_str())
+            .collect();
+        if !open.is_empty() {
+            // The lead's task goes on: it is told when they end (`delegate_follow`).
+            acts.push(Action::Assign { task_id: task.id.clone(), agent_id: agent.id.clone(), turns: agent.turns });
+            acts.push(Action::Note(format!("{} waits for its sub-tasks: {}", task.name, open.join(", "))));
+            return acts;
+        }
+        // They ended during its turn: it is told now and its task goes on.
+        let told = delegate_follow(task, v.tasks, agent);
+        if !told.is_empty() {
+            acts.push(Action::Assign { task_id: task.id.clone(), agent_id: agent.id.clone(), turns: agent.turns });
+            acts.extend(told);
+            return acts;
+        }
+    }
     if let Some(TaskPattern::Gate { command, timeout_secs }) = &task.pattern {
         acts.push(Action::Gate {
             task: task.clone(),

@@ -7,6 +7,7 @@
 
 mod choice;
 mod cycle;
+mod delegate;
 pub(crate) mod decide;
 mod external;
 pub mod handoff;
@@ -18,6 +19,7 @@ pub mod verdict;
 pub use external::{CoordinatorBecame, CoordinatorBecome};
 pub use promote::{INSTRUCTIONS, Promotion};
 pub use select::{Candidate, Selection, TaskPick, VoteCount};
+pub(crate) use delegate::subtask_insert;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex};

@@ -224,6 +224,7 @@ pub(crate) fn template_insert(tx: &mut Tx<'_>, session_id: &str, template: &Temp
                     if_failed: names(&t.if_failed),
                     reviews: t.reviews.as_ref().map(|r| format!("{r}{suffix}")),
                     max_rounds: t.max_rounds,
+                    parent: None,
                 },
             )?;
             if let Some(pattern) = pattern_of(template, t) {

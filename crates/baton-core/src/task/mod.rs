@@ -202,6 +202,12 @@ pub struct TaskCreate {
     /// How many review rounds at most [default: 3].
     #[serde(default)]
     pub max_rounds: Option<u32>,
+    /// The lead task (id or name) this is a sub-task of: the lead's pattern must let it
+    /// delegate, with this role, within its depth and count. Set by Baton for an agent adding a
+    /// sub-task over MCP (its own task is the lead).
+    #[serde(default)]
+    #[ts(optional)]
+    pub parent: Option<String>,
 }
 
 /// `POST /api/tasks/{id}/complete`: how a task ended.
@@ -557,7 +563,10 @@ impl Engine {
     pub fn task_add(&self, req: &TaskCreate) -> Result<Task> {
         let session = self.session_get(&req.session)?;
         self.write(|tx| {
-            let id = task_insert(tx, &session.id, req)?;
+            let id = match &req.parent {
+                Some(lead) => crate::coordinator::subtask_insert(tx, &session.id, lead, req)?,
+                None => task_insert(tx, &session.id, req)?,
+            };
             tasks_advance_in(tx, &session.id)?;
             task_get(tx, None, &id)
         })

@@ -259,3 +259,48 @@ fn a_failed_gate_stops_what_follows_with_the_reason() {
     let reason = review.reason.unwrap();
     assert!(reason.contains("implement (its gate") && reason.contains("lint: 2 errors"), "{reason}");
 }
+
+#[test]
+fn a_lead_adds_sub_tasks_within_its_limits_and_is_told_when_they_end() {
+    let lead = "name = \"h\"\ndescription = \"test\"\n[roles.lead]\n[roles.researcher]\nprompt = \"You research.\"\n\
+        [[tasks]]\nname = \"lead\"\nrole = \"lead\"\ntitle = \"Lead {goal}\"\nprompt = \"Lead {goal}. HOLD\"\n\
+        delegate = { roles = [\"researcher\"], depth = 1, count = 2 }\n";
+    let s = setup(&[], &[("h.toml", lead)]);
+    let e = &s.engine;
+    run(e, "h", &[]);
+    e.coordinator_start("s").unwrap();
+    until(e, "the lead started", 30, |e| state(e, "lead") == TaskState::Running);
+    // What the lead's agent does over MCP (`task_add`, its own task set as the parent).
+    let sub = |name: &str, role: Option<&str>| baton_core::task::TaskCreate {
+        session: "s".into(),
+        title: format!("Question {name}"),
+        prompt: format!("Answer question {name}"),
+        name: Some(name.into()),
+        role: role.map(str::to_owned),
+        parent: Some("lead".into()),
+        ..Default::default()
+    };
+    let wrong_role = e.task_add(&sub("q0", Some("implementer"))).unwrap_err();
+    assert!(wrong_role.to_string().contains("takes one of the roles researcher"), "{wrong_role}");
+    let q1 = e.task_add(&sub("q1", None)).unwrap();
+    assert_eq!((q1.role.as_deref(), q1.parent_id.is_some()), (Some("researcher"), true));
+    assert!(q1.prompt.starts_with("You research."));
+    e.task_add(&sub("q2", Some("researcher"))).unwrap();
+    let over = e.task_add(&sub("q3", None)).unwrap_err();
+    assert!(over.to_string().contains("has added its 2 sub-tasks"), "{over}");
+    // A sub-task at the depth limit adds none of its own.
+    let deeper = baton_core::task::TaskCreate { parent: Some("q1".into()), ..sub("q11", None) };
+    let deep = e.task_add(&deeper).unwrap_err();
+    assert!(deep.to_string().contains("depth limit"), "{deep}");
+    std::fs::write(s._tmp.path().join("release"), "").unwrap();
+    until(e, "the lead finished", 60, |e| state(e, "lead") == TaskState::Done);
+    assert_eq!((state(e, "q1"), state(e, "q2")), (TaskState::Done, TaskState::Done));
+    let q1 = e.task_get("q1").unwrap();
+    assert!(q1.sent_prompt.unwrap().contains("This is a sub-task of lead"), "the lead's brief travels");
+    let lead = e.task_get("lead").unwrap();
+    let agent = e.agent_get(lead.agent_id.as_deref().unwrap()).unwrap();
+    assert_eq!(agent.turns, 2, "told once that both ended, then it finished");
+    let events = e.agent_events(&agent.id, 0, usize::MAX).unwrap();
+    let told = events.iter().any(|r| format!("{:?}", r.event).contains("Your sub-tasks have ended"));
+    assert!(told, "the lead was told");
+}
