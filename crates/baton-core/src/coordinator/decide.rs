@@ -271,7 +271,8 @@ fn delegate_follow(task: &Task, tasks: &[Task], agent: &Agent) -> Vec<Action> {
     let lines: Vec<String> = subs
         .iter()
         .map(|t| {
-            let said = t.outcome.as_deref().or(t.summary.as_deref()).or(t.reason.as_deref()).unwrap_or("(nothing said)");
+            let said =
+                t.outcome.as_deref().or(t.summary.as_deref()).or(t.reason.as_deref()).unwrap_or("(nothing said)");
             format!("- {} ({}): {}", t.name, t.state.as_str(), summary_line(said, 300))
         })
         .collect();

@@ -32,7 +32,12 @@ pub(crate) fn subtask_insert(tx: &mut Tx<'_>, session_id: &str, lead: &str, req:
         return Err(TaskError::Invalid(why).into());
     };
     if lead.state.is_final() {
-        return Err(TaskError::Invalid(format!("task {} is {}; it adds no more sub-tasks", lead.name, lead.state.as_str())).into());
+        return Err(TaskError::Invalid(format!(
+            "task {} is {}; it adds no more sub-tasks",
+            lead.name,
+            lead.state.as_str()
+        ))
+        .into());
     }
     let added: i64 = tx.query_row("SELECT count(*) FROM tasks WHERE parent_id = ?1", [&lead.id], |r| r.get(0))?;
     if added >= i64::from(*count) {

@@ -7,8 +7,8 @@
 
 mod choice;
 mod cycle;
-mod delegate;
 pub(crate) mod decide;
+mod delegate;
 mod external;
 pub mod handoff;
 mod news;
@@ -16,10 +16,10 @@ mod promote;
 mod select;
 pub mod verdict;
 
+pub(crate) use delegate::subtask_insert;
 pub use external::{CoordinatorBecame, CoordinatorBecome};
 pub use promote::{INSTRUCTIONS, Promotion};
 pub use select::{Candidate, Selection, TaskPick, VoteCount};
-pub(crate) use delegate::subtask_insert;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex};
