@@ -199,3 +199,84 @@ delegate = { roles = ["researcher"], depth = 1, count = 2 }
         .count();
     assert_eq!(told, 1);
 }
+
+/// Three researchers (Codex, Gemini, Codex) in parallel; the Claude synthesiser gets all three
+/// results in its prompt and its report cites each.
+#[test]
+fn research_synthesis_hands_every_researcher_to_the_synthesiser() {
+    let d = private_daemon();
+    let (s, _repo) = session(&d);
+    let report = "# Report\n\nThe cache lives in src/cache.rs (research-1), is evicted by size (research-2) and \
+                  is never invalidated on writes (research-3).";
+    let fake = FakeModel::start([
+        (
+            CODEX.to_owned(),
+            Scenario::new([Step::text("FOUND-A: src/cache.rs"), Step::text("FOUND-C: no invalidation")]),
+        ),
+        (GEMINI.to_owned(), Scenario::new([Step::text("FOUND-B: evicted by size")])),
+        (CLAUDE.to_owned(), Scenario::new([Step::text(report)])),
+    ]);
+    settings_write_each(
+        &d,
+        &[(AgentCli::Claude, &fake, CLAUDE), (AgentCli::Codex, &fake, CODEX), (AgentCli::Gemini, &fake, GEMINI)],
+    );
+    d.client.session_update(&s, &SessionUpdate { cycle_secs: Some(1), ..Default::default() }).unwrap();
+    let set = Some(vec!["research.clis=codex,gemini,codex".into()]);
+    let added = d
+        .client
+        .pattern_run("research-synthesis", &PatternRun { session: s.clone(), goal: "how the cache works".into(), set })
+        .unwrap();
+    assert_eq!(
+        added.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["research-1", "research-2", "research-3", "synthesis"]
+    );
+    d.client.coordinator_run(&s).unwrap();
+    let synthesis = task_until(&d, &s, "synthesis", 240, |t| t.state.is_final() || t.state == TaskState::Blocked);
+    assert_eq!(synthesis.state, TaskState::Done, "{synthesis:#?}");
+    let sent = synthesis.sent_prompt.clone().unwrap();
+    for found in ["FOUND-A", "FOUND-B", "FOUND-C"] {
+        assert!(sent.contains(found), "{found} in {sent}");
+    }
+    let artifacts = d
+        .client
+        .artifact_list(&baton_core::api::ArtifactListQuery { session: s.clone(), task: Some(synthesis.id.clone()) })
+        .unwrap();
+    let result = artifacts.iter().find(|a| a.title == "synthesis: result").unwrap();
+    let body = d.client.artifact_get(&result.id).unwrap().body;
+    for r in ["research-1", "research-2", "research-3"] {
+        assert!(body.contains(r), "the report cites {r}: {body}");
+    }
+    let status = d.client.session_status(&s).unwrap();
+    assert!(status.objectives.iter().any(|o| o.text.contains("how the cache works")), "the goal is an objective");
+}
+
+/// Claude implements; three Gemini reviewers vote, two approve: the majority decides.
+#[test]
+fn consensus_goes_to_the_majority_of_the_reviewers() {
+    let d = private_daemon();
+    let (s, _repo) = session(&d);
+    let fake = FakeModel::start([
+        (CLAUDE.to_owned(), Scenario::new([Step::text("Implemented.")])),
+        (
+            GEMINI.to_owned(),
+            Scenario::new([
+                Step::text(r#"{"choice": "approve", "reasons": "fine"}"#),
+                Step::text(r#"{"choice": "request_changes", "reasons": "no tests"}"#),
+                Step::text(r#"{"choice": "approve", "reasons": "good"}"#),
+            ]),
+        ),
+    ]);
+    settings_write_each(&d, &[(AgentCli::Claude, &fake, CLAUDE), (AgentCli::Gemini, &fake, GEMINI)]);
+    d.client.session_update(&s, &SessionUpdate { cycle_secs: Some(1), ..Default::default() }).unwrap();
+    let set = Some(vec!["review.clis=gemini,gemini,gemini".into()]);
+    d.client.pattern_run("consensus", &PatternRun { session: s.clone(), goal: "a greeting".into(), set }).unwrap();
+    d.client.coordinator_run(&s).unwrap();
+    let decide = task_until(&d, &s, "decide", 240, |t| t.state.is_final() || t.state == TaskState::Blocked);
+    assert_eq!(decide.state, TaskState::Done, "{decide:#?}");
+    let sel = d.client.task_candidates("decide").unwrap();
+    assert_eq!((sel.winner.as_deref(), sel.decided_by.as_deref()), (Some("approve"), Some("majority")));
+    assert_eq!(
+        sel.tally.iter().map(|t| (t.choice.as_str(), t.votes)).collect::<Vec<_>>(),
+        [("approve", 2), ("request_changes", 1)]
+    );
+}
