@@ -60,6 +60,13 @@ pub(crate) fn subtask_insert(tx: &mut Tx<'_>, session_id: &str, lead: &str, req:
             names.join(", ")
         ))
     })?;
+    if req.after.iter().any(|a| *a == lead.name || *a == lead.id) {
+        return Err(TaskError::Invalid(format!(
+            "a sub-task cannot run after its lead {}: the lead waits for it",
+            lead.name
+        ))
+        .into());
+    }
     if req.reviews.is_some() || !req.if_succeeded.is_empty() || !req.if_failed.is_empty() {
         return Err(TaskError::Invalid("a sub-task runs after other sub-tasks only (`after`)".into()).into());
     }
