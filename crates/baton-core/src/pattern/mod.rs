@@ -215,7 +215,9 @@ impl Engine {
             .find(|f| f.parsed.as_ref().map_or(f.stem == name, |t| t.name == name))
             .ok_or_else(|| PatternError::NotFound(name.to_owned()))?;
         let mut template = f.parsed?;
-        sets_apply(&f.source, &mut template, sets)?;
+        let file =
+            if f.source == "built-in" { format!("templates/{}.toml (built-in)", f.stem) } else { f.source.clone() };
+        sets_apply(&file, &mut template, sets)?;
         Ok((f.source, template))
     }
 
