@@ -269,7 +269,8 @@ impl Engine {
         for task in tasks.iter().filter(|t| t.state == TaskState::Ready) {
             let outcome = match &task.pattern {
                 Some(TaskPattern::Select { command, judge, timeout_secs }) => {
-                    self.select_prepare(task, &tasks, command.as_deref(), *judge, *timeout_secs, sum)
+                    let parallel = session.settings.max_agents();
+                    self.select_prepare(task, &tasks, command.as_deref(), *judge, *timeout_secs, parallel, sum)
                 }
                 Some(TaskPattern::Vote { choices, judge }) => self.vote_prepare(task, &tasks, choices, *judge, sum),
                 _ => continue,
@@ -281,6 +282,7 @@ impl Engine {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn select_prepare(
         &self,
         task: &Task,
@@ -288,6 +290,7 @@ impl Engine {
         command: Option<&str>,
         judge: bool,
         timeout_secs: u32,
+        parallel: usize,
         sum: &mut CycleSummary,
     ) -> Result<()> {
         let candidates = candidates_of(task, tasks);
@@ -296,8 +299,23 @@ impl Engine {
         }
         let mut stored = rows(&self.inner.store.conn(), &task.id)?;
         if stored.is_empty() {
-            for c in &candidates {
-                self.candidate_check(task, c, command, Duration::from_secs(timeout_secs.into()))?;
+            // The checks run side by side, as many at once as the session runs agents (each may
+            // be a whole test suite).
+            let timeout = Duration::from_secs(timeout_secs.into());
+            for batch in candidates.chunks(parallel.max(1)) {
+                let ran: Vec<Result<()>> = std::thread::scope(|scope| {
+                    let runs: Vec<_> = batch
+                        .iter()
+                        .map(|c| scope.spawn(move || self.candidate_check(task, c, command, timeout)))
+                        .collect();
+                    runs.into_iter()
+                        .map(|r| {
+                            r.join()
+                                .unwrap_or_else(|_| Err(TaskError::Invalid("a check's thread panicked".into()).into()))
+                        })
+                        .collect()
+                });
+                ran.into_iter().collect::<Result<Vec<()>>>()?;
             }
             stored = rows(&self.inner.store.conn(), &task.id)?;
             sum.notes.push(format!(
