@@ -78,4 +78,6 @@ export function agentUntil(api: DaemonApi, id: string, test: (agent: Agent) => b
 export function tasksUntil(api: DaemonApi, session: string, test: (tasks: Task[]) => boolean, what?: string): Promise<Task[]>;
 export function taskState(tasks: Task[], name: string): Task["state"] | undefined;
 export function triAgentRun(daemon: Daemon, session: string, goal: string): Promise<Session>;
+export const BEST_OF_THREE: string;
+export function bestOfRun(daemon: Daemon, session: string, goal?: string): Promise<Task>;
 export function demoSeed(daemon: Daemon): Promise<{ pay: Session; web: Session; long: Session }>;

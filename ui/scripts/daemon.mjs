@@ -383,6 +383,48 @@ export async function triAgentRun(daemon, session, goal) {
   );
 }
 
+/** A best-of-3 pattern on the stand-in Claude: the check fails for impl-2, the judge picks impl-3. */
+export const BEST_OF_THREE = `name = "best-of-three"
+description = "Three implementers; the check weeds out failures; a judge picks"
+
+[roles.judge]
+prompt = "You judge."
+
+[[tasks]]
+name = "impl"
+title = "Build: {goal}"
+prompt = "Build {goal}"
+count = 3
+
+[[tasks]]
+name = "pick"
+title = "Pick the best: {goal}"
+after = ["impl"]
+prompt = "Pick the best build of {goal}"
+select = { command = "[ \\"$BATON_CANDIDATE\\" != impl-2 ] || { echo 'greeting test broke'; exit 1; }", judge = "judge" }
+`;
+
+/**
+ * Runs {@link BEST_OF_THREE} in `session` (written to the daemon's templates) and waits until its
+ * selection is done: impl-2 fails its check, the judge picks impl-3 with scores and reasons.
+ */
+export async function bestOfRun(daemon, session, goal = "a greeting") {
+  const api = daemon.api;
+  mkdirSync(join(daemon.home, "templates"), { recursive: true });
+  writeFileSync(join(daemon.home, "templates", "best-of-three.toml"), BEST_OF_THREE);
+  daemon.verdictsWrite([{ winner: "impl-3", scores: { "impl-1": 6, "impl-3": 9 }, reasons: "impl-3 names its test" }]);
+  await api.request("PATCH", `/api/sessions/${encodeURIComponent(session)}`, { ...SESSION_UNCHANGED, cycleSecs: 1 });
+  await api.request("POST", "/api/patterns/best-of-three/run", { session, goal });
+  await api.request("POST", `/api/sessions/${encodeURIComponent(session)}/run`);
+  return until(
+    async () => {
+      const t = await api.request("GET", "/api/tasks/pick");
+      return t.state === "done" || t.state === "blocked" ? t : undefined;
+    },
+    { what: "the best-of-three selection ended", timeoutMs: 60_000 },
+  );
+}
+
 const DEMO_FILES = {
   "README.md": "# shop\n\nA small shop: a payment client with retries, and its tests.\n",
   "src/client.ts": "export async function charge(amount: number): Promise<void> {\n  await fetch(`/charge?amount=${amount}`);\n}\n",

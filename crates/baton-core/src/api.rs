@@ -139,6 +139,16 @@ pub struct AgentDiffQuery {
     pub patch: Option<bool>,
 }
 
+/// `GET /api/patterns/{name}`: a pattern's graph, with changes as `pattern run --set` makes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatternShowQuery {
+    /// Changes separated by spaces: `count=3 review.count=2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub set: Option<String>,
+}
+
 /// `GET /api/tasks`: the task graph of one session (id or name), oldest task first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

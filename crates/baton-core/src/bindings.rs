@@ -11,6 +11,7 @@ use crate::agent::protocol::CliKind;
 use crate::agent::record::TokenUsage;
 use crate::agent::{Agent, AgentEvent, AgentEventRecord, AgentSpawn, AgentState, PermissionRequest};
 use crate::agent::{AgentWorktree, GcEntry, GcReport, InboxMessage, InterruptedResume, ResumeFailure};
+use crate::api::PatternShowQuery;
 use crate::api::{AgentApprove, AgentMessage, DaemonConnection, DaemonHealth};
 use crate::api::{
     AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentRemoveQuery, AgentWaitQuery, ArtifactCreate,
@@ -26,6 +27,7 @@ use crate::context::{
     ObjectiveState, SessionStatus, StateCount,
 };
 use crate::coordinator::verdict::{Finding, Verdict, VerdictKind};
+use crate::coordinator::{Candidate, Selection, TaskPick, VoteCount};
 use crate::coordinator::{
     CoordinatorBecame, CoordinatorBecome, CoordinatorStatus, Criteria, Cycle, CycleSummary, Promotion,
 };
@@ -35,7 +37,7 @@ use crate::health::{
     AgentHealth, Alert, AlertKind, AlertSeverity, Deduction, DeductionKind, HealthReport, HealthSample, PauseReport,
     Score, SessionHealth,
 };
-use crate::pattern::{PatternInfo, PatternRun};
+use crate::pattern::{DelegateRole, PatternEdge, PatternGraph, PatternInfo, PatternNode, PatternRun, TaskPattern};
 use crate::report::{Report, ReportFormat, ReportSave, ReportSaved};
 use crate::session::{CoordinatorState, Session, SessionCreate, SessionSettings, SessionState, SessionUpdate};
 use crate::settings::{CliDetection, EditorOpened, EditorsDetected, Settings};
@@ -124,6 +126,16 @@ pub fn bindings_export(dir: &Path) -> Result<(), ExportError> {
     TaskComplete::export_all(&cfg)?;
     PatternInfo::export_all(&cfg)?;
     PatternRun::export_all(&cfg)?;
+    PatternShowQuery::export_all(&cfg)?;
+    PatternGraph::export_all(&cfg)?;
+    PatternNode::export_all(&cfg)?;
+    PatternEdge::export_all(&cfg)?;
+    TaskPattern::export_all(&cfg)?;
+    DelegateRole::export_all(&cfg)?;
+    Selection::export_all(&cfg)?;
+    Candidate::export_all(&cfg)?;
+    VoteCount::export_all(&cfg)?;
+    TaskPick::export_all(&cfg)?;
     Artifact::export_all(&cfg)?;
     ArtifactHit::export_all(&cfg)?;
     ArtifactKind::export_all(&cfg)?;

@@ -501,6 +501,7 @@ impl Engine {
                         if_failed: t.if_failed.clone(),
                         reviews: t.reviews.clone(),
                         max_rounds: Some(t.max_rounds),
+                        parent: None,
                     },
                 )?;
                 // Work that ended keeps how it ended; work in flight starts again.

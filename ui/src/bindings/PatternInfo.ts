@@ -7,4 +7,8 @@ export type PatternInfo = { name: string, description: string,
 /**
  * Where it comes from: `built-in`, or the file.
  */
-source: string, roles: Array<string>, tasks: Array<string>, };
+source: string, roles: Array<string>, tasks: Array<string>, 
+/**
+ * What is wrong with the file, when it is broken (it cannot run until fixed).
+ */
+error: string | null, };

@@ -11,4 +11,8 @@ session: string,
 /**
  * What the user wants done.
  */
-goal: string, };
+goal: string, 
+/**
+ * Changes to the template for this run: `count=3`, `TASK.count=3`, `clis=claude,codex`.
+ */
+set?: Array<string>, };

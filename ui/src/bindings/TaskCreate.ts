@@ -24,4 +24,10 @@ reviews: string | null,
 /**
  * How many review rounds at most [default: 3].
  */
-maxRounds: number | null, };
+maxRounds: number | null, 
+/**
+ * The lead task (id or name) this is a sub-task of: the lead's pattern must let it
+ * delegate, with this role, within its depth and count. Set by Baton for an agent adding a
+ * sub-task over MCP (its own task is the lead).
+ */
+parent?: string, };

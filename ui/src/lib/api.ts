@@ -53,8 +53,10 @@ import type { MergeReport } from "../bindings/MergeReport";
 import type { MergeRequest } from "../bindings/MergeRequest";
 import type { Objective } from "../bindings/Objective";
 import type { ObjectiveUpdate } from "../bindings/ObjectiveUpdate";
+import type { PatternGraph } from "../bindings/PatternGraph";
 import type { PatternInfo } from "../bindings/PatternInfo";
 import type { PatternRun } from "../bindings/PatternRun";
+import type { PatternShowQuery } from "../bindings/PatternShowQuery";
 import type { PauseReport } from "../bindings/PauseReport";
 import type { PolicyRead } from "../bindings/PolicyRead";
 import type { PolicyUpdate } from "../bindings/PolicyUpdate";
@@ -68,6 +70,7 @@ import type { ReportSave } from "../bindings/ReportSave";
 import type { ReportSaved } from "../bindings/ReportSaved";
 import type { RestoreReport } from "../bindings/RestoreReport";
 import type { SamplesQuery } from "../bindings/SamplesQuery";
+import type { Selection } from "../bindings/Selection";
 import type { Session } from "../bindings/Session";
 import type { SessionBudgets } from "../bindings/SessionBudgets";
 import type { SessionCreate } from "../bindings/SessionCreate";
@@ -80,6 +83,7 @@ import type { Task } from "../bindings/Task";
 import type { TaskComplete } from "../bindings/TaskComplete";
 import type { TaskCreate } from "../bindings/TaskCreate";
 import type { TaskListQuery } from "../bindings/TaskListQuery";
+import type { TaskPick } from "../bindings/TaskPick";
 import type { TerminalInfo } from "../bindings/TerminalInfo";
 import type { TerminalInput } from "../bindings/TerminalInput";
 import type { TerminalListQuery } from "../bindings/TerminalListQuery";
@@ -435,12 +439,27 @@ export class Api {
     return this.transport.call("POST", `/api/tasks/${encodeURIComponent(String(id))}/retry`, undefined, undefined);
   }
 
+  /** What a select or vote task chose among: each candidate's check, diff, vote and score, and why. */
+  taskCandidates(id: string): Promise<Selection> {
+    return this.transport.call("GET", `/api/tasks/${encodeURIComponent(String(id))}/candidates`, undefined, undefined);
+  }
+
+  /** Picks a candidate (or a vote's choice) instead of the engine's; the task is done with it. */
+  taskPick(id: string, body: TaskPick): Promise<Selection> {
+    return this.transport.call("POST", `/api/tasks/${encodeURIComponent(String(id))}/pick`, undefined, body);
+  }
+
   /** The patterns (templates) the daemon knows: the built-in ones and the user's own. */
   patternList(): Promise<Array<PatternInfo>> {
     return this.transport.call("GET", `/api/patterns`, undefined, undefined);
   }
 
-  /** Adds the pattern's tasks to the session for a goal, all at once or not at all. */
+  /** A pattern's graph (tasks, fan-outs with their count, dependencies), with `--set` changes. */
+  patternShow(name: string, query: PatternShowQuery): Promise<PatternGraph> {
+    return this.transport.call("GET", `/api/patterns/${encodeURIComponent(String(name))}`, query, undefined);
+  }
+
+  /** Adds the pattern's tasks to the session for a goal, all at once or not at all, and records the goal as an objective of the session. */
   patternRun(name: string, body: PatternRun): Promise<Array<Task>> {
     return this.transport.call("POST", `/api/patterns/${encodeURIComponent(String(name))}/run`, undefined, body);
   }

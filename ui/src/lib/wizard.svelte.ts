@@ -188,6 +188,8 @@ export function planGraphTasks(plan: WizardPlan, sessionId: string): Task[] {
       reviews: t.reviews,
       maxRounds: t.maxRounds ?? 3,
       rounds: 0,
+      pattern: null,
+      parentId: null,
       createdAt: "",
       updatedAt: "",
     };

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -53,7 +53,15 @@ describe("PatternRunDialog", () => {
     await screen.findByTestId("pattern-tasks");
     // The daemon lists the user's own patterns before the built-in ones; the first is chosen.
     const select = screen.getByTestId("pattern-select") as HTMLSelectElement;
-    expect([...select.options].map((o) => o.value)).toEqual(["try-or-fix", "tri-agent"]);
+    expect([...select.options].map((o) => o.value)).toEqual([
+      "try-or-fix",
+      "tri-agent",
+      "research-synthesis",
+      "pipeline",
+      "hierarchical",
+      "consensus",
+      "best-of-n",
+    ]);
     await fireEvent.change(select, { target: { value: "tri-agent" } });
     expect(screen.getByTestId("pattern-tasks").textContent).toBe("spec → implement → review");
     expect(screen.getByTestId("pattern-description").textContent).toContain("Architect writes a spec");
@@ -88,20 +96,41 @@ describe("PatternRunDialog", () => {
     expect(onClose).not.toHaveBeenCalled();
   });
 
-  it("shows why the patterns cannot be listed (a broken template), and lists them again once fixed", async () => {
+  it("draws the chosen pattern's graph, with the fan-out count asked for, and runs it so", async () => {
+    const show = vi.spyOn(d.backend, "patternShow");
+    const { session, onRan } = await setup();
+    await screen.findByTestId("pattern-select");
+    await fireEvent.change(screen.getByTestId("pattern-select"), { target: { value: "best-of-n" } });
+    await waitFor(() => expect(screen.getAllByTestId("task-node").map((n) => n.dataset.taskName)).toEqual(["implement ×3", "select"]));
+    const nodes = screen.getAllByTestId("task-node");
+    expect(nodes[0]!.textContent).toContain("3 agents in parallel (claude, codex, gemini)");
+    expect(nodes[1]!.textContent).toContain("check `make test`, then judge: judge");
+    await fireEvent.input(screen.getByTestId("pattern-count"), { target: { value: "5" } });
+    await waitFor(() => expect(screen.getAllByTestId("task-node")[0]!.dataset.taskName).toBe("implement ×5"));
+    expect(show).toHaveBeenLastCalledWith("best-of-n", { set: "count=5" });
+    await fireEvent.input(screen.getByTestId("pattern-goal"), { target: { value: "Greet" } });
+    await fireEvent.click(screen.getByTestId("pattern-run"));
+    await waitFor(() => expect(onRan).toHaveBeenCalled());
+    const names = onRan.mock.calls[0]![0].map((t) => t.name);
+    expect(names).toEqual(["implement-1", "implement-2", "implement-3", "implement-4", "implement-5", "select"]);
+    const status = await d.backend.sessionStatus(session.id);
+    expect(status.objectives.map((o) => o.text)).toContain("Greet (best-of-n)");
+  });
+
+  it("lists a broken template with its error; the others still run", async () => {
     const broken = join(d.daemon.home, "templates", "mine.toml");
     writeFileSync(broken, 'name = "mine"\n\n[[tasks]]\nname = "a"\ntitle = "A"\nprompt = "a"\nafterr = []\n');
-    const list = vi.spyOn(d.backend, "patternList");
     await setup();
-    const error = await screen.findByTestId("pattern-list-error");
+    const select = (await screen.findByTestId("pattern-select")) as HTMLSelectElement;
+    expect([...select.options].find((o) => o.value === "mine")!.textContent).toBe("mine (broken)");
+    await fireEvent.change(select, { target: { value: "mine" } });
+    const error = await screen.findByTestId("pattern-broken");
     expect(error.textContent).toContain("mine.toml");
     expect(error.textContent).toContain("afterr");
     expect((screen.getByTestId("pattern-run") as HTMLButtonElement).disabled).toBe(true);
-
-    writeFileSync(broken, 'name = "mine"\n\n[[tasks]]\nname = "a"\ntitle = "A"\nprompt = "a"\n');
-    await fireEvent.click(screen.getByText("Retry"));
-    expect((await screen.findByTestId("pattern-tasks")).textContent).toBe("a");
+    await fireEvent.change(select, { target: { value: "tri-agent" } });
+    expect((await screen.findByTestId("pattern-tasks")).textContent).toBe("spec → implement → review");
     expect((screen.getByTestId("pattern-run") as HTMLButtonElement).disabled).toBe(false);
-    expect(list).toHaveBeenCalledTimes(2);
+    rmSync(broken);
   });
 });

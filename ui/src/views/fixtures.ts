@@ -69,6 +69,8 @@ export function task(
     reviews: null,
     maxRounds: 3,
     rounds: 0,
+    pattern: null,
+    parentId: null,
     createdAt: "2026-11-01T10:00:00Z",
     updatedAt: "2026-11-01T10:00:00Z",
     ...overrides,

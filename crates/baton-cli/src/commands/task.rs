@@ -2,7 +2,8 @@
 
 use baton_core::BatonHome;
 use baton_core::agent::protocol::CliKind;
-use baton_core::api::TaskListQuery;
+use baton_core::api::{PatternShowQuery, TaskListQuery};
+use baton_core::coordinator::{Selection, TaskPick};
 use baton_core::task::{DepKind, Task, TaskComplete, TaskCreate, TaskState};
 use baton_daemon::DaemonError;
 use clap::{Args, Subcommand, ValueEnum};
@@ -23,6 +24,14 @@ pub enum TaskCommand {
     },
     /// Start a blocked or failed task again (its previous agent resumes when it can)
     Retry { task: String },
+    /// What a select or vote task chose among: checks, diffs, votes, the judge's scores and reasons
+    Candidates {
+        task: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pick a candidate of a select task (or a vote's choice) instead of the one chosen
+    Pick { task: String, candidate: String },
 }
 
 #[derive(Args)]
@@ -86,6 +95,7 @@ pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
                 if_failed: a.if_failed,
                 reviews: a.reviews,
                 max_rounds: a.max_rounds,
+                parent: None,
             })?;
             if a.json {
                 output::json(&task);
@@ -94,6 +104,18 @@ pub fn run(home: &BatonHome, cmd: TaskCommand) -> Result<(), DaemonError> {
             }
         }
         TaskCommand::Retry { task } => super::coordinate::retry(home, &task)?,
+        TaskCommand::Candidates { task, json } => {
+            let sel = client.task_candidates(&task)?;
+            if json {
+                output::json(&sel);
+            } else {
+                selection_print(&sel);
+            }
+        }
+        TaskCommand::Pick { task, candidate } => {
+            let sel = client.task_pick(&task, &TaskPick { candidate })?;
+            selection_print(&sel);
+        }
         TaskCommand::List { session, json } => {
             let tasks = client.task_list(&TaskListQuery { session: session.clone() })?;
             if json {
@@ -140,6 +162,15 @@ pub enum PatternCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A pattern's graph: its tasks, fan-outs and dependencies
+    Show {
+        name: String,
+        /// A change as `run` takes it (e.g. count=3); repeatable
+        #[arg(long = "set")]
+        set: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add a pattern's tasks to a session's graph, for a goal
     Run {
         name: String,
@@ -148,6 +179,9 @@ pub enum PatternCommand {
         /// What the pattern should achieve
         #[arg(long)]
         goal: String,
+        /// Change the template for this run: count=N (every fan-out), TASK.count=N, clis=claude,codex; repeatable
+        #[arg(long = "set")]
+        set: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -163,13 +197,26 @@ pub fn pattern(home: &BatonHome, cmd: PatternCommand) -> Result<(), DaemonError>
             } else {
                 let rows: Vec<Vec<String>> = list
                     .iter()
-                    .map(|p| vec![p.name.clone(), p.tasks.join(" -> "), p.source.clone(), p.description.clone()])
+                    .map(|p| match &p.error {
+                        Some(e) => vec![p.name.clone(), "(broken)".into(), p.source.clone(), format!("error: {e}")],
+                        None => vec![p.name.clone(), p.tasks.join(" -> "), p.source.clone(), p.description.clone()],
+                    })
                     .collect();
                 output::table(&["PATTERN", "TASKS", "FROM", "WHAT"], &rows);
             }
         }
-        PatternCommand::Run { name, session, goal, json } => {
-            let tasks = client.pattern_run(&name, &baton_core::pattern::PatternRun { session, goal })?;
+        PatternCommand::Show { name, set, json } => {
+            let q = PatternShowQuery { set: (!set.is_empty()).then(|| set.join(" ")) };
+            let graph = client.pattern_show(&name, &q)?;
+            if json {
+                output::json(&graph);
+            } else {
+                print!("{}", baton_core::pattern::graph_text(&graph));
+            }
+        }
+        PatternCommand::Run { name, session, goal, set, json } => {
+            let set = (!set.is_empty()).then_some(set);
+            let tasks = client.pattern_run(&name, &baton_core::pattern::PatternRun { session, goal, set })?;
             if json {
                 output::json(&tasks);
             } else {
@@ -180,6 +227,42 @@ pub fn pattern(home: &BatonHome, cmd: PatternCommand) -> Result<(), DaemonError>
         }
     }
     Ok(())
+}
+
+fn selection_print(sel: &Selection) {
+    let winner = sel.winner.as_deref().unwrap_or("(none yet)");
+    let by = sel.decided_by.as_deref().map_or(String::new(), |b| format!(" ({b})"));
+    println!("{} [{}] {}: winner {winner}{by}", sel.task_name, sel.form, sel.state.as_str());
+    if let Some(c) = &sel.command {
+        println!("check: {c}");
+    }
+    if let Some(r) = &sel.reasons {
+        println!("reasons: {r}");
+    }
+    for t in &sel.tally {
+        println!("  {}: {} vote(s)", t.choice, t.votes);
+    }
+    let rows: Vec<Vec<String>> = sel
+        .candidates
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{}{}", if c.chosen { "* " } else { "  " }, c.name),
+                c.cli.map_or("-".into(), |x| x.as_str().to_owned()),
+                if sel.form == "vote" {
+                    c.choice.clone().unwrap_or_else(|| "(no valid choice)".into())
+                } else if c.passed {
+                    "passed".into()
+                } else {
+                    c.exit_code.map_or("not run".into(), |e| format!("failed (exit {e})"))
+                },
+                c.duration_ms.map_or("-".into(), |d| format!("{:.1}s", d as f64 / 1000.0)),
+                format!("+{} -{}", c.additions, c.deletions),
+                c.score.map_or("-".into(), |s| format!("{s}")),
+            ]
+        })
+        .collect();
+    output::table(&["CANDIDATE", "CLI", "RESULT", "CHECK TIME", "DIFF", "SCORE"], &rows);
 }
 
 pub fn complete(home: &BatonHome, task: &str, outcome: Outcome, note: Option<String>) -> Result<(), DaemonError> {

@@ -58,4 +58,15 @@ fn patterns_are_listed_and_run_for_a_goal() {
     );
     let err = h.err(&["pattern", "run", "tri-agent", "--session", "work", "--goal", ""]);
     assert!(err.contains("goal is empty"), "{err}");
+
+    // A pattern's graph, changed as a run would be; a fan-out runs as its siblings.
+    let shown = h.ok(&["pattern", "show", "best-of-n", "--set", "count=5"]);
+    assert!(shown.contains("implement x5 (implementer) [fan-out]"), "{shown}");
+    assert!(shown.contains("select [select] <- implement"), "{shown}");
+    let run = h.ok(&["pattern", "run", "best-of-n", "--session", "work", "--goal", "greet", "--set", "count=2"]);
+    assert!(run.contains("implement-1") && run.contains("implement-2") && run.contains("select"), "{run}");
+    let zero = h.err(&["pattern", "show", "best-of-n", "--set", "count=0"]);
+    assert!(zero.contains("templates/best-of-n.toml (built-in)") && zero.contains("0 tasks"), "{zero}");
+    let candidates = h.err(&["task", "candidates", "implement-1"]);
+    assert!(candidates.contains("neither selects nor votes"), "{candidates}");
 }

@@ -37,6 +37,10 @@ impl Engine {
         }
         self.tasks_advance(&session.id)?;
 
+        // Ready select and vote tasks check and count their candidates first; those needing no
+        // judge end here.
+        self.selections_prepare(session, &mut sum)?;
+
         // Ready tasks start, oldest first, within the session's limit; never on the
         // coordinator conversation, which hands work out rather than doing it.
         let tasks = self.task_list(&session.id)?;
@@ -132,6 +136,10 @@ impl Engine {
             }
             None => (None, None),
         };
+        let options = match (&turn, &task.pattern) {
+            (Some(_), Some(_)) => self.judge_options(task, tasks_now.as_deref().unwrap_or(tasks))?,
+            _ => Vec::new(),
+        };
         let view = RunningView {
             task,
             tasks: tasks_now.as_deref().unwrap_or(tasks),
@@ -141,6 +149,7 @@ impl Engine {
             turn: turn.as_ref(),
             reviewed_agent: reviewed_agent.as_ref(),
             auto_merge: session.settings.auto_merge,
+            options: &options,
         };
         for action in decide::running_follow(&view) {
             self.act(session, action, sum)?;
@@ -207,8 +216,18 @@ impl Engine {
                     body: &text,
                     path: None,
                 })?;
-                self.task_block(&task, &decide::answer_kept_reason(&task.name, &why, &id), sum)?;
+                let who = if task.pattern.is_some() { "judge" } else { "reviewer" };
+                self.task_block(&task, &decide::answer_kept_reason(who, &task.name, &why, &id), sum)?;
             }
+            Action::Gate { task, agent, command, timeout_secs, passed, summary } => {
+                self.gate_run(&task, &agent, &command, timeout_secs, passed, &summary, sum)?
+            }
+            Action::Choose { task, winner, scores, reasons } => match &task.pattern {
+                Some(crate::pattern::TaskPattern::Vote { .. }) => {
+                    self.vote_decide(&task, &winner, &format!("tie broken by the judge: {reasons}"), "judge", sum)?
+                }
+                _ => self.selection_decide(&task, &winner, &scores, &reasons, "judge", sum)?,
+            },
             Action::Approve { task, mut outcome, merge } => {
                 if let Some(agent_id) = merge {
                     outcome.push_str(&self.auto_merge(&agent_id, sum));
@@ -219,7 +238,7 @@ impl Engine {
         Ok(())
     }
 
-    fn auto_merge(&self, agent_id: &str, sum: &mut CycleSummary) -> String {
+    pub(super) fn auto_merge(&self, agent_id: &str, sum: &mut CycleSummary) -> String {
         match self.agent_merge(agent_id, &Default::default()) {
             Ok(r) if r.ok => format!("; merged into {}", r.into),
             Ok(r) => {

@@ -12,12 +12,14 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use super::choice::{choice_parse, select_verdict_parse};
 use super::verdict::{VerdictKind, findings_markdown, verdict_parse, verdict_summary};
 use super::{Criteria, handoff::CONTEXT_DIR};
 use crate::agent::AgentEvent;
 use crate::agent::protocol::CliKind;
 use crate::agent::record::{Agent, AgentState};
 use crate::artifact::summary_line;
+use crate::pattern::TaskPattern;
 use crate::task::{Task, TaskState};
 use crate::time;
 
@@ -76,6 +78,8 @@ pub(crate) struct RunningView<'a> {
     /// The agent of the task this one reviews, now (a verdict may send work back to it).
     pub reviewed_agent: Option<&'a Agent>,
     pub auto_merge: bool,
+    /// What a judge may answer (a select or vote task): candidate names or tied choices.
+    pub options: &'a [String],
 }
 
 /// One thing the cycle does, in order. A failing action ends the task's list; the task is then
@@ -159,6 +163,22 @@ pub(crate) enum Action {
         outcome: String,
         merge: Option<String>,
     },
+    /// Run the task's gate in its agent's worktree: passing moves it to `passed`, failing fails it.
+    Gate {
+        task: Task,
+        agent: Box<Agent>,
+        command: String,
+        timeout_secs: u32,
+        passed: TaskState,
+        summary: String,
+    },
+    /// A judge chose: the winning candidate (select) or choice (vote).
+    Choose {
+        task: Task,
+        winner: String,
+        scores: std::collections::BTreeMap<String, f64>,
+        reasons: String,
+    },
 }
 
 /// Whether following the task needs its agent's last turn (read from its log).
@@ -207,6 +227,12 @@ pub(crate) fn running_follow(v: &RunningView<'_>) -> Vec<Action> {
             return acts;
         }
     }
+    if !turn_over && agent.state == AgentState::Waiting {
+        acts.extend(delegate_follow(task, v.tasks, agent));
+        if !acts.is_empty() {
+            return acts;
+        }
+    }
     match (agent.state, v.turn) {
         (AgentState::Waiting | AgentState::Exited | AgentState::Stopped | AgentState::Failed, Some(turn))
             if turn_over =>
@@ -232,6 +258,36 @@ pub(crate) fn running_follow(v: &RunningView<'_>) -> Vec<Action> {
     acts
 }
 
+/// A lead waiting for its sub-tasks: once they have all ended (and it was not told of them
+/// yet), it is told what they left; its next answer ends its task.
+fn delegate_follow(task: &Task, tasks: &[Task], agent: &Agent) -> Vec<Action> {
+    if !matches!(task.pattern, Some(TaskPattern::Delegate { .. })) {
+        return Vec::new();
+    }
+    let subs: Vec<&Task> = tasks.iter().filter(|t| t.parent_id.as_deref() == Some(task.id.as_str())).collect();
+    if subs.is_empty() || !subs.iter().all(|t| t.state.is_final()) || subs.len() as u32 <= task.rounds {
+        return Vec::new();
+    }
+    let lines: Vec<String> = subs
+        .iter()
+        .map(|t| {
+            let said =
+                t.outcome.as_deref().or(t.summary.as_deref()).or(t.reason.as_deref()).unwrap_or("(nothing said)");
+            format!("- {} ({}): {}", t.name, t.state.as_str(), summary_line(said, 300))
+        })
+        .collect();
+    let message = format!(
+        "Your sub-tasks have ended:\n{}\n\nTheir full results are artifacts of those tasks (artifact_search, or \
+         task_get with their names). Finish your part from them now and answer with the result.",
+        lines.join("\n")
+    );
+    vec![
+        Action::RoundsSet { task_id: task.id.clone(), round: subs.len() as u32 },
+        Action::Send { agent_id: agent.id.clone(), message },
+        Action::Note(format!("{}: told that its {} sub-task(s) ended", task.name, subs.len())),
+    ]
+}
+
 /// The one-line summary of a turn's answer.
 pub(crate) fn result_summary(text: &str) -> String {
     match summary_line(text, 120) {
@@ -245,6 +301,9 @@ fn turn_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action>
     let task = v.task;
     if task.reviews.is_some() && !turn.is_error {
         return review_ended(v, agent, turn);
+    }
+    if matches!(task.pattern, Some(TaskPattern::Select { .. } | TaskPattern::Vote { .. })) && !turn.is_error {
+        return judge_ended(v, agent, turn);
     }
     let summary = result_summary(&turn.text);
     let mut acts = vec![Action::ResultStore {
@@ -265,6 +324,38 @@ fn turn_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action>
     }
     let reviewed_by = v.tasks.iter().any(|t| t.reviews.as_deref() == Some(task.id.as_str()) && !t.state.is_final());
     let state = if reviewed_by { TaskState::Review } else { TaskState::Done };
+    if matches!(task.pattern, Some(TaskPattern::Delegate { .. })) {
+        let open: Vec<&str> = v
+            .tasks
+            .iter()
+            .filter(|t| t.parent_id.as_deref() == Some(task.id.as_str()) && !t.state.is_final())
+            .map(|t| t.name.as_str())
+            .collect();
+        if !open.is_empty() {
+            // The lead's task goes on: it is told when they end (`delegate_follow`).
+            acts.push(Action::Assign { task_id: task.id.clone(), agent_id: agent.id.clone(), turns: agent.turns });
+            acts.push(Action::Note(format!("{} waits for its sub-tasks: {}", task.name, open.join(", "))));
+            return acts;
+        }
+        // They ended during its turn: it is told now and its task goes on.
+        let told = delegate_follow(task, v.tasks, agent);
+        if !told.is_empty() {
+            acts.push(Action::Assign { task_id: task.id.clone(), agent_id: agent.id.clone(), turns: agent.turns });
+            acts.extend(told);
+            return acts;
+        }
+    }
+    if let Some(TaskPattern::Gate { command, timeout_secs }) = &task.pattern {
+        acts.push(Action::Gate {
+            task: task.clone(),
+            agent: Box::new(agent.clone()),
+            command: command.clone(),
+            timeout_secs: *timeout_secs,
+            passed: state,
+            summary,
+        });
+        return acts;
+    }
     acts.push(Action::TaskSet { task: task.clone(), state, summary: Some(summary.clone()), outcome: Some(summary) });
     acts
 }
@@ -380,9 +471,58 @@ fn review_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Actio
     acts
 }
 
+/// A judge answered: the winner, or ask once again for the JSON asked for, then block with the
+/// answer kept.
+fn judge_ended(v: &RunningView<'_>, agent: &Agent, turn: &TurnEnd) -> Vec<Action> {
+    let task = v.task;
+    let select = matches!(task.pattern, Some(TaskPattern::Select { .. }));
+    let parsed = if select {
+        select_verdict_parse(&turn.text, v.options).map(|s| (s.winner, s.scores, s.reasons))
+    } else {
+        choice_parse(&turn.text, v.options).map(|c| (c, Default::default(), summary_line(&turn.text, 200)))
+    };
+    match parsed {
+        Ok((winner, scores, reasons)) => {
+            vec![Action::Choose { task: task.clone(), winner, scores, reasons }]
+        }
+        Err(why) if v.marks.reasks == 0 => {
+            let shape = if select {
+                format!(
+                    "{{\"winner\": \"<one of {}>\", \"scores\": {{\"<candidate>\": <0-10>}}, \"reasons\": \"...\"}}",
+                    v.options.join(", ")
+                )
+            } else {
+                format!("{{\"choice\": \"<one of {}>\"}}", v.options.join(", "))
+            };
+            let message = format!(
+                "Your answer is not the verdict asked for: {why}. Answer again with JSON only, exactly in this shape: {shape}"
+            );
+            vec![
+                Action::ReasksSet { task_id: task.id.clone() },
+                Action::Assign { task_id: task.id.clone(), agent_id: agent.id.clone(), turns: agent.turns },
+                Action::Send { agent_id: agent.id.clone(), message },
+                Action::Note(format!("{}: asked {} again for a JSON verdict ({why})", task.name, agent.name)),
+            ]
+        }
+        Err(why) => vec![Action::AnswerKeepAndBlock {
+            task: task.clone(),
+            agent_id: agent.id.clone(),
+            text: turn.text.clone(),
+            why,
+        }],
+    }
+}
+
 /// Why a review is blocked after its reviewer answered twice without a verdict, its answer kept
 /// as the artifact `artifact_id`.
-pub(crate) fn answer_kept_reason(task_name: &str, why: &str, artifact_id: &str) -> String {
+/// (`who`: `reviewer`, or the `judge` of a selection or vote.)
+pub(crate) fn answer_kept_reason(who: &str, task_name: &str, why: &str, artifact_id: &str) -> String {
+    if who != "reviewer" {
+        return format!(
+            "its judge answered twice without the JSON verdict asked for ({why}); its answer is kept as artifact \
+             {artifact_id}. Pick a candidate with `baton task pick {task_name} CANDIDATE`, or `baton task retry {task_name}`"
+        );
+    }
     format!(
         "the reviewer answered twice without a JSON verdict ({why}); its answer is kept as artifact {artifact_id}. \
          Decide with `baton complete {task_name} done` or `failed`, or `baton task retry {task_name}`"
@@ -591,6 +731,8 @@ mod tests {
             reviews: None,
             max_rounds: 3,
             rounds: 0,
+            pattern: None,
+            parent_id: None,
             created_at: String::new(),
             updated_at: String::new(),
         }
@@ -653,6 +795,7 @@ mod tests {
             turn,
             reviewed_agent: None,
             auto_merge: false,
+            options: &[],
         }
     }
 
@@ -811,6 +954,7 @@ mod tests {
                 turn: Some(&end),
                 reviewed_agent: Some(&self.builder),
                 auto_merge,
+                options: &[],
             })
         }
     }
@@ -870,7 +1014,7 @@ mod tests {
         let acts = r.follow("Really, it is good.", 1, false);
         assert!(matches!(&acts[1], Action::AnswerKeepAndBlock { task, text, why, .. }
             if task.name == "check" && text == "Really, it is good." && why == "it contains no JSON object"));
-        let reason = answer_kept_reason("check", "it contains no JSON object", "art_1");
+        let reason = answer_kept_reason("reviewer", "check", "it contains no JSON object", "art_1");
         assert!(reason.contains("kept as artifact art_1") && reason.contains("baton task retry check"), "{reason}");
     }
 

@@ -105,6 +105,19 @@ pub(crate) fn handoff(conn: &Connection, task: &Task, tasks: &[Task]) -> Result<
         note.push(')');
         notes.push(note);
     }
+    if let Some(lead) = task.parent_id.as_deref().and_then(|id| tasks.iter().find(|t| t.id == id)) {
+        // A sub-task works for its lead: it gets the lead's brief as context.
+        let brief = lead.sent_prompt.clone().unwrap_or_else(|| lead.prompt.clone());
+        let file = format!("{CONTEXT_DIR}/lead-{}.md", lead.name);
+        files.push((file.clone(), format!("# {} (your lead)\n\n{brief}\n", lead.title)));
+        prompt.push_str(&format!(
+            "\n\n---\nThis is a sub-task of {} ({}), which will combine your result with others'. Its brief is in {file}.",
+            lead.name, lead.title
+        ));
+    }
+    if let Some(brief) = super::select::judge_brief(conn, task, tasks)? {
+        prompt.push_str(&format!("\n\n{brief}"));
+    }
     if !notes.is_empty() {
         prompt.push_str(&format!(
             "\n\n---\nWhat the tasks before this one left (full text in {CONTEXT_DIR}/ in your working folder):\n{}\n",

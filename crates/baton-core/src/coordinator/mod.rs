@@ -5,16 +5,21 @@
 //! when an agent or task of the session changes; each is counted and stored with what it did.
 //! A running coordinator is recorded in the session, so a daemon restart resumes it.
 
+mod choice;
 mod cycle;
 pub(crate) mod decide;
+mod delegate;
 mod external;
 pub mod handoff;
 mod news;
 mod promote;
+mod select;
 pub mod verdict;
 
+pub(crate) use delegate::subtask_insert;
 pub use external::{CoordinatorBecame, CoordinatorBecome};
 pub use promote::{INSTRUCTIONS, Promotion};
+pub use select::{Candidate, Selection, TaskPick, VoteCount};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Condvar, Mutex};

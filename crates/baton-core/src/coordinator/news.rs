@@ -121,6 +121,8 @@ mod tests {
             reviews: None,
             max_rounds: 3,
             rounds: 0,
+            pattern: None,
+            parent_id: None,
             created_at: String::new(),
             updated_at: String::new(),
         }

@@ -79,6 +79,8 @@ fn task(name: &str, state: TaskState, reviews: Option<&str>) -> Task {
         reviews: reviews.map(|r| format!("tsk_{r}")),
         max_rounds: 3,
         rounds: 0,
+        pattern: None,
+        parent_id: None,
         created_at: String::new(),
         updated_at: ms_to_rfc3339(START + 1),
     }

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "0016_agent_messages", include_str!("../../../../migrations/0016_agent_messages.sql")),
     (17, "0017_agents_external", include_str!("../../../../migrations/0017_agents_external.sql")),
     (18, "0018_budgets", include_str!("../../../../migrations/0018_budgets.sql")),
+    (19, "0019_task_patterns", include_str!("../../../../migrations/0019_task_patterns.sql")),
 ];
 
 /// The schema version this build writes.

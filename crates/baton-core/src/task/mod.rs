@@ -163,6 +163,10 @@ pub struct Task {
     pub max_rounds: u32,
     /// Review rounds so far (for a reviewing task).
     pub rounds: u32,
+    /// What it does beyond working (select, vote, delegate), from its pattern.
+    pub pattern: Option<crate::pattern::TaskPattern>,
+    /// The lead task that added it (a delegated sub-task; its id).
+    pub parent_id: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     pub updated_at: String,
@@ -198,6 +202,12 @@ pub struct TaskCreate {
     /// How many review rounds at most [default: 3].
     #[serde(default)]
     pub max_rounds: Option<u32>,
+    /// The lead task (id or name) this is a sub-task of: the lead's pattern must let it
+    /// delegate, with this role, within its depth and count. Set by Baton for an agent adding a
+    /// sub-task over MCP (its own task is the lead).
+    #[serde(default)]
+    #[ts(optional)]
+    pub parent: Option<String>,
 }
 
 /// `POST /api/tasks/{id}/complete`: how a task ended.
@@ -242,7 +252,7 @@ impl TaskError {
 }
 
 const COLUMNS: &str = "id, session_id, name, title, prompt, role, cli, model, state, agent_id, summary, outcome, \
-     reason, attempts, created_at, updated_at, reviews, max_rounds, rounds, sent_prompt";
+     reason, attempts, created_at, updated_at, reviews, max_rounds, rounds, sent_prompt, pattern, parent_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -267,6 +277,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         max_rounds: row.get::<_, i64>(17)?.clamp(1, u32::MAX as i64) as u32,
         rounds: row.get::<_, i64>(18)?.clamp(0, u32::MAX as i64) as u32,
         sent_prompt: row.get(19)?,
+        pattern: row.get::<_, Option<String>>(20)?.and_then(|p| serde_json::from_str(&p).ok()),
+        parent_id: row.get(21)?,
     })
 }
 
@@ -458,6 +470,14 @@ pub(crate) fn task_insert(tx: &mut Tx<'_>, session_id: &str, req: &TaskCreate) -
     Ok(id)
 }
 
+/// Records what a task does beyond working (set when its pattern adds it).
+pub(crate) fn task_pattern_set(tx: &mut Tx<'_>, id: &str, pattern: &crate::pattern::TaskPattern) -> Result<()> {
+    let json = serde_json::to_string(pattern).map_err(|e| TaskError::Invalid(e.to_string()))?;
+    tx.execute("UPDATE tasks SET pattern = ?2 WHERE id = ?1", params![id, json])?;
+    task_publish_in(tx, id)?;
+    Ok(())
+}
+
 /// Moves pending tasks of the session whose dependencies decided: ready, or cancelled with the
 /// reason (which may cancel their own dependants in turn). Returns the tasks changed.
 pub(crate) fn tasks_advance_in(tx: &mut Tx<'_>, session_id: &str) -> Result<Vec<Task>> {
@@ -472,12 +492,25 @@ pub(crate) fn tasks_advance_in(tx: &mut Tx<'_>, session_id: &str) -> Result<Vec<
                 .iter()
                 .filter_map(|d| {
                     let dep = by_id.get(d.task_id.as_str())?;
-                    // Work in review is done for its reviewer; the others wait for approval.
+                    // Work in review is done for its reviewer; the others wait for approval. A
+                    // failed candidate is only one that loses a selection or a vote.
+                    let chooses = matches!(
+                        t.pattern,
+                        Some(crate::pattern::TaskPattern::Select { .. } | crate::pattern::TaskPattern::Vote { .. })
+                    );
                     let state = match dep.state {
                         TaskState::Review if t.reviews.as_deref() == Some(dep.id.as_str()) => TaskState::Done,
+                        TaskState::Failed if chooses => TaskState::Done,
                         s => s,
                     };
-                    Some(dep_status(d.kind, &dep.name, state))
+                    // A failure's reason travels to the tasks it stops (a failed gate says why).
+                    let label = match (dep.state, dep.outcome.as_deref()) {
+                        (TaskState::Failed, Some(o)) if !o.is_empty() => {
+                            format!("{} ({})", dep.name, crate::artifact::summary_line(o, 200))
+                        }
+                        _ => dep.name.clone(),
+                    };
+                    Some(dep_status(d.kind, &label, state))
                 })
                 .collect();
             if let Some((state, reason)) = pending_next(&statuses) {
@@ -530,7 +563,10 @@ impl Engine {
     pub fn task_add(&self, req: &TaskCreate) -> Result<Task> {
         let session = self.session_get(&req.session)?;
         self.write(|tx| {
-            let id = task_insert(tx, &session.id, req)?;
+            let id = match &req.parent {
+                Some(lead) => crate::coordinator::subtask_insert(tx, &session.id, lead, req)?,
+                None => task_insert(tx, &session.id, req)?,
+            };
             tasks_advance_in(tx, &session.id)?;
             task_get(tx, None, &id)
         })
@@ -590,6 +626,8 @@ impl Engine {
             }
             state_set(tx, &task.id, TaskState::Ready, None)?;
             tx.execute("UPDATE tasks SET reasks = 0, ended_at = NULL WHERE id = ?1", [&task.id])?;
+            // A selection retried checks its candidates again (their work may have changed).
+            tx.execute("DELETE FROM task_candidates WHERE task_id = ?1", [&task.id])?;
             task_publish_in(tx, &task.id)
         })
     }

@@ -251,6 +251,7 @@ pub fn plan_template(plan: &WizardPlan, name: &str, description: &str) -> Templa
                 if_failed: t.if_failed.clone(),
                 reviews: t.reviews.clone(),
                 max_rounds: t.max_rounds,
+                ..TemplateTask::default()
             })
             .collect(),
     }

@@ -76,7 +76,7 @@ fn a_pattern_run_that_fails_half_way_leaves_nothing_and_says_nothing() {
     let mut rx = e.events().subscribe();
 
     fault(&db, "tasks", "name", "review"); // the third task of three
-    let run = PatternRun { session: "s".into(), goal: "add a rate limiter".into() };
+    let run = PatternRun { session: "s".into(), goal: "add a rate limiter".into(), set: None };
     let err = e.pattern_run("tri-agent", &run).unwrap_err();
     assert!(err.to_string().contains("injected fault"), "{err}");
     assert_eq!(dump(&db), before, "the store is exactly as before");

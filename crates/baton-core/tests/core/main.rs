@@ -13,6 +13,7 @@ mod health;
 mod inbox;
 mod merges;
 mod messages;
+mod patterns;
 mod protocols;
 mod reports;
 mod sessions;

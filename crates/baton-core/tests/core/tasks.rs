@@ -160,7 +160,7 @@ fn a_pattern_adds_its_task_graph_for_a_goal() {
     assert_eq!(tri.tasks, ["spec", "implement", "review"]);
     assert_eq!(tri.source, "built-in");
 
-    let run = baton_core::pattern::PatternRun { session: "s".into(), goal: "add a rate limiter".into() };
+    let run = baton_core::pattern::PatternRun { session: "s".into(), goal: "add a rate limiter".into(), set: None };
     let tasks = e.pattern_run("tri-agent", &run).unwrap();
     let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["spec", "implement", "review"]);
@@ -181,16 +181,17 @@ fn a_pattern_adds_its_task_graph_for_a_goal() {
     assert!(refused.to_string().contains("archived"), "{refused}");
     e.session_update("s", &baton_core::session::SessionUpdate { archived: Some(false), ..Default::default() }).unwrap();
 
-    let empty = baton_core::pattern::PatternRun { session: "s".into(), goal: "  ".into() };
+    let empty = baton_core::pattern::PatternRun { session: "s".into(), goal: "  ".into(), set: None };
     assert!(e.pattern_run("tri-agent", &empty).unwrap_err().to_string().contains("goal is empty"));
     assert_eq!(e.pattern_run("nope", &run).unwrap_err().code(), ErrorCode::NotFound);
 
-    // A user's template with a typo is an error naming its file, line and field.
+    // A user's template with a typo is listed with an error naming its file, line and field.
     let dir = tmp.path().join("home/templates");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("mine.toml"), "name = \"mine\"\n[[tasks]]\nname = \"a\"\ntitel = \"t\"\nprompt = \"p\"\n")
         .unwrap();
-    let err = e.pattern_list().unwrap_err().to_string();
+    let list = e.pattern_list().unwrap();
+    let err = list.iter().find(|p| p.name == "mine").and_then(|p| p.error.clone()).unwrap();
     assert!(err.contains("mine.toml, line 4") && err.contains("titel"), "{err}");
 }
 

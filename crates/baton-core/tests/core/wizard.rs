@@ -303,7 +303,7 @@ fn a_plan_saved_as_a_pattern_is_listed_and_runs_for_another_goal() {
     let tasks = e
         .pattern_run(
             "checkout-work",
-            &baton_core::pattern::PatternRun { session: "s".into(), goal: "add gift cards".into() },
+            &baton_core::pattern::PatternRun { session: "s".into(), goal: "add gift cards".into(), set: None },
         )
         .unwrap();
     assert_eq!(tasks[0].title, "Specify: add gift cards");

@@ -80,6 +80,18 @@ pub(crate) fn authorize(
         "agent_send" => {
             args.insert("from".into(), Value::String(caller.agent_id.clone()));
         }
+        // A worker's task is the lead of what it adds: the engine holds it to the lead's pattern.
+        "task_add" if !coordinator => match &caller.task_id {
+            Some(task) => {
+                args.insert("parent".into(), Value::String(task.clone()));
+            }
+            None => {
+                return Err(refused(format!(
+                    "agent {} has no task of its own; only a lead task's agent adds sub-tasks",
+                    caller.agent_name
+                )));
+            }
+        },
         _ => {}
     }
     Ok(())

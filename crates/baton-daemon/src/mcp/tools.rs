@@ -33,6 +33,8 @@ pub(crate) enum Worker {
     OwnTask,
     /// Only the coordinator (or the user).
     Refused,
+    /// Only as sub-tasks of the agent's own task, which its pattern must let delegate.
+    Lead,
 }
 
 pub(crate) struct ToolDef {
@@ -61,7 +63,7 @@ pub(crate) const TOOLS: &[ToolDef] = &[
     tool("decision_answer", "decision_answer", T::Session("id"), W::Refused),
     tool("task_list", "task_list", T::Session("session"), W::Allowed),
     tool("task_get", "task_get", T::Task("id"), W::Allowed),
-    tool("task_add", "task_add", T::Session("session"), W::Refused),
+    tool("task_add", "task_add", T::Session("session"), W::Lead),
     tool("task_complete", "task_complete", T::Task("id"), W::OwnTask),
     tool("task_retry", "task_retry", T::Task("id"), W::Refused),
     tool("agent_list", "agent_list", T::Session("session"), W::Allowed),
@@ -138,6 +140,11 @@ pub(crate) fn description(def: &ToolDef, spec: &OpSpec) -> String {
         text.insert_str(0, "For the session's coordinator (or the user). ");
     } else if def.worker == W::OwnTask {
         text.push_str(" A worker completes only its own task.");
+    } else if def.worker == W::Lead {
+        text.push_str(
+            " A worker adds only sub-tasks of its own task (`parent` is set to it), when its pattern lets it \
+             delegate: with one of the pattern's roles, up to its count and depth; it is told when they end.",
+        );
     }
     if let T::Session(key) = def.target {
         text.push_str(&format!(" `{key}` (a session's id or name) defaults to your own session."));

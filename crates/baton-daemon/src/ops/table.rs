@@ -5,6 +5,7 @@
 
 use baton_core::agent::budget::{BudgetSet, SessionBudgets};
 use baton_core::agent::{Agent, AgentEventRecord, AgentSpawn, GcReport, InboxMessage, InterruptedResume};
+use baton_core::api::PatternShowQuery;
 use baton_core::api::{
     AgentApprove, AgentDiffQuery, AgentEventsQuery, AgentListQuery, AgentMessage, AgentRemoveQuery, AgentWaitQuery,
     AlertListQuery, ArtifactCreate, ArtifactListQuery, ArtifactSearchQuery, ContextText, CyclesQuery, DaemonHealth,
@@ -18,9 +19,10 @@ use baton_core::artifact::{Artifact, ArtifactHit};
 use baton_core::attention::AttentionSummary;
 use baton_core::context::{ContextDoc, ContextImport, Decision, Insight, Objective, SessionStatus};
 use baton_core::coordinator::{CoordinatorBecame, CoordinatorBecome, CoordinatorStatus, Cycle, Promotion};
+use baton_core::coordinator::{Selection, TaskPick};
 use baton_core::health::{Alert, HealthReport, HealthSample, PauseReport, SessionHealth};
 use baton_core::inbox::InboxItem;
-use baton_core::pattern::{PatternInfo, PatternRun};
+use baton_core::pattern::{PatternGraph, PatternInfo, PatternRun};
 use baton_core::report::{Report, ReportSave, ReportSaved};
 use baton_core::session::{Session, SessionCreate, SessionUpdate};
 use baton_core::settings::{CliDetection, EditorOpened, EditorsDetected};
@@ -292,11 +294,24 @@ operations! {
             => |s| s.task_complete(&id, &req);
         /// The recovery action for a blocked or failed task: it becomes ready again.
         task_retry: POST "/api/tasks/{id}/retry" path(id: String) -> 200 Task => |s| s.task_retry(&id);
+        /// What a select or vote task chose among: each candidate's check, diff, vote and score, and why.
+        task_candidates: GET "/api/tasks/{id}/candidates" path(id: String) -> 200 Selection
+            => |s| s.task_candidates(&id);
+        /// Picks a candidate (or a vote's choice) instead of the engine's; the task is done with it.
+        task_pick: POST "/api/tasks/{id}/pick" path(id: String) body(req: TaskPick) -> 200 Selection
+            => |s| s.task_pick(&id, &req);
     }
     "patterns" {
         /// The patterns (templates) the daemon knows: the built-in ones and the user's own.
         pattern_list: GET "/api/patterns" -> 200 Vec<PatternInfo>, errors(InvalidSettings) => |s| s.pattern_list();
-        /// Adds the pattern's tasks to the session for a goal, all at once or not at all.
+        /// A pattern's graph (tasks, fan-outs with their count, dependencies), with `--set` changes.
+        pattern_show: GET "/api/patterns/{name}" path(name: String) query(q: PatternShowQuery) -> 200 PatternGraph,
+            errors(InvalidSettings) => |s| {
+                let sets: Vec<String> = q.set.as_deref().unwrap_or("").split_whitespace().map(str::to_owned).collect();
+                s.pattern_show(&name, &sets)
+            };
+        /// Adds the pattern's tasks to the session for a goal, all at once or not at all, and records
+        /// the goal as an objective of the session.
         pattern_run: POST "/api/patterns/{name}/run" path(name: String) body(req: PatternRun) -> 200 Vec<Task>,
             errors(InvalidSettings) => |s| s.pattern_run(&name, &req);
     }

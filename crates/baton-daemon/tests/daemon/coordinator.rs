@@ -122,8 +122,10 @@ fn the_tri_agent_pattern_runs_with_real_clis_through_a_review_round() {
     ]);
     roles_set(&d, &fake);
 
-    let tasks =
-        d.client.pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into() }).unwrap();
+    let tasks = d
+        .client
+        .pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into(), set: None })
+        .unwrap();
     assert_eq!(tasks.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["spec", "implement", "review"]);
     d.client.coordinator_run("s").unwrap();
     let cycles_seen = until_complete(&d);
@@ -225,7 +227,9 @@ fn a_daemon_restart_mid_pattern_resumes_the_implementer_and_repeats_nothing() {
         (GEMINI_KEY.to_owned(), Scenario::new([Step::text(json!({"verdict": "approve", "findings": []}).to_string())])),
     ]);
     roles_set(&d, &fake);
-    d.client.pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into() }).unwrap();
+    d.client
+        .pattern_run("tri-agent", &PatternRun { session: "s".into(), goal: "a greeting file".into(), set: None })
+        .unwrap();
     d.client.coordinator_run("s").unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while fake.requests(CLAUDE_KEY).iter().filter(|r| r.is_model_turn()).count() < 2 {

@@ -8,6 +8,7 @@ mod coordinator;
 mod discovery;
 mod generated;
 mod mcp_agents;
+mod patterns;
 mod policy;
 mod real_clis;
 mod sandbox;
