@@ -12,6 +12,7 @@ mod reports;
 mod session;
 mod settings;
 mod support;
+mod survival;
 mod tasks;
 mod wizard;
 mod worktrees;

@@ -14,6 +14,12 @@ impl Home {
         Self { tmp, home }
     }
 
+    /// A home at a given place (a filesystem of its own).
+    #[allow(dead_code)]
+    pub fn new_at(home: PathBuf) -> Self {
+        Self { tmp: tempfile::tempdir().unwrap(), home }
+    }
+
     pub fn baton(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(args)

@@ -66,6 +66,8 @@ async fn run(dir: &Path) -> i32 {
         Ok(shim) => shim,
         Err(message) => return ready_say(&ShimReady::Failed { message }),
     };
+    // For whoever looks into the agent's folder (and the fault tests): which process is its shim.
+    let _ = std::fs::write(dir.join("shim.pid"), std::process::id().to_string());
     ready_say(&ShimReady::Started { pid: shim.pid });
     shim.serve().await;
     0
