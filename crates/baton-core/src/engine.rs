@@ -128,7 +128,7 @@ impl Engine {
                 histories: Default::default(),
                 live_permissions: Default::default(),
                 messages: Default::default(),
-                shim: Mutex::new(std::env::var_os("BATON_SHIM").filter(|v| !v.is_empty()).map(Into::into)),
+                shim: Mutex::new(None),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.

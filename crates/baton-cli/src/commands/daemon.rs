@@ -55,8 +55,10 @@ fn foreground(home: &BatonHome, port: u16) -> Result<(), DaemonError> {
         // logged (its default is to report the failure with `eprintln!`, which panics).
         .log_internal_errors(false)
         .init();
-    // Agents run under shims of this very program, so they outlive this daemon.
-    daemon_run(home.clone(), RunOptions { port, shim: std::env::current_exe().ok() })
+    // Agents run under shims of this very program, so they outlive this daemon. `BATON_SHIM=off`
+    // runs them in the daemon itself, as before shims (for measuring the difference).
+    let shim = std::env::var("BATON_SHIM").map_or(true, |v| v != "off");
+    daemon_run(home.clone(), RunOptions { port, shim: shim.then(std::env::current_exe).and_then(Result::ok) })
 }
 
 fn background(home: &BatonHome) -> Result<(), DaemonError> {

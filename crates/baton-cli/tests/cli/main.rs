@@ -6,6 +6,7 @@ mod agents;
 mod coordinate;
 mod daemon;
 mod environment;
+mod faults;
 mod health;
 mod install;
 mod reports;

@@ -53,7 +53,20 @@ fn agents_outlive_a_killed_daemon_and_no_line_is_lost_or_doubled() {
     let h = Home::new();
     let repo = h.repo("r");
     h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
-    h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "p", "--", "bash", "-c", &printer(400, "0.005")]);
+    h.ok(&[
+        "agent",
+        "spawn",
+        "--session",
+        "work",
+        "--cli",
+        "command",
+        "--name",
+        "p",
+        "--",
+        "bash",
+        "-c",
+        &printer(400, "0.005"),
+    ]);
     let reader = "read a; echo got-$a; read b; echo got-$b";
     h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "q", "--", "bash", "-c", reader]);
     let pids: Vec<i64> = ["p", "q"].iter().map(|a| status(&h, a)["pid"].as_i64().unwrap()).collect();
@@ -79,7 +92,20 @@ fn an_agent_without_its_shim_is_stopped_by_abort_and_rm_removes_no_worktree_unde
     // Ignores the hangup its terminal's end sends, as a stubborn program would.
     let stubborn = "trap '' HUP; echo started; sleep 300";
     for name in ["a", "b"] {
-        h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", name, "--", "bash", "-c", stubborn]);
+        h.ok(&[
+            "agent",
+            "spawn",
+            "--session",
+            "work",
+            "--cli",
+            "command",
+            "--name",
+            name,
+            "--",
+            "bash",
+            "-c",
+            stubborn,
+        ]);
     }
     until("both started", || ["a", "b"].iter().all(|a| h.ok(&["logs", a]).contains("started")));
     let pids: Vec<i64> = ["a", "b"].iter().map(|a| status(&h, a)["pid"].as_i64().unwrap()).collect();
@@ -142,7 +168,8 @@ fn a_read_only_logs_folder_fails_the_spawn_and_leaves_nothing_behind() {
     assert!(line.contains("cannot write agents' logs") && line.contains("make the folder writable"), "{line}");
     assert!(!h.ok(&["list"]).contains(" x "), "no agent is left behind");
     assert!(!h.home.join("worktrees").join("r").join("x").exists(), "no worktree is left behind");
-    let branches = std::process::Command::new("git").arg("-C").arg(&repo).args(["branch", "--list", "baton/*"]).output();
+    let branches =
+        std::process::Command::new("git").arg("-C").arg(&repo).args(["branch", "--list", "baton/*"]).output();
     assert_eq!(String::from_utf8_lossy(&branches.unwrap().stdout).trim(), "", "no branch is left behind");
 }
 
@@ -151,7 +178,20 @@ fn a_log_deleted_under_a_running_agent_is_started_again_and_said() {
     let h = Home::new();
     let repo = h.repo("r");
     h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
-    h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "p", "--", "bash", "-c", &printer(40, "0.05")]);
+    h.ok(&[
+        "agent",
+        "spawn",
+        "--session",
+        "work",
+        "--cli",
+        "command",
+        "--name",
+        "p",
+        "--",
+        "bash",
+        "-c",
+        &printer(40, "0.05"),
+    ]);
     let log = PathBuf::from(status(&h, "p")["logPath"].as_str().unwrap());
     until("some lines are logged", || std::fs::read_to_string(&log).is_ok_and(|l| l.contains("n-5")));
     std::fs::remove_file(&log).unwrap();
@@ -176,7 +216,20 @@ fn a_full_disk_loses_lines_with_a_marker_never_the_agent_nor_its_exit() {
     let h = Home::new_at(tmp.path().join("disk").join("home"));
     let repo = h.repo("r");
     h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
-    h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "p", "--", "bash", "-c", &printer(300, "0.01")]);
+    h.ok(&[
+        "agent",
+        "spawn",
+        "--session",
+        "work",
+        "--cli",
+        "command",
+        "--name",
+        "p",
+        "--",
+        "bash",
+        "-c",
+        &printer(300, "0.01"),
+    ]);
     let log = PathBuf::from(status(&h, "p")["logPath"].as_str().unwrap());
     until("some lines are logged", || std::fs::read_to_string(&log).is_ok_and(|l| l.contains("n-20")));
     let filler = tmp.path().join("disk").join("filler");
