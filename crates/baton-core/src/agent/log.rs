@@ -477,4 +477,55 @@ mod tests {
         assert_eq!(tail.len(), 1);
         assert_eq!(tail[0].seq, 3);
     }
+
+    #[test]
+    fn the_follower_takes_whole_records_only_and_follows_a_new_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.jsonl");
+        std::fs::write(&path, "{\"ts\":1,\"stream\":\"stdout\",\"line\":\"one\"}\n{\"ts\":2,").unwrap();
+        let mut follow = LogFollower::at(&path, 0);
+        let first = follow.read_new(usize::MAX).unwrap();
+        assert_eq!(first.len(), 1, "the record being written is left for later");
+        assert_eq!(record_parse(&first[0].bytes).unwrap().line, "one");
+        let mut file = File::options().append(true).open(&path).unwrap();
+        file.write_all(b"\"stream\":\"stdout\",\"line\":\"two\"}\n").unwrap();
+        let second = follow.read_new(usize::MAX).unwrap();
+        assert_eq!((second.len(), second[0].offset), (1, first[0].len));
+        assert_eq!(record_parse(&second[0].bytes).unwrap().line, "two");
+        // Deleted and written anew by the agent's writer: followed from the new file's start.
+        std::fs::remove_file(&path).unwrap();
+        let mut log = LogWriter::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        log.append_all(&[LogEntry { ts: 3, stream: Stream::Stdout, line: "three".into() }]).unwrap();
+        let third: Vec<LogEntry> =
+            follow.read_new(usize::MAX).unwrap().iter().map(|r| record_parse(&r.bytes).unwrap()).collect();
+        assert_eq!(third.len(), 2, "{third:?}");
+        assert!(third[0].line.contains("deleted or replaced"), "a marker first: {third:?}");
+        assert_eq!(third[1].line, "three");
+    }
+
+    #[test]
+    fn a_damaged_record_is_an_error_event_not_output() {
+        let damaged = record_parse(b"{\"ts\":1,\"stream\":\"std").unwrap_err();
+        assert!(matches!(damaged, AgentEvent::Error { message } if message.contains("damaged record")));
+    }
+
+    #[test]
+    fn lines_a_full_disk_refused_are_counted_in_a_marker_before_the_next_write() {
+        // /dev/full refuses every write with ENOSPC, as a full disk does.
+        let Ok(mut log) = LogWriter::open(Path::new("/dev/full")) else { return };
+        let entry = LogEntry { ts: 1, stream: Stream::Stdout, line: "x".into() };
+        assert!(log.append_all(&[entry.clone(), entry.clone()]).is_err());
+        assert_eq!(log.dropped, 2);
+        // The same writer on a file with room: the marker comes first.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.jsonl");
+        let mut ok = LogWriter::open(&path).unwrap();
+        (ok.dropped, ok.drop_reason) = (log.dropped, log.drop_reason.clone());
+        ok.append_all(&[entry]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<LogEntry> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(lines[0].line.contains("2 lines of the agent's output could not be written"), "{text}");
+        assert_eq!(lines[1].line, "x");
+    }
 }
