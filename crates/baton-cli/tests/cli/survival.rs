@@ -245,5 +245,29 @@ fn a_full_disk_loses_lines_with_a_marker_never_the_agent_nor_its_exit() {
     assert!(out.contains("n-300") && out.contains("[exited 0]"), "{out}");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "only whole records");
+
+    // An agent that ends while the disk is full: its exit is recorded once there is room again.
+    h.ok(&[
+        "agent",
+        "spawn",
+        "--session",
+        "work",
+        "--cli",
+        "command",
+        "--name",
+        "e",
+        "--",
+        "bash",
+        "-c",
+        "echo hi; sleep 1",
+    ]);
+    until("it printed", || h.ok(&["logs", "e"]).contains("hi"));
+    let _ = std::process::Command::new("dd").args(["if=/dev/zero", &format!("of={}", s(&filler)), "bs=64k"]).output();
+    let pid = status(&h, "e")["pid"].as_i64().unwrap();
+    until("it ended, the disk full", || !alive(pid));
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(h.baton(&["wait", "e", "--timeout", "30"]).status.code(), Some(0));
+    assert!(h.ok(&["logs", "e"]).contains("[exited 0]"));
     drop(h);
 }

@@ -239,10 +239,8 @@ impl Shim {
                     Some(FromClient::Input(bytes)) => if let Agent::Terminal { pty } = &self.agent {
                         type_into(pty, bytes);
                     },
-                    Some(FromClient::Gone(n)) => if client.as_ref().is_some_and(|c| c.n == n) {
-                        client = None;
-                    },
-                    None => {}
+                    Some(FromClient::Gone(n)) if client.as_ref().is_some_and(|c| c.n == n) => client = None,
+                    Some(FromClient::Gone(_)) | None => {}
                 },
                 status = &mut exit_rx, if exit.is_none() => {
                     exit = Some(status.unwrap_or((None, None)));
@@ -300,9 +298,7 @@ impl Shim {
                         let _ = std::fs::remove_file(exit_path(&self.dir));
                         return;
                     }
-                    Some(FromClient::Gone(n)) => if client.as_ref().is_some_and(|c| c.n == n) {
-                        client = None;
-                    },
+                    Some(FromClient::Gone(n)) if client.as_ref().is_some_and(|c| c.n == n) => client = None,
                     _ => {}
                 },
                 _ = retry.tick(), if !written => written = exit_write(&self.dir, &ended).is_ok(),
