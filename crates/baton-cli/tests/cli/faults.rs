@@ -63,6 +63,12 @@ fn kill_and_restart(h: &Home, next: Option<&Path>) {
         assert!(out.status.success() || stderr.contains("already runs"), "{stderr}");
         let running = daemon_pid(h).and_then(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok());
         if next.is_none() || running.as_deref() == Some(bin.as_path()) {
+            // One a client started may still be opening: the checks below need it answering.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while !h.baton(&["list"]).status.success() {
+                assert!(std::time::Instant::now() < deadline, "the new daemon never answered");
+                std::thread::sleep(Duration::from_millis(50));
+            }
             return;
         }
     }
@@ -132,11 +138,24 @@ fn suite(upgrade: bool) {
         if h.baton(&["wait", &name, "--timeout", "60"]).status.code() != Some(0) {
             killed += 1;
         }
-        let out = h.ok(&["logs", &name]);
+        let out = h.baton(&["logs", &name]);
+        let daemon = std::fs::read_to_string(h.home.join("daemon.log")).unwrap_or_default();
+        assert!(out.status.success(), "{}\ndaemon.log:\n{daemon}", String::from_utf8_lossy(&out.stderr));
+        let out = String::from_utf8(out.stdout).unwrap();
         let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("n-")).collect();
         let want: Vec<String> = (1..=LINES).map(|n| format!("n-{n}")).collect();
         lost += want.iter().filter(|w| !lines.contains(&w.as_str())).count();
-        assert_eq!(lines, want, "{name}: every line once, in order");
+        if lines != want {
+            let status = h.ok(&["status", &name, "--json"]);
+            let tail: Vec<&str> = out.lines().rev().take(6).collect();
+            let dir = serde_json::from_str::<serde_json::Value>(&status).unwrap()["id"].as_str().unwrap().to_owned();
+            let shim = std::fs::read_to_string(h.home.join("agents").join(dir).join("shim.log")).unwrap_or_default();
+            let daemon = std::fs::read_to_string(h.home.join("daemon.log")).unwrap_or_default();
+            panic!(
+                "{name}: {} of {LINES} lines; status {status}; last {tail:?}; shim.log {shim}; daemon.log {daemon}",
+                lines.len()
+            );
+        }
     }
     eprintln!("lines lost: {lost}; printing agents killed: {killed}");
     assert_eq!((lost, killed), (0, 0));
