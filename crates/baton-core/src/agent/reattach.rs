@@ -99,7 +99,10 @@ impl Engine {
         }
         // The rest of the log (what the index did not have yet) is decoded and applied.
         let runtime = self.runtime_slot_at(agent, offset)?;
-        runtime.blocking_lock().catch_up(&self.inner);
+        // Just made, so free; never blocked on (the engine may be opened from async code).
+        if let Ok(mut rt) = runtime.try_lock() {
+            rt.catch_up(&self.inner);
+        }
         let pid = agent.pid.filter(|p| process_of(*p, Path::new(&agent.cwd)));
         if let Some(pid) = pid {
             let message = format!(
@@ -121,7 +124,9 @@ impl Engine {
     }
 
     fn note_with(&self, runtime: &Arc<tokio::sync::Mutex<AgentRuntime>>, note: &Note) {
-        runtime.blocking_lock().note(&self.inner, note);
+        if let Ok(mut rt) = runtime.try_lock() {
+            rt.note(&self.inner, note);
+        }
     }
 
     /// The agent's runtime, decoding its log from `offset` on.
