@@ -31,6 +31,8 @@ use crate::terminal::{Pty, PtySpec};
 
 /// Batches of output lines that may wait for the log before the readers wait.
 const LINES_QUEUE: usize = 64;
+/// How long a shim whose agent ended waits for the daemon that started it to connect.
+const FIRST_CLIENT_WAIT: Duration = Duration::from_secs(10);
 /// How often a refused exit file is tried again.
 const EXIT_RETRY: Duration = Duration::from_millis(500);
 
@@ -282,11 +284,15 @@ impl Shim {
         }
         let mut written = exit_write(&self.dir, &ended).is_ok();
         let mut retry = tokio::time::interval(EXIT_RETRY);
+        // An agent that ended at once may end before the daemon that started it connected:
+        // that daemon is waited for (it hears the exit from the shim, not from a file).
+        let first_wait = tokio::time::Instant::now() + FIRST_CLIENT_WAIT;
         loop {
-            if written && client.is_none() {
+            if written && client.is_none() && (clients > 0 || tokio::time::Instant::now() >= first_wait) {
                 return;
             }
             tokio::select! {
+                () = tokio::time::sleep_until(first_wait), if clients == 0 => {},
                 accepted = self.listener.accept() => if let Ok((stream, _)) = accepted {
                     clients += 1;
                     let c = self.client_start(stream, clients, from_tx.clone());
