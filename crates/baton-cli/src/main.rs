@@ -24,6 +24,13 @@ struct Cli {
 enum Command {
     /// Start the daemon that owns the engine (in the background unless --foreground)
     Daemon(commands::daemon::DaemonArgs),
+    /// The process that runs one agent's process for the daemon (started by the daemon only)
+    #[command(hide = true)]
+    Shim {
+        /// The agent's folder: its socket and exit file
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Create, list, show, rename and archive sessions (a repository plus its orchestration)
     #[command(subcommand)]
     Session(commands::session::SessionCommand),
@@ -372,6 +379,7 @@ fn main() -> ExitCode {
     use commands::{agent, branch, work};
     let result = match cli.command {
         Command::Daemon(args) => commands::daemon::run(&home, args).map(|()| 0),
+        Command::Shim { dir } => return ExitCode::from(baton_core::agent::shim::process::shim_main(&dir) as u8),
         Command::Session(cmd) => commands::session::run(&home, cmd).map(|()| 0),
         Command::Task(cmd) => commands::task::run(&home, cmd).map(|()| 0),
         Command::Wizard(args) => commands::wizard::run(&home, args),

@@ -64,6 +64,10 @@ pub(crate) struct EngineState {
     pub policy_denials: crate::policy::DenialNotes,
     /// Confinement: whether bubblewrap works here, refs before each turn, escape watches.
     pub sandbox: crate::agent::sandbox::SandboxState,
+    /// The `baton` program whose `shim` mode runs each agent's process so that it outlives the
+    /// daemon (`agent/shim/`); without one (the engine inside a test or a benchmark), the
+    /// daemon runs agents' processes itself.
+    pub shim: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl EngineState {
@@ -77,6 +81,10 @@ impl EngineState {
             Ok(agent) => self.events.publish(EngineEvent::AgentUpdated { agent: Box::new(agent) }),
             Err(e) => tracing::warn!(agent = %id, "cannot publish the agent: {e}"),
         }
+    }
+
+    pub fn shim_program(&self) -> Option<std::path::PathBuf> {
+        self.shim.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn agent_live_remove(&self, id: &str) {
@@ -129,6 +137,7 @@ impl Engine {
                 name_holds: Default::default(),
                 policy_denials: Default::default(),
                 sandbox: Default::default(),
+                shim: Mutex::new(None),
             }),
         };
         // Before coordinators resume: a stored "pause all" keeps them from starting tasks.
@@ -161,6 +170,11 @@ impl Engine {
     pub fn close(&self) {
         self.inner.health.close();
         self.inner.index.close();
+    }
+
+    /// Runs agents' processes under shims of this `baton` program from now on.
+    pub fn shim_program_set(&self, program: &Path) {
+        *self.inner.shim.lock().unwrap_or_else(|p| p.into_inner()) = Some(program.to_owned());
     }
 
     /// Tells the engine where its API listens, so agents can call back (`BATON_API`).

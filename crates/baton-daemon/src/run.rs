@@ -20,6 +20,9 @@ const AGENTS_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(12)
 pub struct RunOptions {
     /// Port to bind on 127.0.0.1; 0 (the default) picks a free one.
     pub port: u16,
+    /// The `baton` program whose `shim` mode runs agents' processes, so they outlive this
+    /// daemon (`baton_core::agent::shim`); without it the daemon runs them itself.
+    pub shim: Option<std::path::PathBuf>,
 }
 
 /// Holds the home's lock for as long as it lives. The OS releases it when the process dies, so
@@ -60,7 +63,11 @@ pub fn daemon_run(home: BatonHome, options: RunOptions) -> Result<(), DaemonErro
     // Opened inside the runtime: agents' supervisors run on it.
     let engine = {
         let _enter = runtime.enter();
-        Arc::new(Engine::open(home.clone())?)
+        let engine = Engine::open(home.clone())?;
+        if let Some(shim) = &options.shim {
+            engine.shim_program_set(shim);
+        }
+        Arc::new(engine)
     };
     let result = runtime.block_on(serve(home.clone(), engine, options));
     drop(lock);

@@ -51,8 +51,14 @@ fn foreground(home: &BatonHome, port: u16) -> Result<(), DaemonError> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // A log that cannot be written (a full disk) is lost, never a panic in the thread that
+        // logged (its default is to report the failure with `eprintln!`, which panics).
+        .log_internal_errors(false)
         .init();
-    daemon_run(home.clone(), RunOptions { port })
+    // Agents run under shims of this very program, so they outlive this daemon. `BATON_SHIM=off`
+    // runs them in the daemon itself, as before shims (for measuring the difference).
+    let shim = std::env::var("BATON_SHIM").map_or(true, |v| v != "off");
+    daemon_run(home.clone(), RunOptions { port, shim: shim.then(std::env::current_exe).and_then(Result::ok) })
 }
 
 fn background(home: &BatonHome) -> Result<(), DaemonError> {

@@ -14,6 +14,12 @@ impl Home {
         Self { tmp, home }
     }
 
+    /// A home at a given place (a filesystem of its own).
+    #[allow(dead_code)]
+    pub fn new_at(home: PathBuf) -> Self {
+        Self { tmp: tempfile::tempdir().unwrap(), home }
+    }
+
     pub fn baton(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(args)
@@ -56,6 +62,17 @@ impl Home {
 impl Drop for Home {
     fn drop(&mut self) {
         let _ = self.baton(&["daemon", "stop", "--force"]);
+        // A test that failed with no daemon running (one killed on purpose) leaves agents under
+        // their shims: they are ended too, the shim first (its agent then gets its hangup or
+        // end of input), never a process that is not this home's shim.
+        let Ok(dirs) = std::fs::read_dir(self.home.join("agents")) else { return };
+        for dir in dirs.flatten() {
+            let Ok(pid) = std::fs::read_to_string(dir.path().join("shim.pid")) else { continue };
+            let cmdline = std::fs::read(format!("/proc/{}/cmdline", pid.trim())).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&*dir.path().to_string_lossy()) {
+                let _ = Command::new("kill").arg(pid.trim()).output();
+            }
+        }
     }
 }
 

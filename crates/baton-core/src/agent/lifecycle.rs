@@ -89,6 +89,8 @@ impl Engine {
         // Found before anything is recorded: a missing CLI leaves no failed agent behind.
         let settings = self.settings()?;
         let program = program_resolve(&settings, req.cli, &req.program)?;
+        // Checked before anything is made: an agent whose log cannot be written cannot run.
+        logs_check(&self.inner.home.logs_dir())?;
         // Held until the agent is recorded: spawns at once never choose the same name.
         let name_hold = match &req.name {
             Some(n) if !n.trim().is_empty() => {
@@ -217,6 +219,13 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<AgentEventRecord>> {
         let agent = self.agent_get(id_or_name)?;
+        if !Path::new(&agent.log_path).exists() && agent.state != AgentState::Starting {
+            return Err(AgentError::Invalid(format!(
+                "agent {}'s log {} is missing: it was deleted, and the history it held is lost",
+                agent.name, agent.log_path
+            ))
+            .into());
+        }
         let after = q.after.unwrap_or(0);
         let page = match q.before {
             Some(before) => Page::Before { after, before },
@@ -347,7 +356,12 @@ impl Engine {
                 let _ = control.send(Control::Stop);
                 self.done_wait(done, END_WAIT);
             }
-            None if agent.state != AgentState::Stopped => {
+            None if agent.state != AgentState::Stopped || agent.pid.is_some() => {
+                // A process that outlived its supervision (no shim answers for it) is still
+                // the agent's: it is stopped as a supervised one would be.
+                if let Some(pid) = agent.pid.filter(|p| super::reattach::process_of(*p, Path::new(&agent.cwd))) {
+                    orphan_stop(pid);
+                }
                 record::agent_state_set(
                     &self.inner.store.conn(),
                     &agent.id,
@@ -360,6 +374,13 @@ impl Engine {
             None => {}
         }
         self.agent_get(&agent.id)
+    }
+
+    /// The agent's process, when one still runs after a stop (it would not end).
+    pub(crate) fn agent_process_running(&self, agent: &Agent) -> Option<u32> {
+        let live = self.inner.agents().get(&agent.id).is_some_and(|s| s.live.is_some());
+        let pid = self.agent_get(&agent.id).ok()?.pid.or(agent.pid)?;
+        (live || super::reattach::process_of(pid, Path::new(&agent.cwd))).then_some(pid)
     }
 
     /// The agents working on a turn now (not archived), which stopping the daemon interrupts.
@@ -407,43 +428,6 @@ impl Engine {
             })
             .collect();
         let _ = tokio::time::timeout(timeout, futures_join(waits)).await;
-    }
-
-    /// After a daemon restart: agents whose process was running are gone with it. They are
-    /// stopped (not failed), and recorded as interrupted: a message, or "resume all", resumes
-    /// their CLI's own session. A daemon that was killed may not have written its last batch of
-    /// the event index: it is filled in from their logs, which had every line before it was
-    /// parsed.
-    pub(crate) fn agents_reconcile(&self) -> Result<Vec<String>> {
-        let orphaned = record::agents_orphaned(&self.inner.store.conn())?;
-        for id in &orphaned {
-            let id = id.as_str();
-            let agent = self.agent_get(id)?;
-            let queued = super::log::log_walk(agent.cli, Path::new(&agent.log_path), |r| {
-                if r.event.is_indexed() {
-                    self.inner.index.push(super::index::IndexRow {
-                        agent_id: agent.id.clone(),
-                        seq: r.seq,
-                        ts: r.ts,
-                        kind: r.event.kind(),
-                        log_offset: r.log_offset,
-                        log_len: r.log_len,
-                    });
-                }
-                true
-            });
-            if let Err(e) = queued {
-                tracing::warn!(agent = %agent.id, "cannot read the agent's log to repair its index: {e}");
-            }
-            record::agent_state_set(&self.inner.store.conn(), id, AgentState::Stopped, None, None)?;
-        }
-        record::agents_interrupted_mark(&self.inner.store.conn(), &orphaned)?;
-        // A paused group went with the daemon that paused it.
-        self.inner
-            .store
-            .conn()
-            .execute("UPDATE agents SET paused = 0 WHERE paused = 1 AND paused_reason IS NULL", [])?;
-        Ok(orphaned)
     }
 
     /// The agents a previous daemon's stop (or death) interrupted in a turn, not yet resumed
@@ -546,7 +530,15 @@ impl Engine {
         extra_tools: &[String],
         shown: &[Note],
     ) -> Result<()> {
-        let runtime = self.runtime_slot(agent)?;
+        let runtime = match self.runtime_slot(agent) {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                // Its log cannot be opened: the agent cannot run, and is not left `starting`.
+                record::agent_state_set(&self.inner.store.conn(), &agent.id, AgentState::Failed, None, None)?;
+                self.inner.agent_publish(&agent.id);
+                return Err(e);
+            }
+        };
         let protocol = agent.cli.protocol();
         // The session's policy file: its allowed tools, its refusals for the CLI, its variables.
         let policy = self.session_policy(&agent.session_id)?;
@@ -691,6 +683,41 @@ impl Engine {
         let Some(handle) = self.inner.runtime.clone() else { return false };
         handle.block_on(async move { tokio::time::timeout(timeout, done.wait_for(|d| *d)).await.is_ok() })
     }
+}
+
+/// Fails unless a file can be made in the logs folder.
+fn logs_check(dir: &Path) -> Result<()> {
+    let probe = std::fs::create_dir_all(dir).and_then(|()| tempfile::Builder::new().prefix(".probe").tempfile_in(dir));
+    probe.map(drop).map_err(|e| {
+        AgentError::Invalid(format!(
+            "cannot write agents' logs in {}: {e}; make the folder writable (or free space on its disk), then spawn again",
+            dir.display()
+        ))
+        .into()
+    })
+}
+
+/// Stops a process group the daemon does not supervise: SIGINT, SIGTERM, then SIGKILL, each
+/// given its time, as a supervised agent is stopped.
+fn orphan_stop(pid: u32) {
+    use rustix::process::Signal;
+    for signal in [Signal::INT, Signal::TERM, Signal::KILL] {
+        super::supervisor::group_signal(Some(pid), signal);
+        super::supervisor::group_signal(Some(pid), Signal::CONT);
+        let deadline = std::time::Instant::now() + super::supervisor::STOP_GRACE;
+        while std::time::Instant::now() < deadline {
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() || zombie(pid) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .unwrap_or(true)
 }
 
 /// Writes a file readable by the user alone, whole: written beside, then renamed over.

@@ -5,7 +5,8 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -116,33 +117,196 @@ pub fn line_bound(line: String, dropped_bytes: usize) -> String {
     out
 }
 
+/// Appends to an agent's log. Two processes append to the same file (the agent's shim its
+/// output, the daemon its notes), each batch as one write under an exclusive `flock`, so
+/// records never interleave and each batch's offset is known. A write that fails (a full disk)
+/// is cut back to where it began, so the file never holds half a record; the lines it carried
+/// are counted and the next write that succeeds starts with a marker saying how many were
+/// lost. A log deleted or replaced while it is written is noticed (its inode changed) and a new
+/// file is started, with a marker.
 pub struct LogWriter {
+    path: PathBuf,
     file: File,
-    offset: u64,
+    ino: u64,
+    dropped: u64,
+    drop_reason: String,
+    replaced: bool,
 }
+
+/// What the log says when a new file had to be started under a running agent.
+pub const LOG_REPLACED: &str =
+    "the agent's log was deleted or replaced while it ran; what it held before is lost, and its output goes on here";
 
 impl LogWriter {
     pub fn open(path: &Path) -> std::io::Result<Self> {
         let file = File::options().create(true).append(true).open(path)?;
-        let offset = file.metadata()?.len();
-        Ok(Self { file, offset })
+        let ino = file.metadata()?.ino();
+        Ok(Self { path: path.to_owned(), file, ino, dropped: 0, drop_reason: String::new(), replaced: false })
     }
 
     /// Appends entries with a single write, so a crash leaves whole lines. Returns each entry's
     /// byte offset and length in the file.
     pub fn append_all(&mut self, entries: &[LogEntry]) -> std::io::Result<Vec<(u64, u64)>> {
+        self.reopen_if_replaced();
         let mut bytes = Vec::new();
+        let mut markers = Vec::new();
+        if self.replaced {
+            markers.push(LOG_REPLACED.to_owned());
+        }
+        if self.dropped > 0 {
+            markers.push(format!(
+                "{} lines of the agent's output could not be written to its log ({}) and are lost",
+                self.dropped, self.drop_reason
+            ));
+        }
+        for message in markers {
+            let line = serde_json::to_string(&Note::Error { message }).map_err(std::io::Error::other)?;
+            serde_json::to_writer(&mut bytes, &LogEntry { ts: crate::time::now_ms(), stream: Stream::Baton, line })
+                .map_err(std::io::Error::other)?;
+            bytes.push(b'\n');
+        }
         let mut places = Vec::with_capacity(entries.len());
         for entry in entries {
             let start = bytes.len();
             serde_json::to_writer(&mut bytes, entry).map_err(std::io::Error::other)?;
             bytes.push(b'\n');
-            places.push((self.offset + start as u64, (bytes.len() - start) as u64));
+            places.push((start as u64, (bytes.len() - start) as u64));
         }
-        self.file.write_all(&bytes)?;
-        self.offset += bytes.len() as u64;
-        Ok(places)
+        match self.write_whole(&bytes) {
+            Ok(at) => {
+                self.dropped = 0;
+                self.replaced = false;
+                Ok(places.into_iter().map(|(start, len)| (at + start, len)).collect())
+            }
+            Err(e) => {
+                self.dropped += entries.len() as u64;
+                self.drop_reason = e.to_string();
+                Err(e)
+            }
+        }
     }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Forgets `n` lines counted as dropped: their writer retries them itself.
+    pub fn retried(&mut self, n: u64) {
+        self.dropped = self.dropped.saturating_sub(n);
+    }
+
+    /// Writes `bytes` at the end under the lock, or nothing at all; returns where they start.
+    fn write_whole(&mut self, bytes: &[u8]) -> std::io::Result<u64> {
+        use rustix::fs::{FlockOperation, flock};
+        flock(&self.file, FlockOperation::LockExclusive)?;
+        let result = (|| {
+            let at = self.file.metadata()?.len();
+            if let Err(e) = self.file.write_all(bytes) {
+                // Half a record would read as garbage: the file goes back to whole records.
+                let _ = self.file.set_len(at);
+                return Err(e);
+            }
+            Ok(at)
+        })();
+        let _ = flock(&self.file, FlockOperation::Unlock);
+        result
+    }
+
+    /// A log deleted (or moved away) under a running agent: a new file at its path.
+    fn reopen_if_replaced(&mut self) {
+        let current = std::fs::metadata(&self.path).map(|m| m.ino()).ok();
+        if current == Some(self.ino) {
+            return;
+        }
+        if let Ok(file) = File::options().create(true).append(true).open(&self.path)
+            && let Ok(meta) = file.metadata()
+        {
+            self.ino = meta.ino();
+            self.file = file;
+            self.replaced = true;
+        }
+    }
+}
+
+/// Reads an agent's log as it grows, record by record, from a given offset: the daemon follows
+/// what the agent's shim and its own notes append. A record is taken only once its newline is
+/// there (a write in progress is never read half). A log replaced under it is followed into
+/// the new file, from its start.
+pub struct LogFollower {
+    path: PathBuf,
+    file: Option<BufReader<File>>,
+    ino: u64,
+    offset: u64,
+}
+
+/// One record read by [`LogFollower`]: its place in the file and its bytes (without newline).
+pub struct LogRecord {
+    pub offset: u64,
+    pub len: u64,
+    pub bytes: Vec<u8>,
+}
+
+impl LogFollower {
+    pub fn at(path: &Path, offset: u64) -> Self {
+        Self { path: path.to_owned(), file: None, ino: 0, offset }
+    }
+
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The whole records after the offset, up to about `max_bytes` of them.
+    pub fn read_new(&mut self, max_bytes: usize) -> std::io::Result<Vec<LogRecord>> {
+        use std::io::{Seek, SeekFrom};
+        if self.file.is_none() {
+            let file = match File::open(&self.path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(e),
+            };
+            self.ino = file.metadata()?.ino();
+            let mut reader = BufReader::with_capacity(64 * 1024, file);
+            reader.seek(SeekFrom::Start(self.offset))?;
+            self.file = Some(reader);
+        }
+        let Some(reader) = self.file.as_mut() else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        let mut taken = 0usize;
+        loop {
+            let mut line = Vec::new();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                // The end, or a record still being written: read again from its start later.
+                reader.seek(SeekFrom::Start(self.offset))?;
+                break;
+            }
+            line.pop();
+            out.push(LogRecord { offset: self.offset, len: n as u64, bytes: line });
+            self.offset += n as u64;
+            taken += n;
+            if taken >= max_bytes {
+                return Ok(out);
+            }
+        }
+        if out.is_empty() {
+            let current = std::fs::metadata(&self.path).map(|m| m.ino()).ok();
+            if current.is_some() && current != Some(self.ino) {
+                // A new file in its place: followed from its start.
+                self.file = None;
+                self.offset = 0;
+                return self.read_new(max_bytes);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A record's entry; a record that is not one (a crash cut it, or the file was written by
+/// something else) is an error event that says so, never its bytes shown as output.
+pub fn record_parse(bytes: &[u8]) -> Result<LogEntry, AgentEvent> {
+    serde_json::from_slice::<LogEntry>(bytes).map_err(|_| AgentEvent::Error {
+        message: format!("a damaged record of the agent's log ({} bytes) was skipped", bytes.len()),
+    })
 }
 
 /// Turns log entries into events. Holds the current process's parser.
@@ -197,6 +361,27 @@ impl EventDecoder {
     }
 }
 
+/// The decoder as it stands after the records before `upto`, and how many events they gave:
+/// where a daemon that follows the log from `upto` on starts.
+pub fn log_prefix(cli: CliKind, path: &Path, upto: u64) -> std::io::Result<(EventDecoder, u64)> {
+    let mut decoder = EventDecoder::new(cli);
+    let mut seq = 0u64;
+    let mut follower = LogFollower::at(path, 0);
+    while follower.offset() < upto {
+        let records = follower.read_new(1024 * 1024)?;
+        if records.is_empty() {
+            break;
+        }
+        for record in records.into_iter().take_while(|r| r.offset < upto) {
+            seq += match record_parse(&record.bytes) {
+                Ok(entry) => decoder.decode(&entry).len() as u64,
+                Err(_) => 1,
+            };
+        }
+    }
+    Ok((decoder, seq))
+}
+
 /// One event of a replayed log, with the place of its line in the file.
 pub struct Replayed {
     pub seq: u64,
@@ -221,9 +406,9 @@ pub fn log_walk(cli: CliKind, path: &Path, mut visit: impl FnMut(Replayed) -> bo
     for line in BufReader::new(file).split(b'\n') {
         let line = line?;
         let len = line.len() as u64 + 1;
-        let (ts, events) = match serde_json::from_slice::<LogEntry>(&line) {
+        let (ts, events) = match record_parse(&line) {
             Ok(entry) => (entry.ts, decoder.decode(&entry)),
-            Err(_) => (0, vec![AgentEvent::Raw { line: String::from_utf8_lossy(&line).into_owned() }]),
+            Err(damaged) => (0, vec![damaged]),
         };
         for event in events {
             seq += 1;
@@ -301,5 +486,56 @@ mod tests {
         let tail = log_replay("a", CliKind::Command, &path, 2, usize::MAX).unwrap();
         assert_eq!(tail.len(), 1);
         assert_eq!(tail[0].seq, 3);
+    }
+
+    #[test]
+    fn the_follower_takes_whole_records_only_and_follows_a_new_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.jsonl");
+        std::fs::write(&path, "{\"ts\":1,\"stream\":\"stdout\",\"line\":\"one\"}\n{\"ts\":2,").unwrap();
+        let mut follow = LogFollower::at(&path, 0);
+        let first = follow.read_new(usize::MAX).unwrap();
+        assert_eq!(first.len(), 1, "the record being written is left for later");
+        assert_eq!(record_parse(&first[0].bytes).unwrap().line, "one");
+        let mut file = File::options().append(true).open(&path).unwrap();
+        file.write_all(b"\"stream\":\"stdout\",\"line\":\"two\"}\n").unwrap();
+        let second = follow.read_new(usize::MAX).unwrap();
+        assert_eq!((second.len(), second[0].offset), (1, first[0].len));
+        assert_eq!(record_parse(&second[0].bytes).unwrap().line, "two");
+        // Deleted and written anew by the agent's writer: followed from the new file's start.
+        std::fs::remove_file(&path).unwrap();
+        let mut log = LogWriter::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        log.append_all(&[LogEntry { ts: 3, stream: Stream::Stdout, line: "three".into() }]).unwrap();
+        let third: Vec<LogEntry> =
+            follow.read_new(usize::MAX).unwrap().iter().map(|r| record_parse(&r.bytes).unwrap()).collect();
+        assert_eq!(third.len(), 2, "{third:?}");
+        assert!(third[0].line.contains("deleted or replaced"), "a marker first: {third:?}");
+        assert_eq!(third[1].line, "three");
+    }
+
+    #[test]
+    fn a_damaged_record_is_an_error_event_not_output() {
+        let damaged = record_parse(b"{\"ts\":1,\"stream\":\"std").unwrap_err();
+        assert!(matches!(damaged, AgentEvent::Error { message } if message.contains("damaged record")));
+    }
+
+    #[test]
+    fn lines_a_full_disk_refused_are_counted_in_a_marker_before_the_next_write() {
+        // /dev/full refuses every write with ENOSPC, as a full disk does.
+        let Ok(mut log) = LogWriter::open(Path::new("/dev/full")) else { return };
+        let entry = LogEntry { ts: 1, stream: Stream::Stdout, line: "x".into() };
+        assert!(log.append_all(&[entry.clone(), entry.clone()]).is_err());
+        assert_eq!(log.dropped, 2);
+        // The same writer on a file with room: the marker comes first.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.jsonl");
+        let mut ok = LogWriter::open(&path).unwrap();
+        (ok.dropped, ok.drop_reason) = (log.dropped, log.drop_reason.clone());
+        ok.append_all(&[entry]).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<LogEntry> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(lines[0].line.contains("2 lines of the agent's output could not be written"), "{text}");
+        assert_eq!(lines[1].line, "x");
     }
 }

@@ -637,10 +637,3 @@ pub(crate) fn agent_released_set(conn: &Connection, id: &str, at: Option<i64>) -
     conn.execute("UPDATE agents SET released_at = ?2 WHERE id = ?1", params![id, at])?;
     Ok(())
 }
-
-/// Agents a previous daemon left in an active state: their processes are gone.
-pub(crate) fn agents_orphaned(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT id FROM agents WHERE state IN ('starting', 'running')")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(ids)
-}

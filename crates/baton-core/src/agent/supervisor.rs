@@ -25,7 +25,7 @@ use tokio::time::Instant;
 
 use super::event::AgentEvent;
 use super::index::IndexRow;
-use super::log::{EventDecoder, LINE_MAX, LogEntry, LogWriter, Note, Stream, line_bound};
+use super::log::{EventDecoder, LINE_MAX, LogEntry, LogFollower, LogWriter, Note, Stream, line_bound};
 use super::protocol::{CliKind, FollowUp};
 use super::record::{self, AgentState, TokenUsage};
 use crate::engine::EngineState;
@@ -33,9 +33,9 @@ use crate::events::EngineEvent;
 use crate::time;
 
 /// How long each stop signal gets before the next, harder one.
-pub(super) const STOP_GRACE: Duration = Duration::from_secs(3);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How long output may still arrive after the process exited (a grandchild may hold the pipe).
-pub(super) const DRAIN_GRACE: Duration = Duration::from_secs(2);
+pub(crate) const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
 /// What the lane says when the daemon's stop interrupts the agent's turn.
 pub(crate) const SHUTDOWN_NOTICE: &str = "Stopped by Baton when the daemon stopped; after the next start, resume it (or send a message) to continue its session";
@@ -55,14 +55,24 @@ pub(crate) enum Control {
     /// End an idle process to free its memory: stopped like `Stop`, but the agent stays
     /// `waiting` (released), and a message resumes its session.
     Release,
+    /// Bytes typed into a `command` agent's terminal (a shim's terminal; a terminal of the
+    /// daemon's own is written directly).
+    Input(Vec<u8>),
+    /// A new size for a shim's terminal.
+    Resize(u16, u16),
 }
 
-/// What lives across an agent's processes: its log, its decoder and its event counter.
+/// What lives across an agent's processes: its log (written and followed), its decoder and
+/// its event counter.
 pub(crate) struct AgentRuntime {
     pub agent_id: String,
     pub cli: CliKind,
     pub model: Option<String>,
     log: LogWriter,
+    /// Reads the log from where this daemon has decoded it: the agent's shim appends its output
+    /// there, the daemon its notes, and everything is decoded, applied and published from the
+    /// file, in the file's order.
+    follow: LogFollower,
     decoder: EventDecoder,
     seq: u64,
     /// A permission was denied during the current turn.
@@ -73,10 +83,16 @@ pub(crate) struct AgentRuntime {
     /// A turn ended with the agent waiting since the recorder last looked: messages kept for
     /// the turn's end go to it.
     turn_waits: bool,
+    /// A catch-up is queued for the recorder (the shim's notices of new lines are folded).
+    pub catch_up_queued: Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// How much of the log one catch-up decodes before the next (other agents get their turn).
+const CATCH_UP_BYTES: usize = 4 * 1024 * 1024;
+
 impl AgentRuntime {
-    /// `seq` continues from the events already in the log (after a daemon restart).
+    /// `seq` continues from the events already in the log (after a daemon restart); the log is
+    /// followed from its end.
     pub fn open(
         agent_id: &str,
         cli: CliKind,
@@ -84,73 +100,149 @@ impl AgentRuntime {
         log_path: &std::path::Path,
         seq: u64,
     ) -> std::io::Result<Self> {
-        Ok(Self {
+        let log = LogWriter::open(log_path)?;
+        let end = std::fs::metadata(log_path)?.len();
+        Ok(Self::with(agent_id, cli, model, log, LogFollower::at(log_path, end), EventDecoder::new(cli), seq))
+    }
+
+    /// The runtime of an agent whose log this daemon decodes from `offset` on (a shim that
+    /// outlived the previous daemon wrote on meanwhile): what comes after is applied.
+    pub fn open_at(
+        agent_id: &str,
+        cli: CliKind,
+        model: Option<String>,
+        log_path: &std::path::Path,
+        offset: u64,
+    ) -> std::io::Result<Self> {
+        let log = LogWriter::open(log_path)?;
+        let (decoder, seq) = super::log::log_prefix(cli, log_path, offset)?;
+        let offset = offset.min(std::fs::metadata(log_path)?.len());
+        Ok(Self::with(agent_id, cli, model, log, LogFollower::at(log_path, offset), decoder, seq))
+    }
+
+    fn with(
+        agent_id: &str,
+        cli: CliKind,
+        model: Option<String>,
+        log: LogWriter,
+        follow: LogFollower,
+        decoder: EventDecoder,
+        seq: u64,
+    ) -> Self {
+        Self {
             agent_id: agent_id.to_owned(),
             cli,
             model,
-            log: LogWriter::open(log_path)?,
-            decoder: EventDecoder::new(cli),
+            log,
+            follow,
+            decoder,
             seq,
             turn_denied: false,
             turn_ends: 0,
             turn_waits: false,
-        })
+            catch_up_queued: Default::default(),
+        }
     }
 
-    /// Logs one entry, then decodes, applies and publishes its events.
-    pub fn record(&mut self, inner: &EngineState, stream: Stream, line: String) {
-        self.record_all(inner, stream, vec![line]);
+    /// Logs one entry, then decodes, applies and publishes what the log holds up to it.
+    pub fn record(&mut self, inner: &EngineState, stream: Stream, line: String) -> bool {
+        self.record_all(inner, stream, vec![line])
     }
 
     /// Logs lines that arrived together with one write, then decodes, applies and publishes
     /// their events in order. One write per read rather than per line keeps a chatty agent
-    /// cheap; every line is still in the log before it is parsed.
-    pub fn record_all(&mut self, inner: &EngineState, stream: Stream, lines: Vec<String>) {
+    /// cheap; every line is in the log before it is parsed. False when the log refused them.
+    pub fn record_all(&mut self, inner: &EngineState, stream: Stream, lines: Vec<String>) -> bool {
         let ts = time::now_ms();
         let entries: Vec<LogEntry> = lines.into_iter().map(|line| LogEntry { ts, stream, line }).collect();
-        let places = match self.log.append_all(&entries) {
-            Ok(places) => places,
+        let written = match self.log.append_all(&entries) {
+            Ok(_) => true,
             Err(e) => {
-                // The events still reach clients; only the record failed (disk full?).
+                // Counted, and said in the log by the next write that succeeds (disk full?).
                 tracing::error!(agent = %self.agent_id, "cannot append to the agent's log: {e}");
-                vec![(0, 0); entries.len()]
+                false
             }
         };
-        for (entry, (offset, len)) in entries.iter().zip(places) {
-            for event in self.decoder.decode(entry) {
-                self.seq += 1;
-                self.apply(inner, &event);
-                inner.health.event_apply(&self.agent_id, &event, entry.ts, entry.stream != Stream::Baton);
-                if event.is_indexed() {
-                    inner.index.push(IndexRow {
-                        agent_id: self.agent_id.clone(),
-                        seq: self.seq,
-                        ts: entry.ts,
-                        kind: event.kind(),
-                        log_offset: offset,
-                        log_len: len,
-                    });
+        self.catch_up(inner);
+        written
+    }
+
+    /// Decodes, applies and publishes every record appended to the log since the last look.
+    pub fn catch_up(&mut self, inner: &EngineState) {
+        self.catch_up_queued.store(false, std::sync::atomic::Ordering::SeqCst);
+        loop {
+            let records = match self.follow.read_new(CATCH_UP_BYTES) {
+                Ok(records) => records,
+                Err(e) => {
+                    tracing::error!(agent = %self.agent_id, "cannot read the agent's log: {e}");
+                    return;
                 }
-                inner.events.publish(EngineEvent::AgentEvent {
-                    record: super::log::AgentEventRecord {
-                        agent_id: self.agent_id.clone(),
-                        seq: self.seq,
-                        ts: entry.ts,
-                        event,
-                    },
-                });
+            };
+            if records.is_empty() {
+                return;
+            }
+            for record in records {
+                let (ts, from_agent, events) = match super::log::record_parse(&record.bytes) {
+                    Ok(entry) => (entry.ts, entry.stream != Stream::Baton, self.decoder.decode(&entry)),
+                    Err(damaged) => (time::now_ms(), false, vec![damaged]),
+                };
+                self.events_take(inner, (ts, from_agent), record.offset, record.len, events);
             }
         }
     }
 
-    pub fn note(&mut self, inner: &EngineState, note: &Note) {
+    fn events_take(
+        &mut self,
+        inner: &EngineState,
+        (ts, from_agent): (i64, bool),
+        offset: u64,
+        len: u64,
+        events: Vec<AgentEvent>,
+    ) {
+        for event in events {
+            self.seq += 1;
+            self.apply(inner, &event);
+            inner.health.event_apply(&self.agent_id, &event, ts, from_agent);
+            if event.is_indexed() {
+                inner.index.push(IndexRow {
+                    agent_id: self.agent_id.clone(),
+                    seq: self.seq,
+                    ts,
+                    kind: event.kind(),
+                    log_offset: offset,
+                    log_len: len,
+                });
+            }
+            inner.events.publish(EngineEvent::AgentEvent {
+                record: super::log::AgentEventRecord { agent_id: self.agent_id.clone(), seq: self.seq, ts, event },
+            });
+        }
+    }
+
+    pub fn log_path(&self) -> &std::path::Path {
+        self.log.path()
+    }
+
+    /// Notes `note` in the log (and decodes it with everything before). False when the log
+    /// refused it.
+    pub fn note(&mut self, inner: &EngineState, note: &Note) -> bool {
         let line = serde_json::to_string(note).unwrap_or_default();
-        self.record(inner, Stream::Baton, line);
+        let written = self.record(inner, Stream::Baton, line);
         // A turn our own note ends (a process that exited mid-turn) gets its checkpoint from the
         // process's end; nothing is left waiting for one.
         for _ in 0..std::mem::take(&mut self.turn_ends) {
             inner.checkpoints.end(&self.agent_id);
         }
+        written
+    }
+
+    /// Notes `note`, its writer retrying it: a failure is not counted as a line lost.
+    pub fn note_try(&mut self, inner: &EngineState, note: &Note) -> bool {
+        let written = self.note(inner, note);
+        if !written {
+            self.log.retried(1);
+        }
+        written
     }
 
     /// What an event changes in the agent's record.
@@ -253,6 +345,9 @@ pub(crate) fn process_start(
     runtime: Arc<Mutex<AgentRuntime>>,
     plan: ProcessPlan,
 ) -> std::io::Result<RunningProcess> {
+    if let Some(shim) = inner.shim_program() {
+        return super::shim::link::process_start(inner, handle, runtime, plan, &shim);
+    }
     if plan.terminal {
         return super::terminal::process_start_pty(inner, handle, runtime, plan);
     }
@@ -271,30 +366,35 @@ pub(crate) fn process_start(
         .kill_on_drop(false);
     let child = command.spawn()?;
     let pid = child.id().unwrap_or(0);
-    process_started(inner, &runtime, &plan, pid);
+    process_started(inner, &runtime, &plan, pid, false);
     let (control, control_rx) = mpsc::unbounded_channel();
     let (done_tx, done) = watch::channel(false);
     handle.spawn(supervise(inner.clone(), runtime, child, plan, control_rx, done_tx));
     Ok(RunningProcess { control, done })
 }
 
-/// Notes a process's start in the agent's log (with the message it starts with) and records the
-/// agent as running it.
+/// Notes a process's start in the agent's log (with the message it starts with; `noted`: its
+/// shim did) and records the agent as running it.
 pub(super) fn process_started(
     inner: &Arc<EngineState>,
     runtime: &Arc<Mutex<AgentRuntime>>,
     plan: &ProcessPlan,
     pid: u32,
+    noted: bool,
 ) {
     // Called on a blocking thread (engine methods are): the runtime may be busy for a moment
     // with a note from elsewhere (a checkpoint), so wait for it rather than fail the start.
     let agent_id = {
         let mut rt = runtime.blocking_lock();
         rt.turn_denied = false;
-        let program = plan.program.to_string_lossy().into_owned();
-        rt.note(inner, &Note::ProcessStarted { pid, program, args: plan.args.clone() });
-        for note in &plan.first_notes {
-            rt.note(inner, note);
+        if noted {
+            rt.catch_up(inner);
+        } else {
+            let program = plan.program.to_string_lossy().into_owned();
+            rt.note(inner, &Note::ProcessStarted { pid, program, args: plan.args.clone() });
+            for note in &plan.first_notes {
+                rt.note(inner, note);
+            }
         }
         rt.agent_id.clone()
     };
@@ -390,6 +490,7 @@ async fn supervise(
                         stop_at = Instant::now() + STOP_GRACE;
                     }
                 }
+                Some(Control::Input(_) | Control::Resize(..)) => {}
                 None => control_open = false,
             },
             status = child.wait(), if exit.is_none() => {
@@ -444,32 +545,26 @@ pub(super) async fn process_end(inner: Arc<EngineState>, runtime: Arc<Mutex<Agen
     let runtime = runtime.clone();
     let recorded = tokio::task::spawn_blocking(move || {
         let inner = ended;
-        let mut rt = runtime.blocking_lock();
-        rt.note(&inner, &Note::Exited { code, signal });
-        let id = rt.agent_id.clone();
-        let conn = inner.store.conn();
-        let pending = record::permission_pending(&conn, &id).map(|p| !p.is_empty()).unwrap_or(false);
-        let released = release_requested && !stop_requested;
-        let state = if stop_requested {
-            AgentState::Stopped
-        } else if released {
-            AgentState::Waiting
-        } else if pending {
-            AgentState::NeedsInput
-        } else if code == Some(0) && follow_up == FollowUp::Relaunch {
-            AgentState::Waiting
-        } else if code == Some(0) {
-            AgentState::Exited
-        } else {
-            AgentState::Failed
+        // A full disk refuses the exit's note or its record: both are tried again until they
+        // are written, so an agent never shows `running` after its process is gone.
+        let mut noted = false;
+        let mut attempt = 0u32;
+        let rt = loop {
+            let mut rt = runtime.blocking_lock();
+            if !noted {
+                noted = rt.note_try(&inner, &Note::Exited { code, signal });
+            }
+            if noted && exit_record(&inner, &rt.agent_id, code, follow_up, stop_requested, release_requested) {
+                break rt;
+            }
+            drop(rt);
+            if attempt == 0 {
+                tracing::warn!("an agent's exit cannot be recorded yet (disk full?); trying again every second");
+            }
+            attempt += 1;
+            std::thread::sleep(std::time::Duration::from_secs(1));
         };
-        if let Err(e) = record::agent_state_set(&conn, &id, state, None, code) {
-            tracing::error!(agent = %id, "cannot record the exit: {e}");
-        }
-        if released && let Err(e) = record::agent_released_set(&conn, &id, Some(time::now_ms())) {
-            tracing::error!(agent = %id, "cannot record the release: {e}");
-        }
-        drop(conn);
+        let id = rt.agent_id.clone();
         // Free before anyone hears of the end: a relaunch takes the runtime at once.
         drop(rt);
         // In flight before anyone hears of the end, so a message sent on seeing it waits for
@@ -487,10 +582,47 @@ pub(super) async fn process_end(inner: Arc<EngineState>, runtime: Arc<Mutex<Agen
     }
 }
 
+/// Records the agent's state after its process ended; false when the store refused it.
+fn exit_record(
+    inner: &EngineState,
+    id: &str,
+    code: Option<i64>,
+    follow_up: FollowUp,
+    stop_requested: bool,
+    release_requested: bool,
+) -> bool {
+    let conn = inner.store.conn();
+    let pending = record::permission_pending(&conn, id).map(|p| !p.is_empty()).unwrap_or(false);
+    let released = release_requested && !stop_requested;
+    let state = if stop_requested {
+        AgentState::Stopped
+    } else if released {
+        AgentState::Waiting
+    } else if pending {
+        AgentState::NeedsInput
+    } else if code == Some(0) && follow_up == FollowUp::Relaunch {
+        AgentState::Waiting
+    } else if code == Some(0) {
+        AgentState::Exited
+    } else {
+        AgentState::Failed
+    };
+    if let Err(e) = record::agent_state_set(&conn, id, state, None, code) {
+        tracing::error!(agent = %id, "cannot record the exit: {e}");
+        return false;
+    }
+    if released && let Err(e) = record::agent_released_set(&conn, id, Some(time::now_ms())) {
+        tracing::error!(agent = %id, "cannot record the release: {e}");
+    }
+    true
+}
+
 /// What a supervisor hands the recorder, in the order it happened.
 pub(super) enum Record {
     Lines(Stream, Vec<String>),
     Note(Note),
+    /// Decode what others (the agent's shim) appended to the log.
+    CatchUp,
 }
 
 enum Job {
@@ -547,8 +679,13 @@ fn job_run(job: Job) {
         Job::Record { inner, runtime, record } => {
             let mut rt = runtime.blocking_lock();
             match record {
-                Record::Lines(stream, lines) => rt.record_all(&inner, stream, lines),
-                Record::Note(note) => rt.note(&inner, &note),
+                Record::Lines(stream, lines) => {
+                    rt.record_all(&inner, stream, lines);
+                }
+                Record::Note(note) => {
+                    rt.note(&inner, &note);
+                }
+                Record::CatchUp => rt.catch_up(&inner),
             }
             let ended = std::mem::take(&mut rt.turn_ends);
             crate::policy::after_record(&inner, &mut rt, ended > 0);
@@ -584,8 +721,23 @@ impl AgentRecorder {
         }
     }
 
+    /// Queues without waiting (from outside the async runtime); refused when the queue is full.
+    pub(super) fn send_now(&self, record: Record) {
+        let job = Job::Record { inner: self.inner.clone(), runtime: self.runtime.clone(), record };
+        if let Some(recorder) = &self.inner.recorder
+            && recorder.tx.try_send(job).is_err()
+        {
+            tracing::warn!("the recorder's queue is full; an agent's log is decoded at its next line");
+        }
+    }
+
     /// Waits until everything sent is recorded.
     pub(super) async fn finish(self) {
+        self.flush().await;
+    }
+
+    /// Waits until everything sent so far is recorded.
+    pub(super) async fn flush(&self) {
         let Some(recorder) = &self.inner.recorder else { return };
         let (done, recorded) = tokio::sync::oneshot::channel();
         if recorder.tx.send(Job::Flush(done)).await.is_err() || recorded.await.is_err() {
@@ -598,7 +750,7 @@ impl AgentRecorder {
 /// does not read (paused by "pause all", or busy) fills the pipe and blocks only this task: the
 /// supervisor still reads output and handles stop and release. Dropping the sender closes stdin
 /// once the lines queued before are written; the task ends when the child closes its end.
-fn stdin_writer(stdin: Option<ChildStdin>) -> Option<mpsc::UnboundedSender<Vec<u8>>> {
+pub(crate) fn stdin_writer(stdin: Option<ChildStdin>) -> Option<mpsc::UnboundedSender<Vec<u8>>> {
     let mut pipe = stdin?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
     tokio::spawn(async move {
@@ -630,20 +782,20 @@ pub(crate) fn group_signal(pid: Option<u32>, signal: rustix::process::Signal) {
 
 /// Reads lines of at most [`LINE_MAX`] bytes (longer ones are cut with a marker), decoding
 /// invalid UTF-8 lossily. Cancel-safe: a partial line is kept across `select!` iterations.
-struct LineReader<R> {
+pub(crate) struct LineReader<R> {
+    pub done: bool,
     inner: Option<BufReader<R>>,
     buf: Vec<u8>,
     dropped: usize,
-    done: bool,
 }
 
 impl<R: tokio::io::AsyncRead + Unpin> LineReader<R> {
-    fn new(reader: Option<R>) -> Self {
+    pub(crate) fn new(reader: Option<R>) -> Self {
         let done = reader.is_none();
         Self { inner: reader.map(|r| BufReader::with_capacity(64 * 1024, r)), buf: Vec::new(), dropped: 0, done }
     }
 
-    async fn next(&mut self) -> Option<String> {
+    pub(crate) async fn next(&mut self) -> Option<String> {
         let Some(reader) = self.inner.as_mut() else {
             self.done = true;
             return None;
@@ -678,7 +830,7 @@ impl<R: tokio::io::AsyncRead + Unpin> LineReader<R> {
 
     /// `first` and the whole lines already read into the buffer (no waiting, no I/O), so lines
     /// that arrived together are handled together.
-    fn with_buffered(&mut self, first: String) -> Vec<String> {
+    pub(crate) fn with_buffered(&mut self, first: String) -> Vec<String> {
         let mut lines = vec![first];
         // A partial line in hand stays for `next`, which finishes it.
         if !self.buf.is_empty() || self.dropped != 0 {

@@ -23,8 +23,8 @@ use crate::engine::EngineState;
 use crate::terminal::{PtyExit, PtySpec, Terminal, TerminalKind};
 
 /// The size an agent's terminal starts with; a viewer resizes it to its own.
-const COLS: u16 = 120;
-const ROWS: u16 = 32;
+pub(crate) const COLS: u16 = 120;
+pub(crate) const ROWS: u16 = 32;
 /// Chunks of output that may wait for the supervisor before the terminal's reader waits.
 const TAP_QUEUE: usize = 256;
 
@@ -48,7 +48,7 @@ pub(super) fn process_start_pty(
         rows: ROWS,
     };
     let terminal = inner.terminals.start(TerminalKind::Agent, &agent_id, spec, Some(tap))?;
-    process_started(inner, &runtime, &plan, terminal.pty.pid().unwrap_or(0));
+    process_started(inner, &runtime, &plan, terminal.pty.pid().unwrap_or(0), false);
     let (control, control_rx) = mpsc::unbounded_channel();
     let (done_tx, done) = watch::channel(false);
     handle.spawn(supervise_pty(inner.clone(), runtime, terminal, output, plan, control_rx, done_tx));
@@ -103,6 +103,7 @@ async fn supervise_pty(
                     }
                     type_line(&typist, &line);
                 }
+                Some(Control::Input(_) | Control::Resize(..)) => {}
                 // End of input, as Ctrl-D at the start of a line.
                 Some(Control::CloseStdin) => {
                     let _ = typist.send(b"\x04".to_vec());

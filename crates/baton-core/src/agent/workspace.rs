@@ -288,6 +288,14 @@ impl Engine {
                 }
             }
             self.agent_stop(&agent.id)?;
+            // Never under a process that still runs in it.
+            if let Some(pid) = self.agent_process_running(&agent) {
+                return Err(AgentError::Invalid(format!(
+                    "agent {} still runs (pid {pid}) in {}; stop it first (`baton agent stop {}`), then remove it",
+                    agent.name, wt.path, agent.name
+                ))
+                .into());
+            }
             worktree::worktree_remove(Path::new(&session.repo), path, force)?;
             record::agent_worktree_removed(&self.inner.store.conn(), &agent.id)?;
         } else {

@@ -15,7 +15,7 @@ use ts_rs::TS;
 use crate::api::{TerminalInput, TerminalOpen, TerminalResize};
 use crate::engine::Engine;
 use crate::error::{ErrorCode, Result};
-pub use pty::{Attached, Pty, PtyExit, PtySpec};
+pub use pty::{Attached, Pty, PtyExit, PtySpec, RemoteFeed, RemoteOp};
 
 /// Terminal sizes a client gets when it does not say.
 pub const COLS_DEFAULT: u16 = 80;
@@ -131,6 +131,11 @@ impl Terminals {
         tap: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
     ) -> std::io::Result<Arc<Terminal>> {
         let pty = Pty::spawn(&spec, tap)?;
+        Ok(self.insert(kind, agent_id, spec, pty))
+    }
+
+    /// Keeps a terminal made elsewhere (one an agent's shim holds).
+    pub(crate) fn insert(&self, kind: TerminalKind, agent_id: &str, spec: PtySpec, pty: Pty) -> Arc<Terminal> {
         let terminal = Arc::new(Terminal {
             id: crate::ids::new_id("term"),
             kind,
@@ -140,7 +145,7 @@ impl Terminals {
             pty,
         });
         self.map().insert(terminal.id.clone(), terminal.clone());
-        Ok(terminal)
+        terminal
     }
 
     pub(crate) fn remove(&self, id: &str) -> Option<Arc<Terminal>> {

@@ -53,10 +53,38 @@ struct Output {
     closed: bool,
 }
 
+/// Where input and resizes go: the terminal's master here, or the shim that holds it.
+enum End {
+    Local { master: Mutex<Box<dyn MasterPty + Send>>, writer: Mutex<Box<dyn Write + Send>> },
+    Remote(Box<dyn Fn(RemoteOp) -> std::io::Result<()> + Send + Sync>),
+}
+
+/// What a terminal held by an agent's shim is asked to do.
+pub enum RemoteOp {
+    Input(Vec<u8>),
+    Resize(u16, u16),
+}
+
+/// Feeds a terminal held by an agent's shim with what the shim sends.
+pub struct RemoteFeed {
+    output: Arc<Mutex<Output>>,
+    exit: watch::Sender<Option<PtyExit>>,
+}
+
+impl RemoteFeed {
+    pub fn output(&self, chunk: &[u8]) {
+        output_push(&self.output, chunk);
+    }
+
+    pub fn end(&self, exit: PtyExit) {
+        output_close(&self.output);
+        let _ = self.exit.send(Some(exit));
+    }
+}
+
 pub struct Pty {
     pid: Option<u32>,
-    master: Mutex<Box<dyn MasterPty + Send>>,
-    writer: Mutex<Box<dyn Write + Send>>,
+    end: End,
     output: Arc<Mutex<Output>>,
     exit: watch::Receiver<Option<PtyExit>>,
     size: Mutex<(u16, u16)>,
@@ -136,12 +164,33 @@ impl Pty {
         })?;
         Ok(Self {
             pid,
-            master: Mutex::new(pair.master),
-            writer: Mutex::new(writer),
+            end: End::Local { master: Mutex::new(pair.master), writer: Mutex::new(writer) },
             output,
             exit,
             size: Mutex::new((spec.cols, spec.rows)),
         })
+    }
+
+    /// A terminal whose program runs under an agent's shim (which holds the master and so
+    /// outlives the daemon): its output comes from the shim through the feed; input and
+    /// resizes go to it through `remote`.
+    pub fn remote(
+        pid: u32,
+        cols: u16,
+        rows: u16,
+        remote: Box<dyn Fn(RemoteOp) -> std::io::Result<()> + Send + Sync>,
+    ) -> (Self, RemoteFeed) {
+        let (feed, _) = broadcast::channel(VIEWER_QUEUE);
+        let output = Arc::new(Mutex::new(Output { scrollback: VecDeque::new(), feed, closed: false }));
+        let (exit_tx, exit) = watch::channel(None);
+        let pty = Self {
+            pid: Some(pid),
+            end: End::Remote(remote),
+            output: output.clone(),
+            exit,
+            size: Mutex::new((cols, rows)),
+        };
+        (pty, RemoteFeed { output, exit: exit_tx })
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -163,15 +212,25 @@ impl Pty {
 
     /// Types into the terminal, as a keyboard would.
     pub fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
-        let mut writer = lock(&self.writer);
-        writer.write_all(bytes)?;
-        writer.flush()
+        match &self.end {
+            End::Local { writer, .. } => {
+                let mut writer = lock(writer);
+                writer.write_all(bytes)?;
+                writer.flush()
+            }
+            End::Remote(remote) => remote(RemoteOp::Input(bytes.to_vec())),
+        }
     }
 
     /// Changes the terminal's size; the program gets SIGWINCH.
     pub fn resize(&self, cols: u16, rows: u16) -> std::io::Result<()> {
         size_check(cols, rows)?;
-        lock(&self.master).resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).map_err(pty_error)?;
+        match &self.end {
+            End::Local { master, .. } => {
+                lock(master).resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).map_err(pty_error)?;
+            }
+            End::Remote(remote) => remote(RemoteOp::Resize(cols, rows))?,
+        }
         *lock(&self.size) = (cols, rows);
         Ok(())
     }
@@ -217,7 +276,8 @@ impl Pty {
 impl Drop for Pty {
     /// A terminal never outlives its handle (the daemon stopping, a test ending).
     fn drop(&mut self) {
-        if self.exit.borrow().is_none() {
+        // A shim's terminal is the shim's to end: it outlives the daemon on purpose.
+        if self.exit.borrow().is_none() && matches!(self.end, End::Local { .. }) {
             self.session_signal(rustix::process::Signal::KILL);
         }
     }
@@ -254,14 +314,22 @@ fn output_read(mut reader: Box<dyn Read + Send>, output: &Mutex<Output>, mut tap
             // The recorder stopped listening (its process ended and the rest was drained).
             tap = None;
         }
-        let mut out = lock(output);
-        out.scrollback.extend(chunk);
-        let excess = out.scrollback.len().saturating_sub(SCROLLBACK_MAX);
-        if excess > 0 {
-            out.scrollback.drain(..excess);
-        }
-        let _ = out.feed.send(Arc::from(chunk));
+        output_push(output, chunk);
     }
+    output_close(output);
+}
+
+fn output_push(output: &Mutex<Output>, chunk: &[u8]) {
+    let mut out = lock(output);
+    out.scrollback.extend(chunk);
+    let excess = out.scrollback.len().saturating_sub(SCROLLBACK_MAX);
+    if excess > 0 {
+        out.scrollback.drain(..excess);
+    }
+    let _ = out.feed.send(Arc::from(chunk));
+}
+
+fn output_close(output: &Mutex<Output>) {
     let mut out = lock(output);
     out.closed = true;
     // Replacing the sender ends every viewer's feed; new viewers get the scrollback alone.

@@ -104,5 +104,8 @@ fn a_restart_after_a_crash_repairs_the_index_from_the_log_and_stops_orphans() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(rows, vec![(2, "error".to_string()), (3, "exited".to_string())]);
+    // The start says what became of it: its process is gone (an error note of its own).
+    assert_eq!(rows, vec![(2, "error".to_string()), (3, "exited".to_string()), (4, "error".to_string())]);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("ended while Baton's daemon was not running"), "{text}");
 }
