@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:-10}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(stream_claude stream_codex stream_gemini settings template verdict)
+[ ${#targets[@]} -gt 0 ] || targets=(stream_claude stream_codex stream_gemini settings template policy verdict)
 root=$(cd .. && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}/fuzz
 # cargo-fuzz needs nightly flags; the stable toolchain accepts them this way.
@@ -25,6 +25,7 @@ seed() {
     settings) printf '%s' '{"worktrees": {"retentionDays": 7}, "agents": {"envAllow": ["AWS_PROFILE"]}, "clis": {"claude": {"args": ["--verbose"]}}}' > "$dir/full.json"
               printf '%s' '{"wizard": {"planner": "claude"}, "health": {"idleReleaseSecs": 600}}' > "$dir/wizard.json" ;;
     template) cp "$root"/templates/*.toml "$dir"/ ;;
+    policy)   printf 'allow_tools = ["Read", "mcp__github__*"]\ndeny_tools = ["WebFetch"]\ndeny_commands = ["git push*", "curl * | sh"]\nenv_allow = ["AWS_*"]\nsandbox = true\n---\nmake && git push origin main\n' > "$dir/full.toml" ;;
     verdict)  printf '%s' 'Looks good.\n```json\n{"verdict": "approve", "findings": []}\n```' > "$dir/approve.txt"
               printf '%s' '{"verdict": "request_changes", "findings": [{"file": "a.rs", "line": 3, "severity": "major", "message": "off by one"}]}' > "$dir/changes.txt" ;;
   esac

@@ -54,6 +54,9 @@ fn env_names(file: &Path) -> Vec<String> {
 #[test]
 fn the_policy_is_shown_edited_and_checked_and_its_environment_reaches_the_sessions_agents() {
     let h = Home::new();
+    // Unconfined: the agents write what they got to the test's folder, which a sandbox refuses.
+    std::fs::create_dir_all(&h.home).unwrap();
+    std::fs::write(h.home.join("settings.json"), r#"{"agents": {"sandbox": "off"}}"#).unwrap();
     let repo = h.repo("repo");
     ok(&h, &["session", "new", "--repo", s(&repo), "--name", "open"]);
     ok(&h, &["session", "new", "--repo", s(&repo), "--name", "closed"]);

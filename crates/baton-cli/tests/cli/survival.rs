@@ -87,6 +87,10 @@ fn agents_outlive_a_killed_daemon_and_no_line_is_lost_or_doubled() {
 #[test]
 fn an_agent_without_its_shim_is_stopped_by_abort_and_rm_removes_no_worktree_under_it() {
     let h = Home::new();
+    // Unconfined: a confined agent dies with its shim (bubblewrap's --die-with-parent), so only
+    // an unconfined one can outlive it.
+    std::fs::create_dir_all(&h.home).unwrap();
+    std::fs::write(h.home.join("settings.json"), r#"{"agents": {"sandbox": "off"}}"#).unwrap();
     let repo = h.repo("r");
     h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
     // Ignores the hangup its terminal's end sends, as a stubborn program would.

@@ -62,7 +62,10 @@ impl Engine {
                 let pid = pid.and_then(|p| u32::try_from(p).ok());
                 super::supervisor::group_signal(pid, rustix::process::Signal::CONT);
             }
-            self.inner.store.conn().execute("UPDATE agents SET paused = 0 WHERE paused = 1 AND paused_reason IS NULL", [])?;
+            self.inner
+                .store
+                .conn()
+                .execute("UPDATE agents SET paused = 0 WHERE paused = 1 AND paused_reason IS NULL", [])?;
         }
         Ok(orphaned)
     }

@@ -34,7 +34,9 @@ fn setup(verdicts: &[&str], templates: &[(&str, &str)]) -> Setup {
     for (file, text) in templates {
         std::fs::write(home.root().join("templates").join(file), text).unwrap();
     }
-    let settings = serde_json::json!({"clis": {"claude": {"binary": fake, "env": {
+    // Unconfined: the stand-in Claude talks with the test through files under the /tmp a
+    // sandbox hides (the sandbox's own tests are in the daemon's suite).
+    let settings = serde_json::json!({"agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {
         "FAKE_VERDICTS": verdict_file, "FAKE_DIR": tmp.path()
     }}}});
     std::fs::write(home.settings_file(), settings.to_string()).unwrap();
