@@ -8,30 +8,11 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Harness } from "./harness.mjs";
+// The same best-of-three the UI tests run: impl-2 fails its check, the judge picks another.
+import { BEST_OF_THREE as TEMPLATE } from "../../ui/scripts/daemon.mjs";
 
 const h = new Harness();
 let browser;
-
-const TEMPLATE = `# A best-of-three for the end-to-end test.
-name = "best-of-three"
-description = "Three implementers; the check weeds out failures; a judge picks"
-
-[roles.judge]
-prompt = "You judge."
-
-[[tasks]]
-name = "impl"
-title = "Build: {goal}"
-prompt = "Build {goal}"
-count = 3
-
-[[tasks]]
-name = "pick"
-title = "Pick the best: {goal}"
-after = ["impl"]
-prompt = "Pick the best build of {goal}"
-select = { command = "[ \\"$BATON_CANDIDATE\\" != impl-2 ] || { echo 'greeting test broke'; exit 1; }", judge = "judge" }
-`;
 
 before(async () => {
   const repo = h.repo("pat-repo");

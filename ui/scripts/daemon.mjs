@@ -168,6 +168,8 @@ export async function daemonStart({ fakeClaude = false, settings = {}, env = {},
   if (fakeClaude) {
     const env = { FAKE_DIR: fakeDir, FAKE_VERDICTS: join(fakeDir, "verdicts") };
     all.clis = { ...all.clis, claude: { binary: FAKE_CLAUDE, env } };
+    // Unconfined: the stand-in talks with the test through files under the /tmp a sandbox hides.
+    all.agents = { sandbox: "off", ...all.agents };
     writeFileSync(env.FAKE_VERDICTS, "");
   }
   if (Object.keys(all).length > 0) writeFileSync(join(home, "settings.json"), JSON.stringify(all, null, 2));

@@ -51,7 +51,9 @@ fn main() {
     let home = BatonHome::at(root.join("home"));
     std::fs::create_dir_all(home.root()).expect("home");
     let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fake-claude");
-    let settings = serde_json::json!({"clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": root}}}});
+    // Unconfined: the stand-in talks through files under $TMPDIR, which a sandbox makes private
+    // (the sandbox's own cost is the sandbox_start bench's).
+    let settings = serde_json::json!({"agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {"FAKE_DIR": root}}}});
     std::fs::write(home.settings_file(), settings.to_string()).expect("settings");
     let repo = root.join("repo");
     std::fs::create_dir_all(&repo).expect("repo");

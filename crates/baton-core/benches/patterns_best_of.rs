@@ -71,7 +71,9 @@ fn main() {
     let verdicts = root.join("verdicts");
     let verdict = r#"{\"winner\":\"impl-1\",\"scores\":{\"impl-1\":9},\"reasons\":\"first\"}"#;
     std::fs::write(&verdicts, format!("{verdict}\n").repeat(RUNS)).expect("verdicts");
-    let settings = serde_json::json!({"clis": {"claude": {"binary": fake, "env": {
+    // Unconfined: the stand-in talks through files under $TMPDIR, which a sandbox makes private
+    // (the sandbox's own cost is the sandbox_start bench's).
+    let settings = serde_json::json!({"agents": {"sandbox": "off"}, "clis": {"claude": {"binary": fake, "env": {
         "FAKE_DIR": root, "FAKE_VERDICTS": verdicts
     }}}});
     std::fs::write(home.settings_file(), settings.to_string()).expect("settings");

@@ -4,4 +4,8 @@ import type { CliKind } from "./CliKind";
 /**
  * A role a delegating task may give its sub-tasks.
  */
-export type DelegateRole = { name: string, cli: CliKind | null, model: string | null, prompt: string | null, };
+export type DelegateRole = { name: string, cli: CliKind | null, model: string | null, prompt: string | null, 
+/**
+ * Its sub-tasks' agents only read (the role's `read_only`).
+ */
+readOnly: boolean, };

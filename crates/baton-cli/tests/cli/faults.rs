@@ -12,6 +12,7 @@ use std::time::Duration;
 use baton_fake_model::{AgentCli, FakeModel, Scenario, Step, cli_bin, cli_setup};
 
 use crate::support::{Home, s};
+use crate::survival::{expected, numbered, printer};
 
 const KEY: &str = "baton-fault-key";
 const PRINTERS: usize = 7;
@@ -99,7 +100,7 @@ fn suite(upgrade: bool) {
             "a",
         ]);
     }
-    let printer = format!("for i in $(seq 1 {LINES}); do echo n-$i; sleep 0.006; done");
+    let printer = printer(LINES, "0.006");
     for i in 0..PRINTERS {
         let name = format!("p{i}");
         h.ok(&[
@@ -142,9 +143,9 @@ fn suite(upgrade: bool) {
         let daemon = std::fs::read_to_string(h.home.join("daemon.log")).unwrap_or_default();
         assert!(out.status.success(), "{}\ndaemon.log:\n{daemon}", String::from_utf8_lossy(&out.stderr));
         let out = String::from_utf8(out.stdout).unwrap();
-        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("n-")).collect();
-        let want: Vec<String> = (1..=LINES).map(|n| format!("n-{n}")).collect();
-        lost += want.iter().filter(|w| !lines.contains(&w.as_str())).count();
+        let lines = numbered(&out);
+        let want = expected(LINES);
+        lost += want.iter().filter(|w| !lines.contains(w)).count();
         if lines != want {
             let status = h.ok(&["status", &name, "--json"]);
             let tail: Vec<&str> = out.lines().rev().take(6).collect();

@@ -36,37 +36,30 @@ fn until(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn numbered(out: &str) -> Vec<String> {
+pub(crate) fn numbered(out: &str) -> Vec<String> {
     out.lines().filter(|l| l.starts_with("n-")).map(str::to_owned).collect()
 }
 
-fn expected(n: usize) -> Vec<String> {
+pub(crate) fn expected(n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("n-{i}")).collect()
 }
 
-fn printer(n: usize, pause: &str) -> String {
+pub(crate) fn printer(n: usize, pause: &str) -> String {
     format!("for i in $(seq 1 {n}); do echo n-$i; sleep {pause}; done")
+}
+
+/// A session `work` with a `command` agent `p` printing `n-1`...`n-N`, one each `pause` seconds.
+fn printer_spawn(h: &Home, n: usize, pause: &str) {
+    let repo = h.repo("r");
+    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
+    let script = printer(n, pause);
+    h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "p", "--", "bash", "-c", &script]);
 }
 
 #[test]
 fn agents_outlive_a_killed_daemon_and_no_line_is_lost_or_doubled() {
     let h = Home::new();
-    let repo = h.repo("r");
-    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
-    h.ok(&[
-        "agent",
-        "spawn",
-        "--session",
-        "work",
-        "--cli",
-        "command",
-        "--name",
-        "p",
-        "--",
-        "bash",
-        "-c",
-        &printer(400, "0.005"),
-    ]);
+    printer_spawn(&h, 400, "0.005");
     let reader = "read a; echo got-$a; read b; echo got-$b";
     h.ok(&["agent", "spawn", "--session", "work", "--cli", "command", "--name", "q", "--", "bash", "-c", reader]);
     let pids: Vec<i64> = ["p", "q"].iter().map(|a| status(&h, a)["pid"].as_i64().unwrap()).collect();
@@ -180,22 +173,7 @@ fn a_read_only_logs_folder_fails_the_spawn_and_leaves_nothing_behind() {
 #[test]
 fn a_log_deleted_under_a_running_agent_is_started_again_and_said() {
     let h = Home::new();
-    let repo = h.repo("r");
-    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
-    h.ok(&[
-        "agent",
-        "spawn",
-        "--session",
-        "work",
-        "--cli",
-        "command",
-        "--name",
-        "p",
-        "--",
-        "bash",
-        "-c",
-        &printer(40, "0.05"),
-    ]);
+    printer_spawn(&h, 40, "0.05");
     let log = PathBuf::from(status(&h, "p")["logPath"].as_str().unwrap());
     until("some lines are logged", || std::fs::read_to_string(&log).is_ok_and(|l| l.contains("n-5")));
     std::fs::remove_file(&log).unwrap();
@@ -218,22 +196,7 @@ fn a_full_disk_loses_lines_with_a_marker_never_the_agent_nor_its_exit() {
         return;
     };
     let h = Home::new_at(tmp.path().join("disk").join("home"));
-    let repo = h.repo("r");
-    h.ok(&["session", "new", "--repo", s(&repo), "--name", "work"]);
-    h.ok(&[
-        "agent",
-        "spawn",
-        "--session",
-        "work",
-        "--cli",
-        "command",
-        "--name",
-        "p",
-        "--",
-        "bash",
-        "-c",
-        &printer(300, "0.01"),
-    ]);
+    printer_spawn(&h, 300, "0.01");
     let log = PathBuf::from(status(&h, "p")["logPath"].as_str().unwrap());
     until("some lines are logged", || std::fs::read_to_string(&log).is_ok_and(|l| l.contains("n-20")));
     let filler = tmp.path().join("disk").join("filler");

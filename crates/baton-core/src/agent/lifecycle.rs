@@ -38,14 +38,16 @@ impl Engine {
         self.agent_spawn_with(req, None, true)
     }
 
-    /// Starts an agent for a coordinator's task, with the task's context files in its worktree.
+    /// Starts an agent for a coordinator's task, with the task's context files in its worktree;
+    /// read-only when the task's role only reads.
     pub(crate) fn agent_spawn_for_task(
         &self,
         req: &AgentSpawn,
         task: &crate::task::Task,
         files: &[(String, String)],
     ) -> Result<Agent> {
-        self.agent_spawn_with(req, Some((task, files)), false)
+        let read_only = crate::task::task_read_only(&self.inner.store.conn(), &task.id)?;
+        self.agent_spawn_with(req, Some((task, files)), read_only)
     }
 
     fn agent_spawn_with(

@@ -327,7 +327,15 @@ impl Engine {
             let conn = self.inner.store.conn();
             handoff::handoff(&conn, task, tasks)?
         };
+        // An idle agent takes the task only if it reads and writes as the task wants.
+        let fits = |agent: &Agent| -> Result<bool> {
+            let conn = self.inner.store.conn();
+            Ok(record::agent_read_only(&conn, &agent.id)? == crate::task::task_read_only(&conn, &task.id)?)
+        };
         let name = match &start.on {
+            StartOn::Agent(agent) if !fits(agent)? => {
+                self.agent_name_for(session, task.role.as_deref().unwrap_or(&task.name))?
+            }
             StartOn::Agent(agent) => {
                 if let Err(e) = handoff::files_write(Path::new(&agent.cwd), &files) {
                     self.note_blocking(&agent.id, &Note::Notice { message: e });

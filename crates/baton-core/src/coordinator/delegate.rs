@@ -84,6 +84,9 @@ pub(crate) fn subtask_insert(tx: &mut Tx<'_>, session_id: &str, lead: &str, req:
     };
     let id = task_insert(tx, session_id, &sub)?;
     tx.execute("UPDATE tasks SET parent_id = ?2 WHERE id = ?1", params![id, lead.id])?;
+    if role.read_only {
+        crate::task::task_read_only_set(tx, &id)?;
+    }
     if *depth > 1 {
         let deeper = TaskPattern::Delegate { roles: roles.clone(), depth: depth - 1, count: *count };
         task_pattern_set(tx, &id, &deeper)?;

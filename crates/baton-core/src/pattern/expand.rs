@@ -161,6 +161,7 @@ fn pattern_of(template: &Template, t: &TemplateTask) -> Option<TaskPattern> {
                     cli: role.and_then(|x| x.cli.as_deref()).and_then(CliKind::parse),
                     model: role.and_then(|x| x.model.clone()),
                     prompt: role.and_then(|x| x.prompt.clone()),
+                    read_only: role.is_some_and(|x| x.read_only),
                 }
             })
             .collect(),
@@ -229,6 +230,9 @@ pub(crate) fn template_insert(tx: &mut Tx<'_>, session_id: &str, template: &Temp
             )?;
             if let Some(pattern) = pattern_of(template, t) {
                 crate::task::task_pattern_set(tx, &id, &pattern)?;
+            }
+            if role.is_some_and(|r| r.read_only) {
+                crate::task::task_read_only_set(tx, &id)?;
             }
             added.push(crate::task::task_get(tx, None, &id)?);
             pending.remove(i);

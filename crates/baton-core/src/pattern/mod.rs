@@ -73,6 +73,9 @@ pub struct DelegateRole {
     pub cli: Option<CliKind>,
     pub model: Option<String>,
     pub prompt: Option<String>,
+    /// Its sub-tasks' agents only read (the role's `read_only`).
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// A template as listed to users.

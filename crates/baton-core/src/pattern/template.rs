@@ -39,6 +39,10 @@ pub struct Role {
     /// Put before each prompt of the role's tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
+    /// Its agents only read: started with their CLI's read-only tools and modes (researchers,
+    /// reviewers that vote), whatever the prompt says.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "0017_agents_external", include_str!("../../../../migrations/0017_agents_external.sql")),
     (18, "0018_budgets", include_str!("../../../../migrations/0018_budgets.sql")),
     (19, "0019_task_patterns", include_str!("../../../../migrations/0019_task_patterns.sql")),
+    (20, "0020_tasks_read_only", include_str!("../../../../migrations/0020_tasks_read_only.sql")),
 ];
 
 /// The schema version this build writes.

@@ -546,6 +546,17 @@ pub(crate) fn task_publish_in(tx: &mut Tx<'_>, id: &str) -> Result<Task> {
     Ok(task)
 }
 
+/// Marks a task as one whose agent only reads (its pattern role's `read_only`).
+pub(crate) fn task_read_only_set(conn: &rusqlite::Connection, id: &str) -> Result<()> {
+    conn.execute("UPDATE tasks SET read_only = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Whether a task's agent only reads: started with its CLI's read-only tools and modes.
+pub(crate) fn task_read_only(conn: &rusqlite::Connection, id: &str) -> Result<bool> {
+    Ok(conn.query_row("SELECT read_only FROM tasks WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
 /// Moves a task to `state` with what came of it, then its dependants along.
 pub(crate) fn task_set_in(tx: &mut Tx<'_>, task: &Task, state: TaskState, fields: TaskFields<'_>) -> Result<()> {
     state_set(tx, &task.id, state, fields.reason)?;

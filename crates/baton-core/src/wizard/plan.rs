@@ -234,6 +234,7 @@ pub fn plan_template(plan: &WizardPlan, name: &str, description: &str) -> Templa
                     cli: a.cli.map(|c| c.as_str().to_owned()),
                     model: a.model.clone(),
                     prompt: a.instructions.clone(),
+                    read_only: false,
                 };
                 (a.role.clone(), role)
             })

@@ -248,6 +248,24 @@ fn research_synthesis_hands_every_researcher_to_the_synthesiser() {
     }
     let status = d.client.session_status(&s).unwrap();
     assert!(status.objectives.iter().any(|o| o.text.contains("how the cache works")), "the goal is an objective");
+    // The researchers' role only reads: each CLI was started in its read-only mode.
+    for (task, read_only) in
+        [("research-1", ["--sandbox", "read-only"]), ("research-2", ["--approval-mode", "default"])]
+    {
+        let agent = task_until(&d, &s, task, 1, |t| t.agent_id.is_some()).agent_id.unwrap();
+        let log = std::fs::read_to_string(d.client.agent_get(&agent).unwrap().log_path).unwrap();
+        let started: Vec<Vec<String>> = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|entry| serde_json::from_str::<serde_json::Value>(entry["line"].as_str()?).ok())
+            .filter(|note| note["note"] == "process_started")
+            .map(|note| serde_json::from_value(note["args"].clone()).unwrap())
+            .collect();
+        assert!(!started.is_empty(), "{task}: no process started in {log}");
+        for args in &started {
+            assert!(args.windows(2).any(|w| w == read_only), "{task} started read-only ({read_only:?}): {args:?}");
+        }
+    }
 }
 
 /// Claude implements; three Gemini reviewers vote, two approve: the majority decides.
