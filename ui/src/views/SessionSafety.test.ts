@@ -73,8 +73,10 @@ describe("budgets", () => {
 
   it("an agent over its budget shows paused with the reason; Resume is refused until the budget is raised", async () => {
     const s = await session();
-    const spawned = (await claudeSpawn(d.daemon.api, s, "say hello", "spender")) as Agent;
+    // Held until its budget is set: a budget is checked at a turn's end.
+    const spawned = (await claudeSpawn(d.daemon.api, s, "HOLD, then say hello", "spender")) as Agent;
     await d.backend.budgetSet(s, { agent: spawned.id, tokens: 1 });
+    d.daemon.release();
     const a = (await agentUntil(d.daemon.api, spawned.id, (x: Agent) => !!x.pausedReason, "paused by its budget")) as Agent;
 
     const feed = new AgentFeed(d.backend, a.id);

@@ -764,7 +764,23 @@ impl Engine {
                             candidates_of(&task, &tasks).iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
                         ))
                     })?;
-                if rows(&self.inner.store.conn(), &task.id)?.is_empty() {
+                let stored = rows(&self.inner.store.conn(), &task.id)?;
+                // The winner's work merged already: another pick would merge on top of it.
+                if let Some(winner) = stored.iter().find(|r| r.chosen && r.candidate_id != c.id)
+                    && let Some(merged) = tasks.iter().find(|t| t.id == winner.candidate_id).and_then(|w| {
+                        let agent = self.agent_get(w.agent_id.as_deref()?).ok()?;
+                        let into = agent.worktree?.merged_into?;
+                        Some((w.name.clone(), into))
+                    })
+                {
+                    return Err(TaskError::Invalid(format!(
+                        "{} won and its work is merged into {} already; picking {} would merge it on top. \
+                         Revert that merge in your repository first, then pick again",
+                        merged.0, merged.1, c.name
+                    ))
+                    .into());
+                }
+                if stored.is_empty() {
                     self.candidate_check(&task, c, None, Duration::from_secs(1))?;
                 }
                 let name = c.name.clone();

@@ -177,6 +177,10 @@ fn best_of_n_checks_each_candidate_then_the_judge_asked_twice_picks_and_the_winn
     // The winner's work is in the user's checkout.
     let repo = Path::new(&e.session_get("s").unwrap().repo).to_owned();
     assert!(repo.join("work-1.txt").exists());
+    // Merged already: another pick would merge on top of it, and is refused saying so.
+    let err = e.task_pick("pick", &baton_core::coordinator::TaskPick { candidate: "impl-1".into() }).unwrap_err();
+    assert!(err.to_string().contains("impl-3 won and its work is merged into"), "{err}");
+    assert_eq!(e.task_candidates("pick").unwrap().winner.as_deref(), Some("impl-3"), "nothing changed");
 }
 
 #[test]
