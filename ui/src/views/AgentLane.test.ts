@@ -303,7 +303,11 @@ describe("AgentLane on a real agent", () => {
     await fireEvent.click(button);
     expect(send).toHaveBeenCalledWith(a.id, { text: "Now the docs" });
     await waitFor(() => expect(box.value).toBe(""));
-    expect(onAgent.mock.calls[0]![0].state).toBe("running");
+    // The lane hands on the record the send returned: the agent as the message left it (running,
+    // or waiting again when the stand-in's turn was over before the answer came back).
+    const sent = onAgent.mock.calls[0]![0];
+    expect(sent.id).toBe(a.id);
+    expect(sent.updatedAt).not.toBe(a.updatedAt);
 
     await fireEvent.input(box, { target: { value: "line one" } });
     await fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
