@@ -48,7 +48,8 @@ fn claude_settings(h: &Home, fake: &FakeModel) {
 /// kills that one too, until the daemon that runs is the one wanted.
 fn kill_and_restart(h: &Home, next: Option<&Path>) {
     let bin = next.map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_baton")), Path::to_owned);
-    for _ in 0..5 {
+    let mut seen = Vec::new();
+    for _ in 0..20 {
         let pid = daemon_pid(h).expect("a daemon runs");
         let out = std::process::Command::new("kill").args(["-9", &pid.to_string()]).output().unwrap();
         assert!(out.status.success());
@@ -63,6 +64,7 @@ fn kill_and_restart(h: &Home, next: Option<&Path>) {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success() || stderr.contains("already runs"), "{stderr}");
         let running = daemon_pid(h).and_then(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok());
+        seen.push(format!("{running:?} ({})", stderr.trim()));
         if next.is_none() || running.as_deref() == Some(bin.as_path()) {
             // One a client started may still be opening: the checks below need it answering.
             let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -73,7 +75,7 @@ fn kill_and_restart(h: &Home, next: Option<&Path>) {
             return;
         }
     }
-    panic!("the daemon of {} did not take over", bin.display());
+    panic!("the daemon of {} did not take over; the daemons that ran instead: {seen:#?}", bin.display());
 }
 
 fn suite(upgrade: bool) {
