@@ -30,11 +30,11 @@ TOOLS = {
     "decision_answer", "task_list", "task_get", "task_add", "task_complete", "task_retry",
     "agent_list", "agent_spawn", "agent_send", "agent_status", "agent_logs", "agent_wait",
     "agent_diff", "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "coordinator_become", "coordinator_wait", "artifact_search", "artifact_get", "artifact_add",
-    "pattern_list", "pattern_run",
+    "pattern_list", "pattern_run", "policy_show", "budget_show",
 }
 # What a worker may not call: only the coordinator (or the user) steers the session.
 COORDINATOR_ONLY = {
-    "objective_add", "decision_add", "decision_answer", "task_add", "task_retry", "agent_spawn",
+    "objective_add", "decision_add", "decision_answer", "task_retry", "agent_spawn",
     "agent_merge", "agent_stop", "coordinator_promote", "coordinator_demote", "coordinator_become",
     "coordinator_wait", "pattern_run",
 }
@@ -58,6 +58,9 @@ def wait_for(path: Path, what: str, seconds: float = 20):
 def baton():
     tmp = Path(tempfile.mkdtemp(prefix="baton-mcp-"))
     home = tmp / "home"
+    # Unconfined: the agents write their tokens to the test's folder, which a sandbox hides.
+    home.mkdir()
+    (home / "settings.json").write_text(json.dumps({"agents": {"sandbox": "off"}}))
     env = {**os.environ, "BATON_HOME": str(home)}
     daemon = subprocess.Popen([BATON, "daemon", "--foreground"], env=env,
                               stdout=open(tmp / "daemon.log", "w"), stderr=subprocess.STDOUT)
@@ -217,6 +220,8 @@ def test_a_worker_calls_only_worker_tools_in_its_own_session(baton):
             assert set(tools) == TOOLS | {"permission_prompt"}
             for name in COORDINATOR_ONLY:
                 assert tools[name].description.startswith("For the session's coordinator"), name
+            # A worker adds tasks only as sub-tasks of its own, when its pattern lets it delegate.
+            assert "A worker adds only sub-tasks of its own task" in tools["task_add"].description
             # Its own session, without naming it.
             assert answer(await s.call_tool("session_status", {}))["session"]["name"] == "alpha"
             kept = answer(await s.call_tool("insight_add", {"text": "Seen by a worker"}))
@@ -224,11 +229,13 @@ def test_a_worker_calls_only_worker_tools_in_its_own_session(baton):
             art = answer(await s.call_tool("artifact_add", {"title": "Notes", "body": "from the worker"}))
             assert art["agentId"] is not None, "the artifact names its author"
             # Coordinator tools are refused, even when called by name.
-            for tool, args in [("task_add", {"title": "x", "prompt": "y"}),
-                               ("agent_spawn", {"cli": "command", "prompt": "", "program": ["true"]}),
+            for tool, args in [("agent_spawn", {"cli": "command", "prompt": "", "program": ["true"]}),
                                ("agent_merge", {"id": "w-alpha", "dryRun": True})]:
                 text = refusal(await s.call_tool(tool, args), "unauthorized")
                 assert "coordinator" in text
+            # A task only as a lead's sub-task: this worker leads nothing.
+            text = refusal(await s.call_tool("task_add", {"title": "x", "prompt": "y"}), "unauthorized")
+            assert "only a lead task's agent adds sub-tasks" in text, text
             # Its task is not this one.
             refusal(await s.call_tool("task_complete", {"id": "parser", "state": "done"}), "unauthorized")
             # Another session, named outright or through what belongs to it.
