@@ -87,8 +87,13 @@ test("an objective added in the Context tab is the session's, as the CLI sees it
   await browser.$('[data-testid="tab-context"]').click();
   await browser.$('[data-testid="objective-add-input"]').setValue("Greet every user");
   await browser.$('[data-testid="objective-add-button"]').click();
-  const item = browser.$('[data-testid="objective"]');
-  await item.waitForDisplayed({ timeout: 10_000 });
-  assert.match(await item.getText(), /Greet every user/);
+  // The pattern's run put its goal first ("... (tri-agent)"); the new one is among them.
+  const texts = () =>
+    browser.execute(() => [...document.querySelectorAll('[data-testid="objective"]')].map((e) => e.textContent));
+  await browser.waitUntil(async () => (await texts()).some((t) => /Greet every user/.test(t)), {
+    timeout: 10_000,
+    timeoutMsg: "the objective added never showed",
+  });
+  assert.ok((await texts()).some((t) => /\(tri-agent\)/.test(t)), "the pattern's goal is an objective too");
   assert.match(h.baton("status", "--session", "coord"), /Greet every user/);
 });

@@ -55,7 +55,11 @@ test("the pattern picker shows the chosen pattern's graph, then runs it", async 
   await browser.$('[data-testid="pattern-graph"] [data-testid="task-node"][data-task-name="impl ×3"]').waitForDisplayed({ timeout: 15_000 });
   await browser.$('[data-testid="pattern-goal"]').setValue("a greeting");
   await browser.$('[data-testid="pattern-run"]').click();
-  await browser.$('[data-testid="pattern-run-dialog"]').waitForExist({ reverse: true, timeout: 15_000 });
+  // Asked of the page itself: an element handle goes stale as the dialog closes.
+  await browser.waitUntil(
+    () => browser.execute(() => !document.querySelector('[data-testid="pattern-run-dialog"]')),
+    { timeout: 15_000, timeoutMsg: "the pattern dialog never closed" },
+  );
   await browser.$('[data-testid="coordinator-run"]').click();
   await browser.waitUntil(async () => /pick\s+done/.test(h.baton("task", "list", "--session", "pat")), {
     timeout: 180_000,
