@@ -23,7 +23,8 @@ fn baton_with_secrets(h: &Home, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn env_of(file: &Path) -> Vec<String> {
+/// The names of the variables an agent wrote (`env > FILE`) once it has written them.
+pub(crate) fn env_of(file: &Path) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(text) = std::fs::read_to_string(file)

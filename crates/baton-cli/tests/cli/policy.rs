@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use crate::support::{Home, s};
 
@@ -36,19 +35,6 @@ fn editor_writing(h: &Home, name: &str, text: &str) -> std::path::PathBuf {
     std::fs::write(&script, format!("#!/bin/sh\ncp '{}' \"$1\"\n", content.display())).unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     script
-}
-
-fn env_names(file: &Path) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(file)
-            && text.contains("PATH=")
-        {
-            return text.lines().filter_map(|l| l.split_once('=').map(|(k, _)| k.to_owned())).collect();
-        }
-        assert!(Instant::now() < deadline, "the agent never wrote its environment to {}", file.display());
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -85,7 +71,7 @@ fn the_policy_is_shown_edited_and_checked_and_its_environment_reaches_the_sessio
     let spawn_env = |session: &str, file: &Path| {
         let script = format!("env > '{}'; sleep 30", file.display());
         ok(&h, &["agent", "spawn", "--session", session, "--cli", "command", "--", "sh", "-c", &script]);
-        env_names(file)
+        crate::environment::env_of(file)
     };
     let open = spawn_env("open", &h.tmp.path().join("open.env"));
     assert!(open.iter().any(|n| n == "AWS_SECRET_ACCESS_KEY"), "allowed by the session's policy: {open:?}");
